@@ -1,0 +1,30 @@
+# Two commands do all set-up on a fresh machine: `make demo` (the showcase) and `make test` (the tests).
+# Each creates the virtual environment .venv and installs what it needs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench torch clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test,plots,progress]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m demos
+
+test: $(STAMP)
+	$(PY) -m pytest -n auto tests
+
+# The PyTorch oracle for the tests and the benchmarks (a CPU wheel, pinned).
+torch: $(STAMP)
+	$(PY) -m pip install --quiet torch==2.13.0
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,35 @@
+"""microtensor: a reverse-mode automatic differentiation engine on NumPy with PyTorch's API.
+
+``import microtensor as mt`` gives tensors, the differentiable ops as functions and
+methods, and autograd; ``mt.nn`` and ``mt.optim`` build models and train them.
+"""
+from microtensor import dtypes as _dtypes
+from microtensor.tensor import Size, Tensor, device
+from microtensor.dtypes import dtype, get_default_dtype, set_default_dtype, promote_types
+from microtensor import ops as _ops
+from microtensor import autograd
+from microtensor.autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from microtensor.autograd import set_detect_anomaly
+from microtensor.random import Generator, default_generator
+from microtensor import creation as _creation, random as _random
+
+bool = _dtypes.bool_  # noqa: A001 - PyTorch's name
+uint8, int8, int16, int32, int64 = _dtypes.uint8, _dtypes.int8, _dtypes.int16, _dtypes.int32, _dtypes.int64
+float16, float32, float64 = _dtypes.float16, _dtypes.float32, _dtypes.float64
+half, float, double, short, int, long = float16, float32, float64, int16, int32, int64  # noqa: A001
+
+for _module in (_creation, _random) + _ops.FAMILIES:
+    globals().update(_module.FUNCTIONS)
+
+
+def is_tensor(obj: object) -> "builtins.bool":
+    """Whether ``obj`` is a microtensor Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def result_type(tensor1: object, tensor2: object) -> dtype:
+    """The dtype an op on the two operands returns (PyTorch's promotion)."""
+    return _dtypes.result_type(tensor1, tensor2)
+
+
+__version__ = "0.1.0"

@@ -1,0 +1,170 @@
+"""Tensor creation functions: tensor, as_tensor, from_numpy, zeros, ones, full, arange, linspace, eye, ..."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from microtensor import dtypes
+from microtensor.tensor import Tensor
+
+
+def _infer_array(data: Any) -> np.ndarray:
+    """An ndarray from nested Python data with PyTorch's dtype inference (floats -> default dtype)."""
+    if isinstance(data, Tensor):
+        return data._data
+    if isinstance(data, np.ndarray):
+        return data
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
+        data = [x._data if isinstance(x, Tensor) else x for x in data]
+    array = np.array(data)
+    if array.dtype == object:
+        raise TypeError(f"Could not infer dtype of {type(data).__name__}: nested sequences must be rectangular "
+                        "and hold numbers, bools or tensors")
+    if array.dtype.kind == "f" and not isinstance(data, np.generic):
+        return array.astype(dtypes.get_default_dtype().np, copy=False)
+    if array.dtype.kind in "iu" and not isinstance(data, np.generic):
+        return array.astype(np.int64, copy=False)
+    if array.dtype.kind in "US":
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    return array
+
+
+def _check_dtype(array: np.ndarray) -> np.ndarray:
+    dtypes.from_numpy_dtype(array.dtype)
+    return array
+
+
+def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+           pin_memory: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (nested lists, numbers, NumPy arrays or tensors).
+
+    Python floats become the default float dtype (float32), Python ints int64, bools bool;
+    NumPy arrays keep their dtype.
+    """
+    array = _infer_array(data)
+    array = array.astype(dtypes.to_dtype(dtype).np) if dtype is not None else np.array(array, copy=True)
+    t = Tensor._make(_check_dtype(array))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """``data`` as a tensor, sharing memory with a tensor or NumPy array when the dtype already matches."""
+    if isinstance(data, Tensor):
+        return data if dtype is None or dtypes.to_dtype(dtype) == data.dtype else data.to(dtype)
+    array = _infer_array(data)
+    if dtype is not None:
+        array = array.astype(dtypes.to_dtype(dtype).np, copy=False)
+    return Tensor._make(_check_dtype(array))
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with the NumPy array ``array`` (same dtype)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    return Tensor._make(_check_dtype(array))
+
+
+def _size(size: tuple) -> tuple[int, ...]:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for s in size:
+        if int(s) < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+    return tuple(int(s) for s in size)
+
+
+def _dtype_or(dtype: Any, default: dtypes.dtype) -> np.dtype:
+    return dtypes.to_dtype(dtype).np if dtype is not None else default.np
+
+
+def _made(array: np.ndarray, requires_grad: bool) -> Tensor:
+    t = Tensor._make(array)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros of shape ``size``."""
+    return _made(np.zeros(_size(size), _dtype_or(dtype, dtypes.get_default_dtype())), requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones of shape ``size``."""
+    return _made(np.ones(_size(size), _dtype_or(dtype, dtypes.get_default_dtype())), requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor of shape ``size``."""
+    return _made(np.empty(_size(size), _dtype_or(dtype, dtypes.get_default_dtype())), requires_grad)
+
+
+def _fill_dtype(fill_value: Any) -> dtypes.dtype:
+    if isinstance(fill_value, Tensor):
+        return fill_value.dtype
+    return dtypes.result_type(fill_value)
+
+
+def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of shape ``size`` filled with ``fill_value`` (dtype inferred from the value)."""
+    value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
+    return _made(np.full(_size((size,)), value, _dtype_or(dtype, _fill_dtype(fill_value))), requires_grad)
+
+
+def zeros_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros with ``input``'s shape and dtype."""
+    return _made(np.zeros(input._data.shape, _dtype_or(dtype, input.dtype)), requires_grad)
+
+
+def ones_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones with ``input``'s shape and dtype."""
+    return _made(np.ones(input._data.shape, _dtype_or(dtype, input.dtype)), requires_grad)
+
+
+def empty_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor with ``input``'s shape and dtype."""
+    return _made(np.empty(input._data.shape, _dtype_or(dtype, input.dtype)), requires_grad)
+
+
+def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """``fill_value`` everywhere, with ``input``'s shape and dtype."""
+    return _made(np.full(input._data.shape, fill_value, _dtype_or(dtype, input.dtype)), requires_grad)
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 when all are ints, else the default float."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"arange: upper bound and larger bound inconsistent with step sign "
+                           f"(start={start}, end={end}, step={step})")
+    default = dtypes.result_type(start, end, step)
+    return _made(np.arange(start, end, step).astype(_dtype_or(dtype, default)), requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    if steps < 0:
+        raise RuntimeError("linspace: number of steps must be non-negative")
+    return _made(np.linspace(start, end, steps).astype(_dtype_or(dtype, dtypes.get_default_dtype())), requires_grad)
+
+
+def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: Any = None) -> Tensor:
+    """``steps`` values ``base ** linspace(start, end, steps)``."""
+    return _made(np.logspace(start, end, steps, base=base).astype(_dtype_or(dtype, dtypes.get_default_dtype())),
+                 False)
+
+
+def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """The n x m identity matrix (m defaults to n)."""
+    return _made(np.eye(n, m, dtype=_dtype_or(dtype, dtypes.get_default_dtype())), requires_grad)
+
+
+FUNCTIONS = {name: globals()[name] for name in (
+    "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like", "ones_like",
+    "empty_like", "full_like", "arange", "linspace", "logspace", "eye")}

@@ -1,0 +1,138 @@
+"""dtype objects, the default float dtype and PyTorch's type-promotion rules."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+class dtype:
+    """A tensor element type, printed and compared like ``torch.float32``.
+
+    Args:
+        name: the PyTorch name (``"float32"``).
+        np_type: the NumPy dtype that stores it.
+        category: 0 for bool, 1 for integers, 2 for floating point (promotion order).
+    """
+
+    __slots__ = ("name", "np", "category", "itemsize")
+
+    def __init__(self, name: str, np_type: type, category: int) -> None:
+        self.name = name
+        self.np = np.dtype(np_type)
+        self.category = category
+        self.itemsize = self.np.itemsize
+
+    @property
+    def is_floating_point(self) -> bool:
+        return self.category == 2
+
+    def __repr__(self) -> str:
+        return f"microtensor.{self.name}"
+
+    def __reduce__(self) -> str:
+        return self.name
+
+
+bool_ = dtype("bool", np.bool_, 0)
+uint8 = dtype("uint8", np.uint8, 1)
+int8 = dtype("int8", np.int8, 1)
+int16 = dtype("int16", np.int16, 1)
+int32 = dtype("int32", np.int32, 1)
+int64 = dtype("int64", np.int64, 1)
+float16 = dtype("float16", np.float16, 2)
+float32 = dtype("float32", np.float32, 2)
+float64 = dtype("float64", np.float64, 2)
+
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
+_BY_NUMPY = {d.np: d for d in ALL}
+_BY_NAME = {d.name: d for d in ALL}
+_BY_NAME.update(bool=bool_, float=float32, double=float64, half=float16, long=int64, int=int32, short=int16)
+_PYTHON_TYPES = {bool: bool_, int: int64}
+
+
+class _Default:
+    float = float32
+
+
+def get_default_dtype() -> dtype:
+    """The dtype of floating-point tensors created without an explicit dtype (float32)."""
+    return _Default.float
+
+
+def set_default_dtype(d: Any) -> None:
+    """Set the default floating-point dtype; only float32 and float64 are valid."""
+    d = to_dtype(d)
+    if d not in (float32, float64):
+        raise TypeError(f"set_default_dtype: only floating-point types are supported as the default type, got {d}")
+    _Default.float = d
+
+
+def to_dtype(d: Any) -> dtype:
+    """Turn a microtensor dtype, NumPy dtype, Python type or name into a microtensor dtype."""
+    if isinstance(d, dtype):
+        return d
+    if d is float:
+        return _Default.float
+    if d in _PYTHON_TYPES:
+        return _PYTHON_TYPES[d]
+    if isinstance(d, str) and d in _BY_NAME:
+        return _BY_NAME[d]
+    try:
+        return from_numpy_dtype(np.dtype(d))
+    except TypeError:
+        raise TypeError(f"{d!r} is not a valid dtype; valid dtypes: {', '.join(x.name for x in ALL)}") from None
+
+
+def from_numpy_dtype(npd: np.dtype) -> dtype:
+    """The microtensor dtype stored as NumPy dtype ``npd``; a clear error for unsupported ones."""
+    try:
+        return _BY_NUMPY[npd]
+    except KeyError:
+        raise TypeError(f"can't convert an array of type numpy.{npd}; the only supported types are: "
+                        f"{', '.join(x.name for x in ALL)}") from None
+
+
+def promote_types(a: dtype, b: dtype) -> dtype:
+    """The smallest dtype both ``a`` and ``b`` convert to without losing category (like torch.promote_types)."""
+    if a is b:
+        return a
+    if a.category != b.category:
+        return a if a.category > b.category else b
+    return _BY_NUMPY[np.promote_types(a.np, b.np)]
+
+
+def _scalar_dtype(value: Any) -> dtype:
+    if isinstance(value, (bool, np.bool_)):
+        return bool_
+    if isinstance(value, (int, np.integer)):
+        return int64
+    if isinstance(value, (float, np.floating)):
+        return _Default.float
+    raise TypeError(f"unsupported operand of type {type(value).__name__}; expected a Tensor or a number")
+
+
+def result_type(*operands: Any) -> dtype:
+    """The dtype of an op's result under PyTorch's promotion rules.
+
+    Tensors with dimensions decide first; 0-d tensors and then Python numbers only
+    raise the result's category (bool < integer < float), never its width:
+    a float32 tensor times 2.5 stays float32, an int64 tensor plus 0.5 becomes
+    the default float dtype.
+    """
+    dims = zeros = scalars = None
+    for x in operands:
+        d = getattr(x, "dtype", None)
+        if isinstance(d, dtype):
+            if x.ndim:
+                dims = d if dims is None else promote_types(dims, d)
+            else:
+                zeros = d if zeros is None else promote_types(zeros, d)
+        else:
+            s = _scalar_dtype(x)
+            scalars = s if scalars is None or s.category > scalars.category else scalars
+    result = dims
+    for tier in (zeros, scalars):
+        if tier is not None and (result is None or tier.category > result.category):
+            result = tier
+    return result

@@ -1,0 +1,163 @@
+"""Random number generation: Generator, manual_seed and the random creation functions."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from microtensor import dtypes
+from microtensor.tensor import Tensor
+
+
+class Generator:
+    """A seeded source of random numbers (NumPy's PCG64), like ``torch.Generator``."""
+
+    def __init__(self, device: Any = "cpu") -> None:
+        self._seed = int(np.random.SeedSequence().entropy % (2**63))
+        self.rng = np.random.default_rng(self._seed)
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Reset the generator to ``seed`` and return it."""
+        self._seed = int(seed)
+        self.rng = np.random.default_rng(self._seed)
+        return self
+
+    def seed(self) -> int:
+        """Reseed from fresh entropy and return the new seed."""
+        return self.manual_seed(int(np.random.SeedSequence().entropy % (2**63)))._seed
+
+    def initial_seed(self) -> int:
+        """The seed this generator was last seeded with."""
+        return self._seed
+
+    def get_state(self) -> Tensor:
+        """The generator state, as a tensor that ``set_state`` accepts."""
+        import json
+        text = json.dumps(self.rng.bit_generator.state)
+        return Tensor._make(np.frombuffer(text.encode(), dtype=np.uint8).copy())
+
+    def set_state(self, state: Tensor) -> None:
+        """Restore a state returned by ``get_state``."""
+        import json
+        self.rng.bit_generator.state = json.loads(bytes(np.asarray(state._data, dtype=np.uint8)).decode())
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the default generator, so ``rand``/``randn``/``randint`` and friends are reproducible."""
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    """Seed the default generator from fresh entropy."""
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    """The seed of the default generator."""
+    return default_generator.initial_seed()
+
+
+def get_rng_state() -> Tensor:
+    """The state of the default generator."""
+    return default_generator.get_state()
+
+
+def set_rng_state(state: Tensor) -> None:
+    """Restore the default generator's state."""
+    default_generator.set_state(state)
+
+
+def _rng(generator: Generator | None) -> np.random.Generator:
+    return (generator or default_generator).rng
+
+
+def _size(size: tuple) -> tuple[int, ...]:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    return tuple(int(s) for s in size)
+
+
+def _float_dtype(dtype: Any, op: str) -> np.dtype:
+    dt = dtypes.to_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+    if not dt.is_floating_point:
+        raise RuntimeError(f"{op}: expected a floating-point dtype, got {dt}")
+    return dt.np
+
+
+def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """Uniform samples from [0, 1) of shape ``size``."""
+    dt = _float_dtype(dtype, "rand")
+    return Tensor._make(_rng(generator).random(_size(size)).astype(dt), requires_grad)
+
+
+def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """Standard normal samples of shape ``size``."""
+    dt = _float_dtype(dtype, "randn")
+    return Tensor._make(_rng(generator).standard_normal(_size(size)).astype(dt), requires_grad)
+
+
+def randint(low: int, high: int | None = None, size: Any = None, *, generator: Generator | None = None,
+            dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Integers drawn uniformly from [low, high) (``randint(high, size)`` means low = 0), int64 by default."""
+    if size is None:
+        low, high, size = 0, low, high
+    if high is None or size is None:
+        raise TypeError("randint() missing required arguments: expected randint(low=0, high, size)")
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    dt = dtypes.to_dtype(dtype) if dtype is not None else dtypes.int64
+    return Tensor._make(_rng(generator).integers(low, high, size=tuple(size)).astype(dt.np), requires_grad)
+
+
+def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None, device: Any = None) -> Tensor:
+    """A random permutation of 0..n-1 (int64)."""
+    dt = dtypes.to_dtype(dtype) if dtype is not None else dtypes.int64
+    return Tensor._make(_rng(generator).permutation(n).astype(dt.np))
+
+
+def rand_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform [0, 1) samples with ``input``'s shape and dtype."""
+    return rand(input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randn_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples with ``input``'s shape and dtype."""
+    return randn(input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randint_like(input: Tensor, low: int, high: int | None = None, *, dtype: Any = None) -> Tensor:
+    """Random integers in [low, high) with ``input``'s shape and dtype."""
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, input._data.shape, dtype=dtype or input.dtype)
+
+
+def normal(mean: float, std: float, size: Any, *, generator: Generator | None = None, dtype: Any = None) -> Tensor:
+    """Normal samples with the given mean and standard deviation."""
+    dt = _float_dtype(dtype, "normal")
+    return Tensor._make(_rng(generator).normal(mean, std, size=_size((size,))).astype(dt))
+
+
+def bernoulli(input: Tensor, *, generator: Generator | None = None) -> Tensor:
+    """0/1 samples, each 1 with the probability given by ``input``."""
+    return Tensor._make((_rng(generator).random(input._data.shape) < input._data).astype(input._data.dtype))
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
+                generator: Generator | None = None) -> Tensor:
+    """Indices sampled from the (unnormalised) probabilities in each row of ``input``."""
+    probs = np.atleast_2d(np.asarray(input._data, dtype=np.float64))
+    rows = [_rng(generator).choice(probs.shape[1], size=num_samples, replace=replacement, p=p / p.sum())
+            for p in probs]
+    out = np.array(rows, dtype=np.int64)
+    return Tensor._make(out if input._data.ndim == 2 else out[0])
+
+
+FUNCTIONS = {name: globals()[name] for name in (
+    "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state", "rand", "randn", "randint",
+    "randperm", "rand_like", "randn_like", "randint_like", "normal", "bernoulli", "multinomial")}

@@ -1,0 +1,317 @@
+"""class Tensor: a NumPy array plus requires_grad, grad, grad_fn and a version counter.
+
+The differentiable operations live in ``microtensor.ops`` and are attached to
+Tensor as methods and operators when the package is imported.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from microtensor import dtypes
+
+
+class Size(tuple):
+    """The shape of a tensor: a tuple of ints, printed like ``torch.Size``."""
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __repr__(self) -> str:
+        return f"microtensor.Size({list(self)})"
+
+
+class device:
+    """Where a tensor lives; always ``cpu`` in microtensor. Compares equal to the string ``"cpu"``."""
+
+    def __init__(self, type: str = "cpu") -> None:  # noqa: A002 - PyTorch's name
+        if str(type).split(":")[0] != "cpu":
+            raise RuntimeError(f"microtensor only supports the 'cpu' device, got {type!r}")
+        self.type = "cpu"
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, (device, str)) and str(other).split(":")[0] == "cpu"
+
+    def __hash__(self) -> int:
+        return hash("cpu")
+
+    def __repr__(self) -> str:
+        return "device(type='cpu')"
+
+    def __str__(self) -> str:
+        return "cpu"
+
+
+CPU = device()
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it for automatic differentiation.
+
+    Create tensors with ``microtensor.tensor(data)`` and the other creation functions;
+    ``Tensor(data)`` also works and, like ``torch.Tensor``, gives the default float dtype.
+    """
+
+    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_output_nr", "_vc", "_accumulator",
+                 "_hooks", "_retains_grad", "__weakref__")
+
+    def __init__(self, data: Any = (), requires_grad: bool = False) -> None:
+        array = np.array(data.detach()._data if isinstance(data, Tensor) else data,
+                         dtype=dtypes.get_default_dtype().np)
+        Tensor._init(self, array, requires_grad)
+
+    @staticmethod
+    def _init(t: Tensor, array: np.ndarray, requires_grad: bool) -> None:
+        t._data = array
+        t._requires_grad = requires_grad
+        t.grad = None
+        t.grad_fn = None
+        t._output_nr = 0
+        t._vc = [0]
+        t._accumulator = None
+        t._hooks = None
+        t._retains_grad = False
+
+    @classmethod
+    def _make(cls, array: np.ndarray, requires_grad: bool = False) -> Tensor:
+        """Wrap a NumPy array without copying or checking (the fast path used by ops)."""
+        t = object.__new__(cls)
+        t._data = array
+        t._requires_grad = requires_grad
+        t.grad = None
+        t.grad_fn = None
+        t._output_nr = 0
+        t._vc = [0]
+        t._accumulator = None
+        t._hooks = None
+        t._retains_grad = False
+        return t
+
+    # ----------------------------------------------------------------- attributes
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None) -> Size | int:
+        """The shape, or the length of dimension ``dim`` (negative dims count from the end)."""
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[self._wrap_dim(dim)]
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        """The number of dimensions."""
+        return self._data.ndim
+
+    def numel(self) -> int:
+        """The number of elements."""
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return self._data.itemsize
+
+    @property
+    def dtype(self) -> dtypes.dtype:
+        return dtypes.from_numpy_dtype(self._data.dtype)
+
+    @property
+    def device(self) -> device:
+        return CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    def is_floating_point(self) -> bool:
+        """Whether the dtype is a floating-point type."""
+        return self._data.dtype.kind == "f"
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def data(self) -> Tensor:
+        """A tensor sharing this one's memory, outside the graph (changes to it are not tracked)."""
+        return Tensor._make(self._data)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
+    @property
+    def _version(self) -> int:
+        return self._vc[0]
+
+    @property
+    def output_nr(self) -> int:
+        return self._output_nr
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def _wrap_dim(self, dim: int, ndim: int | None = None) -> int:
+        n = self._data.ndim if ndim is None else ndim
+        lo, hi = (-1, 0) if n == 0 else (-n, n - 1)
+        if not isinstance(dim, (int, np.integer)) or not lo <= dim <= hi:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})")
+        return int(dim) % max(n, 1)
+
+    # ----------------------------------------------------------------- conversion
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The NumPy array behind this tensor (shared memory). Raises if it requires grad, as PyTorch does."""
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self._data.copy() if force else self._data
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        array = self.numpy()
+        if dtype is not None and np.dtype(dtype) != array.dtype:
+            return array.astype(dtype)
+        return array.copy() if copy else array
+
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.item()
+
+    def tolist(self) -> Any:
+        """The tensor as (nested) Python lists of numbers."""
+        return self._data.tolist()
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self._data.item())
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        from microtensor._tensor_str import tensor_repr
+        return tensor_repr(self)
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0:
+            return self._data.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __reduce_ex__(self, protocol: int) -> Any:
+        return (_rebuild, (self._data, self._requires_grad))
+
+    # ----------------------------------------------------------------- autograd
+    def backward(self, gradient: Tensor | None = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Any = None) -> None:
+        """Compute the gradient of this tensor w.r.t. the graph leaves and accumulate it into their ``.grad``.
+
+        Args:
+            gradient: d(something)/d(self), same shape as self; may be omitted for a one-element tensor.
+            retain_graph: keep saved tensors for another backward (defaults to ``create_graph``).
+            create_graph: record the backward pass so higher-order gradients can be taken.
+            inputs: accumulate only into these tensors.
+        """
+        from microtensor.autograd.engine import backward
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place (leaves only, floating point only) and return self."""
+        if self.grad_fn is not None and not requires_grad:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to use a "
+                               "computed variable in a subgraph that doesn't require differentiation use "
+                               "var_no_grad = var.detach().")
+        if requires_grad and self._data.dtype.kind not in "fc":
+            raise RuntimeError(f"only Tensors of floating point dtype can require gradients, got {self.dtype}")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self) -> Tensor:
+        """A new tensor sharing memory and version counter with this one, outside the graph."""
+        t = Tensor._make(self._data)
+        t._vc = self._vc
+        return t
+
+    def detach_(self) -> Tensor:
+        """Make this tensor a leaf that does not require grad, in place."""
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward (leaves keep it anyway)."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self._retains_grad:
+            return
+        from microtensor.autograd.function import RetainGrad
+        self._retains_grad = True
+        self.grad_fn.retain_hooks(self._output_nr).append(RetainGrad(self))
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _HookHandle:
+        """Call ``hook(grad)`` when the gradient of this tensor is computed; a returned tensor replaces it."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            hooks = self.grad_fn.pre_hooks(self._output_nr)
+        hooks.append(hook)
+        return _HookHandle(hooks, hook)
+
+
+
+class _HookHandle:
+    """Returned by ``register_hook``; ``remove()`` takes the hook off again."""
+
+    def __init__(self, hooks: list, hook: Callable) -> None:
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self) -> None:
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+
+def _rebuild(array: np.ndarray, requires_grad: bool) -> Tensor:
+    return Tensor._make(array, requires_grad)

@@ -1,0 +1,67 @@
+"""Shared test helpers: the PyTorch oracle and the finite-difference checks of every op table."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+
+import microtensor as mt
+from microtensor.autograd import gradcheck, gradgradcheck
+
+try:
+    import torch
+except ImportError:  # the oracle is optional
+    torch = None
+
+requires_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+
+
+def mt_inputs(arrays: tuple, requires_grad: bool = True) -> list:
+    """float64 microtensor leaves made from NumPy arrays (non-float arrays never require grad)."""
+    return [mt.tensor(a, requires_grad=requires_grad and np.asarray(a).dtype.kind == "f") for a in arrays]
+
+
+def check_gradients(fn: Callable, *arrays: np.ndarray, second_order: bool = True, **tol: Any) -> None:
+    """gradcheck (and gradgradcheck) of ``fn`` at float64 copies of ``arrays``."""
+    inputs = mt_inputs(tuple(np.asarray(a, dtype=np.float64) if np.asarray(a).dtype.kind == "f" else a
+                             for a in arrays))
+    assert gradcheck(fn, tuple(inputs), **tol)
+    if second_order:
+        assert gradgradcheck(fn, tuple(inputs), **tol)
+
+
+def compare_with_torch(fn: Callable, *arrays: np.ndarray, torch_fn: Callable | None = None, rtol: float = 1e-5,
+                       atol: float = 1e-6, check_grad: bool = True) -> None:
+    """Run ``fn`` on microtensor and on torch tensors made from the same arrays; compare values, shapes,
+    dtypes and the gradients of ``out.sum()`` (weighted by a fixed random array, so every element counts)."""
+    torch_fn = torch_fn or fn
+    ours = [mt.tensor(a, requires_grad=check_grad and np.asarray(a).dtype.kind == "f") for a in arrays]
+    theirs = [torch.tensor(np.asarray(a), requires_grad=check_grad and np.asarray(a).dtype.kind == "f")
+              for a in arrays]
+    out, expected = fn(*ours), torch_fn(*theirs)
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    exps = expected if isinstance(expected, (tuple, list)) else (expected,)
+    assert len(outs) == len(exps)
+    for o, e in zip(outs, exps):
+        e_np = e.detach().numpy()
+        assert tuple(o.shape) == tuple(e_np.shape), (o.shape, e_np.shape)
+        assert o.dtype.name == str(e.dtype).replace("torch.", ""), (o.dtype, e.dtype)
+        np.testing.assert_allclose(o.detach().numpy(), e_np, rtol=rtol, atol=atol)
+    if not check_grad:
+        return
+    rng = np.random.default_rng(1234)
+    ours_loss, theirs_loss = 0, 0
+    for o, e in zip(outs, exps):
+        if o.requires_grad and e.requires_grad:
+            w = rng.standard_normal(tuple(o.shape))
+            ours_loss = ours_loss + (o * mt.tensor(w, dtype=o.dtype)).sum()
+            theirs_loss = theirs_loss + (e * torch.tensor(w, dtype=e.dtype)).sum()
+    if isinstance(ours_loss, int):
+        return
+    ours_loss.backward()
+    theirs_loss.backward()
+    for a, b in zip(ours, theirs):
+        if b.requires_grad and b.grad is not None:
+            assert a.grad is not None
+            np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=rtol, atol=atol)
