@@ -65,3 +65,22 @@ def compare_with_torch(fn: Callable, *arrays: np.ndarray, torch_fn: Callable | N
         if b.requires_grad and b.grad is not None:
             assert a.grad is not None
             np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=rtol, atol=atol)
+
+
+# ----------------------------------------------------------------------------- hypothesis strategies
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes  # noqa: E402,F401
+
+# shapes with 0-d and size-1 dims (min_dims=0 gives the 0-d shape ())
+shapes = array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
+broadcast_pairs = mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=4)
+broadcast_triples = mutually_broadcastable_shapes(num_shapes=3, min_dims=0, max_dims=3, max_side=3)
+seeds = st.integers(0, 2**32 - 1)
+
+
+def rand(seed: int, *shapes_: tuple, low: float | None = None) -> list[np.ndarray]:
+    """float64 standard-normal arrays of the given shapes (0-d arrays for ()), or uniform above ``low``."""
+    rng = np.random.default_rng(seed)
+    if low is None:
+        return [np.asarray(rng.standard_normal(s)) for s in shapes_]
+    return [np.asarray(rng.uniform(low, low + 2.0, s)) for s in shapes_]

@@ -1,8 +1,8 @@
 """The differentiable primitives, one family per module; each module's METHODS become Tensor methods."""
-from microtensor.ops import elementwise, inplace, reduction, shape
+from microtensor.ops import comparison, elementwise, indexing, inplace, linalg, nn_ops, reduction, shape
 from microtensor.tensor import Tensor
 
-FAMILIES = (elementwise, reduction, shape, inplace)
+FAMILIES = (elementwise, comparison, reduction, shape, indexing, linalg, nn_ops, inplace)
 
 for _family in FAMILIES:
     for _name, _fn in _family.METHODS.items():
