@@ -35,7 +35,8 @@ def _body(t: Tensor) -> str:
         sample = data if data.size <= THRESHOLD else _edges(data)
         formatter = {"float_kind": _float_formatter(sample.ravel())}
     elif data.dtype == np.bool_:
-        formatter = {"bool": lambda v: str(bool(v))}
+        width = 5 if not data.all() else 4
+        formatter = {"bool": lambda v: str(bool(v)).rjust(width)}
     else:
         formatter = None
     return np.array2string(data, separator=", ", prefix="tensor(", formatter=formatter, threshold=THRESHOLD,

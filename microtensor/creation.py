@@ -17,7 +17,10 @@ def _infer_array(data: Any) -> np.ndarray:
         return data
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
         data = [x._data if isinstance(x, Tensor) else x for x in data]
-    array = np.array(data)
+    try:
+        array = np.array(data)
+    except ValueError:
+        array = np.array(None, dtype=object)
     if array.dtype == object:
         raise TypeError(f"Could not infer dtype of {type(data).__name__}: nested sequences must be rectangular "
                         "and hold numbers, bools or tensors")

@@ -1,0 +1,196 @@
+"""Tensor creation, dtypes, attributes, conversions, repr and seeding."""
+import numpy as np
+import pytest
+from helpers import requires_torch, torch
+
+import microtensor as mt
+
+CREATION = {
+    "tensor_floats": lambda m: m.tensor([[1.0, 2.0], [3.0, 4.5]]),
+    "tensor_ints": lambda m: m.tensor([1, 2, 3]),
+    "tensor_bools": lambda m: m.tensor([True, False]),
+    "tensor_scalar": lambda m: m.tensor(3.5),
+    "tensor_int_scalar": lambda m: m.tensor(7),
+    "tensor_mixed": lambda m: m.tensor([1, 2.5]),
+    "tensor_dtype": lambda m: m.tensor([1, 2], dtype=m.float64),
+    "tensor_numpy_f64": lambda m: m.tensor(np.array([1.0, 2.0])),
+    "tensor_numpy_i32": lambda m: m.tensor(np.array([1, 2], dtype=np.int32)),
+    "as_tensor": lambda m: m.as_tensor([1.0, 2.0]),
+    "from_numpy": lambda m: m.from_numpy(np.arange(6.0).reshape(2, 3)),
+    "zeros": lambda m: m.zeros(2, 3),
+    "zeros_tuple": lambda m: m.zeros((2, 3), dtype=m.int64),
+    "ones": lambda m: m.ones(4),
+    "full_float": lambda m: m.full((2, 2), 1.5),
+    "full_int": lambda m: m.full((2,), 3),
+    "full_bool": lambda m: m.full((2,), True),
+    "zeros_like": lambda m: m.zeros_like(m.ones(2, dtype=m.float64)),
+    "ones_like": lambda m: m.ones_like(m.zeros(3, dtype=m.int32)),
+    "full_like": lambda m: m.full_like(m.zeros(3), 2.0),
+    "arange_int": lambda m: m.arange(5),
+    "arange_float": lambda m: m.arange(0, 1, 0.25),
+    "arange_start_end": lambda m: m.arange(2, 8, 2),
+    "linspace": lambda m: m.linspace(0, 1, 5),
+    "eye": lambda m: m.eye(3),
+    "eye_rect": lambda m: m.eye(2, 3),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("name", CREATION)
+def test_creation_matches_torch(name):
+    ours, theirs = CREATION[name](mt), CREATION[name](torch)
+    assert ours.dtype.name == str(theirs.dtype).replace("torch.", "")
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy())
+
+
+def test_default_dtypes_without_torch():
+    assert mt.tensor([1.0]).dtype == mt.float32
+    assert mt.tensor([1]).dtype == mt.int64
+    assert mt.tensor([True]).dtype == mt.bool
+    assert mt.tensor(np.array([1.0])).dtype == mt.float64
+    assert mt.arange(3).dtype == mt.int64 and mt.arange(0.5, 2).dtype == mt.float32
+    assert mt.zeros(2).dtype == mt.float32 and mt.full((1,), 2).dtype == mt.int64
+
+
+def test_set_default_dtype():
+    try:
+        mt.set_default_dtype(mt.float64)
+        assert mt.get_default_dtype() == mt.float64
+        assert mt.tensor([1.0]).dtype == mt.float64 and mt.zeros(1).dtype == mt.float64
+        assert (mt.tensor([1, 2]) / 2).dtype == mt.float64
+    finally:
+        mt.set_default_dtype(mt.float32)
+    with pytest.raises(TypeError, match="only floating-point"):
+        mt.set_default_dtype(mt.int64)
+
+
+def test_from_numpy_and_numpy_share_memory():
+    a = np.zeros(3, dtype=np.float32)
+    t = mt.from_numpy(a)
+    a[0] = 5
+    assert t[0].item() == 5.0
+    t.numpy()[1] = 7
+    assert a[1] == 7
+    copy = mt.tensor(a)
+    a[2] = 9
+    assert copy[2].item() == 0.0
+
+
+def test_attributes():
+    t = mt.zeros(2, 3, 4)
+    assert t.shape == (2, 3, 4) and t.size() == (2, 3, 4) and t.size(1) == 3 and t.size(-1) == 4
+    assert t.ndim == 3 and t.dim() == 3 and t.numel() == 24 and len(t) == 2
+    assert t.device == "cpu" and str(t.device) == "cpu" and t.is_leaf and t.grad is None
+    assert repr(t.shape) == "microtensor.Size([2, 3, 4])" and t.shape.numel() == 24
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        t.size(3)
+
+
+def test_conversions():
+    t = mt.tensor([[1.5, 2.0]])
+    assert t.tolist() == [[1.5, 2.0]]
+    assert mt.tensor(2.5).item() == 2.5 and float(mt.tensor(2.5)) == 2.5 and int(mt.tensor(3)) == 3
+    assert np.asarray(t).dtype == np.float32
+    assert t.double().dtype == mt.float64 and t.long().dtype == mt.int64 and t.int().dtype == mt.int32
+    assert t.bool().dtype == mt.bool and t.float().dtype == mt.float32
+    assert t.to(mt.float64).dtype == mt.float64 and t.to("cpu") is t
+    assert t.to("cpu", mt.float64).dtype == mt.float64
+    with pytest.raises(RuntimeError, match="cannot be converted to Scalar"):
+        t.item()
+    with pytest.raises(TypeError, match="len\\(\\) of a 0-d tensor"):
+        len(mt.tensor(1.0))
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        bool(mt.tensor([1, 2]))
+    with pytest.raises(RuntimeError, match="only supports the 'cpu' device"):
+        t.to("cuda")
+
+
+def test_numpy_refuses_tensor_requiring_grad():
+    t = mt.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"Use tensor.detach\(\).numpy\(\) instead"):
+        t.numpy()
+    with pytest.raises(RuntimeError, match="requires grad"):
+        np.asarray(t)
+    assert t.detach().numpy().tolist() == [1.0]
+
+
+def test_unsupported_data_is_a_clear_error():
+    with pytest.raises(TypeError, match="Could not infer dtype"):
+        mt.tensor([[1, 2], [3]])
+    with pytest.raises(TypeError, match="can't convert"):
+        mt.tensor(np.array([1 + 2j]))
+    with pytest.raises(RuntimeError, match="only Tensors of floating point dtype can require gradients"):
+        mt.tensor([1, 2], requires_grad=True)
+    with pytest.raises(RuntimeError, match="negative dimension"):
+        mt.zeros(-1)
+
+
+REPRS = {
+    "floats": (lambda m: m.tensor([1.0, 2.5, -3.25]), "tensor([ 1.0000,  2.5000, -3.2500])"),
+    "integral_floats": (lambda m: m.tensor([1.0, 2.0]), "tensor([1., 2.])"),
+    "matrix": (lambda m: m.tensor([[1.0, 2.0], [3.0, 4.0]]), "tensor([[1., 2.],\n        [3., 4.]])"),
+    "ints": (lambda m: m.tensor([1, 2, 3]), "tensor([1, 2, 3])"),
+    "bools": (lambda m: m.tensor([True, False]), "tensor([ True, False])"),
+    "scalar": (lambda m: m.tensor(3.5), "tensor(3.5000)"),
+    "float64": (lambda m: m.tensor([1.5], dtype=m.float64), "tensor([1.5000], dtype={}.float64)"),
+    "int32": (lambda m: m.tensor([1], dtype=m.int32), "tensor([1], dtype={}.int32)"),
+    "requires_grad": (lambda m: m.tensor([1.0], requires_grad=True), "tensor([1.], requires_grad=True)"),
+    "scientific": (lambda m: m.tensor([1e-5, 1.0, 1e3]), "tensor([1.0000e-05, 1.0000e+00, 1.0000e+03])"),
+    "empty": (lambda m: m.zeros(0), "tensor([])"),
+    "empty_2d": (lambda m: m.zeros(0, 3), "tensor([], size=(0, 3))"),
+}
+
+
+@pytest.mark.parametrize("name", REPRS)
+def test_repr_like_pytorch(name):
+    make, expected = REPRS[name]
+    assert repr(make(mt)) == expected.format("microtensor")
+
+
+@requires_torch
+@pytest.mark.parametrize("name", REPRS)
+def test_repr_matches_torch(name):
+    make, _ = REPRS[name]
+    assert repr(make(mt)).replace("microtensor.", "torch.") == repr(make(torch))
+
+
+def test_repr_shows_grad_fn():
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    assert repr(x * 2) == "tensor([2., 4.], grad_fn=<MulBackward0>)"
+
+
+def test_large_tensor_repr_is_summarised():
+    text = repr(mt.arange(5000))
+    assert "..." in text and text.count(",") < 20
+
+
+def test_manual_seed_reproduces_random_tensors():
+    mt.manual_seed(123)
+    a = (mt.rand(3), mt.randn(2, 2), mt.randint(0, 10, (4,)), mt.randperm(5))
+    mt.manual_seed(123)
+    b = (mt.rand(3), mt.randn(2, 2), mt.randint(0, 10, (4,)), mt.randperm(5))
+    for x, y in zip(a, b):
+        assert x.tolist() == y.tolist()
+    mt.manual_seed(124)
+    assert mt.rand(3).tolist() != a[0].tolist()
+    assert a[0].dtype == mt.float32 and a[2].dtype == mt.int64
+    assert 0 <= a[0].min().item() and a[0].max().item() < 1
+
+
+def test_generator_objects_are_independent():
+    g1, g2 = mt.Generator().manual_seed(5), mt.Generator().manual_seed(5)
+    assert mt.rand(4, generator=g1).tolist() == mt.rand(4, generator=g2).tolist()
+    state = g1.get_state()
+    first = mt.randn(3, generator=g1).tolist()
+    g1.set_state(state)
+    assert mt.randn(3, generator=g1).tolist() == first
+
+
+def test_like_functions_and_randint_bounds():
+    x = mt.zeros(2, 3, dtype=mt.float64)
+    assert mt.rand_like(x).dtype == mt.float64 and mt.randn_like(x).shape == (2, 3)
+    r = mt.randint(3, 6, (1000,))
+    assert r.min().item() >= 3 and r.max().item() <= 5
+    with pytest.raises(RuntimeError, match="from=5 >= to=5"):
+        mt.randint(5, 5, (2,))
