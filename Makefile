@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m demos
+	$(PY) -m demos showcase
 
 test: $(STAMP)
 	$(PY) -m pytest -n auto tests
