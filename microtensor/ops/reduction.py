@@ -1,24 +1,45 @@
 """Reductions: sum, mean, prod, var/std, max/min, logsumexp, norms, cumulative ops, all/any."""
 from __future__ import annotations
 
+import builtins
+import math
+from collections import namedtuple
 from typing import Any
 
 import numpy as np
 
 from microtensor import dtypes
 from microtensor.autograd.function import Function
+from microtensor.ops.elementwise import to_float, where
 from microtensor.tensor import Tensor
+
+# PyTorch's names for dtypes in its error messages ("Got: Long")
+_TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
+                "float16": "Half", "float32": "Float", "float64": "Double"}
+
+
+def torch_dtype_name(x: Tensor) -> str:
+    """The dtype of ``x`` as PyTorch's error messages spell it (``Long``, ``Float``)."""
+    return _TORCH_NAMES[x.dtype.name]
 
 
 def normalize_dims(x: Tensor, dim: Any) -> tuple[int, ...]:
-    """``dim`` (None, an int or a sequence of ints) as a sorted tuple of non-negative axes; None means all."""
+    """``dim`` (None, an int or a sequence of ints) as a sorted tuple of non-negative axes.
+
+    None and an empty sequence mean every axis, as in PyTorch.
+    """
     ndim = x._data.ndim
     if dim is None:
         return tuple(range(ndim))
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    if not dims:
+        return tuple(range(ndim))
     axes = tuple(sorted({x._wrap_dim(d) for d in dims})) if ndim else ()
     if len(axes) != len(dims) and ndim:
         raise RuntimeError(f"dim {dims} appears multiple times in the list of dims")
+    if not ndim:
+        for d in dims:
+            x._wrap_dim(d)
     return axes
 
 
@@ -27,6 +48,19 @@ def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
+def _count(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:
+    n = 1
+    for a in axes:
+        n *= shape[a]
+    return n
+
+
+def _check_float(op: str, x: Tensor) -> None:
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"{op}(): expected a floating point tensor as input, got {torch_dtype_name(x)}")
+
+
+# ----------------------------------------------------------------------------- sum, mean, prod
 class Sum(Function):
     """out = x summed over ``axes``; the gradient is broadcast back."""
     on_arrays = True
@@ -48,7 +82,14 @@ def _sum_dtype(x: Tensor, dtype: Any) -> np.dtype:
 
 
 def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
-    """Sum of the elements over ``dim`` (all when None); bool and integer tensors sum as int64."""
+    """Sum of the elements over ``dim`` (all when None); bool and integer tensors sum as int64.
+
+    Args:
+        input: the tensor.
+        dim: an int, a tuple of ints, or None for every dimension.
+        keepdim: keep the reduced dimensions with size 1.
+        dtype: the dtype to accumulate in and return.
+    """
     axes = normalize_dims(input, dim)
     return Sum.apply(input, axes, keepdim, _sum_dtype(input, dtype))
 
@@ -59,13 +100,517 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
         input = input.to(dtype)
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point "
-                           f"or complex dtype. Got: {input.dtype.name.capitalize()}")
+                           f"or complex dtype. Got: {torch_dtype_name(input)}")
     axes = normalize_dims(input, dim)
-    count = 1
-    for a in axes:
-        count *= input._data.shape[a]
+    count = _count(input._data.shape, axes)
     return sum(input, axes, keepdim) / count if count else sum(input, axes, keepdim) * float("nan")
 
 
-METHODS = {"sum": sum, "mean": mean}
-FUNCTIONS = {"sum": sum, "mean": mean}
+class Prod(Function):
+    """out = the product of x over ``axes``; the gradient is right where x has zeros."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], keepdim: bool, dt: np.dtype) -> np.ndarray:
+        ctx.axes, ctx.kept = axes, kept_shape(x.shape, axes)
+        out = np.asarray(np.prod(x, axis=axes, keepdims=keepdim, dtype=dt))
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, out = ctx.saved_tensors
+        grad = grad.reshape(ctx.kept)
+        zero = x._data == 0
+        if not zero.any():
+            return grad * out.reshape(ctx.kept) / x
+        return grad * _prod_of_others(x, zero, ctx.axes)
+
+
+def _prod_of_others(x: Tensor, zero: np.ndarray, axes: tuple[int, ...]) -> Tensor:
+    """For each element, the product of the other elements of its slice, where x has zeros.
+
+    Written with Tensor ops that stay right to second order: ``p`` is the product of the
+    nonzero elements, ``z`` the sum of the zero elements (0 in value, but its derivative
+    picks out the zeros).
+    """
+    count = zero.sum(axis=axes, keepdims=True)
+    safe = where(zero, 1.0, x)
+    p = Prod.apply(safe, axes, True, x._data.dtype)
+    z = where(zero, x, 0.0).sum(axes, keepdim=True)
+    at_zero = where(count == 1, p, where(count == 2, p * (z - x), 0.0))
+    elsewhere = where(count == 0, p / safe, where(count == 1, p / safe * z, 0.0))
+    return where(zero, at_zero, elsewhere)
+
+
+def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """Product of the elements over ``dim`` (all when None); bool and integer tensors multiply as int64."""
+    axes = normalize_dims(input, dim)
+    return Prod.apply(input, axes, keepdim, _sum_dtype(input, dtype))
+
+
+# ----------------------------------------------------------------------------- var, std
+class Var(Function):
+    """out = sum((x - mean)^2) / (N - correction) over ``axes``."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], correction: float,
+                keepdim: bool) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return _var(ctx, x, axes, correction, keepdim)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, = ctx.saved_tensors
+        return _var_backward(ctx, x, grad.reshape(ctx.kept))
+
+
+def _var(ctx: Function, x: np.ndarray, axes: tuple[int, ...], correction: float, keepdim: bool) -> np.ndarray:
+    n = _count(x.shape, axes)
+    ctx.axes, ctx.kept, ctx.n = axes, kept_shape(x.shape, axes), n
+    ctx.dof = builtins.max(n - correction, 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = x - np.sum(x, axis=axes, keepdims=True) / x.dtype.type(n)
+        d *= d
+        return np.asarray(np.sum(d, axis=axes, keepdims=keepdim) / x.dtype.type(ctx.dof))
+
+
+def _var_backward(ctx: Function, x: Tensor, grad: Tensor) -> Tensor:
+    """d var / dx = 2 (x - mean) / dof, times ``grad`` (already in keepdim shape)."""
+    centered = x - x.sum(ctx.axes, keepdim=True) / float(ctx.n)
+    if ctx.dof:
+        return grad * (2.0 / ctx.dof) * centered
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return grad * math.inf * centered
+
+
+class Std(Function):
+    """out = sqrt(var(x)) over ``axes``; the gradient is 0 where out is 0, as in PyTorch."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], correction: float,
+                keepdim: bool) -> np.ndarray:
+        out = np.sqrt(_var(ctx, x, axes, correction, keepdim))
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, out = ctx.saved_tensors
+        out = out.reshape(ctx.kept)
+        grad = grad.reshape(ctx.kept)
+        zero = out._data == 0
+        if zero.any():
+            grad = where(zero, 0.0, grad / (where(zero, 1.0, out) * 2.0))
+        else:
+            grad = grad / (out * 2.0)
+        return _var_backward(ctx, x, grad)
+
+
+def _moment(op: str, fn: type[Function], input: Tensor, dim: Any, unbiased: Any, keepdim: bool,
+            correction: Any) -> Tensor:
+    if isinstance(dim, bool):               # var(x, False): the old positional `unbiased`
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise RuntimeError(f"{op}(): cannot specify both unbiased={unbiased} and correction={correction}")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    return fn.apply(input, normalize_dims(input, dim), correction, keepdim)
+
+
+def var(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction: float | None = None) -> Tensor:
+    """Variance over ``dim`` (all when None): sum((x - mean)^2) / max(N - correction, 0).
+
+    Args:
+        dim: an int, a tuple of ints, or None.
+        unbiased: the older form of ``correction`` (True means 1, False 0).
+        keepdim: keep the reduced dimensions with size 1.
+        correction: the difference between the sample size and the degrees of freedom (default 1).
+    """
+    return _moment("var", Var, input, dim, unbiased, keepdim, correction)
+
+
+def std(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction: float | None = None) -> Tensor:
+    """Standard deviation over ``dim``: the square root of ``var`` with the same arguments."""
+    return _moment("std", Std, input, dim, unbiased, keepdim, correction)
+
+
+def var_mean(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: float | None = None) -> tuple[Tensor, Tensor]:
+    """``(var(input, ...), mean(input, ...))`` over the same dimensions."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return (var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim))
+
+
+def std_mean(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: float | None = None) -> tuple[Tensor, Tensor]:
+    """``(std(input, ...), mean(input, ...))`` over the same dimensions."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return (std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim))
+
+
+# ----------------------------------------------------------------------------- max, min, argmax, argmin
+def _return_type(name: str) -> type:
+    cls = namedtuple(name, ["values", "indices"])
+    cls.__repr__ = lambda self: (f"microtensor.return_types.{name}(\nvalues={self.values!r},\n"
+                                 f"indices={self.indices!r})")
+    cls.__module__ = "microtensor.return_types"
+    return cls
+
+
+MaxResult = _return_type("max")
+MinResult = _return_type("min")
+
+
+class Amax(Function):
+    """out = the largest element of x over ``axes``; the gradient is split evenly among ties."""
+    on_arrays = True
+    largest = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
+        ctx.axes, ctx.kept = axes, kept_shape(x.shape, axes)
+        reduce = np.max if ctx.largest else np.min
+        out = np.asarray(reduce(x, axis=axes, keepdims=keepdim))
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, out = ctx.saved_tensors
+        return grad.reshape(ctx.kept) * _tie_share(x._data == out._data.reshape(ctx.kept), ctx.axes, x._data.dtype)
+
+
+class Amin(Amax):
+    """out = the smallest element of x over ``axes``; the gradient is split evenly among ties."""
+    on_arrays = True
+    largest = False
+
+
+def _tie_share(mask: np.ndarray, axes: tuple[int, ...], dt: np.dtype) -> Tensor:
+    """``mask`` divided by its count over ``axes``: each tied extremum's share of the gradient."""
+    share = mask.astype(dt)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share /= share.sum(axis=axes, keepdims=True)
+    return Tensor._make(share)
+
+
+class MaxDim(Function):
+    """(values, indices) of the largest elements along ``dim``; the gradient goes to the chosen index."""
+    on_arrays = True
+    largest = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, dim: int, keepdim: bool) -> tuple[np.ndarray, np.ndarray]:
+        ctx.dim, ctx.shape = dim, x.shape
+        xs = x.reshape(1) if x.ndim == 0 else x
+        idx = (np.argmax if ctx.largest else np.argmin)(xs, axis=dim, keepdims=True)
+        values = np.take_along_axis(xs, idx, axis=dim)
+        ctx.save_for_backward(idx)
+        if x.ndim == 0:
+            return values.reshape(()), idx.reshape(())
+        if keepdim:
+            return values, idx
+        return values.squeeze(dim), idx.squeeze(dim)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor, grad_indices: Tensor) -> Tensor:
+        idx, = ctx.saved_tensors
+        idx = idx._data
+        shape = ctx.shape or (1,)
+        positions = np.arange(shape[ctx.dim]).reshape((-1,) + (1,) * (len(shape) - 1 - ctx.dim))
+        onehot = Tensor._make((positions == idx).astype(grad._data.dtype))
+        return (grad.reshape(idx.shape) * onehot).reshape(ctx.shape)
+
+
+class MinDim(MaxDim):
+    """(values, indices) of the smallest elements along ``dim``; the gradient goes to the chosen index."""
+    on_arrays = True
+    largest = False
+
+
+def _extremum(op: str, input: Tensor, dim: Any, keepdim: bool, largest: bool) -> Any:
+    if isinstance(dim, Tensor):            # max(a, b): the elementwise maximum, as in PyTorch
+        return input.maximum(dim) if largest else input.minimum(dim)
+    if dim is None:
+        if input._data.size == 0:
+            raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        return (Amax if largest else Amin).apply(input, tuple(range(input._data.ndim)), False)
+    d = input._wrap_dim(dim)
+    if input._data.ndim and input._data.shape[d] == 0:
+        raise RuntimeError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
+    values, indices = (MaxDim if largest else MinDim).apply(input, d, keepdim)
+    return (MaxResult if largest else MinResult)(values, indices)
+
+
+def max(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
+    """The largest element (a 0-d tensor); with ``dim``, the named tuple ``(values, indices)`` along it;
+    with a tensor as second argument, the elementwise maximum.
+
+    The whole-tensor form splits the gradient evenly among tied maxima; the ``dim`` form
+    sends it to the returned index.
+    """
+    return _extremum("max", input, dim, keepdim, True)
+
+
+def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
+    """The smallest element; with ``dim``, the named tuple ``(values, indices)``; see ``max``."""
+    return _extremum("min", input, dim, keepdim, False)
+
+
+def _amax(op: str, input: Tensor, dim: Any, keepdim: bool, largest: bool) -> Tensor:
+    axes = normalize_dims(input, dim)
+    shape = input._data.shape
+    if input._data.size == 0:
+        if dim is None or (isinstance(dim, (tuple, list)) and not dim):
+            raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        for a in axes:
+            if shape[a] == 0:
+                raise RuntimeError(f"{op}(): Expected reduction dim {a} to have non-zero size.")
+    return (Amax if largest else Amin).apply(input, axes, keepdim)
+
+
+def amax(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+    """The largest elements over ``dim`` (an int or tuple; all when empty); ties share the gradient evenly."""
+    return _amax("amax", input, dim, keepdim, True)
+
+
+def amin(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+    """The smallest elements over ``dim`` (an int or tuple; all when empty); ties share the gradient evenly."""
+    return _amax("amin", input, dim, keepdim, False)
+
+
+def _arg_extremum(op: str, input: Tensor, dim: Any, keepdim: bool, largest: bool) -> Tensor:
+    x = input._data
+    find = np.argmax if largest else np.argmin
+    if dim is None:
+        if x.size == 0:
+            raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
+        flat = np.asarray(find(x), dtype=np.int64)
+        return Tensor._make(flat.reshape((1,) * x.ndim) if keepdim else flat)
+    d = input._wrap_dim(dim)
+    if x.ndim == 0:
+        return Tensor._make(np.zeros((), dtype=np.int64))
+    if x.shape[d] == 0:
+        raise RuntimeError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
+    return Tensor._make(np.asarray(find(x, axis=d, keepdims=keepdim), dtype=np.int64))
+
+
+def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """The index of the largest element (of the flattened tensor when ``dim`` is None), as int64."""
+    return _arg_extremum("argmax", input, dim, keepdim, True)
+
+
+def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """The index of the smallest element (of the flattened tensor when ``dim`` is None), as int64."""
+    return _arg_extremum("argmin", input, dim, keepdim, False)
+
+
+# ----------------------------------------------------------------------------- logsumexp, norm
+class LogSumExp(Function):
+    """out = log(sum(exp(x))) over ``axes``, computed as m + log(sum(exp(x - m))) with m the maximum."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
+        kept = kept_shape(x.shape, axes)
+        ctx.kept = kept
+        m = np.max(x, axis=axes, keepdims=True) if x.size else np.zeros(kept, x.dtype)
+        if not np.isfinite(m).all():        # all -inf (or an inf) in a slice: shift by 0 instead
+            m = np.where(np.isfinite(m), m, 0).astype(x.dtype)
+        with np.errstate(divide="ignore"):
+            out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
+        if not keepdim:
+            out = out.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes))
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, out = ctx.saved_tensors
+        return grad.reshape(ctx.kept) * (x - out.reshape(ctx.kept)).exp()
+
+
+def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
+    """log(sum(exp(input))) over ``dim`` (an int or tuple), stable for inputs of any magnitude."""
+    input = to_float(input)
+    return LogSumExp.apply(input, normalize_dims(input, dim), keepdim)
+
+
+class Norm(Function):
+    """out = the p-norm of x over ``axes`` (p a number, inf or -inf); the gradient is 0 where the norm is 0."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, p: float, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
+        ctx.p, ctx.axes, ctx.kept = p, axes, kept_shape(x.shape, axes)
+        if p == 2:
+            out = np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdim))
+        elif p == 1:
+            out = np.sum(np.abs(x), axis=axes, keepdims=keepdim)
+        elif p == math.inf:
+            out = np.max(np.abs(x), axis=axes, keepdims=keepdim)
+        elif p == -math.inf:
+            out = np.min(np.abs(x), axis=axes, keepdims=keepdim)
+        elif p == 0:
+            out = np.sum(x != 0, axis=axes, keepdims=keepdim).astype(x.dtype)
+        else:
+            with np.errstate(divide="ignore"):
+                out = np.sum(np.abs(x) ** x.dtype.type(p), axis=axes, keepdims=keepdim) ** x.dtype.type(1 / p)
+        out = np.asarray(out)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, out = ctx.saved_tensors
+        p = ctx.p
+        g, n = grad.reshape(ctx.kept), out.reshape(ctx.kept)
+        if p == 0:
+            return Tensor._make(np.zeros_like(x._data))
+        sign = Tensor._make(np.sign(x._data))
+        if p == 1:
+            return g * sign
+        if math.isinf(p):
+            return g * sign * _tie_share(np.abs(x._data) == n._data, ctx.axes, x._data.dtype)
+        zero = n._data == 0
+        if p == 2:
+            if zero.any():
+                return g * where(zero, 0.0, x / where(zero, 1.0, n))
+            return g * x / n
+        absx = x * sign
+        if p < 1:
+            x_zero = x._data == 0
+            scaled = where(x_zero, 0.0, where(x_zero, 1.0, absx) ** (p - 1)) * sign
+            return scaled * g * n ** (1 - p)
+        scaled = x * absx ** (p - 2) if p >= 2 else sign * absx ** (p - 1)
+        if zero.any():
+            return scaled * where(zero, 0.0, g / where(zero, 1.0, n) ** (p - 1))
+        return scaled * (g / n ** (p - 1))
+
+
+def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+    """The vector p-norm of ``input`` over ``dim`` (all elements when None).
+
+    Args:
+        p: ``'fro'`` (the 2-norm of the elements), a number (0 counts nonzeros), ``inf`` or ``-inf``.
+        dim: an int, a tuple of ints, or None.
+        keepdim: keep the reduced dimensions with size 1.
+        dtype: convert the input to this dtype first.
+    """
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind != "f":
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                           f"Got {torch_dtype_name(input)}")
+    if isinstance(p, str):
+        if p != "fro":
+            raise RuntimeError(f"norm(): p={p!r} is not supported; valid values are 'fro', a number, inf and -inf")
+        p = 2
+    return Norm.apply(input, float(p), normalize_dims(input, dim), keepdim)
+
+
+# ----------------------------------------------------------------------------- cumulative ops
+def _reverse_cumsum(x: Tensor, dim: int) -> Tensor:
+    return x.flip(dim).cumsum(dim).flip(dim)
+
+
+class Cumsum(Function):
+    """out[..., k, ...] = sum of x[..., :k+1, ...] along ``dim``."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, dim: int, dt: np.dtype) -> np.ndarray:
+        ctx.dim = dim
+        return np.cumsum(x, axis=dim, dtype=dt) if x.ndim else x.astype(dt)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        return _reverse_cumsum(grad, ctx.dim) if grad.ndim else grad
+
+
+def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    """Cumulative sum along ``dim``; bool and integer tensors accumulate as int64."""
+    return Cumsum.apply(input, input._wrap_dim(dim), _sum_dtype(input, dtype))
+
+
+class Cumprod(Function):
+    """out[..., k, ...] = product of x[..., :k+1, ...] along ``dim``; the gradient is right with zeros."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, dim: int, dt: np.dtype) -> np.ndarray:
+        ctx.dim = dim
+        out = np.cumprod(x, axis=dim, dtype=dt) if x.ndim else x.astype(dt)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, out = ctx.saved_tensors
+        if x.ndim == 0:
+            return grad
+        zero = x._data == 0
+        if not zero.any():
+            return _reverse_cumsum(grad * out, ctx.dim) / x
+        return _cumprod_grad_with_zeros(x, out, grad, zero, ctx.dim)
+
+
+def _cumprod_grad_with_zeros(x: Tensor, out: Tensor, grad: Tensor, zero: np.ndarray, dim: int) -> Tensor:
+    """The cumprod gradient when x has zeros: before a slice's first zero z the usual formula holds,
+    at z it is prod(x before z) * sum_{k>=z} grad_k * prod(x_(z+1..k)), after z it is 0."""
+    seen = np.cumsum(zero, axis=dim)
+    before = seen == 0
+    first = zero & (seen == 1)
+    safe = where(before, x, 1.0)
+    usual = where(before, _reverse_cumsum(grad * out, dim) / safe, 0.0)
+    tail = Cumprod.apply(where(before | first, 1.0, x), dim, x._data.dtype)
+    head = Prod.apply(safe, (dim,), True, x._data.dtype)
+    at_first = where(first, head * _reverse_cumsum(where(before, 0.0, grad * tail), dim), 0.0)
+    return usual + at_first
+
+
+def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    """Cumulative product along ``dim``; bool and integer tensors accumulate as int64."""
+    return Cumprod.apply(input, input._wrap_dim(dim), _sum_dtype(input, dtype))
+
+
+# ----------------------------------------------------------------------------- logical reductions
+def _logical(reduce: Any, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
+    out = reduce(input._data, axis=normalize_dims(input, dim), keepdims=keepdim)
+    return Tensor._make(np.asarray(out, dtype=np.uint8 if input._data.dtype == np.uint8 else np.bool_))
+
+
+def all(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """Whether every element over ``dim`` is nonzero (bool; uint8 for uint8 input, as PyTorch)."""
+    return _logical(np.all, input, dim, keepdim)
+
+
+def any(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """Whether some element over ``dim`` is nonzero (bool; uint8 for uint8 input, as PyTorch)."""
+    return _logical(np.any, input, dim, keepdim)
+
+
+def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
+    """The number of nonzero elements over ``dim`` (all when None), as int64."""
+    return Tensor._make(np.asarray(np.count_nonzero(input._data, axis=normalize_dims(input, dim)), dtype=np.int64))
+
+
+_OPS = {
+    "sum": sum, "mean": mean, "prod": prod, "var": var, "std": std, "var_mean": var_mean, "std_mean": std_mean,
+    "max": max, "min": min, "amax": amax, "amin": amin, "argmax": argmax, "argmin": argmin,
+    "logsumexp": logsumexp, "norm": norm, "cumsum": cumsum, "cumprod": cumprod,
+    "all": all, "any": any, "count_nonzero": count_nonzero,
+}
+METHODS = dict(_OPS)
+FUNCTIONS = dict(_OPS)
