@@ -1,3 +1,652 @@
-"""(being written)"""
-METHODS: dict = {}
-FUNCTIONS: dict = {}
+"""Indexing ops: ``x[...]`` and ``x[...] = v``, index_select, gather, scatter, masks, triangles, diagonals.
+
+Every gather-like op is ``Index`` (out = x[key] with NumPy's = PyTorch's semantics) under
+another name, and every scatter-like op is ``IndexPut`` (replace at key) or ``IndexAdd``
+(accumulate at key, ``np.add.at``, so repeated indices add up). Their backwards are each
+other, so gradients of any order work.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from microtensor import dtypes
+from microtensor.autograd.function import Function
+from microtensor.autograd.grad_mode import GradMode
+from microtensor.ops.broadcasting import Operand, broadcast_shapes, unbroadcast
+from microtensor.ops.elementwise import where
+from microtensor.ops.inplace import apply_inplace
+from microtensor.tensor import Tensor
+
+_SLOT = object()  # where an index array sits in a key whose arrays went through save_for_backward
+
+
+# ----------------------------------------------------------------------------- index keys
+def _index_item(item: Any) -> Any:
+    """One entry of an index as NumPy understands it: ints, slices, None, Ellipsis, bools or int/bool arrays."""
+    if isinstance(item, (slice, type(None), type(Ellipsis), bool)):
+        return item
+    if isinstance(item, (int, np.integer)):
+        return int(item)
+    if isinstance(item, Tensor):
+        array = item._data
+    else:
+        array = np.asarray(item)
+        if array.size == 0:                             # x[[]] selects nothing, as in PyTorch
+            array = array.astype(np.int64)
+    if array.dtype == np.uint8:                         # byte tensors are masks, as in PyTorch
+        array = array.astype(np.bool_)
+    elif array.dtype.kind not in "iub":
+        raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    if array.ndim == 0:
+        return bool(array) if array.dtype == np.bool_ else int(array)
+    return array
+
+
+BASIC, ADVANCED, SPLIT = 0, 1, 2   # the modes of a key (see _index_key)
+
+
+def _index_key(shape: tuple[int, ...], index: Any) -> tuple[tuple, int]:
+    """Check ``index`` against ``shape`` as PyTorch does; return the NumPy key and its mode.
+
+    BASIC keys (ints, slices, None, ...) give views; ADVANCED keys hold index arrays. Bool masks
+    become their ``nonzero()`` arrays (NumPy's equivalence), so every key works with ``np.add.at``.
+    PyTorch applies ints before index arrays, where NumPy would treat them as arrays too: such a
+    key is SPLIT into a basic key and an advanced key applied to the view that the basic one gives.
+    """
+    if isinstance(index, list) and any(isinstance(i, (slice, type(None), type(Ellipsis), list, Tensor,
+                                                       np.ndarray)) for i in index):
+        index = tuple(index)
+    items = [_index_item(i) for i in (index if type(index) is tuple else (index,))]
+    used = 0
+    for item in items:
+        if isinstance(item, np.ndarray):
+            used += item.ndim if item.dtype == np.bool_ else 1
+        elif item is not None and item is not Ellipsis and not isinstance(item, bool):
+            used += 1
+    ndim = len(shape)
+    if used > ndim:
+        raise IndexError(f"too many indices for tensor of dimension {ndim}")
+    key: list = []
+    advanced = has_int = False
+    dim = 0
+    for item in items:
+        if item is Ellipsis:
+            dim += ndim - used
+            key.append(item)
+        elif item is None or isinstance(item, bool):
+            advanced = advanced or isinstance(item, bool)
+            key.append(item)
+        elif isinstance(item, int):
+            n = shape[dim]
+            if not -n <= item < n:
+                raise IndexError(f"index {item} is out of bounds for dimension {dim} with size {n}")
+            key.append(item)
+            has_int = True
+            dim += 1
+        elif isinstance(item, slice):
+            if item.step is not None and item.step.__index__() <= 0:
+                raise ValueError("step must be greater than zero")
+            key.append(item)
+            dim += 1
+        elif item.dtype == np.bool_:
+            if item.shape != shape[dim:dim + item.ndim]:
+                raise IndexError(f"The shape of the mask {list(item.shape)} at index {dim} does not match the "
+                                 f"shape of the indexed tensor {list(shape)} at index {dim}")
+            key.extend(item.nonzero())
+            advanced = True
+            dim += item.ndim
+        else:
+            _check_bounds(item, dim, shape[dim])
+            key.append(item)
+            advanced = True
+            dim += 1
+    if not advanced:
+        if Ellipsis not in key:
+            key.append(Ellipsis)   # keeps an all-int key a 0-d view instead of a NumPy scalar
+        return tuple(key), BASIC
+    if not has_int:
+        return tuple(key), ADVANCED
+    first = tuple(slice(None) if isinstance(k, np.ndarray) else k for k in key if not isinstance(k, bool))
+    then = tuple(k for k in key if not isinstance(k, int) or isinstance(k, bool))
+    return (first, tuple(slice(None) if k is None or isinstance(k, slice) else k for k in then)), SPLIT
+
+
+def _get(x: np.ndarray, key: tuple, mode: int) -> np.ndarray:
+    return x[key[0]][key[1]] if mode == SPLIT else x[key]
+
+
+def _region(out: np.ndarray, key: tuple, mode: int) -> tuple[np.ndarray, tuple]:
+    """(array, key) such that ``array[key]`` is the region ``key`` selects in ``out`` (writable)."""
+    return (out[key[0]], key[1]) if mode == SPLIT else (out, key)
+
+
+def _check_bounds(index: np.ndarray, dim: int, n: int, error: type = IndexError) -> None:
+    if index.size and (index.max() >= n or index.min() < -n):
+        bad = index[(index >= n) | (index < -n)].flat[0]
+        raise error(f"index {bad} is out of bounds for dimension {dim} with size {n}")
+
+
+def _save_key(ctx: Function, key: tuple, mode: int) -> None:
+    """Keep ``key`` for backward; its arrays go through save_for_backward so they are freed after it."""
+    ctx.mode = mode
+    if mode == BASIC:
+        ctx.key = key
+        return
+    flat = key[1] if mode == SPLIT else key
+    ctx.save_for_backward(*(k for k in flat if isinstance(k, np.ndarray)))
+    flat = tuple(_SLOT if isinstance(k, np.ndarray) else k for k in flat)
+    ctx.key = (key[0], flat) if mode == SPLIT else flat
+
+
+def _load_key(ctx: Function) -> tuple:
+    if ctx.mode == BASIC:
+        return ctx.key
+    arrays = iter([t._data for t in ctx.saved_tensors])
+    flat = ctx.key[1] if ctx.mode == SPLIT else ctx.key
+    flat = tuple(next(arrays) if k is _SLOT else k for k in flat)
+    return (ctx.key[0], flat) if ctx.mode == SPLIT else flat
+
+
+# ----------------------------------------------------------------------------- the three primitives
+class Index(Function):
+    """out = x[key] (a view for basic keys); the gradient is added back at the indexed positions."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, key: tuple, mode: int) -> np.ndarray:
+        ctx.shape = x.shape
+        _save_key(ctx, key, mode)
+        return _get(x, key, mode)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None]:
+        return IndexAdd.apply(None, grad, _load_key(ctx), ctx.mode, ctx.shape), None, None
+
+
+class IndexAdd(Function):
+    """out = base (zeros of ``shape`` when None) with ``values`` added at ``base[key]``; repeats accumulate."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, base: np.ndarray | None, values: np.ndarray, key: tuple, mode: int,
+                shape: tuple[int, ...] = ()) -> np.ndarray:
+        ctx.values_shape = values.shape
+        _save_key(ctx, key, mode)
+        out = np.zeros(shape, dtype=values.dtype) if base is None else base.copy()
+        target, k = _region(out, key, mode)
+        if mode == BASIC:
+            target[k] += values
+        else:
+            np.add.at(target, k, values)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        gv = None
+        if ctx.needs_input_grad[1]:
+            gv = unbroadcast(Index.apply(grad, _load_key(ctx), ctx.mode), ctx.values_shape)
+        return grad if ctx.needs_input_grad[0] else None, gv
+
+
+class IndexPut(Function):
+    """out = a copy of x with ``x[key]`` replaced by ``values`` (broadcast)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, values: np.ndarray, key: tuple, mode: int) -> np.ndarray:
+        ctx.values_shape = np.shape(values)
+        _save_key(ctx, key, mode)
+        out = x.copy()
+        target, k = _region(out, key, mode)
+        target[k] = values
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        key = _load_key(ctx)
+        gx = gv = None
+        if ctx.needs_input_grad[0]:
+            gx = IndexPut.apply(grad, np.zeros((), dtype=grad._data.dtype), key, ctx.mode)
+        if ctx.needs_input_grad[1]:
+            gv = unbroadcast(Index.apply(grad, key, ctx.mode), ctx.values_shape)
+        return gx, gv
+
+
+def _put(x: Tensor, key: tuple, mode: int, values: Any, op: str) -> Tensor:
+    """IndexPut with ``values`` cast to x's dtype; a broadcasting error names ``op`` and both shapes."""
+    values = _as_values(values, x)
+    try:
+        return IndexPut.apply(x, values, key, mode)
+    except ValueError:
+        raise RuntimeError(f"{op}: shape mismatch: value tensor of shape {list(np.shape(_data(values)))} cannot "
+                           f"be broadcast to indexing result of shape {list(_get(x._data, key, mode).shape)}") from None
+
+
+def _as_values(values: Any, like: Tensor) -> Tensor | np.ndarray:
+    if isinstance(values, Tensor):
+        return values if values._data.dtype == like._data.dtype else values.to(like.dtype)
+    return np.asarray(values, dtype=like._data.dtype)
+
+
+def _data(x: Tensor | np.ndarray) -> np.ndarray:
+    return x._data if isinstance(x, Tensor) else x
+
+
+# ----------------------------------------------------------------------------- x[index], x[index] = value
+def getitem(self: Tensor, index: Any) -> Tensor:
+    """``self[index]`` with ints, slices (positive steps), None, ``...``, bool masks and integer index
+    tensors, with NumPy's (= PyTorch's) advanced-indexing rules. Basic indexing returns a view."""
+    key, mode = _index_key(self._data.shape, index)
+    out = Index.apply(self, key, mode)
+    if mode == BASIC:
+        out._vc = self._vc       # a view shares its base's version counter, as in PyTorch
+    return out
+
+
+def setitem(self: Tensor, index: Any, value: Any) -> None:
+    """``self[index] = value`` in place; ``value`` (a number or tensor) broadcasts to ``self[index]``."""
+    key, mode = _index_key(self._data.shape, index)
+    if GradMode.enabled and (self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
+        apply_inplace(self, "setitem", _put, key, mode, value, "setitem")
+        return
+    values = _data(_as_values(value, self))
+    target, k = _region(self._data, key, mode)
+    try:
+        target[k] = values
+    except ValueError:
+        if not self._data.flags.writeable:
+            raise RuntimeError("setitem: unsupported operation: the tensor is a read-only view (of an expand, "
+                               "broadcast or diagonal); clone() it first") from None
+        raise RuntimeError(f"setitem: shape mismatch: value tensor of shape {list(values.shape)} cannot be "
+                           f"broadcast to indexing result of shape {list(target[k].shape)}") from None
+    self._vc[0] += 1
+
+
+def index_put(input: Tensor, indices: tuple, values: Operand, accumulate: bool = False) -> Tensor:
+    """A copy of ``input`` with ``input[indices]`` replaced by ``values`` (added, repeats accumulating,
+    when ``accumulate``)."""
+    key, mode = _index_key(input._data.shape, tuple(indices))
+    if not accumulate:
+        return _put(input, key, mode, values, "index_put")
+    return IndexAdd.apply(input, _as_values(values, input), key, mode)
+
+
+# ----------------------------------------------------------------------------- dim-wise selection
+def _index_tensor(op: str, index: Any, dtypes_ok: tuple[str, ...] = ("int64",)) -> np.ndarray:
+    array = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if array.dtype.name not in dtypes_ok:
+        raise RuntimeError(f"{op}(): Expected dtype {' or '.join(dtypes_ok)} for index")
+    return array
+
+
+def _dim_key(dim: int, index: np.ndarray) -> tuple:
+    return (slice(None),) * dim + (index, Ellipsis)
+
+
+class IndexSelect(Index):
+    """out = x.index_select(dim, index) (Index with a key on one dim)."""
+    on_arrays = True
+
+
+def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
+    """The entries of ``input`` along ``dim`` at the positions in the 1-D integer tensor ``index``."""
+    idx = _index_tensor("index_select", index, ("int32", "int64"))
+    if idx.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    d = input._wrap_dim(dim) if input._data.ndim else None
+    n = input._data.shape[d] if d is not None else 1
+    if idx.size and (idx.max() >= n or idx.min() < -n):
+        raise IndexError("index out of range in self")
+    if d is None:
+        return IndexSelect.apply(input.reshape(1), (idx.reshape(-1),), ADVANCED).reshape(idx.shape)
+    return IndexSelect.apply(input, _dim_key(d, idx.reshape(-1)), ADVANCED)
+
+
+def _grid_key(dim: int, index: np.ndarray) -> tuple:
+    """The full advanced key that picks ``x[..., index[i, j, k], ...]`` at position (i, j, k) (gather/scatter)."""
+    nd = index.ndim
+    return tuple(index if d == dim else np.arange(n).reshape((n,) + (1,) * (nd - d - 1))
+                 for d, n in enumerate(index.shape))
+
+
+def _check_scatter_like(op: str, input: Tensor, dim: int, index: np.ndarray, src: Tensor | None = None) -> int:
+    """PyTorch's checks of gather/scatter: ranks, sizes and index bounds; returns the wrapped dim."""
+    d = input._wrap_dim(dim)
+    ishape = input._data.shape
+    if index.ndim != input._data.ndim:
+        raise RuntimeError(f"Index tensor must have the same number of dimensions as {'input' if op == 'gather' else 'self'} tensor")
+    for k, n in enumerate(index.shape):
+        if k != d and n > ishape[k]:
+            raise RuntimeError(f"Size does not match at dimension {k} expected index {list(index.shape)} to be no "
+                               f"larger than self {list(ishape)} apart from dimension {d}")
+        if src is not None and n > src._data.shape[k]:
+            raise RuntimeError(f"Expected index {list(index.shape)} to be no larger than src {list(src.shape)} "
+                               f"(at dimension {k})")
+    _check_bounds(index, d, ishape[d] if ishape else 1, RuntimeError)
+    return d
+
+
+class Gather(Index):
+    """out[i][j][k] = x[index[i][j][k]][j][k] (for dim 0): Index with a full advanced key."""
+    on_arrays = True
+
+
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
+    """Values of ``input`` along ``dim`` at ``index`` (same rank as input): out[i][j] = input[index[i][j]][j]
+    for dim 0. ``sparse_grad`` is accepted for compatibility; the gradient is dense."""
+    idx = _index_tensor("gather", index)
+    d = _check_scatter_like("gather", input, dim, idx)
+    if input._data.ndim == 0:
+        return Gather.apply(input, (Ellipsis,), BASIC)
+    return Gather.apply(input, _grid_key(d, idx), ADVANCED)
+
+
+def _src_for(op: str, input: Tensor, idx: np.ndarray, src: Any) -> Tensor | np.ndarray:
+    """``src`` trimmed to ``index``'s shape (a differentiable slice), or a number as a 0-d array."""
+    if not isinstance(src, Tensor):
+        return np.asarray(src, dtype=input._data.dtype)
+    if src._data.dtype != input._data.dtype:
+        raise RuntimeError(f"{op}(): Expected self.dtype to be equal to src.dtype")
+    if src._data.shape != idx.shape:
+        src = getitem(src, tuple(slice(0, n) for n in idx.shape))
+    return src
+
+
+class Scatter(IndexPut):
+    """out = a copy of x with out[index[i][j]][j] = src[i][j] (for dim 0): IndexPut with a full advanced key."""
+    on_arrays = True
+
+
+def scatter(input: Tensor, dim: int, index: Tensor, src: Operand = None, *, value: Any = None) -> Tensor:
+    """A copy of ``input`` with the values of ``src`` (a tensor or a number, or ``value=``) written at
+    ``index`` along ``dim``: out[index[i][j]][j] = src[i][j] for dim 0."""
+    if src is None:
+        if value is None:
+            raise TypeError("scatter() missing the values to write: pass src (a tensor or number) or value=")
+        src = value
+    idx = _index_tensor("scatter", index)
+    d = _check_scatter_like("scatter", input, dim, idx, src if isinstance(src, Tensor) else None)
+    values = _src_for("scatter", input, idx, src)
+    if input._data.ndim == 0:
+        return Scatter.apply(input, values, (Ellipsis,), BASIC)
+    return Scatter.apply(input, values, _grid_key(d, idx), ADVANCED)
+
+
+class ScatterAdd(IndexAdd):
+    """out = x with src[i][j] added at out[index[i][j]][j] (for dim 0); repeats accumulate."""
+    on_arrays = True
+
+
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """A copy of ``input`` with ``src`` added at ``index`` along ``dim``; repeated indices accumulate."""
+    idx = _index_tensor("scatter_add", index)
+    d = _check_scatter_like("scatter_add", input, dim, idx, src)
+    values = _src_for("scatter_add", input, idx, src)
+    if input._data.ndim == 0:
+        return ScatterAdd.apply(input, values, (Ellipsis,), BASIC)
+    return ScatterAdd.apply(input, values, _grid_key(d, idx), ADVANCED)
+
+
+def _dim_index(op: str, input: Tensor, dim: int, index: Any) -> tuple[int, np.ndarray]:
+    idx = _index_tensor(op, index, ("int32", "int64"))
+    if idx.ndim > 1:
+        raise IndexError(f"{op}(): Index is supposed to be a vector")
+    d = input._wrap_dim(dim)
+    n = input._data.shape[d] if input._data.ndim else 1
+    if idx.size and (idx.max() >= n or idx.min() < -n):
+        raise IndexError(f"{op}(): index out of range in self (size {n} at dimension {d})")
+    return d, idx.reshape(-1)
+
+
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:
+    """A copy of ``input`` with ``alpha * source`` added along ``dim`` at the rows in ``index``;
+    repeated indices accumulate."""
+    d, idx = _dim_index("index_add", input, dim, index)
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(f"index_add_(): self ({input.dtype.name}) and source ({source.dtype.name}) must have "
+                           "the same scalar type")
+    expected = input._data.shape[:d] + (idx.size,) + input._data.shape[d + 1:] if input._data.ndim else (idx.size,)
+    if tuple(source._data.shape) != expected and not (input._data.ndim == 0 and source._data.size == idx.size):
+        raise RuntimeError(f"index_add_(): source of shape {list(source.shape)} does not match the expected "
+                           f"shape {list(expected)} (self {list(input.shape)}, {idx.size} indices along dim {d})")
+    if alpha != 1:
+        source = source * alpha
+    if input._data.ndim == 0:
+        return IndexAdd.apply(input.reshape(1), source.reshape(-1), (idx,), ADVANCED).reshape(())
+    return IndexAdd.apply(input, source, _dim_key(d, idx), ADVANCED)
+
+
+def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
+    """A copy of ``input`` with the entries along ``dim`` at ``index`` set to ``value`` (a number or 0-d tensor)."""
+    d, idx = _dim_index("index_fill", input, dim, index)
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                           f"{value.ndim} dimension(s).")
+    if input._data.ndim == 0:
+        return IndexPut.apply(input.reshape(1), _as_values(value, input), (idx,), ADVANCED).reshape(())
+    return IndexPut.apply(input, _as_values(value, input), _dim_key(d, idx), ADVANCED)
+
+
+# ----------------------------------------------------------------------------- masks
+def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
+    """``input`` with ``value`` (a number or 0-d tensor) where the bool ``mask`` (broadcast) is true."""
+    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{dtypes.from_numpy_dtype(m.dtype).name}")
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                           f"{value.ndim} dimension(s).")
+    values = _as_values(value, input)
+    try:
+        return where(mask, values if isinstance(values, Tensor) else Tensor._make(values), input)
+    except RuntimeError:
+        raise RuntimeError(f"masked_fill: the shape of the mask {list(m.shape)} cannot be broadcast with the "
+                           f"shape of the input {list(input.shape)}") from None
+
+
+class MaskedSelect(Index):
+    """out = the entries of x where the mask is true, as a 1-D tensor (Index with the mask's nonzero key)."""
+    on_arrays = True
+
+
+def masked_select(input: Tensor, mask: Tensor) -> Tensor:
+    """A 1-D tensor of the entries of ``input`` where the bool ``mask`` is true (both broadcast)."""
+    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise RuntimeError(f"masked_select: expected BoolTensor for mask, got {dtypes.from_numpy_dtype(m.dtype).name}")
+    shape = broadcast_shapes("masked_select", input._data.shape, m.shape)
+    if input._data.shape != shape:
+        input = input.expand(shape)
+    m = np.broadcast_to(m, shape)
+    key = m.nonzero() if m.ndim else ((np.zeros(int(m), dtype=np.int64)),)
+    if not m.ndim:
+        input = input.reshape(1)
+    return MaskedSelect.apply(input, key, ADVANCED)
+
+
+class Take(Index):
+    """out = x.flatten()[index] (Index on the flattened input)."""
+    on_arrays = True
+
+
+def take(input: Tensor, index: Tensor) -> Tensor:
+    """The entries of ``input`` seen as 1-D at the positions in ``index``; the result has index's shape."""
+    idx = _index_tensor("take", index)
+    n = input._data.size
+    if idx.size and (idx.max() >= n or idx.min() < -n):
+        bad = idx[(idx >= n) | (idx < -n)].flat[0]
+        raise IndexError(f"take(): out of range: tried to access index {bad} on a tensor of {n} elements.")
+    return Take.apply(input.reshape(-1), (idx,), ADVANCED)
+
+
+def nonzero(input: Tensor, *, as_tuple: bool = False) -> Tensor | tuple[Tensor, ...]:
+    """The indices of the nonzero entries: an (n, ndim) int64 tensor, or one 1-D tensor per dim with
+    ``as_tuple=True``. Never differentiable."""
+    data = input._data
+    if as_tuple:
+        return tuple(Tensor._make(i.astype(np.int64, copy=False)) for i in (data.reshape(1) if data.ndim == 0
+                                                                           else data).nonzero())
+    return Tensor._make(np.argwhere(data).astype(np.int64, copy=False))
+
+
+def argwhere(input: Tensor) -> Tensor:
+    """The indices of the nonzero entries as an (n, ndim) int64 tensor (``nonzero()``)."""
+    return nonzero(input)
+
+
+# ----------------------------------------------------------------------------- triangles and diagonals
+class Tril(Function):
+    """out = the lower triangle of the last two dims of x (entries above diagonal ``k`` zeroed)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, k: int) -> np.ndarray:
+        ctx.k = k
+        return np.tril(x, k)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None]:
+        return Tril.apply(grad, ctx.k), None
+
+
+class Triu(Function):
+    """out = the upper triangle of the last two dims of x (entries below diagonal ``k`` zeroed)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, k: int) -> np.ndarray:
+        ctx.k = k
+        return np.triu(x, k)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None]:
+        return Triu.apply(grad, ctx.k), None
+
+
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The lower triangle of (each matrix in) ``input``: entries above diagonal ``diagonal`` set to 0."""
+    if input._data.ndim < 2:
+        raise RuntimeError("tril: input tensor must have at least 2 dimensions")
+    return Tril.apply(input, int(diagonal))
+
+
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The upper triangle of (each matrix in) ``input``: entries below diagonal ``diagonal`` set to 0."""
+    if input._data.ndim < 2:
+        raise RuntimeError("triu: input tensor must have at least 2 dimensions")
+    return Triu.apply(input, int(diagonal))
+
+
+def _diag_positions(length: int, offset: int) -> tuple[np.ndarray, np.ndarray]:
+    steps = np.arange(length)
+    return (steps, steps + offset) if offset >= 0 else (steps - offset, steps)
+
+
+class Diagonal(Function):
+    """out = the diagonal ``offset`` of x over dims (d1, d2), as a new last dim (a view)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, offset: int, d1: int, d2: int) -> np.ndarray:
+        ctx.args = x.shape, offset, d1, d2
+        return np.diagonal(x, offset, d1, d2)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None, None]:
+        return DiagonalEmbed.apply(grad, *ctx.args), None, None, None
+
+
+class DiagonalEmbed(Function):
+    """out = zeros of ``shape`` with x written on the diagonal ``offset`` over dims (d1, d2) (diagonal's backward)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, shape: tuple[int, ...], offset: int, d1: int, d2: int) -> np.ndarray:
+        ctx.args = offset, d1, d2
+        out = np.zeros(shape, dtype=x.dtype)
+        rows, cols = _diag_positions(x.shape[-1], offset)
+        np.moveaxis(out, (d1, d2), (-2, -1))[..., rows, cols] = x
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None, None, None]:
+        return Diagonal.apply(grad, *ctx.args), None, None, None, None
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The diagonal ``offset`` (above the main one when positive) of the matrices over ``dim1`` and ``dim2``,
+    as the last dim of the result."""
+    d1, d2 = input._wrap_dim(dim1), input._wrap_dim(dim2)
+    if input._data.ndim < 2:
+        raise RuntimeError(f"diagonal(): expected a tensor with at least 2 dimensions, but got {input.ndim}")
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return Diagonal.apply(input, int(offset), d1, d2)
+
+
+def trace(input: Tensor) -> Tensor:
+    """The sum of the main diagonal of a 2-D tensor (integer tensors sum as int64)."""
+    if input._data.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    return diagonal(input).sum()
+
+
+# ----------------------------------------------------------------------------- in-place forms
+def masked_fill_(self: Tensor, mask: Tensor, value: Any) -> Tensor:
+    """``masked_fill`` in place (the mask must broadcast to self's shape)."""
+    return apply_inplace(self, "masked_fill_", masked_fill, mask, value)
+
+
+def scatter_(self: Tensor, dim: int, index: Tensor, src: Operand = None, *, value: Any = None) -> Tensor:
+    """``scatter`` in place."""
+    return apply_inplace(self, "scatter_", scatter, dim, index, src, value=value)
+
+
+def scatter_add_(self: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """``scatter_add`` in place."""
+    return apply_inplace(self, "scatter_add_", scatter_add, dim, index, src)
+
+
+def index_add_(self: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:
+    """``index_add`` in place."""
+    return apply_inplace(self, "index_add_", index_add, dim, index, source, alpha=alpha)
+
+
+def index_fill_(self: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
+    """``index_fill`` in place."""
+    return apply_inplace(self, "index_fill_", index_fill, dim, index, value)
+
+
+def index_put_(self: Tensor, indices: tuple, values: Operand, accumulate: bool = False) -> Tensor:
+    """``index_put`` in place."""
+    return apply_inplace(self, "index_put_", index_put, indices, values, accumulate)
+
+
+def tril_(self: Tensor, diagonal: int = 0) -> Tensor:
+    """``tril`` in place."""
+    return apply_inplace(self, "tril_", tril, diagonal)
+
+
+def triu_(self: Tensor, diagonal: int = 0) -> Tensor:
+    """``triu`` in place."""
+    return apply_inplace(self, "triu_", triu, diagonal)
+
+
+METHODS = {
+    "__getitem__": getitem, "__setitem__": setitem,
+    "index_select": index_select, "gather": gather, "scatter": scatter, "scatter_add": scatter_add,
+    "index_add": index_add, "index_fill": index_fill, "index_put": index_put,
+    "masked_fill": masked_fill, "masked_select": masked_select, "take": take, "nonzero": nonzero,
+    "argwhere": argwhere, "tril": tril, "triu": triu, "diagonal": diagonal, "trace": trace,
+    "masked_fill_": masked_fill_, "scatter_": scatter_, "scatter_add_": scatter_add_, "index_add_": index_add_,
+    "index_fill_": index_fill_, "index_put_": index_put_, "tril_": tril_, "triu_": triu_,
+}
+FUNCTIONS = {
+    "index_select": index_select, "gather": gather, "scatter": scatter, "scatter_add": scatter_add,
+    "index_add": index_add, "index_fill": index_fill, "index_put": index_put,
+    "masked_fill": masked_fill, "masked_select": masked_select, "take": take, "nonzero": nonzero,
+    "argwhere": argwhere, "tril": tril, "triu": triu, "diagonal": diagonal, "trace": trace,
+}
