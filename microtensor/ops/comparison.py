@@ -1,3 +1,192 @@
-"""(being written)"""
-METHODS: dict = {}
-FUNCTIONS: dict = {}
+"""Comparison and logical ops: ``< <= > >= == !=``, eq/ne/lt/le/gt/ge, isnan/isinf/isfinite, logical_*,
+isclose/allclose/equal. Results are bool tensors (or Python bools) and never require grad."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from microtensor import dtypes
+from microtensor.ops.broadcasting import Operand, broadcast_message
+from microtensor.ops.elementwise import as_array
+from microtensor.tensor import Tensor
+
+_NUMBER = (int, float, np.number, np.bool_)
+
+
+def _compare(op: str, ufunc: np.ufunc, input: Operand, other: Operand) -> Tensor:
+    """``ufunc`` on both operands after PyTorch's type promotion (a float32 tensor compares with 0.1 as
+    float32, as torch does), broadcasting; a shape mismatch names the op."""
+    dt = dtypes.result_type(input, other).np
+    a, b = as_array(input, dt), as_array(other, dt)
+    try:
+        return Tensor._make(np.asarray(ufunc(a, b)))
+    except ValueError:
+        raise RuntimeError(broadcast_message(op, a.shape, b.shape)) from None
+
+
+def eq(input: Operand, other: Operand) -> Tensor:
+    """input == other elementwise, broadcasting: a bool tensor."""
+    return _compare("eq", np.equal, input, other)
+
+
+def ne(input: Operand, other: Operand) -> Tensor:
+    """input != other elementwise, broadcasting: a bool tensor."""
+    return _compare("ne", np.not_equal, input, other)
+
+
+def lt(input: Operand, other: Operand) -> Tensor:
+    """input < other elementwise, broadcasting: a bool tensor."""
+    return _compare("lt", np.less, input, other)
+
+
+def le(input: Operand, other: Operand) -> Tensor:
+    """input <= other elementwise, broadcasting: a bool tensor."""
+    return _compare("le", np.less_equal, input, other)
+
+
+def gt(input: Operand, other: Operand) -> Tensor:
+    """input > other elementwise, broadcasting: a bool tensor."""
+    return _compare("gt", np.greater, input, other)
+
+
+def ge(input: Operand, other: Operand) -> Tensor:
+    """input >= other elementwise, broadcasting: a bool tensor."""
+    return _compare("ge", np.greater_equal, input, other)
+
+
+def _operator(fn: Any) -> Any:
+    """``fn`` as a comparison operator: NotImplemented for operands that are neither tensors nor numbers
+    (so ``t == None`` is False and ``t == "a"`` is False, as with torch.Tensor)."""
+    def operator(self: Tensor, other: Any) -> Any:
+        if not isinstance(other, (Tensor,) + _NUMBER):
+            return NotImplemented
+        return fn(self, other)
+    operator.__doc__ = fn.__doc__
+    return operator
+
+
+def _tensor(op: str, x: Any) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
+    return x
+
+
+def isnan(input: Tensor) -> Tensor:
+    """Which elements are NaN: a bool tensor (all False for integer tensors)."""
+    x = _tensor("isnan", input)._data
+    return Tensor._make(np.isnan(x) if x.dtype.kind == "f" else np.zeros(x.shape, dtype=np.bool_))
+
+
+def isinf(input: Tensor) -> Tensor:
+    """Which elements are +inf or -inf: a bool tensor."""
+    x = _tensor("isinf", input)._data
+    return Tensor._make(np.isinf(x) if x.dtype.kind == "f" else np.zeros(x.shape, dtype=np.bool_))
+
+
+def isposinf(input: Tensor) -> Tensor:
+    """Which elements are +inf: a bool tensor."""
+    x = _tensor("isposinf", input)._data
+    return Tensor._make(np.isposinf(x) if x.dtype.kind == "f" else np.zeros(x.shape, dtype=np.bool_))
+
+
+def isneginf(input: Tensor) -> Tensor:
+    """Which elements are -inf: a bool tensor."""
+    x = _tensor("isneginf", input)._data
+    return Tensor._make(np.isneginf(x) if x.dtype.kind == "f" else np.zeros(x.shape, dtype=np.bool_))
+
+
+def isfinite(input: Tensor) -> Tensor:
+    """Which elements are neither NaN nor infinite: a bool tensor (all True for integer tensors)."""
+    x = _tensor("isfinite", input)._data
+    return Tensor._make(np.isfinite(x) if x.dtype.kind == "f" else np.ones(x.shape, dtype=np.bool_))
+
+
+def _logical(op: str, ufunc: np.ufunc, input: Operand, other: Operand) -> Tensor:
+    a = input._data if isinstance(input, Tensor) else np.asarray(input)
+    b = other._data if isinstance(other, Tensor) else np.asarray(other)
+    try:
+        return Tensor._make(np.asarray(ufunc(a, b)))
+    except ValueError:
+        raise RuntimeError(broadcast_message(op, a.shape, b.shape)) from None
+
+
+def logical_and(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise logical and (nonzero is True) of tensors of any dtype, broadcasting: a bool tensor."""
+    return _logical("logical_and", np.logical_and, input, other)
+
+
+def logical_or(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise logical or (nonzero is True) of tensors of any dtype, broadcasting: a bool tensor."""
+    return _logical("logical_or", np.logical_or, input, other)
+
+
+def logical_xor(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise logical xor (nonzero is True) of tensors of any dtype, broadcasting: a bool tensor."""
+    return _logical("logical_xor", np.logical_xor, input, other)
+
+
+def logical_not(input: Tensor) -> Tensor:
+    """Elementwise logical not (zero is True): a bool tensor."""
+    return Tensor._make(np.logical_not(_tensor("logical_not", input)._data))
+
+
+def _same_dtype(op: str, a: Tensor, b: Tensor) -> None:
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(f"{op}: {a.dtype.name} did not match {b.dtype.name}: both tensors must have the "
+                           "same dtype")
+
+
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Tensor:
+    """Which elements satisfy |input - other| <= atol + rtol * |other| (equal infinities count as close;
+    NaNs only with ``equal_nan``), broadcasting: a bool tensor. Both tensors must have the same dtype."""
+    a, b = _tensor("isclose", input), _tensor("isclose", other)
+    _same_dtype("isclose", a, b)
+    if rtol < 0 or atol < 0:
+        raise RuntimeError(f"isclose: rtol and atol must be non-negative, got rtol={rtol} and atol={atol}")
+    x, y = a._data, b._data
+    try:
+        np.broadcast_shapes(x.shape, y.shape)
+    except ValueError:
+        raise RuntimeError(broadcast_message("isclose", x.shape, y.shape)) from None
+    if x.dtype == np.bool_:
+        return Tensor._make(np.asarray(x == y))
+    if x.dtype.kind != "f":
+        x, y = x.astype(np.float64), y.astype(np.float64)
+    close = np.asarray(x == y)
+    finite = np.isfinite(x) & np.isfinite(y)
+    with np.errstate(invalid="ignore", over="ignore"):
+        close = close | (finite & (np.abs(x - y) <= atol + rtol * np.abs(y)))
+    if equal_nan:
+        close = close | (np.isnan(x) & np.isnan(y))
+    return Tensor._make(np.asarray(close))
+
+
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
+    """Whether every element of ``input`` is close to ``other`` (see ``isclose``): a Python bool."""
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    """Whether the two tensors have the same shape and the same elements: a Python bool."""
+    a, b = _tensor("equal", input), _tensor("equal", other)
+    _same_dtype("equal", a, b)
+    return a._data.shape == b._data.shape and bool(np.array_equal(a._data, b._data))
+
+
+_FUNCTIONS = {
+    "eq": eq, "ne": ne, "not_equal": ne, "lt": lt, "less": lt, "le": le, "less_equal": le, "gt": gt,
+    "greater": gt, "ge": ge, "greater_equal": ge, "isnan": isnan, "isinf": isinf, "isposinf": isposinf,
+    "isneginf": isneginf, "isfinite": isfinite, "logical_and": logical_and, "logical_or": logical_or,
+    "logical_xor": logical_xor, "logical_not": logical_not, "isclose": isclose, "allclose": allclose,
+    "equal": equal,
+}
+METHODS = {
+    **_FUNCTIONS,
+    # Tensor.__hash__ stays id-based (set in tensor.py); == is elementwise, as in PyTorch
+    "__eq__": _operator(eq), "__ne__": _operator(ne), "__lt__": _operator(lt), "__le__": _operator(le),
+    "__gt__": _operator(gt), "__ge__": _operator(ge),
+}
+FUNCTIONS = dict(_FUNCTIONS)

@@ -1,6 +1,7 @@
-"""Elementwise ops: arithmetic with broadcasting, unary math, dtype casts."""
+"""Elementwise ops: arithmetic with broadcasting, unary math, rounding, clamping, bitwise ops, dtype casts."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -202,7 +203,8 @@ class RoundedDiv(Function):
                 return np.floor_divide(a, b)
             q = np.abs(a) // np.abs(b)
             return np.where((a < 0) ^ (b < 0), -q, q).astype(a.dtype)
-        return np.floor(a / b) if mode == "floor" else np.trunc(a / b)
+        # floor_divide rounds as Python's // (and PyTorch): 1 // 0.1 is 9, though floor(1 / 0.1) is 10
+        return np.floor_divide(a, b) if mode == "floor" else np.trunc(a / b)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None, None]:
@@ -223,8 +225,7 @@ def div(input: Operand, other: Operand, *, rounding_mode: str | None = None) -> 
     if rounding_mode not in ("trunc", "floor"):
         raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                          f"'{rounding_mode}'")
-    if dtype_of(a).kind in "iu" and not np.all(b != 0):
-        raise RuntimeError("ZeroDivisionError: integer division by zero")
+    _check_int_divisor(a, b)
     try:
         return RoundedDiv.apply(a, b, rounding_mode)
     except ValueError:
@@ -250,8 +251,8 @@ class Neg(Function):
 
 
 def neg(x: Tensor) -> Tensor:
-    """-x."""
-    if x.dtype == dtypes.bool_:
+    """-x, elementwise."""
+    if x._data.dtype == np.bool_:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     return Neg.apply(x)
@@ -347,14 +348,35 @@ def to_float(x: Tensor) -> Tensor:
     return x if x._data.dtype.kind == "f" else x.to(dtypes.get_default_dtype())
 
 
-def exp(x: Tensor) -> Tensor:
-    """e ** x, elementwise."""
-    return Exp.apply(to_float(x))
+def float_input(op: str, x: Any) -> Tensor:
+    """The input of a unary float op: a Tensor (else PyTorch's TypeError), integers converted to float."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
+    return x if x._data.dtype.kind == "f" else x.to(dtypes.get_default_dtype())
 
 
-def log(x: Tensor) -> Tensor:
-    """Natural logarithm, elementwise."""
-    return Log.apply(to_float(x))
+def _tensor_input(op: str, x: Any) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
+    return x
+
+
+def _check_int_divisor(a: Tensor | np.ndarray, b: Tensor | np.ndarray) -> None:
+    """PyTorch raises on integer division (and remainder) by zero, where NumPy would give 0 and a warning."""
+    if dtype_of(a).kind in "iu":
+        divisor = b._data if isinstance(b, Tensor) else b
+        if not divisor.all():
+            raise RuntimeError("ZeroDivisionError")
+
+
+def exp(input: Tensor) -> Tensor:
+    """e ** input, elementwise (integer inputs give the default float dtype)."""
+    return Exp.apply(float_input("exp", input))
+
+
+def log(input: Tensor) -> Tensor:
+    """Natural logarithm, elementwise (integer inputs give the default float dtype)."""
+    return Log.apply(float_input("log", input))
 
 
 def where(condition: Operand, input: Operand, other: Operand) -> Tensor:
@@ -390,6 +412,1036 @@ class Where(Function):
                 unbroadcast(where(cond, zero, grad), sb) if ctx.needs_input_grad[2] else None)
 
 
+# ----------------------------------------------------------------------------- more binary arithmetic
+class Remainder(Function):
+    """out = a - b * floor(a / b) (the sign of b, as Python's %), broadcasting."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(a, b)
+        return np.remainder(a, b)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        a, b = ctx.saved_tensors
+        return (unbroadcast(grad, a._data.shape) if ctx.needs_input_grad[0] else None,
+                unbroadcast(-grad * div(a, b, rounding_mode="floor"), b._data.shape)
+                if ctx.needs_input_grad[1] else None)
+
+
+def remainder(input: Operand, other: Operand) -> Tensor:
+    """input % other elementwise, with the sign of ``other`` (Python's modulus), broadcasting."""
+    a, b = promote(input, other)
+    _check_int_divisor(a, b)
+    return _apply_binary(Remainder, "remainder", a, b)
+
+
+class Fmod(Function):
+    """out = a - b * trunc(a / b) (the sign of a, as C's fmod), broadcasting."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(a, b)
+        return np.fmod(a, b)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        a, b = ctx.saved_tensors
+        return (unbroadcast(grad, a._data.shape) if ctx.needs_input_grad[0] else None,
+                unbroadcast(-grad * div(a, b, rounding_mode="trunc"), b._data.shape)
+                if ctx.needs_input_grad[1] else None)
+
+
+def fmod(input: Operand, other: Operand) -> Tensor:
+    """The C-style remainder of input / other (the sign of ``input``), broadcasting."""
+    a, b = promote(input, other)
+    _check_int_divisor(a, b)
+    return _apply_binary(Fmod, "fmod", a, b)
+
+
+def rsub(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
+    """other - alpha * input."""
+    return sub(other, input, alpha=alpha)
+
+
+class Atan2(Function):
+    """out = atan2(a, b), the angle of the point (b, a), broadcasting."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(a, b)
+        return np.arctan2(a, b)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        a, b = ctx.saved_tensors
+        scaled = grad / (a * a + b * b)
+        return (unbroadcast(scaled * b, a._data.shape) if ctx.needs_input_grad[0] else None,
+                unbroadcast(-scaled * a, b._data.shape) if ctx.needs_input_grad[1] else None)
+
+
+def atan2(input: Operand, other: Operand) -> Tensor:
+    """The elementwise arctangent of input / other in the quadrant of (other, input), broadcasting."""
+    a, b = promote(input, other)
+    if dtype_of(a).kind != "f":
+        dt = dtypes.get_default_dtype()
+        a, b = cast(a, dt), cast(b, dt)
+    return _apply_binary(Atan2, "atan2", a, b)
+
+
+def _tie_weights(a: np.ndarray, b: np.ndarray, wins: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """1 where ``a`` is the chosen value, 0.5 on ties, 0 where ``b`` is (PyTorch splits ties equally)."""
+    return np.where(a == b, 0.5, wins).astype(dtype, copy=False)
+
+
+class Maximum(Function):
+    """out = max(a, b) elementwise (NaN propagates), broadcasting; ties share the gradient equally."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(a, b)
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        a, b = ctx.saved_tensors
+        ad, bd, dt = a._data, b._data, grad._data.dtype
+        return (unbroadcast(grad * Tensor._make(_tie_weights(ad, bd, ~(ad < bd), dt)), ad.shape)
+                if ctx.needs_input_grad[0] else None,
+                unbroadcast(grad * Tensor._make(_tie_weights(ad, bd, ~(ad > bd), dt)), bd.shape)
+                if ctx.needs_input_grad[1] else None)
+
+
+def maximum(input: Operand, other: Operand) -> Tensor:
+    """The elementwise maximum of two tensors (NaN if either is NaN), broadcasting."""
+    a, b = promote(input, other)
+    return _apply_binary(Maximum, "maximum", a, b)
+
+
+class Minimum(Function):
+    """out = min(a, b) elementwise (NaN propagates), broadcasting; ties share the gradient equally."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(a, b)
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        a, b = ctx.saved_tensors
+        ad, bd, dt = a._data, b._data, grad._data.dtype
+        return (unbroadcast(grad * Tensor._make(_tie_weights(ad, bd, ~(ad > bd), dt)), ad.shape)
+                if ctx.needs_input_grad[0] else None,
+                unbroadcast(grad * Tensor._make(_tie_weights(ad, bd, ~(ad < bd), dt)), bd.shape)
+                if ctx.needs_input_grad[1] else None)
+
+
+def minimum(input: Operand, other: Operand) -> Tensor:
+    """The elementwise minimum of two tensors (NaN if either is NaN), broadcasting."""
+    a, b = promote(input, other)
+    return _apply_binary(Minimum, "minimum", a, b)
+
+
+class Clamp(Function):
+    """out = min(max(x, lo), hi) (either bound may be None), broadcasting all three.
+
+    As PyTorch: x gets the gradient where lo <= x <= hi; lo where x < lo (and lo < hi);
+    hi where x > hi or hi < lo (then the output is hi everywhere).
+    """
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, lo: np.ndarray | None, hi: np.ndarray | None) -> np.ndarray:
+        ctx.save_for_backward(x, lo, hi)
+        out = x if lo is None else np.maximum(x, lo)
+        return out if hi is None else np.minimum(out, hi)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
+        x, lo, hi = ctx.saved_tensors
+        xd = x._data
+        lod = None if lo is None else lo._data
+        hid = None if hi is None else hi._data
+        gx = glo = ghi = None
+        if ctx.needs_input_grad[0]:
+            inside = xd >= lod if hid is None else xd <= hid if lod is None else (xd >= lod) & (xd <= hid)
+            gx = unbroadcast(where(inside, grad, 0.0), xd.shape)
+        if ctx.needs_input_grad[1]:
+            below = xd < lod if hid is None else (xd < lod) & (lod < hid)
+            glo = unbroadcast(where(below, grad, 0.0), lod.shape)
+        if ctx.needs_input_grad[2]:
+            above = xd > hid if lod is None else (xd > hid) | (hid < lod)
+            ghi = unbroadcast(where(above, grad, 0.0), hid.shape)
+        return gx, glo, ghi
+
+
+def clamp(input: Tensor, min: Operand | None = None, max: Operand | None = None) -> Tensor:
+    """Clamp every element into [min, max]; the bounds are numbers or tensors (broadcasting), either may be
+    None. Where min > max the result is max, as in PyTorch."""
+    x = _tensor_input("clamp", input)
+    if min is None and max is None:
+        raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
+    operands = promote_all(*(v for v in (x, min, max) if v is not None))
+    x = operands[0]
+    lo = operands[1] if min is not None else None
+    hi = operands[-1] if max is not None else None
+    try:
+        return Clamp.apply(x, lo, hi)
+    except ValueError:
+        shapes = [shape_of(v) for v in (x, lo, hi) if v is not None]
+        raise RuntimeError(broadcast_message("clamp", *shapes)) from None
+
+
+def clamp_min(input: Tensor, min: Operand) -> Tensor:
+    """clamp(input, min=min)."""
+    return clamp(input, min=min)
+
+
+def clamp_max(input: Tensor, max: Operand) -> Tensor:
+    """clamp(input, max=max)."""
+    return clamp(input, max=max)
+
+
+class Lerp(Function):
+    """out = start + weight * (end - start), broadcasting (PyTorch's two-sided formula for accuracy)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, start: np.ndarray, end: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(start, end, weight)
+        diff = end - start
+        if weight.ndim == 0:
+            return start + weight * diff if np.abs(weight) < 0.5 else end - diff * (1 - weight)
+        return np.where(np.abs(weight) < 0.5, start + weight * diff, end - diff * (1 - weight))
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
+        start, end, weight = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        return (unbroadcast(grad * (1 - weight), start._data.shape) if need[0] else None,
+                unbroadcast(grad * weight, end._data.shape) if need[1] else None,
+                unbroadcast(grad * (end - start), weight._data.shape) if need[2] else None)
+
+
+def lerp(input: Tensor, end: Tensor, weight: Operand) -> Tensor:
+    """Linear interpolation input + weight * (end - input); ``weight`` is a number or a tensor, broadcasting."""
+    start = _tensor_input("lerp", input)
+    dt = start._data.dtype
+    if dt.kind != "f":
+        raise RuntimeError(f"lerp: expected floating point tensors, but got input of dtype {start.dtype.name}")
+    if not isinstance(end, Tensor) or end._data.dtype != dt:
+        got = end.dtype.name if isinstance(end, Tensor) else type(end).__name__
+        raise RuntimeError(f"lerp expected dtype {start.dtype.name} for `end` but got {got}")
+    if isinstance(weight, Tensor):
+        if weight._data.dtype != dt:
+            if weight.ndim or weight._data.dtype.kind != "f":
+                raise RuntimeError(f"lerp expected dtype {start.dtype.name} for `weight` but got dtype "
+                                   f"{weight.dtype.name}")
+            weight = weight.to(start.dtype)
+    else:
+        weight = np.asarray(weight, dtype=dt)
+    try:
+        return Lerp.apply(start, end, weight)
+    except ValueError:
+        raise RuntimeError(broadcast_message("lerp", start._data.shape, end._data.shape, shape_of(weight))) from None
+
+
+def addcmul(input: Operand, tensor1: Operand, tensor2: Operand, *, value: Any = 1) -> Tensor:
+    """input + value * tensor1 * tensor2, broadcasting."""
+    prod = mul(tensor1, tensor2)
+    return add(input, prod if value == 1 else mul(prod, value))
+
+
+def addcdiv(input: Operand, tensor1: Operand, tensor2: Operand, *, value: Any = 1) -> Tensor:
+    """input + value * tensor1 / tensor2, broadcasting (integer tensor1 and tensor2 are an error, as PyTorch)."""
+    if all(isinstance(t, Tensor) and t._data.dtype.kind in "iub" for t in (tensor1, tensor2)):
+        raise RuntimeError("Integer division with addcdiv is no longer supported: use "
+                           "(input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs")
+    quotient = div(tensor1, tensor2)
+    return add(input, quotient if value == 1 else mul(quotient, value))
+
+
+# ----------------------------------------------------------------------------- unary math
+class Abs(Function):
+    """out = |x|; the gradient is sign(x) (0 at 0)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, = ctx.saved_tensors
+        return grad * sign(x)
+
+
+def abs(input: Tensor) -> Tensor:
+    """|input|, elementwise (integer dtypes are kept)."""
+    x = _tensor_input("abs", input)
+    if x._data.dtype == np.bool_:
+        raise RuntimeError('"abs_cpu" not implemented for \'Bool\'')
+    return Abs.apply(x)
+
+
+def positive(input: Tensor) -> Tensor:
+    """input itself (unary +); an error for bool tensors, as PyTorch."""
+    x = _tensor_input("positive", input)
+    if x._data.dtype == np.bool_:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return x
+
+
+class Reciprocal(Function):
+    """out = 1 / x."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        out = np.reciprocal(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        out, = ctx.saved_tensors
+        return -grad * out * out
+
+
+def reciprocal(input: Tensor) -> Tensor:
+    """1 / input, elementwise (integer inputs give the default float dtype)."""
+    return Reciprocal.apply(float_input("reciprocal", input))
+
+
+class Sqrt(Function):
+    """out = sqrt(x)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        out = np.sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        out, = ctx.saved_tensors
+        return grad / (2 * out)
+
+
+def sqrt(input: Tensor) -> Tensor:
+    """Square root, elementwise (NaN for negative inputs)."""
+    return Sqrt.apply(float_input("sqrt", input))
+
+
+class Rsqrt(Function):
+    """out = 1 / sqrt(x)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        out = np.reciprocal(np.sqrt(x))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        out, = ctx.saved_tensors
+        return grad * -0.5 * out * out * out
+
+
+def rsqrt(input: Tensor) -> Tensor:
+    """1 / sqrt(input), elementwise."""
+    return Rsqrt.apply(float_input("rsqrt", input))
+
+
+class Square(Function):
+    """out = x * x."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.square(x)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, = ctx.saved_tensors
+        return grad * 2 * x
+
+
+def square(input: Tensor) -> Tensor:
+    """input * input, elementwise (integer dtypes are kept; bool gives int64, as PyTorch)."""
+    x = _tensor_input("square", input)
+    return Square.apply(x.to(dtypes.int64) if x._data.dtype == np.bool_ else x)
+
+
+class Expm1(Function):
+    """out = e ** x - 1, accurate near 0."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        out = np.expm1(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        out, = ctx.saved_tensors
+        return grad * (out + 1)
+
+
+def expm1(input: Tensor) -> Tensor:
+    """e ** input - 1, elementwise, accurate for small inputs."""
+    return Expm1.apply(float_input("expm1", input))
+
+
+class Exp2(Function):
+    """out = 2 ** x."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        out = np.exp2(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        out, = ctx.saved_tensors
+        return grad * out * _LN2
+
+
+def exp2(input: Tensor) -> Tensor:
+    """2 ** input, elementwise."""
+    return Exp2.apply(float_input("exp2", input))
+
+
+class Log1p(Function):
+    """out = ln(1 + x), accurate near 0."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.log1p(x)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, = ctx.saved_tensors
+        return grad / (x + 1)
+
+
+def log1p(input: Tensor) -> Tensor:
+    """ln(1 + input), elementwise, accurate for small inputs."""
+    return Log1p.apply(float_input("log1p", input))
+
+
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+
+
+class Log2(Function):
+    """out = log2(x)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.log2(x)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, = ctx.saved_tensors
+        return grad / (x * _LN2)
+
+
+def log2(input: Tensor) -> Tensor:
+    """Base-2 logarithm, elementwise."""
+    return Log2.apply(float_input("log2", input))
+
+
+class Log10(Function):
+    """out = log10(x)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.log10(x)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, = ctx.saved_tensors
+        return grad / (x * _LN10)
+
+
+def log10(input: Tensor) -> Tensor:
+    """Base-10 logarithm, elementwise."""
+    return Log10.apply(float_input("log10", input))
+
+
+class Sin(Function):
+    """out = sin(x)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.sin(x)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, = ctx.saved_tensors
+        return grad * cos(x)
+
+
+def sin(input: Tensor) -> Tensor:
+    """Sine, elementwise."""
+    return Sin.apply(float_input("sin", input))
+
+
+class Cos(Function):
+    """out = cos(x)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.cos(x)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, = ctx.saved_tensors
+        return -grad * sin(x)
+
+
+def cos(input: Tensor) -> Tensor:
+    """Cosine, elementwise."""
+    return Cos.apply(float_input("cos", input))
+
+
+class Tan(Function):
+    """out = tan(x); the gradient 1 + out**2 uses the saved output."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        out = np.tan(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        out, = ctx.saved_tensors
+        return grad * (1 + out * out)
+
+
+def tan(input: Tensor) -> Tensor:
+    """Tangent, elementwise."""
+    return Tan.apply(float_input("tan", input))
+
+
+class Tanh(Function):
+    """out = tanh(x); the gradient 1 - out**2 uses the saved output."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        out = np.tanh(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        out, = ctx.saved_tensors
+        return grad * (1 - out * out)
+
+
+def tanh(input: Tensor) -> Tensor:
+    """Hyperbolic tangent, elementwise."""
+    return Tanh.apply(float_input("tanh", input))
+
+
+class Sinh(Function):
+    """out = sinh(x)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.sinh(x)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, = ctx.saved_tensors
+        return grad * cosh(x)
+
+
+def sinh(input: Tensor) -> Tensor:
+    """Hyperbolic sine, elementwise."""
+    return Sinh.apply(float_input("sinh", input))
+
+
+class Cosh(Function):
+    """out = cosh(x)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.cosh(x)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, = ctx.saved_tensors
+        return grad * sinh(x)
+
+
+def cosh(input: Tensor) -> Tensor:
+    """Hyperbolic cosine, elementwise."""
+    return Cosh.apply(float_input("cosh", input))
+
+
+class Asin(Function):
+    """out = arcsin(x), for x in [-1, 1]."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.arcsin(x)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, = ctx.saved_tensors
+        return grad * rsqrt(1 - x * x)
+
+
+def asin(input: Tensor) -> Tensor:
+    """Arcsine, elementwise (NaN outside [-1, 1])."""
+    return Asin.apply(float_input("asin", input))
+
+
+class Acos(Function):
+    """out = arccos(x), for x in [-1, 1]."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.arccos(x)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, = ctx.saved_tensors
+        return -grad * rsqrt(1 - x * x)
+
+
+def acos(input: Tensor) -> Tensor:
+    """Arccosine, elementwise (NaN outside [-1, 1])."""
+    return Acos.apply(float_input("acos", input))
+
+
+class Atan(Function):
+    """out = arctan(x)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.arctan(x)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, = ctx.saved_tensors
+        return grad / (1 + x * x)
+
+
+def atan(input: Tensor) -> Tensor:
+    """Arctangent, elementwise."""
+    return Atan.apply(float_input("atan", input))
+
+
+class Asinh(Function):
+    """out = arsinh(x)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.arcsinh(x)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, = ctx.saved_tensors
+        return grad * rsqrt(x * x + 1)
+
+
+def asinh(input: Tensor) -> Tensor:
+    """Inverse hyperbolic sine, elementwise."""
+    return Asinh.apply(float_input("asinh", input))
+
+
+class Acosh(Function):
+    """out = arcosh(x), for x >= 1."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.arccosh(x)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, = ctx.saved_tensors
+        return grad * rsqrt(x * x - 1)
+
+
+def acosh(input: Tensor) -> Tensor:
+    """Inverse hyperbolic cosine, elementwise (NaN below 1)."""
+    return Acosh.apply(float_input("acosh", input))
+
+
+class Atanh(Function):
+    """out = artanh(x), for x in (-1, 1)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.arctanh(x)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, = ctx.saved_tensors
+        return grad / (1 - x * x)
+
+
+def atanh(input: Tensor) -> Tensor:
+    """Inverse hyperbolic tangent, elementwise (NaN outside [-1, 1])."""
+    return Atanh.apply(float_input("atanh", input))
+
+
+class Sigmoid(Function):
+    """out = 1 / (1 + e ** -x), computed without overflow for inputs of any size."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        e = np.exp(-np.abs(x))                     # never overflows: the exponent is <= 0
+        out = np.where(x >= 0, 1, e) / (1 + e)     # 1/(1+e^-x) for x >= 0, e^x/(1+e^x) below
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        out, = ctx.saved_tensors
+        return grad * out * (1 - out)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """The logistic function 1 / (1 + exp(-input)), elementwise, stable for inputs of any magnitude."""
+    return Sigmoid.apply(float_input("sigmoid", input))
+
+
+class Relu(Function):
+    """out = max(x, 0); the gradient passes where out > 0."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        out = np.maximum(x, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        out, = ctx.saved_tensors
+        return grad * Tensor._make((out._data > 0).astype(grad._data.dtype))
+
+
+def relu(input: Tensor) -> Tensor:
+    """max(input, 0), elementwise (integer dtypes are kept)."""
+    x = _tensor_input("relu", input)
+    if x._data.dtype == np.bool_:
+        raise RuntimeError("Boolean inputs not supported for relu")
+    return Relu.apply(x)
+
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _erf_series(x: np.ndarray) -> np.ndarray:
+    """erf(x) for |x| < 2.5: 2/sqrt(pi) e^(-x^2) sum_n 2^n x^(2n+1) / (1*3*...*(2n+1)); every term is positive
+    (no cancellation) and 36 terms reach float64 precision."""
+    y = 2 * x * x
+    term = x.copy()
+    total = x.copy()
+    for n in range(1, 36):
+        term *= y
+        term *= 1.0 / (2 * n + 1)
+        total += term
+    return _TWO_OVER_SQRT_PI * np.exp(-x * x) * total
+
+
+def _erfc_fraction(x: np.ndarray) -> np.ndarray:
+    """erfc(x) for 2.5 <= x <= 26 by its continued fraction e^(-x^2)/sqrt(pi) / (x + 1/2/(x + 1/(x + 3/2/...)));
+    32 levels reach float64 precision (above 26, erfc underflows to 0)."""
+    f = x.copy()
+    for k in range(32, 0, -1):
+        f = x + (0.5 * k) / f
+    return np.exp(-x * x) / (math.sqrt(math.pi) * f)
+
+
+def _erf_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """float64 x, the mask of |x| < 2.5, and erfc(|x|) for the other elements (0 beyond 26)."""
+    x = x.astype(np.float64)
+    a = np.abs(x)
+    small = a < 2.5
+    tail = a[~small]
+    tail_erfc = np.where(np.isnan(tail), np.nan, 0.0)
+    mid = tail <= 26
+    tail_erfc[mid] = _erfc_fraction(tail[mid])
+    return x, small, tail_erfc
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    x64, small, tail_erfc = _erf_parts(x)
+    out = np.empty_like(x64)
+    out[small] = _erf_series(x64[small])
+    out[~small] = np.copysign(1 - tail_erfc, x64[~small])
+    return out.astype(x.dtype, copy=False)
+
+
+def _erfc(x: np.ndarray) -> np.ndarray:
+    x64, small, tail_erfc = _erf_parts(x)
+    out = np.empty_like(x64)
+    out[small] = 1 - _erf_series(x64[small])
+    out[~small] = np.where(x64[~small] > 0, tail_erfc, 2 - tail_erfc)
+    return out.astype(x.dtype, copy=False)
+
+
+class Erf(Function):
+    """out = erf(x) = 2/sqrt(pi) * integral of e^(-t^2) from 0 to x."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return _erf(x)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, = ctx.saved_tensors
+        return grad * _TWO_OVER_SQRT_PI * exp(-x * x)
+
+
+def erf(input: Tensor) -> Tensor:
+    """The Gauss error function, elementwise."""
+    return Erf.apply(float_input("erf", input))
+
+
+class Erfc(Function):
+    """out = 1 - erf(x), accurate where erf(x) is close to 1."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return _erfc(x)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, = ctx.saved_tensors
+        return grad * -_TWO_OVER_SQRT_PI * exp(-x * x)
+
+
+def erfc(input: Tensor) -> Tensor:
+    """The complementary error function 1 - erf(input), elementwise."""
+    return Erfc.apply(float_input("erfc", input))
+
+
+class NanToNum(Function):
+    """out = x with NaN, +inf and -inf replaced by numbers; the gradient passes where x is finite."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, nan: float, posinf: float | None, neginf: float | None) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None, None]:
+        x, = ctx.saved_tensors
+        return grad * Tensor._make(np.isfinite(x._data).astype(grad._data.dtype)), None, None, None
+
+
+def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+    """Replace NaN by ``nan`` and infinities by ``posinf``/``neginf`` (default: the dtype's largest/lowest)."""
+    x = _tensor_input("nan_to_num", input)
+    if x._data.dtype.kind != "f":
+        return x.clone()
+    return NanToNum.apply(x, nan, posinf, neginf)
+
+
+# ----------------------------------------------------------------------------- rounding (zero gradient)
+class _ZeroGradient(Function):
+    """Base of the piecewise-constant ops: their gradient is zero everywhere it exists."""
+    on_arrays = True
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None]:
+        return Tensor._make(np.zeros_like(grad._data)), None
+
+
+class Sign(_ZeroGradient):
+    """out = -1, 0 or 1 by the sign of x (0 for NaN, as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        if x.dtype.kind == "f":
+            return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
+        return x.copy() if x.dtype == np.bool_ else np.sign(x)
+
+
+def sign(input: Tensor) -> Tensor:
+    """-1, 0 or 1 by the sign of each element; zero gradient."""
+    return Sign.apply(_tensor_input("sign", input))
+
+
+def _rounding_input(op: str, x: Any) -> Tensor:
+    x = _tensor_input(op, x)
+    if x._data.dtype == np.bool_:
+        raise RuntimeError(f'"{op}" not implemented for \'Bool\'')
+    return x
+
+
+class Floor(_ZeroGradient):
+    """out = the largest integer <= x."""
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        return np.floor(x) if x.dtype.kind == "f" else x.copy()
+
+
+def floor(input: Tensor) -> Tensor:
+    """Round down to an integer value, elementwise (integer dtypes are kept); zero gradient."""
+    return Floor.apply(_rounding_input("floor", input))
+
+
+class Ceil(_ZeroGradient):
+    """out = the smallest integer >= x."""
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        return np.ceil(x) if x.dtype.kind == "f" else x.copy()
+
+
+def ceil(input: Tensor) -> Tensor:
+    """Round up to an integer value, elementwise (integer dtypes are kept); zero gradient."""
+    return Ceil.apply(_rounding_input("ceil", input))
+
+
+class Trunc(_ZeroGradient):
+    """out = x rounded toward zero."""
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        return np.trunc(x) if x.dtype.kind == "f" else x.copy()
+
+
+def trunc(input: Tensor) -> Tensor:
+    """Round toward zero, elementwise (integer dtypes are kept); zero gradient."""
+    return Trunc.apply(_rounding_input("trunc", input))
+
+
+class Round(_ZeroGradient):
+    """out = x rounded to ``decimals`` decimal places, halves to even."""
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, decimals: int) -> np.ndarray:
+        return np.round(x, decimals) if x.dtype.kind == "f" else x.copy()
+
+
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:
+    """Round to ``decimals`` decimal places (halves to even, as PyTorch); zero gradient."""
+    x = _rounding_input("round", input)
+    if decimals != 0 and x._data.dtype.kind != "f":
+        raise RuntimeError(f'"round_cpu" not implemented for {x.dtype.name} with decimals={decimals}: '
+                           "round integer tensors with decimals=0")
+    return Round.apply(x, int(decimals))
+
+
+class Frac(Function):
+    """out = x - trunc(x); the gradient passes unchanged."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        return x - np.trunc(x)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        return grad
+
+
+def frac(input: Tensor) -> Tensor:
+    """The fractional part input - trunc(input), elementwise (floating point only)."""
+    x = _tensor_input("frac", input)
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f'"frac_cpu" not implemented for {x.dtype.name}: frac needs a floating point tensor')
+    return Frac.apply(x)
+
+
+# ----------------------------------------------------------------------------- bitwise (bool / integer, no gradient)
+def as_array(x: Any, dt: np.dtype) -> np.ndarray:
+    """The NumPy data of a tensor or number as dtype ``dt`` (no copy when it already is)."""
+    data = x._data if isinstance(x, Tensor) else np.asarray(x)
+    return data if data.dtype == dt else data.astype(dt)
+
+
+def _bitwise(op: str, ufunc: np.ufunc, input: Operand, other: Operand) -> Tensor:
+    dt = dtypes.result_type(input, other)
+    if dt.category == 2:
+        raise RuntimeError(f'"{op}_cpu" not implemented for {dt.name}: {op} needs bool or integer tensors')
+    a, b = as_array(input, dt.np), as_array(other, dt.np)
+    try:
+        return Tensor._make(np.asarray(ufunc(a, b)))
+    except ValueError:
+        raise RuntimeError(broadcast_message(op, a.shape, b.shape)) from None
+
+
+def bitwise_and(input: Operand, other: Operand) -> Tensor:
+    """input & other: logical and of bool tensors, bitwise and of integer tensors, broadcasting."""
+    return _bitwise("bitwise_and", np.bitwise_and, input, other)
+
+
+def bitwise_or(input: Operand, other: Operand) -> Tensor:
+    """input | other: logical or of bool tensors, bitwise or of integer tensors, broadcasting."""
+    return _bitwise("bitwise_or", np.bitwise_or, input, other)
+
+
+def bitwise_xor(input: Operand, other: Operand) -> Tensor:
+    """input ^ other: logical xor of bool tensors, bitwise xor of integer tensors, broadcasting."""
+    return _bitwise("bitwise_xor", np.bitwise_xor, input, other)
+
+
+def bitwise_not(input: Tensor) -> Tensor:
+    """~input: logical not of a bool tensor, bitwise not (two's complement) of an integer tensor."""
+    x = _tensor_input("bitwise_not", input)
+    if x._data.dtype.kind == "f":
+        raise RuntimeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+    return Tensor._make(np.invert(x._data))
+
+
 def _reflected(fn: Any) -> Any:
     def reflected(self: Tensor, other: Operand) -> Tensor:
         return fn(other, self)
@@ -397,22 +1449,41 @@ def _reflected(fn: Any) -> Any:
     return reflected
 
 
+_MATH = {
+    "abs": abs, "absolute": abs, "positive": positive, "reciprocal": reciprocal, "sqrt": sqrt, "rsqrt": rsqrt,
+    "square": square, "exp": exp, "exp2": exp2, "expm1": expm1, "log": log, "log1p": log1p, "log2": log2,
+    "log10": log10, "sin": sin, "cos": cos, "tan": tan, "tanh": tanh, "sinh": sinh, "cosh": cosh, "asin": asin,
+    "acos": acos, "atan": atan, "asinh": asinh, "acosh": acosh, "atanh": atanh, "arcsin": asin, "arccos": acos,
+    "arctan": atan, "arcsinh": asinh, "arccosh": acosh, "arctanh": atanh, "atan2": atan2, "arctan2": atan2,
+    "sigmoid": sigmoid, "relu": relu, "erf": erf, "erfc": erfc, "nan_to_num": nan_to_num,
+    "sign": sign, "sgn": sign, "floor": floor, "ceil": ceil, "round": round, "trunc": trunc, "fix": trunc,
+    "frac": frac, "clamp": clamp, "clip": clamp, "clamp_min": clamp_min, "clamp_max": clamp_max,
+    "maximum": maximum, "minimum": minimum, "lerp": lerp, "addcmul": addcmul, "addcdiv": addcdiv,
+    "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div, "divide": div,
+    "true_divide": div, "floor_divide": floor_divide, "remainder": remainder, "fmod": fmod, "neg": neg,
+    "negative": neg, "pow": pow, "bitwise_and": bitwise_and, "bitwise_or": bitwise_or, "bitwise_xor": bitwise_xor,
+    "bitwise_not": bitwise_not,
+}
+
 METHODS = {
+    **_MATH,
     "to": to, "type_as": type_as, "clone": clone, "contiguous": contiguous,
     "float": lambda self: to(self, dtypes.float32), "double": lambda self: to(self, dtypes.float64),
     "half": lambda self: to(self, dtypes.float16), "long": lambda self: to(self, dtypes.int64),
     "int": lambda self: to(self, dtypes.int32), "bool": lambda self: to(self, dtypes.bool_),
     "cpu": lambda self: self,
-    "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div, "divide": div,
-    "true_divide": div, "floor_divide": floor_divide, "neg": neg, "negative": neg, "pow": pow,
-    "exp": exp, "log": log, "where": lambda self, condition, other: where(condition, self, other),
-    "__add__": add, "__radd__": _reflected(add), "__sub__": sub, "__rsub__": _reflected(sub),
-    "__mul__": mul, "__rmul__": _reflected(mul), "__truediv__": div, "__rtruediv__": _reflected(div),
+    "where": lambda self, condition, other: where(condition, self, other),
+    "__add__": add, "__radd__": _reflected(add), "__sub__": sub,
+    "__rsub__": _reflected(sub), "__mul__": mul, "__rmul__": _reflected(mul),
+    "__truediv__": div, "__rtruediv__": _reflected(div),
     "__floordiv__": floor_divide, "__rfloordiv__": _reflected(floor_divide),
-    "__pow__": pow, "__rpow__": _reflected(pow), "__neg__": neg, "__pos__": lambda self: self,
+    "__mod__": remainder, "__rmod__": _reflected(remainder),
+    "__pow__": pow, "__rpow__": _reflected(pow),
+    "__and__": bitwise_and, "__rand__": _reflected(bitwise_and),
+    "__or__": bitwise_or, "__ror__": _reflected(bitwise_or),
+    "__xor__": bitwise_xor, "__rxor__": _reflected(bitwise_xor),
+    "__invert__": bitwise_not, "__neg__": neg, "__pos__": positive, "__abs__": abs,
+    # NumPy arrays and scalars on the left defer to Tensor's reflected operators, as with torch.Tensor
+    "__array_priority__": 1000,
 }
-FUNCTIONS = {
-    "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div, "divide": div,
-    "true_divide": div, "floor_divide": floor_divide, "neg": neg, "negative": neg, "pow": pow,
-    "exp": exp, "log": log, "where": where, "clone": clone,
-}
+FUNCTIONS = {**_MATH, "where": where, "clone": clone, "rsub": rsub}

@@ -11,9 +11,10 @@ from typing import Any, Callable
 
 import numpy as np
 
+from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
 from microtensor.ops import elementwise as ew
-from microtensor.ops.broadcasting import Operand
+from microtensor.ops.broadcasting import Operand, broadcast_shapes, shape_of, unbroadcast
 from microtensor.tensor import Tensor
 
 
@@ -110,8 +111,203 @@ def pow_(self: Tensor, exponent: Operand) -> Tensor:
     return apply_inplace(self, "pow_", ew.pow, exponent)
 
 
-METHODS = {
-    "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "pow_": pow_,
-    "__iadd__": add_, "__isub__": sub_, "__imul__": mul_, "__itruediv__": div_, "__ipow__": pow_,
+class CopyFrom(Function):
+    """out = src broadcast to dst's shape and cast to dst's dtype; src gets the (summed) gradient, dst zero."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, dst: np.ndarray, src: np.ndarray) -> np.ndarray:
+        ctx.shapes = dst.shape, src.shape
+        return np.broadcast_to(src, dst.shape).astype(dst.dtype)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        dst_shape, src_shape = ctx.shapes
+        return (Tensor._make(np.zeros(dst_shape, grad._data.dtype)) if ctx.needs_input_grad[0] else None,
+                unbroadcast(grad, src_shape) if ctx.needs_input_grad[1] else None)
+
+
+def _copy_from(dst: Tensor, src: Operand) -> Tensor:
+    """The out-of-place twin of copy_/fill_: ``src`` as a tensor of ``dst``'s shape and dtype."""
+    src_shape = shape_of(src)
+    if broadcast_shapes("copy_", dst._data.shape, src_shape) != dst._data.shape:
+        raise RuntimeError(f"copy_: the source of shape {list(src_shape)} can't be broadcast to the "
+                           f"destination's shape {list(dst.shape)}")
+    return CopyFrom.apply(dst, src if isinstance(src, Tensor) else np.asarray(src))
+
+
+def _copyto(dst: np.ndarray, src: Any, out: np.ndarray, casting: str) -> None:
+    """copy_'s NumPy path; like PyTorch, any dtype is converted (a float source into an int tensor truncates)."""
+    np.copyto(out, src, casting="unsafe")
+
+
+def copy_(self: Tensor, src: Operand, non_blocking: bool = False) -> Tensor:
+    """Copy ``src`` (broadcast to self's shape, converted to self's dtype) into self; the gradient flows to src."""
+    if not isinstance(src, Tensor):
+        src = np.asarray(src)
+    return apply_inplace(self, "copy_", _copy_from, src, ufunc=_copyto)
+
+
+def fill_(self: Tensor, value: Any) -> Tensor:
+    """Set every element to ``value`` (a number or a 0-d tensor, which then gets the summed gradient)."""
+    if isinstance(value, Tensor) and value.ndim != 0:
+        raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} "
+                           "dimensions.")
+    if not isinstance(value, (Tensor, int, float, np.number, np.bool_)):
+        raise TypeError(f"fill_(): argument 'value' must be Number or Tensor, not {type(value).__name__}")
+    return apply_inplace(self, "fill_", _copy_from, value, ufunc=_copyto)
+
+
+def zero_(self: Tensor) -> Tensor:
+    """Set every element to 0."""
+    return fill_(self, 0)
+
+
+def _unary_(self: Tensor, op: str, out_of_place: Callable[..., Tensor], ufunc: np.ufunc | None = None,
+            *args: Any) -> Tensor:
+    """An in-place unary op: NumPy's ufunc straight into float data when nothing is recorded, else
+    ``apply_inplace`` (which also gives PyTorch's error for a float result into an integer tensor)."""
+    check_inplace(self)
+    if ufunc is not None and self._data.dtype.kind == "f" and not (GradMode.enabled and self._requires_grad):
+        ufunc(self._data, *args, out=self._data)
+        self._vc[0] += 1
+        return self
+    return apply_inplace(self, op, out_of_place)
+
+
+def _unary_method(op: str, out_of_place: Callable[..., Tensor], ufunc: np.ufunc | None = None) -> Callable:
+    def method(self: Tensor) -> Tensor:
+        return _unary_(self, op, out_of_place, ufunc)
+    method.__name__ = op
+    method.__doc__ = f"In-place version of ``{op[:-1]}``: writes the result into self and returns self."
+    return method
+
+
+_UNARY = {
+    "neg_": (ew.neg, np.negative), "negative_": (ew.neg, np.negative), "abs_": (ew.abs, np.absolute),
+    "absolute_": (ew.abs, np.absolute), "exp_": (ew.exp, np.exp), "exp2_": (ew.exp2, np.exp2),
+    "expm1_": (ew.expm1, np.expm1), "log_": (ew.log, np.log), "log1p_": (ew.log1p, np.log1p),
+    "log2_": (ew.log2, np.log2), "log10_": (ew.log10, np.log10), "sqrt_": (ew.sqrt, np.sqrt),
+    "rsqrt_": (ew.rsqrt, None), "reciprocal_": (ew.reciprocal, np.reciprocal), "square_": (ew.square, np.square),
+    "sin_": (ew.sin, np.sin), "cos_": (ew.cos, np.cos), "tan_": (ew.tan, np.tan), "tanh_": (ew.tanh, np.tanh),
+    "sinh_": (ew.sinh, np.sinh), "cosh_": (ew.cosh, np.cosh), "asin_": (ew.asin, np.arcsin),
+    "acos_": (ew.acos, np.arccos), "atan_": (ew.atan, np.arctan), "asinh_": (ew.asinh, np.arcsinh),
+    "acosh_": (ew.acosh, np.arccosh), "atanh_": (ew.atanh, np.arctanh), "sigmoid_": (ew.sigmoid, None),
+    "erf_": (ew.erf, None), "erfc_": (ew.erfc, None), "floor_": (ew.floor, np.floor), "ceil_": (ew.ceil, np.ceil),
+    "trunc_": (ew.trunc, np.trunc), "fix_": (ew.trunc, np.trunc), "frac_": (ew.frac, None),
+    "sign_": (ew.sign, None), "sgn_": (ew.sign, None), "bitwise_not_": (ew.bitwise_not, None),
 }
-FUNCTIONS: dict = {}
+
+
+def relu_(self: Tensor) -> Tensor:
+    """In-place ``relu``: max(self, 0) written into self."""
+    return _unary_(self, "relu_", ew.relu, np.maximum, 0)
+
+
+def round_(self: Tensor, *, decimals: int = 0) -> Tensor:
+    """In-place ``round`` (halves to even)."""
+    if decimals == 0:
+        return _unary_(self, "round_", ew.round, np.rint)
+    return apply_inplace(self, "round_", ew.round, decimals=decimals)
+
+
+def clamp_(self: Tensor, min: Operand | None = None, max: Operand | None = None) -> Tensor:
+    """In-place ``clamp``: every element clamped into [min, max]."""
+    if not (GradMode.enabled and self._requires_grad) and self._data.dtype.kind == "f" and \
+            isinstance(min, (int, float, type(None))) and isinstance(max, (int, float, type(None))) and \
+            not (min is None and max is None):
+        check_inplace(self)
+        np.clip(self._data, min, max, out=self._data)
+        self._vc[0] += 1
+        return self
+    return apply_inplace(self, "clamp_", ew.clamp, min, max)
+
+
+def clamp_min_(self: Tensor, min: Operand) -> Tensor:
+    """In-place ``clamp(min=min)``."""
+    return clamp_(self, min=min)
+
+
+def clamp_max_(self: Tensor, max: Operand) -> Tensor:
+    """In-place ``clamp(max=max)``."""
+    return clamp_(self, max=max)
+
+
+def _float_ufunc(self: Tensor, ufunc: np.ufunc) -> np.ufunc | None:
+    """``ufunc`` for float tensors; None for integers, whose division by zero must raise as PyTorch's does."""
+    return ufunc if self._data.dtype.kind == "f" else None
+
+
+def floor_divide_(self: Tensor, other: Operand) -> Tensor:
+    """self //= other, in place."""
+    return apply_inplace(self, "floor_divide_", ew.floor_divide, other, ufunc=_float_ufunc(self, np.floor_divide))
+
+
+def remainder_(self: Tensor, other: Operand) -> Tensor:
+    """self %= other (Python's modulus), in place."""
+    return apply_inplace(self, "remainder_", ew.remainder, other, ufunc=_float_ufunc(self, np.remainder))
+
+
+def fmod_(self: Tensor, other: Operand) -> Tensor:
+    """In-place ``fmod`` (the remainder with the sign of self)."""
+    return apply_inplace(self, "fmod_", ew.fmod, other, ufunc=_float_ufunc(self, np.fmod))
+
+
+def atan2_(self: Tensor, other: Operand) -> Tensor:
+    """In-place ``atan2``."""
+    return apply_inplace(self, "atan2_", ew.atan2, other, ufunc=_float_ufunc(self, np.arctan2))
+
+
+def maximum_(self: Tensor, other: Operand) -> Tensor:
+    """self = maximum(self, other), in place."""
+    return apply_inplace(self, "maximum_", ew.maximum, other, ufunc=np.maximum)
+
+
+def minimum_(self: Tensor, other: Operand) -> Tensor:
+    """self = minimum(self, other), in place."""
+    return apply_inplace(self, "minimum_", ew.minimum, other, ufunc=np.minimum)
+
+
+def lerp_(self: Tensor, end: Tensor, weight: Operand) -> Tensor:
+    """In-place ``lerp``: self + weight * (end - self)."""
+    return apply_inplace(self, "lerp_", ew.lerp, end, weight)
+
+
+def addcmul_(self: Tensor, tensor1: Operand, tensor2: Operand, *, value: Any = 1) -> Tensor:
+    """self += value * tensor1 * tensor2, in place."""
+    return apply_inplace(self, "addcmul_", ew.addcmul, tensor1, tensor2, value=value)
+
+
+def addcdiv_(self: Tensor, tensor1: Operand, tensor2: Operand, *, value: Any = 1) -> Tensor:
+    """self += value * tensor1 / tensor2, in place."""
+    return apply_inplace(self, "addcdiv_", ew.addcdiv, tensor1, tensor2, value=value)
+
+
+def bitwise_and_(self: Tensor, other: Operand) -> Tensor:
+    """self &= other, in place (bool and integer tensors)."""
+    return apply_inplace(self, "bitwise_and_", ew.bitwise_and, other, ufunc=np.bitwise_and)
+
+
+def bitwise_or_(self: Tensor, other: Operand) -> Tensor:
+    """self |= other, in place (bool and integer tensors)."""
+    return apply_inplace(self, "bitwise_or_", ew.bitwise_or, other, ufunc=np.bitwise_or)
+
+
+def bitwise_xor_(self: Tensor, other: Operand) -> Tensor:
+    """self ^= other, in place (bool and integer tensors)."""
+    return apply_inplace(self, "bitwise_xor_", ew.bitwise_xor, other, ufunc=np.bitwise_xor)
+
+
+METHODS = {
+    "add_": add_, "sub_": sub_, "subtract_": sub_, "mul_": mul_, "multiply_": mul_, "div_": div_, "divide_": div_,
+    "true_divide_": div_, "pow_": pow_, "floor_divide_": floor_divide_, "remainder_": remainder_, "fmod_": fmod_,
+    "atan2_": atan2_, "arctan2_": atan2_, "lerp_": lerp_, "addcmul_": addcmul_, "addcdiv_": addcdiv_,
+    "copy_": copy_, "fill_": fill_, "zero_": zero_, "relu_": relu_, "round_": round_, "clamp_": clamp_,
+    "clip_": clamp_, "clamp_min_": clamp_min_, "clamp_max_": clamp_max_, "bitwise_and_": bitwise_and_,
+    "bitwise_or_": bitwise_or_, "bitwise_xor_": bitwise_xor_,
+    **{name: _unary_method(name, fn, ufunc) for name, (fn, ufunc) in _UNARY.items()},
+    "__iadd__": add_, "__isub__": sub_, "__imul__": mul_, "__itruediv__": div_, "__ipow__": pow_,
+    "__ifloordiv__": floor_divide_, "__imod__": remainder_, "__iand__": bitwise_and_, "__ior__": bitwise_or_,
+    "__ixor__": bitwise_xor_,
+}
+FUNCTIONS = {"relu_": relu_, "clamp_": clamp_, "clip_": clamp_}
