@@ -1,0 +1,10 @@
+"""Side-by-side timings of microtensor against PyTorch CPU and a hand-written NumPy floor.
+
+Run ``python -m benchmarks [--quick] [--only NAME ...]``. A workload is one module
+defining ``WORKLOAD`` (see ``benchmarks.harness.Workload``); adding one means writing
+that module and listing it in ``WORKLOADS`` below.
+"""
+from benchmarks import chain, mlp, per_op
+from benchmarks.harness import Workload
+
+WORKLOADS: list[Workload] = [per_op.WORKLOAD, chain.WORKLOAD, mlp.WORKLOAD]

@@ -1,0 +1,87 @@
+"""Smoke test of the benchmark harness: every workload runs once at tiny sizes and the table prints.
+
+No timing is asserted (the numbers depend on the machine); what is checked is that each
+workload measures every engine, that the engines compute the same thing, and the table's shape.
+"""
+import os
+import sys
+
+import numpy as np
+import pytest
+
+# benchmarks/ is not an installed package; plain `pytest` (unlike `python -m pytest`) does not put the root on the path
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from benchmarks import WORKLOADS  # noqa: E402
+from benchmarks.__main__ import main  # noqa: E402
+from benchmarks.harness import ENGINES, Row, format_table, torch  # noqa: E402
+
+WORKLOAD_NAMES = [w.name for w in WORKLOADS]
+
+
+@pytest.fixture(scope="module")
+def tiny_rows():
+    return {w.name: w.run(**w.tiny) for w in WORKLOADS}
+
+
+@pytest.mark.parametrize("name", WORKLOAD_NAMES)
+def test_workload_measures_every_engine(name, tiny_rows):
+    rows = tiny_rows[name]
+    assert rows and all(isinstance(r, Row) for r in rows)
+    timed = [r for r in rows if r.unit in ("s", "ms", "us")]
+    assert timed
+    for r in timed:
+        expected = ENGINES if torch is not None else ("microtensor", "numpy-floor")
+        for engine in expected:
+            assert r.values[engine] is not None and r.values[engine] > 0, (r.metric, engine)
+
+
+def test_mlp_losses_agree_across_engines(tiny_rows):
+    loss_rows = [r for r in tiny_rows["mlp"] if r.metric.startswith("loss")]
+    assert len(loss_rows) == 2
+    for r in loss_rows:
+        present = [v for v in r.values.values() if v is not None]
+        assert len(present) == (3 if torch is not None else 2)
+        np.testing.assert_allclose(present, present[0], rtol=1e-4)
+        assert r.verdict() == "met"
+    assert loss_rows[1].values["microtensor"] < loss_rows[0].values["microtensor"]   # the update helped
+
+
+def test_chain_memory_is_handed_back(tiny_rows):
+    rows = {r.metric: r for r in tiny_rows["chain"]}
+    after_forward = rows["traced growth after forward"].values["microtensor"]
+    after_delete = rows["traced growth after deleting the output"].values["microtensor"]
+    assert after_forward > 0
+    assert after_delete <= 0.1 * after_forward
+
+
+def test_verdicts_compare_against_the_faster_torch_setting():
+    values = {"microtensor": 3.0, "torch-1thread": 2.0, "torch-default": 1.0, "numpy-floor": 3.0}
+    row = Row("w", "m", "s", values, targets={"torch": 2.0}, target_text="<= 2x torch")
+    assert row.ratio("torch-default") == 3.0
+    assert row.verdict().startswith("MISSED (3.00x torch")
+    assert Row("w", "m", "s", values, targets={"numpy-floor": 1.1}).verdict() == "met"
+    assert Row("w", "m", "s", dict.fromkeys(ENGINES), targets={"torch": 2.0}).verdict() == ""
+
+
+def test_table_has_a_line_per_row_and_the_ratio_columns(tiny_rows):
+    rows = [r for name in WORKLOAD_NAMES for r in tiny_rows[name]]
+    lines = format_table(rows).splitlines()
+    assert len(lines) == len(rows) + 2
+    for column in ("mt/torch-1t", "mt/torch-def", "mt/np-floor", "target", "verdict"):
+        assert column in lines[0]
+
+
+def test_main_prints_the_table(monkeypatch, capsys):
+    for w in WORKLOADS:
+        monkeypatch.setattr(w, "quick", w.tiny)
+    assert main(["--quick", "--only", "per_op", "mlp"]) == 0
+    out = capsys.readouterr().out
+    assert "NumPy" in out.splitlines()[0]
+    assert "forward+backward per op" in out and "training step" in out
+    assert "node chain" not in out
+
+
+def test_main_rejects_an_unknown_workload():
+    with pytest.raises(SystemExit):
+        main(["--only", "nonesuch"])
