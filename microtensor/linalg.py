@@ -1,0 +1,4 @@
+"""``microtensor.linalg``: PyTorch's ``torch.linalg`` namespace (norms, inverse, determinants, matmul)."""
+from microtensor.ops.linalg import det, inv, matmul, matrix_norm, norm, slogdet, vector_norm
+
+__all__ = ["det", "inv", "matmul", "matrix_norm", "norm", "slogdet", "vector_norm"]
