@@ -1,20 +1,34 @@
 """Shape ops: reshape/view, squeeze/unsqueeze, permute/transpose, expand, repeat, flip, roll, cat/stack, split."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
 from microtensor.autograd.function import Function
-from microtensor.ops.broadcasting import unbroadcast
+from microtensor.ops.broadcasting import promote_all, unbroadcast
 from microtensor.tensor import Tensor
 
 
 def _shape_arg(shape: tuple) -> tuple:
     """Accept both ``f(2, 3)`` and ``f((2, 3))``."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(shape[0])
+        return tuple(int(s) for s in shape[0])
     return tuple(int(s) for s in shape)
+
+
+def _dims_arg(dims: tuple) -> tuple:
+    """Accept ``f(0, 1)``, ``f((0, 1))`` and ``f([0, 1])`` for a list of dimensions."""
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        return tuple(dims[0])
+    return tuple(dims)
+
+
+def _wrap_dims(x: Tensor, dims: Any) -> tuple[int, ...]:
+    """An int or a sequence of dims as non-negative axes (each checked against ``x.ndim``)."""
+    if isinstance(dims, (int, np.integer)):
+        dims = (dims,)
+    return tuple(x._wrap_dim(d) for d in dims)
 
 
 def infer_shape(op: str, numel: int, old: tuple[int, ...], shape: tuple) -> tuple[int, ...]:
@@ -39,6 +53,7 @@ def infer_shape(op: str, numel: int, old: tuple[int, ...], shape: tuple) -> tupl
     return shape
 
 
+# ----------------------------------------------------------------------------- reshape family
 class Reshape(Function):
     """out = x with a new shape (a view when the memory layout allows)."""
     on_arrays = True
@@ -58,6 +73,137 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
     return Reshape.apply(input, infer_shape("reshape", input._data.size, input._data.shape, _shape_arg(shape)))
 
 
+def view(input: Tensor, *shape: Any) -> Tensor:
+    """``input`` with shape ``shape`` (one entry may be -1), sharing memory where NumPy can."""
+    return Reshape.apply(input, infer_shape("view", input._data.size, input._data.shape, _shape_arg(shape)))
+
+
+def reshape_as(input: Tensor, other: Tensor) -> Tensor:
+    """``input`` reshaped to ``other``'s shape."""
+    return reshape(input, other._data.shape)
+
+
+def view_as(input: Tensor, other: Tensor) -> Tensor:
+    """``input`` viewed with ``other``'s shape."""
+    return view(input, other._data.shape)
+
+
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """``input`` with dimensions ``start_dim`` to ``end_dim`` merged into one (a 0-d tensor becomes 1-D)."""
+    shape = input._data.shape
+    if not shape:
+        return Reshape.apply(input, (1,))
+    s, e = input._wrap_dim(start_dim), input._wrap_dim(end_dim)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    merged = 1
+    for n in shape[s:e + 1]:
+        merged *= n
+    return Reshape.apply(input, shape[:s] + (merged,) + shape[e + 1:])
+
+
+def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
+    """``input`` with dimension ``dim`` split into ``sizes`` (one entry may be -1)."""
+    shape = input._data.shape
+    d = input._wrap_dim(dim)
+    sizes = tuple(int(s) for s in sizes)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    try:
+        sizes = infer_shape("unflatten", shape[d], (shape[d],), sizes)
+    except RuntimeError:
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {d} "
+                           f"({shape[d]}) in the input tensor") from None
+    return Reshape.apply(input, shape[:d] + sizes + shape[d + 1:])
+
+
+def squeeze(input: Tensor, dim: Any = None) -> Tensor:
+    """``input`` without its size-1 dimensions (only those in ``dim``, an int or tuple, when given)."""
+    shape = input._data.shape
+    if dim is None:
+        return Reshape.apply(input, tuple(n for n in shape if n != 1))
+    axes = _wrap_dims(input, dim)
+    return Reshape.apply(input, tuple(n for i, n in enumerate(shape) if n != 1 or i not in axes))
+
+
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    """``input`` with a new size-1 dimension at position ``dim`` (in ``[-ndim-1, ndim]``)."""
+    shape = input._data.shape
+    d = input._wrap_dim(dim, len(shape) + 1)
+    return Reshape.apply(input, shape[:d] + (1,) + shape[d:])
+
+
+# ----------------------------------------------------------------------------- permutations
+class Permute(Function):
+    """out = x with its dimensions reordered by ``dims`` (a view)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
+        ctx.dims = dims
+        return x.transpose(dims)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None]:
+        dims = ctx.dims
+        return grad.permute(sorted(range(len(dims)), key=dims.__getitem__)), None
+
+
+def permute(input: Tensor, *dims: Any) -> Tensor:
+    """A view of ``input`` with its dimensions in the order ``dims``."""
+    dims = _dims_arg(dims)
+    if len(dims) != input._data.ndim:
+        raise RuntimeError("permute(sparse_coo): number of dimensions in the tensor input does not match the "
+                           "length of the desired ordering of dimensions i.e. input.dim() = "
+                           f"{input._data.ndim} is not equal to len(dims) = {len(dims)}")
+    axes = _wrap_dims(input, dims)
+    if len(set(axes)) != len(axes):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return Permute.apply(input, axes)
+
+
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    """A view of ``input`` with dimensions ``dim0`` and ``dim1`` swapped."""
+    a, b = input._wrap_dim(dim0), input._wrap_dim(dim1)
+    dims = list(range(input._data.ndim))
+    if dims:
+        dims[a], dims[b] = dims[b], dims[a]
+    return Permute.apply(input, tuple(dims))
+
+
+def t(input: Tensor) -> Tensor:
+    """The transpose of a matrix; 0-d and 1-D tensors are returned as they are (as views)."""
+    if input._data.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
+    return Permute.apply(input, tuple(range(input._data.ndim))[::-1])
+
+
+def _T(input: Tensor) -> Tensor:
+    return Permute.apply(input, tuple(range(input._data.ndim))[::-1])
+
+
+def _mT(input: Tensor) -> Tensor:
+    if input._data.ndim < 2:
+        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. "
+                           f"Got {input._data.ndim}-D tensor.")
+    return transpose(input, -2, -1)
+
+
+def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:
+    """A view of ``input`` with the dimensions ``source`` moved to the positions ``destination``."""
+    src, dst = _wrap_dims(input, source), _wrap_dims(input, destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) should "
+                           f"contain the same number of dims as destination ({list(dst)} dims)")
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise RuntimeError("movedim: repeated dim in `source` or `destination`")
+    order = [n for n in range(input._data.ndim) if n not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return Permute.apply(input, tuple(order))
+
+
+# ----------------------------------------------------------------------------- broadcasting, repetition
 class Expand(Function):
     """out = x broadcast to ``shape`` (a read-only view); the gradient is summed back."""
     on_arrays = True
@@ -80,8 +226,13 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
         raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to the "
                            f"number of dimensions in the tensor ({len(shape)})")
     lead = len(sizes) - len(shape)
+    for i in range(lead):
+        if sizes[i] < 0:
+            raise RuntimeError(f"expand: the expanded size of the tensor ({sizes[i]}) isn't allowed in a leading, "
+                               f"non-existing dimension {i}")
     target = tuple(shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
-    for i, n in enumerate(shape):
+    for i in range(len(shape) - 1, -1, -1):
+        n = shape[i]
         if n != 1 and n != target[lead + i]:
             raise RuntimeError(f"expand: the expanded size of the tensor ({target[lead + i]}) must match the "
                                f"existing size ({n}) at non-singleton dimension {lead + i}.  Target sizes: "
@@ -91,5 +242,372 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
     return Expand.apply(input, target)
 
 
-METHODS = {"reshape": reshape, "view": reshape, "expand": expand}
-FUNCTIONS = {"reshape": reshape}
+def expand_as(input: Tensor, other: Tensor) -> Tensor:
+    """``input`` expanded to ``other``'s shape."""
+    return expand(input, other._data.shape)
+
+
+def broadcast_to(input: Tensor, size: Sequence[int]) -> Tensor:
+    """``input`` broadcast to ``size`` (a view; -1 keeps a dimension's size)."""
+    return expand(input, tuple(size))
+
+
+class Repeat(Function):
+    """out = x tiled ``repeats`` times along each dimension (leading dimensions added as needed)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, repeats: tuple[int, ...]) -> np.ndarray:
+        ctx.shape, ctx.repeats = x.shape, repeats
+        return np.tile(x, repeats)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None]:
+        repeats = ctx.repeats
+        if not repeats:
+            return grad, None
+        padded = (1,) * (len(repeats) - len(ctx.shape)) + ctx.shape
+        interleaved = tuple(n for pair in zip(repeats, padded) for n in pair)
+        summed = grad.reshape(interleaved).sum(tuple(range(0, 2 * len(repeats), 2)))
+        return summed.reshape(ctx.shape), None
+
+
+def repeat(input: Tensor, *sizes: Any) -> Tensor:
+    """``input`` repeated ``sizes[i]`` times along dimension i (PyTorch's repeat: whole copies, like
+    ``numpy.tile``, not element-wise like ``numpy.repeat``); extra sizes add leading dimensions."""
+    sizes = _shape_arg(sizes)
+    if len(sizes) < input._data.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions "
+                           "of tensor")
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(f"Trying to create tensor with negative dimension: repeat sizes {list(sizes)}")
+    return Repeat.apply(input, sizes)
+
+
+def tile(input: Tensor, dims: Sequence[int]) -> Tensor:
+    """``input`` repeated ``dims[i]`` times along each dimension; short ``dims`` are padded with leading 1s."""
+    dims = _shape_arg((dims,)) if isinstance(dims, (tuple, list)) else (int(dims),)
+    dims = (1,) * (input._data.ndim - len(dims)) + dims
+    return repeat(input, dims)
+
+
+# ----------------------------------------------------------------------------- flip, roll
+class Flip(Function):
+    """out = x reversed along ``axes`` (a view)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+        ctx.axes = axes
+        return np.flip(x, axes) if x.ndim else x.view()
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None]:
+        return Flip.apply(grad, ctx.axes), None
+
+
+def flip(input: Tensor, *dims: Any) -> Tensor:
+    """``input`` reversed along ``dims`` (an int or a sequence of ints)."""
+    axes = _wrap_dims(input, _dims_arg(dims))
+    if len(set(axes)) != len(axes):
+        raise RuntimeError(f"flip: dims {list(axes)} has duplicates")
+    return Flip.apply(input, axes)
+
+
+def fliplr(input: Tensor) -> Tensor:
+    """``input`` reversed along dimension 1 (at least 2-D)."""
+    if input._data.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return Flip.apply(input, (1,))
+
+
+def flipud(input: Tensor) -> Tensor:
+    """``input`` reversed along dimension 0 (at least 1-D)."""
+    if input._data.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return Flip.apply(input, (0,))
+
+
+class Roll(Function):
+    """out = x shifted cyclically by ``shifts`` along ``axes`` (over the flattened tensor when None)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, shifts: Any, axes: Any) -> np.ndarray:
+        ctx.shifts, ctx.axes = shifts, axes
+        return np.roll(x, shifts, axes)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None]:
+        shifts = ctx.shifts
+        back = -shifts if isinstance(shifts, int) else tuple(-s for s in shifts)
+        return Roll.apply(grad, back, ctx.axes), None, None
+
+
+def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
+    """``input`` rolled by ``shifts`` along ``dims``; with ``dims=None`` the flattened tensor is rolled."""
+    if dims is None:
+        if not isinstance(shifts, (int, np.integer)):
+            shifts = tuple(shifts)
+            if len(shifts) != 1:
+                raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
+            shifts = shifts[0]
+        return Roll.apply(input, int(shifts), None)
+    shifts = (int(shifts),) if isinstance(shifts, (int, np.integer)) else tuple(int(s) for s in shifts)
+    axes = _wrap_dims(input, dims)
+    if len(shifts) != len(axes):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(axes)}")
+    return Roll.apply(input, shifts, axes)
+
+
+# ----------------------------------------------------------------------------- joining
+class Cat(Function):
+    """out = the inputs joined along an existing dimension ``dim``; the gradient is split back."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, dim: int, *arrays: np.ndarray) -> np.ndarray:
+        ctx.dim = dim
+        if len(arrays) > 1 and any(a.shape == (0,) for a in arrays):    # 1-D empty tensors are skipped
+            ctx.sizes = tuple(None if a.shape == (0,) else a.shape[dim] for a in arrays)
+            arrays = [a for a in arrays if a.shape != (0,)] or arrays[:1]
+        else:
+            ctx.sizes = tuple(a.shape[dim] for a in arrays)
+        return np.concatenate(arrays, axis=dim)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple:
+        sizes = ctx.sizes
+        if None not in sizes:
+            return (None,) + SplitWithSizes.apply(grad, sizes, ctx.dim)
+        kept = tuple(n for n in sizes if n is not None)
+        pieces = iter(SplitWithSizes.apply(grad, kept, ctx.dim) if kept else ())
+        return (None,) + tuple(next(pieces) if n is not None else Tensor._make(np.zeros(0, grad._data.dtype))
+                               for n in sizes)
+
+
+def _tensor_list(op: str, tensors: Any) -> list[Tensor]:
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{op}(): argument 'tensors' must be a sequence of Tensors, not Tensor")
+    tensors = list(tensors)
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}(): expected Tensor as element {i} in argument 'tensors', "
+                            f"but got {type(t).__name__}")
+    if len({t._data.dtype for t in tensors}) > 1:
+        tensors = promote_all(*tensors)
+    return tensors
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """The tensors joined along dimension ``dim`` (promoted to their common dtype).
+
+    All must have the same shape except in ``dim``; 1-D empty tensors are skipped, as in PyTorch.
+    """
+    tensors = _tensor_list("cat", tensors)
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    for i, x in enumerate(tensors):
+        if x._data.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    checked = [x for x in tensors if x._data.shape != (0,)] or tensors
+    first = checked[0]
+    d = first._wrap_dim(dim)
+    shape = first._data.shape
+    for i, x in enumerate(checked[1:], 1):
+        other = x._data.shape
+        if len(other) != len(shape):
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {len(shape)} and {len(other)}")
+        for k, (a, b) in enumerate(zip(shape, other)):
+            if k != d and a != b:
+                shapes = ", ".join(str(list(t._data.shape)) for t in checked)
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size {a} but got "
+                                   f"size {b} for tensor number {i} in the list (cat of shapes {shapes} "
+                                   f"along dim {d}).")
+    return Cat.apply(d, *tensors)
+
+
+class Stack(Function):
+    """out = the inputs joined along a new dimension ``dim``; the gradient is unbound back."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, dim: int, *arrays: np.ndarray) -> np.ndarray:
+        ctx.dim = dim
+        return np.stack(arrays, axis=dim)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple:
+        return (None,) + Unbind.apply(grad, ctx.dim)
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """The tensors (all of one shape, promoted to their common dtype) joined along a new dimension ``dim``."""
+    tensors = _tensor_list("stack", tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    shape = tensors[0]._data.shape
+    for i, x in enumerate(tensors[1:], 1):
+        if x._data.shape != shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 and "
+                               f"{list(x._data.shape)} at entry {i}")
+    d = tensors[0]._wrap_dim(dim, len(shape) + 1)
+    return Stack.apply(d, *tensors)
+
+
+def _atleast(x: Tensor, ndim: int) -> Tensor:
+    """``x`` viewed with at least ``ndim`` dimensions, as ``numpy.atleast_2d``/``atleast_3d`` pad them."""
+    shape = x._data.shape
+    if len(shape) >= ndim:
+        return x
+    if not shape:
+        return Reshape.apply(x, (1,) * ndim)
+    if len(shape) == 1:
+        return Reshape.apply(x, ((1,) + shape + (1,))[:ndim])
+    return Reshape.apply(x, shape + (1,))
+
+
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
+    """The tensors joined column-wise: along dim 0 for 1-D tensors, else along dim 1."""
+    tensors = [_atleast(x, 1) for x in _tensor_list("hstack", tensors)]
+    return cat(tensors, 0 if tensors and tensors[0]._data.ndim == 1 else 1)
+
+
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
+    """The tensors joined row-wise (along dim 0), 0-d and 1-D tensors made rows first."""
+    return cat([_atleast(x, 2) for x in _tensor_list("vstack", tensors)], 0)
+
+
+def dstack(tensors: Sequence[Tensor]) -> Tensor:
+    """The tensors joined depth-wise (along dim 2), made at least 3-D first as ``numpy.dstack`` does."""
+    return cat([_atleast(x, 3) for x in _tensor_list("dstack", tensors)], 2)
+
+
+# ----------------------------------------------------------------------------- splitting
+class SplitWithSizes(Function):
+    """The pieces of x along ``dim`` with the given sizes (views); the gradient is their gradients joined."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, sizes: tuple[int, ...], dim: int) -> tuple[np.ndarray, ...]:
+        ctx.dim = dim
+        index = [slice(None)] * x.ndim
+        pieces = []
+        start = 0
+        for n in sizes:
+            index[dim] = slice(start, start + n)
+            pieces.append(x[tuple(index)])
+            start += n
+        return tuple(pieces)
+
+    @staticmethod
+    def backward(ctx: Function, *grads: Tensor) -> tuple[Tensor, None, None]:
+        return Cat.apply(ctx.dim, *grads), None, None
+
+
+def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """``tensor`` cut along ``dim`` into pieces of ``split_size_or_sections`` elements (the last may be
+    smaller), or into pieces of the listed sizes, which must add up to the dimension's size. Views."""
+    d = tensor._wrap_dim(dim)
+    n = tensor._data.shape[d]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        size = int(split_size_or_sections)
+        if size < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={size}")
+        if size == 0 and n:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
+        sizes = (size,) * (n // size) + ((n % size,) if n % size else ()) if size else ()
+        return SplitWithSizes.apply(tensor, sizes or (0,), d)
+    sizes = tuple(int(s) for s in split_size_or_sections)
+    if any(s < 0 for s in sizes) or sum(sizes) != n:
+        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
+                           f"dimension {d}), but got split_sizes={list(sizes)}")
+    return SplitWithSizes.apply(tensor, sizes, d)
+
+
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """``input`` cut along ``dim`` into at most ``chunks`` pieces of ceil(size / chunks) elements (views)."""
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    d = input._wrap_dim(dim)
+    n = input._data.shape[d]
+    if n == 0:
+        return SplitWithSizes.apply(input, (0,) * chunks, d)
+    return split(input, -(-n // chunks), d)
+
+
+class Unbind(Function):
+    """The slices of x along ``dim`` (views, the dimension removed); the gradient is their gradients stacked."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, dim: int) -> tuple[np.ndarray, ...]:
+        ctx.dim = dim
+        lead = (slice(None),) * dim
+        return tuple(x[lead + (i, Ellipsis)] for i in range(x.shape[dim]))
+
+    @staticmethod
+    def backward(ctx: Function, *grads: Tensor) -> tuple[Tensor, None]:
+        return Stack.apply(ctx.dim, *grads), None
+
+
+def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    """The slices of ``input`` along ``dim``, each without that dimension (views)."""
+    if input._data.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    return Unbind.apply(input, input._wrap_dim(dim))
+
+
+class Narrow(Function):
+    """out = x[start:start + length] along ``dim`` (a view); the gradient is padded back with zeros."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, dim: int, start: int, length: int) -> np.ndarray:
+        ctx.dim, ctx.start, ctx.shape = dim, start, x.shape
+        return x[(slice(None),) * dim + (slice(start, start + length),)]
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None, None]:
+        d, shape = ctx.dim, ctx.shape
+        after = shape[d] - ctx.start - grad._data.shape[d]
+        pad = [Tensor._make(np.zeros(shape[:d] + (n,) + shape[d + 1:], grad._data.dtype))
+               for n in (ctx.start, after)]
+        return Cat.apply(d, pad[0], grad, pad[1]), None, None, None
+
+
+def narrow(input: Tensor, dim: int, start: Any, length: int) -> Tensor:
+    """The view of ``input`` of ``length`` elements from ``start`` along ``dim``."""
+    if input._data.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    d = input._wrap_dim(dim)
+    n = input._data.shape[d]
+    start, length = int(start), int(length)
+    if not -n <= start <= n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
+    if start < 0:
+        start += n
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if start + length > n:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    return Narrow.apply(input, d, start, length)
+
+
+METHODS = {
+    "reshape": reshape, "view": view, "reshape_as": reshape_as, "view_as": view_as, "flatten": flatten,
+    "unflatten": unflatten, "squeeze": squeeze, "unsqueeze": unsqueeze, "permute": permute,
+    "transpose": transpose, "swapaxes": transpose, "swapdims": transpose, "t": t,
+    "T": property(_T), "mT": property(_mT), "movedim": movedim, "moveaxis": movedim,
+    "expand": expand, "expand_as": expand_as, "broadcast_to": broadcast_to, "repeat": repeat, "tile": tile,
+    "flip": flip, "fliplr": fliplr, "flipud": flipud, "roll": roll,
+    "split": split, "chunk": chunk, "unbind": unbind, "narrow": narrow,
+}
+FUNCTIONS = {
+    "reshape": reshape, "flatten": flatten, "unflatten": unflatten, "squeeze": squeeze, "unsqueeze": unsqueeze,
+    "permute": permute, "transpose": transpose, "swapaxes": transpose, "swapdims": transpose, "t": t,
+    "movedim": movedim, "moveaxis": movedim, "broadcast_to": broadcast_to, "tile": tile,
+    "flip": flip, "fliplr": fliplr, "flipud": flipud, "roll": roll,
+    "cat": cat, "concat": cat, "concatenate": cat, "stack": stack, "hstack": hstack, "vstack": vstack,
+    "dstack": dstack, "split": split, "chunk": chunk, "unbind": unbind, "narrow": narrow,
+}
