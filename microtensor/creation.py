@@ -9,8 +9,9 @@ from microtensor import dtypes
 from microtensor.tensor import Tensor
 
 
-def _infer_array(data: Any) -> np.ndarray:
-    """An ndarray from nested Python data with PyTorch's dtype inference (floats -> default dtype)."""
+def _infer_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """An ndarray from nested Python data: of ``dtype`` when given, else with PyTorch's inference
+    (Python floats -> the default float dtype, ints -> int64)."""
     if isinstance(data, Tensor):
         return data._data
     if isinstance(data, np.ndarray):
@@ -18,12 +19,14 @@ def _infer_array(data: Any) -> np.ndarray:
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
         data = [x._data if isinstance(x, Tensor) else x for x in data]
     try:
-        array = np.array(data)
+        array = np.array(data, dtype=dtypes.to_dtype(dtype).np if dtype is not None else None)
     except ValueError:
         array = np.array(None, dtype=object)
     if array.dtype == object:
         raise TypeError(f"Could not infer dtype of {type(data).__name__}: nested sequences must be rectangular "
                         "and hold numbers, bools or tensors")
+    if dtype is not None:
+        return array
     if array.dtype.kind == "f" and not isinstance(data, np.generic):
         return array.astype(dtypes.get_default_dtype().np, copy=False)
     if array.dtype.kind in "iu" and not isinstance(data, np.generic):
@@ -45,8 +48,8 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     Python floats become the default float dtype (float32), Python ints int64, bools bool;
     NumPy arrays keep their dtype.
     """
-    array = _infer_array(data)
-    array = array.astype(dtypes.to_dtype(dtype).np) if dtype is not None else np.array(array, copy=True)
+    array = _infer_array(data, dtype)
+    array = np.array(array, dtype=dtypes.to_dtype(dtype).np if dtype is not None else None, copy=True)
     t = Tensor._make(_check_dtype(array))
     if requires_grad:
         t.requires_grad_(True)
@@ -57,7 +60,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """``data`` as a tensor, sharing memory with a tensor or NumPy array when the dtype already matches."""
     if isinstance(data, Tensor):
         return data if dtype is None or dtypes.to_dtype(dtype) == data.dtype else data.to(dtype)
-    array = _infer_array(data)
+    array = _infer_array(data, dtype)
     if dtype is not None:
         array = array.astype(dtypes.to_dtype(dtype).np, copy=False)
     return Tensor._make(_check_dtype(array))
