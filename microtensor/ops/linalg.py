@@ -36,10 +36,14 @@ class MatMul(Function):
     def forward(ctx: Function, a: np.ndarray, b: np.ndarray, ta: bool = False, tb: bool = False) -> np.ndarray:
         ctx.save_for_backward(a, b)
         ctx.flags = ta, tb
-        if b.ndim == 2 and a.ndim > 2 and not ta and a.flags.c_contiguous:
-            # one GEMM over the folded batch instead of NumPy's loop of small ones
-            return (a.reshape(-1, a.shape[-1]) @ _mT(b, tb)).reshape(a.shape[:-1] + (b.shape[0 if tb else 1],))
-        return np.matmul(_mT(a, ta), _mT(b, tb))
+        x, y = _mT(a, ta), _mT(b, tb)
+        # np.dot, not np.matmul, for matrices: matmul is several times slower on transposed operands
+        if y.ndim == 2:
+            if x.ndim == 2:
+                return np.dot(x, y)
+            if not ta and x.flags.c_contiguous:     # one GEMM over the folded batch, not a loop of small ones
+                return np.dot(x.reshape(-1, x.shape[-1]), y).reshape(x.shape[:-1] + y.shape[-1:])
+        return np.matmul(x, y)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
