@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+import warnings
+
 import numpy as np
 
-from microtensor.autograd.function import AccumulateGrad, AnomalyMode, Function, Node, accumulator
+from microtensor.autograd.function import AccumulateGrad, AnomalyMode, Function, Node, accumulator, grad_copy
 from microtensor.autograd.grad_mode import GradMode
+from microtensor.dtypes import from_numpy_dtype
 from microtensor.tensor import Tensor
 
 
@@ -24,11 +27,10 @@ def _as_tuple(x: Any) -> tuple:
     return tuple(x)
 
 
-def _root_grads(outputs: tuple, grad_outputs: tuple, create_graph: bool) -> list[Tensor]:
-    """The starting gradients: ones for one-element outputs, else the given ``grad_outputs`` (copied)."""
+def _root_grads(outputs: tuple, grad_outputs: tuple) -> list[Tensor]:
+    """The starting gradients: ones for one-element outputs, else the given ``grad_outputs``."""
     if grad_outputs and len(grad_outputs) != len(outputs):
-        raise RuntimeError(f"grad can be implicitly created only for scalar outputs: got {len(grad_outputs)} "
-                           f"gradients for {len(outputs)} outputs")
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
     grads = []
     for i, out in enumerate(outputs):
         g = grad_outputs[i] if grad_outputs else None
@@ -43,8 +45,8 @@ def _root_grads(outputs: tuple, grad_outputs: tuple, create_graph: bool) -> list
             if g._data.shape != out._data.shape:
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {list(g.shape)} and "
                                    f"output[{i}] has a shape of {list(out.shape)}.")
-            if not create_graph:
-                g = Tensor._make(g._data.astype(out._data.dtype, copy=True))
+            if g._data.dtype != out._data.dtype:
+                g = g.to(out.dtype)
         grads.append(g)
     return grads
 
@@ -79,16 +81,17 @@ def _dependencies(roots: list[Node]) -> dict[Node, int]:
 
 
 def _needed(deps: dict[Node, int], targets: set) -> set:
-    """The nodes from which some target node can be reached (the only ones worth running)."""
-    parents_of: dict[Node, list] = {}
+    """The nodes that must run for a gradient to reach some target: those with a path to one.
+    A target node itself runs only when another target lies beyond it."""
+    consumers: dict[Node, list] = {}
     for node in deps:
         for edge in node._next:
             if edge is not None:
-                parents_of.setdefault(edge[0], []).append(node)
-    needed = set(targets)
+                consumers.setdefault(edge[0], []).append(node)
+    needed: set = set()
     stack = list(targets)
     while stack:
-        for consumer in parents_of.get(stack.pop(), ()):
+        for consumer in consumers.get(stack.pop(), ()):
             if consumer not in needed:
                 needed.add(consumer)
                 stack.append(consumer)
@@ -101,125 +104,158 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], retain_
 
     Without ``capture``, every leaf reached accumulates into ``.grad``. With ``capture``
     (a list of tensors), nothing is accumulated: the gradients reaching those tensors
-    are returned, in order, None for those not reached.
+    (after their hooks) are returned, in order, None for those not reached.
     """
     outputs = tuple(outputs)
-    grads = _root_grads(outputs, tuple(grad_outputs), create_graph)
+    grads = _root_grads(outputs, tuple(grad_outputs))
     edges = [_root_edge(t, i) for i, t in enumerate(outputs)]
     deps = _dependencies([node for node, _ in edges])
     buffers: dict[Node, list] = {}
     for (node, nr), g in zip(edges, grads):
-        _add_to_buffer(buffers, node, nr, g)
+        _add_to_buffer(buffers, node, nr, g, create_graph)
 
-    targets: dict[tuple, int] = {}
+    targets: dict[tuple, list[int]] = {}
     captured: list[Tensor | None] = []
     needed = None
     if capture is not None:
         for i, t in enumerate(capture):
-            edge = (t.grad_fn, t._output_nr) if t.grad_fn is not None else (accumulator(t), 0)
-            targets[edge] = i
+            targets.setdefault(_root_edge(t, i), []).append(i)
         captured = [None] * len(capture)
         needed = _needed(deps, {node for node, _ in targets if node in deps})
 
-    ready = [node for node, _ in edges if deps[node] == 0]
-    ready = list(dict.fromkeys(ready))
-    prev_mode = GradMode.enabled
-    GradMode.enabled = create_graph
+    ready = list(dict.fromkeys(node for node, _ in edges if deps[node] == 0))
+    prev = GradMode.enabled, GradMode.grad
+    GradMode.enabled = GradMode.grad = create_graph
     try:
         while ready:
             node = ready.pop()
             node_grads = buffers.pop(node, None)
-            if node_grads is not None and (node._pre_hooks or node._retain):
-                _run_pre_hooks(node, node_grads)
-            if targets and node_grads is not None:
-                for nr, g in enumerate(node_grads):
-                    i = targets.get((node, nr))
-                    if i is not None:
-                        captured[i] = g
-            if type(node) is AccumulateGrad:
+            leaf = type(node) is AccumulateGrad
+            if node_grads is not None:
+                if node._pre_hooks is not None or node._retain is not None:
+                    _run_pre_hooks(node, node_grads)
+                elif leaf and node.variable._hooks:
+                    _run_hooks(node.variable._hooks, node_grads, 0)
+                if targets:
+                    for nr, g in enumerate(node_grads):
+                        for i in targets.get((node, nr), ()):
+                            captured[i] = g
+            if leaf:
                 if capture is None and node_grads is not None:
-                    node.accumulate(node_grads[0], create_graph)
-                continue
-            if node_grads is None or (needed is not None and node not in needed):
-                results = (None,) * len(node._next)    # nothing to compute, but consumers still count down
-            else:
-                results = _call_backward(node, node_grads)
-                if not retain_graph:
-                    node._release()
-            for edge, g, meta in zip(node._next, results + (None,) * (len(node._next) - len(results)),
-                                     node._in_meta):
-                if edge is None:
-                    continue
-                parent, nr = edge
-                if g is not None:
-                    _add_to_buffer(buffers, parent, nr, _check_grad(node, g, meta))
-                deps[parent] -= 1
-                if deps[parent] == 0:
-                    ready.append(parent)
+                    node.accumulate(node_grads.pop(), create_graph)   # handed over: see accumulate()
+            elif node_grads is not None and (needed is None or node in needed):
+                _run_node(node, node_grads, buffers, deps, ready, retain_graph, create_graph)
+            else:    # nothing to compute, but the nodes it feeds still count it down
+                for edge in node._next:
+                    if edge is not None:
+                        deps[edge[0]] -= 1
+                        if deps[edge[0]] == 0:
+                            ready.append(edge[0])
     finally:
-        GradMode.enabled = prev_mode
+        GradMode.enabled, GradMode.grad = prev
     return captured if capture is not None else None
 
 
-def _add_to_buffer(buffers: dict, node: Node, nr: int, g: Tensor) -> None:
+def _add_to_buffer(buffers: dict, node: Node, nr: int, g: Tensor, create_graph: bool) -> None:
     buf = buffers.get(node)
     if buf is None:
+        if node._n_outputs == 1:
+            buffers[node] = [g]
+            return
         buf = buffers[node] = [None] * node._n_outputs
-    buf[nr] = g if buf[nr] is None else buf[nr] + g
+    old = buf[nr]
+    if old is None:
+        buf[nr] = g
+    else:   # never in place: a backward may hand the same tensor to several inputs
+        buf[nr] = old + g if create_graph else Tensor._make(old._data + g._data)
+
+
+def _run_hooks(hooks: list, grads: list, nr: int) -> None:
+    for hook in hooks:
+        result = hook(grads[nr])
+        if result is not None:
+            grads[nr] = result
 
 
 def _run_pre_hooks(node: Node, grads: list) -> None:
     for table in (node._pre_hooks, node._retain):
         for nr, hooks in (table or {}).items():
-            for hook in hooks:
-                if grads[nr] is None:
-                    continue
-                result = hook(grads[nr])
-                if result is not None:
-                    grads[nr] = result
+            if grads[nr] is not None:
+                _run_hooks(hooks, grads, nr)
 
 
-def _call_backward(node: Function, grads: list) -> tuple:
-    """Run one node's backward, with missing output gradients filled with zeros."""
-    if None in grads:
-        grads = [g if g is not None else Tensor._make(np.zeros(shape, dtype)) for g, (shape, dtype)
-                 in zip(grads, node._out_meta)]
-    results = node.backward(node, *grads)
-    if not isinstance(results, tuple):
-        results = (results,)
-    n_inputs = len(node._next)
-    if len(results) != n_inputs:
-        # extra Nones, or missing trailing gradients of inputs that need none (options such as dim), are fine
-        extra_ok = all(r is None for r in results[n_inputs:])
-        missing_ok = all(e is None for e in node._next[len(results):])
-        if not (extra_ok and missing_ok):
-            raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
-                               f"(expected {n_inputs}, got {len(results)})")
+def _run_node(node: Function, grads: list, buffers: dict, deps: dict, ready: list, retain_graph: bool,
+              create_graph: bool) -> None:
+    """Run one node's backward and pass each input gradient on to the node that produced the input."""
+    if node._n_outputs > 1:   # outputs that got no gradient get zeros (non-tensor outputs get None)
+        grads = [Tensor._make(np.zeros(*meta)) if g is None and meta is not None else g
+                 for g, meta in zip(grads, node._out_meta)]
     if AnomalyMode.enabled:
-        _check_anomaly(node, results)
-    return results
+        results = _backward_with_anomaly_check(node, grads)
+    else:
+        results = node.backward(node, *grads)
+    if type(results) is not tuple:
+        results = (results,)
+    next_ = node._next
+    if len(results) != len(next_):
+        results = _fit(node, results)
+    if not retain_graph:
+        node._release()
+    for edge, g in zip(next_, results):
+        if edge is None:
+            continue
+        parent = edge[0]
+        if g is not None:
+            if type(g) is not Tensor or g._data.shape != edge[2] or g._data.dtype != edge[3]:
+                g = _check_grad(node, g, edge[2], edge[3])
+            _add_to_buffer(buffers, parent, edge[1], g, create_graph)
+        count = deps[parent] - 1
+        deps[parent] = count
+        if count == 0:
+            ready.append(parent)
 
 
-def _check_grad(node: Node, g: Any, meta: tuple) -> Tensor:
+def _fit(node: Function, results: tuple) -> tuple:
+    """Results padded or cut to one per input: extra Nones, or missing trailing gradients of inputs that
+    need none (options such as dim), are fine; anything else is an error, as in PyTorch."""
+    n_inputs = len(node._next)
+    extra_ok = all(r is None for r in results[n_inputs:])
+    missing_ok = all(e is None for e in node._next[len(results):])
+    if not (extra_ok and missing_ok):
+        raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                           f"(expected {n_inputs}, got {len(results)})")
+    return results[:n_inputs] + (None,) * (n_inputs - len(results))
+
+
+def _check_grad(node: Node, g: Any, shape: tuple, dtype: np.dtype) -> Tensor:
     """Validate one gradient a backward returned: a Tensor of its input's shape and dtype."""
     if not isinstance(g, Tensor):
         g = Tensor._make(np.asarray(g))
-    shape, dtype = meta
     if g._data.shape != shape:
         raise RuntimeError(f"Function {node.name()} returned an invalid gradient - got {list(g._data.shape)} "
                            f"but expected shape compatible with {list(shape)}")
     if g._data.dtype != dtype:
-        g = g.to(dtype)
+        g = g.to(from_numpy_dtype(dtype))
     return g
 
 
-def _check_anomaly(node: Function, results: tuple) -> None:
-    for i, g in enumerate(results):
+def _backward_with_anomaly_check(node: Function, grads: list) -> Any:
+    """Run ``node.backward``; on an error, or NaN/inf in what it returns, show the forward stack of the op."""
+    stack = "".join(node._forward_stack or ["(the forward op was recorded before anomaly mode was on)\n"])
+    try:
+        results = node.backward(node, *grads)
+    except Exception:
+        warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n"
+                      f"{stack}", stacklevel=2)
+        raise
+    for i, g in enumerate(results if type(results) is tuple else (results,)):
         if isinstance(g, Tensor) and g._data.dtype.kind == "f" and not np.isfinite(g._data).all():
             bad = "nan" if np.isnan(g._data).any() else "inf"
-            stack = "".join(node._forward_stack or ["(the forward op was recorded before anomaly mode was on)\n"])
+            warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n"
+                          f"{stack}", stacklevel=2)
             raise RuntimeError(f"Function '{node.name()}' returned {bad} values in its {i}th output. "
                                f"The forward call that created it was:\n{stack}")
+    return results
 
 
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
@@ -241,14 +277,14 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
         return
     inputs = _as_tuple(inputs)
     if not inputs:
-        raise RuntimeError("`inputs` argument to backward() cannot be empty.")
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     grads = run_backward(outputs, grad_outputs, retain, create_graph, capture=inputs)
     for t, g in zip(inputs, grads):
         if g is not None:
             if t.grad_fn is None:
                 accumulator(t).accumulate(g, create_graph)
             else:
-                t.grad = g if t.grad is None else t.grad + g
+                t.grad = grad_copy(g, create_graph) if t.grad is None else t.grad + g
 
 
 def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
@@ -267,6 +303,11 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     """
     outputs = _as_tuple(outputs)
     inputs_t = _as_tuple(inputs)
+    if not inputs_t:
+        raise RuntimeError("grad requires non-empty inputs.")
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, "
+                         "but got: allow_unused=False.")
     for i, t in enumerate(inputs_t):
         if not t._requires_grad:
             raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not require grad")

@@ -8,7 +8,7 @@ backward pass is itself differentiable (``create_graph=True``).
 
 Built-in ops set ``on_arrays = True``: their forward receives and returns NumPy
 arrays (no Tensor overhead). User-defined Functions, as in PyTorch, receive the
-input Tensors and return Tensors.
+input Tensors and return Tensors (or, with a ``setup_context``, take no ctx).
 """
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ class Node:
     @property
     def next_functions(self) -> tuple:
         """One ``(node, output_nr)`` pair per input, ``(None, 0)`` for inputs that need no gradient."""
-        return tuple(e if e is not None else (None, 0) for e in self._next)
+        return tuple((e[0], e[1]) if e is not None else (None, 0) for e in self._next)
 
     def pre_hooks(self, output_nr: int) -> list:
         """The hooks called as ``hook(grad)`` on the gradient of output ``output_nr`` before this node runs."""
@@ -75,38 +75,43 @@ class AccumulateGrad(Node):
     def __init__(self, variable: Tensor) -> None:
         self.variable = variable
 
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
     def accumulate(self, grad: Tensor, keep_graph: bool) -> None:
-        """Add ``grad`` into the leaf's ``.grad`` (in place when that is safe, as PyTorch does)."""
+        """Add ``grad`` into the leaf's ``.grad``: in place when that is safe, as PyTorch does; with
+        ``keep_graph`` (create_graph) out of place, so that ``.grad`` stays differentiable.
+
+        The engine hands ``grad`` over (popped from its buffer), so that when nothing else holds the
+        tensor or its array, ``.grad`` takes it without a copy (PyTorch steals a gradient whose use
+        count shows it is private the same way); otherwise ``.grad`` gets a copy, never an alias.
+        """
         leaf = self.variable
-        for hook in leaf._hooks or ():
-            result = hook(grad)
-            if result is not None:
-                grad = result
         if grad._data.dtype != leaf._data.dtype:
             grad = grad.to(leaf.dtype)
-        if leaf.grad is None:
-            leaf.grad = grad if keep_graph else _owned_copy(grad)
-        elif keep_graph:
-            leaf.grad = leaf.grad + grad
-        else:
-            current = leaf.grad._data
-            if current.flags.writeable and current.base is None:
-                np.add(current, grad._data, out=current)
+        current = leaf.grad
+        if current is None:
+            if keep_graph:
+                leaf.grad = grad.clone()
+            # 2 references each: this frame's name (the tensor's slot for the array) and getrefcount's argument
+            elif (sys.getrefcount(grad) == 2 and sys.getrefcount(grad._data) == 2 and grad._data.base is None
+                  and grad._data.flags.writeable and not grad._requires_grad):
+                leaf.grad = grad
             else:
-                leaf.grad = Tensor._make(current + grad._data)
+                leaf.grad = Tensor._make(grad._data.copy())
+        elif keep_graph:
+            leaf.grad = current + grad
+        else:
+            data = current._data
+            if data.flags.writeable and data.shape == grad._data.shape:
+                np.add(data, grad._data, out=data)
+            else:
+                leaf.grad = Tensor._make(data + grad._data)
 
 
-def _owned_copy(grad: Tensor) -> Tensor:
-    """A detached tensor for ``.grad`` that shares memory with nothing else (copies only when it must)."""
-    data = grad._data
-    # getrefcount sees the local `data` and its own argument, plus grad's slot: 3 means nobody else holds it
-    if data.base is None and data.flags.writeable and _refcount(data) <= 3:
-        return Tensor._make(data)
-    return Tensor._make(data.copy())
-
-
-def _refcount(obj: Any) -> int:
-    return sys.getrefcount(obj) - 1
+def grad_copy(grad: Tensor, keep_graph: bool) -> Tensor:
+    """A copy of ``grad`` to store as a ``.grad``: differentiable with ``keep_graph`` (create_graph), else plain."""
+    return grad.clone() if keep_graph else Tensor._make(grad._data.copy())
 
 
 class Function(Node):
@@ -132,10 +137,13 @@ class Function(Node):
     _to_save: tuple = ()
     _non_differentiable: tuple = ()
     _forward_stack: list | None = None
+    _out_meta: tuple = ()
+    _separate_context = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._node_name = cls.__name__ + ("Backward0" if cls.on_arrays else "Backward")
+        cls._separate_context = "setup_context" in cls.__dict__ or cls._separate_context
 
     def name(self) -> str:
         return self._node_name
@@ -143,12 +151,18 @@ class Function(Node):
     @staticmethod
     def forward(ctx: Function, *args: Any, **kwargs: Any) -> Any:
         """Compute the outputs from the inputs; save what backward needs with ``ctx.save_for_backward``."""
-        raise NotImplementedError("a Function subclass must define a static forward(ctx, *args)")
+        raise RuntimeError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def setup_context(ctx: Function, inputs: tuple, output: Any) -> None:
+        """PyTorch's split style: when a subclass defines this, ``forward(*args)`` takes no ctx and this
+        saves what backward needs from the inputs and the output."""
 
     @staticmethod
     def backward(ctx: Function, *grads: Tensor) -> Any:
         """Return one gradient per forward input (None for inputs that need none)."""
-        raise NotImplementedError("a Function subclass must define a static backward(ctx, *grads)")
+        raise RuntimeError("You must implement either the backward or vjp method for your custom "
+                           "autograd.Function to use it with backward mode AD.")
 
     def save_for_backward(self, *items: Any) -> None:
         """Keep inputs, outputs or other arrays/tensors for backward; they come back as ``saved_tensors``."""
@@ -164,64 +178,81 @@ class Function(Node):
         saved = self._saved
         if saved is _FREED:
             raise RuntimeError(FREED_MESSAGE)
-        return tuple(_unpack(self, item) for item in saved or ())
+        return tuple([_unpack(self, item) for item in saved or ()])
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run the op on ``args``, recording it in the graph when grad mode is on and an input requires grad."""
-        on_arrays = cls.on_arrays
         ctx = object.__new__(cls)
-        needs = []
+        on_arrays = cls.on_arrays
         fwd_args = []
-        record = False
+        needs = []
         for a in args:
             if isinstance(a, Tensor):
-                needs.append(a._requires_grad)
-                record = record or a._requires_grad
                 fwd_args.append(a._data if on_arrays else a)
+                needs.append(a._requires_grad)
             else:
-                needs.append(False)
                 fwd_args.append(a)
-        record = record and GradMode.enabled
+                needs.append(False)
+        record = GradMode.enabled and True in needs
         ctx.needs_input_grad = tuple(needs) if record else (False,) * len(needs)
         if on_arrays:
             out = cls.forward(ctx, *fwd_args, **kwargs)
         else:
-            prev, GradMode.enabled = GradMode.enabled, False
-            try:
-                out = cls.forward(ctx, *fwd_args, **kwargs)
-            finally:
-                GradMode.enabled = prev
-        single = not isinstance(out, tuple)
-        outs = (out,) if single else out
-        if not record:
-            results = tuple(_as_output(o) for o in outs)
-        else:
-            results = ctx._connect(args, fwd_args, outs)
-        return results[0] if single else results
+            out = ctx._forward_tensors(args, kwargs)
+        if type(out) is not tuple:
+            t = out if isinstance(out, Tensor) else _as_output(out)
+            if record:
+                ctx._connect(args, fwd_args, (out,), (t,))
+            return t
+        results = tuple([_as_output(o) for o in out]) if on_arrays else out
+        if record:
+            ctx._n_outputs = len(out)
+            ctx._out_meta = tuple([(t._data.shape, t._data.dtype) if isinstance(t, Tensor) else None
+                                   for t in results])
+            ctx._connect(args, fwd_args, out, results)
+        return results
 
-    def _connect(self, args: tuple, fwd_args: list, outs: tuple) -> tuple:
-        """Make this ctx the grad_fn of the outputs and remember the edges to the inputs."""
-        self._next = tuple(_edge(a) if need else None for a, need in zip(args, self.needs_input_grad))
-        self._in_meta = tuple((a._data.shape, a._data.dtype) if need else None
-                              for a, need in zip(args, self.needs_input_grad))
-        self._n_outputs = len(outs)
+    def _forward_tensors(self, args: tuple, kwargs: dict) -> Any:
+        """A user Function's forward: Tensors in, Tensors out, run without recording."""
+        prev, GradMode.enabled = GradMode.enabled, False
+        try:
+            if self._separate_context:
+                out = self.forward(*args, **kwargs)
+                self.setup_context(self, args, out)
+            else:
+                out = self.forward(self, *args, **kwargs)
+        finally:
+            GradMode.enabled = prev
+        if type(out) is tuple:
+            return tuple([_fresh(o, args) for o in out])
+        return _fresh(out, args)
+
+    def _connect(self, args: tuple, fwd_args: list, outs: tuple, results: tuple) -> None:
+        """Make this ctx the grad_fn of the (float, differentiable) outputs and remember, per input, the edge
+        its gradient flows along: ``(node, output_nr, shape, dtype)``, or None for inputs needing none."""
+        edges = []
+        for a, need in zip(args, self.needs_input_grad):
+            if need:
+                fn = a.grad_fn
+                d = a._data
+                edges.append((fn, a._output_nr, d.shape, d.dtype) if fn is not None
+                             else (accumulator(a), 0, d.shape, d.dtype))
+            else:
+                edges.append(None)
+        self._next = tuple(edges)
         nondiff = self._non_differentiable
-        results = []
-        for nr, o in enumerate(outs):
-            t = _as_output(o)
-            if t._data.dtype.kind in "fc" and not any(o is n for n in nondiff):
+        for nr, t in enumerate(results):
+            if isinstance(t, Tensor) and t._data.dtype.kind in "fc" and not (nondiff and any(
+                    outs[nr] is n or t is n for n in nondiff)):
                 t._requires_grad = True
                 t.grad_fn = self
                 t._output_nr = nr
-            results.append(t)
-        self._out_meta = tuple((t._data.shape, t._data.dtype) for t in results)
         if self._to_save:
-            self._saved = tuple(_pack(item, args, fwd_args, outs, results) for item in self._to_save)
-        self._to_save = ()
+            self._saved = tuple([_pack(item, args, fwd_args, outs, results) for item in self._to_save])
+            self._to_save = ()
         if AnomalyMode.enabled:
             self._forward_stack = traceback.format_stack()[:-2]
-        return tuple(results)
 
     def _release(self) -> None:
         """Free what forward saved (called after backward unless retain_graph)."""
@@ -232,7 +263,17 @@ class Function(Node):
 def _as_output(o: Any) -> Tensor:
     if isinstance(o, Tensor):
         return o
-    return Tensor._make(o if isinstance(o, np.ndarray) else np.asarray(o))
+    return Tensor._make(o if type(o) is np.ndarray else np.asarray(o))
+
+
+def _fresh(o: Any, inputs: tuple) -> Any:
+    """A custom forward's output, as a new tensor when it is one of the inputs returned as is (PyTorch
+    returns a view then: the input keeps its own place in the graph)."""
+    if isinstance(o, Tensor) and any(o is a for a in inputs):
+        t = Tensor._make(o._data)
+        t._vc = o._vc
+        return t
+    return o
 
 
 def _edge(t: Tensor) -> tuple:
@@ -254,14 +295,15 @@ def accumulator(leaf: Tensor) -> AccumulateGrad:
 
 # A saved item is packed as ("in", tensor, version), ("out", array, output_nr, version_counter, version)
 # or ("const", array): outputs are not held as Tensors, so a node and its output do not form a cycle.
-def _pack(item: Any, args: tuple, fwd_args: list, outs: tuple, results: list) -> tuple | None:
+def _pack(item: Any, args: tuple, fwd_args: Any, outs: tuple, results: Any) -> tuple | None:
     if item is None:
         return None
     for a, f in zip(args, fwd_args):
         if item is f and isinstance(a, Tensor):
             return ("in", a, a._vc[0])
-    for nr, (o, t) in enumerate(zip(outs, results)):
-        if item is o:
+    for nr, o in enumerate(outs):
+        if item is o or item is results[nr]:
+            t = results[nr]
             return ("out", t._data, nr, t._vc, t._vc[0])
     if isinstance(item, Tensor):
         return ("const", item._data)
@@ -283,7 +325,7 @@ def _unpack(ctx: Function, item: tuple | None) -> Tensor | None:
             _raise_modified(ctx, Tensor._make(data), version, vc[0], nr)
         if GradMode.enabled:
             t = Tensor._make(data, requires_grad=True)
-            t.grad_fn, t._output_nr = ctx, nr
+            t.grad_fn, t._output_nr, t._vc = ctx, nr, vc
             return t
         return Tensor._make(data)
     return Tensor._make(item[1])
@@ -307,9 +349,5 @@ class RetainGrad:
 
     def __call__(self, grad: Tensor) -> None:
         t = self.ref()
-        if t is None:
-            return
-        if t.grad is None:
-            t.grad = grad if GradMode.enabled else Tensor._make(grad._data.copy())
-        else:
-            t.grad = t.grad + grad
+        if t is not None:
+            t.grad = grad_copy(grad, GradMode.enabled) if t.grad is None else t.grad + grad

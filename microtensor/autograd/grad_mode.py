@@ -2,83 +2,131 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from typing import Any, Callable
 
 
 class GradMode:
-    """Process-wide switch read by ``Function.apply``: record the graph only when ``enabled``."""
+    """Process-wide switches. ``enabled`` is what ``Function.apply`` reads: record the graph only when
+    grad mode is on (``grad``) and inference mode is off (``inference``)."""
 
     enabled = True
+    grad = True
+    inference = False
 
 
 def is_grad_enabled() -> bool:
-    """Whether operations are currently recorded for backward."""
-    return GradMode.enabled
+    """Whether grad mode is on (operations on tensors that require grad are recorded for backward)."""
+    return GradMode.grad
 
 
-class _GradModeContext:
-    """Base of the grad-mode switches: sets ``GradMode.enabled`` on enter, restores it on exit."""
+def is_inference_mode_enabled() -> bool:
+    """Whether inference mode is on."""
+    return GradMode.inference
 
-    _mode: bool
+
+def _set(grad: bool, inference: bool) -> None:
+    GradMode.grad = grad
+    GradMode.inference = inference
+    GradMode.enabled = grad and not inference
+
+
+class _DecoratorContextManager:
+    """Base of the mode switches (each defines ``_target()``, its (grad, inference) modes inside the
+    block): a context manager that restores the previous modes on exit (also on
+    exceptions) and, called on a function, a decorator that runs the function (or each step of a
+    generator function) inside a fresh copy of itself."""
+
+    def clone(self) -> _DecoratorContextManager:
+        """A fresh context manager with the same settings (each decorated call gets its own)."""
+        return self.__class__()
 
     def __enter__(self) -> None:
-        self._prev = GradMode.enabled
-        GradMode.enabled = self._mode
+        self._prev = (GradMode.grad, GradMode.inference)
+        _set(*self._target())
 
     def __exit__(self, *exc: Any) -> None:
-        GradMode.enabled = self._prev
+        _set(*self._prev)
 
     def __call__(self, fn: Callable) -> Callable:
-        mode = self._mode
+        if inspect.isgeneratorfunction(fn):
+            @functools.wraps(fn)
+            def generator(*args: Any, **kwargs: Any) -> Any:
+                gen = fn(*args, **kwargs)
+                try:
+                    with self.clone():
+                        response = gen.send(None)
+                    while True:
+                        try:
+                            request = yield response
+                        except GeneratorExit:
+                            with self.clone():
+                                gen.close()
+                            raise
+                        except BaseException as error:  # noqa: BLE001 - forwarded into the generator
+                            with self.clone():
+                                response = gen.throw(error)
+                        else:
+                            with self.clone():
+                                response = gen.send(request)
+                except StopIteration as stop:
+                    return stop.value
+            return generator
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with set_grad_enabled(mode):
+            with self.clone():
                 return fn(*args, **kwargs)
 
         return wrapper
 
 
-class no_grad(_GradModeContext):
+class no_grad(_DecoratorContextManager):
     """Disable graph recording inside a ``with`` block or a decorated function."""
 
-    _mode = False
+    def _target(self) -> tuple[bool, bool]:
+        return False, GradMode.inference
 
 
-class enable_grad(_GradModeContext):
-    """Enable graph recording inside a ``with`` block or a decorated function (e.g. within ``no_grad``)."""
+class enable_grad(_DecoratorContextManager):
+    """Enable grad mode inside a ``with`` block or a decorated function (e.g. within ``no_grad``);
+    inside ``inference_mode`` nothing is recorded all the same, as in PyTorch."""
 
-    _mode = True
-
-
-class inference_mode(_GradModeContext):
-    """Like ``no_grad``: nothing is recorded. ``inference_mode(False)`` leaves grad mode as it is."""
-
-    def __init__(self, mode: bool = True) -> None:
-        self._inference = mode
-
-    def __enter__(self) -> None:
-        self._mode = GradMode.enabled and not self._inference
-        super().__enter__()
-
-    def __call__(self, fn: Callable) -> Callable:
-        inference = self._inference
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with inference_mode(inference):
-                return fn(*args, **kwargs)
-
-        return wrapper
+    def _target(self) -> tuple[bool, bool]:
+        return True, GradMode.inference
 
 
-class set_grad_enabled(_GradModeContext):
-    """Set grad mode to ``mode``: takes effect at once, and as a context manager restores it on exit."""
+class set_grad_enabled(_DecoratorContextManager):
+    """Set grad mode to ``mode``: takes effect at once (also as a plain call), and as a context manager
+    or decorator restores the previous mode on exit."""
 
     def __init__(self, mode: bool) -> None:
-        self._prev = GradMode.enabled
-        self._mode = bool(mode)
-        GradMode.enabled = self._mode
+        self.mode = bool(mode)
+        self._prev = (GradMode.grad, GradMode.inference)
+        _set(self.mode, GradMode.inference)
+
+    def clone(self) -> _DecoratorContextManager:
+        return enable_grad() if self.mode else no_grad()
 
     def __enter__(self) -> None:
-        """The mode was already set by the constructor."""
+        """The mode was set by the constructor; ``_prev`` is what it was before."""
+
+    def __call__(self, fn: Callable) -> Callable:
+        _set(*self._prev)  # used as a decorator, the constructor's change must not leak out
+        return super().__call__(fn)
+
+
+class inference_mode(_DecoratorContextManager):
+    """Disable recording inside a ``with`` block or a decorated function, like ``no_grad``, even under
+    ``enable_grad``. ``inference_mode(False)`` leaves things as they are."""
+
+    def __init__(self, mode: bool = True) -> None:
+        self.mode = bool(mode)
+
+    def _target(self) -> tuple[bool, bool]:
+        if self.mode:
+            return False, True
+        return GradMode.grad, GradMode.inference
+
+    def clone(self) -> inference_mode:
+        return inference_mode(self.mode)
