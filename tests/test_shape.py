@@ -175,7 +175,8 @@ def test_multi_output_gradients_accumulate():
     x = mt.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     a, b, c = x.unbind(1)
     (a * 2 + a * c + mt.split(x, [1, 2], 1)[1].sum()).sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), [[2 + 2, 2, 0 + 2], [2 + 5, 2, 3 + 2]])  # the split sum is added to both rows
+    # the split's sum is added to both rows, so its elements get 2
+    np.testing.assert_allclose(x.grad.numpy(), [[2 + 2, 2, 0 + 2], [2 + 5, 2, 3 + 2]])
     p, q = x.chunk(2)
     assert p.grad_fn is q.grad_fn and p.grad_fn.name() == "SplitWithSizesBackward0"
 
@@ -294,7 +295,8 @@ VIEWS = {
     "reshape": lambda x: x.reshape(6, 4), "view": lambda x: x.view(-1), "flatten": lambda x: x.flatten(1),
     "unflatten": lambda x: x.unflatten(0, (1, 2)), "squeeze": lambda x: x.unsqueeze(0).squeeze(),
     "permute": lambda x: x.permute(2, 1, 0), "transpose": lambda x: x.transpose(0, 1), "T": lambda x: x.T,
-    "mT": lambda x: x.mT, "movedim": lambda x: x.movedim(0, 2), "expand": lambda x: x.unsqueeze(0).expand(3, -1, -1, -1),
+    "mT": lambda x: x.mT, "movedim": lambda x: x.movedim(0, 2),
+    "expand": lambda x: x.unsqueeze(0).expand(3, -1, -1, -1),
     "flip": lambda x: x.flip(1), "split": lambda x: x.split(1, 2)[1], "chunk": lambda x: x.chunk(2, 1)[0],
     "unbind": lambda x: x.unbind(2)[3], "narrow": lambda x: x.narrow(1, 1, 2),
 }

@@ -31,6 +31,8 @@ def normalize_dims(x: Tensor, dim: Any) -> tuple[int, ...]:
     ndim = x._data.ndim
     if dim is None:
         return tuple(range(ndim))
+    if type(dim) is int and 0 <= dim < ndim:      # the common case, without the checks below
+        return (dim,)
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
     if not dims:
         return tuple(range(ndim))
@@ -68,7 +70,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], keepdim: bool, dt: np.dtype) -> np.ndarray:
         ctx.shape, ctx.kept = x.shape, kept_shape(x.shape, axes)
-        return np.asarray(np.sum(x, axis=axes, keepdims=keepdim, dtype=dt))
+        return np.asarray(x.sum(axis=axes, keepdims=keepdim, dtype=dt))
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
@@ -102,8 +104,23 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point "
                            f"or complex dtype. Got: {torch_dtype_name(input)}")
     axes = normalize_dims(input, dim)
-    count = _count(input._data.shape, axes)
-    return sum(input, axes, keepdim) / count if count else sum(input, axes, keepdim) * float("nan")
+    if not _count(input._data.shape, axes):
+        return sum(input, axes, keepdim) * float("nan")
+    return Mean.apply(input, axes, keepdim)
+
+
+class Mean(Function):
+    """out = the mean of x over ``axes``; the gradient is broadcast back, divided by the count."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
+        ctx.shape, ctx.kept, ctx.n = x.shape, kept_shape(x.shape, axes), _count(x.shape, axes)
+        return np.asarray(x.mean(axis=axes, keepdims=keepdim))
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        return grad.reshape(ctx.kept).expand(ctx.shape) / float(ctx.n)
 
 
 class Prod(Function):
@@ -113,7 +130,7 @@ class Prod(Function):
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], keepdim: bool, dt: np.dtype) -> np.ndarray:
         ctx.axes, ctx.kept = axes, kept_shape(x.shape, axes)
-        out = np.asarray(np.prod(x, axis=axes, keepdims=keepdim, dtype=dt))
+        out = np.asarray(x.prod(axis=axes, keepdims=keepdim, dtype=dt))
         ctx.save_for_backward(x, out)
         return out
 
@@ -171,9 +188,9 @@ def _var(ctx: Function, x: np.ndarray, axes: tuple[int, ...], correction: float,
     ctx.axes, ctx.kept, ctx.n = axes, kept_shape(x.shape, axes), n
     ctx.dof = builtins.max(n - correction, 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        d = x - np.sum(x, axis=axes, keepdims=True) / x.dtype.type(n)
+        d = x - x.sum(axis=axes, keepdims=True) / x.dtype.type(n)
         d *= d
-        return np.asarray(np.sum(d, axis=axes, keepdims=keepdim) / x.dtype.type(ctx.dof))
+        return np.asarray(d.sum(axis=axes, keepdims=keepdim) / x.dtype.type(ctx.dof))
 
 
 def _var_backward(ctx: Function, x: Tensor, grad: Tensor) -> Tensor:
@@ -278,8 +295,7 @@ class Amax(Function):
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
         ctx.axes, ctx.kept = axes, kept_shape(x.shape, axes)
-        reduce = np.max if ctx.largest else np.min
-        out = np.asarray(reduce(x, axis=axes, keepdims=keepdim))
+        out = np.asarray(x.max(axis=axes, keepdims=keepdim) if ctx.largest else x.min(axis=axes, keepdims=keepdim))
         ctx.save_for_backward(x, out)
         return out
 
@@ -425,11 +441,11 @@ class LogSumExp(Function):
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
         kept = kept_shape(x.shape, axes)
         ctx.kept = kept
-        m = np.max(x, axis=axes, keepdims=True) if x.size else np.zeros(kept, x.dtype)
+        m = x.max(axis=axes, keepdims=True) if x.size else np.zeros(kept, x.dtype)
         if not np.isfinite(m).all():        # all -inf (or an inf) in a slice: shift by 0 instead
             m = np.where(np.isfinite(m), m, 0).astype(x.dtype)
         with np.errstate(divide="ignore"):
-            out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
+            out = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
         if not keepdim:
             out = out.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes))
         ctx.save_for_backward(x, out)
@@ -455,7 +471,7 @@ class Norm(Function):
     def forward(ctx: Function, x: np.ndarray, p: float, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
         ctx.p, ctx.axes, ctx.kept = p, axes, kept_shape(x.shape, axes)
         if p == 2:
-            out = np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdim))
+            out = np.sqrt((x * x).sum(axis=axes, keepdims=keepdim))
         elif p == 1:
             out = np.sum(np.abs(x), axis=axes, keepdims=keepdim)
         elif p == math.inf:
