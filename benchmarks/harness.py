@@ -92,44 +92,44 @@ class Workload:
     tiny: dict[str, Any]
 
 
-def median_seconds(fn: Callable[[], Any], repeats: int, warmup: int) -> float:
-    """The median wall time of ``fn()`` over ``repeats`` calls, after ``warmup`` untimed calls."""
-    for _ in range(warmup):
-        fn()
-    gc.collect()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 @contextlib.contextmanager
-def torch_threads(n: int | None) -> Iterator[None]:
-    """Run the block with PyTorch's intra-op thread count set to ``n`` (None: unchanged), then restore it."""
-    before = torch.get_num_threads()
-    if n is not None:
-        torch.set_num_threads(n)
+def torch_threads_restored() -> Iterator[None]:
+    """Run the block, then put PyTorch's intra-op thread count back as it was."""
+    before = torch.get_num_threads() if torch is not None else None
     try:
         yield
     finally:
-        torch.set_num_threads(before)
+        if torch is not None:
+            torch.set_num_threads(before)
 
 
 def time_engines(microtensor_fn: Callable[[], Any] | None, torch_fn: Callable[[], Any] | None,
                  numpy_fn: Callable[[], Any], repeats: int, warmup: int) -> dict[str, float | None]:
-    """Median seconds of each engine's callable (None: not timed here); PyTorch's both single-threaded
-    and with its default threads."""
-    values: dict[str, float | None] = dict.fromkeys(ENGINES)
-    if microtensor_fn is not None:
-        values["microtensor"] = median_seconds(microtensor_fn, repeats, warmup)
+    """Median seconds of each engine's callable (None: not timed here), PyTorch's both single-threaded
+    and with its default threads. The engines take turns within each repeat, so a change in the
+    machine's load during the run touches them all alike."""
+    runs = {"microtensor": (microtensor_fn, None), "numpy-floor": (numpy_fn, None)}
     if torch is not None and torch_fn is not None:
-        with torch_threads(1):
-            values["torch-1thread"] = median_seconds(torch_fn, repeats, warmup)
-        with torch_threads(None):
-            values["torch-default"] = median_seconds(torch_fn, repeats, warmup)
-    values["numpy-floor"] = median_seconds(numpy_fn, repeats, warmup)
+        runs["torch-1thread"] = (torch_fn, 1)
+        runs["torch-default"] = (torch_fn, torch.get_num_threads())
+    runs = {name: run for name, run in runs.items() if run[0] is not None}
+    samples: dict[str, list[float]] = {name: [] for name in runs}
+    with torch_threads_restored():
+        for _ in range(warmup):
+            for fn, threads in runs.values():
+                if threads is not None:
+                    torch.set_num_threads(threads)
+                fn()
+        for _ in range(repeats):
+            for name, (fn, threads) in runs.items():
+                if threads is not None:
+                    torch.set_num_threads(threads)
+                gc.collect()
+                start = time.perf_counter()
+                fn()
+                samples[name].append(time.perf_counter() - start)
+    values: dict[str, float | None] = dict.fromkeys(ENGINES)
+    values.update({name: statistics.median(times) for name, times in samples.items()})
     return values
 
 
@@ -156,7 +156,9 @@ def environment() -> str:
         parts.append("PyTorch not installed (its columns are empty)")
     else:
         parts.append(f"PyTorch {torch.__version__} (default {torch.get_num_threads()} threads)")
-    parts.append("NumPy's BLAS uses its default threads")
+    blas = [f"{k}={os.environ[k]}" for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+            if k in os.environ]
+    parts.append(f"NumPy's BLAS threads: {', '.join(blas) if blas else 'its default'}")
     return ", ".join(parts)
 
 

@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from benchmarks import WORKLOADS  # noqa: E402
 from benchmarks.__main__ import main  # noqa: E402
-from benchmarks.harness import ENGINES, Row, format_table, torch  # noqa: E402
+from benchmarks.harness import ENGINES, Row, format_table, time_engines, torch  # noqa: E402
 
 WORKLOAD_NAMES = [w.name for w in WORKLOADS]
 
@@ -85,3 +85,15 @@ def test_main_prints_the_table(monkeypatch, capsys):
 def test_main_rejects_an_unknown_workload():
     with pytest.raises(SystemExit):
         main(["--only", "nonesuch"])
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+def test_torch_runs_single_threaded_and_default_then_restores():
+    default = torch.get_num_threads()
+    seen = []
+    values = time_engines(lambda: None, lambda: seen.append(torch.get_num_threads()), lambda: None,
+                          repeats=2, warmup=1)
+    assert sorted(set(seen)) == sorted({1, default})
+    assert seen.count(1) >= 2
+    assert torch.get_num_threads() == default
+    assert all(values[e] is not None for e in ENGINES)
