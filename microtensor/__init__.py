@@ -7,7 +7,7 @@ from microtensor import dtypes as _dtypes
 from microtensor.tensor import Size, Tensor, device
 from microtensor.dtypes import dtype, get_default_dtype, set_default_dtype, promote_types
 from microtensor import ops as _ops
-from microtensor import autograd
+from microtensor import autograd, linalg
 from microtensor.autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from microtensor.autograd import set_detect_anomaly
 from microtensor.random import Generator, default_generator
