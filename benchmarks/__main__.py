@@ -13,7 +13,10 @@ from benchmarks.harness import Row, environment, format_table
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen workloads, print the table; exit status 1 if a workload failed."""
     names = [w.name for w in WORKLOADS]
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split(":", 1)[1].strip())
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.split(":", 1)[1].strip(),
+        epilog="NumPy's BLAS threads are fixed when NumPy loads: run with OPENBLAS_NUM_THREADS=1 to compare "
+               "single-threaded microtensor and NumPy with torch-1thread.")
     parser.add_argument("--quick", action="store_true", help="fewer repeats and a shorter long chain")
     parser.add_argument("--only", nargs="+", choices=names, metavar="NAME",
                         help=f"run only these workloads (of {', '.join(names)})")
