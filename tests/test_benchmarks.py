@@ -3,18 +3,12 @@
 No timing is asserted (the numbers depend on the machine); what is checked is that each
 workload measures every engine, that the engines compute the same thing, and the table's shape.
 """
-import os
-import sys
-
 import numpy as np
 import pytest
 
-# benchmarks/ is not an installed package; plain `pytest` (unlike `python -m pytest`) does not put the root on the path
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from benchmarks import WORKLOADS  # noqa: E402
-from benchmarks.__main__ import main  # noqa: E402
-from benchmarks.harness import ENGINES, Row, format_table, time_engines, torch  # noqa: E402
+from benchmarks import WORKLOADS
+from benchmarks.__main__ import main
+from benchmarks.harness import ENGINES, Row, format_table, time_engines, torch
 
 WORKLOAD_NAMES = [w.name for w in WORKLOADS]
 
