@@ -215,7 +215,8 @@ class Function(Node):
 
     def _forward_tensors(self, args: tuple, kwargs: dict) -> Any:
         """A user Function's forward: Tensors in, Tensors out, run without recording."""
-        prev, GradMode.enabled = GradMode.enabled, False
+        prev = GradMode.enabled, GradMode.grad
+        GradMode.enabled = GradMode.grad = False
         try:
             if self._separate_context:
                 out = self.forward(*args, **kwargs)
@@ -223,7 +224,7 @@ class Function(Node):
             else:
                 out = self.forward(self, *args, **kwargs)
         finally:
-            GradMode.enabled = prev
+            GradMode.enabled, GradMode.grad = prev
         if type(out) is tuple:
             return tuple([_fresh(o, args) for o in out])
         return _fresh(out, args)

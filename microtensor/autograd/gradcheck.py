@@ -90,7 +90,7 @@ def gradcheck(func: Callable, inputs: Any, *, eps: float = 1e-6, atol: float = 1
             element = np.unravel_index(in_k, t._data.shape) if t._data.ndim else ()
             message = (f"Jacobian mismatch for output element {out_k} with respect to input {index} "
                        f"(shape {list(t._data.shape)}), element {tuple(int(e) for e in element)}: "
-                       f"analytical {a[out_k, in_k]!r} vs numerical {n[out_k, in_k]!r} "
+                       f"analytical {float(a[out_k, in_k])!r} vs numerical {float(n[out_k, in_k])!r} "
                        f"({int(bad.sum())} of {bad.size} entries differ; atol={atol}, rtol={rtol})")
             if raise_exception:
                 raise GradcheckError(message)
