@@ -277,13 +277,6 @@ def _fresh(o: Any, inputs: tuple) -> Any:
     return o
 
 
-def _edge(t: Tensor) -> tuple:
-    """The (node, output_nr) that receives the gradient of ``t``: its grad_fn, or its AccumulateGrad."""
-    if t.grad_fn is not None:
-        return t.grad_fn, t._output_nr
-    return accumulator(t), 0
-
-
 def accumulator(leaf: Tensor) -> AccumulateGrad:
     """The one AccumulateGrad node of a leaf (held weakly by the leaf, strongly by the graph)."""
     ref = leaf._accumulator
