@@ -317,7 +317,7 @@ def _unpack(ctx: Function, item: tuple | None) -> Tensor | None:
         data, nr, vc, version = item[1:]
         if vc[0] != version:
             _raise_modified(ctx, Tensor._make(data), version, vc[0], nr)
-        if GradMode.enabled:
+        if GradMode.enabled and data.dtype.kind in "fc":
             t = Tensor._make(data, requires_grad=True)
             t.grad_fn, t._output_nr, t._vc = ctx, nr, vc
             return t
