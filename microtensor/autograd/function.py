@@ -184,20 +184,23 @@ class Function(Node):
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run the op on ``args``, recording it in the graph when grad mode is on and an input requires grad."""
         ctx = object.__new__(cls)
-        on_arrays = cls.on_arrays
-        fwd_args = []
-        needs = []
-        for a in args:
-            if isinstance(a, Tensor):
-                fwd_args.append(a._data if on_arrays else a)
-                needs.append(a._requires_grad)
-            else:
-                fwd_args.append(a)
-                needs.append(False)
-        record = GradMode.enabled and True in needs
-        ctx.needs_input_grad = tuple(needs) if record else (False,) * len(needs)
-        if on_arrays:
+        if cls.on_arrays:
+            fwd_args = [a._data if isinstance(a, Tensor) else a for a in args]
+        else:
+            fwd_args = args
+        if GradMode.enabled:
+            needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
+            record = True in needs
+        else:
+            record = False
+        ctx.needs_input_grad = needs if record else (False,) * len(args)
+        if cls.on_arrays:
             out = cls.forward(ctx, *fwd_args, **kwargs)
+            if type(out) is np.ndarray:          # the common case: one array out
+                t = Tensor._make(out)
+                if record:
+                    ctx._connect(args, fwd_args, (out,), (t,))
+                return t
         else:
             out = ctx._forward_tensors(args, kwargs)
         if type(out) is not tuple:
@@ -205,7 +208,7 @@ class Function(Node):
             if record:
                 ctx._connect(args, fwd_args, (out,), (t,))
             return t
-        results = tuple([_as_output(o) for o in out]) if on_arrays else out
+        results = tuple([_as_output(o) for o in out]) if cls.on_arrays else out
         if record:
             ctx._n_outputs = len(out)
             ctx._out_meta = tuple([(t._data.shape, t._data.dtype) if isinstance(t, Tensor) else None
@@ -236,9 +239,16 @@ class Function(Node):
         for a, need in zip(args, self.needs_input_grad):
             if need:
                 fn = a.grad_fn
+                if fn is None:
+                    ref = a._accumulator
+                    fn = ref() if ref is not None else None
+                    if fn is None:
+                        fn = accumulator(a)
+                    nr = 0
+                else:
+                    nr = a._output_nr
                 d = a._data
-                edges.append((fn, a._output_nr, d.shape, d.dtype) if fn is not None
-                             else (accumulator(a), 0, d.shape, d.dtype))
+                edges.append((fn, nr, d.shape, d.dtype))
             else:
                 edges.append(None)
         self._next = tuple(edges)

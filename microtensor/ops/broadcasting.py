@@ -20,12 +20,15 @@ def cast(x: Operand, dt: dtypes.dtype) -> Tensor | np.ndarray:
 
 def promote(a: Operand, b: Operand) -> tuple[Tensor | np.ndarray, Tensor | np.ndarray]:
     """Cast two operands to their common dtype under PyTorch's promotion rules."""
+    # the common cases first: same dtype, and a float tensor with a Python number (int or float)
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
             if a._data.dtype == b._data.dtype:
                 return a, b
-        elif type(b) is float and a._data.dtype.kind == "f":      # the common case: tensor * 0.5
+        elif (type(b) is float or type(b) is int) and a._data.dtype.kind == "f":
             return a, np.asarray(b, dtype=a._data.dtype)
+    elif (type(a) is float or type(a) is int) and isinstance(b, Tensor) and b._data.dtype.kind == "f":
+        return np.asarray(a, dtype=b._data.dtype), b
     dt = dtypes.result_type(a, b)
     return cast(a, dt), cast(b, dt)
 

@@ -1165,7 +1165,22 @@ class Relu(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         out, = ctx.saved_tensors
-        return grad * Tensor._make((out._data > 0).astype(grad._data.dtype))
+        return MulMask.apply(grad, out._data > 0)
+
+
+class MulMask(Function):
+    """out = x * mask for a constant bool mask (the gradient of ReLU-like ops); one pass, no float mask."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(mask)
+        return x * mask
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None]:
+        mask, = ctx.saved_tensors
+        return MulMask.apply(grad, mask._data), None
 
 
 def relu(input: Tensor) -> Tensor:
@@ -1281,7 +1296,7 @@ class NanToNum(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None, None]:
         x, = ctx.saved_tensors
-        return grad * Tensor._make(np.isfinite(x._data).astype(grad._data.dtype)), None, None, None
+        return MulMask.apply(grad, np.isfinite(x._data)), None, None, None
 
 
 def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
