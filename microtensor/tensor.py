@@ -57,7 +57,7 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_output_nr", "_vc", "_accumulator",
-                 "_hooks", "_retains_grad", "__weakref__")
+                 "_hooks", "_retains_grad", "_base", "__weakref__")
 
     def __init__(self, data: Any = (), requires_grad: bool = False) -> None:
         array = np.array(data.detach()._data if isinstance(data, Tensor) else data,
@@ -75,6 +75,7 @@ class Tensor:
         t._accumulator = None
         t._hooks = None
         t._retains_grad = False
+        t._base = None
 
     @classmethod
     def _make(cls, array: np.ndarray, requires_grad: bool = False) -> Tensor:
@@ -89,6 +90,7 @@ class Tensor:
         t._accumulator = None
         t._hooks = None
         t._retains_grad = False
+        t._base = None
         return t
 
     # ----------------------------------------------------------------- attributes

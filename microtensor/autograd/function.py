@@ -198,6 +198,8 @@ class Function(Node):
             out = cls.forward(ctx, *fwd_args, **kwargs)
             if type(out) is np.ndarray:          # the common case: one array out
                 t = Tensor._make(out)
+                if out.base is not None:
+                    _mark_view(t, args, fwd_args)
                 if record:
                     ctx._connect(args, fwd_args, (out,), (t,))
                 return t
@@ -208,7 +210,13 @@ class Function(Node):
             if record:
                 ctx._connect(args, fwd_args, (out,), (t,))
             return t
-        results = tuple([_as_output(o) for o in out]) if cls.on_arrays else out
+        if cls.on_arrays:
+            results = tuple([_as_output(o) for o in out])
+            for t in results:
+                if t._data.base is not None:
+                    _mark_view(t, args, fwd_args)
+        else:
+            results = out
         if record:
             ctx._n_outputs = len(out)
             ctx._out_meta = tuple([(t._data.shape, t._data.dtype) if isinstance(t, Tensor) else None
@@ -269,6 +277,16 @@ class Function(Node):
         """Free what forward saved (called after backward unless retain_graph)."""
         if self._saved is not None:
             self._saved = _FREED
+
+
+def _mark_view(t: Tensor, args: tuple, fwd_args: list) -> None:
+    """Remember the input whose memory ``t`` is a view of, so that an in-place change of ``t`` can be
+    written into that input's graph too (see ``ops.inplace``)."""
+    owner = t._data.base
+    for a, f in zip(args, fwd_args):
+        if type(f) is np.ndarray and (f is owner or f.base is owner) and isinstance(a, Tensor):
+            t._base = a
+            return
 
 
 def _as_output(o: Any) -> Tensor:

@@ -40,6 +40,8 @@ def apply_inplace(self: Tensor, op: str, out_of_place: Callable[..., Tensor], *a
     """
     check_inplace(self)
     record = GradMode.enabled and (self._requires_grad or any(_requires_grad(a) for a in args))
+    if record and self._base is not None:
+        return _inplace_on_view(self, op, out_of_place, args, kwargs)
     if not record and ufunc is not None and not kwargs:
         other = args[0]._data if isinstance(args[0], Tensor) else args[0]
         try:
@@ -56,18 +58,59 @@ def apply_inplace(self: Tensor, op: str, out_of_place: Callable[..., Tensor], *a
         old.grad_fn, old._output_nr = self.grad_fn, self._output_nr
     else:
         old = self.detach()
-    result = out_of_place(old, *args, **kwargs)
+    result = _fitted(op, self, out_of_place(old, *args, **kwargs))
+    self._data[...] = result._data
+    if record:
+        self.grad_fn, self._output_nr, self._requires_grad = result.grad_fn, result._output_nr, result._requires_grad
+    self._vc[0] += 1
+    return self
+
+
+def _fitted(op: str, self: Tensor, result: Tensor) -> Tensor:
+    """The out-of-place result checked to fit in ``self``: same shape, and a dtype castable to self's."""
     if result._data.shape != self._data.shape:
         _raise_shape(op, self, result)
     if result._data.dtype != self._data.dtype:
         if not np.can_cast(result._data.dtype, self._data.dtype, "same_kind"):
             _raise_cast(op, self, result)
         result = result.to(self.dtype)
-    self._data[...] = result._data
-    if record:
-        self.grad_fn, self._output_nr, self._requires_grad = result.grad_fn, result._output_nr, result._requires_grad
-    self._vc[0] += 1
-    return self
+    return result
+
+
+def _inplace_on_view(view: Tensor, op: str, out_of_place: Callable[..., Tensor], args: tuple,
+                     kwargs: dict) -> Tensor:
+    """An in-place op on a view, recorded as PyTorch's CopySlices does: the new values are written into the
+    tensor that owns the memory through a recorded index_put, so its graph sees them, and the view then
+    reads its values back from the updated owner."""
+    root = view._base
+    while root._base is not None:
+        root = root._base
+    if root._requires_grad and root.grad_fn is None:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    positions = Tensor._make(_positions_in(root._data, view._data))
+    flat_root = root.reshape(-1)
+    result = _fitted(op, view, out_of_place(flat_root[positions], *args, **kwargs))
+    apply_inplace(root, op, _write_at, positions, result)
+    fresh = root.reshape(-1)[positions]
+    view.grad_fn, view._output_nr, view._requires_grad = fresh.grad_fn, fresh._output_nr, fresh._requires_grad
+    return view
+
+
+def _write_at(base: Tensor, positions: Tensor, values: Tensor) -> Tensor:
+    """``base`` with its elements at flat ``positions`` replaced by ``values`` (differentiable in both)."""
+    return base.reshape(-1).index_put((positions,), values).reshape(base.shape)
+
+
+def _positions_in(root: np.ndarray, view: np.ndarray) -> np.ndarray:
+    """For each element of ``view`` (which shares ``root``'s memory), its flat index in ``root``."""
+    if not root.flags.c_contiguous:
+        raise RuntimeError("an in-place operation on a view of a non-contiguous tensor is not supported while "
+                           "recording gradients; clone() the tensor first")
+    item = root.itemsize
+    offset = (view.__array_interface__["data"][0] - root.__array_interface__["data"][0]) // item
+    flat = np.arange(root.size)
+    strides = tuple(s // item * flat.itemsize for s in view.strides)
+    return np.lib.stride_tricks.as_strided(flat[offset:], view.shape, strides).copy()
 
 
 def _raise_shape(op: str, self: Tensor, result: Tensor) -> None:
