@@ -3,6 +3,8 @@
 ``import microtensor as mt`` gives tensors, the differentiable ops as functions and
 methods, and autograd; ``mt.nn`` and ``mt.optim`` build models and train them.
 """
+import builtins as _builtins
+
 from microtensor import dtypes as _dtypes
 from microtensor.tensor import Size, Tensor, device
 from microtensor.dtypes import dtype, get_default_dtype, set_default_dtype, promote_types
@@ -22,7 +24,7 @@ for _module in (_creation, _random) + _ops.FAMILIES:
     globals().update(_module.FUNCTIONS)
 
 
-def is_tensor(obj: object) -> "builtins.bool":
+def is_tensor(obj: object) -> "_builtins.bool":
     """Whether ``obj`` is a microtensor Tensor."""
     return isinstance(obj, Tensor)
 

@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
 
 import microtensor as mt
 from helpers import broadcast_pairs, broadcast_triples, check_gradients, compare_with_torch, rand, requires_torch, \

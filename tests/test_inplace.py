@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import microtensor as mt
-from helpers import compare_with_torch, requires_torch, torch
+from helpers import compare_with_torch, requires_torch
 
 # name -> (in-place call, input domain); every call works on mt and torch tensors alike
 INPLACE = {

@@ -14,6 +14,7 @@ import numpy as np
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
 from microtensor.ops import elementwise as ew
+from microtensor.ops import unary as un
 from microtensor.ops.broadcasting import Operand, broadcast_shapes, shape_of, unbroadcast
 from microtensor.tensor import Tensor
 
@@ -227,31 +228,31 @@ def _unary_method(op: str, out_of_place: Callable[..., Tensor], ufunc: np.ufunc 
 
 
 _UNARY = {
-    "neg_": (ew.neg, np.negative), "negative_": (ew.neg, np.negative), "abs_": (ew.abs, np.absolute),
-    "absolute_": (ew.abs, np.absolute), "exp_": (ew.exp, np.exp), "exp2_": (ew.exp2, np.exp2),
-    "expm1_": (ew.expm1, np.expm1), "log_": (ew.log, np.log), "log1p_": (ew.log1p, np.log1p),
-    "log2_": (ew.log2, np.log2), "log10_": (ew.log10, np.log10), "sqrt_": (ew.sqrt, np.sqrt),
-    "rsqrt_": (ew.rsqrt, None), "reciprocal_": (ew.reciprocal, np.reciprocal), "square_": (ew.square, np.square),
-    "sin_": (ew.sin, np.sin), "cos_": (ew.cos, np.cos), "tan_": (ew.tan, np.tan), "tanh_": (ew.tanh, np.tanh),
-    "sinh_": (ew.sinh, np.sinh), "cosh_": (ew.cosh, np.cosh), "asin_": (ew.asin, np.arcsin),
-    "acos_": (ew.acos, np.arccos), "atan_": (ew.atan, np.arctan), "asinh_": (ew.asinh, np.arcsinh),
-    "acosh_": (ew.acosh, np.arccosh), "atanh_": (ew.atanh, np.arctanh), "sigmoid_": (ew.sigmoid, None),
-    "erf_": (ew.erf, None), "erfc_": (ew.erfc, None), "floor_": (ew.floor, np.floor), "ceil_": (ew.ceil, np.ceil),
-    "trunc_": (ew.trunc, np.trunc), "fix_": (ew.trunc, np.trunc), "frac_": (ew.frac, None),
-    "sign_": (ew.sign, None), "sgn_": (ew.sign, None), "bitwise_not_": (ew.bitwise_not, None),
+    "neg_": (ew.neg, np.negative), "negative_": (ew.neg, np.negative), "abs_": (un.abs, np.absolute),
+    "absolute_": (un.abs, np.absolute), "exp_": (un.exp, np.exp), "exp2_": (un.exp2, np.exp2),
+    "expm1_": (un.expm1, np.expm1), "log_": (un.log, np.log), "log1p_": (un.log1p, np.log1p),
+    "log2_": (un.log2, np.log2), "log10_": (un.log10, np.log10), "sqrt_": (un.sqrt, np.sqrt),
+    "rsqrt_": (un.rsqrt, None), "reciprocal_": (un.reciprocal, np.reciprocal), "square_": (un.square, np.square),
+    "sin_": (un.sin, np.sin), "cos_": (un.cos, np.cos), "tan_": (un.tan, np.tan), "tanh_": (un.tanh, np.tanh),
+    "sinh_": (un.sinh, np.sinh), "cosh_": (un.cosh, np.cosh), "asin_": (un.asin, np.arcsin),
+    "acos_": (un.acos, np.arccos), "atan_": (un.atan, np.arctan), "asinh_": (un.asinh, np.arcsinh),
+    "acosh_": (un.acosh, np.arccosh), "atanh_": (un.atanh, np.arctanh), "sigmoid_": (un.sigmoid, None),
+    "erf_": (un.erf, None), "erfc_": (un.erfc, None), "floor_": (un.floor, np.floor), "ceil_": (un.ceil, np.ceil),
+    "trunc_": (un.trunc, np.trunc), "fix_": (un.trunc, np.trunc), "frac_": (un.frac, None),
+    "sign_": (un.sign, None), "sgn_": (un.sign, None), "bitwise_not_": (ew.bitwise_not, None),
 }
 
 
 def relu_(self: Tensor) -> Tensor:
     """In-place ``relu``: max(self, 0) written into self."""
-    return _unary_(self, "relu_", ew.relu, np.maximum, 0)
+    return _unary_(self, "relu_", un.relu, np.maximum, 0)
 
 
 def round_(self: Tensor, *, decimals: int = 0) -> Tensor:
     """In-place ``round`` (halves to even)."""
     if decimals == 0:
-        return _unary_(self, "round_", ew.round, np.rint)
-    return apply_inplace(self, "round_", ew.round, decimals=decimals)
+        return _unary_(self, "round_", un.round, np.rint)
+    return apply_inplace(self, "round_", un.round, decimals=decimals)
 
 
 def clamp_(self: Tensor, min: Operand | None = None, max: Operand | None = None) -> Tensor:
