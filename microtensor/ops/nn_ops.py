@@ -90,3 +90,4 @@ def log_softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:
 
 METHODS = {"softmax": softmax, "log_softmax": log_softmax}
 FUNCTIONS = {"softmax": softmax, "log_softmax": log_softmax}
+FUNCTIONAL: dict = {}

@@ -1,0 +1,4 @@
+"""(being written)"""
+METHODS: dict = {}
+FUNCTIONS: dict = {}
+FUNCTIONAL: dict = {}

@@ -1,0 +1,9 @@
+"""microtensor.nn.functional (import as F): the function form of every layer, activation and loss.
+
+The functions live with their op families in ``microtensor.ops`` (each module's
+``FUNCTIONAL`` table); this module gathers them under PyTorch's names.
+"""
+from microtensor.ops import conv, losses, nn_ops
+
+for _family in (nn_ops, conv, losses):
+    globals().update(_family.FUNCTIONAL)
