@@ -40,7 +40,8 @@ def clip_grads_with_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float
         return
     total = total_norm._data if isinstance(total_norm, Tensor) else np.asarray(total_norm)
     coef = np.minimum(np.asarray(float(max_norm), dtype=total.dtype) / (total + total.dtype.type(1e-6)), 1.0)
-    with mt.no_grad():
+    # a non-finite total (allowed unless error_if_nonfinite) gives nan gradients, as in PyTorch, without NumPy's warning
+    with mt.no_grad(), np.errstate(invalid="ignore"):
         for g in grads:
             g.detach().mul_(float(coef))
 
