@@ -1,0 +1,214 @@
+"""Normalization layers: BatchNorm1d, BatchNorm2d (with running statistics), LayerNorm and GroupNorm."""
+from __future__ import annotations
+
+import microtensor as mt
+from microtensor.tensor import Tensor
+from microtensor.nn import functional as F
+from microtensor.nn import init
+from microtensor.nn.module import Module
+from microtensor.nn.parameter import Parameter
+
+
+class _BatchNorm(Module):
+    """What BatchNorm1d and BatchNorm2d share: parameters, running-statistics buffers, forward and repr."""
+
+    _ranks: tuple[int, ...]     # the accepted input ranks
+    _shapes: str                # and shapes, for the error message
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, device: object = None, dtype: mt.dtype | None = None) -> None:
+        super().__init__()
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        if affine:
+            self.weight = Parameter(mt.empty(num_features, dtype=dtype))
+            self.bias = Parameter(mt.empty(num_features, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", mt.zeros(num_features, dtype=dtype))
+            self.register_buffer("running_var", mt.ones(num_features, dtype=dtype))
+            self.register_buffer("num_batches_tracked", mt.tensor(0, dtype=mt.int64))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+        self.reset_parameters()
+
+    def reset_running_stats(self) -> None:
+        """Running mean 0, running variance 1, no batches tracked."""
+        if self.track_running_stats:
+            with mt.no_grad():
+                self.running_mean.zero_()
+                self.running_var.fill_(1)
+                self.num_batches_tracked.zero_()
+
+    def reset_parameters(self) -> None:
+        """Reset the running statistics; weight 1 and bias 0."""
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Normalize each channel by the batch's statistics in training (updating the running statistics
+        with ``momentum``, or their cumulative average when ``momentum`` is None), by the running
+        statistics in evaluation."""
+        if input.ndim not in self._ranks or input.shape[1] != self.num_features:
+            raise ValueError(f"{type(self).__name__}({self.num_features}): expected "
+                             f"{self._shapes.format(self.num_features)}, got {list(input.shape)}")
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.add_(1)
+            if self.momentum is None:
+                factor = 1.0 / float(self.num_batches_tracked)
+        use_batch_stats = self.training or (self.running_mean is None and self.running_var is None)
+        tracked = not self.training or self.track_running_stats
+        return F.batch_norm(input, self.running_mean if tracked else None, self.running_var if tracked else None,
+                            self.weight, self.bias, use_batch_stats, factor, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalization of inputs ``(N, C)`` or ``(N, C, L)`` over every dim but the channel dim 1.
+
+    ``y = (x - mean) / sqrt(var + eps) * weight + bias``: in training mode with the batch's mean and
+    (biased) variance, which also update ``running_mean`` and ``running_var`` (the latter with the unbiased
+    variance) as ``(1 - momentum) * running + momentum * batch``, or as their cumulative average over
+    ``num_batches_tracked`` batches when ``momentum`` is None; in eval mode with the running statistics.
+
+    Args:
+        num_features: the number of channels C.
+        eps: added to the variance for stability.
+        momentum: weight of the current batch in the running statistics (None: cumulative average).
+        affine: whether to learn ``weight`` (init 1) and ``bias`` (init 0).
+        track_running_stats: keep running statistics (else batch statistics are used in eval mode too).
+        dtype: the parameters' and buffers' dtype.
+    """
+
+    _ranks = (2, 3)
+    _shapes = "2D or 3D input (N, {0}) or (N, {0}, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalization of inputs ``(N, C, H, W)`` over N, H and W for each channel.
+
+    ``y = (x - mean) / sqrt(var + eps) * weight + bias``: in training mode with the batch's mean and
+    (biased) variance, which also update ``running_mean`` and ``running_var`` (the latter with the unbiased
+    variance) as ``(1 - momentum) * running + momentum * batch``, or as their cumulative average over
+    ``num_batches_tracked`` batches when ``momentum`` is None; in eval mode with the running statistics.
+
+    Args:
+        num_features: the number of channels C.
+        eps: added to the variance for stability.
+        momentum: weight of the current batch in the running statistics (None: cumulative average).
+        affine: whether to learn ``weight`` (init 1) and ``bias`` (init 0).
+        track_running_stats: keep running statistics (else batch statistics are used in eval mode too).
+        dtype: the parameters' and buffers' dtype.
+    """
+
+    _ranks = (4,)
+    _shapes = "4D input (N, {0}, H, W)"
+
+
+class LayerNorm(Module):
+    """Normalize over the trailing dims ``normalized_shape`` of each sample:
+    ``y = (x - mean) / sqrt(var + eps) * weight + bias`` (biased variance).
+
+    Args:
+        normalized_shape: the trailing shape to normalize over (an int for the last dim).
+        eps: added to the variance for stability.
+        elementwise_affine: whether to learn a per-element ``weight`` (init 1) and ``bias`` (init 0).
+        bias: whether to learn the bias (with ``elementwise_affine``).
+        dtype: the parameters' dtype.
+    """
+
+    def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5, elementwise_affine: bool = True,
+                 bias: bool = True, device: object = None, dtype: mt.dtype | None = None) -> None:
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(mt.empty(self.normalized_shape, dtype=dtype))
+            if bias:
+                self.bias = Parameter(mt.empty(self.normalized_shape, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Weight 1, bias 0."""
+        if self.elementwise_affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``F.layer_norm(input, normalized_shape, weight, bias, eps)``."""
+        n = len(self.normalized_shape)
+        if input.ndim < n or tuple(input.shape[input.ndim - n:]) != self.normalized_shape:
+            raise ValueError(f"LayerNorm({self.normalized_shape}): expected input with trailing dimensions "
+                             f"{list(self.normalized_shape)}, got {list(input.shape)}")
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class GroupNorm(Module):
+    """Split the channels of ``(N, C, *)`` into ``num_groups`` groups and normalize each group of each
+    sample; then scale and shift per channel.
+
+    Args:
+        num_groups: the number of groups (must divide ``num_channels``).
+        num_channels: the number of channels C.
+        eps: added to the variance for stability.
+        affine: whether to learn a per-channel ``weight`` (init 1) and ``bias`` (init 0).
+        dtype: the parameters' dtype.
+    """
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
+                 device: object = None, dtype: mt.dtype | None = None) -> None:
+        super().__init__()
+        if num_channels % num_groups != 0:
+            raise ValueError("num_channels must be divisible by num_groups")
+        self.num_groups = num_groups
+        self.num_channels = num_channels
+        self.eps = eps
+        self.affine = affine
+        if affine:
+            self.weight = Parameter(mt.empty(num_channels, dtype=dtype))
+            self.bias = Parameter(mt.empty(num_channels, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Weight 1, bias 0."""
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``F.group_norm(input, num_groups, weight, bias, eps)``."""
+        if input.ndim < 2 or input.shape[1] != self.num_channels:
+            raise ValueError(f"GroupNorm({self.num_groups}, {self.num_channels}): expected input of shape "
+                             f"(N, {self.num_channels}, *), got {list(input.shape)}")
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"

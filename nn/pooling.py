@@ -1,0 +1,148 @@
+"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d and AdaptiveAvgPool2d (no parameters; they call F)."""
+from __future__ import annotations
+
+from typing import Any
+
+from microtensor.tensor import Tensor
+from microtensor.nn import functional as F
+from microtensor.nn.module import Module
+
+
+def _single(x: Any) -> tuple:
+    """``x`` as a 1-tuple (a sequence is kept as a tuple), as PyTorch's AvgPool1d stores its arguments."""
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+class _MaxPoolNd(Module):
+    """What MaxPool1d and MaxPool2d share: arguments (kept as given, as PyTorch keeps them) and repr."""
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+                 return_indices: bool = False, ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.dilation = dilation
+        self.return_indices = return_indices
+        self.ceil_mode = ceil_mode
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class MaxPool1d(_MaxPoolNd):
+    """The maximum over sliding windows of inputs ``(N, C, L)`` or ``(C, L)``.
+
+    Args:
+        kernel_size: window length.
+        stride: window step (``kernel_size`` when None).
+        padding: implicit ``-inf`` padding on both sides (at most half the kernel).
+        dilation: spacing between window elements.
+        return_indices: also return the flat positions of the maxima (for MaxUnpool).
+        ceil_mode: round the output length up instead of down.
+    """
+
+    def forward(self, input: Tensor) -> Tensor | tuple[Tensor, Tensor]:
+        """``F.max_pool1d`` with the layer's settings."""
+        return F.max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                            ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+
+
+class MaxPool2d(_MaxPoolNd):
+    """The maximum over sliding windows of inputs ``(N, C, H, W)`` or ``(C, H, W)``.
+
+    Args:
+        kernel_size: window height and width (an int for both, or a pair).
+        stride: window step (``kernel_size`` when None).
+        padding: implicit ``-inf`` padding on every side (at most half the kernel).
+        dilation: spacing between window elements.
+        return_indices: also return the flat positions of the maxima within each plane.
+        ceil_mode: round the output size up instead of down.
+    """
+
+    def forward(self, input: Tensor) -> Tensor | tuple[Tensor, Tensor]:
+        """``F.max_pool2d`` with the layer's settings."""
+        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                            ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+
+
+class AvgPool1d(Module):
+    """The mean over sliding windows of inputs ``(N, C, L)`` or ``(C, L)``.
+
+    Args:
+        kernel_size: window length.
+        stride: window step (``kernel_size`` when None).
+        padding: zeros added on both sides (at most half the kernel).
+        ceil_mode: round the output length up instead of down.
+        count_include_pad: whether the padded zeros count in the mean's divisor.
+    """
+
+    def __init__(self, kernel_size: int | tuple[int], stride: int | tuple[int] | None = None,
+                 padding: int | tuple[int] = 0, ceil_mode: bool = False, count_include_pad: bool = True) -> None:
+        super().__init__()
+        self.kernel_size = _single(kernel_size)
+        self.stride = _single(stride if stride is not None else kernel_size)
+        self.padding = _single(padding)
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``F.avg_pool1d`` with the layer's settings."""
+        return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(Module):
+    """The mean over sliding windows of inputs ``(N, C, H, W)`` or ``(C, H, W)``.
+
+    Args:
+        kernel_size: window height and width (an int for both, or a pair).
+        stride: window step (``kernel_size`` when None).
+        padding: zeros added on every side (at most half the kernel).
+        ceil_mode: round the output size up instead of down.
+        count_include_pad: whether the padded zeros count in the mean's divisor.
+        divisor_override: divide every window's sum by this instead.
+    """
+
+    def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
+                 padding: int | tuple[int, int] = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+                 divisor_override: int | None = None) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``F.avg_pool2d`` with the layer's settings."""
+        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad, self.divisor_override)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool2d(Module):
+    """The mean over windows chosen so that the output's spatial size is ``output_size``.
+
+    Args:
+        output_size: the output's height and width (an int for both, a pair, or None in a pair to keep
+            that input size).
+    """
+
+    def __init__(self, output_size: int | tuple[int | None, int | None]) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``F.adaptive_avg_pool2d(input, output_size)``."""
+        return F.adaptive_avg_pool2d(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
