@@ -1,0 +1,202 @@
+"""Loss modules: thin wrappers over ``microtensor.nn.functional`` with PyTorch's arguments.
+
+Each takes ``reduction`` (``'mean'``, ``'sum'`` or ``'none'``); the legacy ``size_average``/``reduce``
+flags are accepted in the same positions as PyTorch's and translated to a ``reduction``. Class weights
+and ``pos_weight`` are registered as buffers, so they appear in ``state_dict()`` as in PyTorch.
+"""
+from __future__ import annotations
+
+import warnings
+
+from microtensor.nn import functional as F
+from microtensor.nn.module import Module
+from microtensor.tensor import Tensor
+
+
+def _legacy_reduction(size_average: bool | None, reduce: bool | None) -> str:
+    """The ``reduction`` that the deprecated ``size_average``/``reduce`` pair means (None counts as True)."""
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    reduction = ("mean" if size_average else "sum") if reduce else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{reduction}' "
+                  "instead.", stacklevel=3)
+    return reduction
+
+
+class _Loss(Module):
+    def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
+        super().__init__()
+        if size_average is not None or reduce is not None:
+            self.reduction = _legacy_reduction(size_average, reduce)
+        else:
+            self.reduction = reduction
+
+
+class _WeightedLoss(_Loss):
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", weight)
+
+
+class L1Loss(_Loss):
+    """The mean (or sum, or elementwise) absolute error ``|input - target|``.
+
+    Args:
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+    """
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """``F.l1_loss(input, target, reduction)``."""
+        return F.l1_loss(input, target, reduction=self.reduction)
+
+
+class MSELoss(_Loss):
+    """The mean (or sum, or elementwise) squared error ``(input - target) ** 2``.
+
+    Args:
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+    """
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """``F.mse_loss(input, target, reduction)``."""
+        return F.mse_loss(input, target, reduction=self.reduction)
+
+
+class SmoothL1Loss(_Loss):
+    """``0.5 * d ** 2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 * beta``, with ``d = input - target``.
+
+    Args:
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+        beta: where the loss changes from quadratic to linear (0 gives the L1 loss).
+    """
+
+    def __init__(self, size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean",
+                 beta: float = 1.0) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.beta = beta
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """``F.smooth_l1_loss(input, target, reduction, beta)``."""
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class HuberLoss(_Loss):
+    """``0.5 * d ** 2`` where ``|d| < delta``, else ``delta * (|d| - 0.5 * delta)``, with ``d = input - target``.
+
+    Args:
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+        delta: where the loss changes from quadratic to linear.
+    """
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction=reduction)
+        self.delta = delta
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """``F.huber_loss(input, target, reduction, delta)``."""
+        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+
+class NLLLoss(_WeightedLoss):
+    """The negative log likelihood ``-weight[c] * input[n, c]`` of the target class ``c`` of each sample,
+    for log-probabilities ``input`` of shape ``(N, C)`` or ``(N, C, d1, ...)``; ``'mean'`` divides by the
+    summed weights of the targets that are not ``ignore_index``.
+
+    Args:
+        weight: a rescaling weight per class (shape ``(C,)``), registered as a buffer.
+        ignore_index: targets equal to it contribute neither loss nor gradient.
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+    """
+
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None, ignore_index: int = -100,
+                 reduce: bool | None = None, reduction: str = "mean") -> None:
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index = ignore_index
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """``F.nll_loss(input, target, weight, ignore_index, reduction)``."""
+        return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
+                          reduction=self.reduction)
+
+
+class CrossEntropyLoss(_WeightedLoss):
+    """``nll_loss(log_softmax(input, 1), target)`` for class-index targets, or ``-sum(target * log_softmax)``
+    for class-probability targets (same shape as ``input``).
+
+    Args:
+        weight: a rescaling weight per class (shape ``(C,)``), registered as a buffer.
+        ignore_index: class-index targets equal to it contribute neither loss nor gradient.
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+        label_smoothing: in ``[0, 1]``; the target becomes ``(1 - label_smoothing)`` times itself plus
+            ``label_smoothing`` spread uniformly over the classes.
+    """
+
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None, ignore_index: int = -100,
+                 reduce: bool | None = None, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index = ignore_index
+        self.label_smoothing = label_smoothing
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """``F.cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)``."""
+        return F.cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
+                               reduction=self.reduction, label_smoothing=self.label_smoothing)
+
+
+class BCELoss(_WeightedLoss):
+    """The binary cross entropy ``-weight * (t * log(x) + (1 - t) * log(1 - x))`` of probabilities ``x``
+    (logs clamped at -100, as PyTorch does).
+
+    Args:
+        weight: a rescaling weight broadcast against the input, registered as a buffer.
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+    """
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """``F.binary_cross_entropy(input, target, weight, reduction)``."""
+        return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """``BCELoss(sigmoid(input), target)`` computed stably from the logits, with ``pos_weight`` scaling
+    the positive term: ``-weight * (pos_weight * t * log(sigmoid(x)) + (1 - t) * log(1 - sigmoid(x)))``.
+
+    Args:
+        weight: a rescaling weight broadcast against the input, registered as a buffer.
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+        pos_weight: a weight of the positive examples per class (broadcast along the last dim), registered
+            as a buffer.
+    """
+
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean", pos_weight: Tensor | None = None) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", weight)
+        self.register_buffer("pos_weight", pos_weight)
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """``F.binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction)``."""
+        return F.binary_cross_entropy_with_logits(input, target, self.weight, pos_weight=self.pos_weight,
+                                                  reduction=self.reduction)
+
+
+class KLDivLoss(_Loss):
+    """The Kullback-Leibler divergence ``target * (log(target) - input)`` for log-probabilities ``input``
+    (and ``target`` too when ``log_target``). ``'batchmean'`` divides the sum by the batch size (the true
+    KL divergence); ``'mean'`` divides by the number of elements, as PyTorch does.
+
+    Args:
+        reduction: ``'mean'``, ``'batchmean'``, ``'sum'`` or ``'none'``.
+        log_target: whether ``target`` is given as log-probabilities.
+    """
+
+    def __init__(self, size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean",
+                 log_target: bool = False) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.log_target = log_target
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """``F.kl_div(input, target, reduction, log_target)``."""
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
