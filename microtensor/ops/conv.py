@@ -1,4 +1,758 @@
-"""(being written)"""
+"""Convolution and pooling: conv1d/conv2d/conv_transpose2d, max/avg/adaptive pooling, unfold/fold.
+
+Every op works on 2-D planes (a 1-D op is the 2-D op with a plane of height 1) through one
+geometry record, ``_Geom``. A convolution is im2col (a strided window view of the padded
+input, copied once into columns) and one batched GEMM; its backward is two more Functions,
+``ConvolutionInputGrad`` (col2im of W^T @ grad, which is also conv_transpose2d) and
+``ConvolutionWeightGrad`` (grad @ columns^T), whose own backwards are again these three
+Functions, so gradients of any order stay convolutions. col2im accumulates one strided slice
+per kernel tap (kh * kw NumPy adds), never a loop over pixels, channels or batch items.
+"""
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from microtensor.autograd.function import Function
+from microtensor.ops.linalg import matmul
+from microtensor.tensor import Tensor
+
+
+class _Geom(NamedTuple):
+    """Where the windows of a 2-D op lie: kernel, stride, dilation, the top/left padding, the input
+    plane (H, W), the padded plane (Hp, Wp: it also covers ceil-mode windows) and the output plane."""
+    kh: int
+    kw: int
+    sh: int
+    sw: int
+    dh: int
+    dw: int
+    pt: int
+    pl: int
+    H: int
+    W: int
+    Hp: int
+    Wp: int
+    Ho: int
+    Wo: int
+    groups: int = 1
+
+
+def _pad(x: np.ndarray, g: _Geom, value: float = 0.0) -> np.ndarray:
+    """``x`` (N, C, H, W) inside a (N, C, Hp, Wp) plane filled with ``value``; ``x`` itself without padding."""
+    if g.Hp == g.H and g.Wp == g.W:
+        return x
+    shape = x.shape[:2] + (g.Hp, g.Wp)
+    xp = np.zeros(shape, x.dtype) if value == 0 else np.full(shape, value, x.dtype)
+    xp[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W] = x
+    return xp
+
+
+def _windows(xp: np.ndarray, g: _Geom) -> np.ndarray:
+    """The read-only (N, C, kh, kw, Ho, Wo) window view of a padded input (no copy)."""
+    n, c, h, w = xp.strides
+    return as_strided(xp, xp.shape[:2] + (g.kh, g.kw, g.Ho, g.Wo),
+                      (n, c, h * g.dh, w * g.dw, h * g.sh, w * g.sw), writeable=False)
+
+
+def _tap(buf: np.ndarray, g: _Geom, i: int, j: int) -> np.ndarray:
+    """The (N, C, Ho, Wo) strided slice of a padded plane that kernel tap (i, j) sees."""
+    return buf[:, :, i * g.dh:i * g.dh + g.sh * (g.Ho - 1) + 1:g.sh, j * g.dw:j * g.dw + g.sw * (g.Wo - 1) + 1:g.sw]
+
+
+def _col2im(cols: np.ndarray, g: _Geom) -> np.ndarray:
+    """Sum the (N, C, kh, kw, Ho, Wo) columns back onto their (N, C, H, W) input positions."""
+    buf = np.zeros(cols.shape[:2] + (g.Hp, g.Wp), cols.dtype)
+    for i in range(g.kh):
+        for j in range(g.kw):
+            _tap(buf, g, i, j)[...] += cols[:, :, i, j]
+    if g.Hp == g.H and g.Wp == g.W:
+        return buf
+    return buf[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W]
+
+
+def _im2col(x: np.ndarray, g: _Geom) -> np.ndarray:
+    """The (N, groups, C/groups * kh * kw, Ho * Wo) columns of a convolution's input (one copy)."""
+    return _windows(_pad(x, g), g).reshape(x.shape[0], g.groups, -1, g.Ho * g.Wo)
+
+
+def _conv_forward(cols: np.ndarray, w: np.ndarray, g: _Geom) -> np.ndarray:
+    n, out_c = cols.shape[0], w.shape[0]
+    out = np.matmul(w.reshape(g.groups, out_c // g.groups, -1), cols)      # (N, G, O/G, L): one batched GEMM
+    return out.reshape(n, out_c, g.Ho, g.Wo)
+
+
+def _conv_weight_grad(cols: np.ndarray, y: np.ndarray, g: _Geom, wshape: tuple) -> np.ndarray:
+    ym = y.reshape(y.shape[0], g.groups, -1, g.Ho * g.Wo)
+    return np.matmul(ym, cols.swapaxes(-1, -2)).sum(axis=0).reshape(wshape)   # sum_n y_n @ cols_n^T
+
+
+def _conv_input_grad(y: np.ndarray, w: np.ndarray, g: _Geom) -> np.ndarray:
+    n, out_c = y.shape[0], w.shape[0]
+    wt = w.reshape(g.groups, out_c // g.groups, -1).swapaxes(1, 2)         # (G, C/G * kh * kw, O/G)
+    cols = np.matmul(wt, y.reshape(n, g.groups, out_c // g.groups, -1))
+    return _col2im(cols.reshape(n, g.groups * w.shape[1], g.kh, g.kw, g.Ho, g.Wo), g)
+
+
+# ----------------------------------------------------------------------------- convolution
+class Convolution(Function):
+    """out = conv(x, w) + b: im2col and one batched GEMM; the columns are kept for the weight gradient."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, g: _Geom) -> np.ndarray:
+        cols = _im2col(x, g)
+        out = _conv_forward(cols, w, g)
+        if b is not None:
+            out += b.reshape(-1, 1, 1)
+        ctx.g = g
+        ctx.save_for_backward(x, w, cols if ctx.needs_input_grad[1] else None)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple:
+        x, w, cols = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        return (ConvolutionInputGrad.apply(grad, w, None, ctx.g) if need[0] else None,
+                ConvolutionWeightGrad.apply(x, grad, cols, ctx.g) if need[1] else None,
+                grad.sum(dim=(0, 2, 3)) if need[2] else None, None)
+
+
+class ConvolutionInputGrad(Function):
+    """out = the gradient of conv(x, w) with respect to x for the output gradient y (conv_transpose(y, w)) + b."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, y: np.ndarray, w: np.ndarray, b: np.ndarray | None, g: _Geom) -> np.ndarray:
+        out = _conv_input_grad(y, w, g)
+        if b is not None:
+            out += b.reshape(-1, 1, 1)
+        ctx.g = g
+        ctx.save_for_backward(y, w)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple:
+        y, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        return (Convolution.apply(grad, w, None, ctx.g) if need[0] else None,
+                ConvolutionWeightGrad.apply(grad, y, None, ctx.g) if need[1] else None,
+                grad.sum(dim=(0, 2, 3)) if need[2] else None, None)
+
+
+class ConvolutionWeightGrad(Function):
+    """out = the gradient of conv(x, w) with respect to w for the output gradient y (from x's columns if given)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, y: np.ndarray, cols: np.ndarray | None, g: _Geom) -> np.ndarray:
+        if cols is None:
+            cols = _im2col(x, g)
+        ctx.g = g
+        ctx.save_for_backward(x, y)
+        return _conv_weight_grad(cols, y, g, (y.shape[1], x.shape[1] // g.groups, g.kh, g.kw))
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple:
+        x, y = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        return (ConvolutionInputGrad.apply(y, grad, None, ctx.g) if need[0] else None,
+                Convolution.apply(x, grad, None, ctx.g) if need[1] else None, None, None)
+
+
+def _tuple(op: str, name: str, value: Any, n: int) -> tuple[int, ...]:
+    """An int or a length-n sequence of ints as an n-tuple."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return (int(value),) * n
+    if isinstance(value, (tuple, list)) and len(value) == 1 and n > 1:
+        value = tuple(value) * n
+    if isinstance(value, (tuple, list)) and len(value) == n and all(isinstance(v, (int, np.integer)) for v in value):
+        return tuple(int(v) for v in value)
+    raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
+
+
+def _lift(x: Tensor, nd: int) -> Tensor:
+    """A 1-D op's (N, C, L) tensor as a (N, C, 1, L) plane."""
+    return x.unsqueeze(2) if nd == 1 else x
+
+
+def _check_float(op: str, **tensors: Tensor | None) -> np.dtype:
+    dts = {k: t._data.dtype for k, t in tensors.items() if t is not None}
+    first = next(iter(dts.values()))
+    if any(dt.kind != "f" for dt in dts.values()) or len(set(dts.values())) > 1:
+        described = ", ".join(f"{k} {dt.name}" for k, dt in dts.items())
+        raise RuntimeError(f"{op}: expected floating point tensors of one dtype, got {described}")
+    return first
+
+
+def _check_input(op: str, input: Tensor, nd: int, expected_c: int | None, what: str) -> bool:
+    """Validate the rank (and channel count) of an input; True when it has a batch dim."""
+    dims = ("N", "C_in") + (("L",) if nd == 1 else ("H", "W"))
+    shape = tuple(input._data.shape)
+    ok = len(shape) in (nd + 1, nd + 2) and (expected_c is None or shape[-nd - 1] == expected_c)
+    if not ok:
+        batched, unbatched = ", ".join(dims), ", ".join(dims[1:])
+        with_c = f" with C_in = {expected_c} ({what})" if expected_c is not None else ""
+        raise RuntimeError(f"{op}: expected input of shape ({batched}) or ({unbatched}){with_c}, got {list(shape)}")
+    return len(shape) == nd + 2
+
+
+def _conv_padding(op: str, padding: Any, nd: int, k: tuple, d: tuple, s: tuple) -> tuple[tuple, tuple]:
+    """Top/left and bottom/right padding per spatial dim; 'same' splits d*(k-1) with the extra on the right."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0,) * nd, (0,) * nd
+        if padding != "same":
+            raise ValueError(f"{op}: invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
+        if any(v != 1 for v in s):
+            raise ValueError(f"{op}: padding='same' is not supported for strided convolutions (stride {s})")
+        total = tuple(dd * (kk - 1) for kk, dd in zip(k, d))
+        return tuple(t // 2 for t in total), tuple(t - t // 2 for t in total)
+    p = _tuple(op, "padding", padding, nd)
+    if any(v < 0 for v in p):
+        raise RuntimeError(f"{op}: negative padding is not supported, got padding {p}")
+    return p, p
+
+
+def _conv(op: str, nd: int, input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,
+          dilation: Any, groups: int) -> Tensor:
+    """conv1d/conv2d: validate, lift to 2-D planes, run Convolution."""
+    _check_float(op, input=input, weight=weight, bias=bias)
+    ws = tuple(weight._data.shape)
+    if len(ws) != nd + 2:
+        raise RuntimeError(f"{op}: expected a {nd + 2}-D weight (C_out, C_in / groups" +
+                           (", kL)" if nd == 1 else ", kH, kW)") + f", got weight of shape {list(ws)}")
+    if not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise RuntimeError(f"{op}: non-positive groups is not supported, got groups={groups}")
+    if ws[0] % groups:
+        raise RuntimeError(f"{op}: given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+                           f"but got weight of size {list(ws)} instead")
+    batched = _check_input(op, input, nd, ws[1] * groups, f"weight {list(ws)}, groups {groups}")
+    if bias is not None and tuple(bias._data.shape) != (ws[0],):
+        raise RuntimeError(f"{op}: given weight of size {list(ws)}, expected bias to be 1-dimensional with {ws[0]} "
+                           f"elements, but got bias of size {list(bias._data.shape)} instead")
+    s, d = _tuple(op, "stride", stride, nd), _tuple(op, "dilation", dilation, nd)
+    if any(v < 1 for v in s):
+        raise RuntimeError(f"{op}: non-positive stride is not supported, got stride {s}")
+    if any(v < 1 for v in d):
+        raise RuntimeError(f"{op}: dilation should be greater than zero, got dilation {d}")
+    k = ws[2:]
+    lo, hi = _conv_padding(op, padding, nd, k, d, s)
+    x, w = _lift(input if batched else input.unsqueeze(0), nd), _lift(weight, nd)
+    if nd == 1:
+        k, s, d, lo, hi = (1,) + k, (1,) + s, (1,) + d, (0,) + lo, (0,) + hi
+    size = x._data.shape[2:]
+    padded = tuple(n + a + b for n, a, b in zip(size, lo, hi))
+    eff = tuple(dd * (kk - 1) + 1 for kk, dd in zip(k, d))
+    if any(e > p for e, p in zip(eff, padded)):
+        shown = slice(1, None) if nd == 1 else slice(None)
+        raise RuntimeError(f"{op}: calculated padded input size per channel: ({' x '.join(map(str, padded[shown]))}). "
+                           f"Kernel size: ({' x '.join(map(str, eff[shown]))}). Kernel size can't be greater than "
+                           "actual input size")
+    out_hw = tuple((p - e) // st + 1 for p, e, st in zip(padded, eff, s))
+    g = _Geom(k[0], k[1], s[0], s[1], d[0], d[1], lo[0], lo[1], size[0], size[1], padded[0], padded[1],
+              out_hw[0], out_hw[1], groups)
+    out = Convolution.apply(x, w, bias, g)
+    if nd == 1:
+        out = out.squeeze(2)
+    return out if batched else out.squeeze(0)
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1, groups: int = 1) -> Tensor:
+    """2-D convolution (cross-correlation) over an (N, C_in, H, W) or (C_in, H, W) input, as ``F.conv2d``.
+
+    Args:
+        input: the input planes.
+        weight: filters of shape (C_out, C_in / groups, kH, kW).
+        bias: optional (C_out,) bias.
+        stride: the step between windows, an int or (sH, sW).
+        padding: zeros added on each side, an int, (pH, pW), ``'valid'`` (none) or ``'same'`` (output size =
+            input size; stride 1 only; an odd total goes to the bottom/right).
+        dilation: the spacing between kernel taps, an int or (dH, dW).
+        groups: split the channels into this many groups convolved separately (C_in groups: depthwise).
+    """
+    return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1, groups: int = 1) -> Tensor:
+    """1-D convolution (cross-correlation) over an (N, C_in, L) or (C_in, L) input, as ``F.conv1d``.
+
+    Args:
+        input: the input sequences.
+        weight: filters of shape (C_out, C_in / groups, kL).
+        bias: optional (C_out,) bias.
+        stride: the step between windows.
+        padding: zeros added on each side, an int, ``'valid'`` or ``'same'`` (stride 1 only).
+        dilation: the spacing between kernel taps.
+        groups: split the channels into this many groups convolved separately.
+    """
+    return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
+                     output_padding: Any = 0, groups: int = 1, dilation: Any = 1) -> Tensor:
+    """2-D transposed convolution (the gradient of conv2d with respect to its input), as ``F.conv_transpose2d``.
+
+    The output has size (H_in - 1) * stride - 2 * padding + dilation * (kH - 1) + output_padding + 1 per dim.
+
+    Args:
+        input: (N, C_in, H, W) or (C_in, H, W).
+        weight: filters of shape (C_in, C_out / groups, kH, kW).
+        bias: optional (C_out,) bias.
+        stride, padding, dilation: those of the convolution this transposes.
+        output_padding: extra rows/columns added at the bottom/right of the output (smaller than stride or
+            dilation).
+        groups: channel groups.
+    """
+    op = "conv_transpose2d"
+    _check_float(op, input=input, weight=weight, bias=bias)
+    ws = tuple(weight._data.shape)
+    if len(ws) != 4:
+        raise RuntimeError(f"{op}: expected a 4-D weight (C_in, C_out / groups, kH, kW), got weight of shape {list(ws)}")
+    if not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise RuntimeError(f"{op}: non-positive groups is not supported, got groups={groups}")
+    if ws[0] % groups:
+        raise RuntimeError(f"{op}: given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+                           f"but got weight of size {list(ws)} instead")
+    batched = _check_input(op, input, 2, ws[0], f"weight {list(ws)}, groups {groups}")
+    out_c = ws[1] * groups
+    if bias is not None and tuple(bias._data.shape) != (out_c,):
+        raise RuntimeError(f"{op}: given weight of size {list(ws)} and groups={groups}, expected bias to be "
+                           f"1-dimensional with {out_c} elements, but got bias of size {list(bias._data.shape)}")
+    s, d = _tuple(op, "stride", stride, 2), _tuple(op, "dilation", dilation, 2)
+    p, op_ = _tuple(op, "padding", padding, 2), _tuple(op, "output_padding", output_padding, 2)
+    if any(v < 1 for v in s) or any(v < 1 for v in d):
+        raise RuntimeError(f"{op}: stride and dilation must be positive, got stride {s} and dilation {d}")
+    if any(v < 0 for v in p + op_):
+        raise RuntimeError(f"{op}: negative padding is not supported, got padding {p}, output_padding {op_}")
+    if any(o >= st and o >= dd for o, st, dd in zip(op_, s, d)):
+        raise RuntimeError(f"{op}: output padding must be smaller than either stride or dilation, got "
+                           f"output_padding {op_}, stride {s}, dilation {d}")
+    x = input if batched else input.unsqueeze(0)
+    hin = x._data.shape[2:]
+    size = tuple((n - 1) * st - 2 * pp + dd * (k - 1) + o + 1 for n, st, pp, dd, k, o in zip(hin, s, p, d, ws[2:], op_))
+    if any(n < 1 for n in size):
+        raise RuntimeError(f"{op}: given input size per channel ({hin[0]} x {hin[1]}), the calculated output size "
+                           f"({size[0]} x {size[1]}) is too small")
+    g = _Geom(ws[2], ws[3], s[0], s[1], d[0], d[1], p[0], p[1], size[0], size[1], size[0] + 2 * p[0],
+              size[1] + 2 * p[1], hin[0], hin[1], groups)
+    out = ConvolutionInputGrad.apply(x, weight, bias, g)
+    return out if batched else out.squeeze(0)
+
+
+# ----------------------------------------------------------------------------- unfold / fold
+class Im2Col(Function):
+    """out = the (N, C * kh * kw, L) sliding blocks of x (F.unfold); backward is Col2Im."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, g: _Geom) -> np.ndarray:
+        ctx.g = g
+        return _windows(_pad(x, g), g).reshape(x.shape[0], -1, g.Ho * g.Wo)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple:
+        return Col2Im.apply(grad, ctx.g), None
+
+
+class Col2Im(Function):
+    """out = the (N, C, H, W) sum of (N, C * kh * kw, L) blocks placed at their positions (F.fold)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, cols: np.ndarray, g: _Geom) -> np.ndarray:
+        ctx.g = g
+        return _col2im(cols.reshape(cols.shape[0], -1, g.kh, g.kw, g.Ho, g.Wo), g)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple:
+        return Im2Col.apply(grad, ctx.g), None
+
+
+def _block_geom(op: str, size: tuple, kernel_size: Any, dilation: Any, padding: Any, stride: Any) -> _Geom:
+    k, d = _tuple(op, "kernel_size", kernel_size, 2), _tuple(op, "dilation", dilation, 2)
+    p, s = _tuple(op, "padding", padding, 2), _tuple(op, "stride", stride, 2)
+    if any(v < 1 for v in k + d + s) or any(v < 0 for v in p):
+        raise RuntimeError(f"{op}: expected positive kernel_size, dilation and stride and non-negative padding, got "
+                           f"kernel_size {k}, dilation {d}, padding {p}, stride {s}")
+    blocks = tuple((n + 2 * pp - dd * (kk - 1) - 1) // st + 1 for n, pp, dd, kk, st in zip(size, p, d, k, s))
+    if any(b < 1 for b in blocks):
+        raise RuntimeError(f"{op}: given input spatial size {tuple(size)}, kernel_size {k}, dilation {d}, padding "
+                           f"{p}, stride {s}, the calculated number of sliding blocks {blocks} is non-positive")
+    return _Geom(k[0], k[1], s[0], s[1], d[0], d[1], p[0], p[1], size[0], size[1], size[0] + 2 * p[0],
+                 size[1] + 2 * p[1], blocks[0], blocks[1])
+
+
+def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1) -> Tensor:
+    """Extract sliding local blocks (im2col), as ``F.unfold``: (N, C, H, W) -> (N, C * kH * kW, L).
+
+    Args:
+        input: (N, C, H, W) or unbatched (C, H, W).
+        kernel_size, dilation, padding, stride: the blocks' size, tap spacing, zero padding and step.
+    """
+    shape = tuple(input._data.shape)
+    if len(shape) not in (3, 4):
+        raise RuntimeError(f"unfold: expected input of shape (N, C, H, W) or (C, H, W), got {list(shape)}")
+    _check_float("unfold", input=input)
+    g = _block_geom("unfold", shape[-2:], kernel_size, dilation, padding, stride)
+    x = input if len(shape) == 4 else input.unsqueeze(0)
+    out = Im2Col.apply(x, g)
+    return out if len(shape) == 4 else out.squeeze(0)
+
+
+def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+         stride: Any = 1) -> Tensor:
+    """Combine sliding blocks into a tensor, summing overlaps (col2im), as ``F.fold``.
+
+    Args:
+        input: (N, C * kH * kW, L) or unbatched (C * kH * kW, L).
+        output_size: the spatial size (H, W) of the output.
+        kernel_size, dilation, padding, stride: as in ``unfold``.
+    """
+    shape = tuple(input._data.shape)
+    if len(shape) not in (2, 3):
+        raise RuntimeError(f"fold: expected input of shape (N, C * kH * kW, L) or (C * kH * kW, L), got {list(shape)}")
+    _check_float("fold", input=input)
+    g = _block_geom("fold", _tuple("fold", "output_size", output_size, 2), kernel_size, dilation, padding, stride)
+    if shape[-2] % (g.kh * g.kw):
+        raise RuntimeError(f"fold: expected size of input's dimension {len(shape) - 2} to be divisible by the product "
+                           f"of kernel_size ({g.kh} * {g.kw} = {g.kh * g.kw}), but got {shape[-2]}")
+    if shape[-1] != g.Ho * g.Wo:
+        raise RuntimeError(f"fold: expected size of input's dimension {len(shape) - 1} to match the calculated number "
+                           f"of sliding blocks {g.Ho} * {g.Wo} = {g.Ho * g.Wo}, but got {shape[-1]}")
+    x = input if len(shape) == 3 else input.unsqueeze(0)
+    out = Col2Im.apply(x, g)
+    return out if len(shape) == 3 else out.squeeze(0)
+
+
+# ----------------------------------------------------------------------------- pooling
+def _pool_size(op: str, n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    """PyTorch's pooling output size: with ceil_mode the last window must start inside the input or left padding."""
+    out = (n + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= n + p:
+        out -= 1
+    return out
+
+
+def _pool_geom(op: str, nd: int, input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+               ceil_mode: bool) -> tuple[_Geom, bool]:
+    """Validate a pooling input and options; the geometry on 2-D planes and whether the input has a batch dim."""
+    shape = tuple(input._data.shape)
+    if len(shape) not in (nd + 1, nd + 2):
+        dims = "L" if nd == 1 else "H, W"
+        raise RuntimeError(f"{op}: expected input of shape (N, C, {dims}) or (C, {dims}), got {list(shape)}")
+    k = _tuple(op, "kernel_size", kernel_size, nd)
+    s = k if stride is None or (isinstance(stride, (tuple, list)) and not stride) else _tuple(op, "stride", stride, nd)
+    p, d = _tuple(op, "padding", padding, nd), _tuple(op, "dilation", dilation, nd)
+    if any(v < 1 for v in k):
+        raise RuntimeError(f"{op}: kernel_size must be greater than zero, got {k}")
+    if any(v < 1 for v in s):
+        raise RuntimeError(f"{op}: stride must be greater than zero, got {s}")
+    if any(v < 1 for v in d):
+        raise RuntimeError(f"{op}: dilation must be greater than zero, got {d}")
+    for kk, pp, dd in zip(k, p, d):
+        if pp < 0 or 2 * pp > dd * (kk - 1) + 1:
+            raise RuntimeError(f"{op}: pad should be at most half of effective kernel size, but got pad={pp}, "
+                               f"kernel_size={kk} and dilation={dd}")
+    size = shape[-nd:]
+    out = tuple(_pool_size(op, n, kk, ss, pp, dd, ceil_mode) for n, kk, ss, pp, dd in zip(size, k, s, p, d))
+    if any(o < 1 for o in out):
+        raise RuntimeError(f"{op}: given input size: ({'x'.join(map(str, shape[-nd - 1:]))}). Calculated output "
+                           f"size: ({'x'.join(map(str, (shape[-nd - 1],) + out))}). Output size is too small")
+    if nd == 1:
+        k, s, p, d, size, out = (1,) + k, (1,) + s, (0,) + p, (1,) + d, (1,) + size, (1,) + out
+    hp, wp = (max(n + 2 * pp, (o - 1) * ss + dd * (kk - 1) + 1) for n, pp, o, ss, dd, kk in zip(size, p, out, s, d, k))
+    g = _Geom(k[0], k[1], s[0], s[1], d[0], d[1], p[0], p[1], size[0], size[1], hp, wp, out[0], out[1])
+    return g, len(shape) == nd + 2
+
+
+def _planes(input: Tensor, nd: int, batched: bool) -> Tensor:
+    """A pooling input as (N, C, H, W) planes."""
+    return _lift(input if batched else input.unsqueeze(0), nd)
+
+
+def _unplane(out: Tensor, nd: int, batched: bool) -> Tensor:
+    if nd == 1:
+        out = out.squeeze(2)
+    return out if batched else out.squeeze(0)
+
+
+class MaxPool2DWithIndices(Function):
+    """out, indices = the max of each window (padding is -inf) and its flat index in the input plane."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, g: _Geom) -> tuple[np.ndarray, np.ndarray]:
+        n, c = x.shape[:2]
+        win = _windows(_pad(x, g, -np.inf), g)
+        cols = win.transpose(0, 1, 4, 5, 2, 3).reshape(n, c, g.Ho, g.Wo, g.kh * g.kw)
+        arg = cols.argmax(axis=-1)[..., None]
+        out = np.take_along_axis(cols, arg, axis=-1)[..., 0]
+        taps = np.arange(g.kh * g.kw)
+        offset = (taps // g.kw) * g.dh * g.W + (taps % g.kw) * g.dw
+        start = ((np.arange(g.Ho) * g.sh - g.pt) * g.W)[:, None] + (np.arange(g.Wo) * g.sw - g.pl)
+        idx = start + offset[arg[..., 0]]
+        ctx.g = g
+        ctx.save_for_backward(idx)
+        return out, idx
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor, _: Tensor | None = None) -> tuple:
+        idx, = ctx.saved_tensors
+        return MaxPoolGrad.apply(grad, idx._data, (ctx.g.H, ctx.g.W), _overlapping(ctx.g)), None
+
+
+def _overlapping(g: _Geom) -> bool:
+    return g.sh < g.dh * (g.kh - 1) + 1 or g.sw < g.dw * (g.kw - 1) + 1
+
+
+class MaxPoolGrad(Function):
+    """out = zeros of shape (N, C, H, W) with each y added at its flat plane index (max pooling's gradient)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, y: np.ndarray, idx: np.ndarray, size: tuple[int, int], overlap: bool) -> np.ndarray:
+        n, c = y.shape[:2]
+        plane = size[0] * size[1]
+        flat = (idx.reshape(n * c, -1) + (np.arange(n * c) * plane)[:, None]).ravel()
+        if overlap:        # windows share inputs: several gradients may land on one element
+            out = np.bincount(flat, y.ravel(), minlength=n * c * plane).astype(y.dtype, copy=False)
+        else:
+            out = np.zeros(n * c * plane, y.dtype)
+            out[flat] = y.ravel()
+        ctx.args = size, overlap
+        ctx.save_for_backward(idx)
+        return out.reshape((n, c) + size)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple:
+        idx, = ctx.saved_tensors
+        return MaxPoolGather.apply(grad, idx._data, *ctx.args), None, None, None
+
+
+class MaxPoolGather(Function):
+    """out = x at the flat plane indices of the windows' maxima (max pooling with the maxima's positions fixed)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, idx: np.ndarray, size: tuple[int, int], overlap: bool) -> np.ndarray:
+        n, c = x.shape[:2]
+        ctx.args = size, overlap
+        ctx.save_for_backward(idx)
+        return np.take_along_axis(x.reshape(n, c, -1), idx.reshape(n, c, -1), axis=2).reshape(idx.shape)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple:
+        idx, = ctx.saved_tensors
+        return MaxPoolGrad.apply(grad, idx._data, *ctx.args), None, None, None
+
+
+def _max_pool(op: str, nd: int, input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+              ceil_mode: bool, return_indices: bool) -> Any:
+    _check_float(op, input=input)
+    g, batched = _pool_geom(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode)
+    out, idx = MaxPool2DWithIndices.apply(_planes(input, nd, batched), g)
+    if not return_indices:
+        return _unplane(out, nd, batched)
+    return _unplane(out, nd, batched), _unplane(idx, nd, batched)
+
+
+def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+               ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    """2-D max pooling over (N, C, H, W) or (C, H, W), as ``F.max_pool2d``.
+
+    Args:
+        input: the input planes.
+        kernel_size: the window size, an int or (kH, kW).
+        stride: the step between windows (default: kernel_size).
+        padding: implicit -inf padding on each side (at most half the effective kernel).
+        dilation: the spacing between window elements.
+        ceil_mode: round the output size up (a last window must still start inside the input or left padding).
+        return_indices: also return the int64 flat index (h * W + w) of each maximum in its input plane.
+    """
+    return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+               ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    """1-D max pooling over (N, C, L) or (C, L), as ``F.max_pool1d`` (options as in ``max_pool2d``)."""
+    return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def _window_sum(xp: np.ndarray, g: _Geom) -> np.ndarray:
+    """The sum over each window of a padded input: one strided add per kernel tap."""
+    out = _tap(xp, g, 0, 0).copy()
+    for t in range(1, g.kh * g.kw):
+        out += _tap(xp, g, t // g.kw, t % g.kw)
+    return out
+
+
+class AvgPool2D(Function):
+    """out = the sum of each (zero-padded) window divided by its divisor."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, div: np.ndarray, g: _Geom) -> np.ndarray:
+        out = _window_sum(_pad(x, g), g)
+        out /= div
+        ctx.g = g
+        ctx.save_for_backward(div)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple:
+        div, = ctx.saved_tensors
+        return AvgPoolGrad.apply(grad, div._data, ctx.g), None, None
+
+
+class AvgPoolGrad(Function):
+    """out = each y / divisor spread over its window's input positions (average pooling's gradient)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, y: np.ndarray, div: np.ndarray, g: _Geom) -> np.ndarray:
+        share = y / div
+        cols = np.broadcast_to(share[:, :, None, None], share.shape[:2] + (g.kh, g.kw) + share.shape[2:])
+        ctx.g = g
+        ctx.save_for_backward(div)
+        return _col2im(cols, g)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple:
+        div, = ctx.saved_tensors
+        return AvgPool2D.apply(grad, div._data, ctx.g), None, None
+
+
+def _avg_counts(n: int, k: int, s: int, p: int, out: int, include_pad: bool) -> np.ndarray:
+    """Per output position, the number of elements PyTorch divides by along one dim."""
+    start = np.arange(out) * s - p
+    end = np.minimum(start + k, n + p)
+    if include_pad:
+        return end - start
+    return np.minimum(end, n) - np.maximum(start, 0)
+
+
+def _avg_pool(op: str, nd: int, input: Tensor, kernel_size: Any, stride: Any, padding: Any, ceil_mode: bool,
+              count_include_pad: bool, divisor_override: int | None) -> Tensor:
+    dt = _check_float(op, input=input)
+    g, batched = _pool_geom(op, nd, input, kernel_size, stride, padding, 1, ceil_mode)
+    if divisor_override is not None:
+        if divisor_override == 0:
+            raise RuntimeError(f"{op}: divisor must be not zero")
+        div = np.full((g.Ho, g.Wo), divisor_override, dt)
+    else:
+        div = np.outer(_avg_counts(g.H, g.kh, g.sh, g.pt, g.Ho, count_include_pad),
+                       _avg_counts(g.W, g.kw, g.sw, g.pl, g.Wo, count_include_pad)).astype(dt)
+    return _unplane(AvgPool2D.apply(_planes(input, nd, batched), div, g), nd, batched)
+
+
+def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """2-D average pooling over (N, C, H, W) or (C, H, W), as ``F.avg_pool2d``.
+
+    Args:
+        input: the input planes.
+        kernel_size: the window size, an int or (kH, kW).
+        stride: the step between windows (default: kernel_size).
+        padding: implicit zero padding on each side (at most half the kernel).
+        ceil_mode: round the output size up.
+        count_include_pad: count the zero padding in the divisor (windows are still clipped to the padded input).
+        divisor_override: divide every window sum by this instead.
+    """
+    return _avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override)
+
+
+def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    """1-D average pooling over (N, C, L) or (C, L), as ``F.avg_pool1d`` (options as in ``avg_pool2d``)."""
+    return _avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode, count_include_pad, None)
+
+
+def _adaptive_sizes(op: str, input: Tensor, output_size: Any) -> tuple[tuple[int, int], tuple[int, int]]:
+    shape = tuple(input._data.shape)
+    if len(shape) not in (3, 4) or 0 in shape[-2:]:
+        raise RuntimeError(f"{op}: expected input of shape (N, C, H, W) or (C, H, W) with non-zero H and W, got "
+                           f"{list(shape)}")
+    if isinstance(output_size, (int, np.integer)) or output_size is None:
+        output_size = (output_size, output_size)
+    if not isinstance(output_size, (tuple, list)) or len(output_size) != 2:
+        raise TypeError(f"{op}: output_size must be an int, None or a tuple of 2, got {output_size!r}")
+    out = tuple(n if o is None else int(o) for n, o in zip(shape[-2:], output_size))
+    if any(o < 1 for o in out):
+        raise RuntimeError(f"{op}: output_size must be positive, got {tuple(output_size)}")
+    return shape[-2:], out
+
+
+def _bounds(n: int, out: int) -> tuple[np.ndarray, np.ndarray]:
+    """PyTorch's adaptive windows: [floor(i * n / out), ceil((i + 1) * n / out))."""
+    i = np.arange(out)
+    return (i * n) // out, -((-(i + 1) * n) // out)
+
+
+def _averaging_matrix(n: int, out: int, dt: np.dtype) -> Tensor:
+    start, end = _bounds(n, out)
+    pos = np.arange(n)
+    inside = (pos >= start[:, None]) & (pos < end[:, None])
+    return Tensor._make((inside / (end - start)[:, None]).astype(dt))
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
+    """2-D average pooling to a given output size, as ``F.adaptive_avg_pool2d``.
+
+    Output cell i averages input rows floor(i * H / H_out) to ceil((i + 1) * H / H_out) (and likewise for
+    columns); computed as A_h @ input @ A_w^T with two constant averaging matrices.
+
+    Args:
+        input: (N, C, H, W) or (C, H, W).
+        output_size: an int, or (H_out, W_out) where None keeps the input's size.
+    """
+    dt = _check_float("adaptive_avg_pool2d", input=input)
+    (h, w), (ho, wo) = _adaptive_sizes("adaptive_avg_pool2d", input, output_size)
+    out = input if w == wo else matmul(input, _averaging_matrix(w, wo, dt).mT)
+    return out if h == ho else matmul(_averaging_matrix(h, ho, dt), out)
+
+
+def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """2-D max pooling to a given output size, as ``F.adaptive_max_pool2d`` (PyTorch's adaptive windows).
+
+    Args:
+        input: (N, C, H, W) or (C, H, W).
+        output_size: an int, or (H_out, W_out) where None keeps the input's size.
+        return_indices: also return the int64 flat index (h * W + w) of each maximum in its input plane.
+    """
+    op = "adaptive_max_pool2d"
+    _check_float(op, input=input)
+    (h, w), (ho, wo) = _adaptive_sizes(op, input, output_size)
+    batched = input._data.ndim == 4
+    x = input if batched else input.unsqueeze(0)
+    idx = _adaptive_argmax(x._data, h, w, ho, wo)
+    out = MaxPoolGather.apply(x, idx, (h, w), True)
+    out = out if batched else out.squeeze(0)
+    if not return_indices:
+        return out
+    return out, Tensor._make(idx if batched else idx[0])
+
+
+def _adaptive_argmax(x: np.ndarray, h: int, w: int, ho: int, wo: int) -> np.ndarray:
+    """The flat index of the maximum of each adaptive window (the first one among ties, NaN wins)."""
+    rs, re = _bounds(h, ho)
+    cs, ce = _bounds(w, wo)
+    kh, kw = int((re - rs).max()), int((ce - cs).max())
+    # every window padded to kh x kw by repeating its last row/column: a repeat never changes the argmax
+    rows = np.minimum(rs[:, None] + np.arange(kh), re[:, None] - 1)           # (ho, kh)
+    cols = np.minimum(cs[:, None] + np.arange(kw), ce[:, None] - 1)           # (wo, kw)
+    flat = (rows[:, None, :, None] * w + cols[None, :, None, :]).reshape(ho, wo, kh * kw)
+    windows = x.reshape(x.shape[0], x.shape[1], -1)[:, :, flat]               # (N, C, ho, wo, kh * kw)
+    return flat[np.arange(ho)[:, None], np.arange(wo), windows.argmax(axis=-1)]
+
+
 METHODS: dict = {}
-FUNCTIONS: dict = {}
-FUNCTIONAL: dict = {}
+FUNCTIONS = {"conv1d": conv1d, "conv2d": conv2d, "conv_transpose2d": conv_transpose2d, "max_pool1d": max_pool1d,
+             "max_pool2d": max_pool2d, "avg_pool1d": avg_pool1d, "avg_pool2d": avg_pool2d,
+             "adaptive_avg_pool2d": adaptive_avg_pool2d}
+FUNCTIONAL = dict(FUNCTIONS, adaptive_max_pool2d=adaptive_max_pool2d, unfold=unfold, fold=fold)
