@@ -248,7 +248,7 @@ def _conv(op: str, nd: int, input: Tensor, weight: Tensor, bias: Tensor | None, 
     eff = tuple(dd * (kk - 1) + 1 for kk, dd in zip(k, d))
     if any(e > p for e, p in zip(eff, padded)):
         shown = slice(1, None) if nd == 1 else slice(None)
-        raise RuntimeError(f"{op}: calculated padded input size per channel: ({' x '.join(map(str, padded[shown]))}). "
+        raise RuntimeError(f"{op}: Calculated padded input size per channel: ({' x '.join(map(str, padded[shown]))}). "
                            f"Kernel size: ({' x '.join(map(str, eff[shown]))}). Kernel size can't be greater than "
                            "actual input size")
     out_hw = tuple((p - e) // st + 1 for p, e, st in zip(padded, eff, s))
