@@ -1,4 +1,663 @@
-"""(being written)"""
+"""Loss functions (``nn.functional``'s losses), each with PyTorch's ``reduction`` ('mean', 'sum', 'none').
+
+The pointwise losses (MSE, L1, smooth L1, Huber, binary cross entropy with and without logits, KL
+divergence) are fused Functions that reduce inside forward. ``cross_entropy`` with class indices is one
+fused Function (stable log_softmax, pick, weight, label smoothing, reduction); its backward is
+``(softmax * Q - q) * grad / normalizer`` in Tensor ops, ``q`` the (smoothed, weighted) target
+distribution and ``Q`` its sum over the classes, so gradients of gradients work.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from microtensor.autograd.function import Function
+from microtensor.autograd.grad_mode import GradMode
+from microtensor.ops.broadcasting import promote, unbroadcast
+from microtensor.ops.elementwise import where
+from microtensor.ops.nn_ops import log_softmax, softmax
+from microtensor.ops.unary import log, log1p, sigmoid
+from microtensor.tensor import Tensor
+
+_REDUCTIONS = ("none", "mean", "sum")
+_ENUM = {0: "none", 1: "mean", 2: "sum"}   # the ints of torch's top-level forms (torch.kl_div(..., reduction=1))
+
+
+# ----------------------------------------------------------------------------- shared helpers
+def _reduction(op: str, reduction: Any, valid: tuple[str, ...] = _REDUCTIONS) -> str:
+    """``reduction`` checked against ``valid`` (PyTorch's integer enum accepted as well)."""
+    if type(reduction) is int and reduction in _ENUM:
+        reduction = _ENUM[reduction]
+    if reduction not in valid:
+        raise ValueError(f"{op}: {reduction!r} is not a valid value for reduction; expected one of "
+                         + ", ".join(repr(v) for v in valid))
+    return reduction
+
+
+def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
+    """The elementwise ``loss`` summed, averaged (NaN when empty, as PyTorch) or kept."""
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return np.asarray(loss.sum(), dtype=loss.dtype)
+    if not loss.size:
+        return np.asarray(np.nan, dtype=loss.dtype)
+    return np.asarray(loss.mean(), dtype=loss.dtype)
+
+
+def _scale(grad: Tensor, reduction: str, n: int) -> Tensor:
+    """The incoming gradient spread back over the elements a 'mean' averaged."""
+    return grad / n if reduction == "mean" else grad
+
+
+def _tensor(op: str, name: str, position: int, x: Any) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, not {type(x).__name__}")
+    return x
+
+
+def _float_pair(op: str, input: Any, target: Any, same_shape: bool = False) -> tuple[Tensor, Tensor]:
+    """input and target promoted to a common floating dtype. A size mismatch warns and broadcasts, as
+    PyTorch's regression losses do, or raises with ``same_shape`` (the BCE losses); unbroadcastable
+    shapes raise naming both."""
+    x, t = _tensor(op, "input", 1, input), _tensor(op, "target", 2, target)
+    xs, ts = x._data.shape, t._data.shape
+    if xs != ts:
+        if same_shape:
+            raise ValueError(f"{op}: target size {list(ts)} must be the same as input size {list(xs)}")
+        try:
+            np.broadcast_shapes(xs, ts)
+        except ValueError:
+            raise RuntimeError(f"{op}: the input of shape {list(xs)} and the target of shape {list(ts)} cannot be "
+                               "broadcast together") from None
+        warnings.warn(f"{op}: using a target size ({list(ts)}) that is different to the input size ({list(xs)}). "
+                      "This will likely lead to incorrect results due to broadcasting. Please ensure they have the "
+                      "same size.", UserWarning, stacklevel=3)
+    x, t = promote(x, t)
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating point input and target, got {x.dtype.name}")
+    return x, t
+
+
+def _constant(op: str, name: str, value: Tensor | None, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray | None:
+    """An optional weight as an array of the input's dtype that broadcasts to ``shape`` (it gets no gradient,
+    as in PyTorch)."""
+    if value is None:
+        return None
+    arr = _tensor(op, name, 3, value)._data.astype(dtype, copy=False)
+    try:
+        fits = np.broadcast_shapes(arr.shape, shape) == shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(f"{op}: {name} of shape {list(arr.shape)} does not broadcast to the input's shape "
+                           f"{list(shape)}")
+    return arr
+
+
+def _grads(ctx: Function, g: Tensor | None, x: Tensor, gt: Tensor | None, t: Tensor) -> tuple:
+    """The two gradients of a (broadcasting) input/target loss, reduced to their shapes."""
+    need = ctx.needs_input_grad
+    return (unbroadcast(g, x._data.shape) if need[0] else None,
+            unbroadcast(gt, t._data.shape) if need[1] else None)
+
+
+# ----------------------------------------------------------------------------- regression losses
+class MSELoss(Function):
+    """out = reduce((x - t) ** 2); d/dx = 2 (x - t), d/dt = -2 (x - t)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, t: np.ndarray, reduction: str) -> np.ndarray:
+        ctx.save_for_backward(x, t)
+        d = x - t
+        ctx.reduction, ctx.n = reduction, d.size
+        return _reduce(np.square(d, out=d), reduction)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple:
+        x, t = ctx.saved_tensors
+        g = (x - t) * (_scale(grad, ctx.reduction, ctx.n) * 2)
+        return _grads(ctx, g, x, -g if ctx.needs_input_grad[1] else None, t)
+
+
+def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
+             reduction: str = "mean") -> Tensor:
+    """The squared error (input - target) ** 2, averaged, summed or kept per element.
+
+    Args:
+        input: predictions.
+        target: targets of the same shape (a different but broadcastable shape warns, as in PyTorch).
+        reduction: 'mean' (default), 'sum' or 'none'.
+    """
+    r = _reduction("mse_loss", reduction)
+    x, t = _float_pair("mse_loss", input, target)
+    return MSELoss.apply(x, t, r)
+
+
+class L1Loss(Function):
+    """out = reduce(|x - t|); d/dx = sign(x - t) (0 where equal), a constant."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, t: np.ndarray, reduction: str) -> np.ndarray:
+        d = x - t
+        ctx.save_for_backward(np.sign(d), x, t)
+        ctx.reduction, ctx.n = reduction, d.size
+        return _reduce(np.abs(d, out=d), reduction)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple:
+        sign, x, t = ctx.saved_tensors
+        g = sign * _scale(grad, ctx.reduction, ctx.n)
+        return _grads(ctx, g, x, -g if ctx.needs_input_grad[1] else None, t)
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
+            reduction: str = "mean") -> Tensor:
+    """The absolute error |input - target|, averaged, summed or kept per element.
+
+    Args:
+        input: predictions.
+        target: targets of the same shape (a different but broadcastable shape warns, as in PyTorch).
+        reduction: 'mean' (default), 'sum' or 'none'.
+    """
+    r = _reduction("l1_loss", reduction)
+    x, t = _float_pair("l1_loss", input, target)
+    return L1Loss.apply(x, t, r)
+
+
+class HuberLoss(Function):
+    """out = reduce(scale * (0.5 d**2 if |d| < delta else delta (|d| - 0.5 delta))), d = x - t.
+
+    smooth_l1_loss(beta) is this with delta = beta and scale = 1 / beta.
+    """
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, t: np.ndarray, delta: float, scale: float,
+                reduction: str) -> np.ndarray:
+        d = x - t
+        a = np.abs(d)
+        inner = a < delta
+        loss = np.where(inner, (0.5 * scale) * d * d, (scale * delta) * (a - 0.5 * delta))
+        # backward: scale * (d inside, delta * sign(d) outside) = d * inside_scale + outside
+        outside = np.where(inner, 0, (scale * delta) * np.sign(d)).astype(d.dtype, copy=False)
+        ctx.save_for_backward(inner * np.asarray(scale, d.dtype), outside, x, t)
+        ctx.reduction, ctx.n = reduction, d.size
+        return _reduce(loss.astype(d.dtype, copy=False), reduction)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple:
+        inside, outside, x, t = ctx.saved_tensors
+        g = ((x - t) * inside + outside) * _scale(grad, ctx.reduction, ctx.n)
+        return _grads(ctx, g, x, -g if ctx.needs_input_grad[1] else None, t)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """0.5 (input - target) ** 2 where |input - target| < delta, else delta (|input - target| - 0.5 delta).
+
+    Args:
+        input: predictions.
+        target: targets of the same shape (a different but broadcastable shape warns, as in PyTorch).
+        reduction: 'mean' (default), 'sum' or 'none'.
+        delta: where the loss turns from quadratic to linear (> 0).
+    """
+    r = _reduction("huber_loss", reduction)
+    if not delta > 0:
+        raise RuntimeError(f"huber_loss does not support non-positive values for delta, got delta={delta}")
+    x, t = _float_pair("huber_loss", input, target)
+    return HuberLoss.apply(x, t, float(delta), 1.0, r)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
+                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """0.5 (input - target) ** 2 / beta where |input - target| < beta, else |input - target| - 0.5 beta
+    (the L1 loss when beta is 0).
+
+    Args:
+        input: predictions.
+        target: targets of the same shape (a different but broadcastable shape warns, as in PyTorch).
+        reduction: 'mean' (default), 'sum' or 'none'.
+        beta: where the loss turns from quadratic to linear (>= 0).
+    """
+    r = _reduction("smooth_l1_loss", reduction)
+    if beta < 0:
+        raise RuntimeError(f"smooth_l1_loss does not support negative values for beta, got beta={beta}")
+    x, t = _float_pair("smooth_l1_loss", input, target)
+    if beta == 0:
+        return L1Loss.apply(x, t, r)
+    return HuberLoss.apply(x, t, float(beta), 1.0 / beta, r)
+
+
+# ----------------------------------------------------------------------------- binary cross entropy
+class BinaryCrossEntropy(Function):
+    """out = reduce(-w (t log x + (1 - t) log(1 - x))), each log clamped to >= -100 as PyTorch does."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, t: np.ndarray, w: np.ndarray | None, reduction: str) -> np.ndarray:
+        ctx.save_for_backward(x, t, w)
+        ctx.reduction, ctx.n = reduction, x.size
+        with np.errstate(divide="ignore"):
+            log_x = np.maximum(np.log(x), -100)
+            log_1mx = np.maximum(np.log1p(-x), -100)
+        loss = log_1mx - t * (log_1mx - log_x)
+        np.negative(loss, out=loss)
+        if w is not None:
+            loss = loss * w
+        return _reduce(loss, reduction)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple:
+        x, t, w = ctx.saved_tensors
+        g = _scale(grad, ctx.reduction, ctx.n)
+        if w is not None:
+            g = g * w
+        gx = (x - t) / (x * (1 - x)).clamp_min(1e-12) * g if ctx.needs_input_grad[0] else None
+        gt = (log1p(-x).clamp_min(-100) - log(x).clamp_min(-100)) * g if ctx.needs_input_grad[1] else None
+        return gx, gt
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: Any = None,
+                         reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """-weight * (target * log(input) + (1 - target) * log(1 - input)), each log clamped to >= -100.
+
+    Args:
+        input: probabilities in [0, 1].
+        target: targets in [0, 1] of the input's shape.
+        weight: a rescaling weight broadcastable to the input's shape (it gets no gradient).
+        reduction: 'mean' (default), 'sum' or 'none'.
+    """
+    r = _reduction("binary_cross_entropy", reduction)
+    x, t = _float_pair("binary_cross_entropy", input, target, same_shape=True)
+    if x._data.size and not (x._data.min() >= 0 and x._data.max() <= 1):
+        raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and 1 "
+                           "(apply sigmoid first, or use binary_cross_entropy_with_logits on the logits)")
+    w = _constant("binary_cross_entropy", "weight", weight, x._data.dtype, x._data.shape)
+    return BinaryCrossEntropy.apply(x, t, w, r)
+
+
+def _softplus_neg(x: np.ndarray) -> np.ndarray:
+    """log(1 + exp(-x)), without overflow for inputs of any magnitude."""
+    return np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """out = reduce(w ((1 - t) x + (1 + (pw - 1) t) log(1 + exp(-x)))), the log-sum-exp form: stable
+    for logits of any magnitude."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, t: np.ndarray, w: np.ndarray | None, pw: np.ndarray | None,
+                reduction: str) -> np.ndarray:
+        ctx.save_for_backward(x, t, w, pw)
+        ctx.reduction, ctx.n = reduction, x.size
+        sp = _softplus_neg(x)
+        if pw is not None:
+            sp *= 1 + (pw - 1) * t
+        loss = (1 - t) * x
+        loss += sp
+        if w is not None:
+            loss = loss * w
+        return _reduce(loss, reduction)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple:
+        x, t, w, pw = ctx.saved_tensors
+        g = _scale(grad, ctx.reduction, ctx.n)
+        if w is not None:
+            g = g * w
+        gx = gt = None
+        if ctx.needs_input_grad[0]:
+            if pw is None:
+                gx = (sigmoid(x) - t) * g
+            else:   # (1 - t) - (1 + (pw - 1) t) sigmoid(-x)
+                gx = ((1 + (pw - 1) * t) * (sigmoid(x) - 1) + 1 - t) * g
+        if ctx.needs_input_grad[1]:
+            gt = -x * g
+            if pw is not None:
+                softplus_neg = (-x).relu() + log1p((-x.abs()).exp())
+                gt = gt + (pw - 1) * softplus_neg * g
+        return gx, gt
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                     size_average: Any = None, reduce: Any = None, reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
+    """Binary cross entropy of sigmoid(input), computed from the logits without overflow:
+    weight * ((1 - target) * input + (1 + (pos_weight - 1) * target) * log(1 + exp(-input))).
+
+    Args:
+        input: logits (any magnitude).
+        target: targets in [0, 1] of the input's shape.
+        weight: a rescaling weight broadcastable to the input's shape (it gets no gradient).
+        reduction: 'mean' (default), 'sum' or 'none'.
+        pos_weight: the weight of positive examples, broadcast along the input (usually one per class, the
+            last dimension); it gets no gradient.
+    """
+    op = "binary_cross_entropy_with_logits"
+    r = _reduction(op, reduction)
+    x, t = _float_pair(op, input, target, same_shape=True)
+    w = _constant(op, "weight", weight, x._data.dtype, x._data.shape)
+    pw = _constant(op, "pos_weight", pos_weight, x._data.dtype, x._data.shape)
+    return BinaryCrossEntropyWithLogits.apply(x, t, w, pw, r)
+
+
+# ----------------------------------------------------------------------------- KL divergence
+class KLDiv(Function):
+    """out = reduce(t (log t - x)) (0 where t = 0), or exp(t) (t - x) for log targets."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, t: np.ndarray, log_target: bool, reduction: str,
+                divisor: int) -> np.ndarray:
+        ctx.save_for_backward(x, t)
+        ctx.log_target, ctx.reduction, ctx.divisor = log_target, reduction, divisor
+        if log_target:
+            loss = np.exp(t) * (t - x)
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                loss = np.where(t > 0, t * np.log(t), 0) - t * x
+            loss = loss.astype(x.dtype, copy=False)
+        if reduction == "none":
+            return loss
+        total = np.asarray(loss.sum(), dtype=loss.dtype)
+        return total / divisor if divisor != 1 else total
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple:
+        x, t = ctx.saved_tensors
+        g = grad / ctx.divisor if ctx.divisor != 1 else grad
+        if ctx.log_target:
+            et = t.exp()
+            gx = -et * g if ctx.needs_input_grad[0] else None
+            gt = et * (t - x + 1) * g if ctx.needs_input_grad[1] else None
+        else:
+            gx = -t * g if ctx.needs_input_grad[0] else None
+            gt = None
+            if ctx.needs_input_grad[1]:
+                positive = t._data > 0     # d/dt of t log t is log t + 1, taken as 0 where t = 0 (as PyTorch)
+                gt = where(positive, log(where(positive, t, 1)) + 1 - x, 0) * g
+        return _grads(ctx, gx, x, gt, t)
+
+
+def kl_div(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None, reduction: str = "mean",
+           log_target: bool = False) -> Tensor:
+    """The Kullback-Leibler divergence target * (log(target) - input), ``input`` given as log-probabilities.
+
+    Args:
+        input: log-probabilities.
+        target: probabilities (log-probabilities with ``log_target=True``), broadcastable with the input.
+        reduction: 'mean' (the mean over all elements, with PyTorch's warning), 'batchmean' (the sum divided
+            by the batch size, the true KL divergence), 'sum' or 'none'.
+        log_target: whether ``target`` holds log-probabilities.
+    """
+    r = _reduction("kl_div", reduction, _REDUCTIONS + ("batchmean",))
+    x, t = promote(_tensor("kl_div", "input", 1, input), _tensor("kl_div", "target", 2, target))
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"kl_div: expected a floating point input and target, got {x.dtype.name}")
+    try:
+        n = int(np.prod(np.broadcast_shapes(x._data.shape, t._data.shape)))
+    except ValueError:
+        raise RuntimeError(f"kl_div: the input of shape {list(x.shape)} and the target of shape {list(t.shape)} "
+                           "cannot be broadcast together") from None
+    if r == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size. "
+                      "'batchmean' divides only by the batch size, and aligns with the KL div math definition. "
+                      "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+                      UserWarning, stacklevel=2)
+        divisor = n
+    elif r == "batchmean":
+        divisor = x._data.shape[0] if x._data.ndim else 1
+    else:
+        divisor = 1
+    return KLDiv.apply(x, t, bool(log_target), r, divisor)
+
+
+# ----------------------------------------------------------------------------- class-index losses
+def _class_setup(op: str, input: Any, target: Any, weight: Any, ignore_index: int) -> tuple:
+    """Check an (N, C, d1, ...) input, its (N, d1, ...) int64 class-index target and the class weights.
+
+    Returns the class axis, the target as an index array for ``take_along_axis``, the validity mask
+    (None when no target is ignored), the weight array (or None) and the per-target weights (None when
+    they are all 1).
+    """
+    x = input
+    if x._data.ndim == 0:
+        raise ValueError(f"{op}: expected an input of shape (C) or (N, C, d1, ...) with the classes in dimension "
+                         "1, got a 0-d tensor")
+    t = target._data
+    ax = 0 if x._data.ndim == 1 else 1
+    shape = x._data.shape
+    n_classes = shape[ax]
+    expected = shape[:ax] + shape[ax + 1:]
+    if t.shape != expected:
+        raise ValueError(f"{op}: expected a target of shape {list(expected)} for the input of shape {list(shape)} "
+                         f"(the class dimension {ax} removed), got a target of shape {list(t.shape)}")
+    valid = t != ignore_index
+    all_valid = valid.all()
+    safe = t if all_valid else np.where(valid, t, 0)
+    if safe.size and (safe.min() < 0 or safe.max() >= n_classes):
+        bad = safe[(safe < 0) | (safe >= n_classes)].flat[0]
+        raise IndexError(f"{op}: Target {bad} is out of bounds: the input has {n_classes} classes, so a target "
+                         f"is an index in [0, {n_classes - 1}] or ignore_index={ignore_index}")
+    w = None
+    if weight is not None:
+        w = _tensor(op, "weight", 3, weight)._data
+        if w.shape != (n_classes,):
+            raise RuntimeError(f"{op}: weight tensor should be defined either for all {n_classes} classes or no "
+                               f"classes but got weight tensor of shape: {list(w.shape)}")
+        w = w.astype(x._data.dtype, copy=False)
+    wt = None if w is None else w[safe]
+    if not all_valid:
+        wt = valid.astype(x._data.dtype) if wt is None else wt * valid
+    return ax, np.expand_dims(safe, ax), None if all_valid else valid, w, wt
+
+
+def _picked_reduce(ctx: Function, loss: np.ndarray, wt: np.ndarray | None, reduction: str) -> np.ndarray:
+    """Reduce a per-target loss; 'mean' divides by the summed weights of the targets not ignored (NaN when
+    every target is ignored, as PyTorch). Keeps the normalizer on ctx for backward."""
+    ctx.reduction = reduction
+    if reduction == "none":
+        return loss
+    total = np.asarray(loss.sum(), dtype=loss.dtype)
+    if reduction == "sum":
+        ctx.norm = 1
+        return total
+    ctx.norm = norm = float(wt.sum()) if wt is not None else loss.size
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (total / norm).astype(loss.dtype, copy=False)
+
+
+def _grad_scale(ctx: Function, grad: Tensor, ax: int) -> Tensor:
+    """The incoming gradient per target, shaped to broadcast along the class axis."""
+    if ctx.reduction == "none":
+        return grad.unsqueeze(ax)
+    return grad / ctx.norm if ctx.norm != 1 else grad
+
+
+class NLLLoss(Function):
+    """out = reduce(-w[t] x[t]) along the class axis; the gradient is a constant scatter of -w[t]."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, idx: np.ndarray, ax: int, wt: np.ndarray | None,
+                reduction: str) -> np.ndarray:
+        ctx.save_for_backward(idx, wt)
+        ctx.ax, ctx.shape, ctx.dtype = ax, x.shape, x.dtype
+        loss = -np.take_along_axis(x, idx, ax).squeeze(ax)
+        if wt is not None:
+            loss *= wt
+        return _picked_reduce(ctx, loss, wt, reduction)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple:
+        idx, wt = ctx.saved_tensors
+        coeff = np.zeros(ctx.shape, ctx.dtype)
+        values = -1 if wt is None else -np.expand_dims(wt._data, ctx.ax)
+        np.put_along_axis(coeff, idx._data, values, ctx.ax)
+        return Tensor._make(coeff) * _grad_scale(ctx, grad, ctx.ax), None
+
+
+def _index_dtype_error(op: str, input: Tensor, target: Tensor, probabilities: bool = True) -> None:
+    t = target._data
+    ok = t.dtype == np.int64 or (probabilities and t.dtype.kind == "f" and t.shape == input._data.shape)
+    if not ok:
+        what = ("int64 (class indices) or floating point (probabilities) with the input's shape" if probabilities
+                else "int64 (class indices)")
+        raise RuntimeError(f"{op}: expected target of dtype {what}, got {target.dtype.name} of shape "
+                           f"{list(t.shape)} (input of shape {list(input._data.shape)})")
+
+
+def _float_input(op: str, input: Any) -> Tensor:
+    x = _tensor(op, "input", 1, input)
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating point input, got {x.dtype.name}")
+    return x
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: Any = None,
+             ignore_index: int = -100, reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """The negative log likelihood -weight[target] * input[target] along the class dimension.
+
+    Args:
+        input: log-probabilities of shape (C), (N, C) or (N, C, d1, ...).
+        target: int64 class indices of shape (), (N) or (N, d1, ...).
+        weight: one weight per class (it gets no gradient).
+        ignore_index: a target value that contributes nothing (neither loss nor gradient).
+        reduction: 'mean' (divides by the summed weights of the targets not ignored), 'sum' or 'none'.
+    """
+    r = _reduction("nll_loss", reduction)
+    x = _float_input("nll_loss", input)
+    target = _tensor("nll_loss", "target", 2, target)
+    _index_dtype_error("nll_loss", x, target, probabilities=False)
+    ax, idx, _, _, wt = _class_setup("nll_loss", x, target, weight, ignore_index)
+    return NLLLoss.apply(x, idx, ax, wt, r)
+
+
+class CrossEntropy(Function):
+    """Class-index cross entropy: stable log_softmax along the class axis, pick the target, weight, smooth
+    and reduce, in one node. Per target, loss = -sum_c q_c log p_c with q the target distribution
+    ((1 - eps) w[t] at the target, plus eps/C w_c everywhere), so d/dx = p * sum_c q_c - q."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, idx: np.ndarray, ax: int, valid: np.ndarray | None,
+                w: np.ndarray | None, wt: np.ndarray | None, reduction: str, eps: float) -> np.ndarray:
+        shifted = x - x.max(axis=ax, keepdims=True)
+        p = np.exp(shifted)
+        s = p.sum(axis=ax, keepdims=True)
+        logp = shifted
+        logp -= np.log(s)
+        p /= s
+        loss = -np.take_along_axis(logp, idx, ax).squeeze(ax)
+        if wt is not None:
+            loss *= wt
+        if eps:
+            n_classes = x.shape[ax]
+            smooth = -(logp.sum(ax) if w is None else np.tensordot(logp, w, axes=([ax], [0])))
+            if valid is not None:
+                smooth *= valid
+            loss = (1 - eps) * loss + (eps / n_classes) * smooth
+        ctx.save_for_backward(x, p, idx, valid, w, wt)
+        ctx.ax, ctx.eps = ax, eps
+        return _picked_reduce(ctx, np.asarray(loss, dtype=x.dtype), wt, reduction)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple:
+        x, p, idx, valid, w, wt = ctx.saved_tensors
+        ax, eps = ctx.ax, ctx.eps
+        if GradMode.enabled:      # create_graph: the softmax must be differentiable in x
+            p = softmax(x, ax)
+        pd = p._data
+        n_classes = pd.shape[ax]
+        at_target = 1 - eps if wt is None else (1 - eps) * np.expand_dims(wt._data, ax)
+        if eps:
+            spread = eps / n_classes if w is None else (eps / n_classes) * w._data.reshape(
+                (n_classes,) + (1,) * (pd.ndim - ax - 1))
+            q = np.broadcast_to(np.asarray(spread, pd.dtype), pd.shape).copy()
+            np.put_along_axis(q, idx._data, np.take_along_axis(q, idx._data, ax) + at_target, ax)
+        else:
+            q = np.zeros_like(pd)
+            np.put_along_axis(q, idx._data, at_target, ax)
+        if valid is not None:
+            q *= np.expand_dims(valid._data, ax)
+        # Q = sum_c q_c: 1 per valid target without weights, else (1 - eps) w[t] + eps/C sum(w)
+        if w is None:
+            total = None if valid is None else Tensor._make(np.expand_dims(valid._data, ax).astype(pd.dtype))
+        else:
+            total = Tensor._make(q.sum(axis=ax, keepdims=True))
+        dx = p if total is None else p * total
+        return (dx - Tensor._make(q)) * _grad_scale(ctx, grad, ax), None
+
+
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: Any = None,
+                  ignore_index: int = -100, reduce: Any = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """The cross entropy between softmax(input) along dimension 1 (0 for a 1-D input) and the target.
+
+    Args:
+        input: unnormalized logits of shape (C), (N, C) or (N, C, d1, ...).
+        target: int64 class indices of shape (), (N) or (N, d1, ...), or floating-point class probabilities
+            of the input's shape.
+        weight: one weight per class (it gets no gradient).
+        ignore_index: a class-index target value that contributes nothing (neither loss nor gradient).
+        reduction: 'mean' (for class indices: divides by the summed weights of the targets not ignored; for
+            probabilities: by the number of targets), 'sum' or 'none'.
+        label_smoothing: in [0, 1]: the target becomes (1 - label_smoothing) target + label_smoothing / C.
+    """
+    op = "cross_entropy"
+    r = _reduction(op, reduction)
+    x = _float_input(op, input)
+    target = _tensor(op, "target", 2, target)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    _index_dtype_error(op, x, target)
+    if target._data.dtype == np.int64:
+        ax, idx, valid, w, wt = _class_setup(op, x, target, weight, ignore_index)
+        return CrossEntropy.apply(x, idx, ax, valid, w, wt, r, float(label_smoothing))
+    return _cross_entropy_probabilities(x, target, weight, r, float(label_smoothing))
+
+
+def _cross_entropy_probabilities(x: Tensor, target: Tensor, weight: Tensor | None, reduction: str,
+                                 eps: float) -> Tensor:
+    """-sum_c weight_c target_c log_softmax(input)_c, composed of Tensor ops (the target gets a gradient)."""
+    x, target = promote(x, target)
+    ax = 0 if x._data.ndim == 1 else 1
+    n_classes = x._data.shape[ax]
+    if eps:
+        target = target * (1 - eps) + eps / n_classes
+    logp = log_softmax(x, ax)
+    if weight is not None:
+        w = _tensor("cross_entropy", "weight", 3, weight)._data
+        if w.shape != (n_classes,):
+            raise RuntimeError(f"cross_entropy: weight tensor should be defined either for all {n_classes} classes "
+                               f"or no classes but got weight tensor of shape: {list(w.shape)}")
+        logp = logp * Tensor._make(w.astype(x._data.dtype).reshape((n_classes,) + (1,) * (x._data.ndim - ax - 1)))
+    loss = -(logp * target).sum(ax)
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    return loss.sum() / (x._data.size // n_classes if n_classes else 0)
+
+
 METHODS: dict = {}
-FUNCTIONS: dict = {}
-FUNCTIONAL: dict = {}
+FUNCTIONS = {
+    "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,
+    "kl_div": kl_div,
+}
+FUNCTIONAL = {
+    "mse_loss": mse_loss,
+    "l1_loss": l1_loss,
+    "smooth_l1_loss": smooth_l1_loss,
+    "huber_loss": huber_loss,
+    "binary_cross_entropy": binary_cross_entropy,
+    "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,
+    "kl_div": kl_div,
+    "nll_loss": nll_loss,
+    "cross_entropy": cross_entropy,
+}
