@@ -461,7 +461,7 @@ def _pool_geom(op: str, nd: int, input: Tensor, kernel_size: Any, stride: Any, p
     size = shape[-nd:]
     out = tuple(_pool_size(op, n, kk, ss, pp, dd, ceil_mode) for n, kk, ss, pp, dd in zip(size, k, s, p, d))
     if any(o < 1 for o in out):
-        raise RuntimeError(f"{op}: given input size: ({'x'.join(map(str, shape[-nd - 1:]))}). Calculated output "
+        raise RuntimeError(f"{op}: Given input size: ({'x'.join(map(str, shape[-nd - 1:]))}). Calculated output "
                            f"size: ({'x'.join(map(str, (shape[-nd - 1],) + out))}). Output size is too small")
     if nd == 1:
         k, s, p, d, size, out = (1,) + k, (1,) + s, (0,) + p, (1,) + d, (1,) + size, (1,) + out
@@ -481,6 +481,11 @@ def _unplane(out: Tensor, nd: int, batched: bool) -> Tensor:
     return out if batched else out.squeeze(0)
 
 
+def _check_max_pool_dtype(op: str, input: Tensor) -> None:
+    if input._data.dtype.kind not in "fiu":
+        raise RuntimeError(f"{op}: expected a floating point or integer input, got {input.dtype.name}")
+
+
 class MaxPool2DWithIndices(Function):
     """out, indices = the max of each window (padding is -inf) and its flat index in the input plane."""
     on_arrays = True
@@ -488,7 +493,8 @@ class MaxPool2DWithIndices(Function):
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, g: _Geom) -> tuple[np.ndarray, np.ndarray]:
         n, c = x.shape[:2]
-        win = _windows(_pad(x, g, -np.inf), g)
+        fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        win = _windows(_pad(x, g, fill), g)
         cols = win.transpose(0, 1, 4, 5, 2, 3).reshape(n, c, g.Ho, g.Wo, g.kh * g.kw)
         arg = cols.argmax(axis=-1)[..., None]
         out = np.take_along_axis(cols, arg, axis=-1)[..., 0]
@@ -553,7 +559,7 @@ class MaxPoolGather(Function):
 
 def _max_pool(op: str, nd: int, input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
               ceil_mode: bool, return_indices: bool) -> Any:
-    _check_float(op, input=input)
+    _check_max_pool_dtype(op, input)
     g, batched = _pool_geom(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode)
     out, idx = MaxPool2DWithIndices.apply(_planes(input, nd, batched), g)
     if not return_indices:
