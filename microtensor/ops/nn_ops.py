@@ -1,13 +1,25 @@
-"""Fused neural-network ops: softmax and log_softmax, stable for inputs of any magnitude."""
+"""Fused neural-network ops: the softmax family, activations, normalization, dropout, embedding, one_hot, pad,
+interpolate and the linear maps of ``nn.functional``; stable for inputs of any magnitude."""
 from __future__ import annotations
 
-from typing import Any
+import math
+import numbers
+import warnings
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from microtensor import dtypes
+from microtensor import random as mt_random
 from microtensor.autograd.function import Function
+from microtensor.autograd.grad_mode import GradMode
+from microtensor.ops.broadcasting import promote, unbroadcast
+from microtensor.ops.elementwise import to_float, where
+from microtensor.ops.indexing import ADVANCED, IndexAdd, index_select
+from microtensor.ops.inplace import apply_inplace, relu_
+from microtensor.ops.linalg import einsum
 from microtensor.ops.reduction import torch_dtype_name
+from microtensor.ops.unary import MulMask, _erf, erf, exp, relu, sigmoid, tanh
 from microtensor.tensor import Tensor
 
 
@@ -88,6 +100,1155 @@ def log_softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:
     return LogSoftmax.apply(x, d)
 
 
-METHODS = {"softmax": softmax, "log_softmax": log_softmax}
-FUNCTIONS = {"softmax": softmax, "log_softmax": log_softmax}
-FUNCTIONAL: dict = {}
+def _implicit_dim(op: str, ndim: int, stacklevel: int) -> int:
+    warnings.warn(f"Implicit dimension choice for {op} has been deprecated. Change the call to include dim=X "
+                  "as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def functional_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    """``F.softmax``: softmax over ``dim``; without ``dim``, PyTorch's deprecated implicit choice (0 for 0-, 1-
+    and 3-D inputs, else 1) with a warning."""
+    if dim is None:
+        dim = _implicit_dim("softmax", input.ndim, _stacklevel)
+    return softmax(input, dim, dtype)
+
+
+def functional_log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    """``F.log_softmax``: log_softmax over ``dim`` (implicit choice as ``F.softmax`` when None)."""
+    if dim is None:
+        dim = _implicit_dim("log_softmax", input.ndim, _stacklevel)
+    return log_softmax(input, dim, dtype)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    """softmax(-input, dim): weights that favour the smallest entries (implicit dim as ``F.softmax``)."""
+    if dim is None:
+        dim = _implicit_dim("softmin", input.ndim, _stacklevel)
+    x, d = _prepare("softmin", input, dim, dtype)
+    return Softmax.apply(-x, d)
+
+
+# ----------------------------------------------------------------------------- activations
+def _floating(op: str, input: Any) -> Tensor:
+    """The input of a float-only op: a floating-point Tensor, else PyTorch's TypeError/RuntimeError."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"{op}(): expected a floating point input, got {torch_dtype_name(input)}")
+    return input
+
+
+def _maybe_inplace(op: str, fn: Callable[..., Tensor], input: Tensor, inplace: bool, *args: Any) -> Tensor:
+    """``fn(input, *args)``, written into ``input`` (PyTorch's rules on leaves and versions) when ``inplace``."""
+    if inplace:
+        return apply_inplace(input, op + "_", fn, *args)
+    return fn(input, *args)
+
+
+class ScaleBy(Function):
+    """out = x * factor for a constant array ``factor`` broadcasting to x; the gradient is grad * factor."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, factor: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(factor)
+        return x * factor
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None]:
+        factor, = ctx.saved_tensors
+        return ScaleBy.apply(grad, factor._data), None
+
+
+class LeakyRelu(ScaleBy):
+    """out = x where x > 0, else slope * x; the gradient is grad times that factor."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, slope: float) -> np.ndarray:
+        factor = np.where(x > 0, x.dtype.type(1), x.dtype.type(slope))
+        ctx.save_for_backward(factor)
+        return x * factor
+
+
+def relu_functional(input: Tensor, inplace: bool = False) -> Tensor:
+    """``F.relu``: max(input, 0), elementwise; in place with ``inplace=True``."""
+    return relu_(input) if inplace else relu(input)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """input where input > 0, else negative_slope * input.
+
+    Args:
+        input: a floating-point tensor.
+        negative_slope: the slope for negative inputs.
+        inplace: write the result into ``input``.
+    """
+    x = _floating("leaky_relu", input)
+    return _maybe_inplace("leaky_relu", LeakyRelu.apply, x, inplace, float(negative_slope))
+
+
+class Hardtanh(Function):
+    """out = clip(x, lo, hi); the gradient passes where lo < x < hi."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+        ctx.bounds = lo, hi
+        ctx.save_for_backward(x)
+        return np.clip(x, lo, hi)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None]:
+        x, = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        return MulMask.apply(grad, (x._data > lo) & (x._data < hi)), None, None
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    """input clipped to [min_val, max_val]; the gradient is 1 strictly inside, 0 outside.
+
+    Args:
+        input: a floating-point tensor.
+        min_val, max_val: the bounds (min_val <= max_val).
+        inplace: write the result into ``input``.
+    """
+    x = _floating("hardtanh", input)
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _maybe_inplace("hardtanh", Hardtanh.apply, x, inplace, float(min_val), float(max_val))
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(input, 0), 6) = hardtanh(input, 0, 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """0 for input <= -3, 1 for input >= 3, input / 6 + 1/2 between (gradient 1/6 strictly inside)."""
+    x = _floating("hardsigmoid", input)
+    return _maybe_inplace("hardsigmoid", lambda t: Hardtanh.apply(t / 6 + 0.5, 0.0, 1.0), x, inplace)
+
+
+class Threshold(Function):
+    """out = x where x > threshold, else value; the gradient passes where x > threshold."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, threshold: float, value: float) -> np.ndarray:
+        ctx.threshold = threshold
+        ctx.save_for_backward(x)
+        return np.where(x > threshold, x, x.dtype.type(value))
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None]:
+        x, = ctx.saved_tensors
+        return MulMask.apply(grad, x._data > ctx.threshold), None, None
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """input where input > threshold, else value.
+
+    Args:
+        input: a floating-point tensor.
+        threshold: the value to exceed.
+        value: the replacement for the other elements.
+        inplace: write the result into ``input``.
+    """
+    x = _floating("threshold", input)
+    return _maybe_inplace("threshold", Threshold.apply, x, inplace, float(threshold), float(value))
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """``threshold`` written into ``input``."""
+    x = _floating("threshold_", input)
+    return apply_inplace(x, "threshold_", Threshold.apply, float(threshold), float(value))
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """input where input > 0, else weight * input, with a learnable slope per channel (dim 1) or one shared.
+
+    Args:
+        input: a floating-point tensor; its dim 1 holds the channels (1-D and 0-D inputs have one channel).
+        weight: the slopes, one element or one per channel.
+    """
+    x = _floating("prelu", input)
+    channels = x.shape[1] if x.ndim >= 2 else 1
+    n = weight.numel()
+    if n != 1 and n != channels:
+        raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = {n} "
+                           f"and channel size = {channels}.")
+    w = weight.reshape((n,) + (1,) * (x.ndim - 2)) if n > 1 else weight.reshape(())
+    return where(x > 0, x, w * x)
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    """Randomized leaky ReLU: input where input > 0, else a * input with a ~ U(lower, upper) drawn per element
+    from the default generator in training; the mean slope (lower + upper) / 2 in evaluation.
+
+    Args:
+        input: a floating-point tensor.
+        lower, upper: the range of the random slopes.
+        training: draw random slopes (else use the mean slope).
+        inplace: write the result into ``input``.
+    """
+    x = _floating("rrelu", input)
+    if not training:
+        return leaky_relu(x, (lower + upper) / 2, inplace)
+    d = x._data
+    slopes = mt_random.default_generator.rng.uniform(lower, upper, d.shape).astype(d.dtype, copy=False)
+    noise = np.where(d <= 0, slopes, d.dtype.type(1))
+    return _maybe_inplace("rrelu", ScaleBy.apply, x, inplace, noise)
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False) -> Tensor:
+    """``rrelu`` written into ``input``."""
+    return rrelu(input, lower, upper, training, True)
+
+
+class Elu(Function):
+    """out = scale * x for x > 0, else scale * alpha * (exp(input_scale * x) - 1) (elu, selu and celu)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, alpha: float, scale: float, input_scale: float) -> np.ndarray:
+        ctx.params = alpha, scale, input_scale
+        neg = np.expm1(np.minimum(x, 0) * input_scale)   # the minimum keeps exp from overflowing where x > 0
+        neg *= scale * alpha
+        out = np.where(x > 0, x * scale if scale != 1 else x, neg)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None, None]:
+        x, out = ctx.saved_tensors
+        alpha, scale, input_scale = ctx.params
+        return grad * where(x._data > 0, scale, (out + scale * alpha) * input_scale), None, None, None
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """input where input > 0, else alpha * (exp(input) - 1).
+
+    Args:
+        input: a floating-point tensor.
+        alpha: the value the negative part tends to (negated).
+        inplace: write the result into ``input``.
+    """
+    x = _floating("elu", input)
+    return _maybe_inplace("elu", Elu.apply, x, inplace, float(alpha), 1.0, 1.0)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale * elu(input, alpha) with the self-normalizing constants alpha = 1.6733, scale = 1.0507."""
+    x = _floating("selu", input)
+    return _maybe_inplace("selu", Elu.apply, x, inplace, _SELU_ALPHA, _SELU_SCALE, 1.0)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """input where input > 0, else alpha * (exp(input / alpha) - 1) (continuously differentiable)."""
+    x = _floating("celu", input)
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: celu's alpha must not be 0")
+    return _maybe_inplace("celu", Elu.apply, x, inplace, float(alpha), 1.0, 1.0 / alpha)
+
+
+def selu_(input: Tensor) -> Tensor:
+    """``selu`` written into ``input``."""
+    return selu(input, True)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """``celu`` written into ``input``."""
+    return celu(input, alpha, True)
+
+
+_INV_SQRT2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+class Gelu(Function):
+    """out = x * Phi(x) = x / 2 * (1 + erf(x / sqrt(2))), Phi the standard normal CDF."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return x * ((_erf(x * _INV_SQRT2) + 1) * 0.5)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, = ctx.saved_tensors
+        cdf = (erf(x * _INV_SQRT2) + 1) * 0.5
+        pdf = exp(x * x * -0.5) * _INV_SQRT_2PI
+        return grad * (cdf + x * pdf)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """The Gaussian error linear unit input * Phi(input).
+
+    Args:
+        input: a floating-point tensor.
+        approximate: ``'none'`` (the exact erf form) or ``'tanh'``
+            (input / 2 * (1 + tanh(sqrt(2 / pi) * (input + 0.044715 * input ** 3)))).
+    """
+    x = _floating("gelu", input)
+    if approximate == "none":
+        return Gelu.apply(x)
+    if approximate == "tanh":
+        return x * 0.5 * (tanh((x + x * x * x * 0.044715) * _SQRT_2_OVER_PI) + 1)
+    raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """input * sigmoid(input) (swish)."""
+    x = _floating("silu", input)
+    return _maybe_inplace("silu", lambda t: t * sigmoid(t), x, inplace)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """input * tanh(softplus(input))."""
+    x = _floating("mish", input)
+    return _maybe_inplace("mish", lambda t: t * tanh(softplus(t)), x, inplace)
+
+
+class Softplus(Function):
+    """out = log(1 + exp(beta * x)) / beta, computed without overflow; x itself where beta * x > threshold."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
+        ctx.params = beta, threshold
+        ctx.save_for_backward(x)
+        z = x * beta if beta != 1 else x
+        soft = np.log1p(np.exp(-np.abs(z)))
+        soft += np.maximum(z, 0)
+        if beta != 1:
+            soft /= beta
+        return np.where(z > threshold, x, soft)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None]:
+        x, = ctx.saved_tensors
+        beta, threshold = ctx.params
+        return where(x._data * beta > threshold, grad, grad * sigmoid(x * beta)), None, None
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta * input)) / beta, a smooth ReLU; linear (input itself) where beta * input > threshold.
+
+    Args:
+        input: a floating-point tensor.
+        beta: the sharpness.
+        threshold: above this value of beta * input, the result is input.
+    """
+    x = _floating("softplus", input)
+    return Softplus.apply(x, float(beta), float(threshold))
+
+
+class LogSigmoid(Function):
+    """out = log(1 / (1 + exp(-x))) = min(x, 0) - log(1 + exp(-|x|)), finite for any x."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        out = np.minimum(x, 0)
+        out -= np.log1p(np.exp(-np.abs(x)))
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, = ctx.saved_tensors
+        return grad * sigmoid(-x)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(input)), elementwise, stable for inputs of any magnitude."""
+    return LogSigmoid.apply(_floating("logsigmoid", input))
+
+
+def softsign(input: Tensor) -> Tensor:
+    """input / (1 + |input|)."""
+    x = _floating("softsign", input)
+    return x / (x.abs() + 1)
+
+
+def sigmoid_functional(input: Tensor) -> Tensor:
+    """``F.sigmoid``: 1 / (1 + exp(-input)), stable for inputs of any magnitude."""
+    return sigmoid(input)
+
+
+def tanh_functional(input: Tensor) -> Tensor:
+    """``F.tanh``: the hyperbolic tangent, elementwise."""
+    return tanh(input)
+
+
+class Step(Function):
+    """out = 1 where x > 0, else 0 (the Heaviside step); the gradient is zero everywhere."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        return (x > 0).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        return grad * 0
+
+
+def step(input: Tensor) -> Tensor:
+    """(+) The Heaviside unit step of the perceptron: 1 where input > 0, 0 where input <= 0 (so step(0) = 0).
+
+    The gradient is zero everywhere (the derivative almost everywhere), so a network of steps does not learn by
+    backpropagation; integer inputs give the default float dtype.
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"step(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    return Step.apply(to_float(input))
+
+
+def maxout(input: Tensor, pool_size: int, dim: int = 1) -> Tensor:
+    """(+) Maxout: the maximum over consecutive groups of ``pool_size`` features along ``dim``.
+
+    Features ``k * pool_size ... (k + 1) * pool_size - 1`` of ``dim`` give output feature ``k``, so ``dim``
+    shrinks by the factor ``pool_size``; ties share the gradient evenly.
+    """
+    x = _floating("maxout", input)
+    d = x._wrap_dim(dim)
+    if x.ndim == 0:
+        raise RuntimeError("maxout(): expected an input with at least one dimension, got a 0-d tensor")
+    n = x.shape[d]
+    if pool_size < 1 or n % pool_size:
+        raise RuntimeError(f"maxout(): the size {n} of dimension {d} of input {list(x.shape)} must be divisible "
+                           f"by pool_size={pool_size}")
+    return x.unflatten(d, (n // pool_size, pool_size)).amax(d + 1)
+
+
+# ----------------------------------------------------------------------------- normalization
+class Normalize(Function):
+    """out = (x - mean) / sqrt(var + eps) * weight + bias: the statistics over ``axes`` of x (batch, layer, group
+    and instance norm in training), or given as ``stats`` (batch norm in evaluation); weight and bias (or None)
+    are reshaped to ``param_shape``, which broadcasts against x. ``on_stats(mean, var)`` receives the batch
+    statistics (to update running averages)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, weight: np.ndarray | None, bias: np.ndarray | None,
+                axes: tuple[int, ...], param_shape: tuple[int, ...], eps: float,
+                stats: tuple[np.ndarray, np.ndarray] | None = None,
+                on_stats: Callable[[np.ndarray, np.ndarray], None] | None = None) -> np.ndarray:
+        if stats is None:
+            mean = x.mean(axis=axes, keepdims=True)
+            xhat = x - mean
+            var = np.mean(np.square(xhat), axis=axes, keepdims=True)
+            if on_stats is not None:
+                on_stats(mean, var)
+        else:
+            mean, var = stats
+            xhat = x - mean
+        invstd = 1 / np.sqrt(var + eps)
+        xhat *= invstd
+        ctx.axes, ctx.param_shape, ctx.eps, ctx.fixed = axes, param_shape, eps, stats is not None
+        ctx.bias_shape = None if bias is None else bias.shape
+        ctx.save_for_backward(x, weight, xhat, invstd, mean)
+        out = xhat * weight.reshape(param_shape) if weight is not None else xhat.copy()
+        if bias is not None:
+            out += bias.reshape(param_shape)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, ...]:
+        x, weight, xhat, invstd, mean = ctx.saved_tensors
+        axes, shape = ctx.axes, ctx.param_shape
+        if GradMode.enabled:
+            # create_graph: the normalized input as a differentiable function of x, so that the formulas below
+            # have the right derivatives; otherwise the saved constants are exact and cheaper.
+            if not ctx.fixed:
+                centered = x - x.mean(axes, keepdim=True)
+                invstd = ((centered * centered).mean(axes, keepdim=True) + ctx.eps).rsqrt()
+                xhat = centered * invstd
+            else:
+                xhat = (x - mean) * invstd
+        gx = gw = gb = None
+        if ctx.needs_input_grad[0]:
+            g = grad * weight.reshape(shape) if weight is not None else grad
+            if ctx.fixed:
+                gx = g * invstd
+            else:
+                gx = (g - g.mean(axes, keepdim=True) - xhat * (g * xhat).mean(axes, keepdim=True)) * invstd
+        if ctx.needs_input_grad[1]:
+            gw = unbroadcast(grad * xhat, shape).reshape(weight.shape)
+        if ctx.needs_input_grad[2]:
+            gb = unbroadcast(grad, shape).reshape(ctx.bias_shape)
+        return gx, gw, gb
+
+
+def _check_param(op: str, name: str, t: Tensor | None, shape: tuple[int, ...], x: Tensor, what: str) -> None:
+    if t is None:
+        return
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{op}(): {name} must be a Tensor or None, not {type(t).__name__}")
+    if tuple(t.shape) != shape:
+        raise RuntimeError(f"{op}(): {name} should have shape {list(shape)} ({what} of the input of shape "
+                           f"{list(x.shape)}), but got shape {list(t.shape)}")
+    if t._data.dtype != x._data.dtype and name in ("weight", "bias"):
+        raise RuntimeError(f"{op}(): expected {name} to have the input's dtype {x.dtype.name}, got {t.dtype.name}")
+
+
+def _channel_layout(op: str, x: Tensor) -> tuple[int, tuple[int, ...], tuple[int, ...]]:
+    """The channel count of an (N, C, *) input, the axes other than C, and the shape a per-channel vector takes."""
+    if x.ndim < 2:
+        raise ValueError(f"{op}(): expected an input of shape (N, C) or (N, C, *), got an input of shape "
+                         f"{list(x.shape)}")
+    return x.shape[1], (0,) + tuple(range(2, x.ndim)), (1, x.shape[1]) + (1,) * (x.ndim - 2)
+
+
+def _running_update(running_mean: Tensor | None, running_var: Tensor | None, momentum: float, count: int,
+                    batch_axis: bool) -> Callable[[np.ndarray, np.ndarray], None]:
+    """The ``on_stats`` callback that moves the running statistics towards the batch's mean and unbiased
+    variance by ``momentum``, in place (instance norm averages the per-instance statistics over the batch)."""
+    def update(mean: np.ndarray, var: np.ndarray) -> None:
+        if batch_axis:
+            mean, var = mean.mean(axis=0), var.mean(axis=0)
+        for t, stat in ((running_mean, mean), (running_var, var * (count / (count - 1)))):
+            if t is not None:
+                data = t._data
+                data *= 1 - momentum
+                data += (stat * momentum).reshape(data.shape)
+                t._vc[0] += 1
+    return update
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None,
+               bias: Tensor | None = None, training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Batch normalization over every dim but the channels (dim 1) of an (N, C) or (N, C, *) input.
+
+    In training the batch's mean and (biased) variance normalize the input, and the running statistics (when
+    given) move towards the batch mean and the *unbiased* batch variance in place:
+    ``running = (1 - momentum) * running + momentum * batch``. In evaluation the running statistics normalize.
+
+    Args:
+        input: (N, C) or (N, C, L) or (N, C, H, W), ...
+        running_mean, running_var: (C,) buffers, or None (training only).
+        weight, bias: the (C,) affine parameters, or None.
+        training: use the batch statistics (and update the running ones).
+        momentum: the update factor of the running statistics (a number; a cumulative average is the caller's
+            choice of factor).
+        eps: added to the variance for stability.
+    """
+    x = _floating("batch_norm", input)
+    c, axes, shape = _channel_layout("batch_norm", x)
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
+        _check_param("batch_norm", name, t, (c,), x, "one value per channel")
+    if training:
+        count = x.numel() // c if c else 0
+        if count <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {list(x.shape)}")
+        if not isinstance(momentum, numbers.Real):
+            raise TypeError(f"batch_norm(): argument 'momentum' must be float, not {type(momentum).__name__}")
+        update = None
+        if running_mean is not None or running_var is not None:
+            update = _running_update(running_mean, running_var, float(momentum), count, False)
+        return Normalize.apply(x, weight, bias, axes, shape, eps, None, update)
+    if running_mean is None or running_var is None:
+        raise RuntimeError("batch_norm(): running_mean and running_var must be defined in evaluation mode "
+                           "(training=False)")
+    stats = (running_mean._data.reshape(shape).astype(x._data.dtype, copy=False),
+             running_var._data.reshape(shape).astype(x._data.dtype, copy=False))
+    return Normalize.apply(x, weight, bias, axes, shape, eps, stats)
+
+
+def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
+                  weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalize each channel of each sample of an (N, C, *) input over its own spatial positions.
+
+    Args:
+        running_mean, running_var: (C,) buffers updated (in place, with the batch average of the per-instance
+            statistics) when ``use_input_stats``; they normalize when it is False.
+        weight, bias: the (C,) affine parameters, or None.
+        use_input_stats: normalize with each instance's statistics.
+        momentum, eps: as in ``batch_norm``.
+    """
+    x = _floating("instance_norm", input)
+    c, _, shape = _channel_layout("instance_norm", x)
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
+        _check_param("instance_norm", name, t, (c,), x, "one value per channel")
+    if not use_input_stats:
+        return batch_norm(x, running_mean, running_var, weight, bias, False, momentum, eps)
+    count = math.prod(x.shape[2:])
+    if count <= 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size {list(x.shape)}")
+    update = None
+    if running_mean is not None or running_var is not None:
+        update = _running_update(running_mean, running_var, float(momentum), count, True)
+    return Normalize.apply(x, weight, bias, tuple(range(2, x.ndim)), shape, eps, None, update)
+
+
+def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalize over the last ``len(normalized_shape)`` dims (their mean and biased variance), then scale by
+    ``weight`` and shift by ``bias`` (both of shape ``normalized_shape``, or None)."""
+    x = _floating("layer_norm", input)
+    norm_shape = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
+    k = len(norm_shape)
+    if k == 0 or x.ndim < k or tuple(x.shape[x.ndim - k:]) != norm_shape:
+        raise RuntimeError(f"Given normalized_shape={list(norm_shape)}, expected input with shape "
+                           f"[*, {', '.join(map(str, norm_shape))}], but got input of size{list(x.shape)}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        _check_param("layer_norm", name, t, norm_shape, x, "normalized_shape")
+    return Normalize.apply(x, weight, bias, tuple(range(x.ndim - k, x.ndim)), norm_shape, eps)
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Split the C channels of an (N, C, *) input into ``num_groups`` groups and normalize each group of each
+    sample over its channels and positions; then scale and shift per channel by the (C,) weight and bias."""
+    x = _floating("group_norm", input)
+    if x.ndim < 2:
+        raise RuntimeError(f"group_norm(): expected an input of shape (N, C, *), got {list(x.shape)}")
+    n, c = x.shape[0], x.shape[1]
+    if num_groups < 1 or c % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
+                           f"shape {list(x.shape)} and num_groups={num_groups}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        _check_param("group_norm", name, t, (c,), x, "one value per channel")
+    grouped = x.reshape(n, num_groups, c // num_groups, -1)
+    out = Normalize.apply(grouped, weight, bias, (2, 3), (1, num_groups, c // num_groups, 1), eps)
+    return out.reshape(x.shape)
+
+
+# ----------------------------------------------------------------------------- dropout
+def _check_p(p: float) -> None:
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _dropout(op: str, input: Tensor, p: float, training: bool, inplace: bool, mask_shape: tuple[int, ...],
+             alpha: bool = False) -> Tensor:
+    """Zero elements (or whole channels: ``mask_shape`` broadcasts to the input) with probability p."""
+    _check_p(p)
+    x = _floating(op, input)
+    if not training or p == 0 or x.numel() == 0:
+        return x
+    d = x._data
+    if p == 1:
+        return _maybe_inplace(op, ScaleBy.apply, x, inplace, np.zeros((), dtype=d.dtype))
+    keep = mt_random.default_generator.rng.random(mask_shape) >= p
+    if not alpha:
+        return _maybe_inplace(op, ScaleBy.apply, x, inplace, np.multiply(keep, 1 / (1 - p), dtype=d.dtype))
+    # SELU-preserving: dropped units take the value -alpha' = -scale * alpha, then an affine map restores
+    # mean 0 and variance 1 (PyTorch's constants).
+    a_prime = _SELU_ALPHA * _SELU_SCALE
+    a = 1 / math.sqrt((a_prime * a_prime * p + 1) * (1 - p))
+    factor = np.multiply(keep, a, dtype=d.dtype)
+    shift = ((keep - 1) * (a_prime * a) + a_prime * a * p).astype(d.dtype)
+    return _maybe_inplace(op, lambda t: ScaleBy.apply(t, factor) + shift, x, inplace)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """In training, zero each element with probability ``p`` (a mask drawn from the default generator) and scale
+    the rest by 1 / (1 - p); the gradient uses the same mask. The input itself in evaluation or for p = 0."""
+    return _dropout("dropout", input, p, training, inplace, input.shape)
+
+
+def _feature_dropout(op: str, input: Tensor, p: float, training: bool, inplace: bool, batched_ndim: int) -> Tensor:
+    """Channel dropout for an input of ``batched_ndim`` dims (N, C, *) or one fewer (C, *): one draw per channel."""
+    x = _floating(op, input)
+    if x.ndim not in (batched_ndim - 1, batched_ndim):
+        raise RuntimeError(f"{op}(): expected a {batched_ndim - 1}-D (unbatched) or {batched_ndim}-D (batched) "
+                           f"input, got an input of shape {list(x.shape)}")
+    lead = 2 if x.ndim == batched_ndim else 1
+    return _dropout(op, x, p, training, inplace, tuple(x.shape[:lead]) + (1,) * (x.ndim - lead))
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of an (N, C, L) or (C, L) input with probability p; scale the rest by 1 / (1 - p)."""
+    return _feature_dropout("dropout1d", input, p, training, inplace, 3)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of an (N, C, H, W) input with probability p; scale the rest by 1 / (1 - p). As
+    PyTorch, a 3-D input is taken as (N, C, L)."""
+    x = _floating("dropout2d", input)
+    if x.ndim not in (3, 4):
+        raise RuntimeError(f"dropout2d(): expected a 3-D or 4-D input, got an input of shape {list(x.shape)}")
+    return _dropout("dropout2d", x, p, training, inplace, tuple(x.shape[:2]) + (1,) * (x.ndim - 2))
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of an (N, C, D, H, W) or (C, D, H, W) input with probability p."""
+    return _feature_dropout("dropout3d", input, p, training, inplace, 5)
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """Dropout for SELU networks: dropped units take SELU's negative saturation, then an affine map keeps the
+    mean and variance of the input."""
+    return _dropout("alpha_dropout", input, p, training, inplace, input.shape, alpha=True)
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """``alpha_dropout`` with one draw per channel of an (N, C, *) input."""
+    x = _floating("feature_alpha_dropout", input)
+    if x.ndim < 2:
+        raise RuntimeError(f"feature_alpha_dropout(): expected an input of shape (N, C, *), got {list(x.shape)}")
+    return _dropout("feature_alpha_dropout", x, p, training, inplace, tuple(x.shape[:2]) + (1,) * (x.ndim - 2),
+                    alpha=True)
+
+
+# ----------------------------------------------------------------------------- embedding, one_hot
+class Embedding(Function):
+    """out = weight[indices]; the gradient of a row sums over its repeated indices (none for ``padding_idx``)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, weight: np.ndarray, indices: np.ndarray, padding_idx: int | None,
+                scale_grad_by_freq: bool) -> np.ndarray:
+        ctx.weight_shape, ctx.padding_idx, ctx.by_freq = weight.shape, padding_idx, scale_grad_by_freq
+        ctx.save_for_backward(indices)
+        return weight[indices]
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None, None]:
+        indices, = ctx.saved_tensors
+        flat = indices._data.reshape(-1)
+        rows = ctx.weight_shape[0]
+        g = grad.reshape(flat.size, *ctx.weight_shape[1:])
+        factor = None
+        if ctx.by_freq:
+            factor = 1 / np.bincount(flat, minlength=rows)[flat]
+        if ctx.padding_idx is not None:
+            factor = (flat != ctx.padding_idx) if factor is None else factor * (flat != ctx.padding_idx)
+        if factor is not None:
+            g = ScaleBy.apply(g, factor.astype(g._data.dtype).reshape((-1,) + (1,) * (g.ndim - 1)))
+        return IndexAdd.apply(None, g, (flat,), ADVANCED, ctx.weight_shape), None, None, None
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
+              norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """The rows of ``weight`` at the integer ``input`` indices: output shape ``input.shape + weight.shape[1:]``.
+
+    Args:
+        input: an int64/int32 tensor of indices into the rows of ``weight``.
+        weight: the (num_embeddings, embedding_dim) table.
+        padding_idx: a row that gets no gradient (negative counts from the end).
+        max_norm: rows looked up with a ``norm_type``-norm above this are rescaled to it, in place.
+        scale_grad_by_freq: divide each row's gradient by how often it occurs in ``input``.
+        sparse: accepted for compatibility; the gradient is dense.
+    """
+    if not isinstance(input, Tensor) or input._data.dtype not in (np.int64, np.int32):
+        got = f"{torch_dtype_name(input)} tensor" if isinstance(input, Tensor) else type(input).__name__
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+                           f"Long, Int; but got {got} instead (while checking arguments for embedding)")
+    if weight.ndim != 2:
+        raise RuntimeError(f"embedding(): 'weight' must be 2-D (num_embeddings, embedding_dim), got shape "
+                           f"{list(weight.shape)}")
+    rows = weight.shape[0]
+    idx = input._data
+    if idx.size and (idx.min() < 0 or idx.max() >= rows):
+        raise IndexError(f"index out of range in self (embedding indices must be in [0, {rows}), got "
+                         f"values in [{idx.min()}, {idx.max()}])")
+    if padding_idx is not None:
+        if not -rows <= padding_idx < rows:
+            raise AssertionError(f"Padding_idx must be within num_embeddings (got {padding_idx} for {rows} rows)")
+        padding_idx %= rows
+    if max_norm is not None:
+        _renorm_rows(weight, np.unique(idx), max_norm, norm_type)
+    return Embedding.apply(weight, idx, padding_idx, scale_grad_by_freq)
+
+
+def _renorm_rows(weight: Tensor, rows: np.ndarray, max_norm: float, norm_type: float) -> None:
+    """Rescale, in place and outside the graph, the given rows of ``weight`` whose norm exceeds ``max_norm``."""
+    data = weight._data
+    norms = np.linalg.norm(data[rows], ord=norm_type, axis=1)
+    scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(data.dtype)
+    data[rows] *= scale[:, None]
+    weight._vc[0] += 1
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """An int64 tensor of shape ``tensor.shape + (num_classes,)`` with a 1 at each index of the int64 ``tensor``.
+
+    Args:
+        tensor: class indices (int64), each in [0, num_classes).
+        num_classes: the number of classes; -1 takes the largest index plus one.
+    """
+    if not isinstance(tensor, Tensor) or tensor._data.dtype != np.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    idx = tensor._data
+    if num_classes == -1:
+        if idx.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(idx.max()) + 1
+    elif num_classes < -1:
+        raise RuntimeError(f"one_hot(): num_classes should be -1 or non-negative, got {num_classes}")
+    if idx.size:
+        if idx.min() < 0:
+            raise RuntimeError("Class values must be non-negative.")
+        if idx.max() >= num_classes:
+            raise RuntimeError("Class values must be smaller than num_classes.")
+    out = np.zeros(idx.shape + (num_classes,), dtype=np.int64)
+    np.put_along_axis(out, idx[..., None], 1, axis=-1)
+    return Tensor._make(out)
+
+
+# ----------------------------------------------------------------------------- pad, interpolate
+class ConstantPad(Function):
+    """out = x with ``widths[d] = (before, after)`` elements of ``value`` added on each side of dim d (negative
+    widths crop); the gradient is the grad with the widths negated (crop what was added, zero-fill the cropped)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, widths: tuple[tuple[int, int], ...], value: float) -> np.ndarray:
+        ctx.widths = widths
+        src = tuple(slice(max(-b, 0), n - max(-a, 0)) for (b, a), n in zip(widths, x.shape))
+        out = np.full(tuple(n + b + a for (b, a), n in zip(widths, x.shape)), value, dtype=x.dtype)
+        out[tuple(slice(max(b, 0), m - max(a, 0)) for (b, a), m in zip(widths, out.shape))] = x[src]
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None]:
+        return ConstantPad.apply(grad, tuple((-b, -a) for b, a in ctx.widths), 0), None, None
+
+
+_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def _constant_pad(input: Tensor, pairs: list[tuple[int, int]], value: float) -> Tensor:
+    """ConstantPad of the last ``len(pairs)`` dims, ``pairs`` in dim order; a negative size is an error."""
+    widths = ((0, 0),) * (input.ndim - len(pairs)) + tuple(pairs)
+    for d, ((b, a), n) in enumerate(zip(widths, input.shape)):
+        if n + b + a < 0:
+            raise RuntimeError(f"The input size {n}, plus negative padding {b} and {a} resulted in a negative "
+                               f"output size, which is invalid. Check dimension {d} of your input.")
+    return ConstantPad.apply(input, widths, value)
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pad the last ``len(pad) // 2`` dims of ``input``; ``pad`` lists (before, after) pairs from the LAST dim
+    backwards: ``(left, right)``, ``(left, right, top, bottom)``, ...
+
+    Args:
+        input: the tensor to pad.
+        pad: an even number of ints; negative values crop (constant mode).
+        mode: ``'constant'`` (fill with ``value``), ``'reflect'`` (mirror without repeating the edge),
+            ``'replicate'`` (repeat the edge) or ``'circular'`` (wrap around).
+        value: the fill value of constant mode (0 when None).
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"pad(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    pad = tuple(int(p) for p in pad)
+    k = len(pad) // 2
+    if len(pad) % 2:
+        raise RuntimeError(f"Padding length must be divisible by 2, got a pad of length {len(pad)}")
+    if k > input.ndim:
+        raise RuntimeError(f"Padding length should be less than or equal to two times the input dimension but got "
+                           f"padding length {len(pad)} and input of dimension {input.ndim}")
+    nd = input.ndim
+    pairs = [(pad[2 * i], pad[2 * i + 1]) for i in range(k)][::-1]   # the first padded dim first
+    if mode == "constant":
+        return _constant_pad(input, pairs, 0 if value is None else value)
+    if mode not in _PAD_MODES:
+        raise ValueError(f"pad(): unsupported padding mode {mode!r}; use 'constant', 'reflect', "
+                                  "'replicate' or 'circular'")
+    if value:
+        raise ValueError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    if nd not in (k + 1, k + 2) or k > 3:
+        raise RuntimeError(f"pad(): {mode} padding of the last {k} dim(s) needs a {k + 1}-D (unbatched) or "
+                                  f"{k + 2}-D (batched) input, got an input of shape {list(input.shape)}")
+    x = input
+    for i, (b, a) in enumerate(pairs):
+        d = nd - k + i
+        n = x.shape[d]
+        if b < 0 or a < 0:
+            raise RuntimeError(f"pad(): negative padding ({b}, {a}) is only supported in constant mode")
+        if mode == "reflect" and (b >= n or a >= n):
+            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, "
+                               f"but got: padding ({b}, {a}) at dimension {d} of input {list(input.shape)}")
+        if mode == "circular" and (b > n or a > n):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        if n == 0 and (b or a):
+            raise RuntimeError(f"pad(): {mode} padding needs a non-empty dimension {d}, input {list(input.shape)}")
+        if b or a:
+            source = np.pad(np.arange(n), (b, a), mode=_PAD_MODES[mode])
+            x = index_select(x, d, Tensor._make(source))
+    return x
+
+
+def constant_pad_nd(input: Tensor, pad: Sequence[int], value: float = 0) -> Tensor:
+    """``torch.constant_pad_nd``: ``pad(input, pad, 'constant', value)``."""
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise RuntimeError(f"constant_pad_nd(): expected an even pad length of at most {2 * input.ndim}, got {len(pad)}")
+    k = len(pad) // 2
+    return _constant_pad(input, [(int(pad[2 * i]), int(pad[2 * i + 1])) for i in range(k)][::-1], value)
+
+
+def _nearest_source(n_in: int, n_out: int, scale: float | None, exact: bool) -> np.ndarray:
+    """PyTorch's nearest-neighbour source index of each output position, computed in float32 as it does."""
+    s = np.float32(1.0 / scale) if scale else np.float32(n_in) / np.float32(n_out)
+    dst = np.arange(n_out, dtype=np.float32)
+    if exact:
+        src = np.floor((dst + np.float32(0.5)) * s)
+    elif n_out == n_in:
+        return np.arange(n_out)
+    elif n_out == 2 * n_in:
+        return np.arange(n_out) >> 1
+    else:
+        src = np.floor(dst * s)
+    return np.minimum(src.astype(np.int64), n_in - 1)
+
+
+def interpolate(input: Tensor, size: int | Sequence[int] | None = None, scale_factor: float | Sequence[float] | None = None,
+                mode: str = "nearest", align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
+                antialias: bool = False) -> Tensor:
+    """Resize the spatial dims of an (N, C, *) input by nearest-neighbour sampling (PyTorch's index rule:
+    source = floor(dest * in / out), or floor(dest / scale_factor) when the scale is given).
+
+    Args:
+        input: a 3-D, 4-D or 5-D tensor.
+        size: the output spatial size (an int for all dims, or one per dim).
+        scale_factor: the multiplier of the spatial size (instead of ``size``).
+        mode: ``'nearest'`` or ``'nearest-exact'`` (source = floor((dest + 0.5) * in / out)).
+        align_corners, antialias: only for the interpolating modes, which microtensor does not provide.
+        recompute_scale_factor: use in / out for the index rule even when ``scale_factor`` is given.
+    """
+    if mode not in ("nearest", "nearest-exact"):
+        raise ValueError(f"interpolate(): mode {mode!r} is not supported; microtensor provides 'nearest' and "
+                         "'nearest-exact'")
+    if align_corners is not None or antialias:
+        raise ValueError("align_corners and antialias option can only be set with the interpolating modes: "
+                         "linear | bilinear | bicubic | trilinear")
+    if input.ndim not in (3, 4, 5):
+        raise ValueError(f"interpolate(): expected a 3-D, 4-D or 5-D input (N, C, *), got an input of "
+                                  f"shape {list(input.shape)}")
+    k = input.ndim - 2
+    if (size is None) == (scale_factor is None):
+        raise ValueError("only one of size or scale_factor should be defined" if size is not None
+                         else "either size or scale_factor should be defined")
+    in_sizes = input.shape[2:]
+    if size is not None:
+        sizes = (size,) * k if isinstance(size, numbers.Integral) else tuple(size)
+        if len(sizes) != k:
+            raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input with "
+                             f"spatial dimensions of {list(in_sizes)} and output size of {list(sizes)}.")
+        scales = (None,) * k
+    else:
+        scales = (scale_factor,) * k if isinstance(scale_factor, numbers.Real) else tuple(scale_factor)
+        if len(scales) != k:
+            raise ValueError(f"Input and scale_factor must have the same number of spatial dimensions, but got input "
+                             f"with spatial dimensions of {list(in_sizes)} and scale_factor of shape {list(scales)}.")
+        sizes = tuple(int(math.floor(n * float(s))) for n, s in zip(in_sizes, scales))
+        if recompute_scale_factor:
+            scales = (None,) * k
+    if any(s <= 0 for s in sizes):
+        raise RuntimeError(f"interpolate(): the output size {list(sizes)} must be positive")
+    x = input
+    for i, (n_in, n_out, s) in enumerate(zip(in_sizes, sizes, scales)):
+        source = _nearest_source(n_in, int(n_out), s, mode == "nearest-exact")
+        if n_in != n_out or (source != np.arange(n_out)).any():
+            x = index_select(x, 2 + i, Tensor._make(source))
+    return x
+
+
+# ----------------------------------------------------------------------------- linear maps, distances
+class Linear(Function):
+    """out = x @ weight.T + bias over the last dim of x (weight (out, in), bias (out,) or None)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+        ctx.save_for_backward(x, weight)
+        ctx.bias_shape = None if bias is None else bias.shape
+        if x.ndim == 2:
+            out = x @ weight.T                       # BLAS reads the transposed view without a copy
+        else:
+            out = (x.reshape(-1, x.shape[-1]) @ weight.T).reshape(x.shape[:-1] + (weight.shape[0],))
+        if bias is not None:
+            out += bias
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
+        x, weight = ctx.saved_tensors
+        gx = gw = gb = None
+        if ctx.needs_input_grad[0]:
+            gx = grad @ weight
+        if ctx.needs_input_grad[1]:
+            gw = grad.reshape(-1, weight.shape[0]).mT @ x.reshape(-1, weight.shape[1])
+        if ctx.needs_input_grad[2]:
+            gb = unbroadcast(grad, ctx.bias_shape)
+        return gx, gw, gb
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """input @ weight.T + bias: the affine map of ``nn.Linear`` over the last dim of ``input``.
+
+    Args:
+        input: (*, in_features).
+        weight: (out_features, in_features).
+        bias: (out_features,) or None.
+    """
+    x = _floating("linear", input)
+    if not isinstance(weight, Tensor) or weight.ndim != 2:
+        raise RuntimeError(f"linear(): weight must be a 2-D tensor (out_features, in_features), got "
+                           f"{list(weight.shape) if isinstance(weight, Tensor) else type(weight).__name__}")
+    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+        rows = math.prod(x.shape[:-1]) if x.ndim > 1 else 1
+        cols = x.shape[-1] if x.ndim else 1
+        raise RuntimeError(f"linear(): input of shape {list(x.shape)} has {cols} features but weight of shape "
+                           f"{list(weight.shape)} expects {weight.shape[1]}: mat1 and mat2 shapes cannot be "
+                           f"multiplied ({rows}x{cols} and {weight.shape[1]}x{weight.shape[0]})")
+    if weight._data.dtype != x._data.dtype or (bias is not None and bias._data.dtype != x._data.dtype):
+        raise RuntimeError(f"linear(): expected input, weight and bias of the same dtype, got {x.dtype.name}, "
+                           f"{weight.dtype.name}" + (f" and {bias.dtype.name}" if bias is not None else ""))
+    if bias is not None and tuple(bias.shape) not in ((weight.shape[0],), ()):
+        raise RuntimeError(f"linear(): bias should have shape [{weight.shape[0]}], got {list(bias.shape)}")
+    return Linear.apply(x, weight, bias)
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """out[..., o] = sum_ij input1[..., i] * weight[o, i, j] * input2[..., j] + bias[o].
+
+    Args:
+        input1: (*, in1_features); input2: (*, in2_features) with the same leading dims.
+        weight: (out_features, in1_features, in2_features); bias: (out_features,) or None.
+    """
+    x1, x2 = _floating("bilinear", input1), _floating("bilinear", input2)
+    if (weight.ndim != 3 or x1.ndim == 0 or x2.ndim == 0 or x1.shape[:-1] != x2.shape[:-1]
+            or x1.shape[-1] != weight.shape[1] or x2.shape[-1] != weight.shape[2]):
+        raise RuntimeError(f"bilinear(): expected input1 (*, in1), input2 (*, in2) with the same leading dims and "
+                           f"weight (out, in1, in2), got input1 {list(x1.shape)}, input2 {list(x2.shape)} and weight "
+                           f"{list(weight.shape)}")
+    out = einsum("...i,oij,...j->...o", x1, weight, x2)
+    return out + bias if bias is not None else out
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """sum(x1 * x2, dim) / (max(|x1|, eps) * max(|x2|, eps)), the 2-norms over ``dim``; x1 and x2 broadcast."""
+    a, b = promote(_floating("cosine_similarity", x1), _floating("cosine_similarity", x2))
+    a_norm = a.norm(2, dim, keepdim=True).clamp_min(eps)
+    b_norm = b.norm(2, dim, keepdim=True).clamp_min(eps)
+    return ((a / a_norm) * (b / b_norm)).sum(dim)
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
+    """The p-norm of x1 - x2 + eps over the last dim (x1 and x2 broadcast)."""
+    a, b = promote(_floating("pairwise_distance", x1), _floating("pairwise_distance", x2))
+    diff = a - b + eps
+    return diff.norm(p, -1 if diff.ndim else None, keepdim=keepdim)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """input / max(||input||_p, eps), the norm over ``dim``: unit vectors along ``dim``."""
+    x = _floating("normalize", input)
+    return x / x.norm(p, dim, keepdim=True).clamp_min(eps)
+
+
+# ----------------------------------------------------------------------------- torch.* signatures
+def torch_dropout(input: Tensor, p: float, train: bool) -> Tensor:
+    """``torch.dropout(input, p, train)``; see ``nn.functional.dropout``."""
+    return dropout(input, p, train)
+
+
+def torch_feature_dropout(input: Tensor, p: float, train: bool) -> Tensor:
+    """``torch.feature_dropout(input, p, train)``: one draw per channel of an (N, C, *) input."""
+    x = _floating("feature_dropout", input)
+    if x.ndim < 2:
+        raise RuntimeError(f"feature_dropout(): expected an input of shape (N, C, *), got {list(x.shape)}")
+    return _dropout("feature_dropout", x, p, train, False, tuple(x.shape[:2]) + (1,) * (x.ndim - 2))
+
+
+def torch_alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:
+    """``torch.alpha_dropout(input, p, train)``; see ``nn.functional.alpha_dropout``."""
+    return alpha_dropout(input, p, train)
+
+
+def torch_feature_alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:
+    """``torch.feature_alpha_dropout(input, p, train)``; see ``nn.functional.feature_alpha_dropout``."""
+    return feature_alpha_dropout(input, p, train)
+
+
+def dropout_(input: Tensor, p: float, train: bool) -> Tensor:
+    """``torch.dropout_``: dropout written into ``input``."""
+    return dropout(input, p, train, True)
+
+
+def torch_batch_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None, running_mean: Tensor | None,
+                     running_var: Tensor | None, training: bool, momentum: float, eps: float,
+                     cudnn_enabled: bool = True) -> Tensor:
+    """``torch.batch_norm`` (its argument order); see ``nn.functional.batch_norm``."""
+    return batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def torch_instance_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None, running_mean: Tensor | None,
+                        running_var: Tensor | None, use_input_stats: bool, momentum: float, eps: float,
+                        cudnn_enabled: bool = True) -> Tensor:
+    """``torch.instance_norm`` (its argument order); see ``nn.functional.instance_norm``."""
+    return instance_norm(input, running_mean, running_var, weight, bias, use_input_stats, momentum, eps)
+
+
+def torch_layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None,
+                     bias: Tensor | None = None, eps: float = 1e-5, cudnn_enable: bool = True) -> Tensor:
+    """``torch.layer_norm``; see ``nn.functional.layer_norm``."""
+    return layer_norm(input, normalized_shape, weight, bias, eps)
+
+
+def torch_group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+                     eps: float = 1e-5, cudnn_enabled: bool = True) -> Tensor:
+    """``torch.group_norm``; see ``nn.functional.group_norm``."""
+    return group_norm(input, num_groups, weight, bias, eps)
+
+
+def torch_embedding(weight: Tensor, indices: Tensor, padding_idx: int = -1, scale_grad_by_freq: bool = False,
+                    sparse: bool = False) -> Tensor:
+    """``torch.embedding(weight, indices, ...)`` (weight first; padding_idx -1 means none)."""
+    return embedding(indices, weight, None if padding_idx == -1 else padding_idx,
+                     scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
+
+
+def torch_rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+                generator: Any = None) -> Tensor:
+    """``torch.rrelu``; random slopes from ``generator`` (the default generator when None)."""
+    if generator is None:
+        return rrelu(input, lower, upper, training)
+    x = _floating("rrelu", input)
+    if not training:
+        return leaky_relu(x, (lower + upper) / 2)
+    d = x._data
+    slopes = generator.rng.uniform(lower, upper, d.shape).astype(d.dtype, copy=False)
+    return ScaleBy.apply(x, np.where(d <= 0, slopes, d.dtype.type(1)))
+
+
+METHODS = {"softmax": softmax, "log_softmax": log_softmax, "prelu": prelu}
+FUNCTIONS = {
+    "softmax": softmax, "log_softmax": log_softmax,
+    "dropout": torch_dropout, "dropout_": dropout_, "feature_dropout": torch_feature_dropout,
+    "alpha_dropout": torch_alpha_dropout, "feature_alpha_dropout": torch_feature_alpha_dropout,
+    "batch_norm": torch_batch_norm, "instance_norm": torch_instance_norm, "layer_norm": torch_layer_norm,
+    "group_norm": torch_group_norm, "embedding": torch_embedding,
+    "prelu": prelu, "selu": selu, "selu_": selu_, "celu": celu, "celu_": celu_, "rrelu": torch_rrelu,
+    "rrelu_": rrelu_, "threshold": threshold, "threshold_": threshold_,
+    "bilinear": bilinear, "cosine_similarity": cosine_similarity, "pairwise_distance": pairwise_distance,
+    "constant_pad_nd": constant_pad_nd,
+}
+FUNCTIONAL = {
+    "softmax": functional_softmax, "log_softmax": functional_log_softmax, "softmin": softmin,
+    "relu": relu_functional, "relu_": relu_, "relu6": relu6, "leaky_relu": leaky_relu, "prelu": prelu,
+    "rrelu": rrelu, "rrelu_": rrelu_, "elu": elu, "selu": selu, "celu": celu, "gelu": gelu, "silu": silu,
+    "mish": mish, "sigmoid": sigmoid_functional, "hardsigmoid": hardsigmoid, "tanh": tanh_functional,
+    "hardtanh": hardtanh, "softplus": softplus, "softsign": softsign, "threshold": threshold,
+    "threshold_": threshold_, "logsigmoid": logsigmoid, "step": step, "maxout": maxout,
+    "batch_norm": batch_norm, "instance_norm": instance_norm, "layer_norm": layer_norm, "group_norm": group_norm,
+    "dropout": dropout, "dropout1d": dropout1d, "dropout2d": dropout2d, "dropout3d": dropout3d,
+    "alpha_dropout": alpha_dropout, "feature_alpha_dropout": feature_alpha_dropout,
+    "embedding": embedding, "one_hot": one_hot, "pad": pad, "interpolate": interpolate,
+    "linear": linear, "bilinear": bilinear, "cosine_similarity": cosine_similarity,
+    "pairwise_distance": pairwise_distance, "normalize": normalize,
+}
