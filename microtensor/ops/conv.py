@@ -486,22 +486,34 @@ def _check_max_pool_dtype(op: str, input: Tensor) -> None:
         raise RuntimeError(f"{op}: expected a floating point or integer input, got {input.dtype.name}")
 
 
+def _window_max(xp: np.ndarray, g: _Geom) -> tuple[np.ndarray, np.ndarray]:
+    """The max of each window of a padded input and the first kernel tap holding it (NaN counts as the max)."""
+    taps = [_tap(xp, g, t // g.kw, t % g.kw) for t in range(g.kh * g.kw)]
+    out = taps[0].copy()
+    for tap in taps[1:]:
+        np.maximum(out, tap, out=out)
+    if out.dtype.kind == "f" and np.isnan(out).any():
+        n, c = xp.shape[:2]
+        cols = _windows(xp, g).transpose(0, 1, 4, 5, 2, 3).reshape(n, c, g.Ho, g.Wo, len(taps))
+        return out, cols.argmax(axis=-1)
+    arg = np.full(out.shape, len(taps) - 1, np.intp)
+    for t in range(len(taps) - 2, -1, -1):      # the last write wins: the first tap equal to the max
+        np.copyto(arg, t, where=taps[t] == out)
+    return out, arg
+
+
 class MaxPool2DWithIndices(Function):
     """out, indices = the max of each window (padding is -inf) and its flat index in the input plane."""
     on_arrays = True
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, g: _Geom) -> tuple[np.ndarray, np.ndarray]:
-        n, c = x.shape[:2]
         fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-        win = _windows(_pad(x, g, fill), g)
-        cols = win.transpose(0, 1, 4, 5, 2, 3).reshape(n, c, g.Ho, g.Wo, g.kh * g.kw)
-        arg = cols.argmax(axis=-1)[..., None]
-        out = np.take_along_axis(cols, arg, axis=-1)[..., 0]
+        out, arg = _window_max(_pad(x, g, fill), g)
         taps = np.arange(g.kh * g.kw)
         offset = (taps // g.kw) * g.dh * g.W + (taps % g.kw) * g.dw
         start = ((np.arange(g.Ho) * g.sh - g.pt) * g.W)[:, None] + (np.arange(g.Wo) * g.sw - g.pl)
-        idx = start + offset[arg[..., 0]]
+        idx = start + offset[arg]
         ctx.g = g
         ctx.save_for_backward(idx)
         return out, idx

@@ -118,6 +118,16 @@ def test_integer_max_pool_matches_torch(case):
     compare_with_torch(_call(mt, case), x, torch_fn=_call(torch, case))
 
 
+@requires_torch
+def test_max_pool_nan_is_the_maximum_as_in_torch():
+    x = np.random.default_rng(5).standard_normal((2, 3, 6, 6)).astype(np.float32)
+    x[0, 1, 2, 3] = x[1, 0, 0, 0] = np.nan
+    out, idx = F.max_pool2d(mt.tensor(x), 3, 2, 1, return_indices=True)
+    expected, expected_idx = TF.max_pool2d(torch.tensor(x), 3, 2, 1, return_indices=True)
+    np.testing.assert_array_equal(idx.numpy(), expected_idx.numpy())
+    np.testing.assert_array_equal(out.numpy(), expected.numpy())
+
+
 def test_max_pool_gradient_goes_to_the_maximum_once_per_window():
     x = mt.tensor([[[[0.0, 5.0, 1.0], [2.0, 3.0, 4.0]]]], requires_grad=True)
     F.max_pool2d(x, 2, stride=1).sum().backward()      # 5 is the maximum of both windows
