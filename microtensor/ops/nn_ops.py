@@ -749,7 +749,7 @@ def _dropout(op: str, input: Tensor, p: float, training: bool, inplace: bool, ma
     a_prime = _SELU_ALPHA * _SELU_SCALE
     a = 1 / math.sqrt((a_prime * a_prime * p + 1) * (1 - p))
     factor = np.multiply(keep, a, dtype=d.dtype)
-    shift = ((keep - 1) * (a_prime * a) + a_prime * a * p).astype(d.dtype)
+    shift = Tensor._make(((keep - 1) * (a_prime * a) + a_prime * a * p).astype(d.dtype))
     return _maybe_inplace(op, lambda t: ScaleBy.apply(t, factor) + shift, x, inplace)
 
 
