@@ -623,6 +623,26 @@ def test_op(name, form):
     check(op_entry(name, form))
 
 
+# methods whose call differs from the function's (self first, varargs sizes)
+METHOD_FORMS = {
+    "where": lambda t, x: x.a.where(x.mask, x.b),
+    "where:scalar": lambda t, x: x.a.where(x.mask, 0.0),
+    "reshape": lambda t, x: x.a.reshape(3, 2),
+    "view": lambda t, x: x.bat.view(-1),
+    "permute": lambda t, x: x.bat.permute(2, 0, 1),
+    "flip": lambda t, x: x.a.flip(1),
+    "tile": lambda t, x: x.a.tile(2, 1),
+    "expand": lambda t, x: x.c.expand((4, 3)),
+    "repeat": lambda t, x: x.c.repeat((2, 2)),
+    "size": lambda t, x: x.a.size(dim=1),
+}
+
+
+@pytest.mark.parametrize("name", METHOD_FORMS)
+def test_method_form(name):
+    check(METHOD_FORMS[name])
+
+
 OPERATORS = {
     "+": lambda t, x: x.a + x.c,
     "-": lambda t, x: x.a - x.b,
@@ -709,6 +729,9 @@ INPLACE = {
     "-=": _augmented("-="),
     "*=": _augmented("*="),
     "/=": _augmented("/="),
+    "zero_:function": lambda t, x: t.zero_(x.a * 1),
+    "fill_:function": lambda t, x: t.fill_(x.a * 1, 0.5),
+    "clamp_:function": lambda t, x: t.clamp_(x.a * 1, min=0.0),
     "__setitem__:mask": _setitem("mask", 0.0),
     "__setitem__:slice": _setitem((slice(None), 0), 1.5),
     "__setitem__:tensor": _setitem((0, slice(None)), "c"),

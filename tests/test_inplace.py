@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import microtensor as mt
-from helpers import compare_with_torch, requires_torch
+from helpers import compare_with_torch, requires_torch, torch
 
 # name -> (in-place call, input domain); every call works on mt and torch tensors alike
 INPLACE = {
@@ -47,6 +47,23 @@ def test_history_on_non_leaf_matches_torch(name):
 
     compare_with_torch(fn, DATA)
     compare_with_torch(fn, DATA.astype(np.float32))
+
+
+FUNCTION_FORMS = {"zero_": (), "fill_": (2.5,), "clamp_": (-0.5, 0.5), "relu_": ()}
+
+
+@requires_torch
+@pytest.mark.parametrize("name", FUNCTION_FORMS)
+def test_function_forms_match_torch(name):
+    """torch.zero_(y) etc.: the function form changes its argument in place and returns it."""
+    def call(lib):
+        def fn(x):
+            y = x * 2
+            assert getattr(lib, name)(y, *FUNCTION_FORMS[name]) is y
+            return y + x
+        return fn
+
+    compare_with_torch(call(mt), DATA, torch_fn=call(torch))
 
 
 @requires_torch

@@ -228,6 +228,7 @@ TORCH_CASES = {
     "repeat_0d": (lambda x: x.sum().repeat(3), [(2, 3)]),
     "tile": (lambda x: x.tile((2,)), [(2, 3)]),
     "tile_fn": (lambda x: m(x).tile(x, (2, 1, 3)), [(2, 3)]),
+    "tile_varargs": (lambda x: x.tile(2, 1, 3), [(2, 3)]),
     "flip": (lambda x: x.flip(0), [A]),
     "flip_tuple": (lambda x: m(x).flip(x, (0, 2)), [A]),
     "flip_many": (lambda x: x.flip(-1, 1), [A]),

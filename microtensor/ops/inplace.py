@@ -354,4 +354,4 @@ METHODS = {
     "__ifloordiv__": floor_divide_, "__imod__": remainder_, "__iand__": bitwise_and_, "__ior__": bitwise_or_,
     "__ixor__": bitwise_xor_,
 }
-FUNCTIONS = {"relu_": relu_, "clamp_": clamp_, "clip_": clamp_}
+FUNCTIONS = {"relu_": relu_, "clamp_": clamp_, "clip_": clamp_, "zero_": zero_, "fill_": fill_}

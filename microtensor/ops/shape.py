@@ -284,9 +284,10 @@ def repeat(input: Tensor, *sizes: Any) -> Tensor:
     return Repeat.apply(input, sizes)
 
 
-def tile(input: Tensor, dims: Sequence[int]) -> Tensor:
-    """``input`` repeated ``dims[i]`` times along each dimension; short ``dims`` are padded with leading 1s."""
-    dims = _shape_arg((dims,)) if isinstance(dims, (tuple, list)) else (int(dims),)
+def tile(input: Tensor, dims: Sequence[int] | int, *more: int) -> Tensor:
+    """``input`` repeated ``dims[i]`` times along each dimension; short ``dims`` are padded with leading 1s.
+    The sizes may also come as separate ints, as the method takes them (``x.tile(2, 1)``)."""
+    dims = _shape_arg((dims,) + more)
     dims = (1,) * (input._data.ndim - len(dims)) + dims
     return repeat(input, dims)
 
