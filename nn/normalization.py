@@ -9,6 +9,21 @@ from microtensor.nn.module import Module
 from microtensor.nn.parameter import Parameter
 
 
+def _affine_parameters(module: Module, affine: bool, bias: bool, shape: tuple[int, ...],
+                       dtype: mt.dtype | None) -> None:
+    """Register ``weight`` and (with ``bias``) ``bias`` of ``shape`` when ``affine``, else both as None."""
+    module.register_parameter("weight", Parameter(mt.empty(shape, dtype=dtype)) if affine else None)
+    module.register_parameter("bias", Parameter(mt.empty(shape, dtype=dtype)) if affine and bias else None)
+
+
+def _reset_affine(module: Module) -> None:
+    """Weight 1 and bias 0, where they exist."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
+
 class _BatchNorm(Module):
     """What BatchNorm1d and BatchNorm2d share: parameters, running-statistics buffers, forward and repr."""
 
@@ -16,19 +31,15 @@ class _BatchNorm(Module):
     _shapes: str                # and shapes, for the error message
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
-                 track_running_stats: bool = True, device: object = None, dtype: mt.dtype | None = None) -> None:
+                 track_running_stats: bool = True, device: object = None, dtype: mt.dtype | None = None, *,
+                 bias: bool = True) -> None:
         super().__init__()
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = Parameter(mt.empty(num_features, dtype=dtype))
-            self.bias = Parameter(mt.empty(num_features, dtype=dtype))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, affine, bias, (num_features,), dtype)
         if track_running_stats:
             self.register_buffer("running_mean", mt.zeros(num_features, dtype=dtype))
             self.register_buffer("running_var", mt.ones(num_features, dtype=dtype))
@@ -50,9 +61,7 @@ class _BatchNorm(Module):
     def reset_parameters(self) -> None:
         """Reset the running statistics; weight 1 and bias 0."""
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         """Normalize each channel by the batch's statistics in training (updating the running statistics
@@ -73,7 +82,7 @@ class _BatchNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -91,6 +100,7 @@ class BatchNorm1d(_BatchNorm):
         affine: whether to learn ``weight`` (init 1) and ``bias`` (init 0).
         track_running_stats: keep running statistics (else batch statistics are used in eval mode too).
         dtype: the parameters' and buffers' dtype.
+        bias: whether to learn the bias (with ``affine``).
     """
 
     _ranks = (2, 3)
@@ -112,6 +122,7 @@ class BatchNorm2d(_BatchNorm):
         affine: whether to learn ``weight`` (init 1) and ``bias`` (init 0).
         track_running_stats: keep running statistics (else batch statistics are used in eval mode too).
         dtype: the parameters' and buffers' dtype.
+        bias: whether to learn the bias (with ``affine``).
     """
 
     _ranks = (4,)
@@ -138,23 +149,12 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(mt.empty(self.normalized_shape, dtype=dtype))
-            if bias:
-                self.bias = Parameter(mt.empty(self.normalized_shape, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, elementwise_affine, bias, self.normalized_shape, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """Weight 1, bias 0."""
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         """``F.layer_norm(input, normalized_shape, weight, bias, eps)``."""
@@ -165,7 +165,8 @@ class LayerNorm(Module):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")
 
 
 class GroupNorm(Module):
@@ -178,10 +179,11 @@ class GroupNorm(Module):
         eps: added to the variance for stability.
         affine: whether to learn a per-channel ``weight`` (init 1) and ``bias`` (init 0).
         dtype: the parameters' dtype.
+        bias: whether to learn the bias (with ``affine``).
     """
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
-                 device: object = None, dtype: mt.dtype | None = None) -> None:
+                 device: object = None, dtype: mt.dtype | None = None, *, bias: bool = True) -> None:
         super().__init__()
         if num_channels % num_groups != 0:
             raise ValueError("num_channels must be divisible by num_groups")
@@ -189,19 +191,12 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        if affine:
-            self.weight = Parameter(mt.empty(num_channels, dtype=dtype))
-            self.bias = Parameter(mt.empty(num_channels, dtype=dtype))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, affine, bias, (num_channels,), dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """Weight 1, bias 0."""
-        if self.affine:
-            init.ones_(self.weight)
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         """``F.group_norm(input, num_groups, weight, bias, eps)``."""
@@ -211,4 +206,4 @@ class GroupNorm(Module):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, bias={self.bias is not None}"
