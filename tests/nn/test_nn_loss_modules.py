@@ -10,6 +10,8 @@ import microtensor as mt
 from helpers import check_gradients, requires_torch, torch
 from microtensor.nn import loss as L
 
+# KLDivLoss(reduction='mean') warns that it divides by the number of elements, as PyTorch's does
+pytestmark = pytest.mark.filterwarnings("ignore:reduction. 'mean' divides the total loss:UserWarning")
 N, C = 4, 3
 
 
