@@ -112,7 +112,7 @@ class MSELoss(Function):
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, t: np.ndarray, reduction: str) -> np.ndarray:
         ctx.save_for_backward(x, t)
-        d = x - t
+        d = np.asarray(x - t)        # an array also for 0-d inputs, so that out= works
         ctx.reduction, ctx.n = reduction, d.size
         return _reduce(np.square(d, out=d), reduction)
 
@@ -143,7 +143,7 @@ class L1Loss(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, t: np.ndarray, reduction: str) -> np.ndarray:
-        d = x - t
+        d = np.asarray(x - t)
         ctx.save_for_backward(np.sign(d), x, t)
         ctx.reduction, ctx.n = reduction, d.size
         return _reduce(np.abs(d, out=d), reduction)
@@ -356,12 +356,12 @@ class KLDiv(Function):
                 divisor: int) -> np.ndarray:
         ctx.save_for_backward(x, t)
         ctx.log_target, ctx.reduction, ctx.divisor = log_target, reduction, divisor
-        if log_target:
-            loss = np.exp(t) * (t - x)
-        else:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                loss = np.where(t > 0, t * np.log(t), 0) - t * x
-            loss = loss.astype(x.dtype, copy=False)
+        ctx.shape = np.broadcast_shapes(x.shape, t.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if log_target:
+                loss = np.exp(t) * (t - x)
+            else:
+                loss = (np.where(t > 0, t * np.log(t), 0) - t * x).astype(x.dtype, copy=False)
         if reduction == "none":
             return loss
         total = np.asarray(loss.sum(), dtype=loss.dtype)
@@ -379,8 +379,11 @@ class KLDiv(Function):
             gx = -t * g if ctx.needs_input_grad[0] else None
             gt = None
             if ctx.needs_input_grad[1]:
-                positive = t._data > 0     # d/dt of t log t is log t + 1, taken as 0 where t = 0 (as PyTorch)
+                # d/dt of t log t is log t + 1, taken as 0 where t = 0 (PyTorch's is NaN there)
+                positive = t._data > 0
                 gt = where(positive, log(where(positive, t, 1)) + 1 - x, 0) * g
+        if gx is not None and gx._data.shape != ctx.shape:     # -t * g lacks the dims only x has
+            gx = gx.expand(ctx.shape)
         return _grads(ctx, gx, x, gt, t)
 
 
@@ -473,10 +476,12 @@ def _picked_reduce(ctx: Function, loss: np.ndarray, wt: np.ndarray | None, reduc
 
 
 def _grad_scale(ctx: Function, grad: Tensor, ax: int) -> Tensor:
-    """The incoming gradient per target, shaped to broadcast along the class axis."""
+    """The incoming gradient per target, shaped to broadcast along the class axis. A zero normalizer (every
+    target ignored) leaves it undivided: the coefficients it multiplies are all 0, and PyTorch's gradient is
+    0 there, not NaN."""
     if ctx.reduction == "none":
         return grad.unsqueeze(ax)
-    return grad / ctx.norm if ctx.norm != 1 else grad
+    return grad / ctx.norm if ctx.norm not in (0, 1) else grad
 
 
 class NLLLoss(Function):
@@ -645,10 +650,23 @@ def _cross_entropy_probabilities(x: Tensor, target: Tensor, weight: Tensor | Non
     return loss.sum() / (x._data.size // n_classes if n_classes else 0)
 
 
+def _top_binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                          pos_weight: Tensor | None = None, reduction: Any = 1) -> Tensor:
+    """``torch.binary_cross_entropy_with_logits``: the functional form with torch's top-level argument order
+    (``reduction`` also as its integer enum 0 'none', 1 'mean', 2 'sum')."""
+    return binary_cross_entropy_with_logits(input, target, weight, reduction=reduction, pos_weight=pos_weight)
+
+
+def _top_kl_div(input: Tensor, target: Tensor, reduction: Any = 1, log_target: bool = False) -> Tensor:
+    """``torch.kl_div``: the functional form with torch's top-level argument order (``reduction`` also as its
+    integer enum 0 'none', 1 'mean', 2 'sum')."""
+    return kl_div(input, target, reduction=reduction, log_target=log_target)
+
+
 METHODS: dict = {}
 FUNCTIONS = {
-    "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,
-    "kl_div": kl_div,
+    "binary_cross_entropy_with_logits": _top_binary_cross_entropy_with_logits,
+    "kl_div": _top_kl_div,
 }
 FUNCTIONAL = {
     "mse_loss": mse_loss,
