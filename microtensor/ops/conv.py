@@ -179,6 +179,7 @@ def _lift(x: Tensor, nd: int) -> Tensor:
 
 
 def _check_float(op: str, **tensors: Tensor | None) -> np.dtype:
+    """The common floating dtype of the given tensors (None ones skipped); an error naming each dtype otherwise."""
     dts = {k: t._data.dtype for k, t in tensors.items() if t is not None}
     first = next(iter(dts.values()))
     if any(dt.kind != "f" for dt in dts.values()) or len(set(dts.values())) > 1:
@@ -187,15 +188,14 @@ def _check_float(op: str, **tensors: Tensor | None) -> np.dtype:
     return first
 
 
-def _check_input(op: str, input: Tensor, nd: int, expected_c: int | None, what: str) -> bool:
-    """Validate the rank (and channel count) of an input; True when it has a batch dim."""
+def _check_input(op: str, input: Tensor, nd: int, expected_c: int, what: str) -> bool:
+    """Validate the rank and channel count of a convolution's input; True when it has a batch dim."""
     dims = ("N", "C_in") + (("L",) if nd == 1 else ("H", "W"))
     shape = tuple(input._data.shape)
-    ok = len(shape) in (nd + 1, nd + 2) and (expected_c is None or shape[-nd - 1] == expected_c)
-    if not ok:
+    if len(shape) not in (nd + 1, nd + 2) or shape[-nd - 1] != expected_c:
         batched, unbatched = ", ".join(dims), ", ".join(dims[1:])
-        with_c = f" with C_in = {expected_c} ({what})" if expected_c is not None else ""
-        raise RuntimeError(f"{op}: expected input of shape ({batched}) or ({unbatched}){with_c}, got {list(shape)}")
+        raise RuntimeError(f"{op}: expected input of shape ({batched}) or ({unbatched}) with C_in = {expected_c} "
+                           f"({what}), got {list(shape)}")
     return len(shape) == nd + 2
 
 
