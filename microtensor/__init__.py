@@ -24,6 +24,10 @@ for _module in (_creation, _random) + _ops.FAMILIES:
     globals().update(_module.FUNCTIONS)
 
 
+detach = Tensor.detach
+numel = Tensor.numel
+
+
 def is_tensor(obj: object) -> "_builtins.bool":
     """Whether ``obj`` is a microtensor Tensor."""
     return isinstance(obj, Tensor)

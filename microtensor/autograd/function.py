@@ -43,6 +43,7 @@ class Node:
     _next: tuple = ()
     _n_outputs = 1
     _pre_hooks: dict | None = None
+    _tensor_args: tuple | None = None     # which forward arguments were tensors, when not all were
     _retain: dict | None = None
 
     def name(self) -> str:
@@ -50,8 +51,11 @@ class Node:
 
     @property
     def next_functions(self) -> tuple:
-        """One ``(node, output_nr)`` pair per input, ``(None, 0)`` for inputs that need no gradient."""
-        return tuple((e[0], e[1]) if e is not None else (None, 0) for e in self._next)
+        """One ``(node, output_nr)`` pair per tensor input, ``(None, 0)`` for inputs that need no gradient
+        (option arguments such as ``dim`` are not inputs, as in PyTorch)."""
+        mask = self._tensor_args
+        edges = self._next if mask is None else [e for e, is_tensor in zip(self._next, mask) if is_tensor]
+        return tuple((e[0], e[1]) if e is not None else (None, 0) for e in edges)
 
     def pre_hooks(self, output_nr: int) -> list:
         """The hooks called as ``hook(grad)`` on the gradient of output ``output_nr`` before this node runs."""
@@ -260,6 +264,8 @@ class Function(Node):
             else:
                 edges.append(None)
         self._next = tuple(edges)
+        if len(args) > 1 and not all(isinstance(a, (Tensor, np.ndarray)) for a in args):
+            self._tensor_args = tuple(isinstance(a, (Tensor, np.ndarray)) for a in args)
         nondiff = self._non_differentiable
         for nr, t in enumerate(results):
             if isinstance(t, Tensor) and t._data.dtype.kind in "fc" and not (nondiff and any(
