@@ -565,3 +565,22 @@ def test_error_texts_match_torch():
         z = (lib.ones(2, requires_grad=True) * lib.ones(2, requires_grad=True)).sum()
         z.backward()
         assert message(lib, lambda _: z.backward()).startswith(FREED)
+
+
+NEXT_FUNCTIONS = {
+    "sum_dim": lambda lib, x: x.sum(0),
+    "reshape": lambda lib, x: x.reshape(3, 2),
+    "mul_scalar": lambda lib, x: x * 2.0,
+    "cat": lambda lib, x: lib.cat([x, x * 2], 1),
+    "softmax": lambda lib, x: x.softmax(1),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("name", NEXT_FUNCTIONS)
+def test_next_functions_list_tensor_inputs_like_torch(name):
+    def shape(lib):
+        x = lib.ones(2, 3, requires_grad=True)
+        return [None if f is None else type(f).__name__ == "AccumulateGrad" or f.name().endswith("AccumulateGrad")
+                for f, _ in NEXT_FUNCTIONS[name](lib, x).grad_fn.next_functions]
+    assert shape(mt) == shape(torch)
