@@ -424,9 +424,8 @@ def kl_div(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any 
 def _class_setup(op: str, input: Any, target: Any, weight: Any, ignore_index: int) -> tuple:
     """Check an (N, C, d1, ...) input, its (N, d1, ...) int64 class-index target and the class weights.
 
-    Returns the class axis, the target as an index array for ``take_along_axis``, the validity mask
-    (None when no target is ignored), the weight array (or None) and the per-target weights (None when
-    they are all 1).
+    Returns the class axis, the target with ignored entries set to class 0, the validity mask (None when no
+    target is ignored), the weight array (or None) and the per-target weights (None when they are all 1).
     """
     x = input
     if x._data.ndim == 0:
@@ -457,31 +456,50 @@ def _class_setup(op: str, input: Any, target: Any, weight: Any, ignore_index: in
     wt = None if w is None else w[safe]
     if not all_valid:
         wt = valid.astype(x._data.dtype) if wt is None else wt * valid
-    return ax, np.expand_dims(safe, ax), None if all_valid else valid, w, wt
+    return ax, safe, None if all_valid else valid, w, wt
+
+
+def _gather(a: np.ndarray, target: np.ndarray, ax: int) -> np.ndarray:
+    """a[n, target[n, ...], ...]: each target's entry along the class axis."""
+    if a.ndim == 2:      # the common (N, C) case: plain fancy indexing is the cheapest
+        return a[np.arange(a.shape[0]), target]
+    if a.ndim == 1:
+        return np.asarray(a[target])
+    return np.take_along_axis(a, np.expand_dims(target, ax), ax).squeeze(ax)
+
+
+def _scatter_add(out: np.ndarray, target: np.ndarray, ax: int, values: Any) -> None:
+    """out[n, target[n, ...], ...] += values (one entry per target, so no index repeats)."""
+    if out.ndim == 2:
+        out[np.arange(out.shape[0]), target] += values
+    elif out.ndim == 1:
+        out[target] += values
+    else:
+        idx = np.expand_dims(target, ax)
+        values = np.expand_dims(values, ax) if np.ndim(values) else values
+        np.put_along_axis(out, idx, np.take_along_axis(out, idx, ax) + values, ax)
 
 
 def _picked_reduce(ctx: Function, loss: np.ndarray, wt: np.ndarray | None, reduction: str) -> np.ndarray:
     """Reduce a per-target loss; 'mean' divides by the summed weights of the targets not ignored (NaN when
-    every target is ignored, as PyTorch). Keeps the normalizer on ctx for backward."""
-    ctx.reduction = reduction
+    every target is ignored, as PyTorch). Keeps on ctx the factor backward scales by: 1 / normalizer, or 1
+    when the normalizer is 0 (every target ignored: the coefficients are all 0, and so is PyTorch's gradient)."""
+    ctx.reduction, ctx.scale = reduction, 1.0
     if reduction == "none":
         return loss
     total = np.asarray(loss.sum(), dtype=loss.dtype)
     if reduction == "sum":
-        ctx.norm = 1
         return total
-    ctx.norm = norm = float(wt.sum()) if wt is not None else loss.size
+    norm = float(wt.sum()) if wt is not None else loss.size
+    if norm:
+        ctx.scale = 1.0 / norm
     with np.errstate(divide="ignore", invalid="ignore"):
         return (total / norm).astype(loss.dtype, copy=False)
 
 
-def _grad_scale(ctx: Function, grad: Tensor, ax: int) -> Tensor:
-    """The incoming gradient per target, shaped to broadcast along the class axis. A zero normalizer (every
-    target ignored) leaves it undivided: the coefficients it multiplies are all 0, and PyTorch's gradient is
-    0 there, not NaN."""
-    if ctx.reduction == "none":
-        return grad.unsqueeze(ax)
-    return grad / ctx.norm if ctx.norm not in (0, 1) else grad
+def _times_grad(ctx: Function, coeff: Tensor, grad: Tensor, ax: int) -> Tensor:
+    """coeff * the incoming gradient, which 'none' gives per target (broadcast along the class axis)."""
+    return coeff * (grad.unsqueeze(ax) if ctx.reduction == "none" else grad)
 
 
 class NLLLoss(Function):
@@ -489,22 +507,21 @@ class NLLLoss(Function):
     on_arrays = True
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, idx: np.ndarray, ax: int, wt: np.ndarray | None,
+    def forward(ctx: Function, x: np.ndarray, target: np.ndarray, ax: int, wt: np.ndarray | None,
                 reduction: str) -> np.ndarray:
-        ctx.save_for_backward(idx, wt)
+        ctx.save_for_backward(target, wt)
         ctx.ax, ctx.shape, ctx.dtype = ax, x.shape, x.dtype
-        loss = -np.take_along_axis(x, idx, ax).squeeze(ax)
+        loss = -_gather(x, target, ax)
         if wt is not None:
             loss *= wt
         return _picked_reduce(ctx, loss, wt, reduction)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple:
-        idx, wt = ctx.saved_tensors
+        target, wt = ctx.saved_tensors
         coeff = np.zeros(ctx.shape, ctx.dtype)
-        values = -1 if wt is None else -np.expand_dims(wt._data, ctx.ax)
-        np.put_along_axis(coeff, idx._data, values, ctx.ax)
-        return Tensor._make(coeff) * _grad_scale(ctx, grad, ctx.ax), None
+        _scatter_add(coeff, target._data, ctx.ax, -ctx.scale if wt is None else wt._data * -ctx.scale)
+        return _times_grad(ctx, Tensor._make(coeff), grad, ctx.ax), None
 
 
 def _index_dtype_error(op: str, input: Tensor, target: Tensor, probabilities: bool = True) -> None:
@@ -539,8 +556,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     x = _float_input("nll_loss", input)
     target = _tensor("nll_loss", "target", 2, target)
     _index_dtype_error("nll_loss", x, target, probabilities=False)
-    ax, idx, _, _, wt = _class_setup("nll_loss", x, target, weight, ignore_index)
-    return NLLLoss.apply(x, idx, ax, wt, r)
+    ax, safe, _, _, wt = _class_setup("nll_loss", x, target, weight, ignore_index)
+    return NLLLoss.apply(x, safe, ax, wt, r)
 
 
 class CrossEntropy(Function):
@@ -550,7 +567,7 @@ class CrossEntropy(Function):
     on_arrays = True
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, idx: np.ndarray, ax: int, valid: np.ndarray | None,
+    def forward(ctx: Function, x: np.ndarray, target: np.ndarray, ax: int, valid: np.ndarray | None,
                 w: np.ndarray | None, wt: np.ndarray | None, reduction: str, eps: float) -> np.ndarray:
         shifted = x - x.max(axis=ax, keepdims=True)
         p = np.exp(shifted)
@@ -558,7 +575,7 @@ class CrossEntropy(Function):
         logp = shifted
         logp -= np.log(s)
         p /= s
-        loss = -np.take_along_axis(logp, idx, ax).squeeze(ax)
+        loss = -_gather(logp, target, ax)
         if wt is not None:
             loss *= wt
         if eps:
@@ -567,36 +584,43 @@ class CrossEntropy(Function):
             if valid is not None:
                 smooth *= valid
             loss = (1 - eps) * loss + (eps / n_classes) * smooth
-        ctx.save_for_backward(x, p, idx, valid, w, wt)
+        ctx.save_for_backward(x, p, target, valid, w, wt)
         ctx.ax, ctx.eps = ax, eps
         return _picked_reduce(ctx, np.asarray(loss, dtype=x.dtype), wt, reduction)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple:
-        x, p, idx, valid, w, wt = ctx.saved_tensors
-        ax, eps = ctx.ax, ctx.eps
-        if GradMode.enabled:      # create_graph: the softmax must be differentiable in x
-            p = softmax(x, ax)
-        pd = p._data
+        x, p, target, valid, w, wt = ctx.saved_tensors
+        ax, eps, scale = ctx.ax, ctx.eps, ctx.scale
+        pd, t = p._data, target._data
+        if not eps and w is None and valid is None and not GradMode.enabled:
+            d = pd.copy()                     # the common case: (softmax - onehot) / N
+            _scatter_add(d, t, ax, -1.0)
+            if scale != 1:
+                d *= scale
+            return _times_grad(ctx, Tensor._make(d), grad, ax), None
         n_classes = pd.shape[ax]
-        at_target = 1 - eps if wt is None else (1 - eps) * np.expand_dims(wt._data, ax)
         if eps:
             spread = eps / n_classes if w is None else (eps / n_classes) * w._data.reshape(
                 (n_classes,) + (1,) * (pd.ndim - ax - 1))
             q = np.broadcast_to(np.asarray(spread, pd.dtype), pd.shape).copy()
-            np.put_along_axis(q, idx._data, np.take_along_axis(q, idx._data, ax) + at_target, ax)
         else:
             q = np.zeros_like(pd)
-            np.put_along_axis(q, idx._data, at_target, ax)
-        if valid is not None:
-            q *= np.expand_dims(valid._data, ax)
+        _scatter_add(q, t, ax, 1 - eps if wt is None else (1 - eps) * wt._data)
+        mask = None if valid is None else np.expand_dims(valid._data, ax)
+        if mask is not None:
+            q *= mask
         # Q = sum_c q_c: 1 per valid target without weights, else (1 - eps) w[t] + eps/C sum(w)
-        if w is None:
-            total = None if valid is None else Tensor._make(np.expand_dims(valid._data, ax).astype(pd.dtype))
-        else:
-            total = Tensor._make(q.sum(axis=ax, keepdims=True))
-        dx = p if total is None else p * total
-        return (dx - Tensor._make(q)) * _grad_scale(ctx, grad, ax), None
+        total = mask if w is None else q.sum(axis=ax, keepdims=True)
+        if GradMode.enabled:      # create_graph: the softmax must be differentiable in x
+            p = softmax(x, ax)
+            d = (p if total is None else p * Tensor._make(total.astype(pd.dtype))) - Tensor._make(q)
+            return _times_grad(ctx, d * scale if scale != 1 else d, grad, ax), None
+        d = pd * total if total is not None else pd.copy()
+        d -= q
+        if scale != 1:
+            d *= scale
+        return _times_grad(ctx, Tensor._make(d), grad, ax), None
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: Any = None,
@@ -622,8 +646,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
         raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     _index_dtype_error(op, x, target)
     if target._data.dtype == np.int64:
-        ax, idx, valid, w, wt = _class_setup(op, x, target, weight, ignore_index)
-        return CrossEntropy.apply(x, idx, ax, valid, w, wt, r, float(label_smoothing))
+        ax, safe, valid, w, wt = _class_setup(op, x, target, weight, ignore_index)
+        return CrossEntropy.apply(x, safe, ax, valid, w, wt, r, float(label_smoothing))
     return _cross_entropy_probabilities(x, target, weight, r, float(label_smoothing))
 
 
