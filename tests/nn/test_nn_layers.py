@@ -64,6 +64,7 @@ CASES = [
     ("Embedding", (10, 4), {}, [("ids", (3, 5), 10)]),
     ("Embedding", (10, 4), {"padding_idx": 2}, [("ids", (4, 6), 10)]),
     ("Embedding", (6, 3), {"padding_idx": -1}, [("ids", (20,), 6)]),
+    ("Embedding", (8, 3), {"max_norm": 1.0, "norm_type": 1.5, "scale_grad_by_freq": True}, [("ids", (4, 5), 8)]),
     ("Dropout", (), {"p": 0.3}, [(4, 5)]),
     ("Dropout2d", (0.2,), {}, [(2, 3, 4, 4)]),
 ]
@@ -151,8 +152,10 @@ def test_layer_matches_torch(name, args, kwargs, inputs):
         assert_close(ours.state_dict()[key], value)
 
 
-# the padding_idx row's gradient is 0 by design (finite differences see 1): test_embedding_padding_idx checks it
-GRADCHECK_CASES = [(i, c) for i, c in zip(IDS, CASES) if c[0] not in RANDOM_IN_TRAINING and "padding_idx" not in c[2]]
+# the padding_idx row's gradient is 0 by design (finite differences see 1; test_embedding_padding_idx checks it);
+# max_norm rewrites the table during forward, so its finite differences are not those of one function
+GRADCHECK_CASES = [(i, c) for i, c in zip(IDS, CASES) if c[0] not in RANDOM_IN_TRAINING
+                   and "padding_idx" not in c[2] and "max_norm" not in c[2]]
 
 
 @pytest.mark.parametrize("name,args,kwargs,inputs", [c for _, c in GRADCHECK_CASES], ids=[i for i, _ in GRADCHECK_CASES])
