@@ -379,13 +379,15 @@ class Gelu(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x)
-        return x * ((_erf(x * _INV_SQRT2) + 1) * 0.5)
+        cdf = (_erf(x * _INV_SQRT2) + 1) * 0.5
+        ctx.save_for_backward(x, cdf)
+        return x * cdf
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
-        x, = ctx.saved_tensors
-        cdf = (erf(x * _INV_SQRT2) + 1) * 0.5
+        x, cdf = ctx.saved_tensors
+        if GradMode.enabled:     # create_graph: the CDF as a differentiable function of x, not the saved constant
+            cdf = (erf(x * _INV_SQRT2) + 1) * 0.5
         pdf = exp(x * x * -0.5) * _INV_SQRT_2PI
         return grad * (cdf + x * pdf)
 
@@ -1081,9 +1083,13 @@ class Linear(Function):
         if ctx.needs_input_grad[0]:
             gx = grad @ weight
         if ctx.needs_input_grad[1]:
-            gw = grad.reshape(-1, weight.shape[0]).mT @ x.reshape(-1, weight.shape[1])
+            g2 = grad if grad.ndim == 2 else grad.reshape(-1, weight.shape[0])
+            gw = g2.mT @ (x if x.ndim == 2 else x.reshape(-1, weight.shape[1]))
         if ctx.needs_input_grad[2]:
-            gb = unbroadcast(grad, ctx.bias_shape)
+            if not ctx.bias_shape:
+                gb = grad.sum()
+            else:
+                gb = grad if grad.ndim == 1 else grad.sum(tuple(range(grad.ndim - 1)))
         return gx, gw, gb
 
 
