@@ -439,13 +439,19 @@ def _class_setup(op: str, input: Any, target: Any, weight: Any, ignore_index: in
     if t.shape != expected:
         raise ValueError(f"{op}: expected a target of shape {list(expected)} for the input of shape {list(shape)} "
                          f"(the class dimension {ax} removed), got a target of shape {list(t.shape)}")
-    valid = t != ignore_index
-    all_valid = valid.all()
-    safe = t if all_valid else np.where(valid, t, 0)
-    if safe.size and (safe.min() < 0 or safe.max() >= n_classes):
-        bad = safe[(safe < 0) | (safe >= n_classes)].flat[0]
-        raise IndexError(f"{op}: Target {bad} is out of bounds: the input has {n_classes} classes, so a target "
-                         f"is an index in [0, {n_classes - 1}] or ignore_index={ignore_index}")
+    in_range = not t.size or (t.min() >= 0 and t.max() < n_classes)
+    if in_range and not (0 <= ignore_index < n_classes and (t == ignore_index).any()):
+        safe, valid = t, None       # the common case: every target a class, none ignored
+    else:
+        valid = t != ignore_index
+        safe = np.where(valid, t, 0)
+        out = (safe < 0) | (safe >= n_classes)
+        if out.any():
+            raise IndexError(f"{op}: Target {safe[out].flat[0]} is out of bounds: the input has {n_classes} "
+                             f"classes, so a target is an index in [0, {n_classes - 1}] or "
+                             f"ignore_index={ignore_index}")
+        if valid.all():
+            valid = None
     w = None
     if weight is not None:
         w = _tensor(op, "weight", 3, weight)._data
@@ -454,9 +460,9 @@ def _class_setup(op: str, input: Any, target: Any, weight: Any, ignore_index: in
                                f"classes but got weight tensor of shape: {list(w.shape)}")
         w = w.astype(x._data.dtype, copy=False)
     wt = None if w is None else w[safe]
-    if not all_valid:
+    if valid is not None:
         wt = valid.astype(x._data.dtype) if wt is None else wt * valid
-    return ax, safe, None if all_valid else valid, w, wt
+    return ax, safe, valid, w, wt
 
 
 def _gather(a: np.ndarray, target: np.ndarray, ax: int) -> np.ndarray:
