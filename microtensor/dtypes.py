@@ -123,6 +123,8 @@ def result_type(*operands: Any) -> dtype:
     dims = zeros = scalars = None
     for x in operands:
         d = getattr(x, "dtype", None)
+        if isinstance(d, np.dtype) and isinstance(x, np.ndarray):   # a NumPy array counts as a tensor
+            d = from_numpy_dtype(d)
         if isinstance(d, dtype):
             if x.ndim:
                 dims = d if dims is None else promote_types(dims, d)
