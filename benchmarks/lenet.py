@@ -3,14 +3,15 @@
 LeNet-5 here is conv 1->6 5x5 pad 2, ReLU, maxpool 2, conv 6->16 5x5, ReLU, maxpool 2,
 400-120-84-10 with ReLUs. microtensor and PyTorch run the same code on their own ``nn``
 modules (``F.cross_entropy``, then ``p -= lr * p.grad`` under no_grad). The NumPy floor is
-the step written by hand in NHWC layout: im2col by ``sliding_window_view`` and one GEMM per
-convolution and direction, col2im as 25 strided adds, max pooling through an equality mask.
+the step written by hand in (C, N, H, W) layout: im2col by ``as_strided`` and one GEMM over the
+whole batch per convolution and direction, col2im as 25 strided adds, max pooling as the maximum of
+its four strided taps.
 All three start from the same weights (microtensor's initialisation).
 """
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 
 import microtensor as mt
 import microtensor.nn  # noqa: F401 - binds mt.nn
@@ -38,64 +39,78 @@ def tensor_step(lib, model, x, targets):
 
 
 def numpy_params(state: dict[str, np.ndarray]) -> list[np.ndarray]:
-    """The weights laid out for the NHWC floor: convolution kernels as (kh*kw*c_in, c_out) matrices, the
-    first Linear's columns reordered from PyTorch's (c, h, w) flattening to (h, w, c), Linears as (in, out)."""
-    conv = [state[f"{i}.weight"].transpose(2, 3, 1, 0).reshape(-1, state[f"{i}.weight"].shape[0]) for i in (0, 3)]
-    fc1 = state["7.weight"].reshape(120, 16, 5, 5).transpose(2, 3, 1, 0).reshape(400, 120)
-    params = [conv[0], state["0.bias"], conv[1], state["3.bias"], fc1, state["7.bias"],
-              state["9.weight"].T, state["9.bias"], state["11.weight"].T, state["11.bias"]]
+    """The weights for the floor: convolution kernels as (c_out, c_in*kh*kw) matrices, Linears as (in, out)."""
+    params = []
+    for i in (0, 3):
+        params += [state[f"{i}.weight"].reshape(state[f"{i}.weight"].shape[0], -1), state[f"{i}.bias"][:, None]]
+    for i in (7, 9, 11):
+        params += [state[f"{i}.weight"].T, state[f"{i}.bias"]]
     return [np.ascontiguousarray(p, dtype=np.float32) for p in params]
 
 
 def _im2col(x: np.ndarray, k: int) -> np.ndarray:
-    """(N, H, W, C) -> (N * H' * W', k * k * C) rows of (kh, kw, c) patches (one copy)."""
-    n, h, w, c = x.shape
-    windows = sliding_window_view(x, (k, k), axis=(1, 2))            # (N, H', W', C, k, k), a view
-    return windows.transpose(0, 1, 2, 4, 5, 3).reshape(n * (h - k + 1) * (w - k + 1), k * k * c)
+    """(C, N, H, W) -> the (C*k*k, N*H'*W') columns of a stride-1 k x k convolution (one copy)."""
+    c, n, h, w = x.shape
+    sc, sn, sh, sw = x.strides
+    windows = as_strided(x, (c, k, k, n, h - k + 1, w - k + 1), (sc, sh, sw, sn, sh, sw), writeable=False)
+    return windows.reshape(c * k * k, -1)
 
 
 def _col2im(cols: np.ndarray, shape: tuple[int, ...], k: int) -> np.ndarray:
-    """The adjoint of ``_im2col``: add each patch row back into an (N, H, W, C) array."""
-    n, h, w, c = shape
+    """The adjoint of ``_im2col``: add each column entry back onto its (C, N, H, W) position."""
+    c, n, h, w = shape
     ho, wo = h - k + 1, w - k + 1
-    patches = cols.reshape(n, ho, wo, k, k, c)
+    taps = cols.reshape(c, k, k, n, ho, wo)
     out = np.zeros(shape, dtype=cols.dtype)
     for i in range(k):
         for j in range(k):
-            out[:, i:i + ho, j:j + wo] += patches[:, :, :, i, j]
+            out[:, :, i:i + ho, j:j + wo] += taps[:, i, j]
     return out
 
 
-def _pool(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """2x2 max pooling of (N, H, W, C): the pooled array and the mask of the maxima."""
-    n, h, w, c = a.shape
-    windows = a.reshape(n, h // 2, 2, w // 2, 2, c)
-    pooled = windows.max(axis=(2, 4))
-    return pooled, windows == pooled[:, :, None, :, None]
+_TAPS = ((0, 0), (0, 1), (1, 0), (1, 1))
 
 
-def _unpool(grad: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    n, h, _, w, _, c = mask.shape
-    return (mask * grad[:, :, None, :, None]).reshape(n, 2 * h, 2 * w, c)
+def _pool(a: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """2x2 max pooling of (C, N, H, W): the pooled array and, for each of the 4 taps, where it holds the max."""
+    taps = [a[:, :, i::2, j::2] for i, j in _TAPS]
+    pooled = np.maximum(taps[0], taps[1])
+    np.maximum(pooled, taps[2], out=pooled)
+    np.maximum(pooled, taps[3], out=pooled)
+    return pooled, [t == pooled for t in taps]
+
+
+def _unpool(grad: np.ndarray, masks: list[np.ndarray]) -> np.ndarray:
+    """The gradient of ``_pool``: each pooled gradient goes back to the tap that held the max."""
+    c, n, h, w = grad.shape
+    out = np.empty((c, n, 2 * h, 2 * w), grad.dtype)       # the taps cover every element once
+    for (i, j), mask in zip(_TAPS, masks):
+        np.multiply(grad, mask, out=out[:, :, i::2, j::2])
+    return out
 
 
 def numpy_step(x: np.ndarray, labels: np.ndarray, params: list[np.ndarray]) -> np.float32:
-    """The same step by hand in NumPy on NHWC images ``x`` (N, 28, 28, 1), updating ``params`` in place."""
+    """The same step by hand in NumPy on images ``x`` laid out (C, N, H, W), updating ``params`` in place.
+
+    The (C, N, H, W) layout makes each convolution, and each of its two gradients, a single GEMM over the
+    whole batch, with the image rows contiguous in the columns."""
     w1, b1, w2, b2, w3, b3, w4, b4, w5, b5 = params
-    n, rows = len(x), np.arange(len(x))
-    cols1 = _im2col(np.pad(x, ((0, 0), (2, 2), (2, 2), (0, 0))), 5)
-    a1 = cols1 @ w1
+    n, rows = x.shape[1], np.arange(x.shape[1])
+    xp = np.zeros((1, n, 32, 32), np.float32)
+    xp[:, :, 2:30, 2:30] = x
+    cols1 = _im2col(xp, 5)
+    a1 = w1 @ cols1
     a1 += b1
     np.maximum(a1, 0, out=a1)
-    a1 = a1.reshape(n, 28, 28, 6)
+    a1 = a1.reshape(6, n, 28, 28)
     p1, mask1 = _pool(a1)
     cols2 = _im2col(p1, 5)
-    a2 = cols2 @ w2
+    a2 = w2 @ cols2
     a2 += b2
     np.maximum(a2, 0, out=a2)
-    a2 = a2.reshape(n, 10, 10, 16)
+    a2 = a2.reshape(16, n, 10, 10)
     p2, mask2 = _pool(a2)
-    f = p2.reshape(n, 400)
+    f = p2.transpose(1, 0, 2, 3).reshape(n, 400)     # PyTorch's flattening order (c, h, w)
     h1 = f @ w3
     h1 += b3
     np.maximum(h1, 0, out=h1)
@@ -118,14 +133,14 @@ def numpy_step(x: np.ndarray, labels: np.ndarray, params: list[np.ndarray]) -> n
         g = g @ params[i].T
         if i != 4:
             g *= a > 0                            # the ReLU that made `a`
-    g2 = _unpool(g.reshape(n, 5, 5, 16), mask2)
+    g2 = _unpool(g.reshape(n, 16, 5, 5).transpose(1, 0, 2, 3), mask2)
     g2 *= a2 > 0
-    g2 = g2.reshape(-1, 16)
-    grads[2], grads[3] = cols2.T @ g2, g2.sum(axis=0)
-    g1 = _unpool(_col2im(g2 @ w2.T, p1.shape, 5), mask1)
+    g2 = g2.reshape(16, -1)
+    grads[2], grads[3] = g2 @ cols2.T, g2.sum(axis=1, keepdims=True)
+    g1 = _unpool(_col2im(w2.T @ g2, p1.shape, 5), mask1)
     g1 *= a1 > 0
-    g1 = g1.reshape(-1, 6)
-    grads[0], grads[1] = cols1.T @ g1, g1.sum(axis=0)
+    g1 = g1.reshape(6, -1)
+    grads[0], grads[1] = g1 @ cols1.T, g1.sum(axis=1, keepdims=True)
     for p, grad in zip(params, grads):
         grad *= LR
         p -= grad
@@ -150,8 +165,8 @@ def run(batch: int, repeats: int, warmup: int) -> list[Row]:
             model_t.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in start.items()})
             x_t, t_t = torch.from_numpy(x), torch.from_numpy(labels)
             fns[1] = lambda: tensor_step(torch, model_t, x_t, t_t)
-        x_nhwc, p_np = np.ascontiguousarray(x.transpose(0, 2, 3, 1)), numpy_params(start)
-        fns.append(lambda: numpy_step(x_nhwc, labels, p_np))
+        x_cnhw, p_np = np.ascontiguousarray(x.transpose(1, 0, 2, 3)), numpy_params(start)
+        fns.append(lambda: numpy_step(x_cnhw, labels, p_np))
         return fns
 
     losses = []
