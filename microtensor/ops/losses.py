@@ -15,7 +15,7 @@ import numpy as np
 
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
-from microtensor.ops.broadcasting import promote, unbroadcast
+from microtensor.ops.broadcasting import promote, promote_all, unbroadcast
 from microtensor.ops.elementwise import where
 from microtensor.ops.nn_ops import log_softmax, softmax
 from microtensor.ops.unary import log, log1p, sigmoid
@@ -680,23 +680,189 @@ def _cross_entropy_probabilities(x: Tensor, target: Tensor, weight: Tensor | Non
     return loss.sum() / (x._data.size // n_classes if n_classes else 0)
 
 
-def _top_binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
-                                          pos_weight: Tensor | None = None, reduction: Any = 1) -> Tensor:
-    """``torch.binary_cross_entropy_with_logits``: the functional form with torch's top-level argument order
-    (``reduction`` also as its integer enum 0 'none', 1 'mean', 2 'sum')."""
-    return binary_cross_entropy_with_logits(input, target, weight, reduction=reduction, pos_weight=pos_weight)
+# ----------------------------------------------------------------------------- composed losses
+def _reduce_tensor(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.mean()
 
 
-def _top_kl_div(input: Tensor, target: Tensor, reduction: Any = 1, log_target: bool = False) -> Tensor:
-    """``torch.kl_div``: the functional form with torch's top-level argument order (``reduction`` also as its
-    integer enum 0 'none', 1 'mean', 2 'sum')."""
-    return kl_div(input, target, reduction=reduction, log_target=log_target)
+def _softplus(x: Tensor) -> Tensor:
+    """log(1 + exp(x)) without overflow, as Tensor ops (differentiable to any order)."""
+    return x.relu() + log1p((-x.abs()).exp())
+
+
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
+                     size_average: Any = None, eps: float = 1e-8, reduce: Any = None,
+                     reduction: str = "mean") -> Tensor:
+    """The Poisson negative log likelihood: exp(input) - target * input (``log_input``), else
+    input - target * log(input + eps); ``full`` adds Stirling's term for targets > 1.
+
+    Args:
+        input: the log of the rate (``log_input=True``) or the rate.
+        target: counts, broadcastable with the input.
+        log_input: whether ``input`` is the log of the rate.
+        full: add target * log(target) - target + 0.5 log(2 pi target) where target > 1.
+        eps: keeps log(input + eps) finite when ``log_input`` is False.
+        reduction: 'mean' (default), 'sum' or 'none'.
+    """
+    r = _reduction("poisson_nll_loss", reduction)
+    x, t = _float_pair("poisson_nll_loss", input, target)
+    loss = x.exp() - t * x if log_input else x - t * log(x + eps)
+    if full:
+        big = t._data > 1
+        safe = where(big, t, 1)
+        loss = loss + where(big, safe * log(safe) - safe + 0.5 * log(2 * np.pi * safe), 0)
+    return _reduce_tensor(loss, r)
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
+                        size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """max(0, -target * (input1 - input2) + margin): input1 should rank above input2 where target is 1,
+    below where it is -1.
+
+    Args:
+        input1, input2: scores, broadcastable with the target.
+        target: 1 or -1 per pair.
+        margin: the required gap.
+        reduction: 'mean' (default), 'sum' or 'none'.
+    """
+    r = _reduction("margin_ranking_loss", reduction)
+    a, b = _float_pair("margin_ranking_loss", input1, input2)
+    return _reduce_tensor((-target * (a - b) + margin).relu(), r)
+
+
+def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average: Any = None,
+                         reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """input where target is 1, max(0, margin - input) where target is -1 (as PyTorch: the first term
+    applies where target != -1, the second where target != 1).
+
+    Args:
+        input: distances.
+        target: 1 or -1 per element, broadcastable with the input.
+        margin: the margin of dissimilar pairs.
+        reduction: 'mean' (default), 'sum' or 'none'.
+    """
+    r = _reduction("hinge_embedding_loss", reduction)
+    x, t = _float_pair("hinge_embedding_loss", input, target)
+    td = t._data
+    loss = where(td != 1, (margin - x).relu(), 0) + where(td != -1, x, 0)
+    return _reduce_tensor(loss, r)
+
+
+def soft_margin_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
+                     reduction: str = "mean") -> Tensor:
+    """log(1 + exp(-target * input)), the two-class logistic loss with targets 1 and -1.
+
+    Args:
+        input: scores.
+        target: 1 or -1 per element, broadcastable with the input.
+        reduction: 'mean' (default), 'sum' or 'none'.
+    """
+    r = _reduction("soft_margin_loss", reduction)
+    x, t = _float_pair("soft_margin_loss", input, target)
+    return _reduce_tensor(_softplus(-t * x), r)
+
+
+def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """Per sample, the mean over the C classes of the binary cross entropy of sigmoid(input) and the
+    0/1 target, stable for logits of any magnitude.
+
+    Args:
+        input: logits of shape (N, C) or (C).
+        target: 0/1 labels of the input's shape.
+        weight: a per-class weight broadcastable to the input's shape (it gets no gradient).
+        reduction: 'mean' (default), 'sum' or 'none' (one loss per sample).
+    """
+    op = "multilabel_soft_margin_loss"
+    r = _reduction(op, reduction)
+    x, t = _float_pair(op, input, target, same_shape=True)
+    loss = t * _softplus(-x) + (1 - t) * _softplus(x)
+    w = _constant(op, "weight", weight, x._data.dtype, x._data.shape)
+    if w is not None:
+        loss = loss * Tensor._make(w)
+    return _reduce_tensor(loss.sum(-1) / x._data.shape[-1], r)
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
+                          size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """1 - cos(input1, input2) where target is 1, max(0, cos(input1, input2) - margin) where it is -1;
+    the cosine along the last dimension.
+
+    Args:
+        input1, input2: embeddings of shape (N, D) or (D).
+        target: 1 or -1 per pair, of shape (N) or ().
+        margin: in [-1, 1].
+        reduction: 'mean' (default), 'sum' or 'none'.
+    """
+    r = _reduction("cosine_embedding_loss", reduction)
+    a, b = _float_pair("cosine_embedding_loss", input1, input2, same_shape=True)
+    dim = a._data.ndim - 1
+    denom = (((a * a).sum(dim) + 1e-12) * ((b * b).sum(dim) + 1e-12)).sqrt()
+    cos = (a * b).sum(dim) / denom
+    td = _tensor("cosine_embedding_loss", "target", 3, target)._data
+    if td.shape != cos._data.shape:
+        raise RuntimeError(f"cosine_embedding_loss: expected a target of shape {list(cos._data.shape)} for inputs of "
+                           f"shape {list(a._data.shape)}, got {list(td.shape)}")
+    loss = where(td == 1, 1 - cos, 0) + where(td == -1, (cos - margin).relu(), 0)
+    return _reduce_tensor(loss, r)
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2,
+                        eps: float = 1e-6, swap: bool = False, size_average: Any = None, reduce: Any = None,
+                        reduction: str = "mean") -> Tensor:
+    """max(0, margin + d(anchor, positive) - d(anchor, negative)), d(x, y) = ||x - y + eps||_p along the
+    last dimension; ``swap`` uses min(d(anchor, negative), d(positive, negative)).
+
+    Args:
+        anchor, positive, negative: embeddings of shape (N, D) or (D).
+        margin: the required gap.
+        p: the norm degree.
+        eps: added to the differences (keeps the norm differentiable at 0).
+        swap: the distance swap of Balntas et al.
+        reduction: 'mean' (default), 'sum' or 'none'.
+    """
+    op = "triplet_margin_loss"
+    r = _reduction(op, reduction)
+    a, pos, neg = promote_all(_tensor(op, "anchor", 1, anchor), _tensor(op, "positive", 2, positive),
+                              _tensor(op, "negative", 3, negative))
+    if a._data.dtype.kind != "f":
+        raise RuntimeError(f"{op}: expected floating point embeddings, got {a.dtype.name}")
+
+    def distance(x: Tensor, y: Tensor) -> Tensor:
+        return (x - y + eps).norm(p, dim=-1)
+
+    d_pos, d_neg = distance(a, pos), distance(a, neg)
+    if swap:
+        d_neg = d_neg.minimum(distance(pos, neg))
+    return _reduce_tensor((margin + d_pos - d_neg).relu(), r)
+
+
+def _top_level(fn: Any, params: str) -> Any:
+    """``fn`` with the positional argument order of its top-level ``torch.<name>`` (which has no
+    size_average/reduce, and takes ``reduction`` also as the integer enum 0 'none', 1 'mean', 2 'sum')."""
+    names = params.split()
+
+    def top(*args: Any, **kwargs: Any) -> Tensor:
+        kwargs.update(zip(names, args))
+        return fn(**kwargs)
+
+    top.__name__ = top.__qualname__ = fn.__name__
+    top.__doc__ = f"torch.{fn.__name__}({', '.join(names)}): " + (fn.__doc__ or "")
+    return top
 
 
 METHODS: dict = {}
 FUNCTIONS = {
-    "binary_cross_entropy_with_logits": _top_binary_cross_entropy_with_logits,
-    "kl_div": _top_kl_div,
+    "binary_cross_entropy_with_logits": _top_level(binary_cross_entropy_with_logits,
+                                                   "input target weight pos_weight reduction"),
+    "kl_div": _top_level(kl_div, "input target reduction log_target"),
+    "poisson_nll_loss": _top_level(poisson_nll_loss, "input target log_input full eps reduction"),
+    "margin_ranking_loss": _top_level(margin_ranking_loss, "input1 input2 target margin reduction"),
+    "hinge_embedding_loss": _top_level(hinge_embedding_loss, "input target margin reduction"),
+    "cosine_embedding_loss": _top_level(cosine_embedding_loss, "input1 input2 target margin reduction"),
+    "triplet_margin_loss": _top_level(triplet_margin_loss, "anchor positive negative margin p eps swap reduction"),
 }
 FUNCTIONAL = {
     "mse_loss": mse_loss,
@@ -708,4 +874,11 @@ FUNCTIONAL = {
     "kl_div": kl_div,
     "nll_loss": nll_loss,
     "cross_entropy": cross_entropy,
+    "poisson_nll_loss": poisson_nll_loss,
+    "margin_ranking_loss": margin_ranking_loss,
+    "hinge_embedding_loss": hinge_embedding_loss,
+    "soft_margin_loss": soft_margin_loss,
+    "multilabel_soft_margin_loss": multilabel_soft_margin_loss,
+    "cosine_embedding_loss": cosine_embedding_loss,
+    "triplet_margin_loss": triplet_margin_loss,
 }

@@ -114,6 +114,26 @@ LOSSES = {
         lambda g: (g.standard_normal((2, 5, 3)), probs(g, (2, 5, 3), axis=1))),
     "cross_entropy_probs_1d": (lambda x, t, r: F_of(x).cross_entropy(x, t, reduction=r),
                                lambda g: (g.standard_normal((5,)), probs(g, (5,)))),
+    "poisson_nll": (lambda x, t, r: F_of(x).poisson_nll_loss(x, t, reduction=r),
+                    lambda g: (g.standard_normal((3, 4)), g.poisson(2.0, (3, 4)).astype(float))),
+    "poisson_nll_full_rate": (lambda x, t, r: F_of(x).poisson_nll_loss(x, t, log_input=False, full=True, reduction=r),
+                              lambda g: (g.uniform(0.5, 3, (3, 4)), np.array([[0.0, 1, 2, 5]] * 3) + g.uniform(0, .5, (3, 4)))),
+    "margin_ranking": (lambda x, t, r: F_of(x).margin_ranking_loss(x[0], x[1], t, margin=0.3, reduction=r),
+                       lambda g: (g.standard_normal((2, 6)), np.array([1.0, -1, 1, -1, 1, 1]))),
+    "hinge_embedding": (lambda x, t, r: F_of(x).hinge_embedding_loss(x, t, margin=1.5, reduction=r),
+                        lambda g: (g.uniform(0, 3, (3, 4)), g.choice([-1, 1], (3, 4)))),
+    "soft_margin": (lambda x, t, r: F_of(x).soft_margin_loss(x, t.to(x.dtype), reduction=r),   # torch: no target grad
+                    lambda g: (3 * g.standard_normal((3, 4)), g.choice([-1, 1], (3, 4)))),
+    "multilabel_soft_margin": (
+        lambda x, t, r: F_of(x).multilabel_soft_margin_loss(x, t, weight=const(x, W4), reduction=r),
+        lambda g: (3 * g.standard_normal((3, 4)), g.choice([0.0, 1.0], (3, 4)))),
+    "cosine_embedding": (lambda x, t, r: F_of(x).cosine_embedding_loss(x[0], x[1], t, margin=-0.2, reduction=r),
+                         lambda g: (g.standard_normal((2, 4, 3)), np.array([1, -1, 1, -1]))),
+    "triplet_margin": (lambda x, t, r: F_of(x).triplet_margin_loss(x[0], x[1], t, margin=2.0, reduction=r),
+                       lambda g: (g.standard_normal((2, 4, 3)), g.standard_normal((4, 3)))),
+    "triplet_margin_swap_p1": (
+        lambda x, t, r: F_of(x).triplet_margin_loss(x[0], x[1], t, margin=2.0, p=1, swap=True, reduction=r),
+        lambda g: (g.standard_normal((2, 4, 3)), g.standard_normal((4, 3)))),
 }
 REDUCTIONS = ["mean", "sum", "none"]
 
@@ -241,6 +261,16 @@ def test_top_level_exports_take_torch_enum():
                                    torch.kl_div(torch.tensor(x), torch.tensor(t), r_int).numpy())
         np.testing.assert_allclose(mt.kl_div(mt.tensor(x), mt.tensor(t), r_int).numpy(),
                                    torch.kl_div(torch.tensor(x), torch.tensor(t), r_int).numpy())
+        x1, x2, t1 = (np.random.default_rng(1).standard_normal((4, 3)) for _ in range(3))
+        y = np.array([1, -1, 1, -1])
+        for name, args in (("poisson_nll_loss", (x1, np.abs(x2), False, True, 1e-8)),
+                           ("margin_ranking_loss", (x1[0], x2[0], np.sign(t1[0]), 0.1)),
+                           ("hinge_embedding_loss", (x1, np.sign(t1), 2.0)),
+                           ("cosine_embedding_loss", (x1, x2, y, 0.1)),
+                           ("triplet_margin_loss", (x1, x2, t1, 1.0, 2.0, 1e-6, True))):
+            ours = getattr(mt, name)(*[mt.tensor(a) if isinstance(a, np.ndarray) else a for a in args], r_int)
+            theirs = getattr(torch, name)(*[torch.tensor(a) if isinstance(a, np.ndarray) else a for a in args], r_int)
+            np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-10, err_msg=name)
 
 
 def test_cross_entropy_second_order_through_fused_backward():
