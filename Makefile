@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) -m demos showcase
 
+# one BLAS/OpenMP thread per test worker: the workers already use every core
 test: $(STAMP)
-	$(PY) -m pytest -n auto tests
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n auto tests
 
 # The PyTorch oracle for the tests and the benchmarks (a CPU wheel, pinned).
 torch: $(STAMP)
