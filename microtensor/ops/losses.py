@@ -3,8 +3,10 @@
 The pointwise losses (MSE, L1, smooth L1, Huber, binary cross entropy with and without logits, KL
 divergence) are fused Functions that reduce inside forward. ``cross_entropy`` with class indices is one
 fused Function (stable log_softmax, pick, weight, label smoothing, reduction); its backward is
-``(softmax * Q - q) * grad / normalizer`` in Tensor ops, ``q`` the (smoothed, weighted) target
-distribution and ``Q`` its sum over the classes, so gradients of gradients work.
+``(softmax * Q - q) / normalizer * grad``, ``q`` the (smoothed, weighted) target distribution and ``Q``
+its sum over the classes: the constant part folded with NumPy, the softmax recomputed as a Tensor op
+under ``create_graph`` so that gradients of gradients work. The remaining losses (Poisson, margin,
+embedding, triplet) are compositions of Tensor ops.
 """
 from __future__ import annotations
 
