@@ -3,7 +3,7 @@
 The functions live with their op families in ``microtensor.ops`` (each module's
 ``FUNCTIONAL`` table); this module gathers them under PyTorch's names.
 """
-from microtensor.ops import conv, losses, nn_ops
+from microtensor.ops import activation, conv, losses, nn_ops, normalization
 
-for _family in (nn_ops, conv, losses):
+for _family in (nn_ops, activation, normalization, conv, losses):
     globals().update(_family.FUNCTIONAL)

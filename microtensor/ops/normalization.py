@@ -1,0 +1,245 @@
+"""Normalization for nn.functional: batch, instance, layer and group norm, one fused Function for all four."""
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Callable, Sequence
+
+import numpy as np
+
+from microtensor.autograd.function import Function
+from microtensor.autograd.grad_mode import GradMode
+from microtensor.ops.broadcasting import unbroadcast
+from microtensor.tensor import Tensor
+from microtensor.ops.activation import _floating
+
+
+class Normalize(Function):
+    """out = (x - mean) / sqrt(var + eps) * weight + bias: the statistics over ``axes`` of x (batch, layer, group
+    and instance norm in training), or given as ``stats`` (batch norm in evaluation); weight and bias (or None)
+    are reshaped to ``param_shape``, which broadcasts against x. ``on_stats(mean, var)`` receives the batch
+    statistics (to update running averages)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, weight: np.ndarray | None, bias: np.ndarray | None,
+                axes: tuple[int, ...], param_shape: tuple[int, ...], eps: float,
+                stats: tuple[np.ndarray, np.ndarray] | None = None,
+                on_stats: Callable[[np.ndarray, np.ndarray], None] | None = None) -> np.ndarray:
+        if stats is None:
+            mean = x.mean(axis=axes, keepdims=True)
+            xhat = x - mean
+            var = np.mean(np.square(xhat), axis=axes, keepdims=True)
+            if on_stats is not None:
+                on_stats(mean, var)
+        else:
+            mean, var = stats
+            xhat = x - mean
+        invstd = 1 / np.sqrt(var + eps)
+        xhat *= invstd
+        ctx.axes, ctx.param_shape, ctx.eps, ctx.fixed = axes, param_shape, eps, stats is not None
+        ctx.bias_shape = None if bias is None else bias.shape
+        ctx.save_for_backward(x, weight, xhat, invstd, mean)
+        out = xhat * weight.reshape(param_shape) if weight is not None else xhat.copy()
+        if bias is not None:
+            out += bias.reshape(param_shape)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, ...]:
+        x, weight, xhat, invstd, mean = ctx.saved_tensors
+        axes, shape = ctx.axes, ctx.param_shape
+        if GradMode.enabled:
+            # create_graph: the normalized input as a differentiable function of x, so that the formulas below
+            # have the right derivatives; otherwise the saved constants are exact and cheaper.
+            if not ctx.fixed:
+                centered = x - x.mean(axes, keepdim=True)
+                invstd = ((centered * centered).mean(axes, keepdim=True) + ctx.eps).rsqrt()
+                xhat = centered * invstd
+            else:
+                xhat = (x - mean) * invstd
+        gx = gw = gb = None
+        if ctx.needs_input_grad[0]:
+            g = grad * weight.reshape(shape) if weight is not None else grad
+            if ctx.fixed:
+                gx = g * invstd
+            else:
+                gx = (g - g.mean(axes, keepdim=True) - xhat * (g * xhat).mean(axes, keepdim=True)) * invstd
+        if ctx.needs_input_grad[1]:
+            gw = unbroadcast(grad * xhat, shape).reshape(weight.shape)
+        if ctx.needs_input_grad[2]:
+            gb = unbroadcast(grad, shape).reshape(ctx.bias_shape)
+        return gx, gw, gb
+
+
+def _check_param(op: str, name: str, t: Tensor | None, shape: tuple[int, ...], x: Tensor, what: str) -> None:
+    if t is None:
+        return
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{op}(): {name} must be a Tensor or None, not {type(t).__name__}")
+    if tuple(t.shape) != shape:
+        raise RuntimeError(f"{op}(): {name} should have shape {list(shape)} ({what} of the input of shape "
+                           f"{list(x.shape)}), but got shape {list(t.shape)}")
+    if t._data.dtype != x._data.dtype and name in ("weight", "bias"):
+        raise RuntimeError(f"{op}(): expected {name} to have the input's dtype {x.dtype.name}, got {t.dtype.name}")
+
+
+def _channel_layout(op: str, x: Tensor) -> tuple[int, tuple[int, ...], tuple[int, ...]]:
+    """The channel count of an (N, C, *) input, the axes other than C, and the shape a per-channel vector takes."""
+    if x.ndim < 2:
+        raise ValueError(f"{op}(): expected an input of shape (N, C) or (N, C, *), got an input of shape "
+                         f"{list(x.shape)}")
+    return x.shape[1], (0,) + tuple(range(2, x.ndim)), (1, x.shape[1]) + (1,) * (x.ndim - 2)
+
+
+def _running_update(running_mean: Tensor | None, running_var: Tensor | None, momentum: float, count: int,
+                    batch_axis: bool) -> Callable[[np.ndarray, np.ndarray], None]:
+    """The ``on_stats`` callback that moves the running statistics towards the batch's mean and unbiased
+    variance by ``momentum``, in place (instance norm averages the per-instance statistics over the batch)."""
+    def update(mean: np.ndarray, var: np.ndarray) -> None:
+        if batch_axis:
+            mean, var = mean.mean(axis=0), var.mean(axis=0)
+        for t, stat in ((running_mean, mean), (running_var, var * (count / (count - 1)))):
+            if t is not None:
+                data = t._data
+                data *= 1 - momentum
+                data += (stat * momentum).reshape(data.shape)
+                t._vc[0] += 1
+    return update
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None,
+               bias: Tensor | None = None, training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Batch normalization over every dim but the channels (dim 1) of an (N, C) or (N, C, *) input.
+
+    In training the batch's mean and (biased) variance normalize the input, and the running statistics (when
+    given) move towards the batch mean and the *unbiased* batch variance in place:
+    ``running = (1 - momentum) * running + momentum * batch``. In evaluation the running statistics normalize.
+
+    Args:
+        input: (N, C) or (N, C, L) or (N, C, H, W), ...
+        running_mean, running_var: (C,) buffers, or None (training only).
+        weight, bias: the (C,) affine parameters, or None.
+        training: use the batch statistics (and update the running ones).
+        momentum: the update factor of the running statistics (a number; a cumulative average is the caller's
+            choice of factor).
+        eps: added to the variance for stability.
+    """
+    x = _floating("batch_norm", input)
+    c, axes, shape = _channel_layout("batch_norm", x)
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
+        _check_param("batch_norm", name, t, (c,), x, "one value per channel")
+    if training:
+        count = x.numel() // c if c else 0
+        if count <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {list(x.shape)}")
+        if not isinstance(momentum, numbers.Real):
+            raise TypeError(f"batch_norm(): argument 'momentum' must be float, not {type(momentum).__name__}")
+        update = None
+        if running_mean is not None or running_var is not None:
+            update = _running_update(running_mean, running_var, float(momentum), count, False)
+        return Normalize.apply(x, weight, bias, axes, shape, eps, None, update)
+    if running_mean is None or running_var is None:
+        raise RuntimeError("batch_norm(): running_mean and running_var must be defined in evaluation mode "
+                           "(training=False)")
+    stats = (running_mean._data.reshape(shape).astype(x._data.dtype, copy=False),
+             running_var._data.reshape(shape).astype(x._data.dtype, copy=False))
+    return Normalize.apply(x, weight, bias, axes, shape, eps, stats)
+
+
+def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
+                  weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalize each channel of each sample of an (N, C, *) input over its own spatial positions.
+
+    Args:
+        running_mean, running_var: (C,) buffers updated (in place, with the batch average of the per-instance
+            statistics) when ``use_input_stats``; they normalize when it is False.
+        weight, bias: the (C,) affine parameters, or None.
+        use_input_stats: normalize with each instance's statistics.
+        momentum, eps: as in ``batch_norm``.
+    """
+    x = _floating("instance_norm", input)
+    c, _, shape = _channel_layout("instance_norm", x)
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
+        _check_param("instance_norm", name, t, (c,), x, "one value per channel")
+    if not use_input_stats:
+        return batch_norm(x, running_mean, running_var, weight, bias, False, momentum, eps)
+    count = math.prod(x.shape[2:])
+    if count <= 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size {list(x.shape)}")
+    update = None
+    if running_mean is not None or running_var is not None:
+        update = _running_update(running_mean, running_var, float(momentum), count, True)
+    return Normalize.apply(x, weight, bias, tuple(range(2, x.ndim)), shape, eps, None, update)
+
+
+def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalize over the last ``len(normalized_shape)`` dims (their mean and biased variance), then scale by
+    ``weight`` and shift by ``bias`` (both of shape ``normalized_shape``, or None)."""
+    x = _floating("layer_norm", input)
+    norm_shape = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
+    k = len(norm_shape)
+    if k == 0 or x.ndim < k or tuple(x.shape[x.ndim - k:]) != norm_shape:
+        raise RuntimeError(f"Given normalized_shape={list(norm_shape)}, expected input with shape "
+                           f"[*, {', '.join(map(str, norm_shape))}], but got input of size{list(x.shape)}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        _check_param("layer_norm", name, t, norm_shape, x, "normalized_shape")
+    return Normalize.apply(x, weight, bias, tuple(range(x.ndim - k, x.ndim)), norm_shape, eps)
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Split the C channels of an (N, C, *) input into ``num_groups`` groups and normalize each group of each
+    sample over its channels and positions; then scale and shift per channel by the (C,) weight and bias."""
+    x = _floating("group_norm", input)
+    if x.ndim < 2:
+        raise RuntimeError(f"group_norm(): expected an input of shape (N, C, *), got {list(x.shape)}")
+    n, c = x.shape[0], x.shape[1]
+    if num_groups < 1 or c % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
+                           f"shape {list(x.shape)} and num_groups={num_groups}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        _check_param("group_norm", name, t, (c,), x, "one value per channel")
+    grouped = x.reshape(n, num_groups, c // num_groups, -1)
+    out = Normalize.apply(grouped, weight, bias, (2, 3), (1, num_groups, c // num_groups, 1), eps)
+    return out.reshape(x.shape)
+
+
+
+def torch_batch_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None, running_mean: Tensor | None,
+                     running_var: Tensor | None, training: bool, momentum: float, eps: float,
+                     cudnn_enabled: bool = True) -> Tensor:
+    """``torch.batch_norm`` (its argument order); see ``nn.functional.batch_norm``."""
+    return batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def torch_instance_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None, running_mean: Tensor | None,
+                        running_var: Tensor | None, use_input_stats: bool, momentum: float, eps: float,
+                        cudnn_enabled: bool = True) -> Tensor:
+    """``torch.instance_norm`` (its argument order); see ``nn.functional.instance_norm``."""
+    return instance_norm(input, running_mean, running_var, weight, bias, use_input_stats, momentum, eps)
+
+
+def torch_layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None,
+                     bias: Tensor | None = None, eps: float = 1e-5, cudnn_enable: bool = True) -> Tensor:
+    """``torch.layer_norm``; see ``nn.functional.layer_norm``."""
+    return layer_norm(input, normalized_shape, weight, bias, eps)
+
+
+def torch_group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+                     eps: float = 1e-5, cudnn_enabled: bool = True) -> Tensor:
+    """``torch.group_norm``; see ``nn.functional.group_norm``."""
+    return group_norm(input, num_groups, weight, bias, eps)
+
+
+METHODS: dict = {}
+FUNCTIONS = {
+    "batch_norm": torch_batch_norm, "instance_norm": torch_instance_norm, "layer_norm": torch_layer_norm,
+    "group_norm": torch_group_norm,
+}
+FUNCTIONAL = {
+    "batch_norm": batch_norm, "instance_norm": instance_norm, "layer_norm": layer_norm,
+    "group_norm": group_norm,
+}
