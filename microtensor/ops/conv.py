@@ -2,8 +2,10 @@
 
 Every op works on 2-D planes (a 1-D op is the 2-D op with a plane of height 1) through one
 geometry record, ``_Geom``. A convolution is im2col (a strided window view of the padded
-input, copied once into columns) and one batched GEMM; its backward is two more Functions,
-``ConvolutionInputGrad`` (col2im of W^T @ grad, which is also conv_transpose2d) and
+input, copied once into (C * kh * kw, N * Ho * Wo) columns spanning the whole batch) and one
+GEMM per group. Its output, and the max-pooling gradient, are (N, C, H, W) arrays laid out
+(C, N, H, W) in memory, the layout these GEMMs read and write without copies. Its backward is
+two more Functions, ``ConvolutionInputGrad`` (col2im of W^T @ grad, which is also conv_transpose2d) and
 ``ConvolutionWeightGrad`` (grad @ columns^T), whose own backwards are again these three
 Functions, so gradients of any order stay convolutions. col2im accumulates one strided slice
 per kernel tap (kh * kw NumPy adds), never a loop over pixels, channels or batch items.
@@ -41,11 +43,13 @@ class _Geom(NamedTuple):
 
 
 def _pad(x: np.ndarray, g: _Geom, value: float = 0.0) -> np.ndarray:
-    """``x`` (N, C, H, W) inside a (N, C, Hp, Wp) plane filled with ``value``; ``x`` itself without padding."""
+    """``x`` (N, C, H, W) inside a (N, C, Hp, Wp) plane filled with ``value``; ``x`` itself without padding.
+
+    The padded plane is laid out (C, N, Hp, Wp) in memory, so the columns read from it are contiguous runs."""
     if g.Hp == g.H and g.Wp == g.W:
         return x
-    shape = x.shape[:2] + (g.Hp, g.Wp)
-    xp = np.zeros(shape, x.dtype) if value == 0 else np.full(shape, value, x.dtype)
+    shape = (x.shape[1], x.shape[0], g.Hp, g.Wp)
+    xp = (np.zeros(shape, x.dtype) if value == 0 else np.full(shape, value, x.dtype)).transpose(1, 0, 2, 3)
     xp[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W] = x
     return xp
 
@@ -63,37 +67,50 @@ def _tap(buf: np.ndarray, g: _Geom, i: int, j: int) -> np.ndarray:
 
 
 def _col2im(cols: np.ndarray, g: _Geom) -> np.ndarray:
-    """Sum the (N, C, kh, kw, Ho, Wo) columns back onto their (N, C, H, W) input positions."""
-    buf = np.zeros(cols.shape[:2] + (g.Hp, g.Wp), cols.dtype)
+    """Sum the (C, kh, kw, N, Ho, Wo) columns back onto their (N, C, H, W) input positions.
+
+    The sum is built in a (C, N, Hp, Wp) buffer and returned as an (N, C, H, W) view of it."""
+    c, n = cols.shape[0], cols.shape[3]
+    buf = np.zeros((c, n, g.Hp, g.Wp), cols.dtype).transpose(1, 0, 2, 3)
     for i in range(g.kh):
         for j in range(g.kw):
-            _tap(buf, g, i, j)[...] += cols[:, :, i, j]
+            _tap(buf, g, i, j)[...] += cols[:, i, j].transpose(1, 0, 2, 3)
     if g.Hp == g.H and g.Wp == g.W:
         return buf
     return buf[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W]
 
 
 def _im2col(x: np.ndarray, g: _Geom) -> np.ndarray:
-    """The (N, groups, C/groups * kh * kw, Ho * Wo) columns of a convolution's input (one copy)."""
-    return _windows(_pad(x, g), g).reshape(x.shape[0], g.groups, -1, g.Ho * g.Wo)
+    """The (groups, C/groups * kh * kw, N * Ho * Wo) columns of a convolution's input (one copy).
+
+    Columns span the whole batch, so a convolution and each of its gradients is one GEMM per group."""
+    windows = _windows(_pad(x, g), g).transpose(1, 2, 3, 0, 4, 5)      # (C, kh, kw, N, Ho, Wo)
+    return windows.reshape(g.groups, -1, x.shape[0] * g.Ho * g.Wo)
 
 
-def _conv_forward(cols: np.ndarray, w: np.ndarray, g: _Geom) -> np.ndarray:
-    n, out_c = cols.shape[0], w.shape[0]
-    out = np.matmul(w.reshape(g.groups, out_c // g.groups, -1), cols)      # (N, G, O/G, L): one batched GEMM
-    return out.reshape(n, out_c, g.Ho, g.Wo)
+def _batch_rows(y: np.ndarray, g: _Geom) -> np.ndarray:
+    """An (N, O, Ho, Wo) output gradient as (groups, O/groups, N * Ho * Wo) rows (a view when laid out (O, N, ...))."""
+    return y.transpose(1, 0, 2, 3).reshape(g.groups, y.shape[1] // g.groups, -1)
+
+
+def _conv_forward(cols: np.ndarray, w: np.ndarray, b: np.ndarray | None, g: _Geom) -> np.ndarray:
+    """(N, O, Ho, Wo), laid out (O, N, Ho, Wo) in memory."""
+    out_c = w.shape[0]
+    out = np.matmul(w.reshape(g.groups, out_c // g.groups, -1), cols)      # (G, O/G, N * L)
+    if b is not None:
+        out += b.reshape(g.groups, -1, 1)
+    return out.reshape(out_c, -1, g.Ho, g.Wo).transpose(1, 0, 2, 3)
 
 
 def _conv_weight_grad(cols: np.ndarray, y: np.ndarray, g: _Geom, wshape: tuple) -> np.ndarray:
-    ym = y.reshape(y.shape[0], g.groups, -1, g.Ho * g.Wo)
-    return np.matmul(ym, cols.swapaxes(-1, -2)).sum(axis=0).reshape(wshape)   # sum_n y_n @ cols_n^T
+    return np.matmul(_batch_rows(y, g), cols.swapaxes(-1, -2)).reshape(wshape)
 
 
 def _conv_input_grad(y: np.ndarray, w: np.ndarray, g: _Geom) -> np.ndarray:
-    n, out_c = y.shape[0], w.shape[0]
+    out_c = w.shape[0]
     wt = w.reshape(g.groups, out_c // g.groups, -1).swapaxes(1, 2)         # (G, C/G * kh * kw, O/G)
-    cols = np.matmul(wt, y.reshape(n, g.groups, out_c // g.groups, -1))
-    return _col2im(cols.reshape(n, g.groups * w.shape[1], g.kh, g.kw, g.Ho, g.Wo), g)
+    cols = np.matmul(wt, _batch_rows(y, g))
+    return _col2im(cols.reshape(g.groups * w.shape[1], g.kh, g.kw, y.shape[0], g.Ho, g.Wo), g)
 
 
 # ----------------------------------------------------------------------------- convolution
@@ -104,9 +121,7 @@ class Convolution(Function):
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, g: _Geom) -> np.ndarray:
         cols = _im2col(x, g)
-        out = _conv_forward(cols, w, g)
-        if b is not None:
-            out += b.reshape(-1, 1, 1)
+        out = _conv_forward(cols, w, b, g)
         ctx.g = g
         ctx.save_for_backward(x, w, cols if ctx.needs_input_grad[1] else None)
         return out
@@ -366,7 +381,7 @@ class Col2Im(Function):
     @staticmethod
     def forward(ctx: Function, cols: np.ndarray, g: _Geom) -> np.ndarray:
         ctx.g = g
-        return _col2im(cols.reshape(cols.shape[0], -1, g.kh, g.kw, g.Ho, g.Wo), g)
+        return _col2im(cols.reshape(cols.shape[0], -1, g.kh, g.kw, g.Ho, g.Wo).transpose(1, 2, 3, 0, 4, 5), g)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple:
@@ -489,16 +504,19 @@ def _check_max_pool_dtype(op: str, input: Tensor) -> None:
 def _window_max(xp: np.ndarray, g: _Geom) -> tuple[np.ndarray, np.ndarray]:
     """The max of each window of a padded input and the first kernel tap holding it (NaN counts as the max)."""
     taps = [_tap(xp, g, t // g.kw, t % g.kw) for t in range(g.kh * g.kw)]
-    out = taps[0].copy()
-    for tap in taps[1:]:
+    out = taps[0].copy(order="K") if len(taps) == 1 else np.maximum(taps[0], taps[1])
+    for tap in taps[2:]:
         np.maximum(out, tap, out=out)
-    if out.dtype.kind == "f" and np.isnan(out).any():
+    if out.dtype.kind == "f" and np.isnan(out.max(initial=-np.inf)):        # np.maximum propagates NaN
         n, c = xp.shape[:2]
         cols = _windows(xp, g).transpose(0, 1, 4, 5, 2, 3).reshape(n, c, g.Ho, g.Wo, len(taps))
         return out, cols.argmax(axis=-1)
-    arg = np.full(out.shape, len(taps) - 1, np.intp)
-    for t in range(len(taps) - 2, -1, -1):      # the last write wins: the first tap equal to the max
-        np.copyto(arg, t, where=taps[t] == out)
+    # the first tap holding the max = the number of leading taps that do not hold it
+    found = taps[0] == out
+    arg = np.logical_not(found).astype(np.min_scalar_type(len(taps)))
+    for tap in taps[1:-1]:
+        found |= tap == out
+        arg += ~found
     return out, arg
 
 
@@ -513,7 +531,8 @@ class MaxPool2DWithIndices(Function):
         taps = np.arange(g.kh * g.kw)
         offset = (taps // g.kw) * g.dh * g.W + (taps % g.kw) * g.dw
         start = ((np.arange(g.Ho) * g.sh - g.pt) * g.W)[:, None] + (np.arange(g.Wo) * g.sw - g.pl)
-        idx = start + offset[arg]
+        idx = np.take(offset, arg)
+        idx += start
         ctx.g = g
         ctx.save_for_backward(idx)
         return out, idx
@@ -536,15 +555,17 @@ class MaxPoolGrad(Function):
     def forward(ctx: Function, y: np.ndarray, idx: np.ndarray, size: tuple[int, int], overlap: bool) -> np.ndarray:
         n, c = y.shape[:2]
         plane = size[0] * size[1]
-        flat = (idx.reshape(n * c, -1) + (np.arange(n * c) * plane)[:, None]).ravel()
+        # scattered into a (C, N, H, W) buffer: the layout in which a convolution's gradients read it
+        yt, idxt = y.transpose(1, 0, 2, 3), idx.transpose(1, 0, 2, 3)
+        flat = (idxt.reshape(c * n, -1) + (np.arange(c * n) * plane)[:, None]).ravel()
         if overlap:        # windows share inputs: several gradients may land on one element
-            out = np.bincount(flat, y.ravel(), minlength=n * c * plane).astype(y.dtype, copy=False)
+            out = np.bincount(flat, yt.ravel(), minlength=n * c * plane).astype(y.dtype, copy=False)
         else:
             out = np.zeros(n * c * plane, y.dtype)
-            out[flat] = y.ravel()
+            out[flat] = yt.ravel()
         ctx.args = size, overlap
         ctx.save_for_backward(idx)
-        return out.reshape((n, c) + size)
+        return out.reshape((c, n) + size).transpose(1, 0, 2, 3)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple:
@@ -633,8 +654,8 @@ class AvgPoolGrad(Function):
 
     @staticmethod
     def forward(ctx: Function, y: np.ndarray, div: np.ndarray, g: _Geom) -> np.ndarray:
-        share = y / div
-        cols = np.broadcast_to(share[:, :, None, None], share.shape[:2] + (g.kh, g.kw) + share.shape[2:])
+        share = (y / div).transpose(1, 0, 2, 3)
+        cols = np.broadcast_to(share[:, None, None], share.shape[:1] + (g.kh, g.kw) + share.shape[1:])
         ctx.g = g
         ctx.save_for_backward(div)
         return _col2im(cols, g)

@@ -131,6 +131,22 @@ def test_max_pool_nan_is_the_maximum_as_in_torch():
     np.testing.assert_array_equal(out.numpy(), expected.numpy())
 
 
+@requires_torch
+@pytest.mark.parametrize("options", [{"kernel_size": 2}, {"kernel_size": 3, "stride": 2, "padding": 1},
+                                     {"kernel_size": (2, 3), "stride": 1, "dilation": (1, 2)}])
+def test_max_pool_ties_pick_the_first_maximum_as_in_torch(options):
+    x = np.random.default_rng(6).integers(0, 3, (2, 3, 7, 8)).astype(np.float32)     # ties in most windows
+    xt, x_mt = torch.tensor(x, requires_grad=True), mt.tensor(x, requires_grad=True)
+    out, idx = F.max_pool2d(x_mt, return_indices=True, **options)
+    expected, expected_idx = TF.max_pool2d(xt, return_indices=True, **options)
+    np.testing.assert_array_equal(idx.numpy(), expected_idx.numpy())
+    np.testing.assert_array_equal(out.detach().numpy(), expected.detach().numpy())
+    weights = np.arange(out.numel(), dtype=np.float32).reshape(out.shape)
+    (out * mt.tensor(weights)).sum().backward()
+    (expected * torch.tensor(weights)).sum().backward()
+    np.testing.assert_array_equal(x_mt.grad.numpy(), xt.grad.numpy())
+
+
 def test_max_pool_gradient_goes_to_the_maximum_once_per_window():
     x = mt.tensor([[[[0.0, 5.0, 1.0], [2.0, 3.0, 4.0]]]], requires_grad=True)
     F.max_pool2d(x, 2, stride=1).sum().backward()      # 5 is the maximum of both windows
