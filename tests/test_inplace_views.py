@@ -11,6 +11,7 @@ SCENARIOS = {
     "transpose_view_iadd": lambda lib, x, w: _transposed(lib, x, w),
     "reshape_view_copy_": lambda lib, x, w: _reshaped(lib, x, w),
     "view_of_view": lambda lib, x, w: _nested(lib, x, w),
+    "view_of_non_contiguous_result": lambda lib, x, w: _non_contiguous(lib, x, w),
 }
 
 
@@ -44,6 +45,12 @@ def _nested(lib, x, w):
     return y
 
 
+def _non_contiguous(lib, x, w):
+    z = x.t() * 2  # NumPy keeps the transposed (column-major) layout of the operand
+    z[1].mul_(w)
+    return z.t()
+
+
 def _run(lib, name):
     x = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=lib.float64, requires_grad=True)
     w = lib.tensor([0.5, -2.0], dtype=lib.float64, requires_grad=True)
@@ -69,6 +76,19 @@ def test_column_view_gradients_by_hand():
 def test_inplace_on_views_matches_torch(name):
     for ours, theirs in zip(_run(mt, name), _run(torch, name)):
         np.testing.assert_allclose(ours, theirs)
+
+
+def test_non_contiguous_result_is_what_the_scenario_exercises():
+    x = mt.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    assert not (x.t() * 2)._data.flags.c_contiguous
+    y, gx, gw = _run(mt, "view_of_non_contiguous_result")
+    np.testing.assert_allclose(y, [[2.0, 2.0, 6.0], [8.0, -20.0, 12.0]])
+
+
+def test_in_place_on_a_view_of_overlapping_memory_raises():
+    y = (mt.tensor([1.0, 2.0], requires_grad=True) * 1).expand(3, 2).t()[0]
+    with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+        y.mul_(2.0)
 
 
 def test_changing_a_saved_output_through_a_view_raises_at_backward():

@@ -104,14 +104,27 @@ def _write_at(base: Tensor, positions: Tensor, values: Tensor) -> Tensor:
 
 def _positions_in(root: np.ndarray, view: np.ndarray) -> np.ndarray:
     """For each element of ``view`` (which shares ``root``'s memory), its flat index in ``root``."""
-    if not root.flags.c_contiguous:
-        raise RuntimeError("an in-place operation on a view of a non-contiguous tensor is not supported while "
-                           "recording gradients; clone() the tensor first")
-    item = root.itemsize
-    offset = (view.__array_interface__["data"][0] - root.__array_interface__["data"][0]) // item
-    flat = np.arange(root.size)
-    strides = tuple(s // item * flat.itemsize for s in view.strides)
-    return np.lib.stride_tricks.as_strided(flat[offset:], view.shape, strides).copy()
+    if any(stride == 0 and size > 1 for size, stride in zip(view.shape, view.strides)):
+        raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                           "single memory location. Please clone() the tensor before performing the operation.")
+    offset = view.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    if root.flags.c_contiguous:
+        item = root.itemsize
+        flat = np.arange(root.size)
+        strides = tuple(s // item * flat.itemsize for s in view.strides)
+        return np.lib.stride_tricks.as_strided(flat[offset // item:], view.shape, strides).copy()
+    # Any other layout: match the byte address of each view element among the root's addresses.
+    root_addresses = _byte_addresses(root.shape, root.strides).ravel()
+    order = np.argsort(root_addresses, kind="stable")
+    return order[np.searchsorted(root_addresses[order], offset + _byte_addresses(view.shape, view.strides))]
+
+
+def _byte_addresses(shape: tuple, strides: tuple) -> np.ndarray:
+    """The byte offset of every element of an array with ``shape`` and ``strides`` from its first element."""
+    addresses = np.zeros((), dtype=np.int64)
+    for size, stride in zip(shape, strides):
+        addresses = addresses[..., None] + np.arange(size, dtype=np.int64) * stride
+    return addresses
 
 
 def _raise_shape(op: str, self: Tensor, result: Tensor) -> None:
