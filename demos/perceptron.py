@@ -56,6 +56,10 @@ class Training:
         """Whether the last epoch classified every example correctly."""
         return self.mistakes[-1] == 0
 
+    def parameters(self) -> tuple[mt.Tensor, mt.Tensor]:
+        """The final weights ``(n,)`` and bias ``()`` as float64 tensors, for ``predict``."""
+        return mt.tensor(self.weights, dtype=mt.float64), mt.tensor(self.theta, dtype=mt.float64)
+
 
 def predict(weights: mt.Tensor, theta: mt.Tensor, x: mt.Tensor) -> mt.Tensor:
     """The perceptron's output ``step(x @ weights + theta)`` for one example ``(n,)`` or a batch ``(N, n)``."""
@@ -103,7 +107,7 @@ def _line(weights: list[float], theta: float) -> str:
 
 def _correct(name: str, run: Training) -> int:
     inputs, targets = GATES[name]
-    w, b = mt.tensor(run.weights, dtype=mt.float64), mt.tensor(run.theta, dtype=mt.float64)
+    w, b = run.parameters()
     return int((predict(w, b, mt.tensor(inputs, dtype=mt.float64)) == mt.tensor(targets)).sum().item())
 
 
@@ -121,7 +125,7 @@ def _print_first_update(u: Update, start: tuple[float, ...], theta0: float) -> N
 def _draw_gate(ax, name: str, run: Training) -> None:
     inputs, targets = GATES[name]
     pts, tgt = np.array(inputs, dtype=float), np.array(targets)
-    w, b = mt.tensor(run.weights, dtype=mt.float64), mt.tensor(run.theta, dtype=mt.float64)
+    w, b = run.parameters()
     status = "learned" if run.converged else f"{_correct(name, run)}/{len(tgt)} right after {len(run.mistakes)} epochs"
     if pts.shape[1] == 1:  # NOT: one input, so plot the unit's output against it
         grid = np.linspace(-0.5, 1.5, 401)
@@ -147,7 +151,8 @@ def main(out: Path, quick: bool = False) -> None:
     plot each gate's decision line and the mistakes per epoch."""
     print("Perceptron y = step(w0 x0 + w1 x1 + theta), rule w_i <- w_i + eta E x_i, theta <- theta + eta E,"
           f" eta = {ETA}")
-    print(f"AND from the notes' start w0 = {START_WEIGHTS[0]:.4f}, w1 = {START_WEIGHTS[1]:.4f}, theta = {START_THETA:.4f}")
+    print(f"AND from the notes' start w0 = {START_WEIGHTS[0]:.4f}, w1 = {START_WEIGHTS[1]:.4f},"
+          f" theta = {START_THETA:.4f}")
     runs = {}
     for name, (inputs, targets) in GATES.items():
         runs[name] = train(inputs, targets, START_WEIGHTS[:len(inputs[0])], START_THETA,
@@ -162,8 +167,9 @@ def main(out: Path, quick: bool = False) -> None:
         print(f"  {name:3s}: {verdict}; {_line(run.weights, run.theta)}")
     and_line = (*runs["AND"].weights, runs["AND"].theta)
     same = np.allclose(and_line, NOTES_AND_LINE, atol=5e-5)
+    notes_line = _line(NOTES_AND_LINE[:2], NOTES_AND_LINE[2])
     headline("AND trained line", f"{_line(runs['AND'].weights, runs['AND'].theta)}"
-             f" ({'the same as' if same else 'differs from'} the notes' {_line(NOTES_AND_LINE[:2], NOTES_AND_LINE[2])})")
+             f" ({'the same as' if same else 'differs from'} the notes' {notes_line})")
     print("XOR cannot be learned by one unit: it would need theta <= 0 (0,0 -> 0), w0 + theta > 0 and w1 + theta > 0"
           " (1,0 and 0,1 -> 1),\n  so w0 + w1 + 2 theta > 0, hence w0 + w1 + theta > -theta >= 0, but 1,1 -> 0 needs"
           " w0 + w1 + theta <= 0. A hidden layer fixes this (python -m demos xor).")
