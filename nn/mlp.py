@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 
 from microtensor.nn.activation import ReLU
 from microtensor.nn.container import Sequential
@@ -41,7 +42,7 @@ class MLP(Sequential):
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"MLP: dropout must be in [0, 1), got {dropout}")
         layers: list[Module] = []
-        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        for i, (n_in, n_out) in enumerate(pairwise(sizes)):
             if i:
                 layers.append(activation())
                 if dropout:
