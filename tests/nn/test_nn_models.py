@@ -303,7 +303,7 @@ def two_spirals(n: int, seed: int):
     return mt.tensor((x + rng.normal(0, 0.04, x.shape)).astype(np.float32)), mt.tensor(labels)
 
 
-def train_loss(model, x, y, steps=300, lr=0.05):
+def train_loss(model, x, y, steps=300, lr=0.02):
     """Full-batch SGD with momentum 0.9 (optim is another module's); the last loss."""
     velocity = {p: mt.zeros_like(p) for p in model.parameters()}
     for _ in range(steps):
@@ -326,7 +326,7 @@ def test_residual_net_trains_where_a_plain_net_of_the_same_depth_stalls():
     assert sum(isinstance(m, nn.Linear) for m in residual.modules()) == 30
     plain_loss, residual_loss = train_loss(plain, x, y), train_loss(residual, x, y)
     assert plain_loss > 0.65                                  # ln 2 = 0.693: chance; the signal has vanished
-    assert residual_loss < 0.4
+    assert residual_loss < 0.3                                # (0.05 here; < 0.3 for seeds 0-4)
 
 
 @pytest.mark.parametrize("module, x, match", [
