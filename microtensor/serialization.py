@@ -199,7 +199,7 @@ def _read_members(source: Any, name: str) -> dict[str, np.ndarray]:
         raise ValueError(f"load: {name} is not a microtensor file ({err})") from None
     except (zipfile.BadZipFile, EOFError, OSError) as err:
         raise ValueError(f"load: {name} is truncated or is not a microtensor file ({err})") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
+    if not hasattr(archive, "files"):     # np.load gave a single .npy array, not an archive
         raise ValueError(f"load: {name} is a single NumPy array (.npy), not a microtensor file; "
                          "read it with numpy.load")
     members = {}

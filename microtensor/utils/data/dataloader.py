@@ -1,8 +1,8 @@
 """DataLoader: iterate over a dataset in (shuffled) batches, as torch.utils.data.DataLoader does."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any, Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 

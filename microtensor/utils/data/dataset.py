@@ -1,9 +1,10 @@
 """Datasets: the map-style Dataset protocol, TensorDataset, Subset and random_split, as in torch.utils.data."""
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Sequence
-from typing import Any, Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -103,7 +104,7 @@ def _split_lengths(n: int, lengths: Sequence[int | float]) -> list[int]:
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
         if any(not 0 <= frac <= 1 for frac in lengths):
             raise ValueError(f"random_split: fractions must lie in [0, 1], got {list(lengths)}")
-        counts = [int(math.floor(n * frac)) for frac in lengths]
+        counts = [math.floor(n * frac) for frac in lengths]
         for i in range(n - sum(counts)):
             counts[i % len(counts)] += 1
         return counts
@@ -132,7 +133,7 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float],
     counts = _split_lengths(len(dataset), lengths)
     order = _rng(generator).permutation(sum(counts)).tolist()
     bounds = np.cumsum([0] + counts).tolist()
-    return [Subset(dataset, order[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+    return [Subset(dataset, order[a:b]) for a, b in itertools.pairwise(bounds)]
 
 
 def batch_gatherer(dataset: Dataset) -> Callable[[np.ndarray], list[Tensor]] | None:
