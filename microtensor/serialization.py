@@ -187,26 +187,38 @@ class _Decoder:
         return made
 
 
-def _read_members(source: Any, name: str) -> dict[str, np.ndarray]:
+def _read_members(source: str | io.BytesIO, name: str) -> dict[str, np.ndarray]:
     """Every member of the archive as an array, read without pickle; a clear error for anything else."""
+    if isinstance(source, io.BytesIO):
+        head = source.getvalue()[:6]
+    else:
+        with open(source, "rb") as f:
+            head = f.read(6)
+    if not head:
+        raise ValueError(f"load: {name} is empty (truncated?), not a microtensor file")
+    if head.startswith(b"\x80"):
+        raise ValueError(f"load: refused {name}: it is a pickle, which could run code when loaded; microtensor "
+                         "files never contain pickles (a torch.save file? load it with torch and save its tensors "
+                         "again with microtensor.save)")
+    if head.startswith(b"\x93NUMPY"):
+        raise ValueError(f"load: {name} is a single NumPy array (.npy), not a microtensor file; read it with "
+                         "numpy.load")
+    if not head.startswith(b"PK"):
+        raise ValueError(f"load: {name} is not a microtensor file (it does not start like an .npz archive: "
+                         f"{head!r})")
     try:
         archive = np.load(source, allow_pickle=False)
-    except ValueError as err:
-        if "pickle" in str(err).lower():
-            raise ValueError(f"load: refused {name}: it is a pickle, which could run code when loaded; "
-                             "microtensor files never contain pickles (a torch.save file? load it with "
-                             "torch and re-save its tensors with microtensor.save)") from None
-        raise ValueError(f"load: {name} is not a microtensor file ({err})") from None
-    except (zipfile.BadZipFile, EOFError, OSError) as err:
+    except (ValueError, zipfile.BadZipFile, EOFError, OSError) as err:
         raise ValueError(f"load: {name} is truncated or is not a microtensor file ({err})") from None
-    if not hasattr(archive, "files"):     # np.load gave a single .npy array, not an archive
-        raise ValueError(f"load: {name} is a single NumPy array (.npy), not a microtensor file; "
-                         "read it with numpy.load")
     members = {}
     with archive:
+        if _STRUCTURE not in archive.files:
+            raise ValueError(f"load: {name} is an .npz archive but not a microtensor file (no {_STRUCTURE} "
+                             "member; a torch.save file? load it with torch and save its tensors again with "
+                             "microtensor.save)")
         for key in archive.files:
             try:
-                members[key] = archive[key]
+                member = archive[key]
             except ValueError as err:
                 if "pickle" in str(err).lower():
                     raise ValueError(f"load: refused {name}: member {key!r} holds pickled Python objects, which "
@@ -216,6 +228,10 @@ def _read_members(source: Any, name: str) -> dict[str, np.ndarray]:
             except (zipfile.BadZipFile, EOFError, OSError) as err:
                 raise ValueError(f"load: {name} is truncated or corrupt: member {key!r} is unreadable "
                                  f"({err})") from None
+            if not hasattr(member, "dtype"):          # NpzFile gives a member that is not .npy as bytes
+                raise ValueError(f"load: {name} is corrupt or was tampered with: member {key!r} is not a "
+                                 "NumPy array")
+            members[key] = member
     return members
 
 
@@ -237,9 +253,7 @@ def load(f: str | os.PathLike | BinaryIO) -> Any:
     if not isinstance(f, (str, os.PathLike)):
         f = io.BytesIO(f.read())
     members = _read_members(f, name)
-    raw = members.pop(_STRUCTURE, None)
-    if raw is None:
-        raise ValueError(f"load: {name} is an .npz archive but not a microtensor file (no {_STRUCTURE} member)")
+    raw = members.pop(_STRUCTURE)
     decoder = _Decoder(name, members)
     if raw.dtype != np.uint8 or raw.ndim != 1:
         raise decoder.fail(f"{_STRUCTURE} has dtype {raw.dtype} and shape {raw.shape}, expected 1-D uint8")

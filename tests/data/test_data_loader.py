@@ -246,8 +246,8 @@ def test_three_sampling_schemes(setting, batches, size):
     """Full-batch, stochastic and mini-batch gradient descent are DataLoader settings: one epoch visits
     every sample once, in len(loader) steps of the given size."""
     ds = TensorDataset(*xy(12))
-    kwargs = {"full batch": dict(batch_size=len(ds)), "stochastic": dict(batch_size=1, shuffle=True),
-              "mini-batch": dict(batch_size=4, shuffle=True)}[setting]
+    kwargs = {"full batch": {"batch_size": len(ds)}, "stochastic": {"batch_size": 1, "shuffle": True},
+              "mini-batch": {"batch_size": 4, "shuffle": True}}[setting]
     loader = DataLoader(ds, generator=mt.Generator().manual_seed(0), **kwargs)
     seen = [xb for xb, _ in loader]
     assert len(loader) == len(seen) == batches
