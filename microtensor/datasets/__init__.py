@@ -5,7 +5,7 @@ Generated: ``truth_table`` (AND/OR/NOT/XOR...), ``xor``, ``spiral``, ``moons``, 
 ``mnist`` and ``fashion_mnist`` (IDX files in a cache folder, downloaded and checksummed when missing).
 """
 from microtensor.datasets.digits import digits
-from microtensor.datasets.download import DownloadError, data_root, download
+from microtensor.datasets.downloader import DownloadError, data_root, download
 from microtensor.datasets.idx import read_idx, write_idx
 from microtensor.datasets.mnist import FASHION_MNIST_CLASSES, fashion_mnist, mnist
 from microtensor.datasets.synthetic import (TINY_CORPUS, char_corpus, moons, sine_waves, spiral, sum_of_five,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from microtensor.datasets.download import data_root
-from microtensor.datasets.download import download as download_file
+from microtensor.datasets.downloader import data_root
+from microtensor.datasets.downloader import download as download_file
 from microtensor.datasets.idx import read_idx
 from microtensor.tensor import Tensor
 from microtensor.utils.data.dataset import TensorDataset
