@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from microtensor import dtypes
-from microtensor.tensor import Tensor
+from microtensor.tensor import CPU, Tensor
 
 FORMAT = "microtensor"
 VERSION = 1
@@ -235,7 +235,7 @@ def _read_members(source: str | io.BytesIO, name: str) -> dict[str, np.ndarray]:
     return members
 
 
-def load(f: str | os.PathLike | BinaryIO) -> Any:
+def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, *, weights_only: bool | None = None) -> Any:
     """Load an object saved by ``save``, without ever executing code from the file.
 
     Tensors come back with the dtype, shape and ``requires_grad`` they were saved with (as leaves),
@@ -244,11 +244,16 @@ def load(f: str | os.PathLike | BinaryIO) -> Any:
 
     Args:
         f: a path, or a binary file object open for reading.
+        map_location: accepted as in ``torch.load``: None or the CPU (``"cpu"``, a ``device``), the only
+            place tensors live.
+        weights_only: accepted as in ``torch.load``; loading is always restricted to data.
 
     Raises:
         ValueError: the file holds pickled data, is truncated, corrupt or tampered with, or is not a
             microtensor file. Nothing in it is executed in any case.
     """
+    if map_location is not None and map_location != CPU:
+        raise ValueError(f"load: map_location must be None or 'cpu', got {map_location!r}")
     name = repr(os.fspath(f)) if isinstance(f, (str, os.PathLike)) else "the file"
     if not isinstance(f, (str, os.PathLike)):
         f = io.BytesIO(f.read())

@@ -121,7 +121,7 @@ def test_uncompressed_files_in_the_cache_are_read(tmp_path):
     folder.mkdir()
     for name, raw in files.items():
         (folder / name.removesuffix(".gz")).write_bytes(gzip.decompress(raw))
-    images, labels = mnist(train=True, root=tmp_path, download=False).tensors
+    _, labels = mnist(train=True, root=tmp_path, download=False).tensors
     np.testing.assert_array_equal(labels.numpy(), arrays[SPLITS[True][1]])
 
 

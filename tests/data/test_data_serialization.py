@@ -135,6 +135,9 @@ def test_file_objects_and_exact_name(tmp_path):
     assert load(buf)["x"].tolist() == [1.0, 1.0]
     save(1, tmp_path / "model.pt")
     assert os.listdir(tmp_path) == ["model.pt"] and load(str(tmp_path / "model.pt")) == 1
+    assert load(tmp_path / "model.pt", map_location="cpu", weights_only=True) == 1
+    with pytest.raises(ValueError, match="load: map_location must be None or 'cpu', got 'cuda:0'"):
+        load(tmp_path / "model.pt", map_location="cuda:0")
 
 
 def test_save_is_atomic(tmp_path, monkeypatch):
