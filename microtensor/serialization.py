@@ -40,15 +40,13 @@ class _Encoder:
 
     def __init__(self) -> None:
         self.arrays: dict[str, np.ndarray] = {}
-        self.keys_by_id: dict[int, str] = {}
-        self.kept: list[Any] = []   # keeps encoded objects alive so their ids stay unique
+        self.keys_by_id: dict[int, str] = {}     # every keyed object is reachable from the root: ids stay unique
 
     def array_key(self, obj: Any, array: np.ndarray) -> str:
         key = self.keys_by_id.get(id(obj))
         if key is None:
             key = self.keys_by_id[id(obj)] = f"a{len(self.arrays)}"
             self.arrays[key] = array
-            self.kept.append(obj)
         return key
 
     def encode(self, obj: Any, where: str) -> Any:
