@@ -36,7 +36,8 @@ MNIST = Source("MNIST", "mnist", "https://ossci-datasets.s3.amazonaws.com/mnist/
     "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
     "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"})
 
-FASHION_MNIST = Source("Fashion-MNIST", "fashion-mnist", "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/", {
+FASHION_MNIST = Source("Fashion-MNIST", "fashion-mnist",
+                       "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/", {
     "train-images-idx3-ubyte.gz": "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
     "train-labels-idx1-ubyte.gz": "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
     "t10k-images-idx3-ubyte.gz": "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
