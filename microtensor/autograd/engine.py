@@ -199,6 +199,8 @@ def _run_node(node: Function, grads: list, buffers: dict, deps: dict, ready: lis
     next_ = node._next
     if len(results) != len(next_):
         results = _fit(node, results)
+    if node._post_hooks is not None:
+        results = _run_post_hooks(node, results, grads)
     if not retain_graph:
         node._release()
     for edge, g in zip(next_, results):
@@ -213,6 +215,19 @@ def _run_node(node: Function, grads: list, buffers: dict, deps: dict, ready: lis
         deps[parent] = count
         if count == 0:
             ready.append(parent)
+
+
+def _run_post_hooks(node: Node, results: tuple, grads: list) -> tuple:
+    """Call the node's ``register_hook`` hooks with (grad_inputs, grad_outputs); a returned tuple replaces
+    grad_inputs."""
+    for hook in node._post_hooks:
+        replaced = hook(results, tuple(grads))
+        if replaced is not None:
+            if len(replaced) != len(results):
+                raise RuntimeError(f"hook of {node.name()} returned {len(replaced)} gradients, expected "
+                                   f"{len(results)}")
+            results = tuple(replaced)
+    return results
 
 
 def _fit(node: Function, results: tuple) -> tuple:

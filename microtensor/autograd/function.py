@@ -15,12 +15,12 @@ from __future__ import annotations
 import sys
 import traceback
 import weakref
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from microtensor.autograd.grad_mode import GradMode
-from microtensor.tensor import Tensor
+from microtensor.tensor import Tensor, _HookHandle
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they "
@@ -37,6 +37,13 @@ class AnomalyMode:
     enabled = False
 
 
+class ForwardScope:
+    """What ``microtensor.viz.record`` says is running (the ``nn.Module`` call); every node recorded
+    meanwhile keeps it as ``_scope``. None, and no cost beyond one read per op, when nothing records."""
+
+    current: Any = None
+
+
 class Node:
     """What the engine needs of a graph node: its edges to the nodes that produced its inputs."""
 
@@ -45,6 +52,8 @@ class Node:
     _pre_hooks: dict | None = None
     _tensor_args: tuple | None = None     # which forward arguments were tensors, when not all were
     _retain: dict | None = None
+    _post_hooks: list | None = None
+    _scope: Any = None                    # see ForwardScope
 
     def name(self) -> str:
         return type(self).__name__
@@ -62,6 +71,16 @@ class Node:
         if self._pre_hooks is None:
             self._pre_hooks = {}
         return self._pre_hooks.setdefault(output_nr, [])
+
+    def register_hook(self, hook: Callable[[tuple, tuple], tuple | None]) -> _HookHandle:
+        """Call ``hook(grad_inputs, grad_outputs)`` after this node's backward, as PyTorch's
+        ``grad_fn.register_hook`` does: ``grad_inputs`` holds one gradient per forward argument (None
+        where none flows), ``grad_outputs`` the gradients of the node's outputs; a returned tuple replaces
+        ``grad_inputs``."""
+        if self._post_hooks is None:
+            self._post_hooks = []
+        self._post_hooks.append(hook)
+        return _HookHandle(self._post_hooks, hook)
 
     def retain_hooks(self, output_nr: int) -> list:
         """The ``retain_grad`` hooks of output ``output_nr``; they run after the other pre-hooks."""
@@ -278,6 +297,8 @@ class Function(Node):
             self._to_save = ()
         if AnomalyMode.enabled:
             self._forward_stack = traceback.format_stack()[:-2]
+        if ForwardScope.current is not None:
+            self._scope = ForwardScope.current
 
     def _release(self) -> None:
         """Free what forward saved (called after backward unless retain_graph)."""
