@@ -1,1 +1,19 @@
-"""microtensor.optim: the gradient-descent family and learning-rate schedules (issue #4 builds it on the core)."""
+"""microtensor.optim: the gradient-descent family and learning-rate schedules, step for step like PyTorch.
+
+Optimizers update parameters from their ``.grad`` (they depend only on the core, not on nn);
+``microtensor.optim.lr_scheduler`` changes their learning rates over time.
+"""
+from microtensor.optim import lr_scheduler
+from microtensor.optim.adadelta import Adadelta
+from microtensor.optim.adagrad import Adagrad
+from microtensor.optim.adam import Adam, AdamW
+from microtensor.optim.adamax import Adamax
+from microtensor.optim.lbfgs import LBFGS
+from microtensor.optim.nadam import NAdam
+from microtensor.optim.optimizer import Optimizer
+from microtensor.optim.radam import RAdam
+from microtensor.optim.rmsprop import RMSprop
+from microtensor.optim.sgd import SGD
+
+__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax", "NAdam", "RAdam",
+           "LBFGS", "lr_scheduler"]

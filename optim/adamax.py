@@ -1,0 +1,54 @@
+"""Adamax: Adam with the infinity norm of past gradients in place of the second moment."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from microtensor.optim.optimizer import (Optimizer, ParamsT, check_betas, check_nonnegative, effective_grad,
+                                         lerp_, next_step, scalar_state, zeros_state)
+
+
+class Adamax(Optimizer):
+    """Adamax, step for step as ``torch.optim.Adamax``.
+
+    With g = grad (+ weight_decay * p; negated when maximizing) at step t:
+    m <- beta1 * m + (1 - beta1) * g; u <- max(beta2 * u, |g| + eps); p <- p - lr / (1 - beta1**t) * m / u.
+
+    Args:
+        params: the parameters to optimize, or dicts defining parameter groups.
+        lr: learning rate (default 2e-3).
+        betas: (beta1, beta2) (default (0.9, 0.999)).
+        eps: added to |g| (default 1e-8).
+        weight_decay: L2 penalty (default 0).
+        maximize: maximize the objective instead of minimizing it.
+    """
+
+    def __init__(self, params: ParamsT, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0, *, maximize: bool = False) -> None:
+        check_nonnegative(lr=lr, eps=eps)
+        check_betas(betas)
+        check_nonnegative(weight_decay=weight_decay)
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                                      maximize=maximize))
+
+    def _init_state(self, param: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
+        state["step"] = scalar_state(0.0)
+        state["exp_avg"] = zeros_state(param)
+        state["exp_inf"] = zeros_state(param)
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
+        step = next_step(state)
+        beta1, beta2 = group["betas"]
+        g = effective_grad(param, grad, group["maximize"], group["weight_decay"])
+        exp_avg, exp_inf = state["exp_avg"]._data, state["exp_inf"]._data
+        scratch = np.empty_like(param)
+        lerp_(exp_avg, g, 1 - beta1, scratch)
+        exp_inf *= beta2
+        np.abs(g, out=scratch)
+        scratch += group["eps"]
+        np.maximum(exp_inf, scratch, out=exp_inf)
+        clr = group["lr"] / (1 - beta1 ** step)
+        np.divide(exp_avg, exp_inf, out=scratch)
+        scratch *= -clr
+        param += scratch
