@@ -122,23 +122,25 @@ class RNNBase(Module):
     def _name(self) -> str:
         return _MODE_NAMES[self.mode]
 
-    def _initial_states(self, hx: Tensor | tuple | None, batch: int | None, dtype: mt.dtype) -> list[Tensor | None]:
-        """[h0] or [h0, c0], each (D * num_layers, B, H) (zeros when not given), checked against the input."""
+    def _initial_states(self, hx: Tensor | tuple | None, batch: int, batched: bool,
+                        dtype: mt.dtype) -> list[Tensor]:
+        """[h0] or [h0, c0], each (D * num_layers, batch, H): zeros when not given, else checked against the
+        input (without the batch dimension when the input is unbatched) and given one."""
         name = self._name()
-        shape = (self.num_layers * (2 if self.bidirectional else 1),) + (() if batch is None else (batch,)) + (
-            self.hidden_size,)
+        layers = self.num_layers * (2 if self.bidirectional else 1)
         n_states = 2 if CELLS[self.mode].has_cell_state else 1
         if hx is None:
-            return [mt.zeros(shape, dtype=dtype) for _ in range(n_states)]
+            return [mt.zeros((layers, batch, self.hidden_size), dtype=dtype) for _ in range(n_states)]
         if n_states == 2:
             if not isinstance(hx, (tuple, list)) or len(hx) != 2:
                 raise TypeError(f"{name}: expected hx to be a tuple (h_0, c_0), got {type(hx).__name__}")
             states = list(hx)
         else:
             states = [hx]
+        expected = (layers, batch, self.hidden_size) if batched else (layers, self.hidden_size)
         for state_name, state in zip(("h_0", "c_0"), states):
-            _check_state(name, f"hidden state {state_name}", state, shape, dtype)
-        return states if batch is not None else [s.unsqueeze(1) for s in states]
+            _check_state(name, f"hidden state {state_name}", state, expected, dtype)
+        return states if batched else [s.unsqueeze(1) for s in states]
 
     def forward(self, input: Tensor, hx: Tensor | tuple[Tensor, Tensor] | None = None) -> tuple:
         """Run the layers over the sequence.
@@ -159,7 +161,7 @@ class RNNBase(Module):
         x = input if not batched else (input.transpose(0, 1) if self.batch_first else input)
         if not batched:
             x = x.unsqueeze(1)
-        states = self._initial_states(hx, x.shape[1] if batched else None, weight.dtype)
+        states = self._initial_states(hx, x.shape[1], batched, weight.dtype)
         directions = 2 if self.bidirectional else 1
         finals = [[] for _ in states]
         weights = self.all_weights
