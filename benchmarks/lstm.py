@@ -9,12 +9,12 @@ All three start from the same weights (microtensor's initialisation).
 """
 from __future__ import annotations
 
+import microtensor.nn  # noqa: F401 - binds mt.nn
 import numpy as np
+from microtensor.nn.rnn import LSTM
 
 import microtensor as mt
-import microtensor.nn  # noqa: F401 - binds mt.nn
 from benchmarks.harness import Row, Workload, scaled, time_engines, torch
-from microtensor.nn.rnn import LSTM
 
 LR = 0.01
 

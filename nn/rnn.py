@@ -12,12 +12,12 @@ import numbers
 import warnings
 
 import microtensor as mt
-from microtensor.ops.recurrent import CELLS, recurrence
-from microtensor.tensor import Tensor
 from microtensor.nn import functional as F
 from microtensor.nn import init
 from microtensor.nn.module import Module
 from microtensor.nn.parameter import Parameter
+from microtensor.ops.recurrent import CELLS, recurrence
+from microtensor.tensor import Tensor
 
 _MODE_NAMES = {"RNN_TANH": "RNN", "RNN_RELU": "RNN", "LSTM": "LSTM", "GRU": "GRU"}
 
@@ -100,7 +100,8 @@ class RNNBase(Module):
                 shapes = {f"weight_ih_l{layer}{suffix}": (gate_size, layer_input),
                           f"weight_hh_l{layer}{suffix}": (gate_size, hidden_size)}
                 if bias:
-                    shapes.update({f"bias_ih_l{layer}{suffix}": (gate_size,), f"bias_hh_l{layer}{suffix}": (gate_size,)})
+                    shapes[f"bias_ih_l{layer}{suffix}"] = (gate_size,)
+                    shapes[f"bias_hh_l{layer}{suffix}"] = (gate_size,)
                 for param_name, shape in shapes.items():
                     setattr(self, param_name, Parameter(mt.empty(shape, dtype=dtype)))
                     self._flat_weights_names.append(param_name)

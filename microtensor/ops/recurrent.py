@@ -14,8 +14,9 @@ Gate order and equations are PyTorch's: LSTM rows ``i, f, g, o``; GRU rows ``r, 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -174,7 +175,8 @@ class Recurrence(Function):
     def backward(ctx: Function, grad_out: Tensor, grad_h: Tensor, grad_c: Tensor | None = None) -> tuple:
         if GradMode.enabled:                          # create_graph: differentiate a replay in Tensor ops
             return _replay_backward(ctx, (grad_out, grad_h) + ((grad_c,) if grad_c is not None else ()))
-        xw, w_hh, b_hh, h0, c0, out = ctx.saved_tensors
+        saved = ctx.saved_tensors
+        xw, w_hh, out = saved[0], saved[1], saved[5]
         cell, steps, w, out, g_out = ctx.cell, ctx.steps, w_hh._data, out._data, grad_out._data
         dxw = np.empty(xw.shape, out.dtype)
         dhw = np.empty_like(dxw) if cell.hidden_grad_differs else dxw

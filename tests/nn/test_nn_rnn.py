@@ -6,11 +6,11 @@ import math
 
 import numpy as np
 import pytest
+from helpers import requires_torch, torch
+from microtensor.nn import rnn
 
 import microtensor as mt
-from helpers import requires_torch, torch
 from microtensor.autograd import gradcheck, gradgradcheck
-from microtensor.nn import rnn
 
 MODES = {"RNN": ("RNN", {}), "RNN_relu": ("RNN", {"nonlinearity": "relu"}), "LSTM": ("LSTM", {}), "GRU": ("GRU", {})}
 # (num_layers, bidirectional, batch_first, initial states given, bias)
@@ -142,7 +142,8 @@ def test_parameter_names_shapes_and_init(mode):
     expected = []
     for layer, width in ((0, 3), (1, 16)):
         for suffix in ("", "_reverse"):
-            expected += [(f"weight_ih_l{layer}{suffix}", (gates * 8, width)), (f"weight_hh_l{layer}{suffix}", (gates * 8, 8)),
+            expected += [(f"weight_ih_l{layer}{suffix}", (gates * 8, width)),
+                         (f"weight_hh_l{layer}{suffix}", (gates * 8, 8)),
                          (f"bias_ih_l{layer}{suffix}", (gates * 8,)), (f"bias_hh_l{layer}{suffix}", (gates * 8,))]
     assert [(k, tuple(p.shape)) for k, p in m.named_parameters()] == expected
     values = np.concatenate([p.detach().numpy().ravel() for p in m.parameters()])
@@ -272,7 +273,7 @@ def test_wrong_state_shape_names_module_and_shapes(name):
     good = mt.zeros(4, 2, 4)
     states = [(bad, good), (good, mt.zeros(4, 2, 5))] if name == "LSTM" else [bad]
     for hx in states:
-        wrong = [list(s.shape) for s in (hx if isinstance(hx, tuple) else (hx,)) if s.shape != good.shape][0]
+        wrong = next(list(s.shape) for s in (hx if isinstance(hx, tuple) else (hx,)) if s.shape != good.shape)
         with pytest.raises(RuntimeError, match=rf"{name}: Expected hidden state [hc]_0 of shape \[4, 2, 4\], "
                                                rf"got {re_list(wrong)}"):
             m(mt.randn(5, 2, 3), hx)
