@@ -98,7 +98,7 @@ def numpy_step(x: np.ndarray, labels: np.ndarray, params: dict[str, np.ndarray])
         dh = d @ w_hh
     rows_g = dgates.reshape(steps * batch, -1)
     grads = {"w_ih": rows_g.T @ x.reshape(steps * batch, -1), "w_hh": rows_g.T @ hs[:-1].reshape(steps * batch, n),
-             "b": rows_g.sum(axis=0), "w_fc": g_fc, "b_fc": gb_fc}
+             "b": 2 * rows_g.sum(axis=0), "w_fc": g_fc, "b_fc": gb_fc}   # b = bias_ih + bias_hh: both step
     for k, grad in grads.items():
         grad *= LR
         params[k] -= grad
