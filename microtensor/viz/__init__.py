@@ -28,7 +28,7 @@ def make_dot(output: Outputs, params: Mapping[str, Tensor] | None = None, show_a
              forward: bool = False, max_nodes: int | None = None) -> graphviz.Digraph:
     """The backward graph behind ``output`` as a ``graphviz.Digraph`` (as torchviz's ``make_dot``).
 
-    One box per op, named as its ``grad_fn`` is (``MulBackward0``, ``MatmulBackward0``), one per leaf
+    One box per op, named as its ``grad_fn`` is (``MulBackward0``, ``MatMulBackward0``), one per leaf
     tensor (its name from ``params``, else its shape and dtype) and one per output (green); edges go
     the way data flows, from each tensor's producer to the ops that use it.
 

@@ -5,7 +5,8 @@ is its longest distance to an output, so one step of an unrolled RNN (or one blo
 covers the same few levels as every other step, and the levels' contents, read from the outputs
 down, repeat with the block's depth as period. The longest periodic runs are collapsed: the repeat
 nearest the outputs is drawn as the representative (labelled ``×k``), the other k - 1 become one summary
-node. Graphs without enough repetition are then cut: the items nearest the outputs are drawn and the
+node. Leaves (named None) do not count in the levels' contents, since a weight shared by every step sits
+at the level of its deepest use, and a leaf is hidden only when every op using it is. Graphs without enough repetition are then cut: the items nearest the outputs are drawn and the
 rest become one "N more nodes" summary. Graphs within ``max_nodes`` are drawn whole.
 """
 from __future__ import annotations
@@ -51,8 +52,9 @@ def levels(n: int, edges: list[tuple[int, int]]) -> list[int]:
     return level
 
 
-def plan(names: list[str], edges: list[tuple[int, int]], max_nodes: int | None) -> Plan:
-    """How to draw ``len(names)`` items (``names`` are their op names) in at most ``max_nodes`` nodes."""
+def plan(names: list[str | None], edges: list[tuple[int, int]], max_nodes: int | None) -> Plan:
+    """How to draw ``len(names)`` items (``names``: their op names, None for leaves) in at most
+    ``max_nodes`` nodes."""
     n = len(names)
     if max_nodes is None or n <= max_nodes:
         return Plan({}, [], [])
@@ -62,7 +64,7 @@ def plan(names: list[str], edges: list[tuple[int, int]], max_nodes: int | None) 
     by_level: list[list[int]] = [[] for _ in range(max(level) + 1)]
     for i, lv in enumerate(level):
         by_level[lv].append(i)
-    result = _collapse_repeats(names, by_level, max_nodes)
+    result = _collapse_repeats(names, by_level, edges, max_nodes)
     visible = [i for lv in by_level for i in lv if i not in result.hidden]
     keep = max_nodes - len(result.summaries) - 1
     if len(visible) + len(result.summaries) <= max_nodes:
@@ -77,9 +79,15 @@ def plan(names: list[str], edges: list[tuple[int, int]], max_nodes: int | None) 
     return result
 
 
-def _collapse_repeats(names: list[str], by_level: list[list[int]], max_nodes: int) -> Plan:
+def _collapse_repeats(names: list[str | None], by_level: list[list[int]], edges: list[tuple[int, int]],
+                      max_nodes: int) -> Plan:
     codes: dict[tuple, int] = {}
-    sig = np.array([codes.setdefault(tuple(sorted(names[i] for i in items)), len(codes)) for items in by_level])
+    sig = np.array([codes.setdefault(tuple(sorted(names[i] for i in items if names[i] is not None)), len(codes))
+                    for items in by_level])
+    consumers: dict[int, list[int]] = {}
+    for src, dst in edges:
+        if names[src] is None:
+            consumers.setdefault(src, []).append(dst)
     counts = np.array([len(items) for items in by_level])
     cum = np.concatenate(([0], np.cumsum(counts)))
     removed, starts, periods, repeats = _runs(sig, cum)
@@ -96,7 +104,10 @@ def _collapse_repeats(names: list[str], by_level: list[list[int]], max_nodes: in
             continue
         chosen.append((lo, hi))
         index = len(result.summaries)
-        hidden = [i for lv in range(s + p, hi) for i in by_level[lv]]
+        hidden = [i for lv in range(s + p, hi) for i in by_level[lv] if names[i] is not None]
+        gone = set(hidden)
+        hidden += [i for lv in range(s + p, hi) for i in by_level[lv]
+                   if names[i] is None and all(c in gone for c in consumers.get(i, ()))]
         result.summaries.append(f"... {k - 1} more repeats of the block above\n({len(hidden)} nodes)")
         result.hidden.update(dict.fromkeys(hidden, index))
         result.repeats.append(Repeat([i for lv in range(s, s + p) for i in by_level[lv]], k, index))

@@ -29,7 +29,7 @@ class Drawing:
         self.show_attrs, self.show_saved = show_attrs, show_saved
         self.index = {node: i for i, node in enumerate(graph.nodes)}
         n = len(graph.nodes)
-        kinds = [node.name() for node in graph.nodes] + ["output"] * len(graph.outputs)
+        kinds = [None if is_leaf(node) else node.name() for node in graph.nodes] + ["output"] * len(graph.outputs)
         links = [(self.index[e.src], self.index[e.dst]) for e in graph.edges]
         links += [(self.index[o.node], n + j) for j, o in enumerate(graph.outputs)]
         self.plan = collapse.plan(kinds, links, max_nodes)

@@ -1,4 +1,4 @@
-"""The forward view: tensors (ellipses) between ops (boxes named as in the forward: ``Mul``, ``Matmul``).
+"""The forward view: tensors (ellipses) between ops (boxes named as in the forward: ``Mul``, ``MatMul``).
 
 Every tensor that flows along the graph is drawn once, however many ops read it: leaves by parameter
 name or shape, intermediate results by shape and dtype (taken from the recorded edges, so freed graphs
