@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from microtensor.ops.linalg import MatMul
 from microtensor.ops.nn_ops import dropout, linear, pad
 from microtensor.ops.shape import cat
 from microtensor.tensor import Tensor
@@ -33,7 +34,7 @@ def _attend(query: Tensor, key: Tensor, value: Tensor, mask: Tensor | None, drop
     """``softmax(query @ key^T * scale + mask) @ value`` and the (dropped-out) attention weights.
 
     ``mask`` is None, bool (True = takes part) or float (added to the scores), broadcastable to (..., L, S)."""
-    scores = (query * scale) @ key.mT
+    scores = MatMul.apply(query * scale, key, False, True)        # key^T as a flag: no transpose node
     if mask is not None:
         if mask._data.dtype == np.bool_:
             scores = scores.masked_fill(Tensor._make(~mask._data), float("-inf"))
@@ -118,14 +119,14 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
         if dt != np.bool_ and dt != query._data.dtype:
             raise RuntimeError(f"{op}: expected attn_mask of dtype bool or {query.dtype.name} (the query's), "
                                f"got {attn_mask.dtype.name}")
-        scores = batch + (length, source)
+        scores_shape = batch + (length, source)
         try:
-            fits = np.broadcast_shapes(attn_mask.shape, scores) == scores
+            fits = np.broadcast_shapes(attn_mask.shape, scores_shape) == scores_shape
         except ValueError:
             fits = False
         if not fits:
             raise RuntimeError(f"{op}: attn_mask of shape {list(attn_mask.shape)} does not broadcast to the "
-                               f"attention scores' shape {list(scores)} (..., L, S)")
+                               f"attention scores' shape {list(scores_shape)} (..., L, S)")
     scale = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
     return _attend(query, key, value, attn_mask, dropout_p, scale, safe=True)[0]
 
@@ -233,6 +234,8 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
                            f"triu(full((L, L), -inf), diagonal=1))")
     if (bias_k is None) != (bias_v is None):
         raise RuntimeError(f"{op}: bias_k and bias_v must be given together")
+    if bias_k is not None and (static_k is not None or static_v is not None):
+        raise RuntimeError(f"{op}: bias_k and bias_v cannot be added to a static key or value")
     key_padding_mask = _float_mask(op, "key_padding_mask", key_padding_mask, query)
     attn_mask = _float_mask(op, "attn_mask", attn_mask, query)
 
@@ -245,10 +248,17 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
                    else in_proj_weight.chunk(3))
         biases = (None,) * 3 if in_proj_bias is None else in_proj_bias.chunk(3)
         q, k, v = (_heads(linear(x, w, b), heads, first) for x, w, b in zip((query, key, value), weights, biases))
+    for name, static in (("static_k", static_k), ("static_v", static_v)):
+        if static is not None and (static.ndim != 3 or static.shape[0] != batch * heads
+                                   or static.shape[2] != head_dim):
+            raise RuntimeError(f"{op}: expected {name} of shape [{batch * heads}, S, {head_dim}] (N * num_heads, S, "
+                               f"head_dim), got {list(static.shape)}")
     if static_k is not None:
         k = static_k.reshape(batch, heads, -1, head_dim)
     if static_v is not None:
         v = static_v.reshape(batch, heads, -1, head_dim)
+    if k.shape[2] != v.shape[2]:
+        raise RuntimeError(f"{op}: keys and values differ in length: {k.shape[2]} and {v.shape[2]}")
     source = k.shape[2]
     extra = []                                   # appended keys/values: (N, H, 1, head_dim) each
     if bias_k is not None:

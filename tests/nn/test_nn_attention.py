@@ -347,6 +347,29 @@ def test_mha_functional_form():
     np.testing.assert_allclose(w.detach().numpy(), expected_w.detach().numpy(), rtol=1e-6)
 
 
+@requires_torch
+@pytest.mark.parametrize("need_weights", [False, True])
+def test_mha_functional_static_kv_matches_torch(need_weights):
+    ours, theirs = mha_pair()
+    arrays = {"q": randn(L, N, E, seed=1), "static_k": randn(N * H, 6, E // H, seed=2),
+              "static_v": randn(N * H, 6, E // H, seed=3), "kpm": bool_mask(N, 6, seed=4)}
+
+    def call(module, t, lib):
+        fn = multi_head_attention_forward if lib is mt else torch.nn.functional.multi_head_attention_forward
+        out, w = fn(t["q"], t["q"], t["q"], E, H, module.in_proj_weight, module.in_proj_bias, module.bias_k,
+                    module.bias_v, True, 0.0, module.out_proj.weight, module.out_proj.bias, key_padding_mask=t["kpm"],
+                    need_weights=need_weights, static_k=t["static_k"], static_v=t["static_v"])
+        return out, w
+    run_both(ours, theirs, arrays, call)
+    with pytest.raises(RuntimeError, match=r"expected static_k of shape \[6, S, 4\] .*got \[6, 5, 3\]"):
+        multi_head_attention_forward(*(mt.randn(L, N, E),) * 3, E, H, ours.in_proj_weight, None, None, None, False,
+                                     0.0, ours.out_proj.weight, None, static_k=mt.randn(N * H, 5, 3))
+    with pytest.raises(RuntimeError, match=r"bias_k and bias_v cannot be added to a static key or value"):
+        multi_head_attention_forward(*(mt.randn(L, N, E),) * 3, E, H, ours.in_proj_weight, None, mt.randn(1, 1, E),
+                                     mt.randn(1, 1, E), False, 0.0, ours.out_proj.weight, None,
+                                     static_k=mt.randn(N * H, 5, 4))
+
+
 PREFIX = r"MultiheadAttention\(embed_dim=8, num_heads=2\): "
 
 
