@@ -94,11 +94,11 @@ def _lstm_step_backward(dh: np.ndarray, dc: np.ndarray, acts: tuple, h: np.ndarr
     n = dh.shape[-1]
     i, f, o = s[:, :n], s[:, n:2 * n], s[:, 3 * n:]
     dc = dc + dh * o * (1 - tc * tc)
-    d = np.empty_like(s)
-    np.multiply(dc * g, i * (1 - i), out=d[:, :n])
-    np.multiply(dc * c_prev, f * (1 - f), out=d[:, n:2 * n])
+    d = s * (1 - s)                                  # sigmoid' of every block; the g block is overwritten
+    d[:, :n] *= dc * g
+    d[:, n:2 * n] *= dc * c_prev
     np.multiply(dc * i, 1 - g * g, out=d[:, 2 * n:3 * n])
-    np.multiply(dh * tc, o * (1 - o), out=d[:, 3 * n:])
+    d[:, 3 * n:] *= dh * tc
     return d, d, None, dc * f
 
 
