@@ -44,8 +44,7 @@ def levels(n: int, edges: list[tuple[int, int]]) -> list[int]:
     while ready:
         dst = ready.pop()
         for src in producers[dst]:
-            if level[dst] + 1 > level[src]:
-                level[src] = level[dst] + 1
+            level[src] = max(level[src], level[dst] + 1)
             pending[src] -= 1
             if pending[src] == 0:
                 ready.append(src)

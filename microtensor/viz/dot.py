@@ -40,7 +40,6 @@ class Drawing:
         self.group_by_module = group_by_module
         self.scopes = self._scopes() if group_by_module else {}
 
-    # ---- what each item looks like
     def visible(self, item: int) -> bool:
         return item not in self.plan.hidden
 
@@ -77,7 +76,6 @@ class Drawing:
         recorded = grads.norms(node)
         return self.grad_style(recorded[side][nr] if recorded else None)
 
-    # ---- clusters
     def _scopes(self) -> dict[int, Scope]:
         """The innermost module of every op item (recorded by ``record``) and of every named parameter."""
         found = {self.index[n]: n._scope for n in self.graph.nodes if n._scope is not None}

@@ -3,7 +3,6 @@ import re
 import shutil
 import time
 
-import numpy as np
 import pytest
 
 import microtensor as mt

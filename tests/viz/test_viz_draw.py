@@ -140,7 +140,7 @@ def test_lenet_grouped_with_gradients_and_forward_view(tmp_path):
 
 
 def test_freed_graph_still_draws_its_structure(tmp_path):
-    model, loss = lenet_loss()
+    _, loss = lenet_loss()
     before = viz.make_dot(loss).source
     loss.backward()
     assert viz.make_dot(loss).source == before
@@ -160,3 +160,16 @@ def test_missing_dot_explains_and_writes_source(tmp_path, monkeypatch):
     source = (tmp_path / "out" / "graph.dot").read_text()
     assert source.startswith("digraph backward {") and "MulBackward0" in source
     assert not (tmp_path / "out" / "graph.png").exists()
+
+
+def test_show_grad_marks_edges_no_gradient_reached(tmp_path):
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    used, unused = (x * 3.0).sum(), x.exp().sum()
+    viz.watch([used, unused])
+    used.backward()
+    outputs = {"used": used, "unused": unused}
+    svg = text(viz.draw(outputs, tmp_path / "part.svg", show_grad=True))
+    assert svg.count(">no grad<") == 3          # x -> Exp, Exp -> Sum, Sum -> unused
+    assert f"{3 * np.sqrt(2):.2e}" in svg       # x -> Mul carries 3 * ones
+    forward = text(viz.draw(outputs, tmp_path / "part_forward.svg", show_grad=True, forward=True))
+    assert forward.count(">no grad<") == 2      # x -> Exp, exp(x) -> Sum: the output is the Sum's own value
