@@ -1,4 +1,4 @@
-"""LBFGS: limited-memory BFGS over all parameters flattened into one vector, with an optional strong-Wolfe line search."""
+"""LBFGS: limited-memory BFGS over all parameters as one flat vector, with an optional strong-Wolfe line search."""
 from __future__ import annotations
 
 from typing import Any, Callable
