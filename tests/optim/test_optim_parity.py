@@ -29,7 +29,8 @@ CONFIGS = [
     ("RMSprop", {"centered": True, "momentum": 0.5, "alpha": 0.9}, 1e-3, 1e-2),
     ("RMSprop", {"weight_decay": 0.1, "maximize": True}, 1e-3, 1e-2),
     ("Adadelta", {}, 1.0, 1.0),
-    ("Adadelta", {"rho": 0.5, "eps": 1e-4}, 1.0, 1.0),
+    # at lr 1 this run is chaotic: a 1e-17 difference in the MLP's gradient grows to 1e-6 by step 100
+    ("Adadelta", {"rho": 0.5, "eps": 1e-4}, 1.0, 0.5),
     ("Adadelta", {"weight_decay": 0.1, "maximize": True}, 1.0, 1.0),
     ("Adam", {}, 1e-2, 1e-2),
     ("Adam", {"amsgrad": True}, 1e-2, 1e-2),
