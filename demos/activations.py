@@ -17,6 +17,8 @@ from demos.common import headline, new_figure, save_figure
 from microtensor import nn
 from microtensor.nn import functional as F
 
+PICTURES = ("activations.png",)  # what main() writes into its folder
+
 LEAKY_SLOPE = 0.1  # PyTorch's default 0.01 is invisible in a plot
 PRELU_INIT = 0.25
 

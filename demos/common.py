@@ -9,6 +9,9 @@ from typing import Any, TypeVar
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+import microtensor as mt
+from microtensor import viz
+
 T = TypeVar("T")
 
 DEFAULT_ROOT = Path("demo_output")
@@ -45,6 +48,25 @@ def save_figure(fig: Figure, path: Path) -> Path:
     """Write ``fig`` as a PNG at ``path``, print where it went and return the path."""
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+    print(f"  wrote {path}")
+    return path
+
+
+def save_graph(output: mt.Tensor, path: Path, **options: Any) -> Path:
+    """Render the autograd graph behind ``output`` as a PNG at ``path`` with ``mt.viz.draw`` and print where
+    it went. Without Graphviz's ``dot`` the demo goes on: the DOT source is written beside ``path`` and the
+    message says how to install Graphviz.
+
+    Args:
+        output: the tensor (usually a loss) whose graph is drawn.
+        path: the PNG to write.
+        options: passed on to ``mt.viz.draw`` (``params``, ``group_by_module``, ``show_grad``, ``max_nodes``...).
+    """
+    try:
+        viz.draw(output, path, format="png", **options)
+    except viz.GraphvizNotFoundError as err:
+        print(f"  {err}")
+        return path.with_suffix(".dot")
     print(f"  wrote {path}")
     return path
 

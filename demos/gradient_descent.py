@@ -17,6 +17,8 @@ import numpy as np
 import microtensor as mt
 from demos.common import headline, new_figure, save_figure
 
+PICTURES = ("paths.png",)  # what main() writes into its folder
+
 ETA = 0.1
 START = -3.0
 QUARTIC_STEPS = 100

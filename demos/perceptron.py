@@ -18,6 +18,8 @@ import microtensor as mt
 from demos.common import headline, new_figure, progress, save_figure
 from microtensor.nn import functional as F
 
+PICTURES = ("decision_lines.png", "mistakes.png")  # what main() writes into its folder
+
 START_WEIGHTS = (0.3898, 0.4950)
 START_THETA = 0.8115
 ETA = 0.1

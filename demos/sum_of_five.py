@@ -8,13 +8,15 @@ which is small exactly where the network is confidently wrong.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import microtensor as mt
 from demos.common import headline, new_figure, progress, save_figure
+from demos.training import History, accuracy
 from microtensor import nn
 from microtensor.nn import functional as F
+
+PICTURES = ("training_curves.png",)  # what main() writes into its folder
 
 FEATURES = 5
 HIDDEN = 10
@@ -41,19 +43,6 @@ def mse(outputs: mt.Tensor, labels: mt.Tensor) -> mt.Tensor:
 
 
 LOSSES = {"MSE": mse, "cross-entropy": F.cross_entropy}
-
-
-@dataclass
-class History:
-    """One training run: the mean training loss and the test accuracy after every epoch."""
-    loss: list[float] = field(default_factory=list)
-    accuracy: list[float] = field(default_factory=list)
-
-
-def accuracy(model: nn.Module, x: mt.Tensor, labels: mt.Tensor) -> float:
-    """The fraction of ``x``'s examples whose largest output is their class."""
-    with mt.no_grad():
-        return (model(x).argmax(dim=1) == labels).float().mean().item()
 
 
 def epochs_to(history: History, level: float) -> int | None:

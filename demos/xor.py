@@ -12,7 +12,9 @@ from pathlib import Path
 import numpy as np
 
 import microtensor as mt
-from demos.common import headline, new_figure, progress, save_figure
+from demos.common import headline, new_figure, progress, save_figure, save_graph
+
+PICTURES = ("decision_surface.png", "graph.png")  # what main() writes into its folder
 
 INPUTS = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
 TARGETS = [[0.0], [1.0], [1.0], [0.0]]
@@ -24,10 +26,16 @@ def forward(params: list[mt.Tensor], x: mt.Tensor) -> mt.Tensor:
     return ((x @ w1 + b1).tanh() @ w2 + b2).sigmoid()
 
 
+def loss_of(params: list[mt.Tensor]) -> mt.Tensor:
+    """The network's binary cross-entropy on the four XOR points."""
+    x, y = mt.tensor(INPUTS), mt.tensor(TARGETS)
+    p = forward(params, x)
+    return -(y * p.clamp(1e-7, 1).log() + (1 - y) * (1 - p).clamp(1e-7, 1).log()).mean()
+
+
 def fit(steps: int = 2000, lr: float = 0.5, seed: int = 1) -> tuple[list[mt.Tensor], list[float]]:
     """Train the network from seed ``seed``; return its parameters ``[w1, b1, w2, b2]`` and the loss history."""
     mt.manual_seed(seed)
-    x, y = mt.tensor(INPUTS), mt.tensor(TARGETS)
     w1 = (mt.randn(2, 4) * 1.0).requires_grad_()
     b1 = mt.zeros(4, requires_grad=True)
     w2 = (mt.randn(4, 1) * 1.0).requires_grad_()
@@ -35,8 +43,7 @@ def fit(steps: int = 2000, lr: float = 0.5, seed: int = 1) -> tuple[list[mt.Tens
     params = [w1, b1, w2, b2]
     losses = []
     for _ in progress(range(steps), desc="xor steps"):
-        p = forward(params, x)
-        loss = -(y * p.clamp(1e-7, 1).log() + (1 - y) * (1 - p).clamp(1e-7, 1).log()).mean()
+        loss = loss_of(params)
         for t in params:
             t.grad = None
         loss.backward()
@@ -93,3 +100,9 @@ def main(out: Path, quick: bool = False) -> None:
     curve.set_ylabel("binary cross-entropy")
     curve.set_title("training loss")
     save_figure(fig, out / "decision_surface.png")
+
+    loss = loss_of(params)
+    mt.viz.watch(loss)
+    loss.backward()
+    print("  the graph of the loss, each edge labelled with the norm of the gradient that flowed along it:")
+    save_graph(loss, out / "graph.png", params=dict(zip(("w1", "b1", "w2", "b2"), params)), show_grad=True)

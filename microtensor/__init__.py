@@ -4,6 +4,7 @@
 methods, and autograd; ``mt.nn`` and ``mt.optim`` build models and train them.
 """
 import builtins as _builtins
+import importlib as _importlib
 
 from microtensor import dtypes as _dtypes
 from microtensor.tensor import Size, Tensor, device
@@ -39,3 +40,13 @@ def result_type(tensor1: object, tensor2: object) -> dtype:
 
 
 __version__ = "0.1.0"
+
+_SUBPACKAGES = ("nn", "optim", "utils", "viz", "datasets")
+
+
+def __getattr__(name: str) -> object:
+    """``mt.nn``, ``mt.optim``, ``mt.utils``, ``mt.viz`` and ``mt.datasets`` without importing them first, as
+    ``torch.nn`` is there after ``import torch``; imported on first use, since they import the core."""
+    if name in _SUBPACKAGES:
+        return _importlib.import_module(f"microtensor.{name}")
+    raise AttributeError(f"module 'microtensor' has no attribute {name!r}")

@@ -194,3 +194,15 @@ def test_like_functions_and_randint_bounds():
     assert r.min().item() >= 3 and r.max().item() <= 5
     with pytest.raises(RuntimeError, match="from=5 >= to=5"):
         mt.randint(5, 5, (2,))
+
+
+def test_subpackages_are_attributes_after_import_microtensor_alone():
+    import subprocess
+    import sys
+    code = ("import microtensor as mt; "
+            "print(mt.nn.Linear.__name__, mt.optim.SGD.__name__, mt.utils.data.DataLoader.__name__, "
+            "mt.viz.draw.__name__, mt.datasets.xor.__name__)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["Linear", "SGD", "DataLoader", "draw", "xor"]
+    with pytest.raises(AttributeError, match="no attribute 'no_such_thing'"):
+        mt.no_such_thing
