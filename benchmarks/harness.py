@@ -90,6 +90,7 @@ class Workload:
     full: dict[str, Any]
     quick: dict[str, Any]
     tiny: dict[str, Any]
+    has_floor: bool = True   # whether it times a hand-written NumPy floor (a ResNet's would be a second engine)
 
 
 @contextlib.contextmanager

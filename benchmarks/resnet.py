@@ -156,4 +156,5 @@ WORKLOAD = Workload(
     full=dict(depth=8, batch=32, size=32, repeats=20, warmup=3),
     quick=dict(depth=8, batch=32, size=32, repeats=5, warmup=1),
     tiny=dict(depth=8, batch=2, size=8, repeats=1, warmup=0),
+    has_floor=False,
 )
