@@ -15,6 +15,7 @@ from microtensor.autograd import enable_grad, inference_mode, is_grad_enabled, n
 from microtensor.autograd import set_detect_anomaly
 from microtensor.random import Generator, default_generator
 from microtensor import creation as _creation, random as _random
+from microtensor.serialization import load, save
 
 bool = _dtypes.bool_  # noqa: A001 - PyTorch's name
 uint8, int8, int16, int32, int64 = _dtypes.uint8, _dtypes.int8, _dtypes.int16, _dtypes.int32, _dtypes.int64

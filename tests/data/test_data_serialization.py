@@ -14,7 +14,7 @@ from helpers import requires_torch, torch
 import microtensor as mt
 from microtensor import nn
 from microtensor.nn.mlp import MLP
-from microtensor.serialization import load, save
+from microtensor import load, save
 
 MARKER = []
 

@@ -9,7 +9,7 @@ import pytest
 import microtensor as mt
 from helpers import requires_torch, torch
 from microtensor import optim
-from microtensor.serialization import load, save
+from microtensor import load, save
 
 STEPS = 100
 
