@@ -358,3 +358,7 @@ def test_bad_input_names_the_module_and_both_shapes(module, x, match):
 def test_bad_arguments_are_rejected(build, match):
     with pytest.raises(ValueError, match=match):
         build()
+
+
+def test_mlp_and_models_are_reachable_from_nn():
+    assert nn.MLP is MLP and nn.models.LeNet5 is LeNet5 and nn.models.resnet is resnet
