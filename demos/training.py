@@ -1,14 +1,18 @@
 """What the classification demos share: a seeded train/test split of scikit-learn's digits, a minibatch
-training loop over a DataLoader, accuracy, a confusion matrix and a parameter count."""
+training loop over a DataLoader, timed runs and their table, accuracy curves, accuracy, a confusion matrix,
+a parameter count and the module-grouped graph of a model's loss."""
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 import microtensor as mt
-from demos.common import progress
+from demos.common import new_figure, progress, save_figure, save_graph
 from microtensor import datasets, nn, optim
 from microtensor.nn import functional as F
 from microtensor.utils.data import DataLoader, TensorDataset, random_split
@@ -113,3 +117,73 @@ def confusion_matrix(model: nn.Module, x: mt.Tensor, labels: mt.Tensor, classes:
 def count_parameters(model: nn.Module) -> int:
     """The number of trainable numbers in ``model``."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+@dataclass
+class Trained:
+    """A trained model, its training run (loss and test accuracy per epoch) and the seconds it took."""
+    name: str
+    model: nn.Module
+    history: History
+    seconds: float
+
+    @property
+    def accuracy(self) -> float:
+        """The test accuracy after the last epoch."""
+        return self.history.accuracy[-1]
+
+    @property
+    def parameters(self) -> int:
+        """The model's number of trainable parameters."""
+        return count_parameters(self.model)
+
+
+def train_timed(name: str, model: nn.Module, split: Split, optimizer: optim.Optimizer, epochs: int,
+                batch_size: int = 32, seed: int = 0,
+                scheduler: optim.lr_scheduler.LRScheduler | None = None) -> Trained:
+    """``train_classifier`` (same arguments; ``name`` labels the progress bar), timed, as a ``Trained``."""
+    start = time.perf_counter()
+    history = train_classifier(model, split, optimizer, epochs, batch_size=batch_size, seed=seed, desc=name,
+                               scheduler=scheduler)
+    return Trained(name, model, history, time.perf_counter() - start)
+
+
+def results_table(runs: Sequence[Trained]) -> str:
+    """The table of trained models: name, parameters, test accuracy, epochs, training time."""
+    lines = [f"  {'model':16s} {'parameters':>10s} {'test accuracy':>14s} {'epochs':>7s} {'time':>7s}"]
+    lines += [f"  {run.name:16s} {run.parameters:10,d} {run.accuracy:14.1%} {len(run.history.accuracy):7d} "
+              f"{run.seconds:6.1f}s" for run in runs]
+    return "\n".join(lines)
+
+
+def plot_curves(runs: Sequence[Trained], path: Path, title: str) -> Path:
+    """Draw each run's mean training loss (log scale) and test accuracy per epoch, side by side, to ``path``."""
+    fig, (loss_ax, acc_ax) = new_figure(1, 2, width=4.8, height=3.8)
+    for run in runs:
+        epochs = range(1, len(run.history.loss) + 1)
+        loss_ax.plot(epochs, run.history.loss, marker="o", markersize=3, label=run.name)
+        acc_ax.plot(epochs, run.history.accuracy, marker="o", markersize=3,
+                    label=f"{run.name} ({run.parameters:,d} parameters)")
+    loss_ax.set_yscale("log")
+    loss_ax.set_title(f"{title}: training loss (cross-entropy)")
+    acc_ax.set_title(f"{title}: test accuracy")
+    acc_ax.yaxis.set_major_formatter("{x:.0%}")
+    for ax in (loss_ax, acc_ax):
+        ax.set_xlabel("epoch")
+        ax.set_xlim(0.5, max(len(run.history.loss) for run in runs) + 0.5)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    return save_figure(fig, path)
+
+
+def draw_grouped_graph(model: nn.Module, x: mt.Tensor, labels: mt.Tensor, path: Path) -> Path:
+    """Draw the autograd graph of ``model``'s cross-entropy on the batch ``x``, ``labels``, each op inside a
+    box for the module that ran it (the forward runs under ``mt.viz.record(model)``, in eval mode so that
+    BatchNorm's running statistics are left alone), to ``path``."""
+    was_training = model.training
+    model.eval()
+    with mt.viz.record(model):
+        loss = F.cross_entropy(model(x), labels)
+    model.train(was_training)
+    return save_graph(loss, path, params=dict(model.named_parameters()), group_by_module=True)

@@ -45,7 +45,7 @@ FASHION_MNIST = Source("Fashion-MNIST", "fashion-mnist",
 
 
 def _locate(source: Source, folder: Path, filename: str, download: bool, base_url: str | None,
-            checksums: Mapping[str, str] | None, progress: bool) -> Path:
+            checksums: Mapping[str, str] | None, progress: bool, timeout: float) -> Path:
     """The cached file (gzipped or already unpacked), downloading the gzipped one when neither exists."""
     for candidate in (folder / filename, folder / filename.removesuffix(".gz")):
         if candidate.is_file():
@@ -54,15 +54,15 @@ def _locate(source: Source, folder: Path, filename: str, download: bool, base_ur
         raise FileNotFoundError(f"{source.name}: {folder / filename} is missing (and download=False); put the "
                                 "IDX file there, gzipped or not, or pass download=True")
     url = (base_url or source.base_url).rstrip("/") + "/" + filename
-    return download_file(url, folder / filename, (checksums or source.sha256)[filename], progress)
+    return download_file(url, folder / filename, (checksums or source.sha256)[filename], progress, timeout)
 
 
 def load_source(source: Source, train: bool = True, root: str | os.PathLike | None = None, download: bool = True,
                 base_url: str | None = None, checksums: Mapping[str, str] | None = None,
-                progress: bool = True) -> TensorDataset:
+                progress: bool = True, timeout: float = 30.0) -> TensorDataset:
     """Read one split of an MNIST-format data set from ``root/source.folder``; see ``mnist``."""
     folder = data_root(root) / source.folder
-    image_file, label_file = (_locate(source, folder, name, download, base_url, checksums, progress)
+    image_file, label_file = (_locate(source, folder, name, download, base_url, checksums, progress, timeout)
                               for name in SPLITS[bool(train)])
     images, labels = read_idx(image_file), read_idx(label_file)
     if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
@@ -75,7 +75,7 @@ def load_source(source: Source, train: bool = True, root: str | os.PathLike | No
 
 def mnist(train: bool = True, root: str | os.PathLike | None = None, download: bool = True,
           base_url: str | None = None, checksums: Mapping[str, str] | None = None,
-          progress: bool = True) -> TensorDataset:
+          progress: bool = True, timeout: float = 30.0) -> TensorDataset:
     """The MNIST handwritten digits (LeCun et al. 1998): 60,000 training and 10,000 test images.
 
     The four IDX files (gzipped or not) are read from ``root/mnist``; a missing one is downloaded from
@@ -88,21 +88,22 @@ def mnist(train: bool = True, root: str | os.PathLike | None = None, download: b
         base_url: the folder URL the files are fetched from (a mirror; default PyTorch's MNIST mirror).
         checksums: file name to SHA-256 (default: the official files' sums).
         progress: show a tqdm progress bar while downloading.
+        timeout: seconds to wait for the server (to connect, and for each read) before a download fails.
 
     Returns:
         ``TensorDataset(images, labels)``: images float32 ``(N, 1, 28, 28)`` scaled to [0, 1], labels
         int64 ``(N,)`` in 0..9.
     """
-    return load_source(MNIST, train, root, download, base_url, checksums, progress)
+    return load_source(MNIST, train, root, download, base_url, checksums, progress, timeout)
 
 
 def fashion_mnist(train: bool = True, root: str | os.PathLike | None = None, download: bool = True,
                   base_url: str | None = None, checksums: Mapping[str, str] | None = None,
-                  progress: bool = True) -> TensorDataset:
+                  progress: bool = True, timeout: float = 30.0) -> TensorDataset:
     """Fashion-MNIST (Xiao et al. 2017): Zalando's 28x28 clothing images in ten classes
     (``FASHION_MNIST_CLASSES``), 60,000 for training and 10,000 for testing, in MNIST's format.
 
     Files live in ``root/fashion-mnist``; the arguments and the returned ``TensorDataset(images, labels)``
     are those of ``mnist``.
     """
-    return load_source(FASHION_MNIST, train, root, download, base_url, checksums, progress)
+    return load_source(FASHION_MNIST, train, root, download, base_url, checksums, progress, timeout)

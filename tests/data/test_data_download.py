@@ -1,11 +1,12 @@
 """The MNIST downloader against a local HTTP server on 127.0.0.1 serving small IDX files made here: success,
-caching, a corrupted file, a dropped connection, an interrupted download, no server at all."""
+caching, a corrupted file, a dropped connection, an interrupted download, no server at all, one that never answers."""
 import gzip
 import hashlib
 import http.server
 import os
 import socket
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -185,3 +186,15 @@ def test_missing_url_is_an_error(server, tmp_path):
     with pytest.raises(DownloadError, match="could not download .*Not Found"):
         download(server.url + "nothing.gz", tmp_path / "x.gz", "0" * 64, progress=False)
     assert os.listdir(tmp_path) == []
+
+
+def test_a_server_that_never_answers_times_out_after_timeout(tmp_path):
+    with socket.socket() as s:                       # the kernel accepts the connection; nobody ever replies
+        s.bind(("127.0.0.1", 0))
+        s.listen(1)
+        start = time.perf_counter()
+        with pytest.raises(DownloadError, match=r"could not download http://127.0.0.1:\d+/train-images-idx3-ubyte.gz"
+                                                r": .*timed out"):
+            mnist(root=tmp_path, base_url=f"http://127.0.0.1:{s.getsockname()[1]}", progress=False, timeout=0.3)
+        assert time.perf_counter() - start < 5
+    assert os.listdir(tmp_path / "mnist") == []
