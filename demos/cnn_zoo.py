@@ -47,7 +47,8 @@ from pathlib import Path
 
 import microtensor as mt
 from demos.common import headline
-from demos.training import Split, Trained, digits_split, draw_grouped_graph, plot_curves, results_table, train_timed
+from demos.training import (Split, Trained, digits_split, draw_grouped_graph, labelled_histories, plot_curves,
+                            results_table, train_timed)
 from microtensor import nn, optim
 from microtensor.nn import functional as F
 from microtensor.nn.models import InceptionBlock, LeNet5, VGGBlock, resnet
@@ -261,5 +262,6 @@ def main(out: Path, quick: bool = False) -> None:
           "(notes 003, 5.5.5, say it averages them)")
     headline("test accuracy", ", ".join(f"{name} {run.accuracy:.1%}" for name, run in runs.items()))
     headline("parameters", ", ".join(f"{name} {run.parameters:,d}" for name, run in runs.items()))
-    plot_curves(list(runs.values()), out / "accuracy_curves.png", "8x8 digits")
+    plot_curves(labelled_histories(list(runs.values())), out / "accuracy_curves.png",
+                "training loss (cross-entropy) on 8x8 digits")
     draw_grouped_graph(runs["ResNet-8"].model, split.x_train[:4], split.y_train[:4], out / "resnet8_graph.png")

@@ -35,8 +35,8 @@ import numpy as np
 
 import microtensor as mt
 from demos.common import headline, new_figure, save_figure
-from demos.training import (Split, Trained, confusion_matrix, digits_split, draw_grouped_graph, plot_curves,
-                            results_table, train_timed)
+from demos.training import (Split, Trained, confusion_matrix, digits_split, draw_grouped_graph, labelled_histories,
+                            plot_curves, results_table, train_timed)
 from microtensor import nn, optim
 
 PICTURES = ("training_curves.png", "confusion_matrix.png", "lenet_graph.png")  # what main() writes
@@ -164,7 +164,7 @@ def report(runs: Sequence[Trained], split: Split, out: Path, data: str) -> Train
     errors = int(counts.sum() - np.trace(counts))
     mistakes = ", ".join(f"{t} taken for {p} ({n}x)" for t, p, n in most_confused(counts)) or "none"
     print(f"  best: {best.name}, {errors} of {int(counts.sum())} test images wrong; commonest: {mistakes}")
-    plot_curves(runs, out / "training_curves.png", data)
+    plot_curves(labelled_histories(runs), out / "training_curves.png", f"training loss (cross-entropy) on {data}")
     plot_confusion(counts, out / "confusion_matrix.png",
                    f"{best.name} on {data}: {best.accuracy:.1%} ({errors} wrong)")
     return best

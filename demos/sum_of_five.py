@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import microtensor as mt
-from demos.common import headline, new_figure, progress, save_figure
-from demos.training import History, accuracy
+from demos.common import headline, progress
+from demos.training import History, accuracy, plot_curves
 from microtensor import nn
 from microtensor.nn import functional as F
 
@@ -107,15 +107,4 @@ def main(out: Path, quick: bool = False) -> None:
               f"{epochs_to(run, TARGET_ACCURACY) or '-'}")
     headline("test accuracy", ", ".join(f"{name} {run.accuracy[-1]:.1%}" for name, run in runs.items()))
 
-    fig, (loss_ax, acc_ax) = new_figure(1, 2, width=4.8, height=3.8)
-    for name, run in runs.items():
-        epochs_axis = range(1, len(run.loss) + 1)
-        loss_ax.plot(epochs_axis, run.loss, marker="o", markersize=3, label=name)
-        acc_ax.plot(epochs_axis, run.accuracy, marker="o", markersize=3, label=name)
-    loss_ax.set_yscale("log")
-    loss_ax.set_title("training loss (each its own measure)")
-    acc_ax.set_title("test accuracy")
-    for ax in (loss_ax, acc_ax):
-        ax.set_xlabel("epoch")
-        ax.legend()
-    save_figure(fig, out / "training_curves.png")
+    plot_curves(runs, out / "training_curves.png", "training loss (each its own measure)")

@@ -4,7 +4,7 @@ a parameter count and the module-grouped graph of a model's loss."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,25 +156,35 @@ def results_table(runs: Sequence[Trained]) -> str:
     return "\n".join(lines)
 
 
-def plot_curves(runs: Sequence[Trained], path: Path, title: str) -> Path:
-    """Draw each run's mean training loss (log scale) and test accuracy per epoch, side by side, to ``path``."""
+def plot_curves(histories: Mapping[str, History], path: Path, loss_title: str = "training loss") -> Path:
+    """Draw each run's mean training loss (log scale) and test accuracy per epoch, side by side, to ``path``.
+
+    Args:
+        histories: the runs, by their legend label.
+        path: the PNG to write.
+        loss_title: the title of the loss plot (say which loss, and on what data).
+    """
     fig, (loss_ax, acc_ax) = new_figure(1, 2, width=4.8, height=3.8)
-    for run in runs:
-        epochs = range(1, len(run.history.loss) + 1)
-        loss_ax.plot(epochs, run.history.loss, marker="o", markersize=3, label=run.name)
-        acc_ax.plot(epochs, run.history.accuracy, marker="o", markersize=3,
-                    label=f"{run.name} ({run.parameters:,d} parameters)")
+    for label, history in histories.items():
+        epochs = range(1, len(history.loss) + 1)
+        loss_ax.plot(epochs, history.loss, marker="o", markersize=3, label=label)
+        acc_ax.plot(epochs, history.accuracy, marker="o", markersize=3, label=label)
     loss_ax.set_yscale("log")
-    loss_ax.set_title(f"{title}: training loss (cross-entropy)")
-    acc_ax.set_title(f"{title}: test accuracy")
+    loss_ax.set_title(loss_title)
+    acc_ax.set_title("test accuracy")
     acc_ax.yaxis.set_major_formatter("{x:.0%}")
     for ax in (loss_ax, acc_ax):
         ax.set_xlabel("epoch")
-        ax.set_xlim(0.5, max(len(run.history.loss) for run in runs) + 0.5)
+        ax.set_xlim(0.5, max(len(history.loss) for history in histories.values()) + 0.5)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     return save_figure(fig, path)
+
+
+def labelled_histories(runs: Sequence[Trained]) -> dict[str, History]:
+    """``runs``' histories keyed by "name (parameters)", for ``plot_curves``."""
+    return {f"{run.name} ({run.parameters:,d} parameters)": run.history for run in runs}
 
 
 def draw_grouped_graph(model: nn.Module, x: mt.Tensor, labels: mt.Tensor, path: Path) -> Path:
