@@ -3,7 +3,7 @@
 The functions live with their op families in ``microtensor.ops`` (each module's
 ``FUNCTIONAL`` table); this module gathers them under PyTorch's names.
 """
-from microtensor.ops import activation, conv, losses, nn_ops, normalization
+from microtensor.ops import activation, attention, conv, losses, nn_ops, normalization
 
-for _family in (nn_ops, activation, normalization, conv, losses):
+for _family in (nn_ops, activation, normalization, conv, losses, attention):
     globals().update(_family.FUNCTIONAL)

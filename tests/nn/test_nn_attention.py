@@ -529,3 +529,16 @@ def test_encoder_layer_errors():
     with pytest.raises(RuntimeError, match=r"MultiheadAttention\(embed_dim=8, num_heads=2\): expected query with "
                                            r"embedding dimension 8, got shape \[4, 3, 6\]"):
         layer(mt.randn(L, N, 6))
+
+
+@pytest.mark.parametrize("name, cls", [("MultiheadAttention", MultiheadAttention),
+                                       ("TransformerEncoderLayer", TransformerEncoderLayer),
+                                       ("TransformerEncoder", TransformerEncoder)])
+def test_attention_modules_are_exported_from_nn(name, cls):
+    assert getattr(mt.nn, name) is cls
+
+
+@pytest.mark.parametrize("name", ["scaled_dot_product_attention", "multi_head_attention_forward"])
+def test_attention_functions_are_exported_from_functional(name):
+    assert getattr(F, name) is {"scaled_dot_product_attention": scaled_dot_product_attention,
+                                "multi_head_attention_forward": multi_head_attention_forward}[name]

@@ -134,6 +134,11 @@ def test_state_dict_moves_both_ways_float32(mode):
         np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"])
+def test_recurrent_modules_are_exported_from_nn(name):
+    assert getattr(mt.nn, name) is getattr(rnn, name)
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_parameter_names_shapes_and_init(mode):
     name, kwargs = MODES[mode]
