@@ -1,10 +1,15 @@
-"""Render the README's graph pictures: docs/mlp_graph.{svg,png} and docs/lenet_graph.{svg,png}.
+"""Render the README's pictures: the graphs docs/mlp_graph.{svg,png} and docs/lenet_graph.{svg,png}, and
+three demo figures, docs/demo_*.png (copied from full runs of their demos).
 
 Run from the repository root: ``python docs/make_images.py``. The pictures come from the code, so
 re-running this after a change keeps them in sync (the same seed gives the same files).
 """
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import graphviz
@@ -39,11 +44,26 @@ def lenet_graph() -> graphviz.Digraph:
     return viz.make_dot(loss, params=dict(model.named_parameters()), group_by_module=True)
 
 
+# (demo, the picture it writes) -> docs/demo_{demo}.png
+DEMO_PICTURES = (("optimizers", "valley.png"), ("vanishing_gradients", "gradient_norms.png"),
+                 ("attention", "transformer_attention.png"))
+
+
+def demo_pictures() -> None:
+    """Run each demo of ``DEMO_PICTURES`` with its full settings and copy its picture to docs/."""
+    with tempfile.TemporaryDirectory() as out:
+        for demo, picture in DEMO_PICTURES:
+            subprocess.run([sys.executable, "-m", "demos", demo, "--out", out], cwd=DOCS.parent, check=True,
+                           stdout=subprocess.DEVNULL)
+            print(shutil.copyfile(Path(out) / demo / picture, DOCS / f"demo_{demo}.png"))
+
+
 def main() -> None:
     for name, graph in (("mlp_graph", mlp_graph()), ("lenet_graph", lenet_graph())):
         graph.attr(dpi=DPI[name])
         for fmt in ("svg", "png"):
             print(render(graph, DOCS / f"{name}.{fmt}", fmt))
+    demo_pictures()
 
 
 if __name__ == "__main__":
