@@ -6,6 +6,7 @@ from typing import Any
 import numpy as np
 
 from microtensor import dtypes
+from microtensor.ops.shape import ints_arg
 from microtensor.tensor import Tensor
 
 
@@ -73,13 +74,16 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._make(_check_dtype(array))
 
 
-def _size(size: tuple) -> tuple[int, ...]:
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    for s in size:
-        if int(s) < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
-    return tuple(int(s) for s in size)
+def size_arg(op: str, args: tuple, size: Any = None) -> tuple[int, ...]:
+    """The shape a creation function is given, as PyTorch takes it: ints (``zeros(2, 3)``), one sequence
+    (``zeros((2, 3))``) or the keyword (``zeros(size=(2, 3))``, a sequence there); checked as PyTorch does."""
+    if size is None and not args:
+        raise TypeError(f'{op}() missing 1 required positional arguments: "size"')
+    shape = ints_arg(op, "size", args, size)
+    for s in shape:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
+    return shape
 
 
 def _dtype_or(dtype: Any, default: dtypes.dtype) -> np.dtype:
@@ -91,19 +95,25 @@ def _made(array: np.ndarray, requires_grad: bool) -> Tensor:
     return t.requires_grad_(True) if requires_grad else t
 
 
-def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros of shape ``size``."""
-    return _made(np.zeros(_size(size), _dtype_or(dtype, dtypes.get_default_dtype())), requires_grad)
+def zeros(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros of shape ``size`` (``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``)."""
+    shape = size_arg("zeros", args, size)
+    return _made(np.zeros(shape, _dtype_or(dtype, dtypes.get_default_dtype())), requires_grad)
 
 
-def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ones of shape ``size``."""
-    return _made(np.ones(_size(size), _dtype_or(dtype, dtypes.get_default_dtype())), requires_grad)
+def ones(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """A tensor of ones of shape ``size`` (``ones(2, 3)``, ``ones((2, 3))`` or ``ones(size=(2, 3))``)."""
+    shape = size_arg("ones", args, size)
+    return _made(np.ones(shape, _dtype_or(dtype, dtypes.get_default_dtype())), requires_grad)
 
 
-def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """An uninitialised tensor of shape ``size``."""
-    return _made(np.empty(_size(size), _dtype_or(dtype, dtypes.get_default_dtype())), requires_grad)
+def empty(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor of shape ``size`` (``empty(2, 3)``, ``empty((2, 3))`` or ``empty(size=(2, 3))``)."""
+    shape = size_arg("empty", args, size)
+    return _made(np.empty(shape, _dtype_or(dtype, dtypes.get_default_dtype())), requires_grad)
 
 
 def _fill_dtype(fill_value: Any) -> dtypes.dtype:
@@ -115,7 +125,7 @@ def _fill_dtype(fill_value: Any) -> dtypes.dtype:
 def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of shape ``size`` filled with ``fill_value`` (dtype inferred from the value)."""
     value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
-    return _made(np.full(_size((size,)), value, _dtype_or(dtype, _fill_dtype(fill_value))), requires_grad)
+    return _made(np.full(size_arg("full", (), size), value, _dtype_or(dtype, _fill_dtype(fill_value))), requires_grad)
 
 
 def zeros_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -138,9 +148,10 @@ def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, requires_gra
     return _made(np.full(input._data.shape, fill_value, _dtype_or(dtype, input.dtype)), requires_grad)
 
 
-def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
+def arange(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
            requires_grad: bool = False) -> Tensor:
-    """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 when all are ints, else the default float."""
+    """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 when all are ints, else the default float.
+    ``arange(end)`` and ``arange(end=end)`` start at 0."""
     if end is None:
         start, end = 0, start
     if step == 0:

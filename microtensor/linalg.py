@@ -1,4 +1,4 @@
-"""``microtensor.linalg``: PyTorch's ``torch.linalg`` namespace (norms, inverse, determinants, matmul)."""
-from microtensor.ops.linalg import det, inv, matmul, matrix_norm, norm, slogdet, vector_norm
+"""``microtensor.linalg``: PyTorch's ``torch.linalg`` namespace (norms, SVD, inverse, determinants, matmul)."""
+from microtensor.ops.linalg import det, inv, matmul, matrix_norm, norm, slogdet, svd, svdvals, vector_norm
 
-__all__ = ["det", "inv", "matmul", "matrix_norm", "norm", "slogdet", "vector_norm"]
+__all__ = ["det", "inv", "matmul", "matrix_norm", "norm", "slogdet", "svd", "svdvals", "vector_norm"]

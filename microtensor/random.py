@@ -1,11 +1,13 @@
 """Random number generation: Generator, manual_seed and the random creation functions."""
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
 
 from microtensor import dtypes
+from microtensor.creation import size_arg
 from microtensor.tensor import Tensor
 
 
@@ -74,12 +76,6 @@ def _rng(generator: Generator | None) -> np.random.Generator:
     return (generator or default_generator).rng
 
 
-def _size(size: tuple) -> tuple[int, ...]:
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    return tuple(int(s) for s in size)
-
-
 def _float_dtype(dtype: Any, op: str) -> np.dtype:
     dt = dtypes.to_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
     if not dt.is_floating_point:
@@ -87,31 +83,45 @@ def _float_dtype(dtype: Any, op: str) -> np.dtype:
     return dt.np
 
 
-def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
+def rand(*args: Any, size: Any = None, generator: Generator | None = None, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
-    """Uniform samples from [0, 1) of shape ``size``."""
+    """Uniform samples from [0, 1) of shape ``size`` (``rand(2, 3)``, ``rand((2, 3))`` or ``rand(size=(2, 3))``)."""
+    shape = size_arg("rand", args, size)
     dt = _float_dtype(dtype, "rand")
-    return Tensor._make(_rng(generator).random(_size(size)).astype(dt), requires_grad)
+    return Tensor._make(_rng(generator).random(shape).astype(dt), requires_grad)
 
 
-def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
+def randn(*args: Any, size: Any = None, generator: Generator | None = None, dtype: Any = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
-    """Standard normal samples of shape ``size``."""
+    """Standard normal samples of shape ``size`` (``randn(2, 3)``, ``randn((2, 3))`` or ``randn(size=(2, 3))``)."""
+    shape = size_arg("randn", args, size)
     dt = _float_dtype(dtype, "randn")
-    return Tensor._make(_rng(generator).standard_normal(_size(size)).astype(dt), requires_grad)
+    return Tensor._make(_rng(generator).standard_normal(shape).astype(dt), requires_grad)
 
 
-def randint(low: int, high: int | None = None, size: Any = None, *, generator: Generator | None = None,
+def _bound(name: str, value: Any) -> int:
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"randint(): argument '{name}' must be int, not {type(value).__name__}") from None
+
+
+def randint(low: int = 0, high: int | None = None, size: Any = None, *, generator: Generator | None = None,
             dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """Integers drawn uniformly from [low, high) (``randint(high, size)`` means low = 0), int64 by default."""
-    if size is None:
+    """Integers drawn uniformly from [low, high), int64 by default. As in PyTorch, ``randint(high, size)``
+    and ``randint(high, size=size)`` mean low = 0; ``size`` is a sequence, positional or keyword."""
+    if size is None and isinstance(high, (tuple, list)):                        # randint(high, size)
         low, high, size = 0, low, high
-    if high is None or size is None:
-        raise TypeError("randint() missing required arguments: expected randint(low=0, high, size)")
+    elif high is None:                                                          # randint(high, size=size)
+        low, high = 0, low
+    if size is None:
+        raise TypeError('randint() missing 1 required positional arguments: "size" (randint(low=0, high, size))')
+    shape = size_arg("randint", (), size)
+    low, high = _bound("low", low), _bound("high", high)
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     dt = dtypes.to_dtype(dtype) if dtype is not None else dtypes.int64
-    return Tensor._make(_rng(generator).integers(low, high, size=tuple(size)).astype(dt.np), requires_grad)
+    return Tensor._make(_rng(generator).integers(low, high, size=shape).astype(dt.np), requires_grad)
 
 
 def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None, device: Any = None) -> Tensor:
@@ -130,8 +140,8 @@ def randn_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False)
     return randn(input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
-def randint_like(input: Tensor, low: int, high: int | None = None, *, dtype: Any = None) -> Tensor:
-    """Random integers in [low, high) with ``input``'s shape and dtype."""
+def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, dtype: Any = None) -> Tensor:
+    """Random integers in [low, high) with ``input``'s shape and dtype (``randint_like(x, high)`` means low = 0)."""
     if high is None:
         low, high = 0, low
     return randint(low, high, input._data.shape, dtype=dtype or input.dtype)
@@ -140,7 +150,7 @@ def randint_like(input: Tensor, low: int, high: int | None = None, *, dtype: Any
 def normal(mean: float, std: float, size: Any, *, generator: Generator | None = None, dtype: Any = None) -> Tensor:
     """Normal samples with the given mean and standard deviation."""
     dt = _float_dtype(dtype, "normal")
-    return Tensor._make(_rng(generator).normal(mean, std, size=_size((size,))).astype(dt))
+    return Tensor._make(_rng(generator).normal(mean, std, size=size_arg("normal", (), size)).astype(dt))
 
 
 def bernoulli(input: Tensor, *, generator: Generator | None = None) -> Tensor:

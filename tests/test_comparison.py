@@ -140,3 +140,53 @@ def test_error_messages():
         mt.isnan([1.0])
     with pytest.raises(RuntimeError, match="ambiguous"):
         bool(mt.ones(2) == mt.ones(2))
+
+
+# ----------------------------------------------------------------------------- where(condition) alone
+CONDITIONS = {
+    "bool_2d": np.array([[True, False, True], [False, False, True]]),
+    "float_1d": np.array([0.0, 1.5, 0.0, -2.0]),
+    "int_3d": np.arange(12).reshape(2, 3, 2) % 3,
+    "true_0d": np.array(True),
+    "false_0d": np.array(False),
+    "none_true": np.zeros((2, 2), dtype=bool),
+}
+
+
+@pytest.mark.parametrize("name", CONDITIONS)
+def test_where_with_the_condition_alone_is_nonzero_as_tuple(name):
+    cond = mt.tensor(CONDITIONS[name])
+    expected = np.nonzero(np.atleast_1d(CONDITIONS[name]))
+    for out in (mt.where(cond), mt.where(condition=cond), cond.nonzero(as_tuple=True),
+                mt.nonzero(cond, as_tuple=True)):
+        assert isinstance(out, tuple) and len(out) == len(expected)
+        for o, e in zip(out, expected):
+            assert o.dtype == mt.int64 and o.tolist() == e.tolist()
+    assert mt.argwhere(cond).tolist() == np.argwhere(CONDITIONS[name]).tolist()
+    assert mt.nonzero(cond).shape == np.argwhere(CONDITIONS[name]).shape
+
+
+@requires_torch
+@pytest.mark.parametrize("name", CONDITIONS)
+def test_where_nonzero_argwhere_match_torch(name):
+    array = CONDITIONS[name]
+    for fn in (lambda L, c: L.where(c), lambda L, c: c.nonzero(as_tuple=True), lambda L, c: L.nonzero(c),
+               lambda L, c: L.argwhere(c), lambda L, c: c.nonzero()):
+        ours, theirs = fn(mt, mt.tensor(array)), fn(torch, torch.tensor(array))
+        ours, theirs = (ours, theirs) if isinstance(theirs, tuple) else ((ours,), (theirs,))
+        assert len(ours) == len(theirs)
+        for o, t in zip(ours, theirs):
+            assert tuple(o.shape) == tuple(t.shape) and o.tolist() == t.tolist()
+            assert repr(o).replace("microtensor.", "torch.") == repr(t)
+
+
+def test_where_with_input_but_no_other_is_an_error():
+    cond = mt.tensor([True, False])
+    with pytest.raises(TypeError, match="condition alone, or the condition, input and other"):
+        mt.where(cond, mt.ones(2))
+    with pytest.raises(TypeError, match="condition alone"):
+        mt.where(cond, other=mt.ones(2))
+    assert mt.where(cond, mt.ones(2), 0.0).tolist() == [1.0, 0.0]
+    if torch is not None:
+        with pytest.raises(TypeError):
+            torch.where(torch.tensor([True, False]), torch.ones(2))

@@ -324,7 +324,142 @@ def test_reduction_errors():
         mt.ones(2, 3).sum((1, -1))
     with pytest.raises(RuntimeError, match="cannot specify both"):
         mt.ones(3).var(unbiased=True, correction=0)
-    with pytest.raises(RuntimeError, match="p='nuc' is not supported"):
-        mt.ones(2, 2).norm("nuc")
+    with pytest.raises(RuntimeError, match="Order bad not supported"):
+        mt.ones(2, 2).norm("bad")
     with pytest.raises(TypeError):
         mt.logsumexp(mt.ones(3))
+
+
+# ----------------------------------------------------------------------------- spectral and nuclear norms (SVD)
+SPECTRAL_ORDS = [2, -2, "nuc"]
+SVD_SHAPES = [(3, 3), (4, 2), (2, 5), (2, 3, 4), (3, 1)]
+
+
+def _numpy_norm_and_grad(a: np.ndarray, ord) -> tuple[np.ndarray, np.ndarray]:
+    """The norm of each matrix and its gradient from NumPy's SVD: u1 v1^T (2), u_k v_k^T (-2), U V^T ('nuc')."""
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    if ord == "nuc":
+        return s.sum(-1), u @ vh
+    k = 0 if ord == 2 else -1
+    return s[..., k], u[..., :, k:k + 1 if k == 0 else None] @ vh[..., k:k + 1 if k == 0 else None, :]
+
+
+@pytest.mark.parametrize("ord", SPECTRAL_ORDS)
+@pytest.mark.parametrize("shape", SVD_SHAPES)
+def test_spectral_and_nuclear_norms_value_and_gradient(ord, shape):
+    a, = rand(11, shape)
+    x = mt.tensor(a, requires_grad=True)
+    out = mt.linalg.matrix_norm(x, ord)
+    value, grad = _numpy_norm_and_grad(a, ord)
+    np.testing.assert_allclose(out.detach().numpy(), value, rtol=1e-10)
+    out.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), grad, rtol=1e-8, atol=1e-10)
+    if len(shape) == 2:
+        np.testing.assert_allclose(mt.linalg.norm(mt.tensor(a), ord).numpy(), np.linalg.norm(a, ord), rtol=1e-10)
+
+
+@pytest.mark.parametrize("ord", SPECTRAL_ORDS)
+@pytest.mark.parametrize("shape", SVD_SHAPES)
+def test_spectral_and_nuclear_norms_gradcheck(ord, shape):
+    a, = rand(5, shape)
+    check_gradients(lambda A: mt.linalg.matrix_norm(A, ord), a)         # first and second order
+    if len(shape) == 2:
+        check_gradients(lambda A: mt.linalg.norm(A, ord), a, second_order=False)
+
+
+@pytest.mark.parametrize("ord", SPECTRAL_ORDS)
+def test_matrix_norm_over_other_dims(ord):
+    a, = rand(2, (2, 3, 4, 5))
+    for dim, keepdim in [((0, 2), False), ((3, 1), True), ((-1, -2), False)]:
+        out = mt.linalg.matrix_norm(mt.tensor(a), ord, dim=dim, keepdim=keepdim)
+        value, _ = _numpy_norm_and_grad(np.moveaxis(a, dim, (-2, -1)), ord)
+        if keepdim:
+            value = np.expand_dims(value, tuple(sorted(d % 4 for d in dim)))
+        assert out.shape == value.shape
+        np.testing.assert_allclose(out.numpy(), value, rtol=1e-10)
+    check_gradients(lambda A: mt.linalg.matrix_norm(A, ord, dim=(2, 0), keepdim=True), rand(3, (3, 2, 4))[0])
+
+
+def test_norm_of_degenerate_matrices():
+    eye = mt.eye(3, dtype=mt.float64, requires_grad=True)       # three equal singular values
+    mt.linalg.matrix_norm(eye, 2).backward()
+    np.testing.assert_allclose(eye.grad.numpy(), np.eye(3) / 3)  # amax splits its gradient among the ties
+    eye.grad = None
+    mt.linalg.matrix_norm(eye, "nuc").backward()
+    np.testing.assert_allclose(eye.grad.numpy(), np.eye(3))      # U V^T, finite at repeated singular values
+    empty = mt.zeros(2, 0, 3, requires_grad=True)
+    assert mt.linalg.matrix_norm(empty, 2).tolist() == [0.0, 0.0]
+    assert mt.linalg.matrix_norm(empty, "nuc", keepdim=True).shape == (2, 1, 1)
+    x = mt.tensor([[3.0, 0.0], [0.0, -4.0]], dtype=mt.float64)
+    assert mt.linalg.norm(x, 2).item() == pytest.approx(4.0) and mt.linalg.norm(x, -2).item() == pytest.approx(3.0)
+    assert mt.linalg.norm(x, "nuc").item() == pytest.approx(7.0) and x.norm(p="nuc").item() == pytest.approx(7.0)
+
+
+def test_svd_and_svdvals():
+    a, = rand(4, (4, 3))
+    for full in (True, False):
+        U, S, Vh = mt.linalg.svd(mt.tensor(a), full_matrices=full)
+        k = 4 if full else 3
+        assert U.shape == (4, k) and S.shape == (3,) and Vh.shape == (3, 3)
+        np.testing.assert_allclose((U[:, :3] * S) @ Vh, a, atol=1e-12)
+        np.testing.assert_allclose(U.mT @ U, np.eye(k), atol=1e-12)
+    np.testing.assert_allclose(mt.linalg.svdvals(mt.tensor(a)).numpy(), np.linalg.svd(a, compute_uv=False))
+    assert repr(mt.linalg.svd(mt.eye(2))).startswith("microtensor.return_types.linalg_svd(\nU=tensor([[1., 0.],")
+    check_gradients(lambda A: mt.linalg.svdvals(A), a)
+    for full in (True, False):        # losses that do not depend on the signs of the singular vectors
+        def projectors(A, full=full):
+            U, S, Vh = mt.linalg.svd(A, full_matrices=full)
+            return (U[:, :1] @ U[:, :1].mT).sum() + (Vh[1:2].mT @ Vh[1:2] * S[0]).sum()
+        check_gradients(projectors, a)
+        check_gradients(projectors, a.T.copy())
+
+
+def test_svd_norm_errors():
+    for fn, error, match in [
+            (lambda: mt.linalg.matrix_norm(mt.ones(3, 3), 3), RuntimeError, "Order 3 not supported"),
+            (lambda: mt.linalg.matrix_norm(mt.ones(3, 3), "bad"), RuntimeError, "Order bad not supported"),
+            (lambda: mt.linalg.matrix_norm(mt.ones(3), "nuc"), RuntimeError, "at least 2 dimensions"),
+            (lambda: mt.linalg.norm(mt.ones(2, 2, 2), "nuc"), RuntimeError, "input must be 1D or 2D"),
+            (lambda: mt.norm(mt.ones(2, 2, 2), "nuc"), RuntimeError, "dim must be a 2-tuple"),
+            (lambda: mt.linalg.svdvals(mt.ones(3)), RuntimeError, "at least 2 dimensions"),
+            (lambda: mt.linalg.svd(mt.ones(2, 2, dtype=mt.int64)), RuntimeError, "Expected a floating point"),
+            (lambda: mt.linalg.svdvals(mt.tensor([[np.nan, 1.0], [1.0, 1.0]])), RuntimeError, "non-finite values")]:
+        with pytest.raises(error, match=match):
+            fn()
+
+
+SVD_TORCH_CASES = {
+    "norm_2": lambda A: m(A).linalg.norm(A, 2),
+    "norm_-2": lambda A: m(A).linalg.norm(A, -2),
+    "norm_nuc": lambda A: m(A).linalg.norm(A, "nuc"),
+    "norm_nuc_keepdim": lambda A: m(A).linalg.norm(A, "nuc", keepdim=True),
+    "matrix_norm_2_batched": lambda A: m(A).linalg.matrix_norm(A.reshape(2, 2, 3), 2),
+    "matrix_norm_-2_dims": lambda A: m(A).linalg.matrix_norm(A.reshape(2, 2, 3), -2, dim=(0, 2)),
+    "matrix_norm_nuc_dims_keepdim": lambda A: m(A).linalg.matrix_norm(A.reshape(2, 2, 3), "nuc", dim=(2, 1),
+                                                                      keepdim=True),
+    "tensor_norm_nuc": lambda A: A.norm(p="nuc"),
+    "svdvals": lambda A: m(A).linalg.svdvals(A),
+    "svdvals_wide": lambda A: m(A).linalg.svdvals(A.mT),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("name", SVD_TORCH_CASES)
+def test_svd_norms_match_torch(name):
+    a, = rand(8, (4, 3))
+    compare_with_torch(SVD_TORCH_CASES[name], a, rtol=1e-9, atol=1e-11)
+
+
+@requires_torch
+@pytest.mark.parametrize("ord", SPECTRAL_ORDS)
+@pytest.mark.parametrize("shape", [(3, 3), (4, 2), (2, 5)])
+def test_svd_norm_second_derivatives_match_torch(ord, shape):
+    a, w = rand(9, shape, shape)
+    results = []
+    for L in (mt, torch):
+        x = L.tensor(a, requires_grad=True)
+        g, = L.autograd.grad(L.linalg.matrix_norm(x, ord), x, create_graph=True)
+        hvp, = L.autograd.grad((g * L.tensor(w)).sum(), x)
+        results.append((g.detach().numpy(), hvp.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-8, atol=1e-10)

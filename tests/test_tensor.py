@@ -139,6 +139,31 @@ REPRS = {
     "scientific": (lambda m: m.tensor([1e-5, 1.0, 1e3]), "tensor([1.0000e-05, 1.0000e+00, 1.0000e+03])"),
     "empty": (lambda m: m.zeros(0), "tensor([])"),
     "empty_2d": (lambda m: m.zeros(0, 3), "tensor([], size=(0, 3))"),
+    "empty_int64": (lambda m: m.zeros(0, dtype=m.int64), "tensor([], dtype={}.int64)"),
+    "nan_inf": (lambda m: m.tensor([0.5, float("nan"), float("inf")]), "tensor([0.5000,    nan,    inf])"),
+    "wide_range_is_scientific": (lambda m: m.tensor([1.0, 2000.0]), "tensor([1.0000e+00, 2.0000e+03])"),
+    "summarised_floats": (lambda m: m.arange(1001.0), "tensor([   0.,    1.,    2.,  ...,  998.,  999., 1000.])"),
+    "summarised_ints": (lambda m: m.arange(5000), "tensor([   0,    1,    2,  ..., 4997, 4998, 4999])"),
+    "wraps_at_80_columns": (lambda m: m.arange(30.0).reshape(2, 15),
+                            ("tensor([[ 0.,  1.,  2.,  3.,  4.,  5.,  6.,  7.,  8.,  9., 10., 11., 12., 13.,\n"
+                            "         14.],\n"
+                            "        [15., 16., 17., 18., 19., 20., 21., 22., 23., 24., 25., 26., 27., 28.,\n"
+                            "         29.]])")),
+    "summarised_wide_scientific": (lambda m: m.arange(2000.0).reshape(2, 1000),
+                                   ("tensor([[0.0000e+00, 1.0000e+00, 2.0000e+00,  ..., 9.9700e+02, 9.9800e+02,\n"
+                                   "         9.9900e+02],\n"
+                                   "        [1.0000e+03, 1.0010e+03, 1.0020e+03,  ..., 1.9970e+03, 1.9980e+03,\n"
+                                   "         1.9990e+03]])")),
+    "wide_float64_requires_grad": (lambda m: (m.arange(40, dtype=m.float64).reshape(2, 20) / 4).requires_grad_(),
+                                   ("tensor([[0.0000, 0.2500, 0.5000, 0.7500, 1.0000, 1.2500, 1.5000, 1.7500, 2.0000,\n"
+                                   "         2.2500, 2.5000, 2.7500, 3.0000, 3.2500, 3.5000, 3.7500, 4.0000, 4.2500,\n"
+                                   "         4.5000, 4.7500],\n"
+                                   "        [5.0000, 5.2500, 5.5000, 5.7500, 6.0000, 6.2500, 6.5000, 6.7500, 7.0000,\n"
+                                   "         7.2500, 7.5000, 7.7500, 8.0000, 8.2500, 8.5000, 8.7500, 9.0000, 9.2500,\n"
+                                   "         9.5000, 9.7500]], dtype={}.float64, requires_grad=True)")),
+    "suffix_on_its_own_line": (lambda m: m.arange(13.0, dtype=m.float64),
+                               ("tensor([ 0.,  1.,  2.,  3.,  4.,  5.,  6.,  7.,  8.,  9., 10., 11., 12.],\n"
+                               "       dtype={}.float64)")),
 }
 
 
@@ -163,6 +188,41 @@ def test_repr_shows_grad_fn():
 def test_large_tensor_repr_is_summarised():
     text = repr(mt.arange(5000))
     assert "..." in text and text.count(",") < 20
+
+
+def test_repr_fills_lines_to_80_columns():
+    lines = repr(mt.arange(1000.0).reshape(10, 100)).splitlines()
+    assert lines[0].count(".,") == 12 and max(len(line) for line in lines) <= 80     # as PyTorch puts them
+    assert lines[0].startswith("tensor([[  0.,   1.,") and lines[8] == "          96.,  97.,  98.,  99.],"
+
+
+# large and wide tensors, each printed as PyTorch prints it (summarised beyond 1000 elements)
+BIG_REPRS = {
+    "wide_2d": lambda m: m.arange(1000.0).reshape(10, 100),
+    "wide_2d_ints": lambda m: m.arange(1000).reshape(10, 100),
+    "summarised_2d": lambda m: m.arange(10000.0).reshape(100, 100),
+    "summarised_2d_ints": lambda m: m.arange(10000).reshape(100, 100),
+    "summarised_3d": lambda m: m.arange(2000.0).reshape(10, 10, 20),
+    "summarised_4d": lambda m: m.arange(4096.0).reshape(8, 8, 8, 8) / 7,
+    "summarised_column": lambda m: m.arange(2000.0).reshape(2000, 1),
+    "summarised_negative_ints": lambda m: m.arange(-500, 600),
+    "summarised_bools": lambda m: m.arange(2000) % 3 == 0,
+    "summarised_scientific": lambda m: m.arange(2000.0) * 1e5,
+    "fractions_50": lambda m: m.arange(50.0) / 7,
+    "signed_fractions": lambda m: (m.arange(200.0) * 0.37 - 30).sin() * 10,
+    "grad_fn_suffix": lambda m: m.arange(100.0).requires_grad_() * 2,
+    "tiny_values": lambda m: m.tensor([1e-5, 2e-5, 3.5e-5]),
+    "huge_integral_values": lambda m: m.tensor([1e10, 2e10]),
+    "negative_zero": lambda m: m.tensor([-0.0, 1e9]),
+    "nan_in_integral_floats": lambda m: m.tensor([1.0, float("nan"), -float("inf")]),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("name", BIG_REPRS)
+def test_large_and_wide_repr_matches_torch(name):
+    make = BIG_REPRS[name]
+    assert repr(make(mt)) == repr(make(torch))
 
 
 def test_manual_seed_reproduces_random_tensors():

@@ -340,9 +340,15 @@ def _check_int_divisor(a: Tensor | np.ndarray, b: Tensor | np.ndarray) -> None:
             raise RuntimeError("ZeroDivisionError")
 
 
-def where(condition: Operand, input: Operand, other: Operand) -> Tensor:
-    """``input`` where ``condition`` is true, else ``other``; all three broadcast."""
+def where(condition: Operand, input: Operand | None = None, other: Operand | None = None) -> Tensor | tuple:
+    """``input`` where ``condition`` is true, else ``other``; all three broadcast. With the condition alone,
+    the indices of its nonzero entries, one 1-D tensor per dim: ``condition.nonzero(as_tuple=True)``."""
     cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if input is None and other is None:
+        return Tensor._make(cond).nonzero(as_tuple=True)
+    if input is None or other is None:
+        raise TypeError("where() takes the condition alone, or the condition, input and other: got "
+                        f"{'input' if other is None else 'other'} without {'other' if other is None else 'input'}")
     if cond.dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
                            f"{dtypes.from_numpy_dtype(cond.dtype)}")

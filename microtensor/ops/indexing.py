@@ -359,19 +359,44 @@ class Scatter(IndexPut):
     on_arrays = True
 
 
-def scatter(input: Tensor, dim: int, index: Tensor, src: Operand = None, *, value: Any = None) -> Tensor:
+class ScatterReduce(Function):
+    """out = a copy of x with src[i][j] added to (``reduce='add'``) or multiplied into (``'multiply'``)
+    out[index[i][j]][j] (for dim 0), repeated indices accumulating. As in PyTorch, it has no derivative."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, values: np.ndarray, key: tuple, mode: int, reduce: str) -> np.ndarray:
+        ctx.reduce = reduce
+        out = x.copy()
+        (np.add if reduce == "add" else np.multiply).at(out, key, values)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> None:
+        hint = " (use scatter_add, which has one)" if ctx.reduce == "add" else ""
+        raise RuntimeError(f"derivative for scatter with reduce={ctx.reduce!r} is not implemented, as in "
+                           f"PyTorch{hint}")
+
+
+def scatter(input: Tensor, dim: int, index: Tensor, src: Operand = None, *, value: Any = None,
+            reduce: str | None = None) -> Tensor:
     """A copy of ``input`` with the values of ``src`` (a tensor or a number, or ``value=``) written at
-    ``index`` along ``dim``: out[index[i][j]][j] = src[i][j] for dim 0."""
+    ``index`` along ``dim``: out[index[i][j]][j] = src[i][j] for dim 0. With ``reduce='add'`` or
+    ``'multiply'`` they are added to or multiplied into the entries there instead (repeated indices
+    accumulate); that form has no gradient, as in PyTorch."""
     if src is None:
         if value is None:
             raise TypeError("scatter() missing the values to write: pass src (a tensor or number) or value=")
         src = value
+    if reduce is not None and reduce not in ("add", "multiply"):
+        raise RuntimeError(f"reduce argument must be either add or multiply. (got reduce={reduce!r})")
     idx = _index_tensor("scatter", index)
     d = _check_scatter_like("scatter", input, dim, idx, src if isinstance(src, Tensor) else None)
     values = _src_for("scatter", input, idx, src)
-    if input._data.ndim == 0:
-        return Scatter.apply(input, values, (Ellipsis,), BASIC)
-    return Scatter.apply(input, values, _grid_key(d, idx), ADVANCED)
+    key, mode = ((Ellipsis,), BASIC) if input._data.ndim == 0 else (_grid_key(d, idx), ADVANCED)
+    if reduce is not None:
+        return ScatterReduce.apply(input, values, key, mode, reduce)
+    return Scatter.apply(input, values, key, mode)
 
 
 class ScatterAdd(IndexAdd):
@@ -600,9 +625,10 @@ def masked_fill_(self: Tensor, mask: Tensor, value: Any) -> Tensor:
     return apply_inplace(self, "masked_fill_", masked_fill, mask, value)
 
 
-def scatter_(self: Tensor, dim: int, index: Tensor, src: Operand = None, *, value: Any = None) -> Tensor:
+def scatter_(self: Tensor, dim: int, index: Tensor, src: Operand = None, *, value: Any = None,
+             reduce: str | None = None) -> Tensor:
     """``scatter`` in place."""
-    return apply_inplace(self, "scatter_", scatter, dim, index, src, value=value)
+    return apply_inplace(self, "scatter_", scatter, dim, index, src, value=value, reduce=reduce)
 
 
 def scatter_add_(self: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:

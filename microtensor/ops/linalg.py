@@ -15,7 +15,7 @@ import numpy as np
 from microtensor.autograd.function import Function
 from microtensor.ops.broadcasting import broadcast_message, unbroadcast
 from microtensor.ops.reduction import norm as _vector_norm
-from microtensor.ops.reduction import torch_dtype_name
+from microtensor.ops.reduction import return_type, torch_dtype_name
 from microtensor.tensor import Tensor
 
 # PyTorch's C type names in "expected m1 and m2 to have the same dtype, but got: float != double"
@@ -439,6 +439,108 @@ def logdet(input: Tensor) -> Tensor:
         return logabs + Tensor._make(np.log(sign._data))
 
 
+# ----------------------------------------------------------------------------- singular values
+SvdResult = return_type("linalg_svd", ("U", "S", "Vh"))
+
+
+def _given(g: Tensor | None) -> Tensor | None:
+    """A gradient, or None for the constant zeros the engine passes for an output that got none (PyTorch's
+    undefined gradient): it adds nothing, and skipping it keeps svdvals' gradient finite at repeated
+    singular values."""
+    if g is None or (g.grad_fn is None and not g._requires_grad and not g._data.any()):
+        return None
+    return g
+
+
+class Svd(Function):
+    """(U, S, Vh) = the SVD of (each matrix in) a: a = U diag(S) Vh, S descending; with ``full_matrices``
+    U and Vh are square, and only their first min(m, n) columns / rows get (or pass on) gradients, as in
+    PyTorch."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, a: np.ndarray, full_matrices: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        try:
+            u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+        except np.linalg.LinAlgError:
+            reason = ("contained non-finite values" if not np.isfinite(a).all() else
+                      "is ill-conditioned or has too many repeated singular values")
+            raise RuntimeError(f"linalg.svd: The algorithm failed to converge because the input matrix {reason} "
+                               f"(A of shape {list(a.shape)}).") from None
+        ctx.save_for_backward(u, s, vh)
+        ctx.full = full_matrices
+        return u, s, vh
+
+    @staticmethod
+    def backward(ctx: Function, gU: Tensor, gS: Tensor, gVh: Tensor) -> tuple[Tensor | None, None]:
+        U, S, Vh = ctx.saved_tensors
+        gU, gS, gVh = _given(gU), _given(gS), _given(gVh)
+        if ctx.full:
+            k = S._data.shape[-1]
+            U, Vh = U[..., :k], Vh[..., :k, :]
+            gU = gU[..., :k] if gU is not None else None
+            gVh = gVh[..., :k, :] if gVh is not None else None
+        return svd_backward(gU, gS, gVh, U, S, Vh), None
+
+
+def svd_backward(gU: Tensor | None, gS: Tensor | None, gVh: Tensor | None, U: Tensor, S: Tensor,
+                 Vh: Tensor) -> Tensor | None:
+    """dL/dA from the gradients of the reduced SVD A = U diag(S) Vh (None for outputs that got none), in
+    Tensor ops so that it is differentiable again (PyTorch's ``svd_backward``, real case). With gradients
+    of U or Vh it assumes distinct (and, where m != n, nonzero) singular values, as PyTorch does."""
+    m, n = U._data.shape[-2], Vh._data.shape[-1]
+    if gU is None and gVh is None:
+        if gS is None:
+            return None
+        return matmul(U, gS.unsqueeze(-1) * Vh) if m >= n else matmul(U * gS.unsqueeze(-2), Vh)
+    eye = Tensor._make(np.eye(S._data.shape[-1], dtype=S._data.dtype))
+    S2 = S * S
+    E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + eye           # S_j^2 - S_i^2, with 1 on the diagonal
+    UhgU = VhgV = None
+    if gU is not None:
+        UhgU = matmul(U.mT, gU)
+        UhgU = UhgU - UhgU.mT
+    if gVh is not None:
+        VhgV = matmul(Vh, gVh.mT)
+        VhgV = VhgV - VhgV.mT
+    if UhgU is not None and VhgV is not None:
+        inner = (UhgU * S.unsqueeze(-2) + S.unsqueeze(-1) * VhgV) / E
+    elif UhgU is not None:
+        inner = (UhgU / E) * S.unsqueeze(-2)
+    else:
+        inner = S.unsqueeze(-1) * (VhgV / E)
+    if gS is not None:
+        inner = inner + gS.unsqueeze(-1) * eye
+    if m > n and gU is not None:                            # + (I - U U^T) gU S^-1 Vh
+        gU_Sinv = gU / S.unsqueeze(-2)
+        return matmul(matmul(U, inner) + gU_Sinv - matmul(U, matmul(U.mT, gU_Sinv)), Vh)
+    if m < n and gVh is not None:                           # + U S^-1 gVh (I - V Vh)
+        Sinv_gVh = gVh / S.unsqueeze(-1)
+        return matmul(U, matmul(inner, Vh) + Sinv_gVh - matmul(matmul(Sinv_gVh, Vh.mT), Vh))
+    return matmul(U, matmul(inner, Vh)) if m >= n else matmul(matmul(U, inner), Vh)
+
+
+def _check_svd_input(op: str, A: Tensor) -> None:
+    if A._data.ndim < 2:
+        raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions.")
+    if A._data.dtype.kind != "f":
+        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got {torch_dtype_name(A)}")
+
+
+def svd(A: Tensor, full_matrices: bool = True, *, driver: Any = None) -> SvdResult:
+    """``(U, S, Vh)`` with A = U diag(S) Vh for (each matrix in) ``A``, the singular values S descending;
+    U is m x m and Vh n x n with ``full_matrices``, else m x k and k x n (k = min(m, n)). Differentiable
+    (the gradient through U and Vh needs distinct singular values, as in PyTorch)."""
+    _check_svd_input("linalg.svd", A)
+    return SvdResult(*Svd.apply(A, bool(full_matrices)))
+
+
+def svdvals(A: Tensor, *, driver: Any = None) -> Tensor:
+    """The singular values of (each matrix in) ``A``, descending; the gradient is U diag(g) Vh."""
+    _check_svd_input("linalg.svdvals", A)
+    return Svd.apply(A, False)[1]
+
+
 # ----------------------------------------------------------------------------- norms
 def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """The vector ``ord``-norm of the elements over ``dim`` (all when None): a number p gives
@@ -449,6 +551,7 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
 def matrix_norm(A: Tensor, ord: Any = "fro", dim: tuple[int, int] = (-2, -1), keepdim: bool = False, *,
                 dtype: Any = None) -> Tensor:
     """The matrix norm of (each matrix in) ``A`` over the two dims ``dim``: ``'fro'`` (Frobenius),
+    ``'nuc'`` (nuclear: the sum of the singular values), 2 / -2 (the largest / smallest singular value),
     1 / -1 (largest / smallest column sum of |A|), ``inf`` / ``-inf`` (largest / smallest row sum)."""
     if dtype is not None:
         A = A.to(dtype)
@@ -458,22 +561,31 @@ def matrix_norm(A: Tensor, ord: Any = "fro", dim: tuple[int, int] = (-2, -1), ke
     if A._data.ndim < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
     if len(dim) != 2:
-        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {', '.join(map(str, dim))}")
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dim))}")
     rows, cols = (A._wrap_dim(d) for d in dim)
     if rows == cols:
         raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
     if ord == "fro":
         return _vector_norm(A, 2, (rows, cols), keepdim)
-    if ord not in (1, -1, math.inf, -math.inf):
-        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported: valid orders here are 'fro', 1, -1, "
-                           "inf and -inf (the spectral orders 'nuc', 2 and -2 need an SVD backward, which "
-                           "microtensor does not have)")
+    shape = A._data.shape
+    kept = tuple(1 if k in (rows, cols) else n for k, n in enumerate(shape))
+    if isinstance(ord, str) and ord != "nuc" or ord not in ("nuc", 2, -2, 1, -1, math.inf, -math.inf):
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported: valid orders are 'fro', 'nuc', "
+                           "2, -2, 1, -1, inf and -inf")
+    if ord in ("nuc", 2, -2):                       # from the singular values, as PyTorch computes them
+        if shape[rows] == 0 or shape[cols] == 0:    # none: the norm is 0, as PyTorch gives
+            out = Tensor._make(np.zeros(tuple(n for k, n in enumerate(shape) if k not in (rows, cols)),
+                                        A._data.dtype))
+        else:
+            values = svdvals(A.movedim((rows, cols), (-2, -1)))
+            out = values.sum(-1) if ord == "nuc" else values.amax(-1) if ord == 2 else values.amin(-1)
+        return out.reshape(kept) if keepdim else out
     summed, picked = (rows, cols) if abs(ord) == 1 else (cols, rows)
     sums = _vector_norm(A, 1, summed, True)
     out = sums.amax(picked, keepdim=True) if ord > 0 else sums.amin(picked, keepdim=True)
     if keepdim:
         return out
-    return out.reshape(tuple(n for k, n in enumerate(A._data.shape) if k not in (rows, cols)))
+    return out.reshape(tuple(n for k, n in enumerate(shape) if k not in (rows, cols)))
 
 
 def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:

@@ -275,16 +275,17 @@ def std_mean(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepd
 
 
 # ----------------------------------------------------------------------------- max, min, argmax, argmin
-def _return_type(name: str) -> type:
-    cls = namedtuple(name, ["values", "indices"])
-    cls.__repr__ = lambda self: (f"microtensor.return_types.{name}(\nvalues={self.values!r},\n"
-                                 f"indices={self.indices!r})")
+def return_type(name: str, fields: tuple[str, ...] = ("values", "indices")) -> type:
+    """A named tuple printed as PyTorch prints its ``torch.return_types``."""
+    cls = namedtuple(name, fields)
+    cls.__repr__ = lambda self: (f"microtensor.return_types.{name}(\n"
+                                 + ",\n".join(f"{f}={getattr(self, f)!r}" for f in fields) + ")")
     cls.__module__ = "microtensor.return_types"
     return cls
 
 
-MaxResult = _return_type("max")
-MinResult = _return_type("min")
+MaxResult = return_type("max")
+MinResult = return_type("min")
 
 
 class Amax(Function):
@@ -368,19 +369,29 @@ def _extremum(op: str, input: Tensor, dim: Any, keepdim: bool, largest: bool) ->
     return (MaxResult if largest else MinResult)(values, indices)
 
 
-def max(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
+def _dim_or_other(op: str, dim: Any, other: Tensor | None) -> Any:
+    """max/min's second argument: ``dim``, or the tensor of the elementwise form, which PyTorch also
+    takes as ``other=``."""
+    if other is None:
+        return dim
+    if dim is not None:
+        raise TypeError(f"{op}() takes either dim or other, not both")
+    return other
+
+
+def max(input: Tensor, dim: Any = None, keepdim: bool = False, *, other: Tensor | None = None) -> Any:
     """The largest element (a 0-d tensor); with ``dim``, the named tuple ``(values, indices)`` along it;
-    with a tensor as second argument, the elementwise maximum.
+    with a tensor as second argument (or ``other=``), the elementwise maximum.
 
     The whole-tensor form splits the gradient evenly among tied maxima; the ``dim`` form
     sends it to the returned index.
     """
-    return _extremum("max", input, dim, keepdim, True)
+    return _extremum("max", input, _dim_or_other("max", dim, other), keepdim, True)
 
 
-def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
+def min(input: Tensor, dim: Any = None, keepdim: bool = False, *, other: Tensor | None = None) -> Any:
     """The smallest element; with ``dim``, the named tuple ``(values, indices)``; see ``max``."""
-    return _extremum("min", input, dim, keepdim, False)
+    return _extremum("min", input, _dim_or_other("min", dim, other), keepdim, False)
 
 
 def _amax(op: str, input: Tensor, dim: Any, keepdim: bool, largest: bool) -> Tensor:
@@ -519,7 +530,8 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
     """The vector p-norm of ``input`` over ``dim`` (all elements when None).
 
     Args:
-        p: ``'fro'`` (the 2-norm of the elements), a number (0 counts nonzeros), ``inf`` or ``-inf``.
+        p: ``'fro'`` (the 2-norm of the elements), a number (0 counts nonzeros), ``inf`` or ``-inf``; or
+            ``'nuc'``, the nuclear norm of a matrix (``dim`` a 2-tuple, or None for a 2-D input).
         dim: an int, a tuple of ints, or None.
         keepdim: keep the reduced dimensions with size 1.
         dtype: convert the input to this dtype first.
@@ -530,8 +542,9 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. "
                            f"Got {torch_dtype_name(input)}")
     if isinstance(p, str):
-        if p != "fro":
-            raise RuntimeError(f"norm(): p={p!r} is not supported; valid values are 'fro', a number, inf and -inf")
+        if p != "fro":          # 'nuc' is a matrix norm (over every dim when none is given); it rejects the rest
+            from microtensor.ops.linalg import matrix_norm  # here: ops.linalg imports this module
+            return matrix_norm(input, p, tuple(range(input._data.ndim)) if dim is None else dim, keepdim)
         p = 2
     return Norm.apply(input, float(p), normalize_dims(input, dim), keepdim)
 

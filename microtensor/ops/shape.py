@@ -1,6 +1,7 @@
 """Shape ops: reshape/view, squeeze/unsqueeze, permute/transpose, expand, repeat, flip, roll, cat/stack, split."""
 from __future__ import annotations
 
+import operator
 from typing import Any, Sequence
 
 import numpy as np
@@ -10,18 +11,25 @@ from microtensor.ops.broadcasting import promote_all, unbroadcast
 from microtensor.tensor import Tensor
 
 
-def _shape_arg(shape: tuple) -> tuple:
-    """Accept both ``f(2, 3)`` and ``f((2, 3))``."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(int(s) for s in shape[0])
-    return tuple(int(s) for s in shape)
-
-
-def _dims_arg(dims: tuple) -> tuple:
-    """Accept ``f(0, 1)``, ``f((0, 1))`` and ``f([0, 1])`` for a list of dimensions."""
-    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
-        return tuple(dims[0])
-    return tuple(dims)
+def ints_arg(op: str, name: str, args: tuple, value: Any = None) -> tuple[int, ...]:
+    """The sizes or dims an op takes as PyTorch does: as ints (``x.reshape(2, 3)``), as one sequence
+    (``x.reshape((2, 3))``) or as the keyword ``name`` (``x.reshape(shape=(2, 3))``, a sequence there)."""
+    if value is not None:
+        if args:
+            raise TypeError(f"{op}() got multiple values for argument '{name}'")
+        if not isinstance(value, (tuple, list)):
+            raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, not {type(value).__name__}")
+        args = tuple(value)
+    elif len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    ints = []
+    for pos, n in enumerate(args):
+        try:
+            ints.append(operator.index(n))
+        except TypeError:
+            raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, but found element of type "
+                            f"{type(n).__name__} at pos {pos}") from None
+    return tuple(ints)
 
 
 def _wrap_dims(x: Tensor, dims: Any) -> tuple[int, ...]:
@@ -68,14 +76,18 @@ class Reshape(Function):
         return grad.reshape(ctx.shape), None
 
 
-def reshape(input: Tensor, *shape: Any) -> Tensor:
-    """``input`` with shape ``shape`` (one entry may be -1); same elements in row-major order."""
-    return Reshape.apply(input, infer_shape("reshape", input._data.size, input._data.shape, _shape_arg(shape)))
+def reshape(input: Tensor, *args: Any, shape: Sequence[int] | None = None) -> Tensor:
+    """``input`` with shape ``shape`` (one entry may be -1); same elements in row-major order.
+    ``x.reshape(2, 3)``, ``x.reshape((2, 3))``, ``reshape(x, shape=(2, 3))``."""
+    shape = ints_arg("reshape", "shape", args, shape)
+    return Reshape.apply(input, infer_shape("reshape", input._data.size, input._data.shape, shape))
 
 
-def view(input: Tensor, *shape: Any) -> Tensor:
-    """``input`` with shape ``shape`` (one entry may be -1), sharing memory where NumPy can."""
-    return Reshape.apply(input, infer_shape("view", input._data.size, input._data.shape, _shape_arg(shape)))
+def view(input: Tensor, *args: Any, size: Sequence[int] | None = None) -> Tensor:
+    """``input`` with shape ``size`` (one entry may be -1), sharing memory where NumPy can.
+    ``x.view(2, 3)``, ``x.view((2, 3))``, ``x.view(size=(2, 3))``."""
+    size = ints_arg("view", "size", args, size)
+    return Reshape.apply(input, infer_shape("view", input._data.size, input._data.shape, size))
 
 
 def reshape_as(input: Tensor, other: Tensor) -> Tensor:
@@ -117,9 +129,14 @@ def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
     return Reshape.apply(input, shape[:d] + sizes + shape[d + 1:])
 
 
-def squeeze(input: Tensor, dim: Any = None) -> Tensor:
-    """``input`` without its size-1 dimensions (only those in ``dim``, an int or tuple, when given)."""
+def squeeze(input: Tensor, *args: Any, dim: Any = None) -> Tensor:
+    """``input`` without its size-1 dimensions (only those in ``dim``, an int or tuple, when given);
+    the method also takes several ints, as PyTorch's does (``x.squeeze(0, 2)``)."""
     shape = input._data.shape
+    if args:
+        if dim is not None:
+            raise TypeError("squeeze() got multiple values for argument 'dim'")
+        dim = args[0] if len(args) == 1 else args
     if dim is None:
         return Reshape.apply(input, tuple(n for n in shape if n != 1))
     axes = _wrap_dims(input, dim)
@@ -149,9 +166,10 @@ class Permute(Function):
         return grad.permute(sorted(range(len(dims)), key=dims.__getitem__)), None
 
 
-def permute(input: Tensor, *dims: Any) -> Tensor:
-    """A view of ``input`` with its dimensions in the order ``dims``."""
-    dims = _dims_arg(dims)
+def permute(input: Tensor, *args: Any, dims: Sequence[int] | None = None) -> Tensor:
+    """A view of ``input`` with its dimensions in the order ``dims``: ``x.permute(2, 0, 1)``,
+    ``x.permute((2, 0, 1))``, ``permute(x, dims=(2, 0, 1))``."""
+    dims = ints_arg("permute", "dims", args, dims)
     if len(dims) != input._data.ndim:
         raise RuntimeError("permute(sparse_coo): number of dimensions in the tensor input does not match the "
                            "length of the desired ordering of dimensions i.e. input.dim() = "
@@ -169,6 +187,11 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     if dims:
         dims[a], dims[b] = dims[b], dims[a]
     return Permute.apply(input, tuple(dims))
+
+
+def swapaxes(input: Tensor, axis0: int, axis1: int) -> Tensor:
+    """``transpose`` under NumPy's name (and argument names)."""
+    return transpose(input, axis0, axis1)
 
 
 def t(input: Tensor) -> Tensor:
@@ -218,9 +241,10 @@ class Expand(Function):
         return unbroadcast(grad, ctx.shape), None
 
 
-def expand(input: Tensor, *sizes: Any) -> Tensor:
-    """``input`` broadcast to ``sizes`` without copying (-1 keeps a dimension's size)."""
-    sizes = _shape_arg(sizes)
+def expand(input: Tensor, *args: Any, size: Sequence[int] | None = None) -> Tensor:
+    """``input`` broadcast to ``size`` without copying (-1 keeps a dimension's size): ``x.expand(4, 3)``,
+    ``x.expand((4, 3))``, ``x.expand(size=(4, 3))``."""
+    sizes = ints_arg("expand", "size", args, size)
     shape = input._data.shape
     if len(sizes) < len(shape):
         raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to the "
@@ -272,10 +296,11 @@ class Repeat(Function):
         return summed.reshape(ctx.shape), None
 
 
-def repeat(input: Tensor, *sizes: Any) -> Tensor:
-    """``input`` repeated ``sizes[i]`` times along dimension i (PyTorch's repeat: whole copies, like
-    ``numpy.tile``, not element-wise like ``numpy.repeat``); extra sizes add leading dimensions."""
-    sizes = _shape_arg(sizes)
+def repeat(input: Tensor, *args: Any, repeats: Sequence[int] | None = None) -> Tensor:
+    """``input`` repeated ``repeats[i]`` times along dimension i (PyTorch's repeat: whole copies, like
+    ``numpy.tile``, not element-wise like ``numpy.repeat``); extra sizes add leading dimensions.
+    ``x.repeat(2, 1)``, ``x.repeat((2, 1))``, ``x.repeat(repeats=(2, 1))``."""
+    sizes = ints_arg("repeat", "repeats", args, repeats)
     if len(sizes) < input._data.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions "
                            "of tensor")
@@ -284,10 +309,12 @@ def repeat(input: Tensor, *sizes: Any) -> Tensor:
     return Repeat.apply(input, sizes)
 
 
-def tile(input: Tensor, dims: Sequence[int] | int, *more: int) -> Tensor:
+def tile(input: Tensor, *args: Any, dims: Sequence[int] | None = None) -> Tensor:
     """``input`` repeated ``dims[i]`` times along each dimension; short ``dims`` are padded with leading 1s.
-    The sizes may also come as separate ints, as the method takes them (``x.tile(2, 1)``)."""
-    dims = _shape_arg((dims,) + more)
+    ``tile(x, (2, 1))``, ``tile(x, dims=(2, 1))``, and as the method takes them, ``x.tile(2, 1)``."""
+    if not args and dims is None:
+        raise TypeError('tile() missing 1 required positional arguments: "dims"')
+    dims = ints_arg("tile", "dims", args, dims)
     dims = (1,) * (input._data.ndim - len(dims)) + dims
     return repeat(input, dims)
 
@@ -307,9 +334,9 @@ class Flip(Function):
         return Flip.apply(grad, ctx.axes), None
 
 
-def flip(input: Tensor, *dims: Any) -> Tensor:
-    """``input`` reversed along ``dims`` (an int or a sequence of ints)."""
-    axes = _wrap_dims(input, _dims_arg(dims))
+def flip(input: Tensor, *args: Any, dims: Sequence[int] | None = None) -> Tensor:
+    """``input`` reversed along ``dims``: ``flip(x, dims=(0, 1))``, ``flip(x, (0, 1))``, ``x.flip(0, 1)``."""
+    axes = _wrap_dims(input, ints_arg("flip", "dims", args, dims))
     if len(set(axes)) != len(axes):
         raise RuntimeError(f"flip: dims {list(axes)} has duplicates")
     return Flip.apply(input, axes)
@@ -508,7 +535,8 @@ class SplitWithSizes(Function):
 
 def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
     """``tensor`` cut along ``dim`` into pieces of ``split_size_or_sections`` elements (the last may be
-    smaller), or into pieces of the listed sizes, which must add up to the dimension's size. Views."""
+    smaller), or into pieces of the listed sizes, which must add up to the dimension's size. Views.
+    (The method names the argument ``split_size``, as PyTorch's ``Tensor.split`` does.)"""
     d = tensor._wrap_dim(dim)
     n = tensor._data.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
@@ -524,6 +552,19 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Te
         raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
                            f"dimension {d}), but got split_sizes={list(sizes)}")
     return SplitWithSizes.apply(tensor, sizes, d)
+
+
+def _split_method(self: Tensor, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """``split`` with PyTorch's method signature ``Tensor.split(split_size, dim=0)``."""
+    return split(self, split_size, dim)
+
+
+def split_with_sizes(input: Tensor, split_sizes: Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+    """``input`` cut along ``dim`` into pieces of the listed sizes (which must add up to the dimension's size)."""
+    if isinstance(split_sizes, (int, np.integer)):
+        raise TypeError(f"split_with_sizes(): argument 'split_sizes' must be tuple of ints, not "
+                        f"{type(split_sizes).__name__}")
+    return split(input, tuple(split_sizes), dim)
 
 
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
@@ -598,17 +639,19 @@ def narrow(input: Tensor, dim: int, start: Any, length: int) -> Tensor:
 METHODS = {
     "reshape": reshape, "view": view, "reshape_as": reshape_as, "view_as": view_as, "flatten": flatten,
     "unflatten": unflatten, "squeeze": squeeze, "unsqueeze": unsqueeze, "permute": permute,
-    "transpose": transpose, "swapaxes": transpose, "swapdims": transpose, "t": t,
+    "transpose": transpose, "swapaxes": swapaxes, "swapdims": transpose, "t": t,
     "T": property(_T), "mT": property(_mT), "movedim": movedim, "moveaxis": movedim,
     "expand": expand, "expand_as": expand_as, "broadcast_to": broadcast_to, "repeat": repeat, "tile": tile,
     "flip": flip, "fliplr": fliplr, "flipud": flipud, "roll": roll,
-    "split": split, "chunk": chunk, "unbind": unbind, "narrow": narrow,
+    "split": _split_method, "split_with_sizes": split_with_sizes, "chunk": chunk, "unbind": unbind,
+    "narrow": narrow,
 }
 FUNCTIONS = {
     "reshape": reshape, "flatten": flatten, "unflatten": unflatten, "squeeze": squeeze, "unsqueeze": unsqueeze,
-    "permute": permute, "transpose": transpose, "swapaxes": transpose, "swapdims": transpose, "t": t,
+    "permute": permute, "transpose": transpose, "swapaxes": swapaxes, "swapdims": transpose, "t": t,
     "movedim": movedim, "moveaxis": movedim, "broadcast_to": broadcast_to, "tile": tile,
     "flip": flip, "fliplr": fliplr, "flipud": flipud, "roll": roll,
     "cat": cat, "concat": cat, "concatenate": cat, "stack": stack, "hstack": hstack, "vstack": vstack,
-    "dstack": dstack, "split": split, "chunk": chunk, "unbind": unbind, "narrow": narrow,
+    "dstack": dstack, "split": split, "split_with_sizes": split_with_sizes, "chunk": chunk, "unbind": unbind,
+    "narrow": narrow,
 }
