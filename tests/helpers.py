@@ -84,3 +84,10 @@ def rand(seed: int, *shapes_: tuple, low: float | None = None) -> list[np.ndarra
     if low is None:
         return [np.asarray(rng.standard_normal(s)) for s in shapes_]
     return [np.asarray(rng.uniform(low, low + 2.0, s)) for s in shapes_]
+
+
+def broadcastable_to(draw: Callable, target: tuple[int, ...]) -> tuple[int, ...]:
+    """A shape that broadcasts to ``target`` without changing it: some leading dims dropped, some set to 1
+    (``draw`` is a hypothesis composite's draw)."""
+    lead = draw(st.integers(0, len(target)))
+    return tuple(1 if draw(st.booleans()) else n for n in target[lead:])

@@ -3,9 +3,46 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, basic_indices
 
 import microtensor as mt
-from helpers import check_gradients, compare_with_torch, rand, requires_torch, seeds, torch
+from helpers import broadcastable_to, check_gradients, compare_with_torch, rand, requires_torch, seeds, torch
+
+
+# ----------------------------------------------------------------------------- drawn shapes and indices
+def small_shapes(min_dims=0, max_dims=3):
+    """Shapes with 0-d (min_dims=0) and size-1 dims, small enough for second-order finite differences."""
+    return array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=1, max_side=3)
+
+
+def dim_of(draw, ndim):
+    """A valid dim of a tensor with ``ndim`` dims, negative ones too (0 and -1 for a 0-d tensor)."""
+    return draw(st.integers(-ndim, ndim - 1)) if ndim else draw(st.integers(-1, 0))
+
+
+def positive_steps(index):
+    """A basic index with every slice step made positive (PyTorch has no negative steps)."""
+    def fix(item):
+        return slice(item.start, item.stop, abs(item.step)) if isinstance(item, slice) and item.step else item
+    return tuple(map(fix, index)) if isinstance(index, tuple) else fix(index)
+
+
+def basic_index(draw, shape):
+    """ints, slices (positive steps, past the ends too), None and ... valid for ``shape``."""
+    return positive_steps(draw(basic_indices(shape, allow_newaxis=True, allow_ellipsis=True)))
+
+
+def as_numpy(index):
+    """The same index with microtensor tensors as NumPy arrays (to find the shape it selects)."""
+    def conv(item):
+        return item.numpy() if isinstance(item, mt.Tensor) else item
+    return tuple(map(conv, index)) if isinstance(index, tuple) else conv(index)
+
+
+def ints(rng, high, shape):
+    """An int64 microtensor of ``shape`` with values in [0, high)."""
+    return mt.tensor(rng.integers(0, high, shape))
+
 
 # name -> (input shape, f(x, lib)); lib is microtensor or torch, so index tensors come from the same library
 GETITEM = {
@@ -48,6 +85,53 @@ GETITEM = {
 def test_getitem_gradcheck(name, seed):
     shape, f = GETITEM[name]
     check_gradients(lambda x: f(x, mt), *rand(seed, shape))
+
+
+def _basic(draw, s, rng):
+    return basic_index(draw, s)
+
+
+def _int_arrays(draw, s, rng):
+    """Integer arrays (negative values and repeats too) for the first k dims, broadcast together."""
+    k = draw(st.integers(1, len(s)))
+    common = draw(small_shapes(max_dims=2))
+    arrays = [rng.integers(-n, n, broadcastable_to(draw, common)) for n in s[:k]]
+    return tuple(map(mt.tensor, arrays)) if draw(st.booleans()) else tuple(arrays)
+
+
+def _array_among_slices(draw, s, rng):
+    """One integer tensor at a drawn dim, basic items (int, slice or None) around it."""
+    d = draw(st.integers(0, len(s) - 1))
+    index = mt.tensor(rng.integers(-s[d], s[d], draw(small_shapes(max_dims=2))))
+    around = [draw(st.one_of(st.integers(-n, n - 1), st.just(slice(None)), st.just(slice(1, None, 2))))
+              for n in s]
+    around[d] = index
+    if draw(st.booleans()):
+        around.insert(draw(st.integers(0, len(around))), None)
+    return tuple(around)
+
+
+def _mask(draw, s, rng):
+    """A bool mask over the first k dims (numpy or tensor), then maybe a slice."""
+    k = draw(st.integers(1, len(s))) if s else 0
+    mask = rng.random(s[:k]) < 0.6
+    rest = (slice(None, None, 2),) if k < len(s) and draw(st.booleans()) else ()
+    return (mt.tensor(mask) if draw(st.booleans()) else mask,) + rest
+
+
+# name -> (min dims, draw the index for shape s)
+GETITEM_DRAWN = {"basic": (0, _basic), "int_arrays": (1, _int_arrays), "array_among_slices": (1, _array_among_slices),
+                 "mask": (0, _mask)}
+
+
+@pytest.mark.parametrize("name", GETITEM_DRAWN)
+@given(data=st.data(), seed=seeds)
+@settings(max_examples=10, deadline=None, derandomize=True)
+def test_getitem_drawn_gradcheck(name, data, seed):
+    min_dims, make = GETITEM_DRAWN[name]
+    shape = data.draw(small_shapes(min_dims), label="shape")
+    index = make(data.draw, shape, np.random.default_rng(seed))
+    check_gradients(lambda x: x[index] * x[index], *rand(seed, shape))
 
 
 @requires_torch
@@ -154,6 +238,33 @@ def test_setitem_gradcheck(name, seed):
     check_gradients(_setitem_fn(f, mt), *rand(seed, xs, vs))
 
 
+def _unique_rows(draw, s, rng):
+    """A 1-D integer tensor of distinct rows (a repeated row would make the written value ambiguous)."""
+    return mt.tensor(rng.permutation(s[0])[:draw(st.integers(0, s[0]))])
+
+
+# name -> (min dims, draw the index for shape s); the value broadcasts to y[index]
+SETITEM_DRAWN = {"basic": (0, _basic), "mask": (0, _mask), "unique_rows": (1, _unique_rows)}
+
+
+@pytest.mark.parametrize("name", SETITEM_DRAWN)
+@given(data=st.data(), seed=seeds)
+@settings(max_examples=8, deadline=None, derandomize=True)
+def test_setitem_drawn_gradcheck(name, data, seed):
+    """y = x * 1; y[index] = v: x gets the gradient outside the region, v (broadcast) the summed one inside."""
+    min_dims, make = SETITEM_DRAWN[name]
+    shape = data.draw(small_shapes(min_dims), label="shape")
+    index = make(data.draw, shape, np.random.default_rng(seed))
+    value_shape = broadcastable_to(data.draw, np.empty(shape)[as_numpy(index)].shape)
+
+    def fn(x, v):
+        y = x * 1
+        y[index] = v
+        return y * x
+
+    check_gradients(fn, *rand(seed, shape, value_shape))
+
+
 @requires_torch
 @pytest.mark.parametrize("name", SETITEM)
 def test_setitem_matches_torch(name):
@@ -251,6 +362,160 @@ OPS = {
 def test_op_gradcheck(name, seed):
     shapes, f = OPS[name]
     check_gradients(lambda *xs: f(*xs, mt), *rand(seed, *shapes))
+
+
+# ----------------------------------------------------------------------------- the family with drawn shapes
+def _size(s, d):
+    """The size along dim ``d`` (1 for a 0-d tensor, which index ops treat as one element)."""
+    return s[d] if s else 1
+
+
+def _index_select(draw, s, rng):
+    d = dim_of(draw, len(s))
+    # a 0-d index keeps the dim with size 1; a 0-d input takes one position only (as PyTorch)
+    index = ints(rng, _size(s, d), draw(st.sampled_from([()] if not s else [(), (0,), (1,), (2,), (4,)])))
+    return (lambda x: x.index_select(d, index)), [s]
+
+
+def _gather_index_shape(draw, s, d):
+    """An index shape for gather: the same rank, at most s in every dim but ``d`` (any size there)."""
+    return tuple(draw(st.integers(1, 3 if k == d % len(s) else n)) for k, n in enumerate(s))
+
+
+def _gather(draw, s, rng):
+    d = dim_of(draw, len(s))
+    index = ints(rng, _size(s, d), _gather_index_shape(draw, s, d))
+    return (lambda x: x.gather(d, index)), [s]
+
+
+def _distinct_along(rng, s, d, shape):
+    """Index values in [0, s[d]) of ``shape`` (shape[d] <= s[d]), distinct along ``d``: no position is written twice."""
+    if not s:
+        return mt.tensor(np.array(0))
+    full = list(shape)
+    full[d] = s[d]
+    order = np.argsort(rng.random(full), axis=d)
+    return mt.tensor(order[tuple(slice(0, n) for n in shape)])
+
+
+def _scatter(draw, s, rng):
+    d = dim_of(draw, len(s))
+    shape = tuple(draw(st.integers(1, n)) for n in s)
+    index = _distinct_along(rng, s, d, shape)
+    src = tuple(n + draw(st.integers(0, 1)) for n in shape)   # src may be larger than index: only index's part
+    return (lambda x, v: x.scatter(d, index, v)), [s, src]
+
+
+def _scatter_value(draw, s, rng):
+    d = dim_of(draw, len(s))
+    index = _distinct_along(rng, s, d, tuple(draw(st.integers(1, n)) for n in s))
+    return (lambda x: mt.scatter(x, d, index, value=-1.5)), [s]
+
+
+def _scatter_add(draw, s, rng):
+    d = dim_of(draw, len(s))
+    shape = tuple(draw(st.integers(1, 3 if k == d % len(s) else n)) for k, n in enumerate(s))
+    src = tuple(n + draw(st.integers(0, 1)) for n in shape)
+    index = ints(rng, _size(s, d), shape)                      # repeats accumulate
+    return (lambda x, v: x.scatter_add(d, index, v)), [s, src]
+
+
+def _index_add(draw, s, rng):
+    d = dim_of(draw, len(s))
+    n = draw(st.integers(0, 4)) if s else 1
+    source = s[:d % len(s)] + (n,) + s[d % len(s) + 1:] if s else ()
+    alpha = draw(st.sampled_from([1, 2.0, -0.5]))
+    index = ints(rng, _size(s, d), (n,))
+    return (lambda x, v: x.index_add(d, index, v, alpha=alpha)), [s, source]
+
+
+def _index_fill(draw, s, rng):
+    d = dim_of(draw, len(s))
+    index = ints(rng, _size(s, d), (draw(st.integers(0, 3)),) if s else (1,))   # repeats too
+    if draw(st.booleans()):
+        return (lambda x: x.index_fill(d, index, 2.5)), [s]
+    # a 0-d tensor value gets the gradient summed over the filled positions; distinct rows here, as repeated
+    # ones are counted more than once (test_index_fill_repeated_index_value_gradient)
+    index = mt.tensor(rng.permutation(_size(s, d))[:draw(st.integers(0, _size(s, d)))])
+    return (lambda x, v: x.index_fill(d, index, v)), [s, ()]
+
+
+def _index_put(draw, s, rng):
+    """Integer tensors for the first k dims; without accumulate, distinct positions (else the write is ambiguous)."""
+    k = draw(st.integers(1, len(s)))
+    if draw(st.booleans()):
+        common = draw(small_shapes(max_dims=2))
+        indices = tuple(ints(rng, n, broadcastable_to(draw, common)) for n in s[:k])
+        picked = np.broadcast_shapes(*(i.shape for i in indices)) + s[k:]
+        return (lambda x, v: x.index_put(indices, v, accumulate=True)), [s, broadcastable_to(draw, picked)]
+    flat = rng.permutation(int(np.prod(s[:k])))[:draw(st.integers(0, int(np.prod(s[:k]))))]
+    indices = tuple(map(mt.tensor, np.unravel_index(flat, s[:k])))
+    picked = (len(flat),) + s[k:]
+    return (lambda x, v: x.index_put(indices, v)), [s, broadcastable_to(draw, picked)]
+
+
+def _masked_fill(draw, s, rng):
+    mask = mt.tensor(rng.random(broadcastable_to(draw, s)) < 0.5)   # the mask broadcasts to the input
+    if draw(st.booleans()):
+        return (lambda x: x.masked_fill(mask, 0.5)), [s]
+    return (lambda x, v: mt.masked_fill(x, mask, v)), [s, ()]
+
+
+def _masked_select(draw, s, rng):
+    """The mask and the input broadcast together (either may be the larger)."""
+    mask_shape = tuple(draw(st.sampled_from([1, 2, 3] if n == 1 else [1, n])) for n in s)
+    mask_shape = tuple(draw(st.lists(st.integers(1, 2), max_size=1))) + mask_shape[draw(st.integers(0, len(s))):]
+    mask = mt.tensor(rng.random(mask_shape) < 0.6)
+    return (lambda x: x.masked_select(mask)), [s]
+
+
+def _take(draw, s, rng):
+    index = ints(rng, int(np.prod(s)), draw(small_shapes(max_dims=2)))
+    return (lambda x: x.take(index)), [s]
+
+
+def _triangle(draw, s, rng):
+    k = draw(st.integers(-3, 3))
+    if draw(st.booleans()):
+        return (lambda x: x.tril(k)), [s]
+    return (lambda x: mt.triu(x, diagonal=k)), [s]
+
+
+def _diagonal(draw, s, rng):
+    d1, d2 = draw(st.permutations(range(len(s))))[:2]
+    d1 -= len(s) * draw(st.integers(0, 1))                     # negative dims too
+    offset = draw(st.integers(-3, 3))
+    return (lambda x: x.diagonal(offset, d1, d2)), [s]
+
+
+# name -> (min dims, make(draw, shape, rng) -> (f of microtensor inputs, input shapes)); 0-d where PyTorch allows
+OPS_DRAWN = {
+    "index_select": (0, _index_select), "gather": (0, _gather), "scatter": (0, _scatter),
+    "scatter_value": (0, _scatter_value), "scatter_add": (1, _scatter_add), "index_add": (0, _index_add),
+    "index_fill": (0, _index_fill), "index_put": (1, _index_put), "masked_fill": (0, _masked_fill),
+    "masked_select": (0, _masked_select), "take": (0, _take), "tril_triu": (2, _triangle),
+    "diagonal": (2, _diagonal), "trace": (2, lambda draw, s, rng: ((lambda x: x.trace()), [s[:2]])),
+}
+
+
+@pytest.mark.parametrize("name", OPS_DRAWN)
+@given(data=st.data(), seed=seeds)
+@settings(max_examples=10, deadline=None, derandomize=True)
+def test_op_drawn_gradcheck(name, data, seed):
+    """Shapes (0-d and size-1 dims) and valid indices drawn; the output is squared so the second order is not 0."""
+    min_dims, make = OPS_DRAWN[name]
+    shape = data.draw(small_shapes(min_dims), label="shape")
+    fn, shapes = make(data.draw, shape, np.random.default_rng(seed))
+    check_gradients(lambda *xs: fn(*xs) ** 2, *rand(seed, *shapes))
+
+
+def test_index_fill_repeated_index_value_gradient():
+    # positions 0 and 1 are filled once each, however often the index repeats them: 2 + 3, as PyTorch
+    x = mt.tensor([0.3, 0.7], dtype=mt.float64, requires_grad=True)
+    v = mt.tensor(1.5, dtype=mt.float64, requires_grad=True)
+    (x * 1).index_fill(0, mt.tensor([0, 0, 1]), v).mul(mt.tensor([2.0, 3.0], dtype=mt.float64)).sum().backward()
+    assert v.grad.item() == 5.0
+    check_gradients(lambda x, v: x.index_fill(0, mt.tensor([0, 0, 1]), v), np.array([0.3, 0.7]), np.array(1.5))
 
 
 @requires_torch

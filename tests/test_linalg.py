@@ -3,9 +3,9 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import mutually_broadcastable_shapes
+from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 
 import microtensor as mt
 import microtensor.linalg as LA
@@ -24,12 +24,26 @@ def test_matmul_gradcheck(sa, sb):
     check_gradients(lambda a, b: a @ b, *rand(0, sa, sb))
 
 
-@given(shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=2, max_side=3),
-       mkn=st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3)), seed=seeds)
-def test_batched_matmul_gradcheck(shapes, mkn, seed):
-    m, k, n = mkn
-    sa, sb = shapes.input_shapes
-    check_gradients(mt.matmul, *rand(seed, sa + (m, k), sb + (k, n)))
+sizes = st.integers(1, 3)
+
+
+@st.composite
+def matmul_shapes(draw):
+    """Compatible shapes for a @ b: batch dims that broadcast (size-1 and missing ones), 1-D operands too."""
+    batch = draw(mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=2, max_side=3)).input_shapes
+    m, k, n = draw(sizes), draw(sizes), draw(sizes)
+    a_vector, b_vector = draw(st.booleans()), draw(st.booleans())
+    return (k,) if a_vector else batch[0] + (m, k), (k,) if b_vector else batch[1] + (k, n)
+
+
+@given(shapes=matmul_shapes(), seed=seeds)
+@example(shapes=((2, 1, 3, 4), (5, 4, 2)), seed=0).via("batch dims broadcast both ways")
+@example(shapes=((4,), (2, 3, 4, 2)), seed=1).via("1-D on the left of a batch")
+@example(shapes=((2, 3, 4), (4,)), seed=2).via("1-D on the right of a batch")
+@settings(max_examples=20, deadline=None, derandomize=True)
+def test_batched_matmul_gradcheck(shapes, seed):
+    check_gradients(mt.matmul, *rand(seed, *shapes))
+    check_gradients(lambda a, b: b.__rmatmul__(a), *rand(seed, *shapes), second_order=False)
 
 
 @requires_torch
@@ -88,6 +102,69 @@ OPS = {
 def test_op_gradcheck(name, seed):
     shapes, f = OPS[name]
     check_gradients(lambda *xs: f(*xs, mt), *rand(seed, *shapes))
+
+
+LETTERS = "abcd"
+
+
+def _einsum(draw):
+    """A random equation over up to 4 letters: 1-3 operands (a letter may repeat inside one: a diagonal),
+    an explicit output (a subset in any order) or an implicit one, sometimes a broadcast ``...``."""
+    size = {c: draw(sizes) for c in LETTERS[:draw(st.integers(1, 4))]}
+    terms = []
+    for _ in range(draw(st.integers(1, 3))):
+        term = draw(st.permutations(sorted(size)))[:draw(st.integers(1, 3))]
+        terms.append(term + term[:1] * draw(st.integers(0, 1)))     # a repeated letter takes a diagonal
+    shapes = [tuple(size[c] for c in t) for t in terms]
+    ellipsis = draw(st.booleans())
+    if ellipsis:  # every operand gets a "..." in front, standing for batch dims that broadcast together
+        batch = draw(mutually_broadcastable_shapes(num_shapes=len(terms), min_dims=0, max_dims=2,
+                                                   max_side=2)).input_shapes
+        shapes = [b + sh for b, sh in zip(batch, shapes)]
+    inputs = ",".join(("..." if ellipsis else "") + "".join(t) for t in terms)
+    if draw(st.booleans()):
+        return inputs, shapes
+    used = sorted({c for t in terms for c in t})
+    out = draw(st.permutations(used))[:draw(st.integers(0, len(used)))]
+    return f"{inputs}->{'...' if ellipsis else ''}{''.join(out)}", shapes
+
+
+def _mm(draw):
+    m, k, n = draw(sizes), draw(sizes), draw(sizes)
+    return (lambda a, b: mt.mm(a, b)), [(m, k), (k, n)]
+
+
+def _bmm(draw):
+    b, m, k, n = draw(sizes), draw(sizes), draw(sizes), draw(sizes)
+    return (lambda x, y: x.bmm(y)), [(b, m, k), (b, k, n)]
+
+
+def _mv(draw):
+    m, k = draw(sizes), draw(sizes)
+    return (lambda a, v: mt.mv(a, v)), [(m, k), (k,)]
+
+
+# name -> make(draw) -> (f of the operands, their shapes); every size drawn, 1 included
+OPS_DRAWN = {
+    "mm": _mm, "bmm": _bmm, "mv": _mv,
+    "dot": lambda draw: ((lambda a, b: a.dot(b)), [(draw(sizes),)] * 2),
+    "outer": lambda draw: ((lambda a, b: mt.outer(a, b)), [(draw(sizes),), (draw(sizes),)]),
+}
+
+
+@pytest.mark.parametrize("name", OPS_DRAWN)
+@given(data=st.data(), seed=seeds)
+@settings(max_examples=12, deadline=None, derandomize=True)
+def test_op_drawn_gradcheck(name, data, seed):
+    fn, shapes = OPS_DRAWN[name](data.draw)
+    check_gradients(fn, *rand(seed, *shapes))
+
+
+@given(data=st.data(), seed=seeds)
+@settings(max_examples=30, deadline=None, derandomize=True)
+def test_einsum_drawn_gradcheck(data, seed):
+    equation, shapes = _einsum(data.draw)
+    check_gradients(lambda *xs: mt.einsum(equation, *xs), *rand(seed, *shapes))
 
 
 @requires_torch
@@ -185,6 +262,65 @@ def test_norm_matches_torch(name, dtype):
     compare_with_torch(lambda x: f(x, mt), rand(6, shape)[0].astype(dtype), torch_fn=lambda x: f(x, torch))
 
 
+def _norm_entries(seed: int, shape: tuple) -> np.ndarray:
+    """Random signs, magnitudes in [0.5, 1.5]: away from 0 (the kink of |x|) and, almost surely, no two
+    candidates of a max/min (entries, row or column sums, singular values) within the finite-difference step."""
+    rng = np.random.default_rng(seed)
+    return np.asarray(rng.choice([-1.0, 1.0], shape) * rng.uniform(0.5, 1.5, shape))
+
+
+def _dims(draw, ndim, count):
+    """``count`` distinct dims of an ``ndim``-dim tensor, each maybe written negatively."""
+    return tuple(d - ndim * draw(st.integers(0, 1)) for d in draw(st.permutations(range(ndim)))[:count])
+
+
+VECTOR_ORDS = [2, 1, 3, 1.5, 0.5, -1, math.inf, -math.inf]
+MATRIX_ORDS = ["fro", "nuc", 1, -1, 2, -2, math.inf, -math.inf]
+
+
+def _vector_norm(draw, s):
+    ord, keepdim = draw(st.sampled_from(VECTOR_ORDS)), draw(st.booleans())
+    how = draw(st.sampled_from(["all", "int", "tuple"]))
+    if how == "all" or not s:
+        dim = None if how == "all" or draw(st.booleans()) else draw(st.sampled_from([0, -1]))
+    else:
+        dim = _dims(draw, len(s), 1)[0] if how == "int" else _dims(draw, len(s), draw(st.integers(1, len(s))))
+    return lambda x: LA.vector_norm(x, ord, dim=dim, keepdim=keepdim)
+
+
+def _matrix_norm(draw, s):
+    ord, keepdim, dim = draw(st.sampled_from(MATRIX_ORDS)), draw(st.booleans()), _dims(draw, len(s), 2)
+    return lambda x: LA.matrix_norm(x, ord, dim=dim, keepdim=keepdim)
+
+
+def _norm(draw, s):
+    """linalg.norm's dispatch: no ord/dim (all elements), ord on 1-D/2-D, an int dim (vector), two dims (matrix)."""
+    keepdim = draw(st.booleans())
+    if len(s) in (1, 2) and draw(st.booleans()):
+        ord = draw(st.sampled_from(VECTOR_ORDS if len(s) == 1 else MATRIX_ORDS))
+        return lambda x: LA.norm(x, ord, keepdim=keepdim)
+    if len(s) >= 2 and draw(st.booleans()):
+        dim, ord = _dims(draw, len(s), 2), draw(st.sampled_from([None] + MATRIX_ORDS))
+    elif s and draw(st.booleans()):
+        dim, ord = _dims(draw, len(s), 1)[0], draw(st.sampled_from([None] + VECTOR_ORDS))
+    else:
+        dim, ord = None, None
+    return lambda x: LA.norm(x, ord, dim, keepdim)
+
+
+# name -> (min dims, make(draw, shape) -> f)
+NORMS_DRAWN = {"vector_norm": (0, _vector_norm), "matrix_norm": (2, _matrix_norm), "norm": (0, _norm)}
+
+
+@pytest.mark.parametrize("name", NORMS_DRAWN)
+@given(data=st.data(), seed=seeds)
+@settings(max_examples=25, deadline=None, derandomize=True)
+def test_norm_drawn_gradcheck(name, data, seed):
+    min_dims, make = NORMS_DRAWN[name]
+    shape = data.draw(array_shapes(min_dims=min_dims, max_dims=3, min_side=1, max_side=3), label="shape")
+    check_gradients(make(data.draw, shape), _norm_entries(seed, shape))
+
+
 def test_norm_of_zero_has_zero_gradient():
     x = mt.zeros(3, requires_grad=True)
     LA.norm(x).backward()
@@ -215,9 +351,10 @@ def test_norm_of_zero_has_zero_gradient():
     (lambda: LA.inv(mt.ones(2, 3)), "A must be batches of square matrices, but they are 2 by 3 matrices"),
     (lambda: LA.inv(mt.zeros(2, 2)), "singular"),
     (lambda: LA.det(mt.ones(3)), "must have at least 2 dimensions"),
-    (lambda: LA.vector_norm(mt.ones(3, dtype=mt.int64)), "Expected a floating point or complex tensor as input. Got Long"),
+    (lambda: LA.vector_norm(mt.ones(3, dtype=mt.int64)),
+     "Expected a floating point or complex tensor as input. Got Long"),
     (lambda: LA.norm(mt.ones(2, 2, 2), 2), "If dim is not specified but ord is, the input must be 1D or 2D"),
-    (lambda: LA.matrix_norm(mt.ones(2, 2), "nuc"), "Order nuc not supported"),
+    (lambda: LA.matrix_norm(mt.ones(2, 2), 3), "Order 3 not supported"),
 ])
 def test_errors(fn, match):
     with pytest.raises(RuntimeError, match=match):

@@ -65,10 +65,31 @@ def _movedim(draw, s):
     return (lambda t: mt.movedim(t, tuple(src), tuple(dst))), [s]
 
 
+def _broadcast_target(draw, s):
+    """A shape ``s`` broadcasts to: size-1 dims stretched (or kept) and up to two leading dims added."""
+    lead = tuple(draw(st.lists(st.integers(1, 3), max_size=2)))
+    return lead + tuple(draw(st.integers(1, 3)) if n == 1 else n for n in s)
+
+
 def _expand(draw, s):
-    target = tuple(draw(st.integers(1, 3)) if n == 1 else n for n in s)
-    lead = (2,) * draw(st.integers(0, 1))
-    return (lambda t: t.expand(*lead, *target)), [s]
+    target = _broadcast_target(draw, s)
+    lead = len(target) - len(s)
+    # -1 keeps a dimension's size (allowed only in the existing dims)
+    sizes = tuple(-1 if i >= lead and n == s[i - lead] and draw(st.booleans()) else n for i, n in enumerate(target))
+    return (lambda t: t.expand(*sizes)), [s]
+
+
+def _expand_as(draw, s):
+    target = _broadcast_target(draw, s)
+    # other is differentiable too: it gets no gradient through expand_as, only through the product
+    return (lambda t, other: t.expand_as(other) * other), [s, target]
+
+
+def _broadcast_to(draw, s):
+    target = _broadcast_target(draw, s)
+    if draw(st.booleans()):
+        return (lambda t: mt.broadcast_to(t, target)), [s]
+    return (lambda t: t.broadcast_to(list(target))), [s]
 
 
 def _repeat(draw, s):
@@ -152,7 +173,8 @@ SHAPE_OPS = {
     "permute": (0, _permute), "transpose": (0, _transpose), "swapaxes": (2, lambda draw, s: (
         (lambda t: t.swapaxes(0, -1)), [s])), "t": (0, lambda draw, s: ((lambda t: t.t()), [s[:2]])),
     "T": (0, lambda draw, s: ((lambda t: t.T), [s])), "mT": (2, lambda draw, s: ((lambda t: t.mT), [s])),
-    "movedim": (1, _movedim), "expand": (0, _expand), "repeat": (0, _repeat), "tile": (0, _tile),
+    "movedim": (1, _movedim), "expand": (0, _expand), "expand_as": (0, _expand_as),
+    "broadcast_to": (0, _broadcast_to), "repeat": (0, _repeat), "tile": (0, _tile),
     "flip": (0, _flip), "roll": (0, _roll), "cat": (1, _cat), "stack": (0, _stack), "split": (1, _split),
     "chunk": (1, _chunk), "unbind": (1, _unbind), "unbind_some": (1, _unbind_some), "split_some": (1, _split_some),
     "narrow": (1, _narrow),
@@ -163,7 +185,7 @@ SHAPE_OPS = {
 
 @pytest.mark.parametrize("name", SHAPE_OPS)
 @given(data=st.data(), seed=seeds)
-@settings(max_examples=12)
+@settings(max_examples=12, deadline=None, derandomize=True)
 def test_shape_gradcheck(name, data, seed):
     min_dims, make = SHAPE_OPS[name]
     shape = data.draw(array_shapes(min_dims=min_dims, max_dims=3, min_side=1, max_side=3))

@@ -316,7 +316,8 @@ def _check_scatter_like(op: str, input: Tensor, dim: int, index: np.ndarray, src
     d = input._wrap_dim(dim)
     ishape = input._data.shape
     if index.ndim != input._data.ndim:
-        raise RuntimeError(f"Index tensor must have the same number of dimensions as {'input' if op == 'gather' else 'self'} tensor")
+        name = "input" if op == "gather" else "self"
+        raise RuntimeError(f"Index tensor must have the same number of dimensions as {name} tensor")
     for k, n in enumerate(index.shape):
         if k != d and n > ishape[k]:
             raise RuntimeError(f"Size does not match at dimension {k} expected index {list(index.shape)} to be no "
@@ -449,6 +450,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
     if isinstance(value, Tensor) and value.ndim:
         raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                            f"{value.ndim} dimension(s).")
+    idx = np.unique(idx)    # filling twice is filling once: a repeated index must not count the value's gradient twice
     if input._data.ndim == 0:
         return IndexPut.apply(input.reshape(1), _as_values(value, input), (idx,), ADVANCED).reshape(())
     return IndexPut.apply(input, _as_values(value, input), _dim_key(d, idx), ADVANCED)
