@@ -115,20 +115,25 @@ def time_engines(microtensor_fn: Callable[[], Any] | None, torch_fn: Callable[[]
         runs["torch-default"] = (torch_fn, torch.get_num_threads())
     runs = {name: run for name, run in runs.items() if run[0] is not None}
     samples: dict[str, list[float]] = {name: [] for name in runs}
-    with torch_threads_restored():
-        for _ in range(warmup):
-            for fn, threads in runs.values():
-                if threads is not None:
-                    torch.set_num_threads(threads)
-                fn()
-        for _ in range(repeats):
-            for name, (fn, threads) in runs.items():
-                if threads is not None:
-                    torch.set_num_threads(threads)
-                gc.collect()
-                start = time.perf_counter()
-                fn()
-                samples[name].append(time.perf_counter() - start)
+    gc.collect()
+    gc.freeze()     # what is alive now (PyTorch's modules, say) is left out of the collections between runs
+    try:
+        with torch_threads_restored():
+            for _ in range(warmup):
+                for fn, threads in runs.values():
+                    if threads is not None:
+                        torch.set_num_threads(threads)
+                    fn()
+            for _ in range(repeats):
+                for name, (fn, threads) in runs.items():
+                    if threads is not None:
+                        torch.set_num_threads(threads)
+                    gc.collect()
+                    start = time.perf_counter()
+                    fn()
+                    samples[name].append(time.perf_counter() - start)
+    finally:
+        gc.unfreeze()
     values: dict[str, float | None] = dict.fromkeys(ENGINES)
     values.update({name: statistics.median(times) for name, times in samples.items()})
     return values
