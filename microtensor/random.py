@@ -168,6 +168,35 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     return Tensor._make(out if input._data.ndim == 2 else out[0])
 
 
+def _sample_dtype(self: Tensor, op: str) -> np.dtype:
+    dt = self._data.dtype
+    if dt.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating-point tensor, got {self.dtype}")
+    return dt if dt in (np.float32, np.float64) else np.dtype(np.float64)    # float16 is drawn wider, then cast
+
+
+def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *, generator: Generator | None = None) -> Tensor:
+    """Fill ``self`` in place with samples from the uniform distribution U(from_, to), as ``Tensor.uniform_``.
+
+    In-place rules apply (a leaf that requires grad needs ``no_grad``); the version counter is bumped."""
+    sample = _rng(generator).random(tuple(self._data.shape), dtype=_sample_dtype(self, "uniform_"))
+    sample *= to - from_
+    sample += from_
+    return self.copy_(Tensor._make(sample))
+
+
+def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor:
+    """Fill ``self`` in place with samples from the normal distribution N(mean, std**2), as ``Tensor.normal_``.
+
+    In-place rules apply (a leaf that requires grad needs ``no_grad``); the version counter is bumped."""
+    sample = _rng(generator).standard_normal(tuple(self._data.shape), dtype=_sample_dtype(self, "normal_"))
+    sample *= std
+    sample += mean
+    return self.copy_(Tensor._make(sample))
+
+
+METHODS = {"uniform_": uniform_, "normal_": normal_}
+
 FUNCTIONS = {name: globals()[name] for name in (
     "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state", "rand", "randn", "randint",
     "randperm", "rand_like", "randn_like", "randint_like", "normal", "bernoulli", "multinomial")}

@@ -77,17 +77,15 @@ def _write(tensor: Tensor, values: np.ndarray | float) -> Tensor:
 
 
 def _uniform(tensor: Tensor, a: float, b: float, generator: mt.Generator | None, op: str) -> Tensor:
-    sample = _rng(generator).random(tuple(tensor.shape), dtype=_float_dtype(tensor, op))
-    sample *= b - a
-    sample += a
-    return _write(tensor, sample)
+    _float_dtype(tensor, op)
+    with mt.no_grad():
+        return tensor.uniform_(a, b, generator=generator)
 
 
 def _normal(tensor: Tensor, mean: float, std: float, generator: mt.Generator | None, op: str) -> Tensor:
-    sample = _rng(generator).standard_normal(tuple(tensor.shape), dtype=_float_dtype(tensor, op))
-    sample *= std
-    sample += mean
-    return _write(tensor, sample)
+    _float_dtype(tensor, op)
+    with mt.no_grad():
+        return tensor.normal_(mean, std, generator=generator)
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: mt.Generator | None = None) -> Tensor:

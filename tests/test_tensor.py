@@ -266,3 +266,23 @@ def test_subpackages_are_attributes_after_import_microtensor_alone():
     assert result.stdout.split() == ["Linear", "SGD", "DataLoader", "draw", "xor"]
     with pytest.raises(AttributeError, match="no attribute 'no_such_thing'"):
         mt.no_such_thing
+
+
+def test_in_place_random_fills():
+    mt.manual_seed(0)
+    t = mt.empty(20000)
+    version = t._version
+    assert t.uniform_(-2.0, 3.0) is t and t._version == version + 1
+    assert -2.0 <= t.min().item() and t.max().item() < 3.0 and abs(t.mean().item() - 0.5) < 0.05
+    t.normal_(1.0, 2.0)
+    assert abs(t.mean().item() - 1.0) < 0.05 and abs(t.std().item() - 2.0) < 0.05
+    mt.manual_seed(1)
+    first = mt.zeros(5, dtype=mt.float64).normal_().tolist()
+    mt.manual_seed(1)
+    assert mt.zeros(5, dtype=mt.float64).normal_().tolist() == first
+    draws = [mt.zeros(3).uniform_(generator=mt.Generator().manual_seed(3)).tolist() for _ in range(2)]
+    assert draws[0] == draws[1]
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+        mt.zeros(3, requires_grad=True).normal_()
+    with pytest.raises(RuntimeError, match="normal_: expected a floating-point tensor, got microtensor.int64"):
+        mt.zeros(3, dtype=mt.int64).normal_()
