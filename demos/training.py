@@ -3,6 +3,7 @@ training loop over a DataLoader, timed runs and their table, accuracy curves, ac
 a parameter count and the module-grouped graph of a model's loss."""
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -156,19 +157,25 @@ def results_table(runs: Sequence[Trained]) -> str:
     return "\n".join(lines)
 
 
-def plot_curves(histories: Mapping[str, History], path: Path, loss_title: str = "training loss") -> Path:
+def plot_curves(histories: Mapping[str, History], path: Path, loss_title: str = "training loss",
+                classes: int | None = None) -> Path:
     """Draw each run's mean training loss (log scale) and test accuracy per epoch, side by side, to ``path``.
 
     Args:
         histories: the runs, by their legend label.
         path: the PNG to write.
         loss_title: the title of the loss plot (say which loss, and on what data).
+        classes: when given, dashed lines mark chance: cross-entropy ln(classes), accuracy 1/classes.
     """
     fig, (loss_ax, acc_ax) = new_figure(1, 2, width=4.8, height=3.8)
     for label, history in histories.items():
         epochs = range(1, len(history.loss) + 1)
         loss_ax.plot(epochs, history.loss, marker="o", markersize=3, label=label)
         acc_ax.plot(epochs, history.accuracy, marker="o", markersize=3, label=label)
+    if classes is not None:
+        loss_ax.axhline(math.log(classes), color="gray", linestyle="--", linewidth=1,
+                        label=f"chance (ln {classes})")
+        acc_ax.axhline(1 / classes, color="gray", linestyle="--", linewidth=1, label=f"chance ({1 / classes:.0%})")
     loss_ax.set_yscale("log")
     loss_ax.set_title(loss_title)
     acc_ax.set_title("test accuracy")

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import microtensor as mt
 from demos.common import headline, new_figure, save_figure, save_graph
-from demos.training import History, Split, digits_split, train_classifier
+from demos.training import History, Split, digits_split, plot_curves, train_classifier
 from microtensor import nn, optim
 from microtensor.nn import functional as F
 
@@ -185,19 +185,7 @@ def main(out: Path, quick: bool = False) -> None:
               f"test accuracy {history.accuracy[-1]:.1%}")
     headline("test accuracy after training",
              ", ".join(f"{kind} {history.accuracy[-1]:.1%}" for kind, history in histories.items()))
-    fig, (loss_ax, acc_ax) = new_figure(1, 2, width=4.8, height=3.8)
-    for kind, history in histories.items():
-        epochs_axis = range(1, len(history.loss) + 1)
-        loss_ax.plot(epochs_axis, history.loss, marker="o", markersize=3, label=kind)
-        acc_ax.plot(epochs_axis, history.accuracy, marker="o", markersize=3, label=kind)
-    loss_ax.axhline(math.log(CLASSES), color="gray", linestyle="--", linewidth=1, label="chance (ln 10)")
-    acc_ax.axhline(1 / CLASSES, color="gray", linestyle="--", linewidth=1, label="chance (10%)")
-    loss_ax.set_title("training loss (cross-entropy)")
-    acc_ax.set_title("test accuracy")
-    for ax in (loss_ax, acc_ax):
-        ax.set_xlabel("epoch")
-        ax.legend(fontsize=8)
-    save_figure(fig, out / "training_curves.png")
+    plot_curves(histories, out / "training_curves.png", "training loss (cross-entropy)", classes=CLASSES)
 
     print("  the graphs of the sigmoid and residual nets' losses, each edge coloured by the norm of the gradient"
           " that flowed along it (blue: vanishing, green: about 1):")
