@@ -267,24 +267,24 @@ class Function(Node):
         """Make this ctx the grad_fn of the (float, differentiable) outputs and remember, per input, the edge
         its gradient flows along: ``(node, output_nr, shape, dtype)``, or None for inputs needing none."""
         edges = []
+        options = False          # whether some argument is an option (dim, a key), not a tensor or array
         for a, need in zip(args, self.needs_input_grad):
             if need:
-                fn = a.grad_fn
-                if fn is None:
-                    ref = a._accumulator
-                    fn = ref() if ref is not None else None
-                    if fn is None:
-                        fn = accumulator(a)
-                    nr = 0
-                else:
-                    nr = a._output_nr
                 d = a._data
-                edges.append((fn, nr, d.shape, d.dtype))
+                fn = a.grad_fn
+                if fn is not None:
+                    edges.append((fn, a._output_nr, d.shape, d.dtype))
+                    continue
+                ref = a._accumulator
+                fn = ref() if ref is not None else None
+                edges.append((fn if fn is not None else accumulator(a), 0, d.shape, d.dtype))
             else:
                 edges.append(None)
+                if not options and not isinstance(a, (Tensor, np.ndarray)):
+                    options = True
         self._next = tuple(edges)
-        if len(args) > 1 and not all(isinstance(a, (Tensor, np.ndarray)) for a in args):
-            self._tensor_args = tuple(isinstance(a, (Tensor, np.ndarray)) for a in args)
+        if options:
+            self._tensor_args = tuple([isinstance(a, (Tensor, np.ndarray)) for a in args])
         nondiff = self._non_differentiable
         for nr, t in enumerate(results):
             if isinstance(t, Tensor) and t._data.dtype.kind in "fc" and not (nondiff and any(

@@ -83,5 +83,7 @@ def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
         return grad
     lead = grad.ndim - len(shape)
     stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad._data.shape[lead + i] != 1)
-    # never empty here (the shapes differ); an empty `dim` would make sum() reduce everything
-    return grad.sum(dim=tuple(range(lead)) + stretched, keepdim=True).reshape(shape)
+    if not stretched:            # only added leading axes: one sum gives the shape
+        return grad.sum(dim=tuple(range(lead)))
+    summed = grad.sum(dim=tuple(range(lead)) + stretched, keepdim=True)
+    return summed.reshape(shape) if lead else summed

@@ -28,15 +28,35 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, dim: int | None) -> np.ndarray:
         ctx.dim = dim
-        e = np.exp(x - np.max(x, axis=dim, keepdims=True)) if x.size else x.copy()
-        e /= np.sum(e, axis=dim, keepdims=True)
+        e = np.exp(x - x.max(axis=dim, keepdims=True)) if x.size else x.copy()
+        e /= e.sum(axis=dim, keepdims=True)
         ctx.save_for_backward(e)
         return e
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None]:
         out, = ctx.saved_tensors
-        return out * (grad - (grad * out).sum(dim=ctx.dim, keepdim=True)), None
+        return SoftmaxBackward.apply(grad, out, ctx.dim), None
+
+
+class SoftmaxBackward(Function):
+    """out = y * (grad - sum(grad * y)) over ``dim``: softmax's gradient from its output y, as one node."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, grad: np.ndarray, y: np.ndarray, dim: int | None) -> np.ndarray:
+        ctx.dim = dim
+        ctx.save_for_backward(grad, y)
+        gy = grad * y
+        return gy - y * gy.sum(axis=dim, keepdims=True)
+
+    @staticmethod
+    def backward(ctx: Function, u: Tensor) -> tuple[Tensor | None, Tensor | None, None]:
+        grad, y = ctx.saved_tensors
+        need, dim = ctx.needs_input_grad, ctx.dim
+        uy = (u * y).sum(dim=dim, keepdim=True)
+        return (y * (u - uy) if need[0] else None,
+                u * (grad - (grad * y).sum(dim=dim, keepdim=True)) - grad * uy if need[1] else None, None)
 
 
 class LogSoftmax(Function):
@@ -49,8 +69,8 @@ class LogSoftmax(Function):
         if not x.size:
             out = x.copy()
         else:
-            shifted = x - np.max(x, axis=dim, keepdims=True)
-            shifted -= np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+            shifted = x - x.max(axis=dim, keepdims=True)
+            shifted -= np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
             out = shifted
         ctx.save_for_backward(out)
         return out
@@ -58,7 +78,28 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None]:
         out, = ctx.saved_tensors
-        return grad - out.exp() * grad.sum(dim=ctx.dim, keepdim=True), None
+        return LogSoftmaxBackward.apply(grad, out, ctx.dim), None
+
+
+class LogSoftmaxBackward(Function):
+    """out = grad - exp(y) * sum(grad) over ``dim``: log_softmax's gradient from its output y, as one node."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, grad: np.ndarray, y: np.ndarray, dim: int | None) -> np.ndarray:
+        ctx.dim = dim
+        ctx.save_for_backward(grad, y)
+        e = np.exp(y)
+        e *= grad.sum(axis=dim, keepdims=True)
+        return grad - e
+
+    @staticmethod
+    def backward(ctx: Function, u: Tensor) -> tuple[Tensor | None, Tensor | None, None]:
+        grad, y = ctx.saved_tensors
+        need, dim = ctx.needs_input_grad, ctx.dim
+        e = y.exp()
+        return (u - (u * e).sum(dim=dim, keepdim=True) if need[0] else None,
+                -u * e * grad.sum(dim=dim, keepdim=True) if need[1] else None, None)
 
 
 def _prepare(op: str, input: Tensor, dim: int, dtype: Any) -> tuple[Tensor, int | None]:

@@ -74,7 +74,26 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
-        return grad.reshape(ctx.kept).expand(ctx.shape)
+        return ReductionGrad.apply(grad, ctx.kept, ctx.shape, 1)
+
+
+class ReductionGrad(Function):
+    """out = grad with the reduced axes back as size 1, broadcast to ``shape`` (a read-only view) and divided
+    by ``count``: the gradient of sum (count 1) and of mean as one node."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, grad: np.ndarray, kept: tuple[int, ...], shape: tuple[int, ...],
+                count: int) -> np.ndarray:
+        ctx.grad_shape, ctx.kept, ctx.count = grad.shape, kept, count
+        g = grad.reshape(kept)
+        return np.broadcast_to(g / count if count != 1 else g, shape)
+
+    @staticmethod
+    def backward(ctx: Function, u: Tensor) -> tuple[Tensor, None, None, None]:
+        axes = tuple(i for i, (k, n) in enumerate(zip(ctx.kept, u._data.shape)) if k == 1 and n != 1)
+        g = (u.sum(dim=axes, keepdim=True) if axes else u).reshape(ctx.grad_shape)
+        return (g / float(ctx.count) if ctx.count != 1 else g), None, None, None
 
 
 def _sum_dtype(x: Tensor, dtype: Any) -> np.dtype:
@@ -116,11 +135,13 @@ class Mean(Function):
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
         ctx.shape, ctx.kept, ctx.n = x.shape, kept_shape(x.shape, axes), _count(x.shape, axes)
-        return np.asarray(x.mean(axis=axes, keepdims=keepdim))
+        if x.dtype == np.float16:      # NumPy's mean accumulates half in float32
+            return np.asarray(x.mean(axis=axes, keepdims=keepdim))
+        return np.asarray(np.add.reduce(x, axis=axes, keepdims=keepdim) / ctx.n)   # what x.mean computes
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
-        return grad.reshape(ctx.kept).expand(ctx.shape) / float(ctx.n)
+        return ReductionGrad.apply(grad, ctx.kept, ctx.shape, ctx.n)
 
 
 class Prod(Function):

@@ -350,7 +350,24 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         out, = ctx.saved_tensors
-        return grad * (1 - out * out)
+        return TanhBackward.apply(grad, out)
+
+
+class TanhBackward(Function):
+    """out = grad * (1 - y ** 2), tanh's gradient from its output y, as one node (PyTorch's tanh_backward)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, grad: np.ndarray, y: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(grad, y)
+        return grad * (1 - y * y)
+
+    @staticmethod
+    def backward(ctx: Function, u: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        grad, y = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        return (u * (1 - y * y) if need[0] else None,
+                u * grad * y * -2 if need[1] else None)
 
 
 def tanh(input: Tensor) -> Tensor:
@@ -532,7 +549,24 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         out, = ctx.saved_tensors
-        return grad * out * (1 - out)
+        return SigmoidBackward.apply(grad, out)
+
+
+class SigmoidBackward(Function):
+    """out = grad * y * (1 - y), sigmoid's gradient from its output y, as one node (PyTorch's sigmoid_backward)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, grad: np.ndarray, y: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(grad, y)
+        return grad * y * (1 - y)
+
+    @staticmethod
+    def backward(ctx: Function, u: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        grad, y = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        return (u * y * (1 - y) if need[0] else None,
+                u * grad * (1 - 2 * y) if need[1] else None)
 
 
 def sigmoid(input: Tensor) -> Tensor:
