@@ -8,7 +8,6 @@ about threefold) around a shorter one.
 """
 from __future__ import annotations
 
-import ctypes
 import gc
 import time
 import tracemalloc
@@ -64,7 +63,7 @@ def _engines(n_nodes: int, size: int) -> tuple:
 
 def _rss_run(n_nodes: int, size: int) -> tuple[float, list[int | None]]:
     """One microtensor forward + backward: its seconds, and the RSS before, after forward,
-    after backward (output alive), after deleting the output and then after malloc_trim (None without glibc)."""
+    after backward (output alive) and after deleting the output."""
     x, g = mt.tensor(np.zeros(size, dtype=np.float32), requires_grad=True), mt.ones(size)
     gc.collect()
     rss = [rss_bytes()]
@@ -77,20 +76,7 @@ def _rss_run(n_nodes: int, size: int) -> tuple[float, list[int | None]]:
     seconds = time.perf_counter() - start      # deleting the graph included, as in the other engines' runs
     gc.collect()
     rss.append(rss_bytes())
-    rss.append(rss_bytes() if _malloc_trim() else None)
     return seconds, rss
-
-
-def _malloc_trim() -> bool:
-    """Ask glibc to give freed heap memory back to the system; False where there is no glibc.
-
-    RSS that this brings back was free memory the allocator kept, not memory the graph still holds.
-    """
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        return False
-    return True
 
 
 def _traced_run(n_nodes: int, size: int) -> list[int]:
@@ -143,9 +129,6 @@ def run(n_nodes: int, long_nodes: int, traced_nodes: int, repeats: int, warmup: 
                  _mt_only(long_name, "RSS after backward (output alive)", rss[2] * MB),
                  _mt_only(long_name, "RSS after deleting the output", rss[3] * MB, limit=1.1 * rss[0] * MB,
                           target_text="<= 1.1x RSS before")]
-        if rss[4] is not None:
-            rows.append(_mt_only(long_name, "RSS after deleting, then malloc_trim(0)", rss[4] * MB,
-                                 limit=1.1 * rss[0] * MB, target_text="<= 1.1x RSS before"))
     traced_name = f"{traced_nodes:,}-node chain"
     rows += [_mt_only(traced_name, "traced growth after forward", traced[0] * MB),
              _mt_only(traced_name, "traced growth after backward (output alive)", traced[1] * MB),

@@ -1,6 +1,7 @@
 """The backward engine: iterative order, accumulation, retain_graph, hooks, retain_grad, autograd.grad and
 autograd.backward, anomaly detection, version counters, bad input; against PyTorch where observable."""
 import gc
+import platform
 import sys
 import tracemalloc
 import weakref
@@ -10,7 +11,7 @@ import pytest
 
 import microtensor as mt
 from helpers import requires_torch, torch
-from microtensor.autograd import Function
+from microtensor.autograd import Function, engine
 
 FREED = "Trying to backward through the graph a second time"
 
@@ -81,6 +82,30 @@ def test_graph_memory_returns_after_del_without_gc():
     # all of it is back without a gc pass: the graph holds no reference cycles (what remains is
     # x.grad and CPython's free lists of small tuples)
     assert after - base < 1_000_000
+
+
+def test_a_long_backward_hands_freed_memory_back_to_the_system(monkeypatch):
+    trims = []
+    monkeypatch.setattr(engine, "TRIM_AFTER_NODES", 50)
+    monkeypatch.setattr(engine, "return_freed_memory", lambda: trims.append(1))
+    x = leaf(1.0, 2.0)
+
+    def chain(n: int) -> mt.Tensor:
+        y = x
+        for _ in range(n):
+            y = Step.apply(y)
+        return y.sum()
+
+    chain(10).backward()
+    assert trims == []                          # short graphs: no call
+    chain(60).backward(retain_graph=True)
+    assert trims == []                          # nothing was freed
+    chain(60).backward()
+    assert trims == [1]
+
+
+def test_return_freed_memory_reports_whether_there_is_glibc():
+    assert engine.return_freed_memory() is (sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc")
 
 
 def test_retain_graph_keeps_saved_tensors_until_the_last_backward():

@@ -7,9 +7,10 @@ gradients of chosen inputs instead.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
-
+import ctypes
+import sys
 import warnings
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -153,7 +154,34 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], retain_
                             ready.append(edge[0])
     finally:
         GradMode.enabled, GradMode.grad = prev
+    if not retain_graph and len(deps) >= TRIM_AFTER_NODES:
+        return_freed_memory()
     return captured if capture is not None else None
+
+
+TRIM_AFTER_NODES = 1 << 17
+_libc: Any = None
+
+
+def return_freed_memory() -> bool:
+    """Ask the C allocator to hand the memory it holds free back to the system (glibc's ``malloc_trim``);
+    returns False where there is no glibc.
+
+    A backward through a long graph frees the saved arrays of its nodes one by one; glibc keeps that
+    memory for reuse instead of returning it, so a process's memory would stay at its peak. The engine
+    calls this after a backward through ``TRIM_AFTER_NODES`` nodes or more (it takes milliseconds there).
+    """
+    global _libc
+    if _libc is None:
+        try:
+            _libc = ctypes.CDLL("libc.so.6") if sys.platform.startswith("linux") else False
+            _libc.malloc_trim.argtypes = [ctypes.c_size_t]
+        except (OSError, AttributeError):
+            _libc = False
+    if not _libc:
+        return False
+    _libc.malloc_trim(0)
+    return True
 
 
 def _add_to_buffer(buffers: dict, node: Node, nr: int, g: Tensor, create_graph: bool) -> None:
