@@ -15,7 +15,7 @@ from microtensor.autograd.function import Function
 from microtensor.ops.broadcasting import promote
 from microtensor.ops.indexing import ADVANCED, IndexAdd, index_select
 from microtensor.ops.inplace import relu_
-from microtensor.ops.linalg import einsum
+from microtensor.ops.linalg import MatMul, einsum
 from microtensor.ops.reduction import torch_dtype_name
 from microtensor.tensor import Tensor
 from microtensor.ops.activation import ScaleBy, _SELU_ALPHA, _SELU_SCALE, _floating, _maybe_inplace
@@ -526,7 +526,7 @@ class Linear(Function):
             gx = grad @ weight
         if ctx.needs_input_grad[1]:
             g2 = grad if grad.ndim == 2 else grad.reshape(-1, weight.shape[0])
-            gw = g2.mT @ (x if x.ndim == 2 else x.reshape(-1, weight.shape[1]))
+            gw = MatMul.apply(g2, x if x.ndim == 2 else x.reshape(-1, weight.shape[1]), True, False)
         if ctx.needs_input_grad[2]:
             if not ctx.bias_shape:
                 gb = grad.sum()
