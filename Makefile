@@ -25,7 +25,7 @@ torch: $(STAMP)
 	$(PY) -m pip install --quiet torch==2.13.0
 
 bench: $(STAMP)
-	$(PY) -m benchmarks
+	OPENBLAS_NUM_THREADS=1 $(PY) -m benchmarks
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -27,8 +27,8 @@ ENGINES = ("microtensor", "torch-1thread", "torch-default", "numpy-floor")
 class Row:
     """One measured quantity of a workload, in every engine that has it.
 
-    ``targets`` maps an engine (``"torch"`` meaning the faster of the two PyTorch
-    settings, or ``"numpy-floor"``) to the largest microtensor/engine ratio that meets
+    ``targets`` maps an engine (``"torch"`` meaning PyTorch with as many threads as NumPy's
+    BLAS has, see ``matching_torch``, or ``"numpy-floor"``) to the largest microtensor/engine ratio that meets
     the issue's target; ``limit`` is for rows judged on microtensor's value alone;
     ``agree`` is a relative tolerance within which every engine's value must equal microtensor's.
     """
@@ -54,11 +54,8 @@ class Row:
         """'met', 'MISSED (...)' or '' when the row has no target (or the engines it names did not run)."""
         misses, judged = [], False
         for engine, bound in self.targets.items():
-            if engine == "torch":
-                ratios = [r for r in (self.ratio("torch-1thread"), self.ratio("torch-default")) if r is not None]
-                ratio = max(ratios) if ratios else None
-            else:
-                ratio = self.ratio(engine)
+            engine = matching_torch() if engine == "torch" else engine
+            ratio = self.ratio(engine)
             if ratio is None:
                 continue
             judged = True
@@ -154,6 +151,21 @@ def rss_bytes() -> int | None:
     return resident_pages * os.sysconf("SC_PAGE_SIZE")
 
 
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def blas_thread_settings() -> list[str]:
+    """The environment variables that fix NumPy's BLAS thread count (read once, as NumPy loads), as NAME=value."""
+    return [f"{k}={os.environ[k]}" for k in BLAS_THREAD_VARIABLES if k in os.environ]
+
+
+def matching_torch() -> str:
+    """The PyTorch column that runs on as many threads as microtensor's GEMMs (NumPy's BLAS): torch-1thread
+    when a variable pins the BLAS to one thread, else torch-default. Targets against "torch" compare these
+    two, like with like; the table shows the ratio to both."""
+    return "torch-1thread" if any(s.endswith("=1") for s in blas_thread_settings()) else "torch-default"
+
+
 def environment() -> str:
     """One line naming the versions and thread settings the numbers depend on."""
     import numpy as np
@@ -162,9 +174,9 @@ def environment() -> str:
         parts.append("PyTorch not installed (its columns are empty)")
     else:
         parts.append(f"PyTorch {torch.__version__} (default {torch.get_num_threads()} threads)")
-    blas = [f"{k}={os.environ[k]}" for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-            if k in os.environ]
-    parts.append(f"NumPy's BLAS threads: {', '.join(blas) if blas else 'its default'}")
+    blas = blas_thread_settings()
+    parts.append(f"NumPy's BLAS threads: {', '.join(blas) if blas else 'its default'} (targets against torch "
+                 f"use {matching_torch()})")
     return ", ".join(parts)
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from benchmarks import WORKLOADS
 from benchmarks.__main__ import main
-from benchmarks.harness import ENGINES, Row, format_table, time_engines, torch
+from benchmarks.harness import BLAS_THREAD_VARIABLES, ENGINES, Row, format_table, matching_torch, time_engines, torch
 
 WORKLOAD_NAMES = [w.name for w in WORKLOADS]
 
@@ -50,11 +50,17 @@ def test_chain_memory_is_handed_back(tiny_rows):
     assert after_delete <= 0.1 * after_forward
 
 
-def test_verdicts_compare_against_the_faster_torch_setting():
+def test_verdicts_compare_against_torch_on_as_many_threads_as_numpys_blas(monkeypatch):
     values = {"microtensor": 3.0, "torch-1thread": 2.0, "torch-default": 1.0, "numpy-floor": 3.0}
     row = Row("w", "m", "s", values, targets={"torch": 2.0}, target_text="<= 2x torch")
     assert row.ratio("torch-default") == 3.0
-    assert row.verdict().startswith("MISSED (3.00x torch")
+    for name in BLAS_THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    assert matching_torch() == "torch-default"
+    assert row.verdict() == "MISSED (3.00x torch-default)"
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
+    assert matching_torch() == "torch-1thread"
+    assert row.verdict() == "met"                   # 1.5x torch-1thread
     assert Row("w", "m", "s", values, targets={"numpy-floor": 1.1}).verdict() == "met"
     assert Row("w", "m", "s", dict.fromkeys(ENGINES), targets={"torch": 2.0}).verdict() == ""
 
