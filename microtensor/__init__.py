@@ -24,7 +24,7 @@ half, float, double, short, int, long = float16, float32, float64, int16, int32,
 
 for _module in (_creation, _random) + _ops.FAMILIES:
     globals().update(_module.FUNCTIONS)
-for _name, _method in _random.METHODS.items():
+for _name, _method in {**_creation.METHODS, **_random.METHODS}.items():
     setattr(Tensor, _name, _method)
 
 

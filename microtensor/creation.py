@@ -182,6 +182,40 @@ def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, 
     return _made(np.eye(n, m, dtype=_dtype_or(dtype, dtypes.get_default_dtype())), requires_grad)
 
 
+def new_tensor(self: Tensor, data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data``, with this tensor's dtype unless ``dtype`` is given."""
+    return tensor(data, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+
+def new_zeros(self: Tensor, *args: Any, size: Any = None, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """Zeros of shape ``size`` (``x.new_zeros(2, 3)`` or ``x.new_zeros((2, 3))``) with this tensor's dtype
+    unless ``dtype`` is given."""
+    return _made(np.zeros(size_arg("new_zeros", args, size), _dtype_or(dtype, self.dtype)), requires_grad)
+
+
+def new_ones(self: Tensor, *args: Any, size: Any = None, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """Ones of shape ``size`` with this tensor's dtype unless ``dtype`` is given."""
+    return _made(np.ones(size_arg("new_ones", args, size), _dtype_or(dtype, self.dtype)), requires_grad)
+
+
+def new_empty(self: Tensor, *args: Any, size: Any = None, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor of shape ``size`` with this tensor's dtype unless ``dtype`` is given."""
+    return _made(np.empty(size_arg("new_empty", args, size), _dtype_or(dtype, self.dtype)), requires_grad)
+
+
+def new_full(self: Tensor, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """A tensor of shape ``size`` (a sequence) filled with ``fill_value``, with this tensor's dtype unless
+    ``dtype`` is given."""
+    value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
+    return _made(np.full(size_arg("new_full", (), size), value, _dtype_or(dtype, self.dtype)), requires_grad)
+
+
+METHODS = {name: globals()[name] for name in ("new_tensor", "new_zeros", "new_ones", "new_empty", "new_full")}
+
 FUNCTIONS = {name: globals()[name] for name in (
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like", "ones_like",
     "empty_like", "full_like", "arange", "linspace", "logspace", "eye")}

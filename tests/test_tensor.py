@@ -32,6 +32,15 @@ CREATION = {
     "linspace": lambda m: m.linspace(0, 1, 5),
     "eye": lambda m: m.eye(3),
     "eye_rect": lambda m: m.eye(2, 3),
+    "new_zeros": lambda m: m.ones(2, dtype=m.float64).new_zeros(2, 3),
+    "new_zeros_tuple": lambda m: m.ones(2, dtype=m.int32).new_zeros((2, 3)),
+    "new_zeros_size": lambda m: m.ones(2).new_zeros(size=(1, 2)),
+    "new_ones_dtype": lambda m: m.ones(2, dtype=m.float64).new_ones([4], dtype=m.int64),
+    "new_full": lambda m: m.ones(2, dtype=m.float64).new_full((2, 2), 7),
+    "new_full_int": lambda m: m.ones(2, dtype=m.int64).new_full((3,), 2.7),
+    "new_tensor": lambda m: m.ones(2, dtype=m.float64).new_tensor([1, 2]),
+    "new_tensor_dtype": lambda m: m.ones(2).new_tensor([1, 2], dtype=m.int32),
+    "new_empty_shape": lambda m: m.ones(2, dtype=m.float16).new_empty(3, 2).zero_(),
 }
 
 
@@ -51,6 +60,18 @@ def test_default_dtypes_without_torch():
     assert mt.tensor(np.array([1.0])).dtype == mt.float64
     assert mt.arange(3).dtype == mt.int64 and mt.arange(0.5, 2).dtype == mt.float32
     assert mt.zeros(2).dtype == mt.float32 and mt.full((1,), 2).dtype == mt.int64
+
+
+def test_new_factories_take_the_tensors_dtype_and_check_their_size():
+    x = mt.ones(2, dtype=mt.float64)
+    assert x.new_zeros(2, 3).dtype == mt.float64 and tuple(x.new_ones(4).shape) == (4,)
+    grad = x.new_zeros(2, requires_grad=True)
+    assert grad.requires_grad and grad.is_leaf
+    assert x.new_tensor([1.5]).dtype == mt.float64 and mt.ones(1, dtype=mt.int64).new_full((2,), 3.9).tolist() == [3, 3]
+    with pytest.raises(RuntimeError, match=r"negative dimension -1: \[2, -1\]"):
+        x.new_zeros(2, -1)
+    with pytest.raises(TypeError, match="missing 1 required positional arguments"):
+        x.new_empty()
 
 
 def test_set_default_dtype():
