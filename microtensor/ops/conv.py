@@ -75,6 +75,11 @@ def _col2im(cols: np.ndarray, g: _Geom) -> np.ndarray:
     for i in range(g.kh):
         for j in range(g.kw):
             _tap(buf, g, i, j)[...] += cols[:, i, j].transpose(1, 0, 2, 3)
+    return _crop(buf, g)
+
+
+def _crop(buf: np.ndarray, g: _Geom) -> np.ndarray:
+    """The (N, C, H, W) input plane inside a padded (N, C, Hp, Wp) one (a view; the plane itself without padding)."""
     if g.Hp == g.H and g.Wp == g.W:
         return buf
     return buf[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W]
@@ -521,30 +526,82 @@ def _window_max(xp: np.ndarray, g: _Geom) -> tuple[np.ndarray, np.ndarray]:
 
 
 class MaxPool2DWithIndices(Function):
-    """out, indices = the max of each window (padding is -inf) and its flat index in the input plane."""
+    """out = the max of each window (padding is -inf) and, ``with_indices``, also its flat index in the input
+    plane (int64). Backward needs only which kernel tap held each maximum, kept as a small integer array."""
     on_arrays = True
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, g: _Geom) -> tuple[np.ndarray, np.ndarray]:
+    def forward(ctx: Function, x: np.ndarray, g: _Geom, with_indices: bool) -> Any:
         fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         out, arg = _window_max(_pad(x, g, fill), g)
+        ctx.g = g
+        ctx.save_for_backward(arg)
+        if not with_indices:
+            return out
         taps = np.arange(g.kh * g.kw)
         offset = (taps // g.kw) * g.dh * g.W + (taps % g.kw) * g.dw
         start = ((np.arange(g.Ho) * g.sh - g.pt) * g.W)[:, None] + (np.arange(g.Wo) * g.sw - g.pl)
         idx = np.take(offset, arg)
         idx += start
-        ctx.g = g
-        ctx.save_for_backward(idx)
         return out, idx
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor, _: Tensor | None = None) -> tuple:
-        idx, = ctx.saved_tensors
-        return MaxPoolGrad.apply(grad, idx._data, (ctx.g.H, ctx.g.W), _overlapping(ctx.g)), None
+        arg, = ctx.saved_tensors
+        return MaxPoolTapGrad.apply(grad, arg._data, ctx.g), None, None
 
 
 def _overlapping(g: _Geom) -> bool:
     return g.sh < g.dh * (g.kh - 1) + 1 or g.sw < g.dw * (g.kw - 1) + 1
+
+
+class MaxPoolTapGrad(Function):
+    """out = zeros of the input's shape with each window's y added at the kernel tap ``arg`` that held the
+    window's maximum (max pooling's gradient): one masked product per tap, written into a strided view."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, y: np.ndarray, arg: np.ndarray, g: _Geom) -> np.ndarray:
+        n, c = y.shape[:2]
+        # built in a (C, N, Hp, Wp) buffer: the layout in which a convolution's gradients read it
+        buf = np.zeros((c, n, g.Hp, g.Wp), y.dtype).transpose(1, 0, 2, 3)
+        overlap = _overlapping(g)
+        mask = np.empty(arg.shape, bool)
+        for t in range(g.kh * g.kw):
+            tap = _tap(buf, g, t // g.kw, t % g.kw)
+            np.equal(arg, t, out=mask)
+            if overlap:                  # windows share inputs: add
+                tap += y * mask
+            else:                        # each input is in one window at most: write
+                np.multiply(y, mask, out=tap)
+        ctx.g = g
+        ctx.save_for_backward(arg)
+        return _crop(buf, g)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple:
+        arg, = ctx.saved_tensors
+        return MaxPoolTapGather.apply(grad, arg._data, ctx.g), None, None
+
+
+class MaxPoolTapGather(Function):
+    """out = each window's element of x at kernel tap ``arg`` (max pooling with the maxima's positions fixed)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, arg: np.ndarray, g: _Geom) -> np.ndarray:
+        xp = _pad(x, g)
+        out = np.zeros(arg.shape, x.dtype)
+        for t in range(g.kh * g.kw):
+            np.copyto(out, _tap(xp, g, t // g.kw, t % g.kw), where=arg == t)
+        ctx.g = g
+        ctx.save_for_backward(arg)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple:
+        arg, = ctx.saved_tensors
+        return MaxPoolTapGrad.apply(grad, arg._data, ctx.g), None, None
 
 
 class MaxPoolGrad(Function):
@@ -594,9 +651,9 @@ def _max_pool(op: str, nd: int, input: Tensor, kernel_size: Any, stride: Any, pa
               ceil_mode: bool, return_indices: bool) -> Any:
     _check_max_pool_dtype(op, input)
     g, batched = _pool_geom(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode)
-    out, idx = MaxPool2DWithIndices.apply(_planes(input, nd, batched), g)
     if not return_indices:
-        return _unplane(out, nd, batched)
+        return _unplane(MaxPool2DWithIndices.apply(_planes(input, nd, batched), g, False), nd, batched)
+    out, idx = MaxPool2DWithIndices.apply(_planes(input, nd, batched), g, True)
     return _unplane(out, nd, batched), _unplane(idx, nd, batched)
 
 
