@@ -3,7 +3,8 @@
 ``run_backward`` walks the graph from the roots with an explicit stack and
 dependency counts (never recursion), so a million-node chain is just a longer
 loop. ``backward`` accumulates into leaves' ``.grad``; ``grad`` returns the
-gradients of chosen inputs instead.
+gradients of chosen inputs instead. After a backward through a long graph the
+engine hands the memory it freed back to the system (``return_freed_memory``).
 """
 from __future__ import annotations
 
