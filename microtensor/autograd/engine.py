@@ -239,7 +239,10 @@ def _run_node(node: Function, grads: list, buffers: dict, deps: dict, ready: lis
         if g is not None:
             if type(g) is not Tensor or g._data.shape != edge[2] or g._data.dtype != edge[3]:
                 g = _check_grad(node, g, edge[2], edge[3])
-            _add_to_buffer(buffers, parent, edge[1], g, create_graph)
+            if parent._n_outputs == 1 and parent not in buffers:    # the common case, without the call
+                buffers[parent] = [g]
+            else:
+                _add_to_buffer(buffers, parent, edge[1], g, create_graph)
         count = deps[parent] - 1
         deps[parent] = count
         if count == 0:

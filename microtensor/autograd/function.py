@@ -207,18 +207,16 @@ class Function(Node):
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run the op on ``args``, recording it in the graph when grad mode is on and an input requires grad."""
         ctx = object.__new__(cls)
-        if cls.on_arrays:
-            fwd_args = [a._data if isinstance(a, Tensor) else a for a in args]
-        else:
-            fwd_args = args
         if GradMode.enabled:
             needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
             record = True in needs
+            ctx.needs_input_grad = needs if record else (False,) * len(args)
         else:
             record = False
-        ctx.needs_input_grad = needs if record else (False,) * len(args)
+            ctx.needs_input_grad = (False,) * len(args)
         if cls.on_arrays:
-            out = cls.forward(ctx, *fwd_args, **kwargs)
+            fwd_args = [a._data if isinstance(a, Tensor) else a for a in args]
+            out = cls.forward(ctx, *fwd_args, **kwargs) if kwargs else cls.forward(ctx, *fwd_args)
             if type(out) is np.ndarray:          # the common case: one array out
                 t = Tensor._make(out)
                 if out.base is not None:
@@ -227,6 +225,7 @@ class Function(Node):
                     ctx._connect(args, fwd_args, (out,), (t,))
                 return t
         else:
+            fwd_args = args
             out = ctx._forward_tensors(args, kwargs)
         if type(out) is not tuple:
             t = out if isinstance(out, Tensor) else _as_output(out)
