@@ -517,11 +517,11 @@ def _window_max(xp: np.ndarray, g: _Geom) -> tuple[np.ndarray, np.ndarray]:
         cols = _windows(xp, g).transpose(0, 1, 4, 5, 2, 3).reshape(n, c, g.Ho, g.Wo, len(taps))
         return out, cols.argmax(axis=-1)
     # the first tap holding the max = the number of leading taps that do not hold it
-    found = taps[0] == out
-    arg = np.logical_not(found).astype(np.min_scalar_type(len(taps)))
+    none_yet = taps[0] != out
+    arg = none_yet.astype(np.min_scalar_type(len(taps)))
     for tap in taps[1:-1]:
-        found |= tap == out
-        arg += ~found
+        none_yet &= tap != out
+        arg += none_yet
     return out, arg
 
 
@@ -568,14 +568,12 @@ class MaxPoolTapGrad(Function):
         # windows tile the padded plane exactly, the taps below write every element and no zeroing is needed
         tiled = (g.dh == g.dw == 1 and (g.sh, g.sw) == (g.kh, g.kw) and (g.Ho * g.sh, g.Wo * g.sw) == (g.Hp, g.Wp))
         buf = (np.empty if tiled else np.zeros)((c, n, g.Hp, g.Wp), y.dtype).transpose(1, 0, 2, 3)
-        mask = np.empty(arg.shape, bool)
         for t in range(g.kh * g.kw):
             tap = _tap(buf, g, t // g.kw, t % g.kw)
-            np.equal(arg, t, out=mask)
             if overlap:                  # windows share inputs: add
-                tap += y * mask
+                tap += y * (arg == t)
             else:                        # each input is in one window at most: write
-                np.multiply(y, mask, out=tap)
+                np.multiply(y, arg == t, out=tap)
         ctx.g = g
         ctx.save_for_backward(arg)
         return _crop(buf, g)
