@@ -19,6 +19,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from microtensor.autograd.function import Function
 from microtensor.ops.linalg import matmul
+from microtensor.ops.unary import masked
 from microtensor.tensor import Tensor
 
 
@@ -568,12 +569,13 @@ class MaxPoolTapGrad(Function):
         # windows tile the padded plane exactly, the taps below write every element and no zeroing is needed
         tiled = (g.dh == g.dw == 1 and (g.sh, g.sw) == (g.kh, g.kw) and (g.Ho * g.sh, g.Wo * g.sw) == (g.Hp, g.Wp))
         buf = (np.empty if tiled else np.zeros)((c, n, g.Hp, g.Wp), y.dtype).transpose(1, 0, 2, 3)
+        finite = y.dtype.kind != "f" or bool(np.isfinite(y).all())
         for t in range(g.kh * g.kw):
             tap = _tap(buf, g, t // g.kw, t % g.kw)
             if overlap:                  # windows share inputs: add
-                tap += y * (arg == t)
+                tap += masked(y, arg == t, finite=finite)
             else:                        # each input is in one window at most: write
-                np.multiply(y, arg == t, out=tap)
+                masked(y, arg == t, out=tap, finite=finite)
         ctx.g = g
         ctx.save_for_backward(arg)
         return _crop(buf, g)

@@ -590,14 +590,31 @@ class Relu(Function):
         return MulMask.apply(grad, out._data > 0)
 
 
+def masked(x: np.ndarray, mask: np.ndarray, out: np.ndarray | None = None, finite: bool | None = None) -> np.ndarray:
+    """x where the bool ``mask`` holds, else 0, as PyTorch's masked gradients give it (written into ``out`` if given).
+
+    Computed as the product ``x * mask`` (one pass; ``np.where`` takes over ten times longer), except when x
+    holds an inf or NaN, which the product would turn into NaN where the mask is False. ``finite`` says whether
+    x is known to be finite (checked when None)."""
+    if finite is None:
+        finite = x.dtype.kind not in "fc" or bool(np.isfinite(x).all())
+    if finite:
+        return np.multiply(x, mask, out=out)
+    picked = np.where(mask, x, 0)
+    if out is None:
+        return picked
+    out[...] = picked
+    return out
+
+
 class MulMask(Function):
-    """out = x * mask for a constant bool mask (the gradient of ReLU-like ops); one pass, no float mask."""
+    """out = x where a constant bool mask holds, else 0 (the gradient of ReLU-like ops); see ``masked``."""
     on_arrays = True
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(mask)
-        return x * mask
+        return masked(x, mask)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None]:

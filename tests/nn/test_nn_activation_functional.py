@@ -251,3 +251,17 @@ def test_errors():
         F.maxout(mt.zeros(2, 5), 2)
     with pytest.raises(TypeError, match=r"relu6\(\)|hardtanh\(\): argument 'input'"):
         F.relu6([1.0, 2.0])
+
+
+@pytest.mark.parametrize("name", ["relu", "hardtanh", "threshold"])
+def test_masked_gradients_are_zero_not_nan_for_inf_gradients(name):
+    """Where the mask is off the gradient is 0 even when the incoming one is inf (inf * 0 would be nan)."""
+    fns = {"relu": lambda x, F: F.relu(x), "hardtanh": lambda x, F: F.hardtanh(x),
+           "threshold": lambda x, F: F.threshold(x, 0.5, 0.0)}
+    x = mt.tensor([-2.0, 0.7], requires_grad=True)
+    fns[name](x, F).backward(mt.tensor([np.inf, np.inf]))
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, np.inf])
+    if torch is not None:
+        xt = torch.tensor([-2.0, 0.7], requires_grad=True)
+        fns[name](xt, TF).backward(torch.tensor([np.inf, np.inf]))
+        np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())

@@ -189,3 +189,17 @@ def test_pool_errors():
         F.avg_pool2d(mt.zeros(1, 1, 4, 4, dtype=mt.int64), 2)
     with pytest.raises(RuntimeError, match="max_pool2d: expected a floating point or integer input, got bool"):
         F.max_pool2d(mt.zeros(1, 1, 4, 4, dtype=mt.bool), 2)
+
+
+@pytest.mark.parametrize("stride, expected", [(2, [[0.0, np.inf], [0.0, 0.0]]),           # windows tile the plane
+                                              (1, [[0.0, np.nan, 0.0], [0.0, 0.0, 0.0]])])  # overlapping windows
+def test_max_pool_gives_non_maxima_zero_gradient_even_when_it_is_inf_or_nan(stride, expected):
+    x = mt.tensor([[[[1.0, 5.0], [2.0, 3.0]]]] if stride == 2 else [[[[1.0, 5.0, 0.0], [2.0, 3.0, 1.0]]]],
+                  requires_grad=True)
+    out = F.max_pool2d(x, 2, stride=stride)
+    out.backward(mt.tensor([[[[np.inf, np.nan][:out.shape[-1]]]]]))    # y * 0 would be nan at the other taps
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0], expected)
+    if torch is not None:
+        xt = torch.tensor(x.detach().numpy(), requires_grad=True)
+        TF.max_pool2d(xt, 2, stride=stride).backward(torch.tensor([[[[np.inf, np.nan][:out.shape[-1]]]]]))
+        np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())
