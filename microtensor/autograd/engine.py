@@ -174,11 +174,14 @@ def return_freed_memory() -> bool:
     """
     global _libc
     if _libc is None:
-        try:
-            _libc = ctypes.CDLL("libc.so.6") if sys.platform.startswith("linux") else False
-            _libc.malloc_trim.argtypes = [ctypes.c_size_t]
-        except (OSError, AttributeError):
-            _libc = False
+        _libc = False
+        if sys.platform.startswith("linux"):
+            try:
+                libc = ctypes.CDLL("libc.so.6")
+                libc.malloc_trim.argtypes = [ctypes.c_size_t]
+                _libc = libc
+            except (OSError, AttributeError):      # no glibc (musl, say): nothing to trim
+                pass
     if not _libc:
         return False
     _libc.malloc_trim(0)
@@ -239,10 +242,7 @@ def _run_node(node: Function, grads: list, buffers: dict, deps: dict, ready: lis
         if g is not None:
             if type(g) is not Tensor or g._data.shape != edge[2] or g._data.dtype != edge[3]:
                 g = _check_grad(node, g, edge[2], edge[3])
-            if parent._n_outputs == 1 and parent not in buffers:    # the common case, without the call
-                buffers[parent] = [g]
-            else:
-                _add_to_buffer(buffers, parent, edge[1], g, create_graph)
+            _add_to_buffer(buffers, parent, edge[1], g, create_graph)
         count = deps[parent] - 1
         deps[parent] = count
         if count == 0:

@@ -607,29 +607,26 @@ class MaxPoolTapGather(Function):
 
 
 class MaxPoolGrad(Function):
-    """out = zeros of shape (N, C, H, W) with each y added at its flat plane index (max pooling's gradient)."""
+    """out = zeros of shape (N, C, H, W) with each y added at its flat plane index (adaptive max pooling's
+    gradient; its windows may share inputs, so the gradients landing on one element add up)."""
     on_arrays = True
 
     @staticmethod
-    def forward(ctx: Function, y: np.ndarray, idx: np.ndarray, size: tuple[int, int], overlap: bool) -> np.ndarray:
+    def forward(ctx: Function, y: np.ndarray, idx: np.ndarray, size: tuple[int, int]) -> np.ndarray:
         n, c = y.shape[:2]
         plane = size[0] * size[1]
         # scattered into a (C, N, H, W) buffer: the layout in which a convolution's gradients read it
         yt, idxt = y.transpose(1, 0, 2, 3), idx.transpose(1, 0, 2, 3)
         flat = (idxt.reshape(c * n, -1) + (np.arange(c * n) * plane)[:, None]).ravel()
-        if overlap:        # windows share inputs: several gradients may land on one element
-            out = np.bincount(flat, yt.ravel(), minlength=n * c * plane).astype(y.dtype, copy=False)
-        else:
-            out = np.zeros(n * c * plane, y.dtype)
-            out[flat] = yt.ravel()
-        ctx.args = size, overlap
+        out = np.bincount(flat, yt.ravel(), minlength=n * c * plane).astype(y.dtype, copy=False)
+        ctx.size = size
         ctx.save_for_backward(idx)
         return out.reshape((c, n) + size).transpose(1, 0, 2, 3)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple:
         idx, = ctx.saved_tensors
-        return MaxPoolGather.apply(grad, idx._data, *ctx.args), None, None, None
+        return MaxPoolGather.apply(grad, idx._data, ctx.size), None, None
 
 
 class MaxPoolGather(Function):
@@ -637,16 +634,16 @@ class MaxPoolGather(Function):
     on_arrays = True
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, idx: np.ndarray, size: tuple[int, int], overlap: bool) -> np.ndarray:
+    def forward(ctx: Function, x: np.ndarray, idx: np.ndarray, size: tuple[int, int]) -> np.ndarray:
         n, c = x.shape[:2]
-        ctx.args = size, overlap
+        ctx.size = size
         ctx.save_for_backward(idx)
         return np.take_along_axis(x.reshape(n, c, -1), idx.reshape(n, c, -1), axis=2).reshape(idx.shape)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple:
         idx, = ctx.saved_tensors
-        return MaxPoolGrad.apply(grad, idx._data, *ctx.args), None, None, None
+        return MaxPoolGrad.apply(grad, idx._data, ctx.size), None, None
 
 
 def _max_pool(op: str, nd: int, input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
@@ -829,7 +826,7 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = 
     batched = input._data.ndim == 4
     x = input if batched else input.unsqueeze(0)
     idx = _adaptive_argmax(x._data, h, w, ho, wo)
-    out = MaxPoolGather.apply(x, idx, (h, w), True)
+    out = MaxPoolGather.apply(x, idx, (h, w))
     out = out if batched else out.squeeze(0)
     if not return_indices:
         return out
