@@ -568,7 +568,10 @@ class MaxPoolTapGrad(Function):
         # built in a (C, N, Hp, Wp) buffer: the layout in which a convolution's gradients read it; when the
         # windows tile the padded plane exactly, the taps below write every element and no zeroing is needed
         tiled = (g.dh == g.dw == 1 and (g.sh, g.sw) == (g.kh, g.kw) and (g.Ho * g.sh, g.Wo * g.sw) == (g.Hp, g.Wp))
-        buf = (np.empty if tiled else np.zeros)((c, n, g.Hp, g.Wp), y.dtype).transpose(1, 0, 2, 3)
+        buf = (np.empty if tiled else np.zeros)((c, n, g.Hp, g.Wp), y.dtype)
+        # the products run on (C, N, ...) views: NumPy keeps the axis order it is given when its operands'
+        # layouts disagree (y is often (N, C, ...) in memory), and in this order it writes the buffer in sequence
+        y, arg = y.transpose(1, 0, 2, 3), arg.transpose(1, 0, 2, 3)
         finite = y.dtype.kind != "f" or bool(np.isfinite(y).all())
         for t in range(g.kh * g.kw):
             tap = _tap(buf, g, t // g.kw, t % g.kw)
@@ -577,8 +580,8 @@ class MaxPoolTapGrad(Function):
             else:                        # each input is in one window at most: write
                 masked(y, arg == t, out=tap, finite=finite)
         ctx.g = g
-        ctx.save_for_backward(arg)
-        return _crop(buf, g)
+        ctx.save_for_backward(arg.transpose(1, 0, 2, 3))
+        return _crop(buf.transpose(1, 0, 2, 3), g)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple:
