@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from microtensor.autograd.function import AccumulateGrad, AnomalyMode, Function, Node, accumulator, grad_copy
+from microtensor.autograd.function import AccumulateGrad, AnomalyMode, Function, Node, accumulator, grad_copy, held_once
 from microtensor.autograd.grad_mode import GradMode
 from microtensor.dtypes import from_numpy_dtype
 from microtensor.tensor import Tensor
@@ -222,6 +222,8 @@ def _run_node(node: Function, grads: list, buffers: dict, deps: dict, ready: lis
     if node._n_outputs > 1:   # outputs that got no gradient get zeros (non-tensor outputs get None)
         grads = [Tensor._make(np.zeros(*meta)) if g is None and meta is not None else g
                  for g, meta in zip(grads, node._out_meta)]
+    if node.overwrites_grad and not create_graph:
+        node.may_overwrite_grad = held_once(grads[0])
     if AnomalyMode.enabled:
         results = _backward_with_anomaly_check(node, grads)
     else:

@@ -116,9 +116,7 @@ class AccumulateGrad(Node):
         if current is None:
             if keep_graph:
                 leaf.grad = grad.clone()
-            # 2 references each: this frame's name (the tensor's slot for the array) and getrefcount's argument
-            elif (sys.getrefcount(grad) == 2 and sys.getrefcount(grad._data) == 2 and grad._data.base is None
-                  and grad._data.flags.writeable and not grad._requires_grad):
+            elif grad._data.base is None and held_once(grad):
                 leaf.grad = grad
             else:
                 leaf.grad = Tensor._make(grad._data.copy())
@@ -130,6 +128,23 @@ class AccumulateGrad(Node):
                 np.add(data, grad._data, out=data)
             else:
                 leaf.grad = Tensor._make(data + grad._data)
+
+
+def held_once(t: Tensor) -> bool:
+    """Whether the caller's one reference is all that holds ``t`` and its memory, so that the caller may hand
+    it on or write into it: no other tensor, array view, hook or graph can see the change.
+
+    The engine uses it for the gradients it hands over: PyTorch steals a gradient whose use count shows it
+    is private the same way. CPython's reference counts tell: ``t`` has the caller's reference, this call's
+    argument and getrefcount's; its array, ``t``'s slot, the local name and getrefcount's (a view: the same
+    for the view, and its owner is held by the view alone)."""
+    if sys.getrefcount(t) != 3 or t._requires_grad:
+        return False
+    data = t._data
+    if not data.flags.writeable or sys.getrefcount(data) != 3:
+        return False
+    base = data.base
+    return base is None or (type(base) is np.ndarray and base.base is None and sys.getrefcount(base) == 3)
 
 
 def grad_copy(grad: Tensor, keep_graph: bool) -> Tensor:
@@ -162,6 +177,8 @@ class Function(Node):
     _forward_stack: list | None = None
     _out_meta: tuple = ()
     _separate_context = False
+    overwrites_grad = False       # a backward that may write into its incoming gradient when the engine allows it
+    may_overwrite_grad = False    # set by the engine, per run, where the gradient is held by the engine alone
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -575,8 +575,9 @@ def sigmoid(input: Tensor) -> Tensor:
 
 
 class Relu(Function):
-    """out = max(x, 0); the gradient passes where out > 0."""
+    """out = max(x, 0); the gradient passes where out > 0 (zeroed in place when nothing else holds it)."""
     on_arrays = True
+    overwrites_grad = True
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
@@ -587,24 +588,31 @@ class Relu(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         out, = ctx.saved_tensors
+        if ctx.may_overwrite_grad:
+            masked(grad._data, out._data > 0, out=grad._data)
+            return grad
         return MulMask.apply(grad, out._data > 0)
 
 
 def masked(x: np.ndarray, mask: np.ndarray, out: np.ndarray | None = None, finite: bool | None = None) -> np.ndarray:
-    """x where the bool ``mask`` holds, else 0, as PyTorch's masked gradients give it (written into ``out`` if given).
+    """x where the bool ``mask`` holds, else 0, as PyTorch's masked gradients give it (written into ``out`` if given,
+    which may be ``x`` itself).
 
-    Computed as the product ``x * mask`` (one pass; ``np.where`` takes over ten times longer), except when x
-    holds an inf or NaN, which the product would turn into NaN where the mask is False. ``finite`` says whether
-    x is known to be finite (checked when None)."""
-    if finite is None:
-        finite = x.dtype.kind not in "fc" or bool(np.isfinite(x).all())
+    Computed as the product ``x * mask`` (one pass; ``np.where`` takes over ten times longer). Where x holds an
+    inf or NaN and the mask is False the product is NaN: unless ``finite`` says x is known to be finite, a NaN in
+    the product (found by one reduction over the array just written, still in cache) sends the elements off the
+    mask to 0."""
+    product = np.multiply(x, mask, out=out)
     if finite:
-        return np.multiply(x, mask, out=out)
-    picked = np.where(mask, x, 0)
-    if out is None:
-        return picked
-    out[...] = picked
-    return out
+        return product
+    kind = product.dtype.kind
+    if kind == "f":
+        has_nan = np.isnan(np.maximum.reduce(product, axis=None, initial=-np.inf))     # np.maximum propagates NaN
+    else:
+        has_nan = kind == "c" and bool(np.isnan(product).any())
+    if has_nan:
+        product[~np.broadcast_to(mask, product.shape)] = 0
+    return product
 
 
 class MulMask(Function):
