@@ -1,6 +1,8 @@
 """The engine lets a backward write into its incoming gradient only when the engine alone holds it
 (ReLU's backward zeroes it in place then): hooks, retained and captured gradients, and gradients that
 several inputs share must never change under their holders."""
+import warnings
+
 import numpy as np
 
 import microtensor as mt
@@ -73,3 +75,11 @@ def test_held_once_counts_views_and_shared_arrays():
     assert not held_once(t)
     del alias
     assert held_once(t)
+
+
+def test_an_infinite_gradient_gives_zero_off_the_mask_without_a_warning():
+    x = mt.tensor([-1.0, 2.0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (x * 1).relu().backward(mt.tensor([np.inf, np.inf]))
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, np.inf])
