@@ -12,11 +12,11 @@ learning rate annealed to zero along a cosine over the epochs:
 
 Both pass 97% test accuracy in a few seconds (the median of three seeds; a single run's rounding, and so its
 accuracy, depends on the CPU's BLAS kernels: LeNet with seed 0 ends at 98.3% on one machine and 95.0% on
-another), and they end about level (98-99%, a handful of the 359 test images wrong): 64 pixels of digits that the data set's makers already centred and scaled leave the
-convolutions little to win. LeNet-5's edge shows on MNIST's 28x28 images (``demos/mnist.py``, which reuses
-this module's models, training and plots). The demo prints the models' sizes and accuracies, plots their
-training curves and the confusion matrix of the better one, and draws LeNet's autograd graph with each op
-inside the module that ran it.
+another), and they end about level (98-99%, a handful of the 359 test images wrong): 64 pixels of digits
+that the data set's makers already centred and scaled leave the convolutions little to win. LeNet-5's edge
+shows on MNIST's 28x28 images (``demos/mnist.py``, which reuses this module's models, training and plots).
+The demo prints the models' sizes and accuracies, plots their training curves and the confusion matrix of
+the better one, and draws LeNet's autograd graph with each op inside the module that ran it.
 
 Why LeNet-5 "scaled to 8x8" (``LeNet8``) and not ``nn.models.LeNet5``: that model is built for 28x28
 inputs (its forward checks the size, and its first Linear expects 16x5x5 = 400 features); no argument

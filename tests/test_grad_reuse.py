@@ -56,10 +56,19 @@ def test_create_graph_never_overwrites(monkeypatch):
     assert flags == [False]
 
 
+def test_a_retained_graph_run_again_with_create_graph_records_relu(monkeypatch):
+    flags = _relu_reuse_flags(monkeypatch)
+    x = mt.tensor([-1.0, 2.0], requires_grad=True)
+    loss = ((x * 3).relu() * x).sum()
+    loss.backward(retain_graph=True)
+    (g,) = mt.autograd.grad(loss, [x], create_graph=True)
+    assert flags == [True, False]
+    (gg,) = mt.autograd.grad(g.sum(), [x])
+    np.testing.assert_array_equal(gg.numpy(), [0.0, 6.0])
+
+
 def test_held_once_counts_views_and_shared_arrays():
-    def fresh():
-        return mt.tensor(np.arange(4.0))
-    t = fresh()
+    t = mt.tensor(np.arange(4.0))
     assert held_once(t)
     other = t._data
     assert not held_once(t)

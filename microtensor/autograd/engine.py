@@ -222,8 +222,8 @@ def _run_node(node: Function, grads: list, buffers: dict, deps: dict, ready: lis
     if node._n_outputs > 1:   # outputs that got no gradient get zeros (non-tensor outputs get None)
         grads = [Tensor._make(np.zeros(*meta)) if g is None and meta is not None else g
                  for g, meta in zip(grads, node._out_meta)]
-    if node.overwrites_grad and not create_graph:
-        node.may_overwrite_grad = held_once(grads[0])
+    if node.overwrites_grad:     # decided afresh each run: a retained graph may be run again with create_graph
+        node.may_overwrite_grad = not create_graph and held_once(grads[0])
     if AnomalyMode.enabled:
         results = _backward_with_anomaly_check(node, grads)
     else:

@@ -588,13 +588,14 @@ class Relu(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         out, = ctx.saved_tensors
+        mask = out._data > 0
         if ctx.may_overwrite_grad:
-            masked(grad._data, out._data > 0, out=grad._data)
+            masked(grad._data, mask, out=grad._data)
             return grad
-        return MulMask.apply(grad, out._data > 0)
+        return MulMask.apply(grad, mask)
 
 
-def masked(x: np.ndarray, mask: np.ndarray, out: np.ndarray | None = None, finite: bool | None = None) -> np.ndarray:
+def masked(x: np.ndarray, mask: np.ndarray, out: np.ndarray | None = None, finite: bool = False) -> np.ndarray:
     """x where the bool ``mask`` holds, else 0, as PyTorch's masked gradients give it (written into ``out`` if given,
     which may be ``x`` itself).
 
