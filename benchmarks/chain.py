@@ -116,11 +116,11 @@ def run(n_nodes: int, long_nodes: int, traced_nodes: int, repeats: int, warmup: 
     mt_step, torch_step, numpy_step = _engines(n_nodes, size)
     np.testing.assert_allclose(mt_step().numpy(), numpy_step(), rtol=1e-4, err_msg="chain: microtensor's gradient")
     rows = [Row(f"{n_nodes:,}-node chain", "forward+backward", "s",
-                time_engines(mt_step, torch_step, numpy_step, repeats, warmup))]
+                time_engines(mt_step, torch_step, numpy_step, repeats, warmup, settle=0))]
 
     long_name = f"{long_nodes:,}-node chain"
     _, torch_step, numpy_step = _engines(long_nodes, size)
-    long_times = time_engines(None, torch_step, numpy_step, repeats=1, warmup=0)
+    long_times = time_engines(None, torch_step, numpy_step, repeats=1, warmup=0, settle=0)
     long_times["microtensor"] = long_seconds
     rows.append(Row(long_name, "forward+backward (completes)", "s", long_times, target_text="completes"))
     if rss[0] is not None:
