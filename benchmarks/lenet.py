@@ -136,11 +136,11 @@ def numpy_step(x: np.ndarray, labels: np.ndarray, params: list[np.ndarray]) -> n
     g2 = _unpool(g.reshape(n, 16, 5, 5).transpose(1, 0, 2, 3), mask2)
     g2 *= a2 > 0
     g2 = g2.reshape(16, -1)
-    grads[2], grads[3] = g2 @ cols2.T, g2.sum(axis=1, keepdims=True)
+    grads[2], grads[3] = (cols2 @ g2.T).T, g2.sum(axis=1, keepdims=True)   # faster in BLAS than g2 @ cols2.T
     g1 = _unpool(_col2im(w2.T @ g2, p1.shape, 5), mask1)
     g1 *= a1 > 0
     g1 = g1.reshape(6, -1)
-    grads[0], grads[1] = g1 @ cols1.T, g1.sum(axis=1, keepdims=True)
+    grads[0], grads[1] = (cols1 @ g1.T).T, g1.sum(axis=1, keepdims=True)
     for p, grad in zip(params, grads):
         grad *= LR
         p -= grad
