@@ -72,11 +72,14 @@ def _col2im(cols: np.ndarray, g: _Geom) -> np.ndarray:
 
     The sum is built in a (C, N, Hp, Wp) buffer and returned as an (N, C, H, W) view of it."""
     c, n = cols.shape[0], cols.shape[3]
-    buf = np.zeros((c, n, g.Hp, g.Wp), cols.dtype).transpose(1, 0, 2, 3)
+    buf = np.zeros((c, n, g.Hp, g.Wp), cols.dtype)
+    height, width = g.sh * (g.Ho - 1) + 1, g.sw * (g.Wo - 1) + 1
     for i in range(g.kh):
+        rows = slice(i * g.dh, i * g.dh + height, g.sh)
         for j in range(g.kw):
-            _tap(buf, g, i, j)[...] += cols[:, i, j].transpose(1, 0, 2, 3)
-    return _crop(buf, g)
+            tap = buf[:, :, rows, j * g.dw:j * g.dw + width:g.sw]
+            np.add(tap, cols[:, i, j], out=tap)
+    return _crop(buf.transpose(1, 0, 2, 3), g)
 
 
 def _crop(buf: np.ndarray, g: _Geom) -> np.ndarray:

@@ -603,10 +603,10 @@ def masked(x: np.ndarray, mask: np.ndarray, out: np.ndarray | None = None, finit
     inf or NaN and the mask is False the product is NaN: unless ``finite`` says x is known to be finite, a NaN in
     the product (found by one reduction over the array just written, still in cache) sends the elements off the
     mask to 0."""
+    if finite:
+        return np.multiply(x, mask, out=out)
     with np.errstate(invalid="ignore"):          # inf * 0 is repaired below, as PyTorch gives 0 without a warning
         product = np.multiply(x, mask, out=out)
-    if finite:
-        return product
     kind = product.dtype.kind
     if kind == "f":
         has_nan = np.isnan(np.maximum.reduce(product, axis=None, initial=-np.inf))     # np.maximum propagates NaN
