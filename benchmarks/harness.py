@@ -102,17 +102,18 @@ def torch_threads_restored() -> Iterator[None]:
 
 
 def time_engines(microtensor_fn: Callable[[], Any] | None, torch_fn: Callable[[], Any] | None,
-                 numpy_fn: Callable[[], Any], repeats: int, warmup: int, settle: int = 2) -> dict[str, float | None]:
+                 numpy_fn: Callable[[], Any], repeats: int, warmup: int, settle: int = 5) -> dict[str, float | None]:
     """Median seconds of each engine's callable (None: not timed here), PyTorch's both single-threaded
     and with its default threads. The engines take turns within each repeat, so a change in the
     machine's load during the run touches them all alike.
 
     Each timed call follows ``settle`` untimed calls of the same engine. A training loop runs one
     engine's step over and over; the first steps after another engine ran find the caches and the
-    allocator's free lists in that engine's state. Measured on LeNet-5: right after a PyTorch step,
-    microtensor's step took about 1 ms longer and the floor's about 0.3 ms longer than in runs of their own;
-    after two settling steps each takes its own run's time. A workload whose one call is already a
-    long run (the chains) passes ``settle=0``."""
+    allocator's free lists in that engine's state. Measured on LeNet-5 with the engines taking single
+    turns: right after a PyTorch step, microtensor's step took about 1 ms longer and the floor's about
+    0.3 ms longer than in runs of their own (microtensor/floor 1.27 against 1.18). Two settling calls
+    left it at 1.22-1.24, five at 1.18-1.20. A workload whose one call is already a long run (the
+    chains) passes ``settle=0``."""
     runs = {"microtensor": (microtensor_fn, None), "numpy-floor": (numpy_fn, None)}
     if torch is not None and torch_fn is not None:
         runs["torch-1thread"] = (torch_fn, 1)
