@@ -130,6 +130,20 @@ def test_whole_max_and_amax_split_ties_evenly():
     np.testing.assert_allclose(x.grad.numpy(), [[1, 0, 0], [0, 1, 1]])
 
 
+@pytest.mark.parametrize("op", ["max", "min"])
+def test_whole_max_and_min_of_nans_split_the_gradient_among_the_nans(op):
+    """A NaN maximum (minimum) of the whole tensor is every NaN's: PyTorch splits the gradient among them,
+    where amax and amin give NaN gradients."""
+    values = [[np.nan, 1.0, np.nan], [2.0, 3.0, 3.0]]
+    x = mt.tensor(values, requires_grad=True)
+    getattr(x, op)().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0.5, 0, 0.5], [0, 0, 0]])
+    if torch is not None:
+        xt = torch.tensor(values, requires_grad=True)
+        getattr(xt, op)().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())
+
+
 def test_max_dim_sends_gradient_to_the_returned_index():
     x = mt.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]], requires_grad=True)
     values, indices = mt.max(x, 1)

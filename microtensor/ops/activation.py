@@ -76,7 +76,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 
 
 class Hardtanh(Function):
-    """out = clip(x, lo, hi); the gradient passes where lo < x < hi."""
+    """out = clip(x, lo, hi); the gradient passes where x is neither <= lo nor >= hi (so also where it is NaN)."""
     on_arrays = True
 
     @staticmethod
@@ -89,7 +89,7 @@ class Hardtanh(Function):
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None]:
         x, = ctx.saved_tensors
         lo, hi = ctx.bounds
-        return MulMask.apply(grad, (x._data > lo) & (x._data < hi)), None, None
+        return MulMask.apply(grad, ~((x._data <= lo) | (x._data >= hi))), None, None
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
@@ -118,19 +118,20 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 class Threshold(Function):
-    """out = x where x > threshold, else value; the gradient passes where x > threshold."""
+    """out = value where x <= threshold, else x; the gradient passes where x is not <= threshold (NaN passes,
+    as in PyTorch)."""
     on_arrays = True
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, threshold: float, value: float) -> np.ndarray:
         ctx.threshold = threshold
         ctx.save_for_backward(x)
-        return np.where(x > threshold, x, x.dtype.type(value))
+        return np.where(x <= threshold, x.dtype.type(value), x)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None]:
         x, = ctx.saved_tensors
-        return MulMask.apply(grad, x._data > ctx.threshold), None, None
+        return MulMask.apply(grad, ~(x._data <= ctx.threshold)), None, None
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
@@ -211,7 +212,8 @@ class Elu(Function):
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None, None]:
         x, out = ctx.saved_tensors
         alpha, scale, input_scale = ctx.params
-        return grad * where(x._data > 0, scale, (out + scale * alpha) * input_scale), None, None, None
+        # the x <= 0 branch is the one tested, as in PyTorch: a NaN input gets the slope of x > 0
+        return grad * where(x._data <= 0, (out + scale * alpha) * input_scale, scale), None, None, None
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717

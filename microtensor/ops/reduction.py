@@ -313,6 +313,7 @@ class Amax(Function):
     """out = the largest element of x over ``axes``; the gradient is split evenly among ties."""
     on_arrays = True
     largest = True
+    nan_ties = False
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
@@ -324,11 +325,29 @@ class Amax(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         x, out = ctx.saved_tensors
-        return grad.reshape(ctx.kept) * _tie_share(x._data == out._data.reshape(ctx.kept), ctx.axes, x._data.dtype)
+        x, out = x._data, out._data
+        if ctx.nan_ties and x.dtype.kind in "fc" and np.isnan(out):
+            ties = np.isnan(x)
+        else:
+            ties = x == out.reshape(ctx.kept)
+        return grad.reshape(ctx.kept) * _tie_share(ties, ctx.axes, x.dtype)
 
 
 class Amin(Amax):
     """out = the smallest element of x over ``axes``; the gradient is split evenly among ties."""
+    on_arrays = True
+    largest = False
+
+
+class MaxAll(Amax):
+    """out = the largest element of the whole of x (``max()``); as PyTorch's, its gradient is split evenly among
+    the elements equal to it, or among the NaNs when it is NaN (amax's NaN maximum gives NaN gradients)."""
+    on_arrays = True
+    nan_ties = True
+
+
+class MinAll(MaxAll):
+    """out = the smallest element of the whole of x (``min()``); the gradient as ``MaxAll``'s."""
     on_arrays = True
     largest = False
 
@@ -382,7 +401,7 @@ def _extremum(op: str, input: Tensor, dim: Any, keepdim: bool, largest: bool) ->
         if input._data.size == 0:
             raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
                                "Specify the reduction dim with the 'dim' argument.")
-        return (Amax if largest else Amin).apply(input, tuple(range(input._data.ndim)), False)
+        return (MaxAll if largest else MinAll).apply(input, tuple(range(input._data.ndim)), False)
     d = input._wrap_dim(dim)
     if input._data.ndim and input._data.shape[d] == 0:
         raise RuntimeError(f"{op}(): Expected reduction dim {d} to have non-zero size.")

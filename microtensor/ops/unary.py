@@ -575,7 +575,8 @@ def sigmoid(input: Tensor) -> Tensor:
 
 
 class Relu(Function):
-    """out = max(x, 0); the gradient passes where out > 0 (zeroed in place when nothing else holds it)."""
+    """out = max(x, 0); the gradient passes where out is not <= 0 (so also where it is NaN, as in PyTorch), zeroed
+    in place when nothing else holds it."""
     on_arrays = True
     overwrites_grad = True
 
@@ -588,7 +589,7 @@ class Relu(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         out, = ctx.saved_tensors
-        mask = out._data > 0
+        mask = ~(out._data <= 0)
         if ctx.may_overwrite_grad:
             masked(grad._data, mask, out=grad._data)
             return grad

@@ -265,3 +265,24 @@ def test_masked_gradients_are_zero_not_nan_for_inf_gradients(name):
         xt = torch.tensor([-2.0, 0.7], requires_grad=True)
         fns[name](xt, TF).backward(torch.tensor([np.inf, np.inf]))
         np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("relu", [1.0, 0.0, 1.0, 0.0]), ("relu6", [1.0, 0.0, 1.0, 0.0]), ("hardtanh", [1.0, 0.0, 0.0, 1.0]),
+    ("elu", [1.0, np.exp(-1.0), 1.0, 1.0]), ("celu", [1.0, np.exp(-1.0), 1.0, 1.0]),
+    ("threshold", [1.0, 0.0, 1.0, 0.0])])
+def test_a_nan_input_gets_the_gradient_of_the_branch_not_tested(name, expected):
+    """PyTorch's backward tests x <= threshold (or the bounds) and passes the gradient otherwise, so a NaN input
+    gets the gradient of the untested branch (1 for relu), not 0 or NaN."""
+    fns = {"relu": lambda x, F: F.relu(x), "relu6": lambda x, F: F.relu6(x), "hardtanh": lambda x, F: F.hardtanh(x),
+           "elu": lambda x, F: F.elu(x), "celu": lambda x, F: F.celu(x), "threshold": lambda x, F: F.threshold(x, 0.5, -2.0)}
+    values = [np.nan, -1.0, 2.0, 0.0]
+    x = mt.tensor(values, requires_grad=True)
+    out = fns[name](x, F)
+    assert np.isnan(out.detach().numpy()[0])
+    out.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-6)
+    if torch is not None:
+        xt = torch.tensor(values, requires_grad=True)
+        fns[name](xt, TF).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-6)
