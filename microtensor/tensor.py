@@ -227,8 +227,9 @@ class Tensor:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self._data.item())
 
-    def __hash__(self) -> int:
-        return id(self)
+    # identity, as PyTorch hashes tensors (== is elementwise); object's own C slot, as sets of
+    # parameters (Module traversal, optimizers) hash every tensor they hold
+    __hash__ = object.__hash__
 
     def __repr__(self) -> str:
         from microtensor._tensor_str import tensor_repr

@@ -12,7 +12,8 @@ per kernel tap (kh * kw NumPy adds), never a loop over pixels, channels or batch
 """
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+import functools
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -213,10 +214,9 @@ def _check_float(op: str, **tensors: Tensor | None) -> np.dtype:
     return first
 
 
-def _check_input(op: str, input: Tensor, nd: int, expected_c: int, what: str) -> bool:
-    """Validate the rank and channel count of a convolution's input; True when it has a batch dim."""
+def _check_input(op: str, shape: tuple[int, ...], nd: int, expected_c: int, what: str) -> bool:
+    """Validate the rank and channel count of a convolution's input shape; True when it has a batch dim."""
     dims = ("N", "C_in") + (("L",) if nd == 1 else ("H", "W"))
-    shape = tuple(input._data.shape)
     if len(shape) not in (nd + 1, nd + 2) or shape[-nd - 1] != expected_c:
         batched, unbatched = ", ".join(dims), ", ".join(dims[1:])
         raise RuntimeError(f"{op}: expected input of shape ({batched}) or ({unbatched}) with C_in = {expected_c} "
@@ -241,11 +241,39 @@ def _conv_padding(op: str, padding: Any, nd: int, k: tuple, d: tuple, s: tuple) 
     return p, p
 
 
-def _conv(op: str, nd: int, input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,
-          dilation: Any, groups: int) -> Tensor:
-    """conv1d/conv2d: validate, lift to 2-D planes, run Convolution."""
-    _check_float(op, input=input, weight=weight, bias=bias)
-    ws = tuple(weight._data.shape)
+def cached_geometry(n_shapes: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Make a geometry function (pure in its op name, dims, ``n_shapes`` array shapes, then options) remember
+    its results: a layer asks for the same geometry at every step. The key holds each option's type, and its
+    items' types, so that ``2.0`` or ``True`` never stand for a valid ``2`` or ``1``; unhashable options
+    (which the function rejects with its own error) skip the cache, and so do calls that raise."""
+    first_option = 2 + n_shapes
+
+    def decorate(geometry: Callable[..., Any]) -> Callable[..., Any]:
+        cache: dict = {}
+
+        @functools.wraps(geometry)
+        def lookup(*args: Any) -> Any:
+            key = args[:first_option] + tuple([
+                (type(a), tuple(a), tuple([type(v) for v in a])) if type(a) in (list, tuple) else (type(a), a)
+                for a in args[first_option:]])
+            try:
+                return cache[key]
+            except KeyError:
+                pass
+            except TypeError:             # unhashable: not cacheable
+                return geometry(*args)
+            if len(cache) >= 256:         # many input shapes (a sweep over sizes): start afresh
+                cache.clear()
+            result = cache[key] = geometry(*args)
+            return result
+        return lookup
+    return decorate
+
+
+@cached_geometry(n_shapes=3)
+def _conv_geometry(op: str, nd: int, shape: tuple[int, ...], ws: tuple[int, ...], bias_shape: tuple[int, ...] | None,
+                   stride: Any, padding: Any, dilation: Any, groups: int) -> tuple[_Geom, bool]:
+    """Validate a convolution's shapes and options; its geometry on 2-D planes and whether the input is batched."""
     if len(ws) != nd + 2:
         raise RuntimeError(f"{op}: expected a {nd + 2}-D weight (C_out, C_in / groups" +
                            (", kL)" if nd == 1 else ", kH, kW)") + f", got weight of shape {list(ws)}")
@@ -254,10 +282,10 @@ def _conv(op: str, nd: int, input: Tensor, weight: Tensor, bias: Tensor | None, 
     if ws[0] % groups:
         raise RuntimeError(f"{op}: given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
                            f"but got weight of size {list(ws)} instead")
-    batched = _check_input(op, input, nd, ws[1] * groups, f"weight {list(ws)}, groups {groups}")
-    if bias is not None and tuple(bias._data.shape) != (ws[0],):
+    batched = _check_input(op, shape, nd, ws[1] * groups, f"weight {list(ws)}, groups {groups}")
+    if bias_shape is not None and bias_shape != (ws[0],):
         raise RuntimeError(f"{op}: given weight of size {list(ws)}, expected bias to be 1-dimensional with {ws[0]} "
-                           f"elements, but got bias of size {list(bias._data.shape)} instead")
+                           f"elements, but got bias of size {list(bias_shape)} instead")
     s, d = _tuple(op, "stride", stride, nd), _tuple(op, "dilation", dilation, nd)
     if any(v < 1 for v in s):
         raise RuntimeError(f"{op}: non-positive stride is not supported, got stride {s}")
@@ -265,10 +293,9 @@ def _conv(op: str, nd: int, input: Tensor, weight: Tensor, bias: Tensor | None, 
         raise RuntimeError(f"{op}: dilation should be greater than zero, got dilation {d}")
     k = ws[2:]
     lo, hi = _conv_padding(op, padding, nd, k, d, s)
-    x, w = _lift(input if batched else input.unsqueeze(0), nd), _lift(weight, nd)
+    size = shape[-nd:]
     if nd == 1:
-        k, s, d, lo, hi = (1,) + k, (1,) + s, (1,) + d, (0,) + lo, (0,) + hi
-    size = x._data.shape[2:]
+        k, s, d, lo, hi, size = (1,) + k, (1,) + s, (1,) + d, (0,) + lo, (0,) + hi, (1,) + size
     padded = tuple(n + a + b for n, a, b in zip(size, lo, hi))
     eff = tuple(dd * (kk - 1) + 1 for kk, dd in zip(k, d))
     if any(e > p for e, p in zip(eff, padded)):
@@ -278,7 +305,17 @@ def _conv(op: str, nd: int, input: Tensor, weight: Tensor, bias: Tensor | None, 
                            "actual input size")
     out_hw = tuple((p - e) // st + 1 for p, e, st in zip(padded, eff, s))
     g = _Geom(k[0], k[1], s[0], s[1], d[0], d[1], lo[0], lo[1], size[0], size[1], padded[0], padded[1],
-              out_hw[0], out_hw[1], groups)
+              out_hw[0], out_hw[1], int(groups))
+    return g, batched
+
+
+def _conv(op: str, nd: int, input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,
+          dilation: Any, groups: int) -> Tensor:
+    """conv1d/conv2d: validate, lift to 2-D planes, run Convolution."""
+    _check_float(op, input=input, weight=weight, bias=bias)
+    g, batched = _conv_geometry(op, nd, input._data.shape, weight._data.shape,
+                                None if bias is None else bias._data.shape, stride, padding, dilation, groups)
+    x, w = _lift(input if batched else input.unsqueeze(0), nd), _lift(weight, nd)
     out = Convolution.apply(x, w, bias, g)
     if nd == 1:
         out = out.squeeze(2)
@@ -343,7 +380,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     if ws[0] % groups:
         raise RuntimeError(f"{op}: given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
                            f"but got weight of size {list(ws)} instead")
-    batched = _check_input(op, input, 2, ws[0], f"weight {list(ws)}, groups {groups}")
+    batched = _check_input(op, input._data.shape, 2, ws[0], f"weight {list(ws)}, groups {groups}")
     out_c = ws[1] * groups
     if bias is not None and tuple(bias._data.shape) != (out_c,):
         raise RuntimeError(f"{op}: given weight of size {list(ws)} and groups={groups}, expected bias to be "
@@ -463,10 +500,11 @@ def _pool_size(op: str, n: int, k: int, s: int, p: int, d: int, ceil_mode: bool)
     return out
 
 
-def _pool_geom(op: str, nd: int, input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+@cached_geometry(n_shapes=1)
+def _pool_geom(op: str, nd: int, shape: tuple[int, ...], kernel_size: Any, stride: Any, padding: Any, dilation: Any,
                ceil_mode: bool) -> tuple[_Geom, bool]:
-    """Validate a pooling input and options; the geometry on 2-D planes and whether the input has a batch dim."""
-    shape = tuple(input._data.shape)
+    """Validate a pooling input's shape and options; the geometry on 2-D planes and whether the input has a
+    batch dim."""
     if len(shape) not in (nd + 1, nd + 2):
         dims = "L" if nd == 1 else "H, W"
         raise RuntimeError(f"{op}: expected input of shape (N, C, {dims}) or (C, {dims}), got {list(shape)}")
@@ -656,7 +694,7 @@ class MaxPoolGather(Function):
 def _max_pool(op: str, nd: int, input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
               ceil_mode: bool, return_indices: bool) -> Any:
     _check_max_pool_dtype(op, input)
-    g, batched = _pool_geom(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode)
+    g, batched = _pool_geom(op, nd, input._data.shape, kernel_size, stride, padding, dilation, ceil_mode)
     if not return_indices:
         return _unplane(MaxPool2DWithIndices.apply(_planes(input, nd, batched), g, False), nd, batched)
     out, idx = MaxPool2DWithIndices.apply(_planes(input, nd, batched), g, True)
@@ -741,7 +779,7 @@ def _avg_counts(n: int, k: int, s: int, p: int, out: int, include_pad: bool) -> 
 def _avg_pool(op: str, nd: int, input: Tensor, kernel_size: Any, stride: Any, padding: Any, ceil_mode: bool,
               count_include_pad: bool, divisor_override: int | None) -> Tensor:
     dt = _check_float(op, input=input)
-    g, batched = _pool_geom(op, nd, input, kernel_size, stride, padding, 1, ceil_mode)
+    g, batched = _pool_geom(op, nd, input._data.shape, kernel_size, stride, padding, 1, ceil_mode)
     if divisor_override is not None:
         if divisor_override == 0:
             raise RuntimeError(f"{op}: divisor must be not zero")

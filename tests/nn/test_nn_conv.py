@@ -211,6 +211,26 @@ def test_conv_errors():
         F.conv2d(mt.zeros(1, 3, 8, 8), w, stride=(1, 2, 3))
 
 
+def test_remembered_geometry_still_checks_option_types_and_follows_shapes():
+    """Convolution and pooling remember geometries by shape and options: a cached (2, 2) stride must not let
+    (2.0, 2.0) or True through, lists work as tuples, and each input shape gets its own output size."""
+    w = mt.zeros(6, 3, 3, 3)
+    assert F.conv2d(mt.zeros(1, 3, 8, 8), w, stride=(2, 2)).shape == (1, 6, 3, 3)
+    assert F.conv2d(mt.zeros(2, 3, 9, 9), w, stride=[2, 2]).shape == (2, 6, 4, 4)
+    assert F.conv2d(mt.zeros(3, 8, 8), w, stride=(2, 2)).shape == (6, 3, 3)
+    with pytest.raises(TypeError, match="stride must be an int or a tuple of 2 ints, got \\(2.0, 2.0\\)"):
+        F.conv2d(mt.zeros(1, 3, 8, 8), w, stride=(2.0, 2.0))
+    assert F.conv2d(mt.zeros(1, 3, 8, 8), w, dilation=1).shape == (1, 6, 6, 6)
+    with pytest.raises(TypeError, match="dilation must be an int"):
+        F.conv2d(mt.zeros(1, 3, 8, 8), w, dilation=True)
+    assert F.max_pool2d(mt.zeros(1, 3, 8, 8), 2).shape == (1, 3, 4, 4)
+    assert F.max_pool2d(mt.zeros(1, 3, 6, 6), [2, 2]).shape == (1, 3, 3, 3)
+    with pytest.raises(TypeError, match="kernel_size must be an int"):
+        F.max_pool2d(mt.zeros(1, 3, 8, 8), 2.0)
+    with pytest.raises(TypeError, match="kernel_size must be an int"):
+        F.max_pool2d(mt.zeros(1, 3, 8, 8), np.array([2, 2]))
+
+
 def test_conv_transpose_and_fold_errors():
     with pytest.raises(RuntimeError, match=r"conv_transpose2d: expected input of shape .* with C_in = 4 .* got "
                                            r"\[1, 3, 5, 5\]"):
