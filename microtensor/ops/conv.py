@@ -20,6 +20,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from microtensor.autograd.function import Function
 from microtensor.ops.linalg import matmul
+from microtensor.ops.reduction import Sum
 from microtensor.ops.unary import masked
 from microtensor.tensor import Tensor
 
@@ -124,6 +125,11 @@ def _conv_input_grad(y: np.ndarray, w: np.ndarray, g: _Geom) -> np.ndarray:
     return _col2im(cols.reshape(g.groups * w.shape[1], g.kh, g.kw, y.shape[0], g.Ho, g.Wo), g)
 
 
+def _bias_grad(grad: Tensor) -> Tensor:
+    """A convolution's bias gradient: the (N, O, H, W) output gradient summed over all but the channels."""
+    return Sum.apply(grad, (0, 2, 3), False, grad._data.dtype)
+
+
 # ----------------------------------------------------------------------------- convolution
 class Convolution(Function):
     """out = conv(x, w) + b: im2col and one batched GEMM; the columns are kept for the weight gradient."""
@@ -143,7 +149,7 @@ class Convolution(Function):
         need = ctx.needs_input_grad
         return (ConvolutionInputGrad.apply(grad, w, None, ctx.g) if need[0] else None,
                 ConvolutionWeightGrad.apply(x, grad, cols, ctx.g) if need[1] else None,
-                grad.sum(dim=(0, 2, 3)) if need[2] else None, None)
+                _bias_grad(grad) if need[2] else None, None)
 
 
 class ConvolutionInputGrad(Function):
@@ -165,7 +171,7 @@ class ConvolutionInputGrad(Function):
         need = ctx.needs_input_grad
         return (Convolution.apply(grad, w, None, ctx.g) if need[0] else None,
                 ConvolutionWeightGrad.apply(grad, y, None, ctx.g) if need[1] else None,
-                grad.sum(dim=(0, 2, 3)) if need[2] else None, None)
+                _bias_grad(grad) if need[2] else None, None)
 
 
 class ConvolutionWeightGrad(Function):

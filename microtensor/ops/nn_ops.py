@@ -16,7 +16,7 @@ from microtensor.ops.broadcasting import promote
 from microtensor.ops.indexing import ADVANCED, IndexAdd, index_select
 from microtensor.ops.inplace import relu_
 from microtensor.ops.linalg import MatMul, einsum
-from microtensor.ops.reduction import torch_dtype_name
+from microtensor.ops.reduction import Sum, torch_dtype_name
 from microtensor.tensor import Tensor
 from microtensor.ops.activation import ScaleBy, _SELU_ALPHA, _SELU_SCALE, _floating, _maybe_inplace
 
@@ -522,16 +522,17 @@ class Linear(Function):
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
         x, weight = ctx.saved_tensors
         gx = gw = gb = None
+        ndim = grad._data.ndim
         if ctx.needs_input_grad[0]:
-            gx = grad @ weight
+            gx = MatMul.apply(grad, weight, False, False) if ndim > 1 else grad @ weight
         if ctx.needs_input_grad[1]:
-            g2 = grad if grad.ndim == 2 else grad.reshape(-1, weight.shape[0])
+            g2 = grad if ndim == 2 else grad.reshape(-1, weight.shape[0])
             gw = MatMul.apply(g2, x if x.ndim == 2 else x.reshape(-1, weight.shape[1]), True, False)
         if ctx.needs_input_grad[2]:
             if not ctx.bias_shape:
                 gb = grad.sum()
             else:
-                gb = grad if grad.ndim == 1 else grad.sum(tuple(range(grad.ndim - 1)))
+                gb = grad if ndim == 1 else Sum.apply(grad, tuple(range(ndim - 1)), False, grad._data.dtype)
         return gx, gw, gb
 
 
