@@ -60,6 +60,26 @@ def test_norm_gradcheck(name, shape, seed):
     check_gradients(lambda x, w, b: NORMS[name](x, w, b, rm_t, rv_t, F), x, w, b)
 
 
+@pytest.mark.parametrize("name", NORMS)
+@pytest.mark.parametrize("shape", [(4, 3), (3, 3, 4), (2, 3, 2, 2)])
+def test_first_order_gradients_equal_the_differentiable_formulas(name, shape):
+    """A plain backward takes NumPy's short path for per-channel weights (batch and instance norm); with
+    create_graph it takes the differentiable Tensor formulas. Both give the same gradients."""
+    if not _instance_ok(name, shape):
+        return
+    x, w, b, rm, rv = (mt.tensor(a) for a in inputs(3, shape))
+    g = mt.tensor(rand(4, shape)[0])
+    grads = []
+    for create_graph in (False, True):
+        leaves = [t.detach().requires_grad_() for t in (x, w, b)]
+        out = NORMS[name](*leaves, mt.tensor(rm), mt.tensor(rv), F)
+        grads.append(mt.autograd.grad(out, leaves, g, create_graph=create_graph, allow_unused=True))
+    for fast, general in zip(*grads):
+        assert (fast is None) == (general is None)
+        if fast is not None:
+            np.testing.assert_allclose(fast.numpy(), general.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
 @given(seed=seeds)
 @settings(max_examples=3)
 def test_layer_norm_gradcheck(seed):
