@@ -190,6 +190,8 @@ def test_ternary_matches_torch(name):
 
 
 @requires_torch
+@pytest.mark.filterwarnings("ignore:invalid value encountered in sqrt",   # sqrt(-2) is nan, as in torch
+                            "ignore:divide by zero")                     # sqrt's gradient at 0 is inf, as in torch
 def test_ties_and_boundaries_match_torch():
     """maximum/minimum split the gradient on ties; clamp passes it on the closed interval; relu/abs at 0."""
     a = np.array([1.0, 2.0, -1.0, 3.0], dtype=np.float32)
@@ -202,10 +204,11 @@ def test_ties_and_boundaries_match_torch():
     compare_with_torch(lambda x, hi: x.clamp(max=hi), a, b)
     z = np.array([0.0, -0.0, 1.0, -2.0], dtype=np.float32)
     for fn in (lambda x: x.relu(), lambda x: x.abs(), lambda x: x.sign(), lambda x: x.sqrt()):
-        compare_with_torch(fn, np.abs(z) if fn(mt.ones(1)).item() == 1.0 and False else z)
+        compare_with_torch(fn, z)
 
 
 @requires_torch
+@pytest.mark.filterwarnings("ignore:invalid value encountered in subtract")   # frac(inf) is inf - inf = nan, as in torch
 def test_special_values_match_torch():
     x = np.array([-np.inf, -30.0, -5.0, -2.6, -2.4, -0.3, 0.0, 1e-8, 0.7, 2.5, 3.0, 6.0, 27.0, np.inf, np.nan])
     for name in ("erf", "erfc", "sigmoid", "tanh", "sign", "nan_to_num", "exp", "floor", "frac"):
