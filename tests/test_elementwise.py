@@ -193,7 +193,7 @@ def test_ternary_matches_torch(name):
 @pytest.mark.filterwarnings("ignore:invalid value encountered in sqrt",   # sqrt(-2) is nan, as in torch
                             "ignore:divide by zero")                     # sqrt's gradient at 0 is inf, as in torch
 def test_ties_and_boundaries_match_torch():
-    """maximum/minimum split the gradient on ties; clamp passes it on the closed interval; relu/abs at 0."""
+    """maximum/minimum split the gradient on ties; clamp passes it on the closed interval; relu/abs/sign/sqrt at ±0."""
     a = np.array([1.0, 2.0, -1.0, 3.0], dtype=np.float32)
     b = np.array([1.0, 0.5, -1.0, 4.0], dtype=np.float32)
     compare_with_torch(lambda x, y: lib(x).maximum(x, y), a, b)
