@@ -56,8 +56,10 @@ class Tensor:
     ``Tensor(data)`` also works and, like ``torch.Tensor``, gives the default float dtype.
     """
 
-    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_output_nr", "_vc", "_accumulator",
-                 "_hooks", "_retains_grad", "_base", "__weakref__")
+    # _base: the tensor whose memory this view shares (PyTorch's root base), None for a non-view;
+    # _view_version: the version of the shared counter when this view's grad_fn was last made current
+    __slots__ = ("_data", "_requires_grad", "grad", "_grad_fn", "_output_nr", "_vc", "_accumulator",
+                 "_hooks", "_retains_grad", "_base", "_view_version", "__weakref__")
 
     def __init__(self, data: Any = (), requires_grad: bool = False) -> None:
         array = np.array(data.detach()._data if isinstance(data, Tensor) else data,
@@ -69,7 +71,7 @@ class Tensor:
         t._data = array
         t._requires_grad = requires_grad
         t.grad = None
-        t.grad_fn = None
+        t._grad_fn = None
         t._output_nr = 0
         t._vc = [0]
         t._accumulator = None
@@ -84,7 +86,7 @@ class Tensor:
         t._data = array
         t._requires_grad = requires_grad
         t.grad = None
-        t.grad_fn = None
+        t._grad_fn = None
         t._output_nr = 0
         t._vc = [0]
         t._accumulator = None
@@ -140,6 +142,8 @@ class Tensor:
 
     @property
     def requires_grad(self) -> bool:
+        if self._base is not None and self._vc[0] != self._view_version:
+            _refresh_view(self)
         return self._requires_grad
 
     @requires_grad.setter
@@ -149,6 +153,22 @@ class Tensor:
     @property
     def is_leaf(self) -> bool:
         return self.grad_fn is None
+
+    @property
+    def grad_fn(self) -> Any:
+        """The graph node that produced this tensor (None for leaves). A view whose base, or another view of
+        it, was modified in place since gets a node that reads it from the base's new history, as in PyTorch."""
+        if self._base is not None and self._vc[0] != self._view_version:
+            _refresh_view(self)
+        return self._grad_fn
+
+    @grad_fn.setter
+    def grad_fn(self, node: Any) -> None:
+        self._grad_fn = node
+
+    def _is_view(self) -> bool:
+        """Whether this tensor is a view of another one (shares its memory and version counter)."""
+        return self._base is not None
 
     @property
     def data(self) -> Tensor:
@@ -271,12 +291,14 @@ class Tensor:
     def detach(self) -> Tensor:
         """A new tensor sharing memory and version counter with this one, outside the graph."""
         t = Tensor._make(self._data)
-        t._vc = self._vc
+        share_version_counter(t, self)
         return t
 
     def detach_(self) -> Tensor:
-        """Make this tensor a leaf that does not require grad, in place."""
-        self.grad_fn = None
+        """Make this tensor a leaf that does not require grad, in place (not for views, as in PyTorch)."""
+        if self._base is not None:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self._grad_fn = None
         self._requires_grad = False
         return self
 
@@ -314,6 +336,25 @@ class _HookHandle:
     def remove(self) -> None:
         if self.hook in self.hooks:
             self.hooks.remove(self.hook)
+
+
+def share_version_counter(t: Tensor, src: Tensor) -> None:
+    """Make ``t``, which shares ``src``'s memory, share its version counter too (an in-place change of either
+    bumps both). The counter, ``[version]``, becomes ``[version, True]``: its memory is seen by several tensors."""
+    vc = src._vc
+    if len(vc) == 1:
+        vc.append(True)
+    t._vc = vc
+
+
+def memory_is_shared(t: Tensor) -> bool:
+    """Whether another tensor (a view, a ``detach()``) may see ``t``'s memory."""
+    return len(t._vc) > 1
+
+
+def _refresh_view(view: Tensor) -> None:
+    from microtensor.ops.views import refresh_view   # ops build on this module
+    refresh_view(view)
 
 
 def _rebuild(array: np.ndarray, requires_grad: bool) -> Tensor:

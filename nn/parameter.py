@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 
 import microtensor as mt
-from microtensor.tensor import Tensor
+from microtensor.tensor import Tensor, share_version_counter
 
 
 class Parameter(Tensor):
@@ -29,7 +29,7 @@ class Parameter(Tensor):
             array = mt.tensor(data)._data
         Tensor._init(self, array, False)
         if isinstance(data, Tensor):
-            self._vc = data._vc      # like PyTorch's detach(): same memory, same version counter
+            share_version_counter(self, data)      # like PyTorch's detach(): same memory, same version counter
         if requires_grad:
             self.requires_grad_(True)
 

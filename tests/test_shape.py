@@ -320,16 +320,36 @@ VIEWS = {
     "permute": lambda x: x.permute(2, 1, 0), "transpose": lambda x: x.transpose(0, 1), "T": lambda x: x.T,
     "mT": lambda x: x.mT, "movedim": lambda x: x.movedim(0, 2),
     "expand": lambda x: x.unsqueeze(0).expand(3, -1, -1, -1),
-    "flip": lambda x: x.flip(1), "split": lambda x: x.split(1, 2)[1], "chunk": lambda x: x.chunk(2, 1)[0],
-    "unbind": lambda x: x.unbind(2)[3], "narrow": lambda x: x.narrow(1, 1, 2),
+    "split": lambda x: x.split(1, 2)[1], "chunk": lambda x: x.chunk(2, 1)[0],
+    "unbind": lambda x: x.unbind(2)[3], "narrow": lambda x: x.narrow(1, 1, 2), "select": lambda x: x[1],
+    "slice": lambda x: x[:, ::2], "view_as": lambda x: x.view_as(mt.ones(4, 6)), "detach": lambda x: x.detach(),
+}
+COPIES = {   # PyTorch documents these as returning new memory
+    "flip": lambda x: x.flip(1), "fliplr": lambda x: x.fliplr(), "flipud": lambda x: x.flipud(),
+    "roll": lambda x: x.roll(1, 0), "reshape of a transpose": lambda x: x.transpose(0, 2).reshape(-1),
+    "contiguous of a transpose": lambda x: x.transpose(0, 1).contiguous(), "advanced index": lambda x: x[[0, 1]],
+    "mask": lambda x: x[x > 0], "clone": lambda x: x.clone(),
 }
 
 
 @pytest.mark.parametrize("name", VIEWS)
-def test_views_share_memory(name):
+def test_views_share_memory_and_version_counter(name):
     x = mt.randn(2, 3, 4)
     out = VIEWS[name](x)
     assert np.shares_memory(out.numpy(), x.numpy())
+    before = x._version
+    out.add_(1) if name not in ("expand",) else x.add_(1)
+    assert x._version == out._version == before + 1
+    assert out._base is (None if name == "detach" else x)
+
+
+@pytest.mark.parametrize("name", COPIES)
+def test_copies_never_alias(name):
+    x = mt.randn(2, 3, 4)
+    out = COPIES[name](x)
+    assert not np.shares_memory(out.numpy(), x.numpy())
+    out.add_(1)
+    assert x._version == 0 and out._base is None
 
 
 # ----------------------------------------------------------------------------- errors

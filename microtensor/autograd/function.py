@@ -20,7 +20,7 @@ from typing import Any, Callable
 import numpy as np
 
 from microtensor.autograd.grad_mode import GradMode
-from microtensor.tensor import Tensor, _HookHandle
+from microtensor.tensor import Tensor, _HookHandle, share_version_counter
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they "
@@ -225,7 +225,9 @@ class Function(Node):
         """Run the op on ``args``, recording it in the graph when grad mode is on and an input requires grad."""
         ctx = object.__new__(cls)
         if GradMode.enabled:
-            needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
+            # a view reads requires_grad through the property: it catches up with in-place changes of its base
+            needs = tuple([isinstance(a, Tensor) and (a._requires_grad if a._base is None else a.requires_grad)
+                           for a in args])
             record = True in needs
             ctx.needs_input_grad = needs if record else (False,) * len(args)
         else:
@@ -236,7 +238,7 @@ class Function(Node):
             out = cls.forward(ctx, *fwd_args, **kwargs) if kwargs else cls.forward(ctx, *fwd_args)
             if type(out) is np.ndarray:          # the common case: one array out
                 t = Tensor._make(out)
-                if out.base is not None:
+                if out.base is not None or out is fwd_args[0]:
                     _mark_view(t, args, fwd_args)
                 if record:
                     ctx._connect(args, fwd_args, (out,), (t,))
@@ -287,7 +289,7 @@ class Function(Node):
         for a, need in zip(args, self.needs_input_grad):
             if need:
                 d = a._data
-                fn = a.grad_fn
+                fn = a._grad_fn
                 if fn is not None:
                     edges.append((fn, a._output_nr, d.shape, d.dtype))
                     continue
@@ -306,7 +308,7 @@ class Function(Node):
             if isinstance(t, Tensor) and t._data.dtype.kind in "fc" and not (nondiff and any(
                     outs[nr] is n or t is n for n in nondiff)):
                 t._requires_grad = True
-                t.grad_fn = self
+                t._grad_fn = self
                 t._output_nr = nr
         if self._to_save:
             self._saved = tuple([_pack(item, args, fwd_args, outs, results) for item in self._to_save])
@@ -323,13 +325,23 @@ class Function(Node):
 
 
 def _mark_view(t: Tensor, args: tuple, fwd_args: list) -> None:
-    """Remember the input whose memory ``t`` is a view of, so that an in-place change of ``t`` can be
-    written into that input's graph too (see ``ops.inplace``)."""
-    owner = t._data.base
+    """Make ``t`` a view of the input whose memory it shares, as PyTorch's view ops do: the same version
+    counter (an in-place change of either shows in both) and ``_base``, the tensor that owns the memory,
+    from which ``ops.views`` rebuilds the view's history after an in-place change."""
+    owner = _owner(t._data)
     for a, f in zip(args, fwd_args):
-        if type(f) is np.ndarray and (f is owner or f.base is owner) and isinstance(a, Tensor):
-            t._base = a
+        if type(f) is np.ndarray and isinstance(a, Tensor) and _owner(f) is owner:
+            t._base = a if a._base is None else a._base
+            share_version_counter(t, a)
+            t._view_version = a._vc[0]
             return
+
+
+def _owner(array: np.ndarray) -> Any:
+    """The object at the end of ``array``'s chain of bases: the owner of its memory."""
+    while getattr(array, "base", None) is not None:
+        array = array.base
+    return array
 
 
 def _as_output(o: Any) -> Tensor:
@@ -343,7 +355,7 @@ def _fresh(o: Any, inputs: tuple) -> Any:
     returns a view then: the input keeps its own place in the graph)."""
     if isinstance(o, Tensor) and any(o is a for a in inputs):
         t = Tensor._make(o._data)
-        t._vc = o._vc
+        share_version_counter(t, o)
         return t
     return o
 
@@ -390,7 +402,7 @@ def _unpack(ctx: Function, item: tuple | None) -> Tensor | None:
             _raise_modified(ctx, Tensor._make(data), version, vc[0], nr)
         if GradMode.enabled and data.dtype.kind in "fc":
             t = Tensor._make(data, requires_grad=True)
-            t.grad_fn, t._output_nr, t._vc = ctx, nr, vc
+            t._grad_fn, t._output_nr, t._vc = ctx, nr, vc
             return t
         return Tensor._make(data)
     return Tensor._make(item[1])

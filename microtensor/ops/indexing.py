@@ -239,16 +239,13 @@ def getitem(self: Tensor, index: Any) -> Tensor:
     """``self[index]`` with ints, slices (positive steps), None, ``...``, bool masks and integer index
     tensors, with NumPy's (= PyTorch's) advanced-indexing rules. Basic indexing returns a view."""
     key, mode = _index_key(self._data.shape, index)
-    out = Index.apply(self, key, mode)
-    if mode == BASIC:
-        out._vc = self._vc       # a view shares its base's version counter, as in PyTorch
-    return out
+    return Index.apply(self, key, mode)
 
 
 def setitem(self: Tensor, index: Any, value: Any) -> None:
     """``self[index] = value`` in place; ``value`` (a number or tensor) broadcasts to ``self[index]``."""
     key, mode = _index_key(self._data.shape, index)
-    if GradMode.enabled and (self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
+    if GradMode.enabled and (self.requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
         apply_inplace(self, "setitem", _put, key, mode, value, "setitem")
         return
     values = _data(_as_values(value, self))
@@ -339,8 +336,8 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
     for dim 0. ``sparse_grad`` is accepted for compatibility; the gradient is dense."""
     idx = _index_tensor("gather", index)
     d = _check_scatter_like("gather", input, dim, idx)
-    if input._data.ndim == 0:
-        return Gather.apply(input, (Ellipsis,), BASIC)
+    if input._data.ndim == 0:   # a one-element gather; an index array keeps it a copy, as PyTorch's
+        return Gather.apply(input.reshape(1), (idx.reshape(1),), ADVANCED).reshape(())
     return Gather.apply(input, _grid_key(d, idx), ADVANCED)
 
 

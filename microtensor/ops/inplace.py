@@ -16,12 +16,13 @@ from microtensor.autograd.grad_mode import GradMode
 from microtensor.ops import elementwise as ew
 from microtensor.ops import unary as un
 from microtensor.ops.broadcasting import Operand, broadcast_shapes, shape_of, unbroadcast
+from microtensor.ops.views import gather_from, positions_in, refresh_view
 from microtensor.tensor import Tensor
 
 
 def check_inplace(t: Tensor) -> None:
     """PyTorch's rule: a leaf that requires grad may not be modified in place while grad mode is on."""
-    if t._requires_grad and t.grad_fn is None and GradMode.enabled:
+    if t._requires_grad and t._grad_fn is None and GradMode.enabled:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
 
 
@@ -40,7 +41,7 @@ def apply_inplace(self: Tensor, op: str, out_of_place: Callable[..., Tensor], *a
         ufunc: a NumPy ufunc computing the op in place (used when nothing is recorded).
     """
     check_inplace(self)
-    record = GradMode.enabled and (self._requires_grad or any(_requires_grad(a) for a in args))
+    record = GradMode.enabled and (self.requires_grad or any(_requires_grad(a) for a in args))
     if record and self._base is not None:
         return _inplace_on_view(self, op, out_of_place, args, kwargs)
     if not record and ufunc is not None and not kwargs:
@@ -56,13 +57,13 @@ def apply_inplace(self: Tensor, op: str, out_of_place: Callable[..., Tensor], *a
         return self
     if record:
         old = Tensor._make(self._data.copy(), self._requires_grad)
-        old.grad_fn, old._output_nr = self.grad_fn, self._output_nr
+        old._grad_fn, old._output_nr = self._grad_fn, self._output_nr
     else:
         old = self.detach()
     result = _fitted(op, self, out_of_place(old, *args, **kwargs))
     self._data[...] = result._data
     if record:
-        self.grad_fn, self._output_nr, self._requires_grad = result.grad_fn, result._output_nr, result._requires_grad
+        self._grad_fn, self._output_nr, self._requires_grad = result._grad_fn, result._output_nr, result._requires_grad
     self._vc[0] += 1
     return self
 
@@ -80,51 +81,22 @@ def _fitted(op: str, self: Tensor, result: Tensor) -> Tensor:
 
 def _inplace_on_view(view: Tensor, op: str, out_of_place: Callable[..., Tensor], args: tuple,
                      kwargs: dict) -> Tensor:
-    """An in-place op on a view, recorded as PyTorch's CopySlices does: the new values are written into the
-    tensor that owns the memory through a recorded index_put, so its graph sees them, and the view then
-    reads its values back from the updated owner."""
+    """An in-place op on a view, recorded as PyTorch's CopySlices does: the op runs on a copy of the view's
+    elements gathered from its base, the result is written into the base through a recorded index_put (so
+    the base's history holds the op's own derivative), and the view then reads its history from the base."""
     root = view._base
-    while root._base is not None:
-        root = root._base
-    if root._requires_grad and root.grad_fn is None:
+    if root._requires_grad and root._grad_fn is None:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
-    positions = Tensor._make(_positions_in(root._data, view._data))
-    flat_root = root.reshape(-1)
-    result = _fitted(op, view, out_of_place(flat_root[positions], *args, **kwargs))
-    apply_inplace(root, op, _write_at, positions, result)
-    fresh = root.reshape(-1)[positions]
-    view.grad_fn, view._output_nr, view._requires_grad = fresh.grad_fn, fresh._output_nr, fresh._requires_grad
+    positions = positions_in(root._data, view._data, for_write=True)
+    result = _fitted(op, view, out_of_place(gather_from(root, positions), *args, **kwargs))
+    apply_inplace(root, op, _write_at, Tensor._make(positions), result)
+    refresh_view(view)
     return view
 
 
 def _write_at(base: Tensor, positions: Tensor, values: Tensor) -> Tensor:
     """``base`` with its elements at flat ``positions`` replaced by ``values`` (differentiable in both)."""
     return base.reshape(-1).index_put((positions,), values).reshape(base.shape)
-
-
-def _positions_in(root: np.ndarray, view: np.ndarray) -> np.ndarray:
-    """For each element of ``view`` (which shares ``root``'s memory), its flat index in ``root``."""
-    if any(stride == 0 and size > 1 for size, stride in zip(view.shape, view.strides)):
-        raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
-                           "single memory location. Please clone() the tensor before performing the operation.")
-    offset = view.__array_interface__["data"][0] - root.__array_interface__["data"][0]
-    if root.flags.c_contiguous:
-        item = root.itemsize
-        flat = np.arange(root.size)
-        strides = tuple(s // item * flat.itemsize for s in view.strides)
-        return np.lib.stride_tricks.as_strided(flat[offset // item:], view.shape, strides).copy()
-    # Any other layout: match the byte address of each view element among the root's addresses.
-    root_addresses = _byte_addresses(root.shape, root.strides).ravel()
-    order = np.argsort(root_addresses, kind="stable")
-    return order[np.searchsorted(root_addresses[order], offset + _byte_addresses(view.shape, view.strides))]
-
-
-def _byte_addresses(shape: tuple, strides: tuple) -> np.ndarray:
-    """The byte offset of every element of an array with ``shape`` and ``strides`` from its first element."""
-    addresses = np.zeros((), dtype=np.int64)
-    for size, stride in zip(shape, strides):
-        addresses = addresses[..., None] + np.arange(size, dtype=np.int64) * stride
-    return addresses
 
 
 def _raise_shape(op: str, self: Tensor, result: Tensor) -> None:
@@ -225,7 +197,7 @@ def _unary_(self: Tensor, op: str, out_of_place: Callable[..., Tensor], ufunc: n
     """An in-place unary op: NumPy's ufunc straight into float data when nothing is recorded, else
     ``apply_inplace`` (which also gives PyTorch's error for a float result into an integer tensor)."""
     check_inplace(self)
-    if ufunc is not None and self._data.dtype.kind == "f" and not (GradMode.enabled and self._requires_grad):
+    if ufunc is not None and self._data.dtype.kind == "f" and not (GradMode.enabled and self.requires_grad):
         ufunc(self._data, *args, out=self._data)
         self._vc[0] += 1
         return self
@@ -270,7 +242,7 @@ def round_(self: Tensor, *, decimals: int = 0) -> Tensor:
 
 def clamp_(self: Tensor, min: Operand | None = None, max: Operand | None = None) -> Tensor:
     """In-place ``clamp``: every element clamped into [min, max]."""
-    if not (GradMode.enabled and self._requires_grad) and self._data.dtype.kind == "f" and \
+    if not (GradMode.enabled and self.requires_grad) and self._data.dtype.kind == "f" and \
             isinstance(min, (int, float, type(None))) and isinstance(max, (int, float, type(None))) and \
             not (min is None and max is None):
         check_inplace(self)

@@ -8,7 +8,7 @@ import numpy as np
 
 from microtensor.autograd.function import Function
 from microtensor.ops.broadcasting import promote_all, unbroadcast
-from microtensor.tensor import Tensor
+from microtensor.tensor import Tensor, memory_is_shared
 
 
 def ints_arg(op: str, name: str, args: tuple, value: Any = None) -> tuple[int, ...]:
@@ -76,18 +76,48 @@ class Reshape(Function):
         return grad.reshape(ctx.shape), None
 
 
+class View(Reshape):
+    """out = x with a new shape, always sharing x's memory; raises where that needs a copy, as PyTorch does."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        ctx.shape = x.shape
+        try:
+            return x.reshape(shape, copy=False)
+        except ValueError:
+            raise RuntimeError(f"view size is not compatible with input tensor's size and stride (at least one "
+                               f"dimension spans across two contiguous subspaces): can't view shape "
+                               f"{list(x.shape)} with strides {[s // x.itemsize for s in x.strides]} as "
+                               f"{list(shape)}. Use .reshape(...) instead.") from None
+
+
+def _row_major(input: Tensor) -> Tensor:
+    """``input`` laid out row-major in memory, as PyTorch lays out every result that is not a view.
+
+    Some ops keep their results in another layout for speed (a convolution's output is laid out
+    (C, N, H, W)), where a view or reshape would need a copy PyTorch does not make. When no other
+    tensor sees the memory, moving it changes nothing a user can observe, and the result of the
+    view or reshape then shares its memory as in PyTorch."""
+    data = input._data
+    if not data.flags.c_contiguous and input._base is None and not memory_is_shared(input):
+        input._data = np.ascontiguousarray(data)
+    return input
+
+
 def reshape(input: Tensor, *args: Any, shape: Sequence[int] | None = None) -> Tensor:
     """``input`` with shape ``shape`` (one entry may be -1); same elements in row-major order.
     ``x.reshape(2, 3)``, ``x.reshape((2, 3))``, ``reshape(x, shape=(2, 3))``."""
     shape = ints_arg("reshape", "shape", args, shape)
-    return Reshape.apply(input, infer_shape("reshape", input._data.size, input._data.shape, shape))
+    return Reshape.apply(_row_major(input), infer_shape("reshape", input._data.size, input._data.shape, shape))
 
 
 def view(input: Tensor, *args: Any, size: Sequence[int] | None = None) -> Tensor:
-    """``input`` with shape ``size`` (one entry may be -1), sharing memory where NumPy can.
+    """``input`` with shape ``size`` (one entry may be -1), sharing its memory; raises when the memory layout
+    does not allow that (``x.t().view(-1)``), as PyTorch does: use ``reshape`` there.
     ``x.view(2, 3)``, ``x.view((2, 3))``, ``x.view(size=(2, 3))``."""
     size = ints_arg("view", "size", args, size)
-    return Reshape.apply(input, infer_shape("view", input._data.size, input._data.shape, size))
+    return View.apply(_row_major(input), infer_shape("view", input._data.size, input._data.shape, size))
 
 
 def reshape_as(input: Tensor, other: Tensor) -> Tensor:
@@ -111,7 +141,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     merged = 1
     for n in shape[s:e + 1]:
         merged *= n
-    return Reshape.apply(input, shape[:s] + (merged,) + shape[e + 1:])
+    return Reshape.apply(_row_major(input), shape[:s] + (merged,) + shape[e + 1:])
 
 
 def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
@@ -321,13 +351,13 @@ def tile(input: Tensor, *args: Any, dims: Sequence[int] | None = None) -> Tensor
 
 # ----------------------------------------------------------------------------- flip, roll
 class Flip(Function):
-    """out = x reversed along ``axes`` (a view)."""
+    """out = a copy of x reversed along ``axes`` (PyTorch's flip copies; NumPy's would alias)."""
     on_arrays = True
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
         ctx.axes = axes
-        return np.flip(x, axes) if x.ndim else x.view()
+        return np.flip(x, axes).copy() if x.ndim else x.copy()
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None]:
