@@ -1,6 +1,7 @@
 """Shared test helpers: the PyTorch oracle and the finite-difference checks of every op table."""
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable
 
 import numpy as np
@@ -91,3 +92,27 @@ def broadcastable_to(draw: Callable, target: tuple[int, ...]) -> tuple[int, ...]
     (``draw`` is a hypothesis composite's draw)."""
     lead = draw(st.integers(0, len(target)))
     return tuple(1 if draw(st.booleans()) else n for n in target[lead:])
+
+
+def run_threads(*fns: Callable[[], Any], barrier: threading.Barrier | None = None) -> list:
+    """Run each function in its own thread and return their results; the first exception is raised
+    here (and breaks ``barrier``, so that no other thread waits for the failed one forever)."""
+    results: list = [None] * len(fns)
+    errors: list = []
+
+    def run(i: int) -> None:
+        try:
+            results[i] = fns[i]()
+        except BaseException as error:  # noqa: BLE001 - re-raised in the calling thread
+            errors.append(error)
+            if barrier is not None:
+                barrier.abort()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(fns))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return results

@@ -8,8 +8,9 @@ from microtensor.autograd import functional
 
 
 class set_detect_anomaly:
-    """Turn anomaly detection on or off (also a context manager): backward checks every gradient for
-    NaN/inf and names the forward op, with the stack that created it, whose backward produced it."""
+    """Turn anomaly detection on or off (also a context manager), for all threads as in PyTorch: backward
+    checks every gradient for NaN/inf and names the forward op, with the stack that created it, whose
+    backward produced it."""
 
     def __init__(self, mode: bool, check_nan: bool = True) -> None:
         self._prev = AnomalyMode.enabled

@@ -13,6 +13,7 @@ input Tensors and return Tensors (or, with a ``setup_context``, take no ctx).
 from __future__ import annotations
 
 import sys
+import threading
 import traceback
 import weakref
 from typing import Any, Callable
@@ -32,16 +33,21 @@ _FREED = ("freed",)
 
 
 class AnomalyMode:
-    """Process-wide switch of ``set_detect_anomaly``: record forward stacks, check backward for NaN/inf."""
+    """Process-wide switch of ``set_detect_anomaly`` (one for all threads, as in PyTorch): record forward
+    stacks, check backward for NaN/inf."""
 
     enabled = False
 
 
-class ForwardScope:
-    """What ``microtensor.viz.record`` says is running (the ``nn.Module`` call); every node recorded
-    meanwhile keeps it as ``_scope``. None, and no cost beyond one read per op, when nothing records."""
+class _ForwardScope(threading.local):
+    """What ``microtensor.viz.record`` says is running in this thread (the ``nn.Module`` call); every
+    node recorded meanwhile keeps it as ``_scope``. None, and no cost beyond one read per op, when
+    nothing records."""
 
     current: Any = None
+
+
+ForwardScope = _ForwardScope()
 
 
 class Node:

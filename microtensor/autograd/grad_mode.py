@@ -1,13 +1,16 @@
-"""Grad mode: no_grad / enable_grad / set_grad_enabled / inference_mode, as context managers and decorators."""
+"""Grad mode: no_grad / enable_grad / set_grad_enabled / inference_mode, as context managers and decorators.
+Each switch acts on the calling thread only, as in PyTorch."""
 from __future__ import annotations
 
 import functools
 import inspect
+import threading
 from typing import Any, Callable
 
 
-class GradMode:
-    """Process-wide switches. ``enabled`` is what ``Function.apply`` reads: record the graph only when
+class _GradMode(threading.local):
+    """This thread's switches (each thread has its own, as in PyTorch; a new thread starts from these
+    class-level defaults). ``enabled`` is what ``Function.apply`` reads: record the graph only when
     grad mode is on (``grad``) and inference mode is off (``inference``)."""
 
     enabled = True
@@ -15,13 +18,16 @@ class GradMode:
     inference = False
 
 
+GradMode = _GradMode()
+
+
 def is_grad_enabled() -> bool:
-    """Whether grad mode is on (operations on tensors that require grad are recorded for backward)."""
+    """Whether grad mode is on in this thread (operations on tensors that require grad are recorded for backward)."""
     return GradMode.grad
 
 
 def is_inference_mode_enabled() -> bool:
-    """Whether inference mode is on."""
+    """Whether inference mode is on in this thread."""
     return GradMode.inference
 
 

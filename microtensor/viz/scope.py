@@ -1,6 +1,7 @@
 """``record(model)``: remember which ``nn.Module`` call created each op, for ``group_by_module``."""
 from __future__ import annotations
 
+import threading
 from typing import Any, NamedTuple
 
 from microtensor.autograd.function import ForwardScope
@@ -20,8 +21,9 @@ class record:
     """Context manager: ops run inside ``model``'s forward (and its submodules') remember the module.
 
     ``draw(..., group_by_module=True)`` then draws each module's ops inside a cluster labelled with the
-    module's dotted name (``layer1.0.conv2``) from ``model.named_modules()``. Outside this context the
-    only cost left in the core is one read per recorded op.
+    module's dotted name (``layer1.0.conv2``) from ``model.named_modules()``. Calls of the model from
+    other threads are recorded too, each thread's modules kept apart. Outside this context the only cost
+    left in the core is one read per recorded op.
 
     Example::
 
@@ -35,7 +37,7 @@ class record:
             raise TypeError(f"record: expected an nn.Module, got {type(model).__name__}")
         self.model = model
         self._handles: list = []
-        self._stack: list = []
+        self._stacks: dict[int, list] = {}    # thread id -> the scopes its module calls interrupted
         self._outer: Any = None
 
     def __enter__(self) -> record:
@@ -52,17 +54,17 @@ class record:
         for handle in self._handles:
             handle.remove()
         self._handles.clear()
-        self._stack.clear()
+        self._stacks.clear()
         ForwardScope.current = self._outer
 
     def _enter_module(self, scope: Scope) -> Any:
         def hook(module: Any, args: tuple) -> None:
-            self._stack.append(ForwardScope.current)
+            self._stacks.setdefault(threading.get_ident(), []).append(ForwardScope.current)
             ForwardScope.current = scope
         return hook
 
     def _leave_module(self, module: Any, args: tuple, output: Any) -> None:
-        ForwardScope.current = self._stack.pop()
+        ForwardScope.current = self._stacks[threading.get_ident()].pop()
 
 
 def chain(scope: Scope | None) -> list[Scope]:

@@ -1,4 +1,6 @@
 """The core hooks viz uses: grad_fn.register_hook (per-edge gradients), record (module scopes), watch."""
+import threading
+
 import numpy as np
 import pytest
 
@@ -6,6 +8,7 @@ import microtensor as mt
 from microtensor import nn, viz
 from microtensor.autograd.function import ForwardScope
 from microtensor.viz import grads
+from helpers import run_threads
 
 
 def test_node_hook_sees_gradients_of_inputs_and_outputs():
@@ -60,6 +63,49 @@ def test_record_restores_scope_after_an_error():
         with viz.record(model):
             model(mt.randn(4, 5))
     assert ForwardScope.current is None
+
+
+def test_record_keeps_each_threads_module_scopes_apart():
+    """Two threads inside the recorded model at once, at different depths: each op keeps the module its own
+    thread is in, and an op outside the model keeps none."""
+    deep_in, shallow_in, deep_done = threading.Event(), threading.Event(), threading.Event()
+
+    class Inner(nn.Module):
+        def forward(self, x):
+            deep_in.set()
+            assert shallow_in.wait(30)          # the other thread has entered Outer since
+            return x * 1.0
+
+    class Outer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inner = Inner()
+
+        def forward(self, x, deep):
+            if deep:
+                x = self.inner(x)
+            else:
+                shallow_in.set()
+                assert deep_done.wait(30)       # the other thread has left Inner and Outer since
+            return x * 2.0
+
+    model = Outer()
+    x = mt.randn(2, requires_grad=True)
+
+    def deep():
+        out = model(x, True)
+        deep_done.set()
+        return out, out * 3.0
+
+    def shallow():
+        assert deep_in.wait(30)
+        return model(x, False)
+
+    with viz.record(model):
+        (out_deep, outside), out_shallow = run_threads(deep, shallow)
+    assert out_deep.grad_fn._scope.kind == "Outer" and out_shallow.grad_fn._scope.kind == "Outer"
+    assert out_deep.grad_fn.next_functions[0][0]._scope.path == "inner"
+    assert outside.grad_fn._scope is None and ForwardScope.current is None
 
 
 def test_record_rejects_non_modules():
