@@ -97,9 +97,9 @@ class ReductionGrad(Function):
         return (g / float(ctx.count) if ctx.count != 1 else g), None, None, None
 
 
-def _sum_dtype(x: Tensor, dtype: Any) -> np.dtype:
+def _sum_dtype(op: str, x: Tensor, dtype: Any) -> np.dtype:
     if dtype is not None:
-        return dtypes.to_dtype(dtype).np
+        return dtypes.to_dtype(dtype, op).np
     return np.dtype(np.int64) if x._data.dtype.kind in "biu" else x._data.dtype
 
 
@@ -113,7 +113,7 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
         dtype: the dtype to accumulate in and return.
     """
     axes = normalize_dims(input, dim)
-    return Sum.apply(input, axes, keepdim, _sum_dtype(input, dtype))
+    return Sum.apply(input, axes, keepdim, _sum_dtype("sum", input, dtype))
 
 
 def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
@@ -185,7 +185,7 @@ def _prod_of_others(x: Tensor, zero: np.ndarray, axes: tuple[int, ...]) -> Tenso
 def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """Product of the elements over ``dim`` (all when None); bool and integer tensors multiply as int64."""
     axes = normalize_dims(input, dim)
-    return Prod.apply(input, axes, keepdim, _sum_dtype(input, dtype))
+    return Prod.apply(input, axes, keepdim, _sum_dtype("prod", input, dtype))
 
 
 # ----------------------------------------------------------------------------- var, std
@@ -633,7 +633,7 @@ class Cumsum(Function):
 
 def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     """Cumulative sum along ``dim``; bool and integer tensors accumulate as int64."""
-    return Cumsum.apply(input, input._wrap_dim(dim), _sum_dtype(input, dtype))
+    return Cumsum.apply(input, input._wrap_dim(dim), _sum_dtype("cumsum", input, dtype))
 
 
 class Cumprod(Function):
@@ -674,7 +674,7 @@ def _cumprod_grad_with_zeros(x: Tensor, out: Tensor, grad: Tensor, zero: np.ndar
 
 def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     """Cumulative product along ``dim``; bool and integer tensors accumulate as int64."""
-    return Cumprod.apply(input, input._wrap_dim(dim), _sum_dtype(input, dtype))
+    return Cumprod.apply(input, input._wrap_dim(dim), _sum_dtype("cumprod", input, dtype))
 
 
 # ----------------------------------------------------------------------------- logical reductions
