@@ -10,7 +10,7 @@ from microtensor.ops.shape import ints_arg
 from microtensor.tensor import Tensor
 
 
-def _infer_array(data: Any, dtype: Any = None) -> np.ndarray:
+def _infer_array(op: str, data: Any, dtype: Any = None) -> np.ndarray:
     """An ndarray from nested Python data: of ``dtype`` when given, else with PyTorch's inference
     (Python floats -> the default float dtype, ints -> int64)."""
     if isinstance(data, Tensor):
@@ -20,7 +20,7 @@ def _infer_array(data: Any, dtype: Any = None) -> np.ndarray:
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
         data = [x._data if isinstance(x, Tensor) else x for x in data]
     try:
-        array = np.array(data, dtype=dtypes.to_dtype(dtype).np if dtype is not None else None)
+        array = np.array(data, dtype=_dtype_or(op, dtype, None))
     except ValueError:
         array = np.array(None, dtype=object)
     if array.dtype == object:
@@ -49,8 +49,8 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     Python floats become the default float dtype (float32), Python ints int64, bools bool;
     NumPy arrays keep their dtype.
     """
-    array = _infer_array(data, dtype)
-    array = np.array(array, dtype=dtypes.to_dtype(dtype).np if dtype is not None else None, copy=True)
+    array = _infer_array("tensor", data, dtype)
+    array = np.array(array, dtype=_dtype_or("tensor", dtype, None), copy=True)
     t = Tensor._make(_check_dtype(array))
     if requires_grad:
         t.requires_grad_(True)
@@ -60,10 +60,10 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """``data`` as a tensor, sharing memory with a tensor or NumPy array when the dtype already matches."""
     if isinstance(data, Tensor):
-        return data if dtype is None or dtypes.to_dtype(dtype) == data.dtype else data.to(dtype)
-    array = _infer_array(data, dtype)
+        return data if dtype is None or dtypes.to_dtype(dtype, "as_tensor") == data.dtype else data.to(dtype)
+    array = _infer_array("as_tensor", data, dtype)
     if dtype is not None:
-        array = array.astype(dtypes.to_dtype(dtype).np, copy=False)
+        array = array.astype(_dtype_or("as_tensor", dtype, None), copy=False)
     return Tensor._make(_check_dtype(array))
 
 
@@ -86,8 +86,11 @@ def size_arg(op: str, args: tuple, size: Any = None) -> tuple[int, ...]:
     return shape
 
 
-def _dtype_or(dtype: Any, default: dtypes.dtype) -> np.dtype:
-    return dtypes.to_dtype(dtype).np if dtype is not None else default.np
+def _dtype_or(op: str, dtype: Any, default: dtypes.dtype | None) -> np.dtype | None:
+    """The NumPy dtype of ``op``'s ``dtype`` argument, or of ``default`` when it is None (None for None)."""
+    if dtype is not None:
+        return dtypes.to_dtype(dtype, op).np
+    return None if default is None else default.np
 
 
 def _made(array: np.ndarray, requires_grad: bool) -> Tensor:
@@ -99,21 +102,21 @@ def zeros(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
     """A tensor of zeros of shape ``size`` (``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``)."""
     shape = size_arg("zeros", args, size)
-    return _made(np.zeros(shape, _dtype_or(dtype, dtypes.get_default_dtype())), requires_grad)
+    return _made(np.zeros(shape, _dtype_or("zeros", dtype, dtypes.get_default_dtype())), requires_grad)
 
 
 def ones(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
     """A tensor of ones of shape ``size`` (``ones(2, 3)``, ``ones((2, 3))`` or ``ones(size=(2, 3))``)."""
     shape = size_arg("ones", args, size)
-    return _made(np.ones(shape, _dtype_or(dtype, dtypes.get_default_dtype())), requires_grad)
+    return _made(np.ones(shape, _dtype_or("ones", dtype, dtypes.get_default_dtype())), requires_grad)
 
 
 def empty(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor of shape ``size`` (``empty(2, 3)``, ``empty((2, 3))`` or ``empty(size=(2, 3))``)."""
     shape = size_arg("empty", args, size)
-    return _made(np.empty(shape, _dtype_or(dtype, dtypes.get_default_dtype())), requires_grad)
+    return _made(np.empty(shape, _dtype_or("empty", dtype, dtypes.get_default_dtype())), requires_grad)
 
 
 def _fill_dtype(fill_value: Any) -> dtypes.dtype:
@@ -125,27 +128,28 @@ def _fill_dtype(fill_value: Any) -> dtypes.dtype:
 def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of shape ``size`` filled with ``fill_value`` (dtype inferred from the value)."""
     value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
-    return _made(np.full(size_arg("full", (), size), value, _dtype_or(dtype, _fill_dtype(fill_value))), requires_grad)
+    dt = _dtype_or("full", dtype, _fill_dtype(fill_value))
+    return _made(np.full(size_arg("full", (), size), value, dt), requires_grad)
 
 
 def zeros_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Zeros with ``input``'s shape and dtype."""
-    return _made(np.zeros(input._data.shape, _dtype_or(dtype, input.dtype)), requires_grad)
+    return _made(np.zeros(input._data.shape, _dtype_or("zeros_like", dtype, input.dtype)), requires_grad)
 
 
 def ones_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Ones with ``input``'s shape and dtype."""
-    return _made(np.ones(input._data.shape, _dtype_or(dtype, input.dtype)), requires_grad)
+    return _made(np.ones(input._data.shape, _dtype_or("ones_like", dtype, input.dtype)), requires_grad)
 
 
 def empty_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor with ``input``'s shape and dtype."""
-    return _made(np.empty(input._data.shape, _dtype_or(dtype, input.dtype)), requires_grad)
+    return _made(np.empty(input._data.shape, _dtype_or("empty_like", dtype, input.dtype)), requires_grad)
 
 
 def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """``fill_value`` everywhere, with ``input``'s shape and dtype."""
-    return _made(np.full(input._data.shape, fill_value, _dtype_or(dtype, input.dtype)), requires_grad)
+    return _made(np.full(input._data.shape, fill_value, _dtype_or("full_like", dtype, input.dtype)), requires_grad)
 
 
 def arange(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
@@ -160,7 +164,7 @@ def arange(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None,
         raise RuntimeError(f"arange: upper bound and larger bound inconsistent with step sign "
                            f"(start={start}, end={end}, step={step})")
     default = dtypes.result_type(start, end, step)
-    return _made(np.arange(start, end, step).astype(_dtype_or(dtype, default)), requires_grad)
+    return _made(np.arange(start, end, step).astype(_dtype_or("arange", dtype, default)), requires_grad)
 
 
 def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device: Any = None,
@@ -168,18 +172,22 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     if steps < 0:
         raise RuntimeError("linspace: number of steps must be non-negative")
-    return _made(np.linspace(start, end, steps).astype(_dtype_or(dtype, dtypes.get_default_dtype())), requires_grad)
+    dt = _dtype_or("linspace", dtype, dtypes.get_default_dtype())
+    return _made(np.linspace(start, end, steps).astype(dt), requires_grad)
 
 
 def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: Any = None) -> Tensor:
     """``steps`` values ``base ** linspace(start, end, steps)``."""
-    return _made(np.logspace(start, end, steps, base=base).astype(_dtype_or(dtype, dtypes.get_default_dtype())),
-                 False)
+    dt = _dtype_or("logspace", dtype, dtypes.get_default_dtype())
+    return _made(np.logspace(start, end, steps, base=base).astype(dt), False)
 
 
 def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """The n x m identity matrix (m defaults to n)."""
-    return _made(np.eye(n, m, dtype=_dtype_or(dtype, dtypes.get_default_dtype())), requires_grad)
+    for name, size in (("n", n), ("m", m)):
+        if size is not None and size < 0:
+            raise RuntimeError(f"eye(): {name} must be greater or equal to 0, got {size}")
+    return _made(np.eye(n, m, dtype=_dtype_or("eye", dtype, dtypes.get_default_dtype())), requires_grad)
 
 
 def new_tensor(self: Tensor, data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -191,19 +199,19 @@ def new_zeros(self: Tensor, *args: Any, size: Any = None, dtype: Any = None, dev
               requires_grad: bool = False) -> Tensor:
     """Zeros of shape ``size`` (``x.new_zeros(2, 3)`` or ``x.new_zeros((2, 3))``) with this tensor's dtype
     unless ``dtype`` is given."""
-    return _made(np.zeros(size_arg("new_zeros", args, size), _dtype_or(dtype, self.dtype)), requires_grad)
+    return _made(np.zeros(size_arg("new_zeros", args, size), _dtype_or("new_zeros", dtype, self.dtype)), requires_grad)
 
 
 def new_ones(self: Tensor, *args: Any, size: Any = None, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
     """Ones of shape ``size`` with this tensor's dtype unless ``dtype`` is given."""
-    return _made(np.ones(size_arg("new_ones", args, size), _dtype_or(dtype, self.dtype)), requires_grad)
+    return _made(np.ones(size_arg("new_ones", args, size), _dtype_or("new_ones", dtype, self.dtype)), requires_grad)
 
 
 def new_empty(self: Tensor, *args: Any, size: Any = None, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor of shape ``size`` with this tensor's dtype unless ``dtype`` is given."""
-    return _made(np.empty(size_arg("new_empty", args, size), _dtype_or(dtype, self.dtype)), requires_grad)
+    return _made(np.empty(size_arg("new_empty", args, size), _dtype_or("new_empty", dtype, self.dtype)), requires_grad)
 
 
 def new_full(self: Tensor, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
@@ -211,7 +219,8 @@ def new_full(self: Tensor, size: Any, fill_value: Any, *, dtype: Any = None, dev
     """A tensor of shape ``size`` (a sequence) filled with ``fill_value``, with this tensor's dtype unless
     ``dtype`` is given."""
     value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
-    return _made(np.full(size_arg("new_full", (), size), value, _dtype_or(dtype, self.dtype)), requires_grad)
+    dt = _dtype_or("new_full", dtype, self.dtype)
+    return _made(np.full(size_arg("new_full", (), size), value, dt), requires_grad)
 
 
 METHODS = {name: globals()[name] for name in ("new_tensor", "new_zeros", "new_ones", "new_empty", "new_full")}

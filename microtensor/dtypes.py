@@ -46,9 +46,7 @@ float64 = dtype("float64", np.float64, 2)
 
 ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
 _BY_NUMPY = {d.np: d for d in ALL}
-_BY_NAME = {d.name: d for d in ALL}
-_BY_NAME.update(bool=bool_, float=float32, double=float64, half=float16, long=int64, int=int32, short=int16)
-_PYTHON_TYPES = {bool: bool_, int: int64}
+_PYTHON_TYPES = {bool: bool_, int: int64, float: float64}     # as PyTorch: float is double
 
 
 class _Default:
@@ -62,26 +60,21 @@ def get_default_dtype() -> dtype:
 
 def set_default_dtype(d: Any) -> None:
     """Set the default floating-point dtype; only float32 and float64 are valid."""
-    d = to_dtype(d)
+    d = to_dtype(d, "set_default_dtype")
     if d not in (float32, float64):
         raise TypeError(f"set_default_dtype: only floating-point types are supported as the default type, got {d}")
     _Default.float = d
 
 
-def to_dtype(d: Any) -> dtype:
-    """Turn a microtensor dtype, NumPy dtype, Python type or name into a microtensor dtype."""
+def to_dtype(d: Any, op: str) -> dtype:
+    """``d``, the ``dtype`` argument of ``op``, as a microtensor dtype: a dtype itself, or one of the Python types
+    bool, int and float (bool, int64 and float64, as in PyTorch); a name or a NumPy dtype is a TypeError."""
     if isinstance(d, dtype):
         return d
-    if d is float:
-        return _Default.float
-    if d in _PYTHON_TYPES:
+    if isinstance(d, type) and d in _PYTHON_TYPES:
         return _PYTHON_TYPES[d]
-    if isinstance(d, str) and d in _BY_NAME:
-        return _BY_NAME[d]
-    try:
-        return from_numpy_dtype(np.dtype(d))
-    except TypeError:
-        raise TypeError(f"{d!r} is not a valid dtype; valid dtypes: {', '.join(x.name for x in ALL)}") from None
+    raise TypeError(f"{op}(): argument 'dtype' must be microtensor.dtype, not {type(d).__name__} ({d!r}); valid "
+                    f"dtypes: {', '.join(x.name for x in ALL)} (or the Python types bool, int and float)")
 
 
 def from_numpy_dtype(npd: np.dtype) -> dtype:

@@ -77,7 +77,7 @@ def _rng(generator: Generator | None) -> np.random.Generator:
 
 
 def _float_dtype(dtype: Any, op: str) -> np.dtype:
-    dt = dtypes.to_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+    dt = dtypes.to_dtype(dtype, op) if dtype is not None else dtypes.get_default_dtype()
     if not dt.is_floating_point:
         raise RuntimeError(f"{op}: expected a floating-point dtype, got {dt}")
     return dt.np
@@ -120,13 +120,13 @@ def randint(low: int = 0, high: int | None = None, size: Any = None, *, generato
     low, high = _bound("low", low), _bound("high", high)
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    dt = dtypes.to_dtype(dtype) if dtype is not None else dtypes.int64
+    dt = dtypes.to_dtype(dtype, "randint") if dtype is not None else dtypes.int64
     return Tensor._make(_rng(generator).integers(low, high, size=shape).astype(dt.np), requires_grad)
 
 
 def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None, device: Any = None) -> Tensor:
     """A random permutation of 0..n-1 (int64)."""
-    dt = dtypes.to_dtype(dtype) if dtype is not None else dtypes.int64
+    dt = dtypes.to_dtype(dtype, "randperm") if dtype is not None else dtypes.int64
     return Tensor._make(_rng(generator).permutation(n).astype(dt.np))
 
 

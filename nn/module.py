@@ -463,7 +463,7 @@ class Module:
             mt.device(str(device))
         if dtype is None:
             return self
-        dtype = dtypes.to_dtype(dtype)
+        dtype = dtypes.to_dtype(dtype, "to")
         if not dtype.is_floating_point:
             raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired "
                             f"dtype={dtype}")

@@ -162,6 +162,9 @@ class RNNBase(Module):
         x = input if not batched else (input.transpose(0, 1) if self.batch_first else input)
         if not batched:
             x = x.unsqueeze(1)
+        if x.shape[0] == 0:
+            raise RuntimeError(f"{self._name()}: Expected sequence length to be larger than 0 in RNN, got input of "
+                               f"shape {list(input.shape)} (batch_first={self.batch_first})")
         states = self._initial_states(hx, x.shape[1], batched, weight.dtype)
         directions = 2 if self.bidirectional else 1
         finals = [[] for _ in states]

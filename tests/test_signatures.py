@@ -228,11 +228,53 @@ ERRORS = {
     "randint_float_high": (lambda L: L.randint(10.5, size=(2,)), TypeError, "argument 'high' must be int, not float"),
     "randint_no_size": (lambda L: L.randint(10), TypeError, "size"),
     "randint_empty_range": (lambda L: L.randint(5, 3, size=(2,)), RuntimeError, "from=5 >= to=3"),
+    # matmul's operands must be tensors: the operator leaves the TypeError to Python, as torch.Tensor does
+    "matmul_operator_int": (lambda L: L.tensor(M) @ 3, TypeError, "unsupported operand type.*for @"),
+    "matmul_operator_int_left": (lambda L: 3 @ L.tensor(M), TypeError, "unsupported operand type.*for @"),
+    "matmul_operator_str": (lambda L: L.tensor(M) @ "a", TypeError, "unsupported operand type.*for @"),
+    "matmul_fn_int": (lambda L: L.matmul(L.tensor(M), 3), TypeError,
+                      r"matmul\(\): argument 'other' \(position 2\) must be Tensor, not int"),
+    "matmul_fn_int_left": (lambda L: L.matmul(3, L.tensor(M)), TypeError, r"argument 'input' .* not int"),
+    "matmul_method_list": (lambda L: L.tensor(M).matmul([1.0, 2.0, 3.0]), TypeError, "must be Tensor, not list"),
+    "mm_int": (lambda L: L.mm(L.tensor(M), 3), TypeError, r"mm\(\): argument 'mat2'"),
+    "bmm_int": (lambda L: L.bmm(L.tensor(X), 3), TypeError, r"bmm\(\): argument 'mat2'"),
+    "mv_int": (lambda L: L.mv(L.tensor(M), 3), TypeError, r"mv\(\): argument 'vec'"),
+    "dot_int": (lambda L: L.dot(L.tensor([1.0]), 3), TypeError, r"dot\(\): argument 'tensor'"),
+    "outer_int": (lambda L: L.outer(L.tensor([1.0]), 3), TypeError, r"outer\(\): argument 'vec2'"),
+    # a dtype argument must be a dtype (or the Python type bool, int or float)
+    "tensor_dtype_str": (lambda L: L.tensor([1.0], dtype="float32"), TypeError,
+                         r"tensor\(\): argument 'dtype' must be microtensor.dtype, not str"),
+    "tensor_dtype_numpy": (lambda L: L.tensor([1.0], dtype=np.float32), TypeError, "must be microtensor.dtype"),
+    "tensor_dtype_int_value": (lambda L: L.tensor([1.0], dtype=3), TypeError, "not int"),
+    "as_tensor_dtype_str": (lambda L: L.as_tensor([1.0], dtype="float64"), TypeError, r"as_tensor\(\)"),
+    "zeros_dtype_str": (lambda L: L.zeros(2, dtype="float32"), TypeError, r"zeros\(\): argument 'dtype'"),
+    "ones_dtype_str": (lambda L: L.ones(2, dtype="float32"), TypeError, r"ones\(\): argument 'dtype'"),
+    "full_dtype_str": (lambda L: L.full((2,), 1.0, dtype="float32"), TypeError, r"full\(\): argument 'dtype'"),
+    "arange_dtype_str": (lambda L: L.arange(3, dtype="float32"), TypeError, r"arange\(\): argument 'dtype'"),
+    "empty_dtype_str": (lambda L: L.empty(2, dtype="float32"), TypeError, r"empty\(\): argument 'dtype'"),
+    "zeros_like_dtype_str": (lambda L: L.zeros_like(L.tensor(M), dtype="int64"), TypeError, "zeros_like"),
+    "randn_dtype_str": (lambda L: L.randn(2, dtype="float32"), TypeError, r"randn\(\): argument 'dtype'"),
+    "sum_dtype_str": (lambda L: L.tensor(M).sum(dtype="float32"), TypeError, r"sum\(\): argument 'dtype'"),
+    "to_dtype_kw_str": (lambda L: L.tensor(M).to(dtype="float32"), TypeError, r"to\(\): argument 'dtype'"),
+    "to_dtype_numpy": (lambda L: L.tensor(M).to(np.float64), TypeError, r"to\(\): argument 'dtype'"),
+    "to_name_as_device": (lambda L: L.tensor(M).to("float32"), RuntimeError, "device"),
+    # eye's sizes
+    "eye_negative_n": (lambda L: L.eye(-1), RuntimeError, r"eye\(\): n must be greater or equal to 0, got -1"),
+    "eye_negative_m": (lambda L: L.eye(2, -1), RuntimeError, r"eye\(\): m must be greater or equal to 0, got -1"),
     "scatter_bad_reduce": (lambda L: L.tensor(x23).scatter(0, L.tensor([[0, 1, 0]]), L.tensor(x23), reduce="mean"),
                            RuntimeError, "reduce argument must be either add or multiply"),
     "scatter_value_bad_reduce": (lambda L: L.tensor(x23).scatter(0, L.tensor([[0, 1, 0]]), 1.0, reduce="max"),
                                  RuntimeError, "reduce argument must be either add or multiply"),
 }
+
+
+@pytest.mark.parametrize("kind, expected", [(bool, "bool"), (int, "int64"), (float, "float64")])
+def test_python_types_as_dtypes_as_pytorch(kind, expected):
+    assert mt.tensor([1], dtype=kind).dtype.name == expected
+    assert mt.zeros(2, dtype=kind).dtype.name == expected
+    assert mt.ones(2).to(kind).dtype.name == expected
+    if torch is not None:
+        assert str(torch.tensor([1], dtype=kind).dtype) == f"torch.{expected}"
 
 
 @pytest.mark.parametrize("name", ERRORS)

@@ -95,21 +95,21 @@ def _im2col(x: np.ndarray, g: _Geom) -> np.ndarray:
 
     Columns span the whole batch, so a convolution and each of its gradients is one GEMM per group."""
     windows = _windows(_pad(x, g), g).transpose(1, 2, 3, 0, 4, 5)      # (C, kh, kw, N, Ho, Wo)
-    return windows.reshape(g.groups, -1, x.shape[0] * g.Ho * g.Wo)
+    return windows.reshape(g.groups, x.shape[1] // g.groups * g.kh * g.kw, x.shape[0] * g.Ho * g.Wo)
 
 
 def _batch_rows(y: np.ndarray, g: _Geom) -> np.ndarray:
     """An (N, O, Ho, Wo) output gradient as (groups, O/groups, N * Ho * Wo) rows (a view when laid out (O, N, ...))."""
-    return y.transpose(1, 0, 2, 3).reshape(g.groups, y.shape[1] // g.groups, -1)
+    return y.transpose(1, 0, 2, 3).reshape(g.groups, y.shape[1] // g.groups, y.shape[0] * g.Ho * g.Wo)
 
 
 def _conv_forward(cols: np.ndarray, w: np.ndarray, b: np.ndarray | None, g: _Geom) -> np.ndarray:
     """(N, O, Ho, Wo), laid out (O, N, Ho, Wo) in memory."""
     out_c = w.shape[0]
-    out = np.matmul(w.reshape(g.groups, out_c // g.groups, -1), cols)      # (G, O/G, N * L)
+    out = np.matmul(w.reshape(g.groups, out_c // g.groups, cols.shape[1]), cols)      # (G, O/G, N * L)
     if b is not None:
         out += b.reshape(g.groups, -1, 1)
-    return out.reshape(out_c, -1, g.Ho, g.Wo).transpose(1, 0, 2, 3)
+    return out.reshape(out_c, cols.shape[2] // (g.Ho * g.Wo), g.Ho, g.Wo).transpose(1, 0, 2, 3)
 
 
 def _conv_weight_grad(cols: np.ndarray, y: np.ndarray, g: _Geom, wshape: tuple) -> np.ndarray:
@@ -420,7 +420,7 @@ class Im2Col(Function):
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, g: _Geom) -> np.ndarray:
         ctx.g = g
-        return _windows(_pad(x, g), g).reshape(x.shape[0], -1, g.Ho * g.Wo)
+        return _windows(_pad(x, g), g).reshape(x.shape[0], x.shape[1] * g.kh * g.kw, g.Ho * g.Wo)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple:
@@ -434,7 +434,8 @@ class Col2Im(Function):
     @staticmethod
     def forward(ctx: Function, cols: np.ndarray, g: _Geom) -> np.ndarray:
         ctx.g = g
-        return _col2im(cols.reshape(cols.shape[0], -1, g.kh, g.kw, g.Ho, g.Wo).transpose(1, 2, 3, 0, 4, 5), g)
+        c = cols.shape[1] // (g.kh * g.kw)
+        return _col2im(cols.reshape(cols.shape[0], c, g.kh, g.kw, g.Ho, g.Wo).transpose(1, 2, 3, 0, 4, 5), g)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple:
@@ -668,7 +669,7 @@ class MaxPoolGrad(Function):
         plane = size[0] * size[1]
         # scattered into a (C, N, H, W) buffer: the layout in which a convolution's gradients read it
         yt, idxt = y.transpose(1, 0, 2, 3), idx.transpose(1, 0, 2, 3)
-        flat = (idxt.reshape(c * n, -1) + (np.arange(c * n) * plane)[:, None]).ravel()
+        flat = (idxt.reshape(c * n, idx.shape[2] * idx.shape[3]) + (np.arange(c * n) * plane)[:, None]).ravel()
         out = np.bincount(flat, yt.ravel(), minlength=n * c * plane).astype(y.dtype, copy=False)
         ctx.size = size
         ctx.save_for_backward(idx)
@@ -689,7 +690,8 @@ class MaxPoolGather(Function):
         n, c = x.shape[:2]
         ctx.size = size
         ctx.save_for_backward(idx)
-        return np.take_along_axis(x.reshape(n, c, -1), idx.reshape(n, c, -1), axis=2).reshape(idx.shape)
+        flat = idx.reshape(n, c, idx.shape[2] * idx.shape[3])
+        return np.take_along_axis(x.reshape(n, c, size[0] * size[1]), flat, axis=2).reshape(idx.shape)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple:
@@ -893,7 +895,7 @@ def _adaptive_argmax(x: np.ndarray, h: int, w: int, ho: int, wo: int) -> np.ndar
     rows = np.minimum(rs[:, None] + np.arange(kh), re[:, None] - 1)           # (ho, kh)
     cols = np.minimum(cs[:, None] + np.arange(kw), ce[:, None] - 1)           # (wo, kw)
     flat = (rows[:, None, :, None] * w + cols[None, :, None, :]).reshape(ho, wo, kh * kw)
-    windows = x.reshape(x.shape[0], x.shape[1], -1)[:, :, flat]               # (N, C, ho, wo, kh * kw)
+    windows = x.reshape(x.shape[0], x.shape[1], h * w)[:, :, flat]               # (N, C, ho, wo, kh * kw)
     return flat[np.arange(ho)[:, None], np.arange(wo), windows.argmax(axis=-1)]
 
 

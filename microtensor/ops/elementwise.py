@@ -57,7 +57,7 @@ def to(self: Tensor, *args: Any, dtype: Any = None, device: Any = None, copy: bo
         Device(str(device))
     if dtype is None:
         return self.clone() if copy else self
-    dt = dtypes.to_dtype(dtype)
+    dt = dtypes.to_dtype(dtype, "to")
     if dt.np == self._data.dtype:
         return self.clone() if copy else self
     return ToCopy.apply(self, dt)

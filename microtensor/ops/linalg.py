@@ -86,6 +86,13 @@ def _check_dtypes(a: Tensor, b: Tensor, message: str | None = None) -> None:
                                       f"{_C_NAMES[a.dtype.name]} != {_C_NAMES[b.dtype.name]}")
 
 
+def _check_tensors(op: str, **args: Any) -> None:
+    """PyTorch's TypeError for an argument of ``op`` that is not a Tensor (``args`` in positional order)."""
+    for position, (name, x) in enumerate(args.items(), 1):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, not {type(x).__name__}")
+
+
 def _dims(shape: tuple[int, ...]) -> str:
     return "x".join(str(n) for n in shape)
 
@@ -97,6 +104,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     row (first) or column (second) vector and its dim removed from the result; operands with
     more dims are stacks of matrices whose batch dims broadcast.
     """
+    _check_tensors("matmul", input=input, other=other)
     sa, sb = input._data.shape, other._data.shape
     if not sa or not sb:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {len(sa)}D and "
@@ -126,13 +134,20 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     return MatMul.apply(input, other)
 
 
-def rmatmul(self: Tensor, other: Tensor) -> Tensor:
-    """other @ self (the reflected operator)."""
-    return matmul(other, self)
+def matmul_operator(self: Tensor, other: Any) -> Any:
+    """self @ other; NotImplemented for an operand that is not a tensor, so that Python raises its TypeError
+    for @ (as torch.Tensor does)."""
+    return matmul(self, other) if isinstance(other, Tensor) else NotImplemented
+
+
+def rmatmul(self: Tensor, other: Any) -> Any:
+    """other @ self (the reflected operator); NotImplemented for an operand that is not a tensor."""
+    return matmul(other, self) if isinstance(other, Tensor) else NotImplemented
 
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """The product of two matrices (2-D tensors)."""
+    _check_tensors("mm", input=input, mat2=mat2)
     if input._data.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if mat2._data.ndim != 2:
@@ -142,6 +157,7 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
 
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """Batched matrix product of two 3-D tensors of shapes (b, n, m) and (b, m, p), without broadcasting."""
+    _check_tensors("bmm", input=input, mat2=mat2)
     if input._data.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if mat2._data.ndim != 3:
@@ -156,6 +172,7 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
 
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     """The product of a matrix (2-D) and a vector (1-D)."""
+    _check_tensors("mv", input=input, vec=vec)
     if input._data.ndim != 2 or vec._data.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}")
     return matmul(input, vec)
@@ -163,6 +180,7 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
 
 def dot(input: Tensor, tensor: Tensor) -> Tensor:
     """The inner product of two 1-D tensors of the same length."""
+    _check_tensors("dot", input=input, tensor=tensor)
     sa, sb = input._data.shape, tensor._data.shape
     if len(sa) != 1 or len(sb) != 1:
         raise RuntimeError(f"1D tensors expected, but got {len(sa)}D and {len(sb)}D tensors")
@@ -176,6 +194,7 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
     """The outer product of two 1-D tensors: out[i, j] = input[i] * vec2[j]."""
+    _check_tensors("outer", input=input, vec2=vec2)
     for name, v in (("self", input), ("vec2", vec2)):
         if v._data.ndim != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {v.ndim}-D")
@@ -614,7 +633,7 @@ def inverse(input: Tensor) -> Tensor:
 
 
 METHODS = {
-    "matmul": matmul, "__matmul__": matmul, "__rmatmul__": rmatmul, "mm": mm, "bmm": bmm, "mv": mv, "dot": dot,
+    "matmul": matmul, "__matmul__": matmul_operator, "__rmatmul__": rmatmul, "mm": mm, "bmm": bmm, "mv": mv, "dot": dot,
     "outer": outer, "ger": outer, "inverse": inverse, "det": det, "slogdet": slogdet, "logdet": logdet,
 }
 FUNCTIONS = {

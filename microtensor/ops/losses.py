@@ -50,8 +50,9 @@ def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
 
 
 def _scale(grad: Tensor, reduction: str, n: int) -> Tensor:
-    """The incoming gradient spread back over the elements a 'mean' averaged."""
-    return grad / n if reduction == "mean" else grad
+    """The incoming gradient spread back over the elements a 'mean' averaged (none when there are none: the
+    input's gradient is empty, and dividing by 0 would only warn)."""
+    return grad / n if reduction == "mean" and n else grad
 
 
 def _tensor(op: str, name: str, position: int, x: Any) -> Tensor:
@@ -364,15 +365,15 @@ class KLDiv(Function):
                 loss = np.exp(t) * (t - x)
             else:
                 loss = (np.where(t > 0, t * np.log(t), 0) - t * x).astype(x.dtype, copy=False)
-        if reduction == "none":
-            return loss
-        total = np.asarray(loss.sum(), dtype=loss.dtype)
-        return total / divisor if divisor != 1 else total
+            if reduction == "none":
+                return loss
+            total = np.asarray(loss.sum(), dtype=loss.dtype)
+            return total / divisor if divisor != 1 else total       # NaN for an empty batch (divisor 0)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple:
         x, t = ctx.saved_tensors
-        g = grad / ctx.divisor if ctx.divisor != 1 else grad
+        g = _scale(grad, "mean", ctx.divisor) if ctx.divisor != 1 else grad
         if ctx.log_target:
             et = t.exp()
             gx = -et * g if ctx.needs_input_grad[0] else None
@@ -679,7 +680,8 @@ def _cross_entropy_probabilities(x: Tensor, target: Tensor, weight: Tensor | Non
         return loss
     if reduction == "sum":
         return loss.sum()
-    return loss.sum() / (x._data.size // n_classes if n_classes else 0)
+    count = x._data.size // n_classes if n_classes else 0
+    return loss.sum() / count if count else loss.sum() * float("nan")
 
 
 # ----------------------------------------------------------------------------- composed losses

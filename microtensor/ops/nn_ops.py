@@ -105,7 +105,7 @@ class LogSoftmaxBackward(Function):
 def _prepare(op: str, input: Tensor, dim: int, dtype: Any) -> tuple[Tensor, int | None]:
     """The input cast to ``dtype`` (if given) and the axis (None for a 0-d input)."""
     if dtype is not None:
-        input = input.to(dtypes.to_dtype(dtype))
+        input = input.to(dtypes.to_dtype(dtype, op))
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"{op}(): expected a floating point input, got {torch_dtype_name(input)}; convert it "
                            "with .float() or pass dtype=")

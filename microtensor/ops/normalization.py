@@ -113,6 +113,17 @@ def _grads_per_channel(ctx: Function, grad: np.ndarray, xhat: np.ndarray, invstd
     return gx, gw, gb
 
 
+def _normalize(x: Tensor, weight: Tensor | None, bias: Tensor | None, axes: tuple[int, ...],
+               param_shape: tuple[int, ...], eps: float, stats: tuple[np.ndarray, np.ndarray] | None = None,
+               on_stats: Callable[[np.ndarray, np.ndarray], None] | None = None) -> Tensor:
+    """``Normalize.apply``; an empty input has no statistics to take (running ones stay as they are), so only
+    the affine part applies, as in PyTorch: an empty output whose weight and bias gradients are 0."""
+    if x._data.size:
+        return Normalize.apply(x, weight, bias, axes, param_shape, eps, stats, on_stats)
+    out = x * (1.0 if weight is None else weight.reshape(param_shape))
+    return out if bias is None else out + bias.reshape(param_shape)
+
+
 def _check_param(op: str, name: str, t: Tensor | None, shape: tuple[int, ...], x: Tensor, what: str) -> None:
     if t is None:
         return
@@ -171,21 +182,21 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
         _check_param("batch_norm", name, t, (c,), x, "one value per channel")
     if training:
-        count = x.numel() // c if c else 0
-        if count <= 1:
+        count = x.shape[0] * math.prod(x.shape[2:])
+        if count == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {list(x.shape)}")
         if not isinstance(momentum, numbers.Real):
             raise TypeError(f"batch_norm(): argument 'momentum' must be float, not {type(momentum).__name__}")
         update = None
         if running_mean is not None or running_var is not None:
             update = _running_update(running_mean, running_var, float(momentum), count, False)
-        return Normalize.apply(x, weight, bias, axes, shape, eps, None, update)
+        return _normalize(x, weight, bias, axes, shape, eps, None, update)
     if running_mean is None or running_var is None:
         raise RuntimeError("batch_norm(): running_mean and running_var must be defined in evaluation mode "
                            "(training=False)")
     stats = (running_mean._data.reshape(shape).astype(x._data.dtype, copy=False),
              running_var._data.reshape(shape).astype(x._data.dtype, copy=False))
-    return Normalize.apply(x, weight, bias, axes, shape, eps, stats)
+    return _normalize(x, weight, bias, axes, shape, eps, stats)
 
 
 def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
@@ -207,12 +218,12 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
     if not use_input_stats:
         return batch_norm(x, running_mean, running_var, weight, bias, False, momentum, eps)
     count = math.prod(x.shape[2:])
-    if count <= 1:
+    if count == 1:
         raise ValueError(f"Expected more than 1 spatial element when training, got input size {list(x.shape)}")
     update = None
     if running_mean is not None or running_var is not None:
         update = _running_update(running_mean, running_var, float(momentum), count, True)
-    return Normalize.apply(x, weight, bias, tuple(range(2, x.ndim)), shape, eps, None, update)
+    return _normalize(x, weight, bias, tuple(range(2, x.ndim)), shape, eps, None, update)
 
 
 def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Tensor | None = None,
@@ -227,7 +238,7 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Ten
                            f"[*, {', '.join(map(str, norm_shape))}], but got input of size{list(x.shape)}")
     for name, t in (("weight", weight), ("bias", bias)):
         _check_param("layer_norm", name, t, norm_shape, x, "normalized_shape")
-    return Normalize.apply(x, weight, bias, tuple(range(x.ndim - k, x.ndim)), norm_shape, eps)
+    return _normalize(x, weight, bias, tuple(range(x.ndim - k, x.ndim)), norm_shape, eps)
 
 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
@@ -243,8 +254,8 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
                            f"shape {list(x.shape)} and num_groups={num_groups}")
     for name, t in (("weight", weight), ("bias", bias)):
         _check_param("group_norm", name, t, (c,), x, "one value per channel")
-    grouped = x.reshape(n, num_groups, c // num_groups, -1)
-    out = Normalize.apply(grouped, weight, bias, (2, 3), (1, num_groups, c // num_groups, 1), eps)
+    grouped = x.reshape(n, num_groups, c // num_groups, math.prod(x.shape[2:]))
+    out = _normalize(grouped, weight, bias, (2, 3), (1, num_groups, c // num_groups, 1), eps)
     return out.reshape(x.shape)
 
 

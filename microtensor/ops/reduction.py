@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import warnings
 from collections import namedtuple
 from typing import Any
 
@@ -96,9 +97,9 @@ class ReductionGrad(Function):
         return (g / float(ctx.count) if ctx.count != 1 else g), None, None, None
 
 
-def _sum_dtype(x: Tensor, dtype: Any) -> np.dtype:
+def _sum_dtype(op: str, x: Tensor, dtype: Any) -> np.dtype:
     if dtype is not None:
-        return dtypes.to_dtype(dtype).np
+        return dtypes.to_dtype(dtype, op).np
     return np.dtype(np.int64) if x._data.dtype.kind in "biu" else x._data.dtype
 
 
@@ -112,7 +113,7 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
         dtype: the dtype to accumulate in and return.
     """
     axes = normalize_dims(input, dim)
-    return Sum.apply(input, axes, keepdim, _sum_dtype(input, dtype))
+    return Sum.apply(input, axes, keepdim, _sum_dtype("sum", input, dtype))
 
 
 def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
@@ -184,7 +185,7 @@ def _prod_of_others(x: Tensor, zero: np.ndarray, axes: tuple[int, ...]) -> Tenso
 def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """Product of the elements over ``dim`` (all when None); bool and integer tensors multiply as int64."""
     axes = normalize_dims(input, dim)
-    return Prod.apply(input, axes, keepdim, _sum_dtype(input, dtype))
+    return Prod.apply(input, axes, keepdim, _sum_dtype("prod", input, dtype))
 
 
 # ----------------------------------------------------------------------------- var, std
@@ -207,7 +208,7 @@ class Var(Function):
 def _var(ctx: Function, x: np.ndarray, axes: tuple[int, ...], correction: float, keepdim: bool) -> np.ndarray:
     n = _count(x.shape, axes)
     ctx.axes, ctx.kept, ctx.n = axes, kept_shape(x.shape, axes), n
-    ctx.dof = builtins.max(n - correction, 0)
+    ctx.dof = builtins.max(n - correction, 0) if n else 0      # an empty slice has no mean: NaN, as PyTorch
     with np.errstate(divide="ignore", invalid="ignore"):
         d = x - x.sum(axis=axes, keepdims=True) / x.dtype.type(n)
         d *= d
@@ -216,7 +217,7 @@ def _var(ctx: Function, x: np.ndarray, axes: tuple[int, ...], correction: float,
 
 def _var_backward(ctx: Function, x: Tensor, grad: Tensor) -> Tensor:
     """d var / dx = 2 (x - mean) / dof, times ``grad`` (already in keepdim shape)."""
-    centered = x - x.sum(ctx.axes, keepdim=True) / float(ctx.n)
+    centered = x - x.mean(ctx.axes, keepdim=True)
     if ctx.dof:
         return grad * (2.0 / ctx.dof) * centered
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -257,7 +258,13 @@ def _moment(op: str, fn: type[Function], input: Tensor, dim: Any, unbiased: Any,
         raise RuntimeError("std and var only support floating point and complex dtypes")
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    return fn.apply(input, normalize_dims(input, dim), correction, keepdim)
+    axes = normalize_dims(input, dim)
+    shape = input._data.shape
+    kept = math.prod(n for i, n in enumerate(shape) if i not in axes)
+    if (_count(shape, axes) if kept else 0) - correction <= 0:      # PyTorch's factor is 0 for an empty output
+        warnings.warn(f"{op}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
+                      "factor (input numel divided by output numel).", UserWarning, stacklevel=3)
+    return fn.apply(input, axes, correction, keepdim)
 
 
 def var(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
@@ -284,7 +291,7 @@ def var_mean(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepd
     """``(var(input, ...), mean(input, ...))`` over the same dimensions."""
     if isinstance(dim, bool):
         dim, unbiased = None, dim
-    return (var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim))
+    return (_moment("var_mean", Var, input, dim, unbiased, keepdim, correction), mean(input, dim, keepdim))
 
 
 def std_mean(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
@@ -292,7 +299,7 @@ def std_mean(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepd
     """``(std(input, ...), mean(input, ...))`` over the same dimensions."""
     if isinstance(dim, bool):
         dim, unbiased = None, dim
-    return (std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim))
+    return (_moment("std_mean", Std, input, dim, unbiased, keepdim, correction), mean(input, dim, keepdim))
 
 
 # ----------------------------------------------------------------------------- max, min, argmax, argmin
@@ -404,7 +411,7 @@ def _extremum(op: str, input: Tensor, dim: Any, keepdim: bool, largest: bool) ->
         return (MaxAll if largest else MinAll).apply(input, tuple(range(input._data.ndim)), False)
     d = input._wrap_dim(dim)
     if input._data.ndim and input._data.shape[d] == 0:
-        raise RuntimeError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
+        raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
     values, indices = (MaxDim if largest else MinDim).apply(input, d, keepdim)
     return (MaxResult if largest else MinResult)(values, indices)
 
@@ -443,7 +450,7 @@ def _amax(op: str, input: Tensor, dim: Any, keepdim: bool, largest: bool) -> Ten
                                "Specify the reduction dim with the 'dim' argument.")
         for a in axes:
             if shape[a] == 0:
-                raise RuntimeError(f"{op}(): Expected reduction dim {a} to have non-zero size.")
+                raise IndexError(f"{op}(): Expected reduction dim {a} to have non-zero size.")
     return (Amax if largest else Amin).apply(input, axes, keepdim)
 
 
@@ -462,14 +469,14 @@ def _arg_extremum(op: str, input: Tensor, dim: Any, keepdim: bool, largest: bool
     find = np.argmax if largest else np.argmin
     if dim is None:
         if x.size == 0:
-            raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
+            raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
         flat = np.asarray(find(x), dtype=np.int64)
         return Tensor._make(flat.reshape((1,) * x.ndim) if keepdim else flat)
     d = input._wrap_dim(dim)
     if x.ndim == 0:
         return Tensor._make(np.zeros((), dtype=np.int64))
     if x.shape[d] == 0:
-        raise RuntimeError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
+        raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
     return Tensor._make(np.asarray(find(x, axis=d, keepdims=keepdim), dtype=np.int64))
 
 
@@ -586,7 +593,23 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
             from microtensor.ops.linalg import matrix_norm  # here: ops.linalg imports this module
             return matrix_norm(input, p, tuple(range(input._data.ndim)) if dim is None else dim, keepdim)
         p = 2
-    return Norm.apply(input, float(p), normalize_dims(input, dim), keepdim)
+    axes, p = normalize_dims(input, dim), float(p)
+    if (p < 0 or p == math.inf) and not input._data.size:        # max and 1 / sum have no identity
+        _check_norm_slices(p, input._data.shape, axes, dim)
+    return Norm.apply(input, p, axes, keepdim)
+
+
+def _check_norm_slices(p: float, shape: tuple[int, ...], axes: tuple[int, ...], dim: Any) -> None:
+    """PyTorch's refusal of an inf or negative norm over an empty slice."""
+    empty = [a for a in axes if shape[a] == 0]
+    if dim is None:
+        where = f"on an empty tensor of shape {list(shape)} because"
+    elif empty:
+        where = f"on the dimension {empty[0]} of an input of shape {list(shape)} because this dimension is empty and"
+    else:
+        return
+    raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm {where} the operation does not have an "
+                       "identity")
 
 
 # ----------------------------------------------------------------------------- cumulative ops
@@ -610,7 +633,7 @@ class Cumsum(Function):
 
 def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     """Cumulative sum along ``dim``; bool and integer tensors accumulate as int64."""
-    return Cumsum.apply(input, input._wrap_dim(dim), _sum_dtype(input, dtype))
+    return Cumsum.apply(input, input._wrap_dim(dim), _sum_dtype("cumsum", input, dtype))
 
 
 class Cumprod(Function):
@@ -651,7 +674,7 @@ def _cumprod_grad_with_zeros(x: Tensor, out: Tensor, grad: Tensor, zero: np.ndar
 
 def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     """Cumulative product along ``dim``; bool and integer tensors accumulate as int64."""
-    return Cumprod.apply(input, input._wrap_dim(dim), _sum_dtype(input, dtype))
+    return Cumprod.apply(input, input._wrap_dim(dim), _sum_dtype("cumprod", input, dtype))
 
 
 # ----------------------------------------------------------------------------- logical reductions

@@ -309,3 +309,34 @@ def test_constructor_errors():
 
 def re_list(values):
     return r"\[" + ", ".join(str(v) for v in values) + r"\]"
+
+
+@pytest.mark.parametrize("seq_len", [0, 4])
+@pytest.mark.parametrize("mode", ["RNN", "LSTM", "GRU"])
+def test_recurrent_layers_on_empty_input(mode, seq_len):
+    """A sequence of length 0 raises, as PyTorch's; an empty batch runs, with empty outputs and states."""
+    def run(L):
+        L.manual_seed(0)
+        x = L.zeros(seq_len, 0, 3, requires_grad=True)
+        out, h = getattr(L.nn, mode)(3, 5)(x)
+        out.sum().backward()
+        return out, h[0] if mode == "LSTM" else h
+    if seq_len == 0:
+        with pytest.raises(RuntimeError, match="Expected sequence length to be larger than 0"):
+            run(mt)
+        if torch is not None:
+            with pytest.raises(RuntimeError):
+                run(torch)
+        return
+    out, h = run(mt)
+    assert out.shape == (4, 0, 5) and h.shape == (1, 0, 5)
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_recurrent_layers_refuse_empty_sequences_in_every_layout(batch_first):
+    x = mt.zeros(2, 0, 3) if batch_first else mt.zeros(0, 2, 3)
+    for layer in (mt.nn.RNN(3, 4, batch_first=batch_first), mt.nn.GRU(3, 4, batch_first=batch_first)):
+        with pytest.raises(RuntimeError, match=r"input of shape \[.*\]"):
+            layer(x)
+    with pytest.raises(RuntimeError, match="Expected sequence length to be larger than 0"):
+        mt.nn.LSTM(3, 4)(mt.zeros(0, 3))         # unbatched
