@@ -3,18 +3,28 @@
 The archive holds one ``.npy`` member per array (``a0``, ``a1``, ...) and a member ``__structure__``: UTF-8
 JSON describing the saved object, whose leaves are plain JSON values (int, float, bool, str, null) or
 tagged objects (``{"t": "tensor", "k": "a0", "requires_grad": false}``, ``{"t": "list", "v": [...]}``).
-Loading reads every member with ``allow_pickle=False`` and checks the structure against the members, so
-a pickle-bearing, tampered, truncated or foreign file is refused with an error instead of being run.
+Loading parses each member's ``.npy`` header itself (bool and numeric dtypes only, never a pickle), checks
+it against the size the archive records before decompressing anything, and checks the structure against
+the members, so a pickle-bearing, tampered, truncated, oversized or foreign file is refused with an error
+instead of being run or filling memory.
 """
 from __future__ import annotations
 
 import io
 import json
+import math
 import os
+import re
 import secrets
 import zipfile
+import zlib
 from collections import OrderedDict
 from typing import Any, BinaryIO
+
+try:
+    import fcntl
+except ImportError:     # Windows, where a file open in another process cannot be deleted: lock enough
+    fcntl = None
 
 import numpy as np
 
@@ -26,6 +36,13 @@ VERSION = 1
 _STRUCTURE = "__structure__"
 _SCALARS = (bool, int, float, str, type(None))
 _TAGS = {"tensor", "parameter", "ndarray", "npscalar", "list", "tuple", "dict", "odict"}
+_NPY_HEADERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+_CHUNK = 1 << 20
+_TEMP_SUFFIX = ".microtensor.tmp"
+_TEMP_NAME = re.compile(r"\..+\.[0-9a-f]{12}" + re.escape(_TEMP_SUFFIX))
+# what reading a damaged archive raises: bad deflate data, a bad CRC, a short read, bad bz2 data (OSError),
+# a method zipfile lacks (NotImplementedError), an encrypted member (RuntimeError)
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError)
 
 
 def _parameter_class() -> type:
@@ -88,7 +105,8 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
     not saved), a NumPy array or scalar, an int/float/bool/str/None, or any nesting of dict, OrderedDict,
     list and tuple of these, so module and optimizer state dicts save as they are. A file path is written
     atomically: to a temporary file in the same folder, then renamed over ``f``, so an interrupted save
-    leaves the old file intact. The name is used as given (no ``.npz`` is appended).
+    leaves the old file intact; the temporary file of a save that was killed is deleted by the next save
+    into that folder. The name is used as given (no ``.npz`` is appended).
 
     Args:
         obj: what to save.
@@ -103,17 +121,54 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
         return
     path = os.fspath(f)
     folder, base = os.path.split(os.path.abspath(path))
-    tmp = os.path.join(folder, f".{base}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)   # the umask applies, as for open()
+    _remove_abandoned_temps(folder)
+    tmp, fd = _create_temp(folder, base)
     try:
         with os.fdopen(fd, "wb") as out:
             np.savez(out, **members)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(tmp, path)
+            if fcntl is not None:
+                os.replace(tmp, path)       # while still locked, so that no sweep takes it for abandoned
+        if fcntl is None:
+            os.replace(tmp, path)           # Windows renames only closed files
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def _create_temp(folder: str, base: str) -> tuple[str, int]:
+    """A new temporary file in ``folder`` and its descriptor, locked while the save writes it so that the
+    sweep of another save leaves it alone."""
+    while True:
+        tmp = os.path.join(folder, f".{base}.{secrets.token_hex(6)}{_TEMP_SUFFIX}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)   # the umask applies, as for open()
+        if fcntl is None:
+            return tmp, fd
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            if os.path.samestat(os.fstat(fd), os.stat(tmp)):
+                return tmp, fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)        # a sweep deleted it between its creation and the lock: take another name
+
+
+def _remove_abandoned_temps(folder: str) -> None:
+    """Delete the temporary files that saves into ``folder`` left when they were killed: a running save
+    holds a lock on its file (on Windows, an open handle, which makes deleting the file fail)."""
+    for entry in os.scandir(folder):
+        if not _TEMP_NAME.fullmatch(entry.name):
+            continue
+        try:
+            if fcntl is None:
+                os.unlink(entry.path)
+            else:
+                with open(entry.path, "rb") as held:
+                    fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    os.unlink(entry.path)
+        except OSError:     # being written (locked), or already gone
+            continue
 
 
 class _Decoder:
@@ -185,7 +240,7 @@ class _Decoder:
         return made
 
 
-def _read_members(source: str | io.BytesIO, name: str) -> dict[str, np.ndarray]:
+def _read_members(source: str | io.BytesIO, name: str, max_bytes: int | None) -> dict[str, np.ndarray]:
     """Every member of the archive as an array, read without pickle; a clear error for anything else."""
     if isinstance(source, io.BytesIO):
         head = source.getvalue()[:6]
@@ -205,35 +260,69 @@ def _read_members(source: str | io.BytesIO, name: str) -> dict[str, np.ndarray]:
         raise ValueError(f"load: {name} is not a microtensor file (it does not start like an .npz archive: "
                          f"{head!r})")
     try:
-        archive = np.load(source, allow_pickle=False)
-    except (ValueError, zipfile.BadZipFile, EOFError, OSError) as err:
+        archive = zipfile.ZipFile(source)
+    except (ValueError, *_ZIP_ERRORS) as err:
         raise ValueError(f"load: {name} is truncated or is not a microtensor file ({err})") from None
-    members = {}
     with archive:
-        if _STRUCTURE not in archive.files:
+        infos = archive.infolist()
+        keys = [info.filename.removesuffix(".npy") for info in infos]
+        if _STRUCTURE not in keys:
             raise ValueError(f"load: {name} is an .npz archive but not a microtensor file (no {_STRUCTURE} "
                              "member; a torch.save file? load it with torch and save its tensors again with "
                              "microtensor.save)")
-        for key in archive.files:
+        for info, key in zip(infos, keys):
+            if key == info.filename or keys.count(key) > 1:
+                raise ValueError(f"load: {name} is corrupt or was tampered with: member {key!r} is not a NumPy "
+                                 "array, or is there twice")
+        total = sum(info.file_size for info in infos)
+        if max_bytes is not None and total > max_bytes:
+            raise ValueError(f"load: refused {name}: its arrays take {total} bytes once decompressed, more than "
+                             f"max_bytes={max_bytes}; nothing was read")
+        members = {}
+        for info, key in zip(infos, keys):
             try:
-                member = archive[key]
-            except ValueError as err:
-                if "pickle" in str(err).lower():
-                    raise ValueError(f"load: refused {name}: member {key!r} holds pickled Python objects, which "
-                                     "could run code when loaded; microtensor files never contain them, so "
-                                     "nothing was loaded") from None
-                raise ValueError(f"load: {name} is corrupt: member {key!r} is unreadable ({err})") from None
-            except (zipfile.BadZipFile, EOFError, OSError) as err:
+                members[key] = _read_member(archive, info, name, key)
+            except _ZIP_ERRORS as err:
                 raise ValueError(f"load: {name} is truncated or corrupt: member {key!r} is unreadable "
-                                 f"({err})") from None
-            if not hasattr(member, "dtype"):          # NpzFile gives a member that is not .npy as bytes
-                raise ValueError(f"load: {name} is corrupt or was tampered with: member {key!r} is not a "
-                                 "NumPy array")
-            members[key] = member
+                                 f"({type(err).__name__}: {err})") from None
     return members
 
 
-def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, *, weights_only: bool | None = None) -> Any:
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, key: str) -> np.ndarray:
+    """One ``.npy`` member, its header checked before its data is read: bool or numeric dtype, and a shape
+    whose size is the size the archive records; then the data in bounded chunks, so that memory follows the
+    bytes actually decompressed, never a size the file merely claims."""
+    with archive.open(info) as f:
+        try:
+            version = np.lib.format.read_magic(f)
+            if version not in _NPY_HEADERS:
+                raise ValueError(f"unsupported .npy format version {version}")
+            shape, fortran_order, dtype = _NPY_HEADERS[version](f)
+        except ValueError as err:
+            raise ValueError(f"load: {name} is corrupt: member {key!r} has no valid .npy header ({err})") from None
+        if dtype.hasobject:
+            raise ValueError(f"load: refused {name}: member {key!r} holds pickled Python objects, which could run "
+                             "code when loaded; microtensor files never contain them, so nothing was loaded")
+        if dtype.kind not in "biufc":
+            raise ValueError(f"load: refused {name}: member {key!r} holds {dtype} values; only bool and numeric "
+                             "arrays load (never strings, dates or records)")
+        count = math.prod(shape)
+        nbytes = count * dtype.itemsize
+        if f.tell() + nbytes != info.file_size:
+            raise ValueError(f"load: {name} is corrupt or was tampered with: member {key!r} claims a {shape} array "
+                             f"of {dtype} ({f.tell() + nbytes} bytes with its header) but the archive records "
+                             f"{info.file_size} bytes for it; refused before reading its data")
+        data = bytearray()
+        while len(data) < nbytes:
+            chunk = f.read(min(_CHUNK, nbytes - len(data)))
+            if not chunk:
+                raise EOFError(f"the data ends after {len(data)} of {nbytes} bytes")
+            data += chunk
+    return np.frombuffer(data, dtype, count).reshape(shape, order="F" if fortran_order else "C")
+
+
+def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, *, weights_only: bool | None = None,
+         max_bytes: int | None = None) -> Any:
     """Load an object saved by ``save``, without ever executing code from the file.
 
     Tensors come back with the dtype, shape and ``requires_grad`` they were saved with (as leaves),
@@ -245,17 +334,24 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, *, weights_o
         map_location: accepted as in ``torch.load``: None or the CPU (``"cpu"``, a ``device``), the only
             place tensors live.
         weights_only: accepted as in ``torch.load``; loading is always restricted to data.
+        max_bytes: for files from strangers: refuse the file, before reading any array, if its arrays take
+            more than this many bytes once decompressed (None: no limit).
+
+    Memory follows the data the file really holds: each array's header is checked against the size the
+    archive records for it before anything is decompressed, and the data is read in bounded chunks, so a
+    compression bomb or a header claiming a huge array is refused with a ValueError, not a MemoryError.
+    Only bool and numeric arrays load (no objects, strings, dates or records).
 
     Raises:
-        ValueError: the file holds pickled data, is truncated, corrupt or tampered with, or is not a
-            microtensor file. Nothing in it is executed in any case.
+        ValueError: the file holds pickled data or non-numeric arrays, is truncated, corrupt or tampered with,
+            is larger than ``max_bytes``, or is not a microtensor file. Nothing in it is executed in any case.
     """
     if map_location is not None and map_location != CPU:
         raise ValueError(f"load: map_location must be None or 'cpu', got {map_location!r}")
     name = repr(os.fspath(f)) if isinstance(f, (str, os.PathLike)) else "the file"
     if not isinstance(f, (str, os.PathLike)):
         f = io.BytesIO(f.read())
-    members = _read_members(f, name)
+    members = _read_members(f, name, max_bytes)
     raw = members.pop(_STRUCTURE)
     decoder = _Decoder(name, members)
     if raw.dtype != np.uint8 or raw.ndim != 1:

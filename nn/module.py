@@ -1,6 +1,7 @@
 """Module: the base class of every layer and model (parameters, buffers, submodules, hooks, state dicts)."""
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -505,12 +506,15 @@ class Module:
 
     def _load_from_state_dict(self, state_dict: dict, prefix: str, local_metadata: dict, strict: bool,
                               missing_keys: list, unexpected_keys: list, error_msgs: list) -> None:
-        """Copy this module's own entries of ``state_dict`` in, recording missing and unexpected keys and
-        errors (layers override it to upgrade old checkpoints, as BatchNorm does in PyTorch)."""
+        """Check this module's own entries of ``state_dict``, recording missing and unexpected keys and errors,
+        and append a call that copies (or, with ``assign``, sets) each good entry to ``local_metadata["staged"]``:
+        ``load_state_dict`` makes those calls only once every entry of every module has passed (layers override
+        this to upgrade old checkpoints, as BatchNorm does in PyTorch)."""
         persistent = {k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set}
         local_state = {k: v for k, v in itertools.chain(self._parameters.items(), persistent.items())
                        if v is not None}
         assign = local_metadata.get("assign_to_params_buffers", False)
+        staged = local_metadata["staged"]
         for name, param in local_state.items():
             key = prefix + name
             if key not in state_dict:
@@ -522,20 +526,30 @@ class Module:
                 error_msgs.append(f'While copying the parameter named "{key}", expected microtensor.Tensor or '
                                   f"Tensor-like object from checkpoint but received {type(input_param)}")
                 continue
-            if param.ndim == 0 and input_param.ndim == 1:   # PyTorch 0.3 checkpoints stored scalars as 1-d
-                input_param = input_param[0]
+            try:    # complex above all: PyTorch would drop the imaginary part with only a warning
+                dtypes.from_numpy_dtype(input_param._data.dtype)
+            except TypeError as err:
+                error_msgs.append(f'While copying the parameter named "{key}", the checkpoint holds a value '
+                                  f"microtensor cannot store: {err}")
+                continue
+            if param.ndim == 0 and input_param.shape == (1,):   # PyTorch 0.3 checkpoints stored scalars as 1-d
+                input_param = input_param.reshape(())
             if input_param.shape != param.shape:
-                error_msgs.append(f"size mismatch for {key}: copying a param with shape {list(input_param.shape)} "
-                                  f"from checkpoint, the shape in current model is {list(param.shape)}.")
+                error_msgs.append(f"size mismatch for {key}: copying a param with shape {input_param.shape} from "
+                                  f"checkpoint, the shape in current model is {param.shape}.")
                 continue
-            if assign:
-                if isinstance(param, Parameter):
-                    setattr(self, name, Parameter(input_param.detach(), param.requires_grad))
-                else:
-                    setattr(self, name, input_param)
+            if not assign:
+                staged.append(functools.partial(param.copy_, input_param))
                 continue
-            with mt.no_grad():
-                param.copy_(input_param)
+            try:   # made now, so that a value that cannot be the module's fails before anything is set
+                value = (Parameter(input_param.detach(), param.requires_grad) if isinstance(param, Parameter)
+                         else input_param)
+            except (TypeError, RuntimeError, ValueError) as err:
+                error_msgs.append(f'While copying the parameter named "{key}", whose dimensions in the model are '
+                                  f"{param.shape} and whose dimensions in the checkpoint are {input_param.shape}, "
+                                  f"an exception occurred : {err.args}.")
+                continue
+            staged.append(functools.partial(setattr, self, name, value))
         if strict:
             for key in state_dict:
                 if key.startswith(prefix):
@@ -547,22 +561,31 @@ class Module:
                         unexpected_keys.append(key)
 
     def load_state_dict(self, state_dict: Mapping, strict: bool = True, assign: bool = False) -> _IncompatibleKeys:
-        """Copy parameters and buffers from ``state_dict`` into this module and its submodules.
+        """Copy parameters and buffers from ``state_dict`` into this module and its submodules, all or nothing.
+
+        Every entry is checked (key, shape, dtype) before anything is written: if any check fails, the module
+        is left exactly as it was (PyTorch copies the entries that passed before raising) and the error lists
+        every problem. A value is cast to the dtype of the tensor it is copied into (float64 into float32,
+        integers into floats), as PyTorch casts; a dtype microtensor does not have (complex) is refused.
 
         Args:
             state_dict: names (as ``state_dict()`` gives them) to tensors.
-            strict: raise if keys are missing or unexpected (a shape mismatch always raises).
+            strict: raise if keys are missing or unexpected (a wrong shape, dtype or value always raises).
             assign: replace the module's tensors by the given ones instead of copying into them.
 
         Returns:
             A named tuple ``(missing_keys, unexpected_keys)``.
+
+        Raises:
+            RuntimeError: PyTorch's "Error(s) in loading state_dict for Net:" followed by every problem found.
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         missing_keys: list[str] = []
         unexpected_keys: list[str] = []
         error_msgs: list[str] = []
-        metadata = {"assign_to_params_buffers": True} if assign else {}
+        staged: list[Callable[[], Any]] = []
+        metadata = {"assign_to_params_buffers": assign, "staged": staged}
 
         def load(module: Module, local_state_dict: dict, prefix: str = "") -> None:
             module._load_from_state_dict(local_state_dict, prefix, dict(metadata), True, missing_keys,
@@ -584,6 +607,9 @@ class Module:
         if error_msgs:
             raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
                 type(self).__name__, "\n\t".join(error_msgs)))
+        with mt.no_grad():
+            for apply in staged:
+                apply()
         return _IncompatibleKeys(missing_keys, unexpected_keys)
 
     # ----------------------------------------------------------------- printing

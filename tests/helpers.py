@@ -68,6 +68,20 @@ def compare_with_torch(fn: Callable, *arrays: np.ndarray, torch_fn: Callable | N
             np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=rtol, atol=atol)
 
 
+def snapshot(module: Any) -> dict:
+    """Every parameter and buffer of ``module`` by name: the object, its version, dtype and bytes."""
+    return {k: (v, v._version, v.dtype, v.detach().numpy().tobytes())
+            for k, v in module.state_dict(keep_vars=True).items()}
+
+
+def assert_unchanged(module: Any, before: dict) -> None:
+    """Nothing in ``module`` was replaced, written or cast since ``before = snapshot(module)``."""
+    after = snapshot(module)
+    assert list(after) == list(before)
+    for key, (tensor, *state) in before.items():
+        assert after[key][0] is tensor and list(after[key][1:]) == state, key
+
+
 # ----------------------------------------------------------------------------- hypothesis strategies
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes  # noqa: E402,F401

@@ -43,10 +43,12 @@ def to_torch_state_dict(module: Any) -> OrderedDict:
 
 
 def from_torch_state_dict(module: Any, state_dict: Mapping, strict: bool = True) -> Any:
-    """Load a PyTorch state dict (``torch_module.state_dict()``) into a microtensor module.
+    """Load a PyTorch state dict (``torch_module.state_dict()``) into a microtensor module, all or nothing.
 
-    Each ``torch.Tensor`` is copied into a microtensor Tensor of the same dtype and shape and the result
-    goes through ``module.load_state_dict``, so missing, unexpected and mis-shaped entries raise its errors.
+    Each ``torch.Tensor`` becomes a microtensor Tensor of the same dtype and shape (bfloat16 and the other
+    floats NumPy lacks are widened exactly to float32; PyTorch casts them on loading too) and the result goes
+    through ``module.load_state_dict``, which checks every entry before copying any: missing, unexpected,
+    mis-shaped, complex and non-tensor entries are listed together in one error and leave the module as it was.
 
     Args:
         module: the ``microtensor.nn.Module`` to load into.
@@ -59,13 +61,16 @@ def from_torch_state_dict(module: Any, state_dict: Mapping, strict: bool = True)
     torch = _torch()
     converted = OrderedDict()
     for key, value in state_dict.items():
-        if not isinstance(value, torch.Tensor):
-            raise TypeError(f"from_torch_state_dict: entry {key!r} is a {type(value).__name__}, expected a "
-                            "torch.Tensor")
-        try:
-            array = value.detach().cpu().numpy().copy()
-        except TypeError as err:
-            raise TypeError(f"from_torch_state_dict: entry {key!r} has dtype {value.dtype}, which microtensor "
-                            "does not support") from err
-        converted[key] = Tensor._make(array)
+        # anything else is passed on as it is, for load_state_dict to report with the other problems
+        converted[key] = Tensor._make(_numpy(torch, value)) if isinstance(value, torch.Tensor) else value
     return module.load_state_dict(converted, strict=strict)
+
+
+def _numpy(torch: Any, value: Any) -> np.ndarray:
+    """A torch tensor's values as a NumPy array (no copy: loading copies), widened exactly to float32 or
+    complex64 where NumPy lacks its dtype (bfloat16, float8, complex32)."""
+    value = value.detach().cpu()
+    try:
+        return value.numpy()
+    except TypeError:
+        return value.to(torch.complex64 if value.is_complex() else torch.float32).numpy()

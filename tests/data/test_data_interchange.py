@@ -3,7 +3,7 @@ import importlib
 
 import numpy as np
 import pytest
-from helpers import requires_torch, torch
+from helpers import assert_unchanged, requires_torch, snapshot, torch
 
 import microtensor as mt
 from microtensor import nn
@@ -143,14 +143,51 @@ def test_round_trip_copies_and_keeps_dtypes():
 @requires_torch
 def test_errors_name_the_entry():
     model = nn.Linear(3, 2)
-    with pytest.raises(RuntimeError, match=r"size mismatch for weight: copying a param with shape \[2, 4\]"):
+    with pytest.raises(RuntimeError, match=r"size mismatch for weight: copying a param with shape "
+                                           r"microtensor.Size\(\[2, 4\]\)"):
         from_torch_state_dict(model, {"weight": torch.zeros(2, 4), "bias": torch.zeros(2)})
     with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "bias"'):
         from_torch_state_dict(model, {"weight": torch.zeros(2, 3)})
     assert from_torch_state_dict(model, {"weight": torch.zeros(2, 3)}, strict=False).missing_keys == ["bias"]
-    with pytest.raises(TypeError, match="entry 'bias' is a list, expected a torch.Tensor"):
+    with pytest.raises(RuntimeError, match='parameter named "bias", expected microtensor.Tensor or Tensor-like '
+                                           "object from checkpoint but received <class 'list'>"):
         from_torch_state_dict(model, {"weight": torch.zeros(2, 3), "bias": [0, 0]})
-    with pytest.raises(TypeError, match="entry 'weight' has dtype torch.bfloat16, which microtensor does not"):
-        from_torch_state_dict(model, {"weight": torch.zeros(2, 3, dtype=torch.bfloat16)})
+    with pytest.raises(RuntimeError, match='parameter named "weight", the checkpoint holds a value microtensor '
+                                           "cannot store: can't convert an array of type numpy.complex64"):
+        from_torch_state_dict(model, {"weight": torch.zeros(2, 3, dtype=torch.complex64), "bias": torch.zeros(2)})
     with pytest.raises(TypeError, match="to_torch_state_dict: entry 'w' is a int, expected a microtensor"):
         to_torch_state_dict({"w": 1})
+
+
+@requires_torch
+def test_failed_load_changes_nothing_and_lists_every_problem():
+    ours = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2))
+    sd = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 5)).state_dict()
+    sd = {k: torch.tensor(v.numpy() + 1) for k, v in sd.items()}            # every value differs from ours
+    sd["0.bias"] = torch.ones(4, dtype=torch.complex64)
+    sd["1.running_mean"] = "zeros"
+    del sd["1.running_var"]
+    before = snapshot(ours)
+    with pytest.raises(RuntimeError) as err:
+        from_torch_state_dict(ours, sd)
+    lines = str(err.value).split("\n\t")
+    assert lines[0] == "Error(s) in loading state_dict for Sequential:"
+    assert lines[1] == 'Missing key(s) in state_dict: "1.running_var". '
+    assert lines[2].startswith('While copying the parameter named "0.bias", the checkpoint holds a value')
+    assert lines[3].startswith('While copying the parameter named "1.running_mean", expected microtensor.Tensor')
+    assert lines[4].startswith("size mismatch for 2.weight:") and lines[5].startswith("size mismatch for 2.bias:")
+    assert len(lines) == 6
+    assert_unchanged(ours, before)
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", ["bfloat16", "float8_e4m3fn"])
+def test_floats_numpy_lacks_are_widened_exactly_and_not_shared(dtype):
+    model = nn.Linear(3, 2)
+    sd = {"weight": torch.randn(2, 3).to(getattr(torch, dtype)), "bias": torch.randn(2).to(getattr(torch, dtype))}
+    from_torch_state_dict(model, sd)
+    np.testing.assert_array_equal(model.weight.detach().numpy(), sd["weight"].float().numpy())
+    sd32 = {k: v.float() for k, v in sd.items()}
+    from_torch_state_dict(model, sd32)
+    sd32["bias"].zero_()                                     # loading copied: the module shares nothing
+    np.testing.assert_array_equal(model.bias.detach().numpy(), sd["bias"].float().numpy())

@@ -430,7 +430,8 @@ def test_load_state_dict_size_mismatch_and_bad_values():
     sd = m.state_dict()
     sd["fc.weight"] = mt.zeros(3, 4)
     expected = ("Error(s) in loading state_dict for Sequential:\n\tsize mismatch for fc.weight: copying a param with "
-                "shape [3, 4] from checkpoint, the shape in current model is [2, 2].")
+                "shape microtensor.Size([3, 4]) from checkpoint, the shape in current model is "
+                "microtensor.Size([2, 2]).")
     for strict in (True, False):
         with pytest.raises(RuntimeError) as err:
             m.load_state_dict(sd, strict=strict)

@@ -173,6 +173,21 @@ def test_load_state_dict_copies_and_casts_and_checks_sizes():
         optim.Adam([leaf(1.0), leaf(2.0)]).load_state_dict(sd)
 
 
+def test_failed_load_state_dict_changes_nothing():
+    p, q = leaf(1.0, 2.0), leaf(3.0)
+    opt = optim.Adam([{"params": [p]}, {"params": [q], "lr": 0.5}], lr=0.1)
+    p.grad, q.grad = mt.ones_like(p), mt.ones_like(q)
+    opt.step()
+    groups, state = opt.param_groups, opt.state
+    saved = {k: v.numpy().tobytes() for k, v in state[p].items()}
+    bad = opt.state_dict()
+    bad["param_groups"][1]["params"].append(7)
+    with pytest.raises(ValueError, match="doesn't match the size of optimizer's group"):
+        opt.load_state_dict(bad)
+    assert opt.param_groups is groups and opt.state is state and groups[1]["lr"] == 0.5
+    assert {k: v.numpy().tobytes() for k, v in state[p].items()} == saved
+
+
 def test_adagrad_fills_its_state_at_construction():
     p = leaf(1.0, 2.0)
     opt = optim.Adagrad([p], initial_accumulator_value=0.25)
