@@ -57,6 +57,22 @@ class Program:
     grads: list[str] = field(default_factory=list)     # names of the gradient tuples (autograd.grad)
     backward_from: int | None = None                   # the index of the line that builds the loss
 
+    @classmethod
+    def parse(cls, source: str) -> Program:
+        """The program of some lines written as this module writes them (for hand-kept reproducers)."""
+        program = cls(lines=[line.strip() for line in source.strip().splitlines()])
+        for i, line in enumerate(program.lines):
+            target = line.split(" = ", 1)[0] if " = " in line and "[" not in line.split(" = ", 1)[0] else ""
+            names = [n.strip() for n in target.split(",") if n.strip()]
+            if target.startswith("t"):
+                program.tensors += names
+                program.leaves += names if "requires_grad=True" in line else []
+            elif target in ("g", "gg"):
+                program.grads.append(target)
+            elif target == "loss":
+                program.backward_from = i
+        return program
+
     def __str__(self) -> str:
         return "\n".join(["import numpy as np", "W = lambda t: lib.tensor(np.cos(np.arange(t.numel()) * 1.7 + 0.3)"
                           ".reshape(t.shape), dtype=t.dtype)", *self.lines])
@@ -454,7 +470,9 @@ def add_backward(b: Builder) -> None:
     differentiable = [i for i, g in enumerate(b.ns["g"]) if g is not None and g.requires_grad]
     if differentiable:
         b.program.grads.append("gg")
-        b.emit("loss2 = " + " + ".join(f"(g[{i}] * W(g[{i}])).sum()" for i in differentiable))
+        # the cube of the leaves keeps loss2 differentiable when torch's graph reaches g where ours does not
+        b.emit("loss2 = " + " + ".join([f"(g[{i}] * W(g[{i}])).sum()" for i in differentiable] +
+                                       [f"({leaf} ** 3).sum()" for leaf in b.program.leaves]))
         b.emit(f"gg = lib.autograd.grad(loss2, [{leaves}], allow_unused=True)")
 
 
