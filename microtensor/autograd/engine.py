@@ -198,8 +198,8 @@ def _add_to_buffer(buffers: dict, node: Node, nr: int, g: Tensor, create_graph: 
     old = buf[nr]
     if old is None:
         buf[nr] = g
-    else:   # never in place: a backward may hand the same tensor to several inputs
-        buf[nr] = old + g if create_graph else Tensor._make(old._data + g._data)
+    else:   # never in place: a backward may hand the same tensor to several inputs; NumPy's 0-d sum is a scalar
+        buf[nr] = old + g if create_graph else Tensor._make(np.asarray(old._data + g._data))
 
 
 def _run_hooks(hooks: list, grads: list, nr: int) -> None:

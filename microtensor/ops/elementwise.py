@@ -136,10 +136,14 @@ def sub(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
     """input - alpha * other, with broadcasting and type promotion."""
     if alpha != 1:
         other = mul(other, alpha)
-    a, b = promote(input, other)
-    if dtype_of(a) == np.bool_:
+    bools = [isinstance(x, bool) or isinstance(x, Tensor) and x._data.dtype == np.bool_ for x in (input, other)]
+    if all(bools):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
+    if any(bools):   # PyTorch refuses one bool operand too, though promotion would make it a number
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    a, b = promote(input, other)
     return _apply_binary(Sub, "sub", a, b)
 
 
@@ -305,9 +309,9 @@ def pow(input: Operand, exponent: Operand) -> Tensor:
     """input ** exponent, with broadcasting and type promotion."""
     if isinstance(input, Tensor) and isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
         x = input
-        if isinstance(exponent, float) and x._data.dtype.kind != "f":
-            x = x.to(dtypes.get_default_dtype())
-        elif x._data.dtype.kind in "iu" and exponent < 0:
+        if x.dtype != (result := dtypes.result_type(x, exponent)):   # bool ** 2 is int64, int ** 0.5 float
+            x = x.to(result)
+        if x._data.dtype.kind in "iu" and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         return PowScalar.apply(x, exponent)
     a, b = promote(input, exponent)
