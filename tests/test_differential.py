@@ -66,7 +66,6 @@ def check(program: Program) -> None:
                 compare(f"{grads}[{i}]", mine, expected, flags=False)   # graph detail of create_graph
 
 
-@pytest.mark.xfail(strict=False, reason="views: issue 19 (see test_differential_regressions.py)")
 @settings(max_examples=int(SOAK or 300), deadline=None, derandomize=not SOAK, print_blob=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(programs(torch))

@@ -146,13 +146,11 @@ def test_fixed(name: str) -> None:
     check(Program.parse(FIXED[name]))
 
 
-@pytest.mark.xfail(strict=False, reason="views: issue 19")
 @pytest.mark.parametrize("name", VIEWS)
 def test_views(name: str) -> None:
     check(Program.parse(VIEWS[name]))
 
 
-@pytest.mark.xfail(strict=False, reason="found by the differential test, not fixed yet")
 @pytest.mark.parametrize("name", OPEN)
 def test_open(name: str) -> None:
     check(Program.parse(OPEN[name]))

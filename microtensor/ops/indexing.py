@@ -242,6 +242,19 @@ def getitem(self: Tensor, index: Any) -> Tensor:
     return Index.apply(self, key, mode)
 
 
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    """The slice of ``input`` at position ``index`` of dimension ``dim``, that dimension removed: a view,
+    ``x.select(1, 0)`` is ``x[:, 0]``."""
+    if input._data.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = input._wrap_dim(dim)
+    n = input._data.shape[d]
+    if not -n <= index < n:
+        raise IndexError(f"select(): index {index} out of range for tensor of size {list(input.shape)} at "
+                         f"dimension {d}")
+    return getitem(input, (slice(None),) * d + (index,))
+
+
 def setitem(self: Tensor, index: Any, value: Any) -> None:
     """``self[index] = value`` in place; ``value`` (a number or tensor) broadcasts to ``self[index]``."""
     key, mode = _index_key(self._data.shape, index)
@@ -661,7 +674,7 @@ def triu_(self: Tensor, diagonal: int = 0) -> Tensor:
 
 
 METHODS = {
-    "__getitem__": getitem, "__setitem__": setitem,
+    "__getitem__": getitem, "__setitem__": setitem, "select": select,
     "index_select": index_select, "gather": gather, "scatter": scatter, "scatter_add": scatter_add,
     "index_add": index_add, "index_fill": index_fill, "index_put": index_put,
     "masked_fill": masked_fill, "masked_select": masked_select, "take": take, "nonzero": nonzero,
@@ -670,7 +683,7 @@ METHODS = {
     "index_fill_": index_fill_, "index_put_": index_put_, "tril_": tril_, "triu_": triu_,
 }
 FUNCTIONS = {
-    "index_select": index_select, "gather": gather, "scatter": scatter, "scatter_add": scatter_add,
+    "select": select, "index_select": index_select, "gather": gather, "scatter": scatter, "scatter_add": scatter_add,
     "index_add": index_add, "index_fill": index_fill, "index_put": index_put,
     "masked_fill": masked_fill, "masked_select": masked_select, "take": take, "nonzero": nonzero,
     "argwhere": argwhere, "tril": tril, "triu": triu, "diagonal": diagonal, "trace": trace,
