@@ -261,7 +261,8 @@ def neg(x: Tensor) -> Tensor:
 
 
 class Pow(Function):
-    """out = a ** b, broadcasting; d/db uses log(a) where a > 0 (0 where a == 0, as PyTorch)."""
+    """out = a ** b, broadcasting. As PyTorch's: d/da is 0 where b == 0 (even at a == 0), d/db is 0 where
+    a == 0 and b >= 0 (the limit from a > 0; out * log(a) elsewhere, -inf for 0 ** negative)."""
     on_arrays = True
 
     @staticmethod
@@ -274,11 +275,19 @@ class Pow(Function):
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b, out = ctx.saved_tensors
         ga = gb = None
-        if ctx.needs_input_grad[0]:
-            ga = unbroadcast(grad * b * a ** (b - 1), a._data.shape)
-        if ctx.needs_input_grad[1]:
-            safe_log = where(a._data == 0, 0.0, a).log() if (a._data == 0).any() else a.log()
-            gb = unbroadcast(grad * out * safe_log, b._data.shape)
+        ad, bd = a._data, b._data
+        with np.errstate(divide="ignore", invalid="ignore"):     # the inf and NaN of 0 ** -1, log(0), log(-1)
+            if ctx.needs_input_grad[0]:
+                ga = grad * b * a ** (b - 1)
+                if (bd == 0).any():
+                    ga = where(bd == 0, 0.0, ga)
+                ga = unbroadcast(ga, ad.shape)
+            if ctx.needs_input_grad[1]:
+                gb = out * a.log()
+                zero_base = (ad == 0) & (bd >= 0)
+                if zero_base.any():
+                    gb = where(zero_base, 0.0, gb)
+                gb = unbroadcast(grad * gb, bd.shape)
         return ga, gb
 
 
@@ -290,6 +299,8 @@ class PowScalar(Function):
     def forward(ctx: Function, x: np.ndarray, p: float) -> np.ndarray:
         ctx.save_for_backward(x)
         ctx.p = p
+        if p == -0.5 and x.dtype.kind == "f":     # PyTorch's rsqrt: (-0.0) ** -0.5 is -inf
+            return 1 / np.sqrt(x)
         return x ** np.asarray(p, dtype=x.dtype) if x.dtype.kind == "f" else x ** p
 
     @staticmethod
@@ -445,9 +456,12 @@ class Atan2(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b = ctx.saved_tensors
-        scaled = grad / (a * a + b * b)
-        return (unbroadcast(scaled * b, a._data.shape) if ctx.needs_input_grad[0] else None,
-                unbroadcast(-scaled * a, b._data.shape) if ctx.needs_input_grad[1] else None)
+        norm2 = a * a + b * b
+        recip = norm2.reciprocal()
+        if (norm2._data == 0).any():         # as PyTorch: zero gradient where a * a + b * b is 0 (origin, underflow)
+            recip = where(norm2._data == 0, 0.0, recip)
+        return (unbroadcast(grad * b * recip, a._data.shape) if ctx.needs_input_grad[0] else None,
+                unbroadcast(grad * -a * recip, b._data.shape) if ctx.needs_input_grad[1] else None)
 
 
 def atan2(input: Operand, other: Operand) -> Tensor:
