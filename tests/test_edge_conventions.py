@@ -1,5 +1,6 @@
 """Gradients at the points where finite differences cannot decide (0 ** 0, atan2(0, 0), ties, all -inf
-slices, one-element var, norms at 0, ...): microtensor follows PyTorch's conventions, op by op.
+slices, one-element var, norms at 0, an inf gradient arriving at a mask, ...): microtensor follows PyTorch's
+conventions, op by op.
 
 Each case runs on microtensor and is compared (a) with PyTorch run on the same arrays when it is installed
 and (b) always with PyTorch 2.13.0's numbers, pasted into the table: the values and, output by output, the
@@ -399,6 +400,32 @@ CASES = {
               [[[nan, nan, nan], [nan, nan, nan]]], [[[nan, nan, nan], [nan, nan, nan]]],
               [[[0.0, 1.0, 0.0], [2.0, 0.0, 0.0]]], [None]],
         grad2=[[None], [None], [None], [None], [None], [None]]),
+    "zero_gradient_times_inf": Case(
+        lambda m, x, y: (x ** 0 * inf, m.div(x, y, rounding_mode='floor') * inf,
+                         m.div(x, y, rounding_mode='trunc') * inf),
+        ([[1.0, 3.0, 3.0], [-1.0, 0.0, 2.0]], [[1.0, 2.0, 4.0], [0.5, 0.0, 2.0]]),
+        out=[[[inf, inf, inf], [inf, inf, inf]], [[inf, inf, nan], [-inf, nan, inf]],
+             [[inf, inf, nan], [-inf, nan, inf]]],
+        grad=[[[[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]], None],
+              [[[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]], [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]],
+              [[[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]], [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]]],
+        grad2=[[None, None], [None, None], [None, None]]),
+    "masked_gradient_times_inf": Case(
+        lambda m, x, y: (m.where(x > 0, x, y) * inf, m.maximum(x, y) * inf, m.minimum(x, y) * inf,
+                         x.max() * inf, x.max(1)[0] * inf, x.min(0)[0] * inf, x.amax(1) * inf, x.relu() * inf,
+                         x.clamp(0.0, 2.0) * inf),
+        ([[1.0, 3.0, 3.0], [-1.0, 0.0, 2.0]], [[1.0, 2.0, 4.0], [0.5, 0.0, 2.0]]),
+        out=[[[inf, inf, inf], [inf, nan, inf]], [[inf, inf, inf], [inf, nan, inf]],
+             [[inf, inf, inf], [-inf, nan, inf]], inf, [inf, inf], [-inf, nan, inf], [inf, inf],
+             [[inf, inf, inf], [nan, nan, inf]], [[inf, inf, inf], [nan, nan, inf]]],
+        grad=[[[[inf, inf, inf], [0.0, 0.0, inf]], [[0.0, 0.0, 0.0], [inf, inf, 0.0]]],
+              [[[inf, inf, 0.0], [0.0, inf, inf]], [[inf, 0.0, inf], [inf, inf, inf]]],
+              [[[inf, 0.0, inf], [inf, inf, inf]], [[inf, inf, 0.0], [0.0, inf, inf]]],
+              [[[0.0, inf, inf], [0.0, 0.0, 0.0]], None], [[[0.0, inf, 0.0], [0.0, 0.0, inf]], None],
+              [[[0.0, 0.0, 0.0], [inf, inf, inf]], None], [[[nan, inf, inf], [nan, nan, inf]], None],
+              [[[inf, inf, inf], [0.0, 0.0, inf]], None], [[[inf, 0.0, 0.0], [0.0, inf, inf]], None]],
+        grad2=[[None, None], [None, None], [None, None], [None, None], [None, None], [None, None], [None, None],
+               [[[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]], None], [None, None]]),
 }
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from microtensor import dtypes
 from microtensor.autograd.function import Function
-from microtensor.ops.elementwise import to_float, where
+from microtensor.ops.elementwise import MulMask, to_float, where
 from microtensor.tensor import Tensor
 
 # PyTorch's names for dtypes in its error messages ("Got: Long")
@@ -340,7 +340,9 @@ class Amax(Function):
             ties = np.isnan(x)
         else:
             ties = x == out.reshape(ctx.kept)
-        return grad.reshape(ctx.kept) * _tie_share(ties, ctx.axes, x.dtype)
+        share = grad.reshape(ctx.kept) * _tie_share(ties, ctx.axes, x.dtype)
+        # max() fills the ties into zeros (0 elsewhere even where grad is inf); amax's product gives NaN there
+        return MulMask.apply(share, ties) if ctx.nan_ties else share
 
 
 class Amin(Amax):
@@ -394,8 +396,7 @@ class MaxDim(Function):
         idx = idx._data
         shape = ctx.shape or (1,)
         positions = np.arange(shape[ctx.dim]).reshape((-1,) + (1,) * (len(shape) - 1 - ctx.dim))
-        onehot = Tensor._make((positions == idx).astype(grad._data.dtype))
-        return (grad.reshape(idx.shape) * onehot).reshape(ctx.shape)
+        return MulMask.apply(grad.reshape(idx.shape).expand(shape), positions == idx).reshape(ctx.shape)
 
 
 class MinDim(MaxDim):
