@@ -9,10 +9,10 @@ import numpy as np
 from microtensor import random as mt_random
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
-from microtensor.ops.elementwise import to_float, where
+from microtensor.ops.elementwise import MulMask, to_float, where
 from microtensor.ops.inplace import apply_inplace, relu_
 from microtensor.ops.reduction import torch_dtype_name
-from microtensor.ops.unary import MulMask, _erf, erf, exp, relu, sigmoid, tanh
+from microtensor.ops.unary import _erf, erf, exp, relu, sigmoid, tanh
 from microtensor.tensor import Tensor
 
 

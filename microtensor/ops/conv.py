@@ -21,7 +21,7 @@ from numpy.lib.stride_tricks import as_strided
 from microtensor.autograd.function import Function
 from microtensor.ops.linalg import matmul
 from microtensor.ops.reduction import Sum
-from microtensor.ops.unary import masked
+from microtensor.ops.elementwise import masked
 from microtensor.tensor import Tensor
 
 

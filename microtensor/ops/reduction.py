@@ -11,7 +11,7 @@ import numpy as np
 
 from microtensor import dtypes
 from microtensor.autograd.function import Function
-from microtensor.ops.elementwise import to_float, where
+from microtensor.ops.elementwise import MulMask, to_float, where
 from microtensor.tensor import Tensor
 
 # PyTorch's names for dtypes in its error messages ("Got: Long")
@@ -194,10 +194,10 @@ class Var(Function):
     on_arrays = True
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], correction: float,
-                keepdim: bool) -> np.ndarray:
+    def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], correction: float, keepdim: bool,
+                whole: bool) -> np.ndarray:
         ctx.save_for_backward(x)
-        return _var(ctx, x, axes, correction, keepdim)
+        return _var(ctx, x, axes, correction, keepdim, whole)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
@@ -205,9 +205,11 @@ class Var(Function):
         return _var_backward(ctx, x, grad.reshape(ctx.kept))
 
 
-def _var(ctx: Function, x: np.ndarray, axes: tuple[int, ...], correction: float, keepdim: bool) -> np.ndarray:
+def _var(ctx: Function, x: np.ndarray, axes: tuple[int, ...], correction: float, keepdim: bool,
+         whole: bool) -> np.ndarray:
+    """The variance; ``whole``: reduced with dim=None (or a 0-d x), which changes the gradient at dof <= 0."""
     n = _count(x.shape, axes)
-    ctx.axes, ctx.kept, ctx.n = axes, kept_shape(x.shape, axes), n
+    ctx.axes, ctx.kept, ctx.n, ctx.whole = axes, kept_shape(x.shape, axes), n, whole
     ctx.dof = builtins.max(n - correction, 0) if n else 0      # an empty slice has no mean: NaN, as PyTorch
     with np.errstate(divide="ignore", invalid="ignore"):
         d = x - x.sum(axis=axes, keepdims=True) / x.dtype.type(n)
@@ -216,7 +218,16 @@ def _var(ctx: Function, x: np.ndarray, axes: tuple[int, ...], correction: float,
 
 
 def _var_backward(ctx: Function, x: Tensor, grad: Tensor) -> Tensor:
-    """d var / dx = 2 (x - mean) / dof, times ``grad`` (already in keepdim shape)."""
+    """d var / dx = 2 (x - mean) / dof, times ``grad`` (already in keepdim shape).
+
+    With no degrees of freedom left (dof <= 0), PyTorch's two conventions: inf * (x - mean) along a ``dim``;
+    for dim=None a constant, inf, NaN where x equals the mean (no graph, so no second-order gradient).
+    """
+    if ctx.whole and not ctx.dof:
+        xd = x._data
+        with np.errstate(invalid="ignore"):      # an empty x: 0 / 0, and no element to use it
+            mean = xd.sum() / xd.dtype.type(ctx.n)
+        return grad * Tensor._make(np.where(xd == mean, np.nan, np.inf).astype(xd.dtype))
     centered = x - x.mean(ctx.axes, keepdim=True)
     if ctx.dof:
         return grad * (2.0 / ctx.dof) * centered
@@ -229,9 +240,9 @@ class Std(Function):
     on_arrays = True
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], correction: float,
-                keepdim: bool) -> np.ndarray:
-        out = np.sqrt(_var(ctx, x, axes, correction, keepdim))
+    def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], correction: float, keepdim: bool,
+                whole: bool) -> np.ndarray:
+        out = np.sqrt(_var(ctx, x, axes, correction, keepdim, whole))
         ctx.save_for_backward(x, out)
         return out
 
@@ -264,7 +275,7 @@ def _moment(op: str, fn: type[Function], input: Tensor, dim: Any, unbiased: Any,
     if (_count(shape, axes) if kept else 0) - correction <= 0:      # PyTorch's factor is 0 for an empty output
         warnings.warn(f"{op}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
                       "factor (input numel divided by output numel).", UserWarning, stacklevel=3)
-    return fn.apply(input, axes, correction, keepdim)
+    return fn.apply(input, axes, correction, keepdim, dim is None or not input._data.ndim)
 
 
 def var(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
@@ -337,7 +348,9 @@ class Amax(Function):
             ties = np.isnan(x)
         else:
             ties = x == out.reshape(ctx.kept)
-        return grad.reshape(ctx.kept) * _tie_share(ties, ctx.axes, x.dtype)
+        share = grad.reshape(ctx.kept) * _tie_share(ties, ctx.axes, x.dtype)
+        # max() fills the ties into zeros (0 elsewhere even where grad is inf); amax's product gives NaN there
+        return MulMask.apply(share, ties) if ctx.nan_ties else share
 
 
 class Amin(Amax):
@@ -391,8 +404,7 @@ class MaxDim(Function):
         idx = idx._data
         shape = ctx.shape or (1,)
         positions = np.arange(shape[ctx.dim]).reshape((-1,) + (1,) * (len(shape) - 1 - ctx.dim))
-        onehot = Tensor._make((positions == idx).astype(grad._data.dtype))
-        return (grad.reshape(idx.shape) * onehot).reshape(ctx.shape)
+        return MulMask.apply(grad.reshape(idx.shape).expand(shape), positions == idx).reshape(ctx.shape)
 
 
 class MinDim(MaxDim):
@@ -552,25 +564,27 @@ class Norm(Function):
         g, n = grad.reshape(ctx.kept), out.reshape(ctx.kept)
         if p == 0:
             return Tensor._make(np.zeros_like(x._data))
-        sign = Tensor._make(np.sign(x._data))
+        sign = x.sign()                     # 0 at NaN, as PyTorch's sgn
         if p == 1:
             return g * sign
         if math.isinf(p):
-            return g * sign * _tie_share(np.abs(x._data) == n._data, ctx.axes, x._data.dtype)
-        zero = n._data == 0
-        if p == 2:
-            if zero.any():
-                return g * where(zero, 0.0, x / where(zero, 1.0, n))
-            return g * x / n
-        absx = x * sign
-        if p < 1:
-            x_zero = x._data == 0
-            scaled = where(x_zero, 0.0, where(x_zero, 1.0, absx) ** (p - 1)) * sign
-            return scaled * g * n ** (1 - p)
-        scaled = x * absx ** (p - 2) if p >= 2 else sign * absx ** (p - 1)
-        if zero.any():
-            return scaled * where(zero, 0.0, g / where(zero, 1.0, n) ** (p - 1))
-        return scaled * (g / n ** (p - 1))
+            absx = np.abs(x._data)          # NaNs tie with a NaN norm (then sign 0 gives them 0), as PyTorch
+            return g * sign * _tie_share((absx == n._data) | np.isnan(absx), ctx.axes, x._data.dtype)
+        # PyTorch masks the zero norm (and for p < 1 the zero elements) after dividing by it, so the
+        # second-order gradient there is NaN, as PyTorch's
+        with np.errstate(divide="ignore", invalid="ignore"):
+            zero = n._data == 0
+            if p == 2:
+                return g * where(zero, 0.0, x / n) if zero.any() else g * x / n
+            if p < 1:
+                x_zero = x._data == 0
+                scaled = x.abs() ** (p - 1)
+                if x_zero.any():
+                    scaled = where(x_zero, 0.0, scaled)
+                return sign * scaled * g * n ** (1 - p)
+            scaled = x * x.abs() ** (p - 2) if p >= 2 else sign * x.abs() ** (p - 1)
+            scale = g / n ** (p - 1)
+            return scaled * (where(zero, 0.0, scale) if zero.any() else scale)
 
 
 def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:

@@ -9,7 +9,7 @@ import numpy as np
 
 from microtensor import dtypes
 from microtensor.autograd.function import Function
-from microtensor.ops.elementwise import float_input, tensor_input
+from microtensor.ops.elementwise import MulMask, float_input, masked, tensor_input
 from microtensor.tensor import Tensor
 
 
@@ -594,43 +594,6 @@ class Relu(Function):
             masked(grad._data, mask, out=grad._data)
             return grad
         return MulMask.apply(grad, mask)
-
-
-def masked(x: np.ndarray, mask: np.ndarray, out: np.ndarray | None = None, finite: bool = False) -> np.ndarray:
-    """x where the bool ``mask`` holds, else 0, as PyTorch's masked gradients give it (written into ``out`` if given,
-    which may be ``x`` itself).
-
-    Computed as the product ``x * mask`` (one pass; ``np.where`` takes over ten times longer). Where x holds an
-    inf or NaN and the mask is False the product is NaN: unless ``finite`` says x is known to be finite, a NaN in
-    the product (found by one reduction over the array just written, still in cache) sends the elements off the
-    mask to 0."""
-    if finite:
-        return np.multiply(x, mask, out=out)
-    with np.errstate(invalid="ignore"):          # inf * 0 is repaired below, as PyTorch gives 0 without a warning
-        product = np.multiply(x, mask, out=out)
-    kind = product.dtype.kind
-    if kind == "f":
-        has_nan = np.isnan(np.maximum.reduce(product, axis=None, initial=-np.inf))     # np.maximum propagates NaN
-    else:
-        has_nan = kind == "c" and bool(np.isnan(product).any())
-    if has_nan:
-        product[~np.broadcast_to(mask, product.shape)] = 0
-    return product
-
-
-class MulMask(Function):
-    """out = x where a constant bool mask holds, else 0 (the gradient of ReLU-like ops); see ``masked``."""
-    on_arrays = True
-
-    @staticmethod
-    def forward(ctx: Function, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(mask)
-        return masked(x, mask)
-
-    @staticmethod
-    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None]:
-        mask, = ctx.saved_tensors
-        return MulMask.apply(grad, mask._data), None
 
 
 def relu(input: Tensor) -> Tensor:
