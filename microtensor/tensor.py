@@ -57,9 +57,10 @@ class Tensor:
     """
 
     # _base: the tensor whose memory this view shares (PyTorch's root base), None for a non-view;
-    # _view_version: the version of the shared counter when this view's grad_fn was last made current
+    # _view_version: the version of the shared counter when this view's grad_fn was last made current;
+    # _view_meta: how the view was made, where PyTorch restricts in-place changes (see Function._mark_view)
     __slots__ = ("_data", "_requires_grad", "grad", "_grad_fn", "_output_nr", "_vc", "_accumulator",
-                 "_hooks", "_retains_grad", "_base", "_view_version", "__weakref__")
+                 "_hooks", "_retains_grad", "_base", "_view_version", "_view_meta", "__weakref__")
 
     def __init__(self, data: Any = (), requires_grad: bool = False) -> None:
         array = np.array(data.detach()._data if isinstance(data, Tensor) else data,
@@ -142,9 +143,9 @@ class Tensor:
 
     @property
     def requires_grad(self) -> bool:
-        if self._base is not None and self._vc[0] != self._view_version:
-            _refresh_view(self)
-        return self._requires_grad
+        # a view of a tensor that requires grad does too, as in PyTorch, also one made in no_grad mode
+        # (no gradient flows through that one: it has no grad_fn and is no leaf of its own)
+        return self._requires_grad or (self._base is not None and self._base._requires_grad)
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
@@ -350,6 +351,13 @@ def share_version_counter(t: Tensor, src: Tensor) -> None:
 def memory_is_shared(t: Tensor) -> bool:
     """Whether another tensor (a view, a ``detach()``) may see ``t``'s memory."""
     return len(t._vc) > 1
+
+
+def view_requires_grad(view: Tensor) -> bool:
+    """``view.requires_grad``, its grad_fn first brought up to date (``Function.apply`` reads both)."""
+    if view._vc[0] != view._view_version:
+        _refresh_view(view)
+    return view._requires_grad or view._base._requires_grad
 
 
 def _refresh_view(view: Tensor) -> None:

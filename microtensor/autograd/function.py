@@ -21,7 +21,7 @@ from typing import Any, Callable
 import numpy as np
 
 from microtensor.autograd.grad_mode import GradMode
-from microtensor.tensor import Tensor, _HookHandle, share_version_counter
+from microtensor.tensor import Tensor, _HookHandle, share_version_counter, view_requires_grad
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they "
@@ -231,8 +231,7 @@ class Function(Node):
         """Run the op on ``args``, recording it in the graph when grad mode is on and an input requires grad."""
         ctx = object.__new__(cls)
         if GradMode.enabled:
-            # a view reads requires_grad through the property: it catches up with in-place changes of its base
-            needs = tuple([isinstance(a, Tensor) and (a._requires_grad if a._base is None else a.requires_grad)
+            needs = tuple([isinstance(a, Tensor) and (a._requires_grad if a._base is None else view_requires_grad(a))
                            for a in args])
             record = True in needs
             ctx.needs_input_grad = needs if record else (False,) * len(args)
@@ -259,9 +258,9 @@ class Function(Node):
             return t
         if cls.on_arrays:
             results = tuple([_as_output(o) for o in out])
-            for t in results:
+            for nr, t in enumerate(results):
                 if t._data.base is not None:
-                    _mark_view(t, args, fwd_args)
+                    _mark_view(t, args, fwd_args, (cls.__name__, nr))
         else:
             results = out
         if record:
@@ -299,6 +298,9 @@ class Function(Node):
                 if fn is not None:
                     edges.append((fn, a._output_nr, d.shape, d.dtype))
                     continue
+                if a._base is not None and not a._requires_grad:   # a view made in no_grad mode: no gradient
+                    edges.append(None)
+                    continue
                 ref = a._accumulator
                 fn = ref() if ref is not None else None
                 edges.append((fn if fn is not None else accumulator(a), 0, d.shape, d.dtype))
@@ -330,14 +332,27 @@ class Function(Node):
             self._saved = _FREED
 
 
-def _mark_view(t: Tensor, args: tuple, fwd_args: list) -> None:
+NO_GRAD_VIEW = "no_grad"   # a view's creation meta (``_view_meta``): made while grad mode was off
+
+
+def _mark_view(t: Tensor, args: tuple, fwd_args: list, output: tuple[str, int] | None = None) -> None:
     """Make ``t`` a view of the input whose memory it shares, as PyTorch's view ops do: the same version
     counter (an in-place change of either shows in both) and ``_base``, the tensor that owns the memory,
-    from which ``ops.views`` rebuilds the view's history after an in-place change."""
+    from which ``ops.views`` rebuilds the view's history after an in-place change.
+
+    ``output`` is (op name, output number) when the op returns several views (split, chunk, unbind).
+    Such views, and views made in no_grad mode, keep PyTorch's creation meta in ``_view_meta``: an
+    in-place change that involves them while grad is recorded is refused, as PyTorch refuses it."""
     owner = _owner(t._data)
     for a, f in zip(args, fwd_args):
         if type(f) is np.ndarray and isinstance(a, Tensor) and _owner(f) is owner:
-            t._base = a if a._base is None else a._base
+            if a._base is None:
+                t._base, meta = a, None
+            else:
+                t._base, meta = a._base, a._view_meta
+            if meta is None and (not GradMode.enabled or output is not None):
+                meta = output if GradMode.enabled and a._requires_grad else NO_GRAD_VIEW
+            t._view_meta = meta
             share_version_counter(t, a)
             t._view_version = a._vc[0]
             return

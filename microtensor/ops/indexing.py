@@ -16,7 +16,7 @@ from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
 from microtensor.ops.broadcasting import Operand, broadcast_shapes, unbroadcast
 from microtensor.ops.elementwise import where
-from microtensor.ops.inplace import apply_inplace
+from microtensor.ops.inplace import apply_inplace, check_overlap
 from microtensor.tensor import Tensor
 
 _SLOT = object()  # where an index array sits in a key whose arrays went through save_for_backward
@@ -258,8 +258,16 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
 def setitem(self: Tensor, index: Any, value: Any) -> None:
     """``self[index] = value`` in place; ``value`` (a number or tensor) broadcasts to ``self[index]``."""
     key, mode = _index_key(self._data.shape, index)
+    if mode == BASIC:
+        # PyTorch copies a tensor into the view the key selects (a number or a 0-d tensor fills it, unchecked);
+        # a source that broadcasts is checked for overlap only when it is not really expanded
+        if isinstance(value, Tensor) and value._data.ndim:
+            region = _get(self._data, key, mode)
+            check_overlap("copy_", region, (value,) if value._data.size == region.size else ())
+    else:
+        check_overlap("index_put_", self._data, (value,), "warn", same_ok=False)
     if GradMode.enabled and (self.requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
-        apply_inplace(self, "setitem", _put, key, mode, value, "setitem")
+        apply_inplace(self, "setitem", _put, key, mode, value, "setitem", expanded=None)
         return
     values = _data(_as_values(value, self))
     target, k = _region(self._data, key, mode)
@@ -634,7 +642,7 @@ def trace(input: Tensor) -> Tensor:
 # ----------------------------------------------------------------------------- in-place forms
 def masked_fill_(self: Tensor, mask: Tensor, value: Any) -> Tensor:
     """``masked_fill`` in place (the mask must broadcast to self's shape)."""
-    return apply_inplace(self, "masked_fill_", masked_fill, mask, value)
+    return apply_inplace(self, "masked_fill_", masked_fill, mask, value, expanded="warn")
 
 
 def scatter_(self: Tensor, dim: int, index: Tensor, src: Operand = None, *, value: Any = None,
@@ -660,7 +668,8 @@ def index_fill_(self: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
 
 def index_put_(self: Tensor, indices: tuple, values: Operand, accumulate: bool = False) -> Tensor:
     """``index_put`` in place."""
-    return apply_inplace(self, "index_put_", index_put, indices, values, accumulate)
+    check_overlap("index_put_", self._data, (values,), "warn", same_ok=False)
+    return apply_inplace(self, "index_put_", index_put, indices, values, accumulate, expanded=None)
 
 
 def tril_(self: Tensor, diagonal: int = 0) -> Tensor:

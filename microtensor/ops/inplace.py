@@ -7,6 +7,7 @@ recorded, makes the twin's node the tensor's new ``grad_fn``.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -16,7 +17,7 @@ from microtensor.autograd.grad_mode import GradMode
 from microtensor.ops import elementwise as ew
 from microtensor.ops import unary as un
 from microtensor.ops.broadcasting import Operand, broadcast_shapes, shape_of, unbroadcast
-from microtensor.ops.views import gather_from, positions_in, refresh_view
+from microtensor.ops.views import check_inplace_on_view, gather_from, positions_in, refresh_view
 from microtensor.tensor import Tensor
 
 
@@ -30,8 +31,61 @@ def _requires_grad(x: Any) -> bool:
     return isinstance(x, Tensor) and x._requires_grad
 
 
+INTERNAL_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single "
+                    "memory location. Please clone() the tensor before performing the operation.")
+PARTIAL_OVERLAP = ("unsupported operation: some elements of the input tensor and the written-to tensor refer to a "
+                   "single memory location. Please clone() the tensor before performing the operation.")
+
+
+def check_overlap(op: str, data: np.ndarray, operands: tuple, expanded: str = "raise", *,
+                  same_ok: bool = True) -> None:
+    """PyTorch's memory-overlap checks before ``op`` writes into the array ``data``.
+
+    Args:
+        op: the op's name, for the warning.
+        data: the memory written to; when several of its elements share one memory location (an expanded
+            view), ``expanded`` says what happens: "raise" (elementwise ops, copy_), "warn" (masked_fill_,
+            index_put_: PyTorch's deprecation warning, then the write) or "allow" (fill_, zero_).
+        operands: the op's other arguments; a tensor among them whose memory partly overlaps ``data`` raises,
+            and so does one in exactly the same memory unless ``same_ok`` (index_put_ refuses it).
+    """
+    if expanded != "allow" and data.size and any(st == 0 and n > 1 for n, st in zip(data.shape, data.strides)):
+        if expanded == "raise":
+            raise RuntimeError(INTERNAL_OVERLAP)
+        warnings.warn(f"Use of {op} on expanded tensors is deprecated. Please clone() the tensor before performing "
+                      "this operation.", UserWarning, stacklevel=3)
+    for other in operands:
+        if isinstance(other, Tensor):
+            kind = _overlap(data, other._data)
+            if kind == "partial" or (kind == "full" and not same_ok):
+                raise RuntimeError(PARTIAL_OVERLAP)
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> str | None:
+    """PyTorch's overlap status of two arrays: "full" (the same elements in the same layout), "partial" (both
+    dense and their byte ranges overlap otherwise) or None (apart, empty, or strided: too hard to tell)."""
+    if a is b:
+        return "full"
+    if not a.size or not b.size or not np.may_share_memory(a, b) or not (_dense(a) and _dense(b)):
+        return None
+    a_begin, b_begin = a.__array_interface__["data"][0], b.__array_interface__["data"][0]
+    if a_begin == b_begin and a.nbytes == b.nbytes:
+        return "full" if a.strides == b.strides else "partial"
+    return "partial" if a_begin < b_begin + b.nbytes and b_begin < a_begin + a.nbytes else None
+
+
+def _dense(a: np.ndarray) -> bool:
+    """Whether ``a``'s elements fill one block of memory without gaps or repeats, in some order of dims."""
+    expected = a.itemsize
+    for n, stride in sorted((n, st) for n, st in zip(a.shape, a.strides) if n != 1):
+        if stride != expected:
+            return False
+        expected *= n
+    return True
+
+
 def apply_inplace(self: Tensor, op: str, out_of_place: Callable[..., Tensor], *args: Any,
-                  ufunc: np.ufunc | None = None, **kwargs: Any) -> Tensor:
+                  ufunc: np.ufunc | None = None, expanded: str | None = "raise", **kwargs: Any) -> Tensor:
     """Write ``out_of_place(self, *args, **kwargs)`` into ``self`` and return ``self``.
 
     Args:
@@ -39,8 +93,12 @@ def apply_inplace(self: Tensor, op: str, out_of_place: Callable[..., Tensor], *a
         op: the op's name, for errors.
         out_of_place: the differentiable out-of-place version of the op.
         ufunc: a NumPy ufunc computing the op in place (used when nothing is recorded).
+        expanded: what writing into an expanded self does (see ``check_overlap``); None where the caller
+            has made the overlap checks itself.
     """
     check_inplace(self)
+    if expanded is not None:
+        check_overlap(op, self._data, args, expanded)
     record = GradMode.enabled and (self.requires_grad or any(_requires_grad(a) for a in args))
     if record and self._base is not None:
         return _inplace_on_view(self, op, out_of_place, args, kwargs)
@@ -61,11 +119,21 @@ def apply_inplace(self: Tensor, op: str, out_of_place: Callable[..., Tensor], *a
     else:
         old = self.detach()
     result = _fitted(op, self, out_of_place(old, *args, **kwargs))
-    self._data[...] = result._data
+    _write(self._data, result._data)
     if record:
         self._grad_fn, self._output_nr, self._requires_grad = result._grad_fn, result._output_nr, result._requires_grad
     self._vc[0] += 1
     return self
+
+
+def _write(data: np.ndarray, values: np.ndarray) -> None:
+    """``data[...] = values``; into an expanded ``data`` (several elements in one memory location, where
+    masked_fill_ and index_put_ may write) only the elements that change, so that unchanged copies of a
+    location do not write its old value back over the new one."""
+    if 0 in data.strides:
+        np.copyto(data, values, where=values != data)
+    else:
+        data[...] = values
 
 
 def _fitted(op: str, self: Tensor, result: Tensor) -> Tensor:
@@ -84,10 +152,11 @@ def _inplace_on_view(view: Tensor, op: str, out_of_place: Callable[..., Tensor],
     """An in-place op on a view, recorded as PyTorch's CopySlices does: the op runs on a copy of the view's
     elements gathered from its base, the result is written into the base through a recorded index_put (so
     the base's history holds the op's own derivative), and the view then reads its history from the base."""
+    check_inplace_on_view(view)
     root = view._base
     if root._requires_grad and root._grad_fn is None:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
-    positions = positions_in(root._data, view._data, for_write=True)
+    positions = positions_in(root._data, view._data)
     result = _fitted(op, view, out_of_place(gather_from(root, positions), *args, **kwargs))
     apply_inplace(root, op, _write_at, Tensor._make(positions), result)
     refresh_view(view)
@@ -184,7 +253,7 @@ def fill_(self: Tensor, value: Any) -> Tensor:
                            "dimensions.")
     if not isinstance(value, (Tensor, int, float, np.number, np.bool_)):
         raise TypeError(f"fill_(): argument 'value' must be Number or Tensor, not {type(value).__name__}")
-    return apply_inplace(self, "fill_", _copy_from, value, ufunc=_copyto)
+    return apply_inplace(self, "fill_", _copy_from, value, ufunc=_copyto, expanded="allow")
 
 
 def zero_(self: Tensor) -> Tensor:
@@ -198,6 +267,7 @@ def _unary_(self: Tensor, op: str, out_of_place: Callable[..., Tensor], ufunc: n
     ``apply_inplace`` (which also gives PyTorch's error for a float result into an integer tensor)."""
     check_inplace(self)
     if ufunc is not None and self._data.dtype.kind == "f" and not (GradMode.enabled and self.requires_grad):
+        check_overlap(op, self._data, ())
         ufunc(self._data, *args, out=self._data)
         self._vc[0] += 1
         return self
@@ -246,6 +316,7 @@ def clamp_(self: Tensor, min: Operand | None = None, max: Operand | None = None)
             isinstance(min, (int, float, type(None))) and isinstance(max, (int, float, type(None))) and \
             not (min is None and max is None):
         check_inplace(self)
+        check_overlap("clamp_", self._data, ())
         np.clip(self._data, min, max, out=self._data)
         self._vc[0] += 1
         return self

@@ -258,13 +258,16 @@ def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:
 
 # ----------------------------------------------------------------------------- broadcasting, repetition
 class Expand(Function):
-    """out = x broadcast to ``shape`` (a read-only view); the gradient is summed back."""
+    """out = x broadcast to ``shape``: a view, writable as PyTorch's is (in-place ops check that each element
+    is written once); the gradient is summed back."""
     on_arrays = True
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         ctx.shape = x.shape
-        return np.broadcast_to(x, shape)
+        strides = (0,) * (len(shape) - x.ndim) + tuple(
+            0 if n == 1 and size != 1 else st for n, size, st in zip(x.shape, shape[len(shape) - x.ndim:], x.strides))
+        return np.lib.stride_tricks.as_strided(x, shape, strides, writeable=x.flags.writeable)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None]:

@@ -8,20 +8,17 @@ its elements from the base's current history.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from microtensor.autograd.function import NO_GRAD_VIEW
 from microtensor.autograd.grad_mode import enable_grad
 from microtensor.tensor import Tensor
 
 
-def positions_in(root: np.ndarray, view: np.ndarray, *, for_write: bool = False) -> np.ndarray:
-    """For each element of ``view`` (which shares ``root``'s memory), its flat (row-major) index in ``root``.
-
-    With ``for_write``, raise PyTorch's error when several elements of ``view`` share one memory location
-    (an expanded view), since writing through it would be ambiguous."""
-    if for_write and any(stride == 0 and size > 1 for size, stride in zip(view.shape, view.strides)):
-        raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
-                           "single memory location. Please clone() the tensor before performing the operation.")
+def positions_in(root: np.ndarray, view: np.ndarray) -> np.ndarray:
+    """For each element of ``view`` (which shares ``root``'s memory), its flat (row-major) index in ``root``."""
     offset = view.__array_interface__["data"][0] - root.__array_interface__["data"][0]
     if root.flags.c_contiguous:
         item = root.itemsize
@@ -56,9 +53,31 @@ def refresh_view(view: Tensor) -> None:
     if not root._requires_grad:
         view._view_version = root._vc[0]
         return
+    if view._view_meta is not None:
+        raise RuntimeError(_restricted_view_message(view._view_meta, "its base or another view of its base has "
+                                                    "been modified inplace"))
     with enable_grad():
         fresh = gather_from(root, positions_in(root._data, view._data))
     if fresh._grad_fn is None:    # inference mode: nothing could be recorded; try again on the next use
         return
     view._grad_fn, view._output_nr, view._requires_grad = fresh._grad_fn, fresh._output_nr, True
     view._view_version = root._vc[0]
+
+
+def check_inplace_on_view(view: Tensor) -> None:
+    """PyTorch's refusal of a recorded in-place change of a view made in no_grad mode or returned among
+    several views by one op (split, chunk, unbind): the history it should get is ambiguous."""
+    if view._view_meta is not None:
+        raise RuntimeError(_restricted_view_message(view._view_meta, "is being modified inplace"))
+
+
+def _restricted_view_message(meta: Any, what: str) -> str:
+    if meta == NO_GRAD_VIEW:
+        return (f"A view was created in no_grad mode and {what} with grad mode enabled. Given that this use "
+                "case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the "
+                "view and the inplace either both inside the no_grad block (if you don't want the inplace to be "
+                "tracked) or both outside (if you want the inplace to be tracked).")
+    name, nr = meta
+    return (f"Output {nr} of {name} is a view and {what}. This view is the output of a function that returns "
+            "multiple views. Such functions do not allow the output views to be modified inplace. You should "
+            "replace the inplace operation by an out-of-place one.")
