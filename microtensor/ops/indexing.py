@@ -17,6 +17,7 @@ from microtensor.autograd.grad_mode import GradMode
 from microtensor.ops.broadcasting import Operand, broadcast_shapes, unbroadcast
 from microtensor.ops.elementwise import where
 from microtensor.ops.inplace import apply_inplace
+from microtensor.ops.reduction import torch_dtype_name
 from microtensor.tensor import Tensor
 
 _SLOT = object()  # where an index array sits in a key whose arrays went through save_for_backward
@@ -69,6 +70,7 @@ def _index_key(shape: tuple[int, ...], index: Any) -> tuple[tuple, int]:
     if used > ndim:
         raise IndexError(f"too many indices for tensor of dimension {ndim}")
     key: list = []
+    bounds = []          # (index array, dim, size) to check once the broadcast shape of the arrays is known
     advanced = has_int = False
     dim = 0
     for item in items:
@@ -98,10 +100,13 @@ def _index_key(shape: tuple[int, ...], index: Any) -> tuple[tuple, int]:
             advanced = True
             dim += item.ndim
         else:
-            _check_bounds(item, dim, shape[dim])
+            bounds.append((item, dim, shape[dim]))
             key.append(item)
             advanced = True
             dim += 1
+    if bounds and not _selects_nothing(key):     # PyTorch checks no bounds when the indices select nothing
+        for check in bounds:
+            _check_bounds(*check)
     if not advanced:
         if Ellipsis not in key:
             key.append(Ellipsis)   # keeps an all-int key a 0-d view instead of a NumPy scalar
@@ -111,6 +116,32 @@ def _index_key(shape: tuple[int, ...], index: Any) -> tuple[tuple, int]:
     first = tuple(slice(None) if isinstance(k, np.ndarray) else k for k in key if not isinstance(k, bool))
     then = tuple(k for k in key if not isinstance(k, int) or isinstance(k, bool))
     return (first, tuple(slice(None) if k is None or isinstance(k, slice) else k for k in then)), SPLIT
+
+
+def _selects_nothing(key: list) -> bool:
+    """Whether the index arrays of ``key`` broadcast to an empty shape (False when they do not broadcast)."""
+    try:
+        return 0 in np.broadcast_shapes(*(k.shape for k in key if isinstance(k, np.ndarray)))
+    except ValueError:
+        return False
+
+
+def _check_source_dtype(self: Tensor, values: Any) -> None:
+    """PyTorch's index_put casts no tensor of values: its dtype must be ``self``'s."""
+    if isinstance(values, Tensor) and values._data.dtype != self._data.dtype:
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{torch_dtype_name(self)} for the destination and {torch_dtype_name(values)} for the "
+                           f"source.")
+
+
+def _is_mask_fill(index: Any, value: Any) -> bool:
+    """Whether ``x[index] = value`` is a masked fill in PyTorch (which casts the value): one bool mask of at least
+    one dim, one value."""
+    mask = index[0] if type(index) is tuple and len(index) == 1 else index
+    if isinstance(mask, list) and all(type(m) is bool for m in mask):
+        mask = np.asarray(mask)
+    array = mask._data if isinstance(mask, Tensor) else mask
+    return isinstance(array, np.ndarray) and array.dtype == np.bool_ and array.ndim > 0 and value._data.size == 1
 
 
 def _get(x: np.ndarray, key: tuple, mode: int) -> np.ndarray:
@@ -258,6 +289,8 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
 def setitem(self: Tensor, index: Any, value: Any) -> None:
     """``self[index] = value`` in place; ``value`` (a number or tensor) broadcasts to ``self[index]``."""
     key, mode = _index_key(self._data.shape, index)
+    if mode != BASIC and isinstance(value, Tensor) and not _is_mask_fill(index, value):
+        _check_source_dtype(self, value)
     if GradMode.enabled and (self.requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
         apply_inplace(self, "setitem", _put, key, mode, value, "setitem")
         return
@@ -278,6 +311,7 @@ def index_put(input: Tensor, indices: tuple, values: Operand, accumulate: bool =
     """A copy of ``input`` with ``input[indices]`` replaced by ``values`` (added, repeats accumulating,
     when ``accumulate``)."""
     key, mode = _index_key(input._data.shape, tuple(indices))
+    _check_source_dtype(input, values)
     if not accumulate:
         return _put(input, key, mode, values, "index_put")
     return IndexAdd.apply(input, _as_values(values, input), key, mode)

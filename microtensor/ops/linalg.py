@@ -27,6 +27,12 @@ def _mT(x: np.ndarray, t: bool) -> np.ndarray:
     return np.swapaxes(x, -1, -2) if t else x
 
 
+def rows(shape: tuple[int, ...]) -> tuple[int, int]:
+    """The shape of the matrix whose rows are the last-dim vectors of ``shape`` (no -1: it is ambiguous when
+    the rows are empty)."""
+    return math.prod(shape[:-1]), shape[-1]
+
+
 # ----------------------------------------------------------------------------- matmul family
 class MatMul(Function):
     """out = op(a) @ op(b) for operands of at least 2 dims (op swaps the last two axes when its flag is set)."""
@@ -43,7 +49,7 @@ class MatMul(Function):
             if x.ndim == 2:
                 return np.dot(x, y)
             if not ta and x.flags.c_contiguous:     # one GEMM over the folded batch, not a loop of small ones
-                return np.dot(x.reshape(-1, x.shape[-1]), y).reshape(x.shape[:-1] + y.shape[-1:])
+                return np.dot(x.reshape(rows(x.shape)), y).reshape(x.shape[:-1] + y.shape[-1:])
         return np.matmul(x, y)
 
     @staticmethod
@@ -57,7 +63,7 @@ class MatMul(Function):
             ga = unbroadcast(ga, sa)
         if ctx.needs_input_grad[1]:
             if len(sb) == 2 and len(sa) > 2 and not ta:     # sum over the batch inside one GEMM
-                a2, g2 = a.reshape(-1, sa[-1]), grad.reshape(-1, grad._data.shape[-1])
+                a2, g2 = a.reshape(rows(sa)), grad.reshape(rows(grad._data.shape))
                 gb = MatMul.apply(g2, a2, True, False) if tb else MatMul.apply(a2, g2, True, False)
             else:
                 gb = MatMul.apply(grad, a, True, ta) if tb else MatMul.apply(a, grad, not ta, False)
