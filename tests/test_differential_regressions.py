@@ -65,6 +65,11 @@ FIXED = {
         t0 = lib.zeros((0, 3, 0), dtype=lib.int64)
         t1 = t0 @ lib.zeros((0,), dtype=lib.int64)
     """,
+    "index_put_of_one_value_through_a_mask_casts": """
+        t0 = lib.tensor([[0.08, 1.133, 0.471, -0.675]], dtype=lib.float64, requires_grad=True)
+        t1 = t0 ** 3
+        t1[0, lib.tensor([True, True, False, False])] = lib.tensor([False], dtype=lib.bool)
+    """,
 }
 
 VIEWS = {

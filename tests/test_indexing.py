@@ -328,6 +328,9 @@ SOURCE_DTYPE = {
     "python_number_casts": (lambda x, T: x.__setitem__([0], 1), False),
     "bool_mask_one_value_casts": (lambda x, T: x.__setitem__(x == 0, T.tensor(1)), False),
     "bool_list_mask_one_value_casts": (lambda x, T: x.__setitem__([True, False], T.tensor([1])), False),
+    "int_then_bool_mask_one_value_casts": (lambda x, T: x.__setitem__((0, T.tensor([True, False, True])),
+                                                                      T.tensor([False])), False),
+    "index_put_bool_mask_one_value_casts": (lambda x, T: x.index_put_((x == 0,), T.tensor(1)), False),
 }
 
 

@@ -126,22 +126,18 @@ def _selects_nothing(key: list) -> bool:
         return False
 
 
-def _check_source_dtype(self: Tensor, values: Any) -> None:
-    """PyTorch's index_put casts no tensor of values: its dtype must be ``self``'s."""
-    if isinstance(values, Tensor) and values._data.dtype != self._data.dtype:
-        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
-                           f"{torch_dtype_name(self)} for the destination and {torch_dtype_name(values)} for the "
-                           f"source.")
-
-
-def _is_mask_fill(index: Any, value: Any) -> bool:
-    """Whether ``x[index] = value`` is a masked fill in PyTorch (which casts the value): one bool mask of at least
-    one dim, one value."""
-    mask = index[0] if type(index) is tuple and len(index) == 1 else index
-    if isinstance(mask, list) and all(type(m) is bool for m in mask):
-        mask = np.asarray(mask)
-    array = mask._data if isinstance(mask, Tensor) else mask
-    return isinstance(array, np.ndarray) and array.dtype == np.bool_ and array.ndim > 0 and value._data.size == 1
+def _check_source_dtype(self: Tensor, values: Any, index: Any = None) -> None:
+    """PyTorch's index_put casts no tensor of values: its dtype must be ``self``'s, unless ``index`` (given when
+    writing, not accumulating) makes it a masked fill, which casts its one value."""
+    if not isinstance(values, Tensor) or values._data.dtype == self._data.dtype:
+        return
+    items = index if type(index) is tuple else (index,)
+    arrays = [np.asarray(i._data if isinstance(i, Tensor) else i) for i in items
+              if isinstance(i, (Tensor, np.ndarray, list))]
+    if len(arrays) == 1 and arrays[0].dtype == np.bool_ and arrays[0].ndim and values._data.size == 1:
+        return
+    raise RuntimeError(f"Index put requires the source and destination dtypes match, got {torch_dtype_name(self)} "
+                       f"for the destination and {torch_dtype_name(values)} for the source.")
 
 
 def _get(x: np.ndarray, key: tuple, mode: int) -> np.ndarray:
@@ -289,8 +285,8 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
 def setitem(self: Tensor, index: Any, value: Any) -> None:
     """``self[index] = value`` in place; ``value`` (a number or tensor) broadcasts to ``self[index]``."""
     key, mode = _index_key(self._data.shape, index)
-    if mode != BASIC and isinstance(value, Tensor) and not _is_mask_fill(index, value):
-        _check_source_dtype(self, value)
+    if mode != BASIC:
+        _check_source_dtype(self, value, index)
     if GradMode.enabled and (self.requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
         apply_inplace(self, "setitem", _put, key, mode, value, "setitem")
         return
@@ -311,7 +307,7 @@ def index_put(input: Tensor, indices: tuple, values: Operand, accumulate: bool =
     """A copy of ``input`` with ``input[indices]`` replaced by ``values`` (added, repeats accumulating,
     when ``accumulate``)."""
     key, mode = _index_key(input._data.shape, tuple(indices))
-    _check_source_dtype(input, values)
+    _check_source_dtype(input, values, None if accumulate else tuple(indices))
     if not accumulate:
         return _put(input, key, mode, values, "index_put")
     return IndexAdd.apply(input, _as_values(values, input), key, mode)
