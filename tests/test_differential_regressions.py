@@ -1,7 +1,7 @@
 """Minimal programs the differential test against PyTorch found, each a named test.
 
-The fixed ones run as plain tests, the open ones are xfail; the view and in-place ones wait for the view rewrite
-of issue 19 (xfail, not strict: they pass unmarked once it lands). Each program is
+The fixed ones run as plain tests; the view and in-place ones wait for the view rewrite of issue 19
+(xfail, not strict: they pass unmarked once it lands). Each program is
 written as test_differential.py prints it and checked the same way.
 """
 from __future__ import annotations
@@ -36,6 +36,40 @@ FIXED = {
         loss = (t2 * W(t2)).sum() + (t1 * W(t1)).sum()
         loss.backward()
     """,
+    "detached_view_inplace_with_grad_operand": """
+        t0 = lib.tensor([-2.123, -1.057, 0.328], dtype=lib.float64, requires_grad=True)
+        t1 = t0.detach()
+        t1.mul_(t0)
+        t2 = t0 @ t0
+        loss = (t1 * W(t1)).sum() + (t2 * W(t2)).sum()
+        loss.backward()
+    """,
+    "index_put_source_dtype_must_match": """
+        t0 = lib.tensor([[1.6, 0.3]], dtype=lib.float32, requires_grad=True)
+        t1 = t0 * 1
+        t1[:, [0, 1]] = lib.tensor([1, 2], dtype=lib.int64)
+    """,
+    "advanced_index_of_empty_dims": """
+        t0 = lib.zeros((0, 0), dtype=lib.float64, requires_grad=True)
+        t1 = t0[[0], lib.tensor([], dtype=lib.int64)]
+    """,
+    "div_by_scalar_saves_its_numerator": """
+        t0 = lib.tensor(-1.747, dtype=lib.float64, requires_grad=True)
+        t1 = t0 * 1
+        t2 = t1 / -1.5
+        t1.relu_()
+        loss = (t2 * W(t2)).sum()
+        loss.backward()
+    """,
+    "int_batched_matmul_vector_with_empty_dims": """
+        t0 = lib.zeros((0, 3, 0), dtype=lib.int64)
+        t1 = t0 @ lib.zeros((0,), dtype=lib.int64)
+    """,
+    "index_put_of_one_value_through_a_mask_casts": """
+        t0 = lib.tensor([[0.08, 1.133, 0.471, -0.675]], dtype=lib.float64, requires_grad=True)
+        t1 = t0 ** 3
+        t1[0, lib.tensor([True, True, False, False])] = lib.tensor([False], dtype=lib.bool)
+    """,
 }
 
 VIEWS = {
@@ -69,14 +103,6 @@ VIEWS = {
         t3 = t1.amax()
         with lib.no_grad(): t2.fill_(1.5)
         loss = (t3 * W(t3)).sum()
-        loss.backward()
-    """,
-    "detached_view_inplace_with_grad_operand": """
-        t0 = lib.tensor([-2.123, -1.057, 0.328], dtype=lib.float64, requires_grad=True)
-        t1 = t0.detach()
-        t1.mul_(t0)
-        t2 = t0 @ t0
-        loss = (t1 * W(t1)).sum() + (t2 * W(t2)).sum()
         loss.backward()
     """,
     "multi_output_view_inplace_in_grad_mode_raises": """
@@ -114,30 +140,6 @@ VIEWS = {
         t3 = t1.narrow(-1, 0, 0)
         t3.relu_()
     """,
-    "index_put_source_dtype_must_match": """
-        t0 = lib.tensor([[1.6, 0.3]], dtype=lib.float32, requires_grad=True)
-        t1 = t0 * 1
-        t1[:, [0, 1]] = lib.tensor([1, 2], dtype=lib.int64)
-    """,
-    "advanced_index_of_empty_dims": """
-        t0 = lib.zeros((0, 0), dtype=lib.float64, requires_grad=True)
-        t1 = t0[[0], lib.tensor([], dtype=lib.int64)]
-    """,
-}
-
-OPEN = {   # not view bugs, not fixed yet
-    "div_by_scalar_saves_its_numerator": """
-        t0 = lib.tensor(-1.747, dtype=lib.float64, requires_grad=True)
-        t1 = t0 * 1
-        t2 = t1 / -1.5
-        t1.relu_()
-        loss = (t2 * W(t2)).sum()
-        loss.backward()
-    """,
-    "int_batched_matmul_vector_with_empty_dims": """
-        t0 = lib.zeros((0, 3, 0), dtype=lib.int64)
-        t1 = t0 @ lib.zeros((0,), dtype=lib.int64)
-    """,
 }
 
 
@@ -149,8 +151,3 @@ def test_fixed(name: str) -> None:
 @pytest.mark.parametrize("name", VIEWS)
 def test_views(name: str) -> None:
     check(Program.parse(VIEWS[name]))
-
-
-@pytest.mark.parametrize("name", OPEN)
-def test_open(name: str) -> None:
-    check(Program.parse(OPEN[name]))

@@ -316,6 +316,57 @@ def test_setitem_without_grad_writes_in_place_and_casts():
         x[1] = mt.zeros(4, dtype=mt.int64)
 
 
+# name -> (x[index] = value on a float32 x, whether PyTorch refuses the value's dtype)
+SOURCE_DTYPE = {
+    "advanced_tensor_of_another_dtype": (lambda x, T: x.__setitem__((slice(None), [0, 1]), T.tensor([1, 2])), True),
+    "advanced_zero_dim_tensor": (lambda x, T: x.__setitem__([0], T.tensor(1)), True),
+    "advanced_float64_tensor": (lambda x, T: x.__setitem__([1], T.tensor([1.5, 2, 3], dtype=T.float64)), True),
+    "index_put_": (lambda x, T: x.index_put_((T.tensor([0]),), T.tensor(1)), True),
+    "index_put_accumulate": (lambda x, T: x.index_put_((T.tensor([0]),), T.tensor([1, 2, 3]), accumulate=True),
+                             True),
+    "basic_index_casts": (lambda x, T: x.__setitem__(0, T.tensor([1, 2, 3])), False),
+    "python_number_casts": (lambda x, T: x.__setitem__([0], 1), False),
+    "bool_mask_one_value_casts": (lambda x, T: x.__setitem__(x == 0, T.tensor(1)), False),
+    "bool_list_mask_one_value_casts": (lambda x, T: x.__setitem__([True, False], T.tensor([1])), False),
+    "int_then_bool_mask_one_value_casts": (lambda x, T: x.__setitem__((0, T.tensor([True, False, True])),
+                                                                      T.tensor([False])), False),
+    "index_put_bool_mask_one_value_casts": (lambda x, T: x.index_put_((x == 0,), T.tensor(1)), False),
+}
+
+
+@pytest.mark.parametrize("name", SOURCE_DTYPE)
+def test_index_put_source_dtype_must_match(name):
+    put, refused = SOURCE_DTYPE[name]
+    x = mt.zeros(2, 3)
+    if not refused:
+        put(x, mt)
+        assert x.dtype == mt.float32
+        return
+    with pytest.raises(RuntimeError, match="Index put requires the source and destination dtypes match, got Float "
+                                           "for the destination and (Long|Double) for the source."):
+        put(x, mt)
+
+
+@requires_torch
+@pytest.mark.parametrize("name", SOURCE_DTYPE)
+def test_index_put_source_dtype_matches_torch(name):
+    put, refused = SOURCE_DTYPE[name]
+    if refused:
+        with pytest.raises(RuntimeError, match="Index put requires the source and destination dtypes match"):
+            put(torch.zeros(2, 3), torch)
+    else:
+        put(torch.zeros(2, 3), torch)
+
+
+@pytest.mark.parametrize("lib", [mt, pytest.param(torch, marks=requires_torch)], ids=["microtensor", "torch"])
+def test_no_bounds_check_when_the_broadcast_indices_are_empty(lib):
+    empty = lib.tensor([], dtype=lib.int64)
+    assert tuple(lib.zeros((0, 0))[[0], empty].shape) == (0,)
+    assert tuple(lib.zeros((2, 0))[[5], empty].shape) == (0,)
+    with pytest.raises(IndexError, match="index 5 is out of bounds for dimension 0 with size 2"):
+        lib.zeros((2, 1))[[5], [0]]
+
+
 # ----------------------------------------------------------------------------- gather/scatter family
 def _i(T, data):
     return T.tensor(data)

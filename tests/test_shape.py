@@ -383,7 +383,7 @@ ERRORS = [
      r"in the list \(cat of shapes \[2, 3\], \[3, 3\] along dim 1\)"),
     (lambda: mt.cat([mt.ones(2, 3), mt.ones(3)]), RuntimeError,
      "Tensors must have same number of dimensions: got 2 and 1"),
-    (lambda: mt.cat([]), RuntimeError, "expected a non-empty list of Tensors"),
+    (lambda: mt.cat([]), ValueError, "expected a non-empty list of Tensors"),
     (lambda: mt.cat([mt.ones(()), mt.ones(())]), RuntimeError,
      r"zero-dimensional tensor \(at position 0\) cannot be concatenated"),
     (lambda: mt.cat([mt.ones(2), [1.0]]), TypeError, "expected Tensor as element 1"),

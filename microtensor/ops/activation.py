@@ -47,15 +47,25 @@ class ScaleBy(Function):
         return ScaleBy.apply(grad, factor._data), None
 
 
-class LeakyRelu(ScaleBy):
-    """out = x where x > 0, else slope * x; the gradient is grad times that factor."""
+class LeakyRelu(Function):
+    """out = x where x > 0, else slope * x; the gradient is grad times that factor (from the saved input, as
+    PyTorch's)."""
     on_arrays = True
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, slope: float) -> np.ndarray:
-        factor = np.where(x > 0, x.dtype.type(1), x.dtype.type(slope))
-        ctx.save_for_backward(factor)
-        return x * factor
+        ctx.save_for_backward(x)
+        ctx.slope = slope
+        return x * _leaky_factor(x, slope)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None]:
+        x, = ctx.saved_tensors
+        return ScaleBy.apply(grad, _leaky_factor(x._data, ctx.slope)), None
+
+
+def _leaky_factor(x: np.ndarray, slope: float) -> np.ndarray:
+    return np.where(x > 0, x.dtype.type(1), x.dtype.type(slope))
 
 
 def relu_functional(input: Tensor, inplace: bool = False) -> Tensor:
@@ -204,16 +214,17 @@ class Elu(Function):
         ctx.params = alpha, scale, input_scale
         neg = np.expm1(np.minimum(x, 0) * input_scale)   # the minimum keeps exp from overflowing where x > 0
         neg *= scale * alpha
-        out = np.where(x > 0, x * scale if scale != 1 else x, neg)
-        ctx.save_for_backward(x, out)
-        return out
+        ctx.save_for_backward(x)             # not the output: PyTorch's elu saves only its input
+        return np.where(x > 0, x * scale if scale != 1 else x, neg)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None, None]:
-        x, out = ctx.saved_tensors
+        x, = ctx.saved_tensors
         alpha, scale, input_scale = ctx.params
-        # the x <= 0 branch is the one tested, as in PyTorch: a NaN input gets the slope of x > 0
-        return grad * where(x._data <= 0, (out + scale * alpha) * input_scale, scale), None, None, None
+        # the x <= 0 branch is the one tested, as in PyTorch: a NaN input gets the slope of x > 0; the clamp keeps
+        # exp finite (and its derivative 0) where that branch is not taken
+        slope = exp(x.clamp_max(0) * input_scale) * (scale * alpha * input_scale)
+        return grad * where(x._data <= 0, slope, scale), None, None, None
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717

@@ -154,14 +154,17 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(a, b)
+        need = ctx.needs_input_grad          # each operand only for the other's gradient, as PyTorch saves them
+        ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
+        ctx.shapes = a.shape, b.shape
         return a * b
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b = ctx.saved_tensors
-        return (unbroadcast(grad * b, a._data.shape) if ctx.needs_input_grad[0] else None,
-                unbroadcast(grad * a, b._data.shape) if ctx.needs_input_grad[1] else None)
+        sa, sb = ctx.shapes
+        return (unbroadcast(grad * b, sa) if ctx.needs_input_grad[0] else None,
+                unbroadcast(grad * a, sb) if ctx.needs_input_grad[1] else None)
 
 
 def mul(input: Operand, other: Operand) -> Tensor:
@@ -187,15 +190,17 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)   # a only for b's gradient
+        ctx.shapes = a.shape, b.shape
         return a / b
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b = ctx.saved_tensors
+        sa, sb = ctx.shapes
         ga = grad / b
-        return (unbroadcast(ga, a._data.shape) if ctx.needs_input_grad[0] else None,
-                unbroadcast(-ga * a / b, b._data.shape) if ctx.needs_input_grad[1] else None)
+        return (unbroadcast(ga, sa) if ctx.needs_input_grad[0] else None,
+                unbroadcast(-ga * a / b, sb) if ctx.needs_input_grad[1] else None)
 
 
 class RoundedDiv(Function):
@@ -273,7 +278,7 @@ class Pow(Function):
     @staticmethod
     def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         out = a ** b
-        ctx.save_for_backward(a, b, out)
+        ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)   # out only for b's gradient
         return out
 
     @staticmethod
@@ -440,14 +445,16 @@ class Remainder(Function):
 
     @staticmethod
     def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(*((a, b) if ctx.needs_input_grad[1] else (None, None)))   # only b's gradient needs them
+        ctx.shapes = a.shape, b.shape
         return np.remainder(a, b)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b = ctx.saved_tensors
-        return (unbroadcast(grad, a._data.shape) if ctx.needs_input_grad[0] else None,
-                unbroadcast(-grad * div(a, b, rounding_mode="floor"), b._data.shape)
+        sa, sb = ctx.shapes
+        return (unbroadcast(grad, sa) if ctx.needs_input_grad[0] else None,
+                unbroadcast(-grad * div(a, b, rounding_mode="floor"), sb)
                 if ctx.needs_input_grad[1] else None)
 
 
@@ -464,14 +471,16 @@ class Fmod(Function):
 
     @staticmethod
     def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(*((a, b) if ctx.needs_input_grad[1] else (None, None)))   # only b's gradient needs them
+        ctx.shapes = a.shape, b.shape
         return np.fmod(a, b)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b = ctx.saved_tensors
-        return (unbroadcast(grad, a._data.shape) if ctx.needs_input_grad[0] else None,
-                unbroadcast(-grad * div(a, b, rounding_mode="trunc"), b._data.shape)
+        sa, sb = ctx.shapes
+        return (unbroadcast(grad, sa) if ctx.needs_input_grad[0] else None,
+                unbroadcast(-grad * div(a, b, rounding_mode="trunc"), sb)
                 if ctx.needs_input_grad[1] else None)
 
 
@@ -636,7 +645,10 @@ class Lerp(Function):
 
     @staticmethod
     def forward(ctx: Function, start: np.ndarray, end: np.ndarray, weight: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(start, end, weight)
+        need = ctx.needs_input_grad          # start and end only for weight's gradient, weight for theirs
+        ctx.save_for_backward(start if need[2] else None, end if need[2] else None,
+                              weight if need[0] or need[1] else None)
+        ctx.shapes = start.shape, end.shape, weight.shape
         diff = end - start
         if weight.ndim == 0:
             return start + weight * diff if np.abs(weight) < 0.5 else end - diff * (1 - weight)
@@ -645,10 +657,10 @@ class Lerp(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
         start, end, weight = ctx.saved_tensors
-        need = ctx.needs_input_grad
-        return (unbroadcast(grad * (1 - weight), start._data.shape) if need[0] else None,
-                unbroadcast(grad * weight, end._data.shape) if need[1] else None,
-                unbroadcast(grad * (end - start), weight._data.shape) if need[2] else None)
+        need, shapes = ctx.needs_input_grad, ctx.shapes
+        return (unbroadcast(grad * (1 - weight), shapes[0]) if need[0] else None,
+                unbroadcast(grad * weight, shapes[1]) if need[1] else None,
+                unbroadcast(grad * (end - start), shapes[2]) if need[2] else None)
 
 
 def lerp(input: Tensor, end: Tensor, weight: Operand) -> Tensor:

@@ -17,6 +17,7 @@ from microtensor.autograd.grad_mode import GradMode
 from microtensor.ops.broadcasting import Operand, broadcast_shapes, unbroadcast
 from microtensor.ops.elementwise import where
 from microtensor.ops.inplace import apply_inplace, check_overlap
+from microtensor.ops.reduction import torch_dtype_name
 from microtensor.tensor import Tensor
 
 _SLOT = object()  # where an index array sits in a key whose arrays went through save_for_backward
@@ -69,6 +70,7 @@ def _index_key(shape: tuple[int, ...], index: Any) -> tuple[tuple, int]:
     if used > ndim:
         raise IndexError(f"too many indices for tensor of dimension {ndim}")
     key: list = []
+    bounds = []          # (index array, dim, size) to check once the broadcast shape of the arrays is known
     advanced = has_int = False
     dim = 0
     for item in items:
@@ -98,10 +100,13 @@ def _index_key(shape: tuple[int, ...], index: Any) -> tuple[tuple, int]:
             advanced = True
             dim += item.ndim
         else:
-            _check_bounds(item, dim, shape[dim])
+            bounds.append((item, dim, shape[dim]))
             key.append(item)
             advanced = True
             dim += 1
+    if bounds and not _selects_nothing(key):     # PyTorch checks no bounds when the indices select nothing
+        for check in bounds:
+            _check_bounds(*check)
     if not advanced:
         if Ellipsis not in key:
             key.append(Ellipsis)   # keeps an all-int key a 0-d view instead of a NumPy scalar
@@ -111,6 +116,28 @@ def _index_key(shape: tuple[int, ...], index: Any) -> tuple[tuple, int]:
     first = tuple(slice(None) if isinstance(k, np.ndarray) else k for k in key if not isinstance(k, bool))
     then = tuple(k for k in key if not isinstance(k, int) or isinstance(k, bool))
     return (first, tuple(slice(None) if k is None or isinstance(k, slice) else k for k in then)), SPLIT
+
+
+def _selects_nothing(key: list) -> bool:
+    """Whether the index arrays of ``key`` broadcast to an empty shape (False when they do not broadcast)."""
+    try:
+        return 0 in np.broadcast_shapes(*(k.shape for k in key if isinstance(k, np.ndarray)))
+    except ValueError:
+        return False
+
+
+def _check_source_dtype(self: Tensor, values: Any, index: Any = None) -> None:
+    """PyTorch's index_put casts no tensor of values: its dtype must be ``self``'s, unless ``index`` (given when
+    writing, not accumulating) makes it a masked fill, which casts its one value."""
+    if not isinstance(values, Tensor) or values._data.dtype == self._data.dtype:
+        return
+    items = index if type(index) is tuple else (index,)
+    arrays = [np.asarray(i._data if isinstance(i, Tensor) else i) for i in items
+              if isinstance(i, (Tensor, np.ndarray, list))]
+    if len(arrays) == 1 and arrays[0].dtype == np.bool_ and arrays[0].ndim and values._data.size == 1:
+        return
+    raise RuntimeError(f"Index put requires the source and destination dtypes match, got {torch_dtype_name(self)} "
+                       f"for the destination and {torch_dtype_name(values)} for the source.")
 
 
 def _get(x: np.ndarray, key: tuple, mode: int) -> np.ndarray:
@@ -265,6 +292,7 @@ def setitem(self: Tensor, index: Any, value: Any) -> None:
             region = _get(self._data, key, mode)
             check_overlap("copy_", region, (value,) if value._data.size == region.size else ())
     else:
+        _check_source_dtype(self, value, index)
         check_overlap("index_put_", self._data, (value,), "warn", same_ok=False)
     if GradMode.enabled and (self.requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
         apply_inplace(self, "setitem", _put, key, mode, value, "setitem", expanded=None)
@@ -286,6 +314,7 @@ def index_put(input: Tensor, indices: tuple, values: Operand, accumulate: bool =
     """A copy of ``input`` with ``input[indices]`` replaced by ``values`` (added, repeats accumulating,
     when ``accumulate``)."""
     key, mode = _index_key(input._data.shape, tuple(indices))
+    _check_source_dtype(input, values, None if accumulate else tuple(indices))
     if not accumulate:
         return _put(input, key, mode, values, "index_put")
     return IndexAdd.apply(input, _as_values(values, input), key, mode)

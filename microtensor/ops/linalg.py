@@ -27,6 +27,12 @@ def _mT(x: np.ndarray, t: bool) -> np.ndarray:
     return np.swapaxes(x, -1, -2) if t else x
 
 
+def rows(shape: tuple[int, ...]) -> tuple[int, int]:
+    """The shape of the matrix whose rows are the last-dim vectors of ``shape`` (no -1: it is ambiguous when
+    the rows are empty)."""
+    return math.prod(shape[:-1]), shape[-1]
+
+
 # ----------------------------------------------------------------------------- matmul family
 class MatMul(Function):
     """out = op(a) @ op(b) for operands of at least 2 dims (op swaps the last two axes when its flag is set)."""
@@ -34,29 +40,30 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx: Function, a: np.ndarray, b: np.ndarray, ta: bool = False, tb: bool = False) -> np.ndarray:
-        ctx.save_for_backward(a, b)
-        ctx.flags = ta, tb
+        need = ctx.needs_input_grad          # each operand only for the other's gradient, as PyTorch's mm saves them
+        ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
+        ctx.flags, ctx.shapes = (ta, tb), (a.shape, b.shape)
         x, y = _mT(a, ta), _mT(b, tb)
         # np.dot, not np.matmul, for matrices: matmul is several times slower on transposed operands
         if y.ndim == 2:
             if x.ndim == 2:
                 return np.dot(x, y)
             if not ta and x.flags.c_contiguous:     # one GEMM over the folded batch, not a loop of small ones
-                return np.dot(x.reshape(-1, x.shape[-1]), y).reshape(x.shape[:-1] + y.shape[-1:])
+                return np.dot(x.reshape(rows(x.shape)), y).reshape(x.shape[:-1] + y.shape[-1:])
         return np.matmul(x, y)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b = ctx.saved_tensors
         ta, tb = ctx.flags
+        sa, sb = ctx.shapes
         ga = gb = None
         if ctx.needs_input_grad[0]:
             ga = MatMul.apply(b, grad, tb, True) if ta else MatMul.apply(grad, b, False, not tb)
-            ga = unbroadcast(ga, a._data.shape)
+            ga = unbroadcast(ga, sa)
         if ctx.needs_input_grad[1]:
-            sa, sb = a._data.shape, b._data.shape
             if len(sb) == 2 and len(sa) > 2 and not ta:     # sum over the batch inside one GEMM
-                a2, g2 = a.reshape(-1, sa[-1]), grad.reshape(-1, grad._data.shape[-1])
+                a2, g2 = a.reshape(rows(sa)), grad.reshape(rows(grad._data.shape))
                 gb = MatMul.apply(g2, a2, True, False) if tb else MatMul.apply(a2, g2, True, False)
             else:
                 gb = MatMul.apply(grad, a, True, ta) if tb else MatMul.apply(a, grad, not ta, False)
@@ -70,7 +77,8 @@ class Dot(Function):
 
     @staticmethod
     def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(a, b)
+        need = ctx.needs_input_grad          # each operand only for the other's gradient
+        ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
         return np.asarray(np.dot(a, b))
 
     @staticmethod
@@ -283,31 +291,32 @@ class Einsum(Function):
 
     @staticmethod
     def forward(ctx: Function, equation: str, terms: list, output: list, *arrays: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(*arrays)
-        ctx.terms, ctx.output = terms, output
+        need = ctx.needs_input_grad[3:]      # an operand only for the others' gradients
+        ctx.save_for_backward(*(x if any(need[:i] + need[i + 1:]) else None for i, x in enumerate(arrays)))
+        ctx.terms, ctx.output, ctx.shapes = terms, output, [x.shape for x in arrays]
         return np.asarray(np.einsum(equation, *arrays, optimize=len(arrays) > 1))
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple:
         operands = ctx.saved_tensors
         grads = [None, None, None]
-        for i, x in enumerate(operands):
-            grads.append(_einsum_grad(grad, ctx.output, operands, ctx.terms, i) if ctx.needs_input_grad[3 + i]
-                         else None)
+        for i, shape in enumerate(ctx.shapes):
+            grads.append(_einsum_grad(grad, ctx.output, operands, ctx.terms, i, shape)
+                         if ctx.needs_input_grad[3 + i] else None)
         return tuple(grads)
 
 
-def _einsum_grad(grad: Tensor, output: list[str], operands: tuple, terms: list[list[str]], i: int) -> Tensor:
+def _einsum_grad(grad: Tensor, output: list[str], operands: tuple, terms: list[list[str]], i: int,
+                 shape: tuple[int, ...]) -> Tensor:
     """d(einsum)/d(operand i) contracted with ``grad``: an einsum of grad with the other operands, plus
-    identity matrices for subscripts repeated in operand i and ones for those only it has."""
-    x, tokens = operands[i], terms[i]
+    identity matrices for subscripts repeated in operand i (of ``shape``) and ones for those only it has."""
+    tokens, dtype = terms[i], grad._data.dtype
     parts = [(grad, output)] + [(operands[j], terms[j]) for j in range(len(operands)) if j != i]
     present = {t for _, ts in parts for t in ts}
     free = iter(c for c in string.ascii_letters if not any(c in ts for ts in terms) and c not in output)
     letters = [t for t in tokens if t != "..."]
     pos = tokens.index("...") if "..." in tokens else len(tokens)
-    ell = x._data.ndim - len(letters)
-    shape = x._data.shape
+    ell = len(shape) - len(letters)
     dim_of = {}
     for k, t in enumerate(tokens):
         if t != "...":
@@ -316,21 +325,21 @@ def _einsum_grad(grad: Tensor, output: list[str], operands: tuple, terms: list[l
     for t in tokens:
         if t in seen:
             fresh = next(free)
-            extra.append((Tensor._make(np.eye(dim_of[t], dtype=x._data.dtype)), [t, fresh]))
+            extra.append((Tensor._make(np.eye(dim_of[t], dtype=dtype)), [t, fresh]))
             target.append(fresh)
             continue
         seen.add(t)
         target.append(t)
         if t == "..." and t not in present:
-            extra.append((Tensor._make(np.ones(shape[pos:pos + ell], dtype=x._data.dtype)), ["..."]))
+            extra.append((Tensor._make(np.ones(shape[pos:pos + ell], dtype=dtype)), ["..."]))
         elif t != "..." and t not in present:
-            extra.append((Tensor._make(np.ones(dim_of[t], dtype=x._data.dtype)), [t]))
+            extra.append((Tensor._make(np.ones(dim_of[t], dtype=dtype)), [t]))
     parts += extra
     equation = ",".join("".join(ts) for _, ts in parts) + "->" + "".join(target)
     result = einsum(equation, *(p for p, _ in parts))
     if result._data.shape == shape:
         return result
-    lead = result._data.ndim - x._data.ndim          # broadcast ellipsis dims operand i lacks
+    lead = result._data.ndim - len(shape)            # broadcast ellipsis dims operand i lacks
     rshape = result._data.shape
     summed = tuple(range(pos, pos + lead)) + tuple(pos + lead + k for k in range(ell)
                                                    if shape[pos + k] == 1 and rshape[pos + lead + k] != 1)

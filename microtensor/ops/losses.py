@@ -100,11 +100,11 @@ def _constant(op: str, name: str, value: Tensor | None, dtype: np.dtype, shape: 
     return arr
 
 
-def _grads(ctx: Function, g: Tensor | None, x: Tensor, gt: Tensor | None, t: Tensor) -> tuple:
-    """The two gradients of a (broadcasting) input/target loss, reduced to their shapes."""
+def _grads(ctx: Function, g: Tensor | None, gt: Tensor | None, sx: tuple[int, ...], st: tuple[int, ...]) -> tuple:
+    """The two gradients of a (broadcasting) input/target loss, reduced to the input's and target's shapes."""
     need = ctx.needs_input_grad
-    return (unbroadcast(g, x._data.shape) if need[0] else None,
-            unbroadcast(gt, t._data.shape) if need[1] else None)
+    return (unbroadcast(g, sx) if need[0] else None,
+            unbroadcast(gt, st) if need[1] else None)
 
 
 # ----------------------------------------------------------------------------- regression losses
@@ -123,7 +123,7 @@ class MSELoss(Function):
     def backward(ctx: Function, grad: Tensor) -> tuple:
         x, t = ctx.saved_tensors
         g = (x - t) * (_scale(grad, ctx.reduction, ctx.n) * 2)
-        return _grads(ctx, g, x, -g if ctx.needs_input_grad[1] else None, t)
+        return _grads(ctx, g, -g if ctx.needs_input_grad[1] else None, x._data.shape, t._data.shape)
 
 
 def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
@@ -147,15 +147,15 @@ class L1Loss(Function):
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, t: np.ndarray, reduction: str) -> np.ndarray:
         d = np.asarray(x - t)
-        ctx.save_for_backward(np.sign(d), x, t)
-        ctx.reduction, ctx.n = reduction, d.size
+        ctx.save_for_backward(np.sign(d))    # not x or t: PyTorch's l1_loss saves only their difference
+        ctx.reduction, ctx.n, ctx.shapes = reduction, d.size, (x.shape, t.shape)
         return _reduce(np.abs(d, out=d), reduction)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple:
-        sign, x, t = ctx.saved_tensors
+        sign, = ctx.saved_tensors
         g = sign * _scale(grad, ctx.reduction, ctx.n)
-        return _grads(ctx, g, x, -g if ctx.needs_input_grad[1] else None, t)
+        return _grads(ctx, g, -g if ctx.needs_input_grad[1] else None, *ctx.shapes)
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
@@ -196,7 +196,7 @@ class HuberLoss(Function):
     def backward(ctx: Function, grad: Tensor) -> tuple:
         inside, outside, x, t = ctx.saved_tensors
         g = ((x - t) * inside + outside) * _scale(grad, ctx.reduction, ctx.n)
-        return _grads(ctx, g, x, -g if ctx.needs_input_grad[1] else None, t)
+        return _grads(ctx, g, -g if ctx.needs_input_grad[1] else None, x._data.shape, t._data.shape)
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
@@ -357,8 +357,9 @@ class KLDiv(Function):
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, t: np.ndarray, log_target: bool, reduction: str,
                 divisor: int) -> np.ndarray:
-        ctx.save_for_backward(x, t)
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, t)   # x only for t's gradient
         ctx.log_target, ctx.reduction, ctx.divisor = log_target, reduction, divisor
+        ctx.shapes = x.shape, t.shape
         ctx.shape = np.broadcast_shapes(x.shape, t.shape)
         with np.errstate(divide="ignore", invalid="ignore"):
             if log_target:
@@ -387,7 +388,7 @@ class KLDiv(Function):
                 gt = where(positive, log(where(positive, t, 1)) + 1 - x, 0) * g
         if gx is not None and gx._data.shape != ctx.shape:     # -t * g lacks the dims only x has
             gx = gx.expand(ctx.shape)
-        return _grads(ctx, gx, x, gt, t)
+        return _grads(ctx, gx, gt, *ctx.shapes)
 
 
 def kl_div(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None, reduction: str = "mean",

@@ -15,7 +15,7 @@ from microtensor.autograd.function import Function
 from microtensor.ops.broadcasting import promote
 from microtensor.ops.indexing import ADVANCED, IndexAdd, index_select
 from microtensor.ops.inplace import relu_
-from microtensor.ops.linalg import MatMul, einsum
+from microtensor.ops.linalg import MatMul, einsum, rows
 from microtensor.ops.reduction import Sum, torch_dtype_name
 from microtensor.tensor import Tensor
 from microtensor.ops.activation import ScaleBy, _SELU_ALPHA, _SELU_SCALE, _floating, _maybe_inplace
@@ -46,7 +46,7 @@ class SoftmaxBackward(Function):
     @staticmethod
     def forward(ctx: Function, grad: np.ndarray, y: np.ndarray, dim: int | None) -> np.ndarray:
         ctx.dim = dim
-        ctx.save_for_backward(grad, y)
+        ctx.save_for_backward(grad if ctx.needs_input_grad[1] else None, y)   # grad only for y's gradient
         gy = grad * y
         return gy - y * gy.sum(axis=dim, keepdims=True)
 
@@ -88,7 +88,7 @@ class LogSoftmaxBackward(Function):
     @staticmethod
     def forward(ctx: Function, grad: np.ndarray, y: np.ndarray, dim: int | None) -> np.ndarray:
         ctx.dim = dim
-        ctx.save_for_backward(grad, y)
+        ctx.save_for_backward(grad if ctx.needs_input_grad[1] else None, y)   # grad only for y's gradient
         e = np.exp(y)
         e *= grad.sum(axis=dim, keepdims=True)
         return grad - e
@@ -508,12 +508,13 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
-        ctx.save_for_backward(x, weight)
+        need = ctx.needs_input_grad          # x only for weight's gradient and weight only for x's, as PyTorch's addmm
+        ctx.save_for_backward(x if need[1] else None, weight if need[0] else None)
         ctx.bias_shape = None if bias is None else bias.shape
         if x.ndim == 2:
             out = x @ weight.T                       # BLAS reads the transposed view without a copy
         else:
-            out = (x.reshape(-1, x.shape[-1]) @ weight.T).reshape(x.shape[:-1] + (weight.shape[0],))
+            out = (x.reshape(rows(x.shape)) @ weight.T).reshape(x.shape[:-1] + (weight.shape[0],))
         if bias is not None:
             out += bias
         return out
@@ -526,8 +527,8 @@ class Linear(Function):
         if ctx.needs_input_grad[0]:
             gx = MatMul.apply(grad, weight, False, False) if ndim > 1 else grad @ weight
         if ctx.needs_input_grad[1]:
-            g2 = grad if ndim == 2 else grad.reshape(-1, weight.shape[0])
-            gw = MatMul.apply(g2, x if x.ndim == 2 else x.reshape(-1, weight.shape[1]), True, False)
+            g2 = grad if ndim == 2 else grad.reshape(rows(grad._data.shape))
+            gw = MatMul.apply(g2, x if x.ndim == 2 else x.reshape(rows(x._data.shape)), True, False)
         if ctx.needs_input_grad[2]:
             if not ctx.bias_shape:
                 gb = grad.sum()

@@ -359,7 +359,7 @@ class TanhBackward(Function):
 
     @staticmethod
     def forward(ctx: Function, grad: np.ndarray, y: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(grad, y)
+        ctx.save_for_backward(grad if ctx.needs_input_grad[1] else None, y)   # grad only for y's gradient
         return grad * (1 - y * y)
 
     @staticmethod
@@ -558,7 +558,7 @@ class SigmoidBackward(Function):
 
     @staticmethod
     def forward(ctx: Function, grad: np.ndarray, y: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(grad, y)
+        ctx.save_for_backward(grad if ctx.needs_input_grad[1] else None, y)   # grad only for y's gradient
         return grad * y * (1 - y)
 
     @staticmethod
