@@ -125,9 +125,15 @@ class Builder:
         names = [n for n in (self.pool if among is None else among) if where(self.t(n))]
         return self.draw(st.sampled_from(names)) if names else None
 
-    def partner(self, shape: tuple, exact: bool = False) -> str:
-        """A Python scalar, or a pool tensor that broadcasts with ``shape`` (``exact``: broadcasts *to* it)."""
-        name = self.pick(lambda t: _fits(tuple(t.shape), shape, exact)) if self.draw(st.booleans()) else None
+    def partner(self, shape: tuple, exact: bool = False, into: Any = None) -> str:
+        """A Python scalar, or a pool tensor that broadcasts with ``shape`` (``exact``: broadcasts *to* it).
+
+        ``into``: the tensor an in-place op writes the partner into. When it is not floating point, the partner
+        never requires grad: PyTorch then gives the integer tensor a grad_fn and fails only at backward
+        ("Autograd not support dtype"), where microtensor keeps it out of the graph (a known difference)."""
+        integer_target = into is not None and not into.is_floating_point()
+        name = self.pick(lambda t: _fits(tuple(t.shape), shape, exact) and not (integer_target and t.requires_grad)
+                         ) if self.draw(st.booleans()) else None
         return name or repr(self.draw(st.sampled_from(SCALARS)))
 
     def dim(self, ndim: int) -> int:
@@ -414,9 +420,10 @@ def _inplace(b: Builder, target: str) -> str:
     kind = b.draw(st.sampled_from(["add_", "mul_", "clamp_", "relu_", "neg_", "copy_", "fill_", "zero_",
                                    "masked_fill_", "index_put_", "sigmoid_", "exp_"]))
     if kind in ("add_", "mul_"):
-        return f"{target}.{kind}({b.partner(shape, exact=True)})"
+        return f"{target}.{kind}({b.partner(shape, exact=True, into=b.t(target))})"
     if kind == "copy_":
-        source = b.pick(lambda t: _fits(tuple(t.shape), shape, True))
+        integer_target = not b.t(target).is_floating_point()
+        source = b.pick(lambda t: _fits(tuple(t.shape), shape, True) and not (integer_target and t.requires_grad))
         return f"{target}.copy_({source})" if source else f"{target}.fill_(0.5)"
     if kind == "clamp_":
         return f"{target}.clamp_(-0.5, 0.5)"
@@ -438,7 +445,7 @@ def op_inplace(b: Builder) -> None:
     if b.draw(st.integers(0, 3)) == 0:
         index = _index(b, tuple(b.t(target).shape))
         run_line(f"_shape = tuple({target}[{index}].shape)", b.ns)
-        value = b.partner(b.ns.pop("_shape", ()), exact=True)
+        value = b.partner(b.ns.pop("_shape", ()), exact=True, into=b.t(target))
         statement = f"{target}[{index}] = {value}"
     else:
         statement = _inplace(b, target)

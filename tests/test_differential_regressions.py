@@ -49,6 +49,67 @@ FIXED = {
         t1 = t0 * 1
         t1[:, [0, 1]] = lib.tensor([1, 2], dtype=lib.int64)
     """,
+    "setitem_of_a_zero_dim_value_is_a_fill_without_overlap_check": """
+        t0 = lib.tensor(0.126, dtype=lib.float64, requires_grad=True)
+        t3 = t0.t()
+        with lib.no_grad(): t3[None] = t0
+        loss = (t0 * W(t0)).sum()
+        loss.backward()
+    """,
+    "index_put_of_a_tensor_into_itself_raises": """
+        t0 = lib.tensor([False, True], dtype=lib.bool)
+        t2 = t0.narrow(0, 0, 0)
+        with lib.no_grad(): t2[[]] = t2
+    """,
+    "index_put_after_ellipsis_into_itself_raises": """
+        t1 = lib.tensor([[0.126], [-0.132]], dtype=lib.float64, requires_grad=True)
+        t3 = t1.softmax(0)
+        with lib.no_grad(): t3[..., [0]] = t3
+    """,
+    "index_put_after_a_slice_into_an_empty_self_is_allowed": """
+        t0 = lib.zeros((0, 2, 3), dtype=lib.float64, requires_grad=True)
+        t3 = t0.narrow(1, 0, 0)
+        with lib.no_grad(): t3[::2, []] = t3
+    """,
+    "mask_setitem_of_one_value_is_a_masked_fill": """
+        t0 = lib.tensor(0.126, dtype=lib.float64, requires_grad=True)
+        t3 = t0.view(1)
+        with lib.no_grad(): t3[lib.tensor([False])] = t0
+        loss = (t0 * W(t0)).sum()
+        loss.backward()
+    """,
+    "inplace_op_saves_its_result_as_the_modified_tensor": """
+        t0 = lib.tensor([0.126, -0.132], dtype=lib.float64, requires_grad=True)
+        t3 = t0.clone()
+        t3.relu_()
+        with lib.no_grad(): t3.add_(2.0)
+        loss = (t3 * W(t3)).sum()
+        loss.backward()
+    """,
+    "diagonal_is_a_writable_view": """
+        t0 = lib.tensor([[0.126, -0.132], [0.64, 0.105]], dtype=lib.float64, requires_grad=True)
+        t2 = t0.diagonal()
+        with lib.no_grad(): t2.clamp_(-0.5, 0.5)
+        loss = (t0 * W(t0)).sum()
+        loss.backward()
+    """,
+    "slice_setitem_into_an_expanded_tensor_raises": """
+        t0 = lib.tensor(2, dtype=lib.int64)
+        t1 = t0.expand(2)
+        with lib.no_grad(): t1[:] = 2.0
+    """,
+    "copy_of_an_expanded_tensor_onto_itself_is_allowed": """
+        t0 = lib.tensor([[[2, 1], [0, -2]], [[-1, -3], [-3, -3]]], dtype=lib.int64)
+        t1 = t0.expand(2, 2, 2, 2)
+        with lib.no_grad(): t1.copy_(t1)
+    """,
+    "max_indices_changed_in_place_make_backward_raise": """
+        t0 = lib.tensor([[0.126, -0.132], [0.64, 0.105]], dtype=lib.float64, requires_grad=True)
+        t2, t3 = t0.max(0)
+        with lib.no_grad(): t3[0] = 2.0
+        loss = (t2 * W(t2)).sum()
+        loss.backward()
+    """,
     "advanced_index_of_empty_dims": """
         t0 = lib.zeros((0, 0), dtype=lib.float64, requires_grad=True)
         t1 = t0[[0], lib.tensor([], dtype=lib.int64)]

@@ -326,6 +326,15 @@ class Function(Node):
         if ForwardScope.current is not None:
             self._scope = ForwardScope.current
 
+    def _saved_output_is(self, nr: int, t: Tensor) -> None:
+        """Make the saved copies of output ``nr`` refer to ``t``, at its current version: an in-place op
+        wrote that output into ``t``'s memory, and PyTorch saves the modified tensor itself, so a later
+        in-place change of ``t`` must make backward raise."""
+        saved = self._saved
+        if saved and saved is not _FREED:
+            self._saved = tuple([("out", t._data, nr, t._vc, t._vc[0]) if item is not None and item[0] == "out"
+                                 and item[2] == nr else item for item in saved])
+
     def _release(self) -> None:
         """Free what forward saved (called after backward unless retain_graph)."""
         if self._saved is not None:

@@ -129,15 +129,19 @@ def _selects_nothing(key: list) -> bool:
 def _check_source_dtype(self: Tensor, values: Any, index: Any = None) -> None:
     """PyTorch's index_put casts no tensor of values: its dtype must be ``self``'s, unless ``index`` (given when
     writing, not accumulating) makes it a masked fill, which casts its one value."""
-    if not isinstance(values, Tensor) or values._data.dtype == self._data.dtype:
-        return
-    items = index if type(index) is tuple else (index,)
-    arrays = [np.asarray(i._data if isinstance(i, Tensor) else i) for i in items
-              if isinstance(i, (Tensor, np.ndarray, list))]
-    if len(arrays) == 1 and arrays[0].dtype == np.bool_ and arrays[0].ndim and values._data.size == 1:
+    if not isinstance(values, Tensor) or values._data.dtype == self._data.dtype or _is_masked_fill(index, values):
         return
     raise RuntimeError(f"Index put requires the source and destination dtypes match, got {torch_dtype_name(self)} "
                        f"for the destination and {torch_dtype_name(values)} for the source.")
+
+
+def _is_masked_fill(index: Any, values: Any) -> bool:
+    """Whether ``x[index] = values`` is, for PyTorch, a masked_fill_: one bool mask and one value."""
+    items = index if type(index) is tuple else (index,)
+    arrays = [np.asarray(i._data if isinstance(i, Tensor) else i) for i in items
+              if isinstance(i, (Tensor, np.ndarray, list))]
+    return (len(arrays) == 1 and arrays[0].dtype == np.bool_ and bool(arrays[0].ndim)
+            and np.size(values._data if isinstance(values, Tensor) else values) == 1)
 
 
 def _get(x: np.ndarray, key: tuple, mode: int) -> np.ndarray:
@@ -286,14 +290,20 @@ def setitem(self: Tensor, index: Any, value: Any) -> None:
     """``self[index] = value`` in place; ``value`` (a number or tensor) broadcasts to ``self[index]``."""
     key, mode = _index_key(self._data.shape, index)
     if mode == BASIC:
-        # PyTorch copies a tensor into the view the key selects (a number or a 0-d tensor fills it, unchecked);
-        # a source that broadcasts is checked for overlap only when it is not really expanded
-        if isinstance(value, Tensor) and value._data.ndim:
-            region = _get(self._data, key, mode)
-            check_overlap("copy_", region, (value,) if value._data.size == region.size else ())
+        # PyTorch copies the value into the view the key selects (fills it with a number or a 0-d tensor, where
+        # the source is not checked); a source that broadcasts is checked only when it is not really expanded
+        region = _get(self._data, key, mode)
+        copies = isinstance(value, Tensor) and value._data.ndim and value._data.size == region.size
+        check_overlap("copy_", region, (value,) if copies else ())
     else:
         _check_source_dtype(self, value, index)
-        check_overlap("index_put_", self._data, (value,), "warn", same_ok=False)
+        if _is_masked_fill(index, value):
+            check_overlap("masked_fill_", self._data, (), "warn")
+        else:   # PyTorch slices first and index_put_s into that view, which is self where nothing was cut
+            items = index if type(index) is tuple else (index,)
+            bare = all(isinstance(i, (Tensor, np.ndarray, list)) or i is Ellipsis or i == slice(None)
+                       for i in items)
+            check_overlap("index_put_", self._data, (value,), "warn", same_ok=not bare)
     if GradMode.enabled and (self.requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
         apply_inplace(self, "setitem", _put, key, mode, value, "setitem", expanded=None)
         return
@@ -626,7 +636,9 @@ class Diagonal(Function):
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, offset: int, d1: int, d2: int) -> np.ndarray:
         ctx.args = x.shape, offset, d1, d2
-        return np.diagonal(x, offset, d1, d2)
+        out = np.diagonal(x, offset, d1, d2)
+        out.flags.writeable = x.flags.writeable      # NumPy's is read-only; PyTorch's is a writable view
+        return out
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None, None]:

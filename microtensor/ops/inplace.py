@@ -120,10 +120,18 @@ def apply_inplace(self: Tensor, op: str, out_of_place: Callable[..., Tensor], *a
         old = self.detach()
     result = _fitted(op, self, out_of_place(old, *args, **kwargs))
     _write(self._data, result._data)
+    self._vc[0] += 1
     if record:
         self._grad_fn, self._output_nr, self._requires_grad = result._grad_fn, result._output_nr, result._requires_grad
-    self._vc[0] += 1
+        _saved_result_is(result, self)
     return self
+
+
+def _saved_result_is(result: Tensor, t: Tensor) -> None:
+    """An in-place op's result now lives in ``t``: where the op saved its output for backward (relu_, exp_,
+    sigmoid_), that saved output is ``t`` at its new version, as in PyTorch."""
+    if result._grad_fn is not None:
+        result._grad_fn._saved_output_is(result._output_nr, t)
 
 
 def _write(data: np.ndarray, values: np.ndarray) -> None:
@@ -160,6 +168,7 @@ def _inplace_on_view(view: Tensor, op: str, out_of_place: Callable[..., Tensor],
     result = _fitted(op, view, out_of_place(gather_from(root, positions), *args, **kwargs))
     apply_inplace(root, op, _write_at, Tensor._make(positions), result)
     refresh_view(view)
+    _saved_result_is(result, view)
     return view
 
 
@@ -243,7 +252,8 @@ def copy_(self: Tensor, src: Operand, non_blocking: bool = False) -> Tensor:
     """Copy ``src`` (broadcast to self's shape, converted to self's dtype) into self; the gradient flows to src."""
     if not isinstance(src, Tensor):
         src = np.asarray(src)
-    return apply_inplace(self, "copy_", _copy_from, src, ufunc=_copyto)
+    # PyTorch's copy_ of a tensor onto itself changes nothing, so it checks no overlap either
+    return apply_inplace(self, "copy_", _copy_from, src, ufunc=_copyto, expanded=None if src is self else "raise")
 
 
 def fill_(self: Tensor, value: Any) -> Tensor:
@@ -253,7 +263,9 @@ def fill_(self: Tensor, value: Any) -> Tensor:
                            "dimensions.")
     if not isinstance(value, (Tensor, int, float, np.number, np.bool_)):
         raise TypeError(f"fill_(): argument 'value' must be Number or Tensor, not {type(value).__name__}")
-    return apply_inplace(self, "fill_", _copy_from, value, ufunc=_copyto, expanded="allow")
+    # PyTorch fills an expanded tensor with a number, but not with a tensor
+    expanded = "raise" if isinstance(value, Tensor) else "allow"
+    return apply_inplace(self, "fill_", _copy_from, value, ufunc=_copyto, expanded=expanded)
 
 
 def zero_(self: Tensor) -> Tensor:

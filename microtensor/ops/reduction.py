@@ -391,18 +391,17 @@ class MaxDim(Function):
         xs = x.reshape(1) if x.ndim == 0 else x
         idx = (np.argmax if ctx.largest else np.argmin)(xs, axis=dim, keepdims=True)
         values = np.take_along_axis(xs, idx, axis=dim)
-        ctx.save_for_backward(idx)
         if x.ndim == 0:
-            return values.reshape(()), idx.reshape(())
-        if keepdim:
-            return values, idx
-        return values.squeeze(dim), idx.squeeze(dim)
+            values, idx = values.reshape(()), idx.reshape(())
+        elif not keepdim:
+            values, idx = values.squeeze(dim), idx.squeeze(dim)
+        ctx.save_for_backward(idx)     # the indices output itself, as PyTorch: changing it in place is caught
+        return values, idx
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor, grad_indices: Tensor) -> Tensor:
-        idx, = ctx.saved_tensors
-        idx = idx._data
         shape = ctx.shape or (1,)
+        idx = ctx.saved_tensors[0]._data.reshape(shape[:ctx.dim] + (1,) + shape[ctx.dim + 1:])
         positions = np.arange(shape[ctx.dim]).reshape((-1,) + (1,) * (len(shape) - 1 - ctx.dim))
         return MulMask.apply(grad.reshape(idx.shape).expand(shape), positions == idx).reshape(ctx.shape)
 
