@@ -323,12 +323,18 @@ VIEWS = {
     "split": lambda x: x.split(1, 2)[1], "chunk": lambda x: x.chunk(2, 1)[0],
     "unbind": lambda x: x.unbind(2)[3], "narrow": lambda x: x.narrow(1, 1, 2), "select": lambda x: x[1],
     "slice": lambda x: x[:, ::2], "view_as": lambda x: x.view_as(mt.ones(4, 6)), "detach": lambda x: x.detach(),
+    "swapaxes": lambda x: x.swapaxes(0, 2), "broadcast_to": lambda x: mt.broadcast_to(x, (3, 2, 3, 4)),
+    "expand_as": lambda x: x.expand_as(mt.ones(3, 2, 3, 4)), "select method": lambda x: x.select(2, 1),
+    "diagonal": lambda x: x.diagonal(0, 1, 2), "einsum permutation": lambda x: mt.einsum("ijk->kji", x),
+    "None": lambda x: x[None], "ellipsis": lambda x: x[..., 1],
 }
 COPIES = {   # PyTorch documents these as returning new memory
     "flip": lambda x: x.flip(1), "fliplr": lambda x: x.fliplr(), "flipud": lambda x: x.flipud(),
     "roll": lambda x: x.roll(1, 0), "reshape of a transpose": lambda x: x.transpose(0, 2).reshape(-1),
     "contiguous of a transpose": lambda x: x.transpose(0, 1).contiguous(), "advanced index": lambda x: x[[0, 1]],
-    "mask": lambda x: x[x > 0], "clone": lambda x: x.clone(),
+    "mask": lambda x: x[x > 0], "clone": lambda x: x.clone(), "repeat": lambda x: x.repeat(1, 1, 1),
+    "tile": lambda x: x.tile((1, 1)), "index_select": lambda x: x.index_select(0, mt.tensor([0, 1])),
+    "gather": lambda x: x.gather(0, mt.zeros(2, 3, 4, dtype=mt.int64)), "arithmetic": lambda x: x + 0,
 }
 
 
@@ -338,7 +344,7 @@ def test_views_share_memory_and_version_counter(name):
     out = VIEWS[name](x)
     assert np.shares_memory(out.numpy(), x.numpy())
     before = x._version
-    out.add_(1) if name not in ("expand",) else x.add_(1)
+    out.add_(1) if name not in ("expand", "broadcast_to", "expand_as") else x.add_(1)
     assert x._version == out._version == before + 1
     assert out._base is (None if name == "detach" else x)
 
