@@ -352,15 +352,19 @@ def _mark_view(t: Tensor, args: tuple, fwd_args: list, output: tuple[str, int] |
     ``output`` is (op name, output number) when the op returns several views (split, chunk, unbind).
     Such views, and views made in no_grad mode, keep PyTorch's creation meta in ``_view_meta``: an
     in-place change that involves them while grad is recorded is refused, as PyTorch refuses it."""
-    owner = _owner(t._data)
+    data = t._data
+    owner = data if data.base is None else data.base
+    if owner.base is not None:           # a longer chain: as_strided's result has a wrapper as its base
+        owner = _owner(owner)
     for a, f in zip(args, fwd_args):
-        if type(f) is np.ndarray and isinstance(a, Tensor) and _owner(f) is owner:
+        if type(f) is np.ndarray and (f is owner or (f.base is not None and _owner(f) is owner)) and \
+                isinstance(a, Tensor):
             if a._base is None:
                 t._base, meta = a, None
             else:
                 t._base, meta = a._base, a._view_meta
-            if meta is None and (not GradMode.enabled or output is not None):
-                meta = output if GradMode.enabled and a._requires_grad else NO_GRAD_VIEW
+            if meta is None and (output is not None or not GradMode.enabled):
+                meta = output if a._requires_grad and GradMode.enabled else NO_GRAD_VIEW
             t._view_meta = meta
             share_version_counter(t, a)
             t._view_version = a._vc[0]
