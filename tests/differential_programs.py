@@ -212,6 +212,9 @@ def op_pow(b: Builder) -> None:
     exponent = b.draw(st.sampled_from(["2", "3", "0.5", "-1", "p"]))
     if exponent == "p":
         exponent = b.partner(tuple(b.t(a).shape))
+        if exponent in b.ns and b.t(exponent).dtype == b.torch.bool:
+            # PyTorch's pow backward subtracts 1 from a bool exponent and raises; microtensor differentiates it
+            exponent = "2"
     base = a if exponent in ("2", "3") else f"({a}.abs() + 0.5)"
     b.assign(f"{base} ** {exponent}" if b.draw(st.booleans()) else f"{base}.pow({exponent})")
 

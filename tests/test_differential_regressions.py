@@ -110,6 +110,51 @@ FIXED = {
         loss = (t2 * W(t2)).sum()
         loss.backward()
     """,
+    "multi_output_sibling_used_after_one_changed_raises": """
+        t0 = lib.tensor([0.687, -1.221, -0.028], dtype=lib.float64, requires_grad=True)
+        t1, t2 = t0.chunk(2, 0)
+        with lib.no_grad(): t2.add_(t2)
+        t4 = t1.expand(2)
+    """,
+    "promoted_operand_changed_in_place_makes_backward_raise": """
+        t0 = lib.tensor(True, dtype=lib.bool)
+        t1 = lib.tensor(0.464, dtype=lib.float32, requires_grad=True)
+        t2 = t0.to(lib.float64)
+        t3 = -1.5 + t1
+        t4 = lib.maximum(t2, t3)
+        with lib.no_grad(): t3[()] = 3
+        loss = (t4 * W(t4)).sum()
+        loss.backward()
+    """,
+    "promoted_numerator_changed_by_masked_fill_raises": """
+        t0 = lib.tensor(-0.775, dtype=lib.float64, requires_grad=True)
+        t1 = t0.float()
+        t2 = t1 / (t0.abs() + 0.5)
+        t1.masked_fill_(t1 > 0, 0.0)
+        loss = (t2 * W(t2)).sum()
+        g = lib.autograd.grad(loss, [t0], create_graph=True, allow_unused=True)
+    """,
+    "recorded_fill_of_an_expanded_view_raises_at_backward": """
+        t0 = lib.tensor([0.36, -1.156, -0.062, 0.582], dtype=lib.float64, requires_grad=True)
+        t3 = t0.prod().clone()
+        t4 = t3.expand(2)
+        t4.fill_(1.5)
+        loss = (t4 * W(t4)).sum()
+        loss.backward()
+    """,
+    "setitem_value_is_written_without_its_leading_ones": """
+        t0 = lib.zeros((1, 3, 0), dtype=lib.float64, requires_grad=True)
+        t3 = t0.clone().narrow(2, 0, 0)
+        t3[lib.tensor([False]), :, :] = t3
+    """,
+    "float64_result_of_float32_work_compared_at_float32_precision": """
+        t0 = lib.tensor([[-1.791, -0.814], [0.67, -0.991]], dtype=lib.float32, requires_grad=True)
+        t1 = lib.tensor([[-0.208, 1.225], [0.669, 1.875]], dtype=lib.float64, requires_grad=True)
+        t3 = lib.tanh(t0.clamp(-0.5, 0.5))
+        t8 = t1 * (t3 @ t3)
+        loss = (t8 * W(t8)).sum()
+        loss.backward()
+    """,
     "advanced_index_of_empty_dims": """
         t0 = lib.zeros((0, 0), dtype=lib.float64, requires_grad=True)
         t1 = t0[[0], lib.tensor([], dtype=lib.int64)]

@@ -14,7 +14,13 @@ Operand = Any  # a Tensor, a Python number or a NumPy array/scalar
 def cast(x: Operand, dt: dtypes.dtype) -> Tensor | np.ndarray:
     """``x`` as dtype ``dt``: tensors through the differentiable ``to``, numbers as 0-d arrays."""
     if isinstance(x, Tensor):
-        return x if x._data.dtype == dt.np else x.to(dt)
+        if x._data.dtype == dt.np:
+            return x
+        converted = x.to(dt)
+        # the op sees x through this copy, which it may save: PyTorch saves x itself (it promotes inside the
+        # kernel), so an in-place change of x must make backward raise here too
+        converted._vc = x._vc
+        return converted
     return np.asarray(x, dtype=dt.np)
 
 

@@ -135,6 +135,15 @@ def _check_source_dtype(self: Tensor, values: Any, index: Any = None) -> None:
                        f"for the destination and {torch_dtype_name(values)} for the source.")
 
 
+def _without_leading_ones(value: Any) -> Any:
+    """``value`` as PyTorch's setitem writes it: viewed without its leading size-1 dims (a new view then)."""
+    if not isinstance(value, Tensor) or not value._data.ndim or value._data.shape[0] != 1:
+        return value
+    shape = value._data.shape
+    lead = next((i for i, n in enumerate(shape) if n != 1), len(shape))
+    return Tensor._make(value._data.reshape(shape[lead:]))
+
+
 def _is_masked_fill(index: Any, values: Any) -> bool:
     """Whether ``x[index] = values`` is, for PyTorch, a masked_fill_: one bool mask and one value."""
     items = index if type(index) is tuple else (index,)
@@ -303,7 +312,7 @@ def setitem(self: Tensor, index: Any, value: Any) -> None:
             items = index if type(index) is tuple else (index,)
             bare = all(isinstance(i, (Tensor, np.ndarray, list)) or i is Ellipsis or i == slice(None)
                        for i in items)
-            check_overlap("index_put_", self._data, (value,), "warn", same_ok=not bare)
+            check_overlap("index_put_", self._data, (_without_leading_ones(value),), "warn", same_ok=not bare)
     if GradMode.enabled and (self.requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
         apply_inplace(self, "setitem", _put, key, mode, value, "setitem", expanded=None)
         return

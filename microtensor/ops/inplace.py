@@ -49,7 +49,7 @@ def check_overlap(op: str, data: np.ndarray, operands: tuple, expanded: str = "r
         operands: the op's other arguments; a tensor among them whose memory partly overlaps ``data`` raises,
             and so does one in exactly the same memory unless ``same_ok`` (index_put_ refuses it).
     """
-    if expanded != "allow" and data.size and any(st == 0 and n > 1 for n, st in zip(data.shape, data.strides)):
+    if expanded != "allow" and has_internal_overlap(data):
         if expanded == "raise":
             raise RuntimeError(INTERNAL_OVERLAP)
         warnings.warn(f"Use of {op} on expanded tensors is deprecated. Please clone() the tensor before performing "
@@ -59,6 +59,11 @@ def check_overlap(op: str, data: np.ndarray, operands: tuple, expanded: str = "r
             kind = _overlap(data, other._data)
             if kind == "partial" or (kind == "full" and not same_ok):
                 raise RuntimeError(PARTIAL_OVERLAP)
+
+
+def has_internal_overlap(data: np.ndarray) -> bool:
+    """Whether several elements of ``data`` share one memory location (an expanded view)."""
+    return bool(data.size) and any(st == 0 and n > 1 for n, st in zip(data.shape, data.strides))
 
 
 def _overlap(a: np.ndarray, b: np.ndarray) -> str | None:
@@ -166,10 +171,26 @@ def _inplace_on_view(view: Tensor, op: str, out_of_place: Callable[..., Tensor],
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
     positions = positions_in(root._data, view._data)
     result = _fitted(op, view, out_of_place(gather_from(root, positions), *args, **kwargs))
+    if has_internal_overlap(view._data):        # only fill_, masked_fill_ and index_put_ get here
+        result = OverlappingWrite.apply(result)
     apply_inplace(root, op, _write_at, Tensor._make(positions), result)
     refresh_view(view)
     _saved_result_is(result, view)
     return view
+
+
+class OverlappingWrite(Function):
+    """out = x; its backward refuses, as PyTorch's does for a recorded write into an expanded view (the
+    gradient of elements that share one memory location is not defined)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        raise RuntimeError(INTERNAL_OVERLAP)
 
 
 def _write_at(base: Tensor, positions: Tensor, values: Tensor) -> Tensor:

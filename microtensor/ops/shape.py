@@ -294,8 +294,6 @@ def expand(input: Tensor, *args: Any, size: Sequence[int] | None = None) -> Tens
             raise RuntimeError(f"expand: the expanded size of the tensor ({target[lead + i]}) must match the "
                                f"existing size ({n}) at non-singleton dimension {lead + i}.  Target sizes: "
                                f"{list(sizes)}.  Tensor sizes: {list(shape)}")
-    if target == shape:
-        return input
     return Expand.apply(input, target)
 
 
