@@ -167,6 +167,19 @@ def _narrow(draw, s):
     return (lambda t: t.narrow(d, start, length)), [s]
 
 
+def _tensor_split(draw, s):
+    d = dim_of(draw, len(s))
+    how = draw(st.one_of(st.integers(1, 4), st.lists(st.integers(-4, 5), max_size=3)))
+    return (lambda t: (lambda p: p[0] * 2 + p[-1].sum())(t.tensor_split(how, d))), [s]
+
+
+def _unfold(draw, s):
+    d = dim_of(draw, len(s))
+    size = draw(st.integers(0, s[d]))
+    step = draw(st.integers(1, 3))
+    return (lambda t: t.unfold(d, size, step) * 1.5), [s]
+
+
 SHAPE_OPS = {
     "reshape": (0, _reshape), "view": (0, lambda draw, s: ((lambda t: t.view(-1)), [s])),
     "flatten": (0, _flatten), "unflatten": (1, _unflatten), "squeeze": (0, _squeeze), "unsqueeze": (0, _unsqueeze),
@@ -177,7 +190,7 @@ SHAPE_OPS = {
     "broadcast_to": (0, _broadcast_to), "repeat": (0, _repeat), "tile": (0, _tile),
     "flip": (0, _flip), "roll": (0, _roll), "cat": (1, _cat), "stack": (0, _stack), "split": (1, _split),
     "chunk": (1, _chunk), "unbind": (1, _unbind), "unbind_some": (1, _unbind_some), "split_some": (1, _split_some),
-    "narrow": (1, _narrow),
+    "narrow": (1, _narrow), "tensor_split": (1, _tensor_split), "unfold": (1, _unfold),
     "hstack": (0, lambda draw, s: ((lambda a, b: mt.hstack([a, b])), [s, s])),
     "vstack": (0, lambda draw, s: ((lambda a, b: mt.vstack((a, b))), [s[-2:], s[-2:]])),
 }
@@ -286,6 +299,16 @@ TORCH_CASES = {
     "narrow": (lambda x: x.narrow(2, 1, 2), [A]),
     "narrow_neg": (lambda x: m(x).narrow(x, -1, -3, 3), [A]),
     "narrow_empty": (lambda x: x.narrow(1, 3, 0), [A]),
+    "tensor_split_sections": (lambda x: x.tensor_split(3, dim=2), [A]),
+    "tensor_split_indices": (lambda x: m(x).tensor_split(x, [1, -1, 9, 0], 2), [A]),
+    "tensor_split_keyword": (lambda x: m(x).tensor_split(x, indices=[1], dim=1), [A]),
+    "tensor_split_tensor": (lambda x: x.tensor_split(m(x).tensor([1, 3]), dim=-1), [A]),
+    "tensor_split_0d_tensor": (lambda x: x.tensor_split(m(x).tensor(2)), [(5, 2)]),
+    "unfold": (lambda x: x.unfold(2, 2, 1), [A]),
+    "unfold_step": (lambda x: x.unfold(-1, 2, 3), [(2, 7)]),
+    "unfold_whole": (lambda x: x.unfold(0, 2, 2), [A]),
+    "unfold_empty_window": (lambda x: x.unfold(1, 0, 1), [A]),
+    "unfold_0d": (lambda x: x.sum().unfold(0, 1, 1), [A]),
 }
 
 
@@ -326,7 +349,8 @@ VIEWS = {
     "swapaxes": lambda x: x.swapaxes(0, 2), "broadcast_to": lambda x: mt.broadcast_to(x, (3, 2, 3, 4)),
     "expand_as": lambda x: x.expand_as(mt.ones(3, 2, 3, 4)), "select method": lambda x: x.select(2, 1),
     "diagonal": lambda x: x.diagonal(0, 1, 2), "einsum permutation": lambda x: mt.einsum("ijk->kji", x),
-    "None": lambda x: x[None], "ellipsis": lambda x: x[..., 1],
+    "None": lambda x: x[None], "ellipsis": lambda x: x[..., 1], "unfold": lambda x: x.unfold(2, 2, 2),
+    "tensor_split": lambda x: x.tensor_split([1], 2)[1],
 }
 COPIES = {   # PyTorch documents these as returning new memory
     "flip": lambda x: x.flip(1), "fliplr": lambda x: x.fliplr(), "flipud": lambda x: x.flipud(),
@@ -405,6 +429,12 @@ ERRORS = [
     (lambda: mt.ones(2, 3).narrow(1, 2, 3), RuntimeError, r"start \(2\) \+ length \(3\) exceeds dimension size \(3\)"),
     (lambda: mt.ones(2, 3).narrow(1, 5, 0), IndexError, r"start out of range \(expected to be in range of \[-3, 3\]"),
     (lambda: iter(mt.ones(())), TypeError, "iteration over a 0-d tensor"),
+    (lambda: mt.ones(3).tensor_split(0), RuntimeError, "number of sections must be larger than 0, got 0"),
+    (lambda: mt.ones(()).tensor_split(2), RuntimeError, "expected at least a 1-dimensional tensor"),
+    (lambda: mt.ones(3).tensor_split(mt.ones(2)), RuntimeError, "zero-dimensional or one-dimensional integer"),
+    (lambda: mt.ones(3).unfold(0, 4, 1), RuntimeError, "maximum size for tensor at dimension 0 is 3 but size is 4"),
+    (lambda: mt.ones(3).unfold(0, 2, 0), RuntimeError, "step is 0 but must be > 0"),
+    (lambda: mt.ones(3).unfold(1, 2, 1), IndexError, "Dimension out of range"),
 ]
 
 

@@ -667,6 +667,94 @@ def narrow(input: Tensor, dim: int, start: Any, length: int) -> Tensor:
     return Narrow.apply(input, d, start, length)
 
 
+def tensor_split(input: Tensor, indices_or_sections: Any = None, dim: int = 0, *, sections: int | None = None,
+                 indices: Sequence[int] | None = None) -> tuple[Tensor, ...]:
+    """``input`` cut along ``dim`` into views: ``sections`` near-equal pieces (the first ``size % sections``
+    one longer), or pieces between the listed ``indices``, read as slice bounds (negative ones count from the
+    end, too large ones clamp, so pieces may be empty). ``indices_or_sections`` may be an int, a list, or a
+    0-d (sections) or 1-D (indices) integer tensor. Unlike ``split``, each piece is a view of its own."""
+    if input._data.ndim == 0:
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
+    given = [v for v in (indices_or_sections, sections, indices) if v is not None]
+    if len(given) != 1:
+        raise TypeError("tensor_split() takes one of indices_or_sections, sections or indices")
+    how = given[0]
+    if isinstance(how, Tensor):
+        if how._data.dtype.kind not in "iu" or how._data.ndim > 1:
+            raise RuntimeError("tensor_split expected tensor_indices_or_sections to be a zero-dimensional or "
+                               f"one-dimensional integer tensor, but got a {how.dtype} tensor with "
+                               f"{how._data.ndim} dims")
+        how = how._data.item() if how._data.ndim == 0 else how._data.tolist()
+    d = input._wrap_dim(dim)
+    n = input._data.shape[d]
+    if isinstance(how, (int, np.integer)):
+        count = int(how)
+        if count <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {count}")
+        bounds = [i * (n // count) + min(i, n % count) for i in range(count + 1)]
+    else:
+        bounds = [0, *[int(i) for i in how], n]
+    pieces = []
+    for start, stop in zip(bounds, bounds[1:]):
+        first, last, _ = slice(start, stop).indices(n)
+        pieces.append(Narrow.apply(input, d, first, max(last - first, 0)))
+    return tuple(pieces)
+
+
+class Unfold(Function):
+    """out = every window of ``size`` elements along ``dim``, ``step`` apart, as a new last dim (a view)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, dim: int, size: int, step: int) -> np.ndarray:
+        ctx.args = x.shape, dim, size, step
+        count = (x.shape[dim] - size) // step + 1
+        strides = x.strides[:dim] + (x.strides[dim] * step,) + x.strides[dim + 1:] + (x.strides[dim],)
+        shape = x.shape[:dim] + (count,) + x.shape[dim + 1:] + (size,)
+        return np.lib.stride_tricks.as_strided(x, shape, strides, writeable=x.flags.writeable)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None, None]:
+        return UnfoldGrad.apply(grad, *ctx.args), None, None, None
+
+
+class UnfoldGrad(Function):
+    """out = zeros of ``shape`` with each window's gradient added back where the window reads (unfold's
+    backward; overlapping windows add up)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, grad: np.ndarray, shape: tuple[int, ...], dim: int, size: int,
+                step: int) -> np.ndarray:
+        ctx.args = dim, size, step
+        out = np.zeros(shape, dtype=grad.dtype)
+        count = grad.shape[dim]
+        for k in range(size):
+            target = out[(slice(None),) * dim + (slice(k, k + step * (count - 1) + 1, step),)]
+            target += grad[..., k]
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None, None, None]:
+        return Unfold.apply(grad, *ctx.args), None, None, None, None
+
+
+def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """A view of every slice of ``size`` elements along ``dimension``, ``step`` apart, with the window as a
+    new last dimension: ``arange(7.).unfold(0, 2, 2)`` has rows [0, 1], [2, 3], [4, 5]."""
+    x = input if input._data.ndim else input.reshape(1)
+    d = x._wrap_dim(dimension)
+    n = x._data.shape[d]
+    if size > n:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    out = Unfold.apply(x, d, int(size), int(step))
+    return out if input._data.ndim else out.reshape(int(size))       # PyTorch: a 0-d input gives (size,)
+
+
 METHODS = {
     "reshape": reshape, "view": view, "reshape_as": reshape_as, "view_as": view_as, "flatten": flatten,
     "unflatten": unflatten, "squeeze": squeeze, "unsqueeze": unsqueeze, "permute": permute,
@@ -675,7 +763,7 @@ METHODS = {
     "expand": expand, "expand_as": expand_as, "broadcast_to": broadcast_to, "repeat": repeat, "tile": tile,
     "flip": flip, "fliplr": fliplr, "flipud": flipud, "roll": roll,
     "split": _split_method, "split_with_sizes": split_with_sizes, "chunk": chunk, "unbind": unbind,
-    "narrow": narrow,
+    "narrow": narrow, "tensor_split": tensor_split, "unfold": unfold,
 }
 FUNCTIONS = {
     "reshape": reshape, "flatten": flatten, "unflatten": unflatten, "squeeze": squeeze, "unsqueeze": unsqueeze,
@@ -684,5 +772,5 @@ FUNCTIONS = {
     "flip": flip, "fliplr": fliplr, "flipud": flipud, "roll": roll,
     "cat": cat, "concat": cat, "concatenate": cat, "stack": stack, "hstack": hstack, "vstack": vstack,
     "dstack": dstack, "split": split, "split_with_sizes": split_with_sizes, "chunk": chunk, "unbind": unbind,
-    "narrow": narrow,
+    "narrow": narrow, "tensor_split": tensor_split,
 }
