@@ -179,14 +179,10 @@ def _inplace_on_view(view: Tensor, op: str, out_of_place: Callable[..., Tensor],
     return view
 
 
-class OverlappingWrite(Function):
-    """out = x; its backward refuses, as PyTorch's does for a recorded write into an expanded view (the
-    gradient of elements that share one memory location is not defined)."""
+class OverlappingWrite(ew.Clone):
+    """out = a copy of x; its backward refuses, as PyTorch's does for a recorded write into an expanded view
+    (the gradient of elements that share one memory location is not defined)."""
     on_arrays = True
-
-    @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
-        return x.copy()
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
