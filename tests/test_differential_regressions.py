@@ -155,6 +155,24 @@ FIXED = {
         loss = (t8 * W(t8)).sum()
         loss.backward()
     """,
+    "index_put_into_an_empty_slice_checks_the_slice_not_its_base": """
+        t0 = lib.tensor([[-3]], dtype=lib.int64)
+        t5 = lib.where(t0 > 0, t0, -1.5)
+        t5[1::2, lib.tensor([-1], dtype=lib.int64)] = t5
+    """,
+    "out_of_bounds_index_into_an_empty_tensor_selects_nothing": """
+        t1 = lib.tensor([[[True], [False]]], dtype=lib.bool)
+        t2 = t1.narrow(-3, 1, 0)
+        t3 = t2[..., :, [1, -2]]
+    """,
+    "expanded_tensor_copied_onto_itself_by_a_whole_slice": """
+        t1 = lib.tensor(-1.405, dtype=lib.float32, requires_grad=True)
+        t3 = t1.abs()
+        t4 = t3.expand(2)
+        t4[:] = t4
+        loss = (t3 * W(t3)).sum()
+        loss.backward()
+    """,
     "advanced_index_of_empty_dims": """
         t0 = lib.zeros((0, 0), dtype=lib.float64, requires_grad=True)
         t1 = t0[[0], lib.tensor([], dtype=lib.int64)]

@@ -100,13 +100,18 @@ def _index_key(shape: tuple[int, ...], index: Any) -> tuple[tuple, int]:
             advanced = True
             dim += item.ndim
         else:
-            bounds.append((item, dim, shape[dim]))
+            bounds.append((len(key), dim, shape[dim]))
             key.append(item)
             advanced = True
             dim += 1
-    if bounds and not _selects_nothing(key):     # PyTorch checks no bounds when the indices select nothing
-        for check in bounds:
-            _check_bounds(*check)
+    if bounds:
+        if not _selects_nothing(shape, key, {dim for _, dim, _ in bounds}):
+            for pos, dim, n in bounds:
+                _check_bounds(key[pos], dim, n)
+        else:   # PyTorch checks bounds element by element, so none when nothing is selected; NumPy checks all
+            for pos, dim, n in bounds:
+                if n:
+                    key[pos] = np.clip(key[pos], -n, n - 1)
     if not advanced:
         if Ellipsis not in key:
             key.append(Ellipsis)   # keeps an all-int key a 0-d view instead of a NumPy scalar
@@ -118,12 +123,17 @@ def _index_key(shape: tuple[int, ...], index: Any) -> tuple[tuple, int]:
     return (first, tuple(slice(None) if k is None or isinstance(k, slice) else k for k in then)), SPLIT
 
 
-def _selects_nothing(key: list) -> bool:
-    """Whether the index arrays of ``key`` broadcast to an empty shape (False when they do not broadcast)."""
+def _selects_nothing(shape: tuple[int, ...], key: list, array_dims: set[int]) -> bool:
+    """Whether indexing a tensor of ``shape`` with ``key`` gives an empty result: the index arrays broadcast
+    to an empty shape, or a dimension the arrays do not index is (or is sliced) empty."""
+    arrays = [k.shape for k in key if isinstance(k, np.ndarray)]
     try:
-        return 0 in np.broadcast_shapes(*(k.shape for k in key if isinstance(k, np.ndarray)))
+        if 0 in np.broadcast_shapes(*arrays):
+            return True
     except ValueError:
         return False
+    others = np.broadcast_to(np.zeros((), np.int8), tuple(1 if d in array_dims else n for d, n in enumerate(shape)))
+    return others[tuple(slice(None) if isinstance(k, np.ndarray) else k for k in key)].size == 0
 
 
 def _check_source_dtype(self: Tensor, values: Any, index: Any = None) -> None:
@@ -298,21 +308,9 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
 def setitem(self: Tensor, index: Any, value: Any) -> None:
     """``self[index] = value`` in place; ``value`` (a number or tensor) broadcasts to ``self[index]``."""
     key, mode = _index_key(self._data.shape, index)
-    if mode == BASIC:
-        # PyTorch copies the value into the view the key selects (fills it with a number or a 0-d tensor, where
-        # the source is not checked); a source that broadcasts is checked only when it is not really expanded
-        region = _get(self._data, key, mode)
-        copies = isinstance(value, Tensor) and value._data.ndim and value._data.size == region.size
-        check_overlap("copy_", region, (value,) if copies else ())
-    else:
+    if mode != BASIC:
         _check_source_dtype(self, value, index)
-        if _is_masked_fill(index, value):
-            check_overlap("masked_fill_", self._data, (), "warn")
-        else:   # PyTorch slices first and index_put_s into that view, which is self where nothing was cut
-            items = index if type(index) is tuple else (index,)
-            bare = all(isinstance(i, (Tensor, np.ndarray, list)) or i is Ellipsis or i == slice(None)
-                       for i in items)
-            check_overlap("index_put_", self._data, (_without_leading_ones(value),), "warn", same_ok=not bare)
+    _check_setitem_overlap(self, index, key, mode, value)
     if GradMode.enabled and (self.requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
         apply_inplace(self, "setitem", _put, key, mode, value, "setitem", expanded=None)
         return
@@ -327,6 +325,35 @@ def setitem(self: Tensor, index: Any, value: Any) -> None:
         raise RuntimeError(f"setitem: shape mismatch: value tensor of shape {list(values.shape)} cannot be "
                            f"broadcast to indexing result of shape {list(target[k].shape)}") from None
     self._vc[0] += 1
+
+
+def _check_setitem_overlap(self: Tensor, index: Any, key: tuple, mode: int, value: Any) -> None:
+    """PyTorch's overlap checks of ``self[index] = value``, which it routes by the kind of key.
+
+    It first applies the key's basic part (ints, slices), giving a view: ``self`` itself where nothing was
+    cut. A basic key then copies the value into that view (fills it, unchecked, with a number or 0-d tensor;
+    checks a source that broadcasts only when it is not really expanded; a tensor copied onto itself is
+    left alone); one bool mask with one value is a masked_fill_; any other key is an index_put_ of the value
+    viewed without its leading size-1 dims, which refuses that value being the very tensor it writes."""
+    items = index if type(index) is tuple else (index,)
+    whole = all(isinstance(i, (Tensor, np.ndarray, list)) or i is Ellipsis or _cuts_nothing(i) for i in items)
+    if mode == BASIC:
+        if value is self and whole:
+            return
+        region = _get(self._data, key, mode)
+        copies = isinstance(value, Tensor) and value._data.ndim and value._data.size == region.size
+        check_overlap("copy_", region, (value,) if copies else ())
+    elif _is_masked_fill(index, value):
+        check_overlap("masked_fill_", self._data, (), "warn")
+    else:
+        region = self._data if whole else (self._data[key[0]] if mode == SPLIT else self._data[tuple(
+            slice(None) if isinstance(k, np.ndarray) else k for k in key)])
+        check_overlap("index_put_", region, (_without_leading_ones(value),), "warn", same_ok=not whole)
+
+
+def _cuts_nothing(item: Any) -> bool:
+    """Whether an index item is a slice that keeps its whole dimension (PyTorch then gives no new view)."""
+    return isinstance(item, slice) and item.start in (None, 0) and item.stop is None and item.step in (None, 1)
 
 
 def index_put(input: Tensor, indices: tuple, values: Operand, accumulate: bool = False) -> Tensor:
