@@ -272,7 +272,10 @@ def _new_shape(b: Builder, shape: tuple[int, ...]) -> tuple[int, ...]:
 def op_view(b: Builder) -> None:
     a = b.pick()
     shape = ", ".join(map(str, _new_shape(b, tuple(b.t(a).shape))))
-    b.assign(f"{a}.{b.draw(st.sampled_from(['view', 'reshape']))}({shape})")
+    # view only what is contiguous or a view: PyTorch lays out an elementwise result of operands with different
+    # layouts like its first operand, NumPy (so microtensor) row-major, so view() of such a result works here
+    viewable = b.t(a).is_contiguous() or b.t(a)._is_view()
+    b.assign(f"{a}.{b.draw(st.sampled_from(['view', 'reshape'])) if viewable else 'reshape'}({shape})")
 
 
 def op_transpose(b: Builder) -> None:

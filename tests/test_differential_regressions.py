@@ -173,6 +173,20 @@ FIXED = {
         loss = (t3 * W(t3)).sum()
         loss.backward()
     """,
+    "size_one_dims_do_not_decide_a_full_overlap": """
+        t0 = lib.tensor(-1.277, dtype=lib.float32, requires_grad=True)
+        t2 = t0 * 1
+        t3 = t2.unsqueeze(-1)
+        with lib.no_grad(): t2[None] = t3
+        loss = (t3 * W(t3)).sum()
+        loss.backward()
+    """,
+    "failed_index_put_leaves_values_unspecified_as_pytorch_writes_part": """
+        t0 = lib.tensor([[[-0.032, 0.439, -0.475], [-1.245, 0.964, 1.012]]], dtype=lib.float32, requires_grad=True)
+        t2 = t0.select(-1, -1).expand(2, -1, -1)
+        with lib.no_grad(): t2[..., lib.tensor([0, -2, -1], dtype=lib.int64), [0]] = 3
+        t3 = lib.maximum(t0, t0)
+    """,
     "advanced_index_of_empty_dims": """
         t0 = lib.zeros((0, 0), dtype=lib.float64, requires_grad=True)
         t1 = t0[[0], lib.tensor([], dtype=lib.int64)]

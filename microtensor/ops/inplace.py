@@ -75,8 +75,13 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> str | None:
         return None
     a_begin, b_begin = a.__array_interface__["data"][0], b.__array_interface__["data"][0]
     if a_begin == b_begin and a.nbytes == b.nbytes:
-        return "full" if a.strides == b.strides else "partial"
+        return "full" if a.ndim == b.ndim and _steps(a) == _steps(b) else "partial"
     return "partial" if a_begin < b_begin + b.nbytes and b_begin < a_begin + a.nbytes else None
+
+
+def _steps(a: np.ndarray) -> list[tuple[int, int]]:
+    """``a``'s strides where they matter: NumPy's stride of a size-1 dim is arbitrary, PyTorch's canonical."""
+    return [(i, st) for i, (n, st) in enumerate(zip(a.shape, a.strides)) if n != 1]
 
 
 def _dense(a: np.ndarray) -> bool:
