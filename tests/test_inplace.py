@@ -335,3 +335,18 @@ def test_errors():
         b -= b
     with pytest.raises(RuntimeError, match="At least one of 'min' or 'max'"):
         mt.ones(2).clamp_()
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("view", ["column", "column_1d", "every_other_row", "transpose"])
+def test_neg_in_place_through_a_strided_view(dtype, view):
+    """NumPy 2.4.6's in-place float32 negative writes wrong values through a strided view; neg_ must not."""
+    data = np.arange(16.0).reshape(4, 4)
+    x = mt.tensor(data, dtype=getattr(mt, dtype))
+    pick = {"column": lambda t: t[:, 0:1], "column_1d": lambda t: t[:, 1], "every_other_row": lambda t: t[::2],
+            "transpose": lambda t: t.T}[view]
+    pick(x).neg_()
+    expected = data.copy()
+    region = pick(expected)
+    region *= -1
+    np.testing.assert_array_equal(x.numpy(), expected)

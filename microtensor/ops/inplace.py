@@ -316,8 +316,16 @@ def _unary_method(op: str, out_of_place: Callable[..., Tensor], ufunc: np.ufunc 
     return method
 
 
+def _negate(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``np.negative(x, out=out)`` for float arrays. NumPy 2.4.6's float32 (and int32) negative, on this
+    machine's AVX-512 path, writes wrong values when it negates a strided view in place (``x[:, 1].neg_()``
+    of a 4x4 float32 x gave minus ``x[0]``, not minus the column); multiplying by -1 is exact and unaffected
+    (tests/test_inplace.py checks both on strided views)."""
+    return np.multiply(x, -1, out=out)
+
+
 _UNARY = {
-    "neg_": (ew.neg, np.negative), "negative_": (ew.neg, np.negative), "abs_": (un.abs, np.absolute),
+    "neg_": (ew.neg, _negate), "negative_": (ew.neg, _negate), "abs_": (un.abs, np.absolute),
     "absolute_": (un.abs, np.absolute), "exp_": (un.exp, np.exp), "exp2_": (un.exp2, np.exp2),
     "expm1_": (un.expm1, np.expm1), "log_": (un.log, np.log), "log1p_": (un.log1p, np.log1p),
     "log2_": (un.log2, np.log2), "log10_": (un.log10, np.log10), "sqrt_": (un.sqrt, np.sqrt),
