@@ -15,7 +15,7 @@ from typing import Callable
 
 Less = Callable[[int, int], bool]
 
-_THRESHOLD = 16      # libstdc++'s _S_threshold: std::sort leaves runs this short to insertion sort
+INSERTION_SORT_MAX = 16      # libstdc++'s _S_threshold: std::sort of this few elements is an insertion sort (stable)
 
 
 def _median_to_first(o: list, k: list, result: int, a: int, b: int, c: int, less: Less) -> None:
@@ -111,7 +111,7 @@ def std_sort(keys: list, less: Less, order: list | None = None, last: int | None
         stack = [(0, last, 2 * _lg(last))]
         while stack:
             first, end, depth = stack.pop()
-            while end - first > _THRESHOLD:
+            while end - first > INSERTION_SORT_MAX:
                 if depth == 0:
                     _partial_sort(o, keys, first, end, end, less)
                     break
@@ -150,6 +150,17 @@ def partial_sort(keys: list, middle: int, less: Less) -> list:
     o = list(range(len(keys)))
     _partial_sort(o, keys, 0, middle, len(keys), less)
     return o
+
+
+def topk_order(keys: list, k: int, less: Less, sorted: bool) -> list:
+    """ATen's topk on one slice (k >= 1): ``std::partial_sort`` when k is small next to the slice, else
+    ``std::nth_element`` with the k-th in place, then, if ``sorted``, ``std::sort`` of the ones before it."""
+    if k * 64 <= len(keys):
+        return partial_sort(keys, k, less)
+    order = nth_element(keys, k - 1, less)
+    if sorted:
+        std_sort(keys, less, order, k - 1)
+    return order
 
 
 def quick_select(keys: list, k: int) -> list:
