@@ -1,6 +1,6 @@
 """Gradients at the points where finite differences cannot decide (0 ** 0, atan2(0, 0), ties, all -inf
-slices, one-element var, norms at 0, an inf gradient arriving at a mask, ...): microtensor follows PyTorch's
-conventions, op by op.
+slices, one-element var, norms at 0, an inf gradient arriving at a mask, the index sort, topk, kthvalue and
+median pick among ties, ...): microtensor follows PyTorch's conventions, op by op.
 
 Each case runs on microtensor and is compared (a) with PyTorch run on the same arrays when it is installed
 and (b) always with PyTorch 2.13.0's numbers, pasted into the table: the values and, output by output, the
@@ -426,6 +426,48 @@ CASES = {
               [[[inf, inf, inf], [0.0, 0.0, inf]], None], [[[inf, 0.0, 0.0], [0.0, inf, inf]], None]],
         grad2=[[None, None], [None, None], [None, None], [None, None], [None, None], [None, None], [None, None],
                [[[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]], None], [None, None]]),
+    "sort_ties": Case(
+        lambda m, x: (*x.sort(1), *m.sort(x, dim=1, descending=True, stable=True), *x.sort(dim=0, stable=True),
+                      m.msort(x)),
+        ([[1.0, 3.0, 3.0, 1.0], [3.0, 0.0, 0.0, nan]],),
+        out=[[[1.0, 1.0, 3.0, 3.0], [0.0, 0.0, 3.0, nan]], [[0, 3, 1, 2], [1, 2, 0, 3]],
+             [[3.0, 3.0, 1.0, 1.0], [nan, 3.0, 0.0, 0.0]], [[1, 2, 0, 3], [3, 0, 1, 2]],
+             [[1.0, 0.0, 0.0, 1.0], [3.0, 3.0, 3.0, nan]], [[0, 1, 1, 0], [1, 0, 0, 1]],
+             [[1.0, 0.0, 0.0, 1.0], [3.0, 3.0, 3.0, nan]]],
+        grad=[[[[1.0, 3.0, 4.0, 2.0], [7.0, 5.0, 6.0, 8.0]]], [None], [[[3.0, 1.0, 2.0, 4.0], [6.0, 7.0, 8.0, 5.0]]],
+              [None], [[[1.0, 6.0, 7.0, 4.0], [5.0, 2.0, 3.0, 8.0]]], [None],
+              [[[1.0, 6.0, 7.0, 4.0], [5.0, 2.0, 3.0, 8.0]]]],
+        grad2=[[None], [None], [None], [None], [None], [None], [None]]),
+    "topk_ties": Case(
+        lambda m, x: (*x.topk(2, 1), *m.topk(x, 3, 1, largest=False), *x.topk(1, 0)),
+        ([[1.0, 3.0, 3.0, 1.0, 3.0], [2.0, 2.0, 0.0, 2.0, 0.0]],),
+        out=[[[3.0, 3.0], [2.0, 2.0]], [[2, 4], [0, 3]], [[1.0, 1.0, 3.0], [0.0, 0.0, 2.0]], [[0, 3, 2], [2, 4, 0]],
+             [[2.0, 3.0, 3.0, 2.0, 3.0]], [[1, 0, 0, 1, 0]]],
+        grad=[[[[0.0, 0.0, 1.0, 0.0, 2.0], [3.0, 0.0, 0.0, 4.0, 0.0]]], [None],
+              [[[1.0, 0.0, 3.0, 2.0, 0.0], [6.0, 0.0, 4.0, 0.0, 5.0]]], [None],
+              [[[0.0, 2.0, 3.0, 0.0, 5.0], [1.0, 0.0, 0.0, 4.0, 0.0]]], [None]],
+        grad2=[[None], [None], [None], [None], [None], [None]]),
+    "kthvalue_ties": Case(
+        lambda m, x: (*x.kthvalue(2, 1), *m.kthvalue(x, 4, 1, keepdim=True), *x.kthvalue(1, 0)),
+        ([[1.0, 3.0, 3.0, 1.0, 3.0], [2.0, 2.0, 0.0, 2.0, 0.0]],),
+        out=[[1.0, 0.0], [0, 4], [[3.0], [2.0]], [[1], [1]], [1.0, 2.0, 0.0, 1.0, 0.0], [0, 1, 1, 0, 1]],
+        grad=[[[[1.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 2.0]]], [None],
+              [[[0.0, 1.0, 0.0, 0.0, 0.0], [0.0, 2.0, 0.0, 0.0, 0.0]]], [None],
+              [[[1.0, 0.0, 0.0, 4.0, 0.0], [0.0, 2.0, 3.0, 0.0, 5.0]]], [None]],
+        grad2=[[None], [None], [None], [None], [None], [None]]),
+    "median_ties": Case(
+        lambda m, x: (x.median(), m.median(x[0]), *x.median(1), *m.median(x, 0, keepdim=True), x.nanmedian(),
+                      *x.nanmedian(1)),
+        ([[1.0, 3.0, 3.0, 1.0], [3.0, 0.0, 0.0, 3.0], [nan, 2.0, nan, 2.0]],),
+        out=[nan, 1.0, [1.0, 0.0, nan], [3, 2, 0], [[nan, 2.0, nan, 2.0]], [[2, 2, 2, 2]], 2.0, [1.0, 0.0, 2.0],
+             [3, 2, 1]],
+        grad=[[[[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [0.5, 0.0, 0.5, 0.0]]],
+              [[[0.5, 0.0, 0.0, 0.5], [0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]]],
+              [[[0.0, 0.0, 0.0, 1.0], [0.0, 0.0, 2.0, 0.0], [3.0, 0.0, 0.0, 0.0]]], [None],
+              [[[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [1.0, 2.0, 3.0, 4.0]]], [None],
+              [[[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [0.0, 0.5, 0.0, 0.5]]],
+              [[[0.0, 0.0, 0.0, 1.0], [0.0, 0.0, 2.0, 0.0], [0.0, 3.0, 0.0, 0.0]]], [None]],
+        grad2=[[None], [None], [None], [None], [None], [None], [None], [None], [None]]),
 }
 
 

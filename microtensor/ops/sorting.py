@@ -1,0 +1,274 @@
+"""Sorting and selection: sort, argsort, msort, topk, kthvalue, median, nanmedian.
+
+NaN sorts above every number, as in PyTorch. Among equal elements the indices are PyTorch's (CPU): the
+stable order where its algorithm keeps it (stable sort, the median along a dim), elsewhere the order its
+algorithm leaves (``ops.selection`` replays it, for the slices that have ties).
+"""
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+import numpy as np
+
+from microtensor.autograd.function import Function
+from microtensor.ops import selection
+from microtensor.ops.indexing import ADVANCED, IndexAdd, _grid_key
+from microtensor.ops.reduction import MaxAll, kept_shape, return_type
+from microtensor.tensor import Tensor
+
+SortResult = return_type("sort")
+TopkResult = return_type("topk")
+KthvalueResult = return_type("kthvalue")
+MedianResult = return_type("median")
+NanmedianResult = return_type("nanmedian")
+
+
+# ----------------------------------------------------------------------------- the differentiable selection
+class Sort(Function):
+    """(values, indices): the elements of x along ``dim`` at ``idx``, positions chosen by the caller and given
+    with ``dim`` last; the gradient of values is scattered back to those positions."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, dim: int, idx: np.ndarray,
+                keepdim: bool) -> tuple[np.ndarray, np.ndarray]:
+        ctx.dim, ctx.shape = dim, x.shape
+        values = np.take_along_axis(_dim_last(x, dim), idx, axis=-1)
+        values, idx = np.moveaxis(values, -1, dim).copy(), np.moveaxis(idx, -1, dim).copy()
+        ctx.kept = idx.shape
+        if x.ndim == 0:
+            values, idx = values.reshape(()), idx.reshape(())
+        elif not keepdim:
+            values, idx = values.squeeze(dim), idx.squeeze(dim)
+        ctx.save_for_backward(idx)     # the indices output itself, as PyTorch: changing it in place is caught
+        return values, idx
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor, grad_indices: Tensor) -> tuple[Tensor, None, None, None]:
+        idx = ctx.saved_tensors[0]._data.reshape(ctx.kept)
+        scattered = IndexAdd.apply(None, grad.reshape(ctx.kept), _grid_key(ctx.dim, idx), ADVANCED,
+                                   ctx.shape or (1,))
+        return scattered.reshape(ctx.shape), None, None, None
+
+
+class Topk(Sort):
+    """(values, indices) of topk; see ``Sort``."""
+    on_arrays = True
+
+
+class Kthvalue(Sort):
+    """(values, indices) of kthvalue; see ``Sort``."""
+    on_arrays = True
+
+
+class MedianDim(Sort):
+    """(values, indices) of median and nanmedian along a dim; see ``Sort``."""
+    on_arrays = True
+
+
+class Median(MaxAll):
+    """out = the lower median of all of x (NaN when an element is NaN, or, ignoring NaNs, when all are). Its
+    gradient is max()'s, as in PyTorch: split evenly among the elements equal to it, or among the NaNs."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], ignore_nan: bool) -> np.ndarray:
+        ctx.axes, ctx.kept = axes, kept_shape(x.shape, axes)
+        flat = x.reshape(-1)
+        if x.dtype.kind == "f":
+            nans = np.isnan(flat)
+            flat = flat[~nans] if ignore_nan or not nans.any() else flat[:0]
+        if flat.size:
+            out = np.asarray(np.partition(flat, (flat.size - 1) // 2)[(flat.size - 1) // 2])
+        else:               # NaN, cast as PyTorch casts it for integers (to the smallest integer)
+            with np.errstate(invalid="ignore"):
+                out = np.asarray(np.nan).astype(x.dtype)
+        ctx.save_for_backward(x, out)
+        return out
+
+
+# ----------------------------------------------------------------------------- orders, with the dim last
+def _dim_last(x: np.ndarray, dim: int) -> np.ndarray:
+    """``x`` with ``dim`` moved last (a 0-d ``x`` as one element)."""
+    return np.moveaxis(x.reshape(1) if x.ndim == 0 else x, dim, -1)
+
+
+def _stable_order(x: np.ndarray, descending: bool) -> np.ndarray:
+    """The stable sorting order along the last axis, NaN above everything (so first when descending)."""
+    if not descending:
+        return np.argsort(x, axis=-1, kind="stable")
+    # sorting the reversed slices ascending and reversing back keeps equal elements in their first order
+    return x.shape[-1] - 1 - np.argsort(x[..., ::-1], axis=-1, kind="stable")[..., ::-1]
+
+
+def _tied(x: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Which slices (along the last axis) hold equal elements, NaNs counting as equal."""
+    s = np.take_along_axis(x, order, axis=-1)
+    same = s[..., 1:] == s[..., :-1]
+    if s.dtype.kind == "f":
+        same |= np.isnan(s[..., 1:]) & np.isnan(s[..., :-1])
+    return same.any(axis=-1)
+
+
+def _replay(x: np.ndarray, idx: np.ndarray, slices: np.ndarray, algorithm: Any) -> None:
+    """Overwrite ``idx``'s slices where ``slices`` holds with the positions ``algorithm`` returns for that
+    slice of ``x`` given as integer ranks (equal elements equal, NaN highest)."""
+    for pos in map(tuple, np.argwhere(slices)):
+        keys = np.unique(x[pos], return_inverse=True)[1].reshape(-1).tolist()
+        idx[pos] = algorithm(keys)[:idx.shape[-1]]
+
+
+def _sort_order(x: np.ndarray, descending: bool, stable: bool) -> np.ndarray:
+    order = _stable_order(x, descending)
+    if not stable and x.shape[-1] > selection.INSERTION_SORT_MAX:
+        less = operator.gt if descending else operator.lt
+        _replay(x, order, _tied(x, order), lambda keys: selection.std_sort(keys, less))
+    return order
+
+
+# ----------------------------------------------------------------------------- sort, argsort, msort
+def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool | None = False) -> Any:
+    """The elements of ``input`` sorted along ``dim``, and where each came from.
+
+    Args:
+        input: the tensor.
+        dim: the dimension to sort along.
+        descending: largest first (NaN then comes first; it sorts above every number).
+        stable: keep equal elements in their order; otherwise their order is that of PyTorch's CPU sort.
+
+    Returns:
+        The named tuple ``(values, indices)``, both of ``input``'s shape; indices int64.
+    """
+    d = input._wrap_dim(dim)
+    order = _sort_order(_dim_last(input._data, d), descending, bool(stable))
+    return SortResult(*Sort.apply(input, d, order, True))
+
+
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
+    """The indices that sort ``input`` along ``dim``: ``sort(...).indices``, without a gradient."""
+    d = input._wrap_dim(dim)
+    order = _sort_order(_dim_last(input._data, d), descending, bool(stable))
+    return Tensor._make(np.moveaxis(order, -1, d).reshape(input._data.shape).copy())
+
+
+def msort(input: Tensor) -> Tensor:
+    """``input`` sorted along its first dimension: ``sort(input, dim=0).values``."""
+    return sort(input, 0).values
+
+
+# ----------------------------------------------------------------------------- topk, kthvalue
+def _check_k(op: str, k: Any) -> None:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"{op}(): argument 'k' (position 2) must be int, not {type(k).__name__}")
+
+
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
+    """The ``k`` largest (or smallest) elements of ``input`` along ``dim``, and where each came from.
+
+    Args:
+        k: how many (0 to the size of ``dim``).
+        dim: the dimension to select along.
+        largest: the largest (NaN above every number) or the smallest.
+        sorted: return them in order; otherwise in the order PyTorch's CPU algorithm leaves them.
+
+    Returns:
+        The named tuple ``(values, indices)``, ``input``'s shape with ``k`` along ``dim``.
+    """
+    _check_k("topk", k)
+    d = input._wrap_dim(dim)
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("topk does not support bool dtypes on CPU")
+    x = _dim_last(input._data, d)
+    n = x.shape[-1]
+    if not 0 <= k <= n:
+        raise RuntimeError("selected index k out of range")
+    if input._data.ndim == 0:      # PyTorch returns the element itself for k = 0 as well
+        k = 1
+    order = _stable_order(x, largest)
+    if k:
+        less = operator.gt if largest else operator.lt
+        slices = _tied(x, order) | (not sorted and k * 64 > n)     # unsorted: the order nth_element leaves
+        _replay(x, order, slices, lambda keys: selection.topk_order(keys, k, less, sorted))
+    return TopkResult(*Topk.apply(input, d, order[..., :k], True))
+
+
+def _check_reduced_dim(op: str, input: Tensor, d: int) -> None:
+    if input._data.ndim and not input._data.shape[d]:
+        raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
+
+
+def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any:
+    """The ``k``-th smallest element of ``input`` along ``dim`` (k from 1; NaN above every number), and
+    where it came from.
+
+    Returns:
+        The named tuple ``(values, indices)``, ``input``'s shape without ``dim`` (size 1 with ``keepdim``).
+    """
+    _check_k("kthvalue", k)
+    d = input._wrap_dim(dim)
+    if input._data.dtype == np.bool_:
+        raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
+    _check_reduced_dim("kthvalue", input, d)
+    x = _dim_last(input._data, d)
+    if not 1 <= k <= x.shape[-1]:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+    order = _stable_order(x, False)
+    idx = order[..., k - 1:k].copy()
+    _replay(x, idx, _tied(x, order), lambda keys: [selection.quick_select(keys, k - 1)[k - 1]])
+    return KthvalueResult(*Kthvalue.apply(input, d, idx, keepdim))
+
+
+# ----------------------------------------------------------------------------- median, nanmedian
+def _median_all(input: Tensor, ignore_nan: bool) -> Tensor:
+    if input._data.dtype == np.bool_:
+        raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
+    return Median.apply(input, tuple(range(input._data.ndim)), ignore_nan)
+
+
+def _median_dim(input: Tensor, dim: int, keepdim: bool, ignore_nan: bool) -> tuple[Tensor, Tensor]:
+    """The lower median along ``dim``: the middle of the stable order (PyTorch breaks ties by index). With a
+    NaN it is the first NaN; ignoring NaNs, the middle of the others."""
+    d = input._wrap_dim(dim)
+    if input._data.dtype == np.bool_:
+        raise NotImplementedError("\"median_out\" not implemented for 'Bool'")
+    _check_reduced_dim("median", input, d)
+    x = _dim_last(input._data, d)
+    n = x.shape[-1]
+    order = _stable_order(x, False)
+    if x.dtype.kind != "f":
+        return MedianDim.apply(input, d, order[..., (n - 1) // 2:(n + 1) // 2], keepdim)
+    nans = np.isnan(x)
+    count = nans.sum(axis=-1, keepdims=True)
+    if ignore_nan:
+        idx = np.take_along_axis(order, np.maximum(n - count - 1, 0) // 2, axis=-1)
+        if (count == n).any():   # all NaN: what nth_element leaves first when no element is less than another
+            idx[count == n] = selection.nth_element([0] * n, 0, lambda a, b: False)[0]
+    else:
+        idx = np.where(count > 0, nans.argmax(axis=-1)[..., None], order[..., (n - 1) // 2:(n + 1) // 2])
+    return MedianDim.apply(input, d, idx, keepdim)
+
+
+def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
+    """The lower median of ``input``: of all elements (a 0-d tensor; NaN if one is NaN), or along ``dim``
+    the named tuple ``(values, indices)`` (at a NaN, the first NaN's index).
+
+    The whole-tensor form splits the gradient evenly among the elements equal to the median (as max()
+    does); the ``dim`` form sends it to the returned index.
+    """
+    if dim is None:
+        return _median_all(input, False)
+    return MedianResult(*_median_dim(input, dim, keepdim, False))
+
+
+def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
+    """``median`` ignoring NaNs: NaN only where every element is NaN."""
+    if dim is None:
+        return _median_all(input, True)
+    return NanmedianResult(*_median_dim(input, dim, keepdim, True))
+
+
+_OPS = {"sort": sort, "argsort": argsort, "msort": msort, "topk": topk, "kthvalue": kthvalue, "median": median,
+        "nanmedian": nanmedian}
+METHODS = dict(_OPS)
+FUNCTIONS = dict(_OPS)
