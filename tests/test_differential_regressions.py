@@ -187,6 +187,21 @@ FIXED = {
         with lib.no_grad(): t2[..., lib.tensor([0, -2, -1], dtype=lib.int64), [0]] = 3
         t3 = lib.maximum(t0, t0)
     """,
+    "recorded_setitem_of_one_element_of_an_expanded_view": """
+        t2 = lib.tensor(-0.119, dtype=lib.float64, requires_grad=True)
+        t3 = t2.clone()
+        t4 = t3.expand(2)
+        t4[0] = 3
+        loss = (t2 * W(t2)).sum() + (t4 * W(t4)).sum()
+        loss.backward()
+    """,
+    "neg_in_place_through_a_strided_float32_view": """
+        t0 = lib.tensor([[-0.745, -1.074, -1.002, 0.848], [-0.808, 0.505, -2.68, -2.002], [2.471, -0.873, 1.369, -0.911], [-2.552, -0.242, -0.406, 0.237]], dtype=lib.float32, requires_grad=True)
+        t3 = t0.narrow(-1, 0, 1)
+        with lib.no_grad(): t3.neg_()
+        loss = (t3 * W(t3)).sum()
+        loss.backward()
+    """,
     "advanced_index_of_empty_dims": """
         t0 = lib.zeros((0, 0), dtype=lib.float64, requires_grad=True)
         t1 = t0[[0], lib.tensor([], dtype=lib.int64)]

@@ -16,7 +16,7 @@ from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
 from microtensor.ops.broadcasting import Operand, broadcast_shapes, unbroadcast
 from microtensor.ops.elementwise import where
-from microtensor.ops.inplace import apply_inplace, check_overlap
+from microtensor.ops.inplace import apply_inplace, check_overlap, copy_from
 from microtensor.ops.reduction import torch_dtype_name
 from microtensor.tensor import Tensor
 
@@ -312,7 +312,11 @@ def setitem(self: Tensor, index: Any, value: Any) -> None:
         _check_source_dtype(self, value, index)
     _check_setitem_overlap(self, index, key, mode, value)
     if GradMode.enabled and (self.requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
-        apply_inplace(self, "setitem", _put, key, mode, value, "setitem", expanded=None)
+        if mode == BASIC:     # as PyTorch, a copy into the view the key selects: that view records the change
+            apply_inplace(Index.apply(self, key, mode), "setitem", copy_from,
+                          value if isinstance(value, Tensor) else np.asarray(value), expanded=None)
+        else:
+            apply_inplace(self, "setitem", _put, key, mode, value, "setitem", expanded=None)
         return
     values = _data(_as_values(value, self))
     target, k = _region(self._data, key, mode)

@@ -175,10 +175,13 @@ def _inplace_on_view(view: Tensor, op: str, out_of_place: Callable[..., Tensor],
     if root._requires_grad and root._grad_fn is None:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
     positions = positions_in(root._data, view._data)
-    result = _fitted(op, view, out_of_place(gather_from(root, positions), *args, **kwargs))
-    if has_internal_overlap(view._data):        # only fill_, masked_fill_ and index_put_ get here
-        result = OverlappingWrite.apply(result)
-    apply_inplace(root, op, _write_at, Tensor._make(positions), result)
+    gathered = gather_from(root, positions)
+    result = _fitted(op, view, out_of_place(gathered, *args, **kwargs))
+    written, where = result, positions
+    if has_internal_overlap(view._data):   # expanded (only fill_, setitem, masked_fill_, index_put_ get here)
+        changed = result._data != gathered._data     # copies of one location must not write its old value back
+        written, where = OverlappingWrite.apply(result)[Tensor._make(changed)], positions[changed]
+    apply_inplace(root, op, _write_at, Tensor._make(where), written)
     refresh_view(view)
     _saved_result_is(result, view)
     return view
@@ -256,7 +259,7 @@ class CopyFrom(Function):
                 unbroadcast(grad, src_shape) if ctx.needs_input_grad[1] else None)
 
 
-def _copy_from(dst: Tensor, src: Operand) -> Tensor:
+def copy_from(dst: Tensor, src: Operand) -> Tensor:
     """The out-of-place twin of copy_/fill_: ``src`` as a tensor of ``dst``'s shape and dtype."""
     src_shape = shape_of(src)
     if broadcast_shapes("copy_", dst._data.shape, src_shape) != dst._data.shape:
@@ -275,7 +278,7 @@ def copy_(self: Tensor, src: Operand, non_blocking: bool = False) -> Tensor:
     if not isinstance(src, Tensor):
         src = np.asarray(src)
     # PyTorch's copy_ of a tensor onto itself changes nothing, so it checks no overlap either
-    return apply_inplace(self, "copy_", _copy_from, src, ufunc=_copyto, expanded=None if src is self else "raise")
+    return apply_inplace(self, "copy_", copy_from, src, ufunc=_copyto, expanded=None if src is self else "raise")
 
 
 def fill_(self: Tensor, value: Any) -> Tensor:
@@ -287,7 +290,7 @@ def fill_(self: Tensor, value: Any) -> Tensor:
         raise TypeError(f"fill_(): argument 'value' must be Number or Tensor, not {type(value).__name__}")
     # PyTorch fills an expanded tensor with a number, but not with a tensor
     expanded = "raise" if isinstance(value, Tensor) else "allow"
-    return apply_inplace(self, "fill_", _copy_from, value, ufunc=_copyto, expanded=expanded)
+    return apply_inplace(self, "fill_", copy_from, value, ufunc=_copyto, expanded=expanded)
 
 
 def zero_(self: Tensor) -> Tensor:
