@@ -16,7 +16,8 @@ from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
 from microtensor.ops.broadcasting import Operand, broadcast_shapes, unbroadcast
 from microtensor.ops.elementwise import where
-from microtensor.ops.inplace import apply_inplace, check_overlap, copy_from
+from microtensor.ops.inplace import apply_inplace, copy_from
+from microtensor.ops.overlap import check_overlap
 from microtensor.ops.reduction import torch_dtype_name
 from microtensor.tensor import Tensor
 

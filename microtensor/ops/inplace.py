@@ -7,7 +7,6 @@ recorded, makes the twin's node the tensor's new ``grad_fn``.
 """
 from __future__ import annotations
 
-import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -17,6 +16,7 @@ from microtensor.autograd.grad_mode import GradMode
 from microtensor.ops import elementwise as ew
 from microtensor.ops import unary as un
 from microtensor.ops.broadcasting import Operand, broadcast_shapes, shape_of, unbroadcast
+from microtensor.ops.overlap import INTERNAL_OVERLAP, check_overlap, has_internal_overlap
 from microtensor.ops.views import check_inplace_on_view, gather_from, positions_in, refresh_view
 from microtensor.tensor import Tensor
 
@@ -29,69 +29,6 @@ def check_inplace(t: Tensor) -> None:
 
 def _requires_grad(x: Any) -> bool:
     return isinstance(x, Tensor) and x._requires_grad
-
-
-INTERNAL_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single "
-                    "memory location. Please clone() the tensor before performing the operation.")
-PARTIAL_OVERLAP = ("unsupported operation: some elements of the input tensor and the written-to tensor refer to a "
-                   "single memory location. Please clone() the tensor before performing the operation.")
-
-
-def check_overlap(op: str, data: np.ndarray, operands: tuple, expanded: str = "raise", *,
-                  same_ok: bool = True) -> None:
-    """PyTorch's memory-overlap checks before ``op`` writes into the array ``data``.
-
-    Args:
-        op: the op's name, for the warning.
-        data: the memory written to; when several of its elements share one memory location (an expanded
-            view), ``expanded`` says what happens: "raise" (elementwise ops, copy_), "warn" (masked_fill_,
-            index_put_: PyTorch's deprecation warning, then the write) or "allow" (fill_, zero_).
-        operands: the op's other arguments; a tensor among them whose memory partly overlaps ``data`` raises,
-            and so does one in exactly the same memory unless ``same_ok`` (index_put_ refuses it).
-    """
-    if expanded != "allow" and has_internal_overlap(data):
-        if expanded == "raise":
-            raise RuntimeError(INTERNAL_OVERLAP)
-        warnings.warn(f"Use of {op} on expanded tensors is deprecated. Please clone() the tensor before performing "
-                      "this operation.", UserWarning, stacklevel=3)
-    for other in operands:
-        if isinstance(other, Tensor):
-            kind = _overlap(data, other._data)
-            if kind == "partial" or (kind == "full" and not same_ok):
-                raise RuntimeError(PARTIAL_OVERLAP)
-
-
-def has_internal_overlap(data: np.ndarray) -> bool:
-    """Whether several elements of ``data`` share one memory location (an expanded view)."""
-    return bool(data.size) and any(st == 0 and n > 1 for n, st in zip(data.shape, data.strides))
-
-
-def _overlap(a: np.ndarray, b: np.ndarray) -> str | None:
-    """PyTorch's overlap status of two arrays: "full" (the same elements in the same layout), "partial" (both
-    dense and their byte ranges overlap otherwise) or None (apart, empty, or strided: too hard to tell)."""
-    if a is b:
-        return "full"
-    if not a.size or not b.size or not np.may_share_memory(a, b) or not (_dense(a) and _dense(b)):
-        return None
-    a_begin, b_begin = a.__array_interface__["data"][0], b.__array_interface__["data"][0]
-    if a_begin == b_begin and a.nbytes == b.nbytes:
-        return "full" if a.ndim == b.ndim and _steps(a) == _steps(b) else "partial"
-    return "partial" if a_begin < b_begin + b.nbytes and b_begin < a_begin + a.nbytes else None
-
-
-def _steps(a: np.ndarray) -> list[tuple[int, int]]:
-    """``a``'s strides where they matter: NumPy's stride of a size-1 dim is arbitrary, PyTorch's canonical."""
-    return [(i, st) for i, (n, st) in enumerate(zip(a.shape, a.strides)) if n != 1]
-
-
-def _dense(a: np.ndarray) -> bool:
-    """Whether ``a``'s elements fill one block of memory without gaps or repeats, in some order of dims."""
-    expected = a.itemsize
-    for n, stride in sorted((n, st) for n, st in zip(a.shape, a.strides) if n != 1):
-        if stride != expected:
-            return False
-        expected *= n
-    return True
 
 
 def apply_inplace(self: Tensor, op: str, out_of_place: Callable[..., Tensor], *args: Any,
