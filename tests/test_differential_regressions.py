@@ -202,6 +202,23 @@ FIXED = {
         loss = (t3 * W(t3)).sum()
         loss.backward()
     """,
+    "copy_between_one_element_views_with_other_strides_raises": """
+        t1 = lib.tensor([-3], dtype=lib.int64)
+        t3 = t1.t()
+        t5 = t1[-1::2]
+        with lib.no_grad(): t3[:] = t5
+    """,
+    "index_put_of_a_view_of_the_destination_raises": """
+        t0 = lib.tensor([[[-1, 0, -1], [1, -2, 3], [3, 1, 1]], [[2, -1, -2], [-3, 0, 2], [2, 1, 3]]], dtype=lib.int64)
+        t6 = t0 - t0
+        t7 = t6.select(-3, -2)
+        t6[lib.tensor([0, 0, -2], dtype=lib.int64)] = t7
+    """,
+    "index_put_of_the_destination_without_its_leading_ones_raises": """
+        t0 = lib.tensor([[[1.133, 0.775, 0.634, 0.117], [0.331, 0.67, -1.108, -0.681]]], dtype=lib.float64)
+        t2 = t0.long()
+        t2[lib.tensor([True])] = t2
+    """,
     "advanced_index_of_empty_dims": """
         t0 = lib.zeros((0, 0), dtype=lib.float64, requires_grad=True)
         t1 = t0[[0], lib.tensor([], dtype=lib.int64)]

@@ -251,3 +251,13 @@ def test_overlap_checks_match_pytorch(case):
         return
     with warns():
         assert run(mt) == expected
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "3d_permuted", "strided", "expanded", "one_element"])
+def test_dense_is_true_for_every_gapless_layout_only(layout):
+    from microtensor.ops.overlap import _dense
+    a = np.zeros((2, 3, 4))
+    array, dense = {"contiguous": (a, True), "transposed": (a.T, True), "3d_permuted": (a.transpose(1, 0, 2), True),
+                    "strided": (a[:, ::2], False), "expanded": (np.broadcast_to(a[:1], (3, 3, 4)), False),
+                    "one_element": (a[:1, :1, :1], True)}[layout]
+    assert _dense(array) == dense

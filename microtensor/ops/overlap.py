@@ -52,19 +52,21 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> str | None:
         return None
     a_begin, b_begin = a.__array_interface__["data"][0], b.__array_interface__["data"][0]
     if a_begin == b_begin and a.nbytes == b.nbytes:
-        return "full" if a.ndim == b.ndim and _steps(a) == _steps(b) else "partial"
+        return "full" if _same_layout(a, b) else "partial"
     return "partial" if a_begin < b_begin + b.nbytes and b_begin < a_begin + a.nbytes else None
 
 
-def _steps(a: np.ndarray) -> list[tuple[int, int]]:
-    """``a``'s strides where they matter: NumPy's stride of a size-1 dim is arbitrary, PyTorch's canonical."""
-    return [(i, st) for i, (n, st) in enumerate(zip(a.shape, a.strides)) if n != 1]
+def _same_layout(a: np.ndarray, b: np.ndarray) -> bool:
+    """Same rank and strides, as PyTorch compares them; NumPy gives a size-1 dim it inserts (``x[None]``) stride
+    0 where PyTorch computes one, so such a stride matches any."""
+    return a.ndim == b.ndim and all(sa == sb or (n == 1 and 0 in (sa, sb))
+                                    for n, sa, sb in zip(a.shape, a.strides, b.strides))
 
 
 def _dense(a: np.ndarray) -> bool:
     """Whether ``a``'s elements fill one block of memory without gaps or repeats, in some order of dims."""
     expected = a.itemsize
-    for n, stride in sorted((n, st) for n, st in zip(a.shape, a.strides) if n != 1):
+    for stride, n in sorted((st, n) for n, st in zip(a.shape, a.strides) if n != 1):
         if stride != expected:
             return False
         expected *= n
