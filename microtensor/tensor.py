@@ -174,7 +174,7 @@ class Tensor:
     @property
     def data(self) -> Tensor:
         """A tensor sharing this one's memory, outside the graph (changes to it are not tracked)."""
-        return Tensor._make(self._data)
+        return Tensor._make(self._data.view())
 
     @data.setter
     def data(self, value: Tensor) -> None:
@@ -291,7 +291,8 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A new tensor sharing memory and version counter with this one, outside the graph."""
-        t = Tensor._make(self._data)
+        # its own array object over the same memory: an op given both tensors must tell them apart
+        t = Tensor._make(self._data.view())
         share_version_counter(t, self)
         return t
 

@@ -24,7 +24,7 @@ class Parameter(Tensor):
         if data is None:
             array = np.empty((0,), dtype=mt.get_default_dtype().np)
         elif isinstance(data, Tensor):
-            array = data._data
+            array = data._data.view()      # its own array object, as detach() gives
         else:
             array = mt.tensor(data)._data
         Tensor._init(self, array, False)

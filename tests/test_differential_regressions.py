@@ -219,6 +219,21 @@ FIXED = {
         t2 = t0.long()
         t2[lib.tensor([True])] = t2
     """,
+    "index_put_of_an_empty_detached_twin_is_no_overlap": """
+        t0 = lib.zeros((0,), dtype=lib.bool)
+        t3 = t0.detach()
+        with lib.no_grad(): t3[[]] = t0
+    """,
+    "product_with_its_own_detached_twin_keeps_the_twin_constant": """
+        t1 = lib.tensor(-0.187, dtype=lib.float64, requires_grad=True)
+        t2 = t1.detach()
+        t3 = t1 * t2
+        t6 = 2.0 / (t3.abs() + 0.5)
+        loss = (t6 * W(t6)).sum() + (t3 * W(t3)).sum()
+        g = lib.autograd.grad(loss, [t1], create_graph=True, allow_unused=True)
+        loss2 = (g[0] * W(g[0])).sum() + (t1 ** 3).sum()
+        gg = lib.autograd.grad(loss2, [t1], allow_unused=True)
+    """,
     "advanced_index_of_empty_dims": """
         t0 = lib.zeros((0, 0), dtype=lib.float64, requires_grad=True)
         t1 = t0[[0], lib.tensor([], dtype=lib.int64)]

@@ -388,7 +388,7 @@ def _fresh(o: Any, inputs: tuple) -> Any:
     """A custom forward's output, as a new tensor when it is one of the inputs returned as is (PyTorch
     returns a view then: the input keeps its own place in the graph)."""
     if isinstance(o, Tensor) and any(o is a for a in inputs):
-        t = Tensor._make(o._data)
+        t = Tensor._make(o._data.view())
         share_version_counter(t, o)
         return t
     return o

@@ -17,7 +17,7 @@ from microtensor.autograd.grad_mode import GradMode
 from microtensor.ops.broadcasting import Operand, broadcast_shapes, unbroadcast
 from microtensor.ops.elementwise import where
 from microtensor.ops.inplace import apply_inplace, copy_from
-from microtensor.ops.overlap import check_overlap
+from microtensor.ops.overlap import PARTIAL_OVERLAP, check_overlap
 from microtensor.ops.reduction import torch_dtype_name
 from microtensor.tensor import Tensor
 
@@ -353,7 +353,10 @@ def _check_setitem_overlap(self: Tensor, index: Any, key: tuple, mode: int, valu
     else:
         region = self._data if whole else (self._data[key[0]] if mode == SPLIT else self._data[tuple(
             slice(None) if isinstance(k, np.ndarray) else k for k in key)])
-        check_overlap("index_put_", region, (_without_leading_ones(value),), "warn", same_ok=not whole)
+        source = _without_leading_ones(value)
+        if whole and source is self:     # index_put_ refuses its own destination as source, even an empty one
+            raise RuntimeError(PARTIAL_OVERLAP)
+        check_overlap("index_put_", region, (source,), "warn", same_ok=not whole)
 
 
 def _cuts_nothing(item: Any) -> bool:

@@ -45,9 +45,8 @@ def has_internal_overlap(data: np.ndarray) -> bool:
 
 def _overlap(a: np.ndarray, b: np.ndarray) -> str | None:
     """PyTorch's overlap status of two arrays: "full" (the same elements in the same layout), "partial" (both
-    dense and their byte ranges overlap otherwise) or None (apart, empty, or strided: too hard to tell)."""
-    if a is b:
-        return "full"
+    dense and their byte ranges overlap otherwise) or None (apart, empty, or strided: too hard to tell).
+    The very same tensor on both sides is the caller's to see (``_check_setitem_overlap``)."""
     if not a.size or not b.size or not np.may_share_memory(a, b) or not (_dense(a) and _dense(b)):
         return None
     a_begin, b_begin = a.__array_interface__["data"][0], b.__array_interface__["data"][0]

@@ -406,7 +406,9 @@ def test_load_state_dict_round_trip():
     fresh = mt.zeros(4, 3)
     dst.load_state_dict({**dst.state_dict(), "embed.weight": fresh}, assign=True)
     assert isinstance(dst.embed.weight, Parameter) and dst.embed.weight.requires_grad
-    assert dst.embed.weight._data is fresh._data
+    assert np.shares_memory(dst.embed.weight.detach().numpy(), fresh.numpy())     # assign keeps the memory
+    fresh.add_(1)                                                          # and the version counter
+    assert dst.embed.weight._version == fresh._version
 
 
 def test_load_state_dict_strict_errors():
