@@ -230,7 +230,8 @@ class Function(Node):
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run the op on ``args``, recording it in the graph when grad mode is on and an input requires grad."""
         ctx = object.__new__(cls)
-        if GradMode.enabled:
+        enabled = GradMode.enabled
+        if enabled:
             needs = tuple([isinstance(a, Tensor) and (a._requires_grad if a._base is None else view_requires_grad(a))
                            for a in args])
             record = True in needs
@@ -244,7 +245,7 @@ class Function(Node):
             if type(out) is np.ndarray:          # the common case: one array out
                 t = Tensor._make(out)
                 if out.base is not None or out is fwd_args[0]:
-                    _mark_view(t, args, fwd_args)
+                    _mark_view(t, args, fwd_args, enabled)
                 if record:
                     ctx._connect(args, fwd_args, (out,), (t,))
                 return t
@@ -260,7 +261,7 @@ class Function(Node):
             results = tuple([_as_output(o) for o in out])
             for nr, t in enumerate(results):
                 if t._data.base is not None:
-                    _mark_view(t, args, fwd_args, (cls.__name__, nr))
+                    _mark_view(t, args, fwd_args, enabled, (cls.__name__, nr))
         else:
             results = out
         if record:
@@ -344,12 +345,13 @@ class Function(Node):
 NO_GRAD_VIEW = "no_grad"   # a view's creation meta (``_view_meta``): made while grad mode was off
 
 
-def _mark_view(t: Tensor, args: tuple, fwd_args: list, output: tuple[str, int] | None = None) -> None:
+def _mark_view(t: Tensor, args: tuple, fwd_args: list, enabled: bool, output: tuple[str, int] | None = None) -> None:
     """Make ``t`` a view of the input whose memory it shares, as PyTorch's view ops do: the same version
     counter (an in-place change of either shows in both) and ``_base``, the tensor that owns the memory,
     from which ``ops.views`` rebuilds the view's history after an in-place change.
 
-    ``output`` is (op name, output number) when the op returns several views (split, chunk, unbind).
+    ``enabled``: grad mode was on for the op. ``output`` is (op name, output number) when the op returns
+    several views (split, chunk, unbind).
     Such views, and views made in no_grad mode, keep PyTorch's creation meta in ``_view_meta``: an
     in-place change that involves them while grad is recorded is refused, as PyTorch refuses it."""
     data = t._data
@@ -363,8 +365,8 @@ def _mark_view(t: Tensor, args: tuple, fwd_args: list, output: tuple[str, int] |
                 t._base, meta = a, None
             else:
                 t._base, meta = a._base, a._view_meta
-            if meta is None and (output is not None or not GradMode.enabled):
-                meta = output if a._requires_grad and GradMode.enabled else NO_GRAD_VIEW
+            if meta is None and (output is not None or not enabled):
+                meta = output if a._requires_grad and enabled else NO_GRAD_VIEW
             t._view_meta = meta
             share_version_counter(t, a)
             t._view_version = a._vc[0]

