@@ -77,7 +77,7 @@ def check(program: Program) -> None:
                 compare(f"{grads}[{i}]", mine, expected, flags=False, single=single)   # graph detail of create_graph
 
 
-@settings(max_examples=int(SOAK or 300), deadline=None, derandomize=not SOAK, print_blob=True,
+@settings(max_examples=int(SOAK or 1000), deadline=None, derandomize=not SOAK, print_blob=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(programs(torch))
 def test_programs_match_torch(program: Program) -> None:
