@@ -234,6 +234,14 @@ FIXED = {
         loss2 = (g[0] * W(g[0])).sum() + (t1 ** 3).sum()
         gg = lib.autograd.grad(loss2, [t1], allow_unused=True)
     """,
+    "copy_between_twin_expanded_views_is_a_no_op": """
+        t0 = lib.tensor([[[-0.81], [0.852], [-0.161]]], dtype=lib.float64, requires_grad=True)
+        t2 = t0.expand(3, 3, 1)
+        t4 = t0.expand(3, 3, 1)
+        with lib.no_grad(): t4.copy_(t2)
+        loss = (t0 * W(t0)).sum()
+        loss.backward()
+    """,
     "advanced_index_of_empty_dims": """
         t0 = lib.zeros((0, 0), dtype=lib.float64, requires_grad=True)
         t1 = t0[[0], lib.tensor([], dtype=lib.int64)]

@@ -16,7 +16,7 @@ from microtensor.autograd.grad_mode import GradMode
 from microtensor.ops import elementwise as ew
 from microtensor.ops import unary as un
 from microtensor.ops.broadcasting import Operand, broadcast_shapes, shape_of, unbroadcast
-from microtensor.ops.overlap import INTERNAL_OVERLAP, check_overlap, has_internal_overlap
+from microtensor.ops.overlap import INTERNAL_OVERLAP, check_overlap, has_internal_overlap, same_data
 from microtensor.ops.views import check_inplace_on_view, gather_from, positions_in, refresh_view
 from microtensor.tensor import Tensor
 
@@ -214,8 +214,9 @@ def copy_(self: Tensor, src: Operand, non_blocking: bool = False) -> Tensor:
     """Copy ``src`` (broadcast to self's shape, converted to self's dtype) into self; the gradient flows to src."""
     if not isinstance(src, Tensor):
         src = np.asarray(src)
-    # PyTorch's copy_ of a tensor onto itself changes nothing, so it checks no overlap either
-    return apply_inplace(self, "copy_", copy_from, src, ufunc=_copyto, expanded=None if src is self else "raise")
+    # PyTorch's copy_ of the very same data (the tensor itself, or a twin view) changes nothing and checks nothing
+    same = isinstance(src, Tensor) and same_data(self._data, src._data)
+    return apply_inplace(self, "copy_", copy_from, src, ufunc=_copyto, expanded=None if same else "raise")
 
 
 def fill_(self: Tensor, value: Any) -> Tensor:
