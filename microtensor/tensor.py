@@ -355,8 +355,11 @@ def memory_is_shared(t: Tensor) -> bool:
 
 
 def view_requires_grad(view: Tensor) -> bool:
-    """``view.requires_grad``, its grad_fn first brought up to date (``Function.apply`` reads both)."""
-    if view._vc[0] != view._view_version:
+    """``view.requires_grad``, its grad_fn first brought up to date (``Function.apply`` reads both).
+
+    A view PyTorch refuses to rebuild (made in no_grad mode, or one of several an op returned) is left
+    stale: the op raises PyTorch's error only if it has a differentiable output (``Function._connect``)."""
+    if view._vc[0] != view._view_version and not (view._view_meta is not None and view._base._requires_grad):
         _refresh_view(view)
     return view._requires_grad or view._base._requires_grad
 

@@ -242,6 +242,13 @@ FIXED = {
         loss = (t0 * W(t0)).sum()
         loss.backward()
     """,
+    "stale_multi_output_view_feeds_an_integer_result_without_error": """
+        t0 = lib.tensor([[0.527, -0.488], [1.117, -0.036], [0.086, -0.872]], dtype=lib.float32, requires_grad=True)
+        t3, t4, t5 = t0.unbind(0)
+        with lib.no_grad(): t3[[0]] = 2.0
+        t10 = t5.long()
+        t11 = t5 * 2
+    """,
     "advanced_index_of_empty_dims": """
         t0 = lib.zeros((0, 0), dtype=lib.float64, requires_grad=True)
         t1 = t0[[0], lib.tensor([], dtype=lib.int64)]

@@ -292,9 +292,14 @@ class Function(Node):
         its gradient flows along: ``(node, output_nr, shape, dtype)``, or None for inputs needing none."""
         edges = []
         options = False          # whether some argument is an option (dim, a key), not a tensor or array
+        restricted = None        # a view PyTorch refuses to rebuild (see view_requires_grad), if it matters
         for a, need in zip(args, self.needs_input_grad):
             if need:
                 d = a._data
+                if a._base is not None and a._vc[0] != a._view_version:
+                    restricted = a
+                    edges.append(None)
+                    continue
                 fn = a._grad_fn
                 if fn is not None:
                     edges.append((fn, a._output_nr, d.shape, d.dtype))
@@ -319,6 +324,8 @@ class Function(Node):
                 t._requires_grad = True
                 t._grad_fn = self
                 t._output_nr = nr
+                if restricted is not None:    # only a differentiable output needs the view's history
+                    raise RuntimeError(restricted_view_message(restricted._view_meta, REBASED))
         if self._to_save:
             self._saved = tuple([_pack(item, args, fwd_args, outs, results) for item in self._to_save])
             self._to_save = ()
@@ -343,6 +350,22 @@ class Function(Node):
 
 
 NO_GRAD_VIEW = "no_grad"   # a view's creation meta (``_view_meta``): made while grad mode was off
+REBASED = "its base or another view of its base has been modified inplace"
+MODIFIED = "is being modified inplace"
+
+
+def restricted_view_message(meta: Any, what: str) -> str:
+    """PyTorch's message refusing a view made in no_grad mode (``meta`` NO_GRAD_VIEW) or one of several views
+    an op returned (``meta`` (op name, output number)); ``what``: REBASED or MODIFIED."""
+    if meta == NO_GRAD_VIEW:
+        return (f"A view was created in no_grad mode and {what} with grad mode enabled. Given that this use "
+                "case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the "
+                "view and the inplace either both inside the no_grad block (if you don't want the inplace to be "
+                "tracked) or both outside (if you want the inplace to be tracked).")
+    name, nr = meta
+    return (f"Output {nr} of {name} is a view and {what}. This view is the output of a function that returns "
+            "multiple views. Such functions do not allow the output views to be modified inplace. You should "
+            "replace the inplace operation by an out-of-place one.")
 
 
 def _mark_view(t: Tensor, args: tuple, fwd_args: list, enabled: bool, output: tuple[str, int] | None = None) -> None:

@@ -8,11 +8,9 @@ its elements from the base's current history.
 """
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from microtensor.autograd.function import NO_GRAD_VIEW
+from microtensor.autograd.function import MODIFIED, REBASED, restricted_view_message
 from microtensor.autograd.grad_mode import enable_grad
 from microtensor.tensor import Tensor
 
@@ -54,8 +52,7 @@ def refresh_view(view: Tensor) -> None:
         view._view_version = root._vc[0]
         return
     if view._view_meta is not None:
-        raise RuntimeError(_restricted_view_message(view._view_meta, "its base or another view of its base has "
-                                                    "been modified inplace"))
+        raise RuntimeError(restricted_view_message(view._view_meta, REBASED))
     with enable_grad():
         fresh = gather_from(root, positions_in(root._data, view._data))
     if fresh._grad_fn is None:    # inference mode: nothing could be recorded; try again on the next use
@@ -68,16 +65,4 @@ def check_inplace_on_view(view: Tensor) -> None:
     """PyTorch's refusal of a recorded in-place change of a view made in no_grad mode or returned among
     several views by one op (split, chunk, unbind): the history it should get is ambiguous."""
     if view._view_meta is not None:
-        raise RuntimeError(_restricted_view_message(view._view_meta, "is being modified inplace"))
-
-
-def _restricted_view_message(meta: Any, what: str) -> str:
-    if meta == NO_GRAD_VIEW:
-        return (f"A view was created in no_grad mode and {what} with grad mode enabled. Given that this use "
-                "case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the "
-                "view and the inplace either both inside the no_grad block (if you don't want the inplace to be "
-                "tracked) or both outside (if you want the inplace to be tracked).")
-    name, nr = meta
-    return (f"Output {nr} of {name} is a view and {what}. This view is the output of a function that returns "
-            "multiple views. Such functions do not allow the output views to be modified inplace. You should "
-            "replace the inplace operation by an out-of-place one.")
+        raise RuntimeError(restricted_view_message(view._view_meta, MODIFIED))
