@@ -249,6 +249,18 @@ FIXED = {
         t10 = t5.long()
         t11 = t5 * 2
     """,
+    "setitem_of_an_expanded_view_from_its_own_source_is_a_no_op": """
+        t1 = lib.tensor([[[True], [False]], [[True], [True]], [[False], [True]], [[True], [True]]], dtype=lib.bool)
+        t3 = t1.narrow(-3, 2, 1)
+        t4 = t3.expand(2, 3, -1, 1)
+        t4[1] = t3
+    """,
+    "setitem_of_a_flattened_view_of_itself_is_a_no_op": """
+        t0 = lib.tensor([[-3, 0], [-1, -1]], dtype=lib.int64)
+        t1 = t0.max(-2, keepdim=True).values
+        t2 = t1.flatten()
+        t1[..., :] = t2
+    """,
     "advanced_index_of_empty_dims": """
         t0 = lib.zeros((0, 0), dtype=lib.float64, requires_grad=True)
         t1 = t0[[0], lib.tensor([], dtype=lib.int64)]

@@ -17,7 +17,7 @@ from microtensor.autograd.grad_mode import GradMode
 from microtensor.ops.broadcasting import Operand, broadcast_shapes, unbroadcast
 from microtensor.ops.elementwise import where
 from microtensor.ops.inplace import apply_inplace, copy_from
-from microtensor.ops.overlap import PARTIAL_OVERLAP, check_overlap
+from microtensor.ops.overlap import PARTIAL_OVERLAP, check_overlap, same_data
 from microtensor.ops.reduction import torch_dtype_name
 from microtensor.tensor import Tensor
 
@@ -337,15 +337,16 @@ def _check_setitem_overlap(self: Tensor, index: Any, key: tuple, mode: int, valu
 
     It first applies the key's basic part (ints, slices), giving a view: ``self`` itself where nothing was
     cut. A basic key then copies the value into that view (fills it, unchecked, with a number or 0-d tensor;
-    checks a source that broadcasts only when it is not really expanded; a tensor copied onto itself is
-    left alone); one bool mask with one value is a masked_fill_; any other key is an index_put_ of the value
+    checks a source that broadcasts only when it is not really expanded; the same data copied onto itself
+    is left alone); one bool mask with one value is a masked_fill_; any other key is an index_put_ of the value
     viewed without its leading size-1 dims, which refuses that value being the very tensor it writes."""
     items = index if type(index) is tuple else (index,)
     whole = all(isinstance(i, (Tensor, np.ndarray, list)) or i is Ellipsis or _cuts_nothing(i) for i in items)
     if mode == BASIC:
-        if value is self and whole:
-            return
         region = _get(self._data, key, mode)
+        if isinstance(value, Tensor) and _copies_itself(region, value._data if value._data.shape == region.shape
+                                                        else _without_leading_ones(value)._data):
+            return
         copies = isinstance(value, Tensor) and value._data.ndim and value._data.size == region.size
         check_overlap("copy_", region, (value,) if copies else ())
     elif _is_masked_fill(index, value):
@@ -357,6 +358,17 @@ def _check_setitem_overlap(self: Tensor, index: Any, key: tuple, mode: int, valu
         if whole and source is self:     # index_put_ refuses its own destination as source, even an empty one
             raise RuntimeError(PARTIAL_OVERLAP)
         check_overlap("index_put_", region, (source,), "warn", same_ok=not whole)
+
+
+def _copies_itself(region: np.ndarray, source: np.ndarray) -> bool:
+    """Whether copying ``source`` (broadcast) into ``region`` copies the same data in the same layout, which
+    PyTorch's copy_ skips before any check."""
+    if source.shape == region.shape:      # PyTorch copies it as it is (broadcast_to would zero size-1 strides)
+        return same_data(region, source)
+    try:
+        return same_data(region, np.broadcast_to(source, region.shape))
+    except ValueError:
+        return False
 
 
 def _cuts_nothing(item: Any) -> bool:

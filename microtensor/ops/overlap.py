@@ -76,4 +76,4 @@ def same_data(a: np.ndarray, b: np.ndarray) -> bool:
     """Whether two arrays are the same elements of the same memory in the same layout and dtype (PyTorch's
     copy_ then returns at once, checking nothing)."""
     return (a.__array_interface__["data"][0] == b.__array_interface__["data"][0] and a.shape == b.shape
-            and a.strides == b.strides and a.dtype == b.dtype)
+            and a.dtype == b.dtype and _same_layout(a, b))
