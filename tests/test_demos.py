@@ -59,6 +59,7 @@ def test_unknown_demo_is_an_error_naming_the_choices():
 NEEDS_DATA = {"mnist"}   # run on synthetic IDX files by tests/test_demo_digits.py
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(set(DEMOS) - NEEDS_DATA))
 def test_demo_runs_quickly_and_writes_its_pictures(name, tmp_path):
     result = run_demos(name, "--quick", "--out", str(tmp_path))
@@ -92,6 +93,7 @@ def test_showcase_runs_its_demos_in_order_and_says_where_the_pictures_are(tmp_pa
         assert f"{(tmp_path / name).resolve()}/  (picture.png)" in out
 
 
+@pytest.mark.slow
 def test_output_folder_defaults_to_demo_output_under_the_current_directory(tmp_path):
     result = subprocess.run([sys.executable, "-m", "demos", "activations", "--quick"], cwd=tmp_path,
                             env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120,
