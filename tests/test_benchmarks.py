@@ -77,6 +77,7 @@ def test_table_has_a_line_per_row_and_the_ratio_columns(tiny_rows):
         assert column in lines[0]
 
 
+@pytest.mark.slow
 def test_main_prints_the_table(monkeypatch, capsys):
     for w in WORKLOADS:
         monkeypatch.setattr(w, "quick", w.tiny)

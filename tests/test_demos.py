@@ -102,6 +102,7 @@ def test_output_folder_defaults_to_demo_output_under_the_current_directory(tmp_p
     assert_pictures(tmp_path / "demo_output" / "activations", pictures("activations"))
 
 
+@pytest.mark.slow
 def test_xor_is_solved_with_the_full_settings():
     losses, preds = xor.train()
     assert losses[-1] < 0.01 < losses[0]
@@ -161,6 +162,7 @@ def test_activation_derivatives_by_autograd_match_their_formulas():
         assert dy == pytest.approx(formula(x), abs=1e-12), name
 
 
+@pytest.mark.slow
 def test_sum_of_five_reaches_high_accuracy_and_cross_entropy_gets_there_sooner():
     runs = {name: sum_of_five.train(name) for name in sum_of_five.LOSSES}
     assert all(run.accuracy[-1] > 0.97 for run in runs.values())
