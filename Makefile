@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench torch clean
+.PHONY: demo test test-quick bench torch clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ demo: $(STAMP)
 # one BLAS/OpenMP thread per test worker: the workers already use every core
 test: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n auto tests
+
+# the suite without the tests marked slow (demos' full runs, the 1M-node chain, ...): for the edit-test loop
+test-quick: $(STAMP)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n auto -m "not slow" tests
 
 # The PyTorch oracle for the tests and the benchmarks (a CPU wheel, pinned).
 torch: $(STAMP)

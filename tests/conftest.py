@@ -11,3 +11,23 @@ from hypothesis import settings  # noqa: E402
 sys.path.insert(0, os.path.dirname(__file__))
 settings.register_profile("ci", max_examples=25, deadline=None, derandomize=True)
 settings.load_profile("ci")
+
+
+# The skip reasons of the PyTorch-oracle tests: helpers.requires_torch's and pytest.importorskip("torch")'s (which
+# skips a whole module as one report).
+TORCH_SKIP_REASONS = ("PyTorch is not installed", "could not import 'torch'")
+
+
+def _skip_reason(report) -> str:
+    longrepr = report.longrepr
+    return longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Say plainly at the end of the run when the PyTorch oracle is off and how many tests that skipped (with
+    PyTorch installed nothing skips for its reasons, and nothing is said)."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", ())
+               if any(reason in _skip_reason(r) for reason in TORCH_SKIP_REASONS)]
+    if skipped:
+        terminalreporter.write_sep("=", f"PyTorch oracle off: {len(skipped)} tests skipped; `make torch` turns it on",
+                                   yellow=True, bold=True)

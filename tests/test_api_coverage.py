@@ -1,8 +1,9 @@
-"""Every core name of API.md ("Package layout", "Tensors", "Differentiable operations", "Autograd") exists
+"""Every core name of the API contract ("Package layout", "Tensors", "Differentiable operations", "Autograd") exists
 and, where PyTorch is installed, a tiny call gives PyTorch's values, dtypes, shapes and gradients.
 
-The tables are written out by hand from API.md. Each entry is called on microtensor and on torch with
-inputs made from the same arrays; without torch an entry still has to run.
+The tables are written out by hand from the shared API contract, API.md, which lives outside this repository,
+next to the checkout (``../shared/API.md``; it is not part of a clone). Each entry is called on microtensor and on
+torch with inputs made from the same arrays; without torch an entry still has to run.
 """
 import math
 import types

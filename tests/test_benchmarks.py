@@ -18,6 +18,7 @@ def tiny_rows():
     return {w.name: w.run(**w.tiny) for w in WORKLOADS}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workload", WORKLOADS, ids=WORKLOAD_NAMES)
 def test_workload_measures_every_engine(workload, tiny_rows):
     rows = tiny_rows[workload.name]
@@ -31,6 +32,7 @@ def test_workload_measures_every_engine(workload, tiny_rows):
             assert r.values[engine] is not None and r.values[engine] > 0, (r.metric, engine)
 
 
+@pytest.mark.slow
 def test_mlp_losses_agree_across_engines(tiny_rows):
     loss_rows = [r for r in tiny_rows["mlp"] if r.metric.startswith("loss")]
     assert len(loss_rows) == 2
@@ -42,6 +44,7 @@ def test_mlp_losses_agree_across_engines(tiny_rows):
     assert loss_rows[1].values["microtensor"] < loss_rows[0].values["microtensor"]   # the update helped
 
 
+@pytest.mark.slow
 def test_chain_memory_is_handed_back(tiny_rows):
     rows = {r.metric: r for r in tiny_rows["chain"]}
     after_forward = rows["traced growth after forward"].values["microtensor"]
@@ -65,6 +68,7 @@ def test_verdicts_compare_against_torch_on_as_many_threads_as_numpys_blas(monkey
     assert Row("w", "m", "s", dict.fromkeys(ENGINES), targets={"torch": 2.0}).verdict() == ""
 
 
+@pytest.mark.slow
 def test_table_has_a_line_per_row_and_the_ratio_columns(tiny_rows):
     rows = [r for name in WORKLOAD_NAMES for r in tiny_rows[name]]
     lines = format_table(rows).splitlines()
@@ -73,6 +77,7 @@ def test_table_has_a_line_per_row_and_the_ratio_columns(tiny_rows):
         assert column in lines[0]
 
 
+@pytest.mark.slow
 def test_main_prints_the_table(monkeypatch, capsys):
     for w in WORKLOADS:
         monkeypatch.setattr(w, "quick", w.tiny)

@@ -48,6 +48,7 @@ def test_multihead_attention_is_sdpa_on_its_projections():
                                attn(x, x, x)[0].detach().numpy(), atol=1e-6)
 
 
+@pytest.mark.slow
 def test_transformer_reverses_held_out_sequences(transformer):
     model, history, split = transformer
     tokens, sequences = attention.sequence_scores(model, split.x_test, split.y_test)
@@ -56,6 +57,7 @@ def test_transformer_reverses_held_out_sequences(transformer):
     assert history.loss[-1] < history.loss[0] / 10
 
 
+@pytest.mark.slow
 def test_a_transformer_head_attends_to_the_mirrored_position(transformer):
     model, _, split = transformer
     maps = model.attention_maps(split.x_test[:200])
@@ -63,6 +65,7 @@ def test_a_transformer_head_attends_to_the_mirrored_position(transformer):
     assert max(attention.mirror_attention(maps[:, 0, h]) for h in range(2)) > 0.9
 
 
+@pytest.mark.slow
 def test_seq2seq_reverses_held_out_sequences_by_greedy_decoding(seq2seq):
     model, history, split = seq2seq
     tokens, sequences = attention.sequence_scores(model, split.x_test, split.y_test)
@@ -70,6 +73,7 @@ def test_seq2seq_reverses_held_out_sequences_by_greedy_decoding(seq2seq):
     assert history.accuracy[0] < 0.9 < history.accuracy[-1]
 
 
+@pytest.mark.slow
 def test_seq2seq_attends_to_the_mirrored_position(seq2seq):
     model, _, split = seq2seq
     with mt.no_grad():

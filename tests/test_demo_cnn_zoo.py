@@ -56,12 +56,14 @@ def test_hand_counts_are_the_known_totals():
     assert set(BY_HAND) == set(cnn_zoo.MODELS)
 
 
+@pytest.mark.slow
 def test_every_model_learns_the_digits(runs):
     for name, run in runs.items():
         assert len(run.history.accuracy) == 4
         assert run.accuracy > 0.93, name
 
 
+@pytest.mark.slow
 def test_the_table_prints_the_hand_counted_parameters_and_the_accuracies(runs):
     lines = results_table(list(runs.values())).splitlines()[1:]
     assert [line.split()[0] for line in lines] == list(cnn_zoo.MODELS)

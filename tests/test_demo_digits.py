@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("recipe", digits.RECIPES, ids=lambda recipe: recipe.name)
 def test_both_models_pass_97_percent_on_the_digits_with_the_full_settings(recipe):
     """Judged on the median of three seeds: one run's last digits of rounding depend on the CPU's BLAS kernels,
@@ -83,6 +84,7 @@ def run_mnist(data: Path, out: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120, check=False)
 
 
+@pytest.mark.slow
 def test_mnist_quick_on_synthetic_files_trains_both_models_and_writes_its_pictures(tmp_path):
     synthetic_mnist(tmp_path / "data" / "mnist", per_class=200, seed=0)
     result = run_mnist(tmp_path / "data", tmp_path / "out")
@@ -94,6 +96,7 @@ def test_mnist_quick_on_synthetic_files_trains_both_models_and_writes_its_pictur
         assert (tmp_path / "out" / "mnist" / name).read_bytes()[:8] == PNG, name
 
 
+@pytest.mark.slow
 def test_mnist_without_its_files_says_what_is_missing_and_exits_0_without_pictures(tmp_path):
     (tmp_path / "data").mkdir()
     result = run_mnist(tmp_path / "data", tmp_path / "out")

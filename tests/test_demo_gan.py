@@ -26,6 +26,7 @@ def test_real_samples_lie_near_their_modes_as_a_2d_gaussian_does():
     assert q.modes_covered == gan.MODES and min(q.counts) > 0.9 * 20000 / gan.MODES * q.near
 
 
+@pytest.mark.slow
 def test_full_settings_generator_covers_the_modes():
     run = gan.train(snapshot_at=(0, 1500))
     first, last = run.quality[0], run.quality[-1]

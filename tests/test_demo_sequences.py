@@ -31,6 +31,7 @@ def test_open_gates_starts_the_lstm_remembering_and_mostly_shut_to_new_input():
     assert gate[4:8] == pytest.approx([1 / (1 + math.exp(-5))] * 4)
 
 
+@pytest.mark.slow
 def test_gated_networks_recall_across_50_steps_and_the_plain_rnn_does_not():
     accuracy = {kind: sequences.train_memory(kind).accuracy[-1] for kind in sequences.KINDS}
     assert accuracy["LSTM"] > 0.95 and accuracy["GRU"] > 0.95
@@ -38,6 +39,7 @@ def test_gated_networks_recall_across_50_steps_and_the_plain_rnn_does_not():
     assert sequences.train_memory("LSTM", gates_open=False).accuracy[-1] < 0.4   # half-open gates forget
 
 
+@pytest.mark.slow
 def test_lstm_predicts_sine_waves_well_below_repeating_the_current_value():
     run = sequences.train_sine()
     assert run.losses[0] > 0.1
@@ -45,6 +47,7 @@ def test_lstm_predicts_sine_waves_well_below_repeating_the_current_value():
     assert run.mse > sequences.NOISE ** 2 * 0.8                          # nobody beats the noise by much
 
 
+@pytest.mark.slow
 def test_char_lstm_learns_the_sonnet_and_writes_its_words():
     run = sequences.train_char_lstm()
     assert run.losses[0] > math.log(len(run.vocab)) - 0.2                 # starts near a uniform guess

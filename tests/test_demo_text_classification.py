@@ -42,6 +42,7 @@ def test_rnn_and_bag_of_words_ignore_padding(name):
     assert model(short).detach().numpy() == pytest.approx(model(long).detach().numpy(), abs=1e-6)
 
 
+@pytest.mark.slow
 def test_full_settings_cnn_and_rnn_beat_90_percent_and_the_bag_of_words_guesses():
     data = tc.make_data()
     split, test = data

@@ -52,6 +52,7 @@ def test_nets_are_the_same_but_for_their_kind(runs):
         vg.DeepNet("tanh")
 
 
+@pytest.mark.slow
 def test_only_the_batchnorm_and_residual_nets_learn_in_a_short_sgd_run(split):
     histories = {kind: vg.train(kind, split) for kind in vg.KINDS}
     for kind in ("sigmoid", "ReLU"):  # stuck at chance: cross-entropy ln 10

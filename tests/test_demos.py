@@ -59,6 +59,7 @@ def test_unknown_demo_is_an_error_naming_the_choices():
 NEEDS_DATA = {"mnist"}   # run on synthetic IDX files by tests/test_demo_digits.py
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(set(DEMOS) - NEEDS_DATA))
 def test_demo_runs_quickly_and_writes_its_pictures(name, tmp_path):
     result = run_demos(name, "--quick", "--out", str(tmp_path))
@@ -92,6 +93,7 @@ def test_showcase_runs_its_demos_in_order_and_says_where_the_pictures_are(tmp_pa
         assert f"{(tmp_path / name).resolve()}/  (picture.png)" in out
 
 
+@pytest.mark.slow
 def test_output_folder_defaults_to_demo_output_under_the_current_directory(tmp_path):
     result = subprocess.run([sys.executable, "-m", "demos", "activations", "--quick"], cwd=tmp_path,
                             env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120,
@@ -100,6 +102,7 @@ def test_output_folder_defaults_to_demo_output_under_the_current_directory(tmp_p
     assert_pictures(tmp_path / "demo_output" / "activations", pictures("activations"))
 
 
+@pytest.mark.slow
 def test_xor_is_solved_with_the_full_settings():
     losses, preds = xor.train()
     assert losses[-1] < 0.01 < losses[0]
@@ -159,6 +162,7 @@ def test_activation_derivatives_by_autograd_match_their_formulas():
         assert dy == pytest.approx(formula(x), abs=1e-12), name
 
 
+@pytest.mark.slow
 def test_sum_of_five_reaches_high_accuracy_and_cross_entropy_gets_there_sooner():
     runs = {name: sum_of_five.train(name) for name in sum_of_five.LOSSES}
     assert all(run.accuracy[-1] > 0.97 for run in runs.values())

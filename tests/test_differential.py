@@ -79,6 +79,7 @@ def check(program: Program) -> None:
 
 @settings(max_examples=int(SOAK or 1000), deadline=None, derandomize=not SOAK, print_blob=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@pytest.mark.slow
 @given(programs(torch))
 def test_programs_match_torch(program: Program) -> None:
     try:

@@ -36,6 +36,7 @@ class Step(Function):
 
 
 # ----------------------------------------------------------------------------- 1. iterative order, freeing
+@pytest.mark.slow
 def test_million_node_chain_is_iterative_and_frees_saved_tensors():
     limit = sys.getrecursionlimit()
     x = leaf(1.0, 2.0)

@@ -1,6 +1,7 @@
 """A LeNet-5 learns a synthetic 10-class image task (noisy stripes and shapes on 28x28) to > 95% test accuracy
 in a few seconds, trained by SGD with momentum written out here (optim is issue #4)."""
 import numpy as np
+import pytest
 
 import microtensor as mt
 from microtensor import nn
@@ -52,6 +53,7 @@ def lenet5() -> nn.Module:
                          nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
 
 
+@pytest.mark.slow
 def test_lenet5_learns_synthetic_images():
     mt.manual_seed(0)
     train_x, train_y = dataset(1000, seed=1)

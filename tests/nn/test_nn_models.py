@@ -317,6 +317,7 @@ def train_loss(model, x, y, steps=300, lr=0.02):
     return loss.item()
 
 
+@pytest.mark.slow
 def test_residual_net_trains_where_a_plain_net_of_the_same_depth_stalls():
     mt.manual_seed(0)
     x, y = two_spirals(256, seed=0)

@@ -105,6 +105,7 @@ def test_10000_op_graph_within_max_nodes_renders(tmp_path):
     assert time.perf_counter() - start < 10
 
 
+@pytest.mark.slow
 @needs_dot
 def test_collapsed_rnn_renders_png(tmp_path):
     loss, params = rnn(1000)
