@@ -7,6 +7,7 @@ import pytest
 import microtensor as mt
 import microtensor.nn.functional as F
 from microtensor.ops import recurrent
+from tensor_stub import STUB, render
 
 ROOT = pathlib.Path(mt.__file__).parent
 
@@ -84,3 +85,14 @@ def test_cpu_is_a_named_method():
                                       (mt, "batch_norm"), (mt, "layer_norm"), (mt, "kl_div")])
 def test_forms_that_differ_keep_their_public_name(ns, name):
     assert getattr(ns, name).__name__ == name
+
+
+def test_tensor_stub_is_current():
+    """microtensor/tensor.pyi lists every method ops/__init__.py binds; rerun tests/tensor_stub.py after a change."""
+    assert STUB.read_text() == render(), "microtensor/tensor.pyi is stale: run python tests/tensor_stub.py"
+
+
+def test_tensor_stub_lists_the_bound_methods():
+    text = STUB.read_text()
+    for name in ("reshape", "add", "__radd__", "__eq__", "where", "split", "sum", "exp_", "new_zeros", "float"):
+        assert f"    def {name}(" in text, name
