@@ -221,10 +221,3 @@ def new_full(self: Tensor, size: Any, fill_value: Any, *, dtype: Any = None, dev
     value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
     dt = _dtype_or("new_full", dtype, self.dtype)
     return _made(np.full(size_arg("new_full", (), size), value, dt), requires_grad)
-
-
-METHODS = {name: globals()[name] for name in ("new_tensor", "new_zeros", "new_ones", "new_empty", "new_full")}
-
-FUNCTIONS = {name: globals()[name] for name in (
-    "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like", "ones_like",
-    "empty_like", "full_like", "arange", "linspace", "logspace", "eye")}

@@ -193,10 +193,3 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Gen
     sample *= std
     sample += mean
     return self.copy_(Tensor._make(sample))
-
-
-METHODS = {"uniform_": uniform_, "normal_": normal_}
-
-FUNCTIONS = {name: globals()[name] for name in (
-    "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state", "rand", "randn", "randint",
-    "randperm", "rand_like", "randn_like", "randint_like", "normal", "bernoulli", "multinomial")}

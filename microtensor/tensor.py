@@ -1,7 +1,7 @@
 """class Tensor: a NumPy array plus requires_grad, grad, grad_fn and a version counter.
 
-The differentiable operations live in ``microtensor.ops`` and are attached to
-Tensor as methods and operators when the package is imported.
+The differentiable operations live in ``microtensor.ops``; ``microtensor/ops/__init__.py``
+binds each one to Tensor as a method or operator, one line per name, at import.
 """
 from __future__ import annotations
 
@@ -327,6 +327,37 @@ class Tensor:
         hooks.append(hook)
         return _HookHandle(hooks, hook)
 
+    # NumPy arrays and scalars on the left defer to Tensor's reflected operators, as with torch.Tensor
+    __array_priority__ = 1000
+
+    # the dtype conversions, last in the class body: their names shadow the builtins in the rest of it
+    def float(self) -> Tensor:
+        """``self.to(float32)``: self itself when it is float32 already."""
+        return self.to(dtypes.float32)
+
+    def double(self) -> Tensor:
+        """``self.to(float64)``: self itself when it is float64 already."""
+        return self.to(dtypes.float64)
+
+    def half(self) -> Tensor:
+        """``self.to(float16)``: self itself when it is float16 already."""
+        return self.to(dtypes.float16)
+
+    def long(self) -> Tensor:
+        """``self.to(int64)``: self itself when it is int64 already."""
+        return self.to(dtypes.int64)
+
+    def int(self) -> Tensor:
+        """``self.to(int32)``: self itself when it is int32 already."""
+        return self.to(dtypes.int32)
+
+    def bool(self) -> Tensor:
+        """``self.to(bool)``: self itself when it is bool already."""
+        return self.to(dtypes.bool_)
+
+    def cpu(self) -> Tensor:
+        """self: microtensor tensors always live on the CPU."""
+        return self
 
 
 class _HookHandle:

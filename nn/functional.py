@@ -1,9 +1,68 @@
 """microtensor.nn.functional (import as F): the function form of every layer, activation and loss.
 
-The functions live with their op families in ``microtensor.ops`` (each module's
-``FUNCTIONAL`` table); this module gathers them under PyTorch's names.
+The functions live with their op families in ``microtensor.ops`` and are imported here by name; the few whose
+``F`` form differs from the top-level ``microtensor`` function of the same name (``F.relu`` takes ``inplace``,
+``F.softmax`` a ``dim`` that may be left out) are defined below.
 """
-from microtensor.ops import activation, attention, conv, losses, nn_ops, normalization
+from microtensor.ops.nn_ops import (softmin, dropout, dropout1d, dropout2d, dropout3d, alpha_dropout,
+                                    feature_alpha_dropout, embedding, one_hot, pad, interpolate, linear, bilinear,
+                                    cosine_similarity, pairwise_distance, normalize)
+from microtensor.ops.inplace import relu_
+from microtensor.ops.activation import (relu6, leaky_relu, prelu, rrelu, rrelu_, elu, selu, celu, gelu, silu, mish,
+                                        hardsigmoid, hardtanh, softplus, softsign, threshold, threshold_, logsigmoid,
+                                        step, maxout)
+from microtensor.ops.normalization import batch_norm, instance_norm, layer_norm, group_norm
+from microtensor.ops.conv import (conv1d, conv2d, conv_transpose2d, max_pool1d, max_pool2d, avg_pool1d, avg_pool2d,
+                                  adaptive_avg_pool2d, adaptive_max_pool2d, unfold, fold)
+from microtensor.ops.losses import (mse_loss, l1_loss, smooth_l1_loss, huber_loss, binary_cross_entropy,
+                                    binary_cross_entropy_with_logits, kl_div, nll_loss, cross_entropy,
+                                    poisson_nll_loss, margin_ranking_loss, hinge_embedding_loss, soft_margin_loss,
+                                    multilabel_soft_margin_loss, cosine_embedding_loss, triplet_margin_loss)
+from microtensor.ops.attention import scaled_dot_product_attention, multi_head_attention_forward
+from microtensor.ops import nn_ops as _nn_ops, unary as _unary  # the top-level forms the F forms call
 
-for _family in (nn_ops, activation, normalization, conv, losses, attention):
-    globals().update(_family.FUNCTIONAL)
+
+def relu(input: "Tensor", inplace: bool = False) -> "Tensor":
+    """``F.relu``: max(input, 0), elementwise; in place with ``inplace=True``."""
+    return relu_(input) if inplace else _unary.relu(input)
+
+
+def sigmoid(input: "Tensor") -> "Tensor":
+    """``F.sigmoid``: 1 / (1 + exp(-input)), stable for inputs of any magnitude."""
+    return _unary.sigmoid(input)
+
+
+def tanh(input: "Tensor") -> "Tensor":
+    """``F.tanh``: the hyperbolic tangent, elementwise."""
+    return _unary.tanh(input)
+
+
+def softmax(input: "Tensor", dim: int | None = None, _stacklevel: int = 3, dtype: "dtype | None" = None) -> "Tensor":
+    """``F.softmax``: softmax over ``dim``; without ``dim``, PyTorch's deprecated implicit choice (0 for 0-, 1-
+    and 3-D inputs, else 1) with a warning."""
+    if dim is None:
+        dim = _nn_ops._implicit_dim("softmax", input.ndim, _stacklevel)
+    return _nn_ops.softmax(input, dim, dtype)
+
+
+def log_softmax(input: "Tensor", dim: int | None = None, _stacklevel: int = 3,
+                dtype: "dtype | None" = None) -> "Tensor":
+    """``F.log_softmax``: log_softmax over ``dim`` (implicit choice as ``F.softmax`` when None)."""
+    if dim is None:
+        dim = _nn_ops._implicit_dim("log_softmax", input.ndim, _stacklevel)
+    return _nn_ops.log_softmax(input, dim, dtype)
+
+
+__all__ = [  # every public name, so ``from microtensor.nn.functional import *`` and tools see them
+    "adaptive_avg_pool2d", "adaptive_max_pool2d", "alpha_dropout", "avg_pool1d", "avg_pool2d", "batch_norm",
+    "bilinear", "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu", "conv1d", "conv2d",
+    "conv_transpose2d", "cosine_embedding_loss", "cosine_similarity", "cross_entropy", "dropout", "dropout1d",
+    "dropout2d", "dropout3d", "elu", "embedding", "feature_alpha_dropout", "fold", "gelu", "group_norm",
+    "hardsigmoid", "hardtanh", "hinge_embedding_loss", "huber_loss", "instance_norm", "interpolate", "kl_div",
+    "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "logsigmoid", "margin_ranking_loss",
+    "max_pool1d", "max_pool2d", "maxout", "mish", "mse_loss", "multi_head_attention_forward",
+    "multilabel_soft_margin_loss", "nll_loss", "normalize", "one_hot", "pad", "pairwise_distance",
+    "poisson_nll_loss", "prelu", "relu", "relu6", "relu_", "rrelu", "rrelu_", "scaled_dot_product_attention",
+    "selu", "sigmoid", "silu", "smooth_l1_loss", "soft_margin_loss", "softmax", "softmin", "softplus", "softsign",
+    "step", "tanh", "threshold", "threshold_", "triplet_margin_loss", "unfold",
+]

@@ -68,11 +68,6 @@ def _leaky_factor(x: np.ndarray, slope: float) -> np.ndarray:
     return np.where(x > 0, x.dtype.type(1), x.dtype.type(slope))
 
 
-def relu_functional(input: Tensor, inplace: bool = False) -> Tensor:
-    """``F.relu``: max(input, 0), elementwise; in place with ``inplace=True``."""
-    return relu_(input) if inplace else relu(input)
-
-
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """input where input > 0, else negative_slope * input.
 
@@ -381,16 +376,6 @@ def softsign(input: Tensor) -> Tensor:
     return x / (x.abs() + 1)
 
 
-def sigmoid_functional(input: Tensor) -> Tensor:
-    """``F.sigmoid``: 1 / (1 + exp(-input)), stable for inputs of any magnitude."""
-    return sigmoid(input)
-
-
-def tanh_functional(input: Tensor) -> Tensor:
-    """``F.tanh``: the hyperbolic tangent, elementwise."""
-    return tanh(input)
-
-
 class Step(Function):
     """out = 1 where x > 0, else 0 (the Heaviside step); the gradient is zero everywhere."""
     on_arrays = True
@@ -430,31 +415,3 @@ def maxout(input: Tensor, pool_size: int, dim: int = 1) -> Tensor:
         raise RuntimeError(f"maxout(): the size {n} of dimension {d} of input {list(x.shape)} must be divisible "
                            f"by pool_size={pool_size}")
     return x.unflatten(d, (n // pool_size, pool_size)).amax(d + 1)
-
-
-
-def torch_rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
-                generator: Any = None) -> Tensor:
-    """``torch.rrelu``; random slopes from ``generator`` (the default generator when None)."""
-    if generator is None:
-        return rrelu(input, lower, upper, training)
-    x = _floating("rrelu", input)
-    if not training:
-        return leaky_relu(x, (lower + upper) / 2)
-    d = x._data
-    slopes = generator.rng.uniform(lower, upper, d.shape).astype(d.dtype, copy=False)
-    return ScaleBy.apply(x, np.where(d <= 0, slopes, d.dtype.type(1)))
-
-
-METHODS = {"prelu": prelu}
-FUNCTIONS = {
-    "prelu": prelu, "selu": selu, "selu_": selu_, "celu": celu, "celu_": celu_, "rrelu": torch_rrelu,
-    "rrelu_": rrelu_, "threshold": threshold, "threshold_": threshold_,
-}
-FUNCTIONAL = {
-    "relu": relu_functional, "relu6": relu6, "leaky_relu": leaky_relu, "prelu": prelu, "rrelu": rrelu,
-    "rrelu_": rrelu_, "elu": elu, "selu": selu, "celu": celu, "gelu": gelu, "silu": silu, "mish": mish,
-    "sigmoid": sigmoid_functional, "hardsigmoid": hardsigmoid, "tanh": tanh_functional, "hardtanh": hardtanh,
-    "softplus": softplus, "softsign": softsign, "threshold": threshold, "threshold_": threshold_,
-    "logsigmoid": logsigmoid, "step": step, "maxout": maxout,
-}

@@ -296,8 +296,3 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
     if average_attn_weights:
         weights = weights.mean(dim=1)
     return (out, weights) if batched else (out.squeeze(1), weights.squeeze(0))
-
-METHODS: dict = {}
-FUNCTIONS: dict = {}
-FUNCTIONAL = {"scaled_dot_product_attention": scaled_dot_product_attention,
-              "multi_head_attention_forward": multi_head_attention_forward}

@@ -55,15 +55,16 @@ def ge(input: Operand, other: Operand) -> Tensor:
     return _compare("ge", np.greater_equal, input, other)
 
 
-def _operator(fn: Any) -> Any:
-    """``fn`` as a comparison operator: NotImplemented for operands that are neither tensors nor numbers
-    (so ``t == None`` is False and ``t == "a"`` is False, as with torch.Tensor)."""
-    def operator(self: Tensor, other: Any) -> Any:
+def comparison_operator(fn: Any, name: str) -> Any:
+    """``fn`` as the comparison operator ``name`` (``__eq__``...): NotImplemented for operands that are neither
+    tensors nor numbers (so ``t == None`` is False and ``t == "a"`` is False, as with torch.Tensor)."""
+    def method(self: Tensor, other: Any) -> Any:
         if not isinstance(other, (Tensor,) + _NUMBER):
             return NotImplemented
         return fn(self, other)
-    operator.__doc__ = fn.__doc__
-    return operator
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = fn.__doc__
+    return method
 
 
 def _tensor(op: str, x: Any) -> Tensor:
@@ -174,19 +175,3 @@ def equal(input: Tensor, other: Tensor) -> bool:
     a, b = _tensor("equal", input), _tensor("equal", other)
     _same_dtype("equal", a, b)
     return a._data.shape == b._data.shape and bool(np.array_equal(a._data, b._data))
-
-
-_FUNCTIONS = {
-    "eq": eq, "ne": ne, "not_equal": ne, "lt": lt, "less": lt, "le": le, "less_equal": le, "gt": gt,
-    "greater": gt, "ge": ge, "greater_equal": ge, "isnan": isnan, "isinf": isinf, "isposinf": isposinf,
-    "isneginf": isneginf, "isfinite": isfinite, "logical_and": logical_and, "logical_or": logical_or,
-    "logical_xor": logical_xor, "logical_not": logical_not, "isclose": isclose, "allclose": allclose,
-    "equal": equal,
-}
-METHODS = {
-    **_FUNCTIONS,
-    # Tensor.__hash__ stays id-based (set in tensor.py); == is elementwise, as in PyTorch
-    "__eq__": _operator(eq), "__ne__": _operator(ne), "__lt__": _operator(lt), "__le__": _operator(le),
-    "__gt__": _operator(gt), "__ge__": _operator(ge),
-}
-FUNCTIONS = dict(_FUNCTIONS)

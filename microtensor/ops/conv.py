@@ -897,10 +897,3 @@ def _adaptive_argmax(x: np.ndarray, h: int, w: int, ho: int, wo: int) -> np.ndar
     flat = (rows[:, None, :, None] * w + cols[None, :, None, :]).reshape(ho, wo, kh * kw)
     windows = x.reshape(x.shape[0], x.shape[1], h * w)[:, :, flat]               # (N, C, ho, wo, kh * kw)
     return flat[np.arange(ho)[:, None], np.arange(wo), windows.argmax(axis=-1)]
-
-
-METHODS: dict = {}
-FUNCTIONS = {"conv1d": conv1d, "conv2d": conv2d, "conv_transpose2d": conv_transpose2d, "max_pool1d": max_pool1d,
-             "max_pool2d": max_pool2d, "avg_pool1d": avg_pool1d, "avg_pool2d": avg_pool2d,
-             "adaptive_avg_pool2d": adaptive_avg_pool2d}
-FUNCTIONAL = dict(FUNCTIONS, adaptive_max_pool2d=adaptive_max_pool2d, unfold=unfold, fold=fold)

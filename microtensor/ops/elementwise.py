@@ -742,41 +742,10 @@ def bitwise_not(input: Tensor) -> Tensor:
     return Tensor._make(np.invert(x._data))
 
 
-def _reflected(fn: Any) -> Any:
-    def reflected(self: Tensor, other: Operand) -> Tensor:
+def reflected(fn: Any, name: str) -> Any:
+    """The reflected operator ``name`` (``__radd__``...) of ``fn``: ``fn(other, self)``."""
+    def method(self: Tensor, other: Operand) -> Tensor:
         return fn(other, self)
-    reflected.__doc__ = f"other {fn.__name__} self (the reflected operator)."
-    return reflected
-
-
-_MATH = {
-    "atan2": atan2, "arctan2": atan2, "clamp": clamp, "clip": clamp, "clamp_min": clamp_min,
-    "clamp_max": clamp_max, "maximum": maximum, "minimum": minimum, "lerp": lerp, "addcmul": addcmul,
-    "addcdiv": addcdiv, "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div,
-    "divide": div, "true_divide": div, "floor_divide": floor_divide, "remainder": remainder, "fmod": fmod,
-    "neg": neg, "negative": neg, "pow": pow, "bitwise_and": bitwise_and, "bitwise_or": bitwise_or,
-    "bitwise_xor": bitwise_xor, "bitwise_not": bitwise_not,
-}
-
-METHODS = {
-    **_MATH,
-    "to": to, "type_as": type_as, "clone": clone, "contiguous": contiguous,
-    "float": lambda self: to(self, dtypes.float32), "double": lambda self: to(self, dtypes.float64),
-    "half": lambda self: to(self, dtypes.float16), "long": lambda self: to(self, dtypes.int64),
-    "int": lambda self: to(self, dtypes.int32), "bool": lambda self: to(self, dtypes.bool_),
-    "cpu": lambda self: self,
-    "where": lambda self, condition, other: where(condition, self, other),
-    "__add__": add, "__radd__": _reflected(add), "__sub__": sub,
-    "__rsub__": _reflected(sub), "__mul__": mul, "__rmul__": _reflected(mul),
-    "__truediv__": div, "__rtruediv__": _reflected(div),
-    "__floordiv__": floor_divide, "__rfloordiv__": _reflected(floor_divide),
-    "__mod__": remainder, "__rmod__": _reflected(remainder),
-    "__pow__": pow, "__rpow__": _reflected(pow),
-    "__and__": bitwise_and, "__rand__": _reflected(bitwise_and),
-    "__or__": bitwise_or, "__ror__": _reflected(bitwise_or),
-    "__xor__": bitwise_xor, "__rxor__": _reflected(bitwise_xor),
-    "__invert__": bitwise_not, "__neg__": neg,
-    # NumPy arrays and scalars on the left defer to Tensor's reflected operators, as with torch.Tensor
-    "__array_priority__": 1000,
-}
-FUNCTIONS = {**_MATH, "where": where, "clone": clone, "rsub": rsub}
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"other {fn.__name__} self (the reflected operator)."
+    return method

@@ -777,20 +777,3 @@ def tril_(self: Tensor, diagonal: int = 0) -> Tensor:
 def triu_(self: Tensor, diagonal: int = 0) -> Tensor:
     """``triu`` in place."""
     return apply_inplace(self, "triu_", triu, diagonal)
-
-
-METHODS = {
-    "__getitem__": getitem, "__setitem__": setitem, "select": select,
-    "index_select": index_select, "gather": gather, "scatter": scatter, "scatter_add": scatter_add,
-    "index_add": index_add, "index_fill": index_fill, "index_put": index_put,
-    "masked_fill": masked_fill, "masked_select": masked_select, "take": take, "nonzero": nonzero,
-    "argwhere": argwhere, "tril": tril, "triu": triu, "diagonal": diagonal, "trace": trace,
-    "masked_fill_": masked_fill_, "scatter_": scatter_, "scatter_add_": scatter_add_, "index_add_": index_add_,
-    "index_fill_": index_fill_, "index_put_": index_put_, "tril_": tril_, "triu_": triu_,
-}
-FUNCTIONS = {
-    "select": select, "index_select": index_select, "gather": gather, "scatter": scatter, "scatter_add": scatter_add,
-    "index_add": index_add, "index_fill": index_fill, "index_put": index_put,
-    "masked_fill": masked_fill, "masked_select": masked_select, "take": take, "nonzero": nonzero,
-    "argwhere": argwhere, "tril": tril, "triu": triu, "diagonal": diagonal, "trace": trace,
-}

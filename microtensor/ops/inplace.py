@@ -252,7 +252,7 @@ def _unary_(self: Tensor, op: str, out_of_place: Callable[..., Tensor], ufunc: n
 def _unary_method(op: str, out_of_place: Callable[..., Tensor], ufunc: np.ufunc | None = None) -> Callable:
     def method(self: Tensor) -> Tensor:
         return _unary_(self, op, out_of_place, ufunc)
-    method.__name__ = op
+    method.__name__ = method.__qualname__ = op
     method.__doc__ = f"In-place version of ``{op[:-1]}``: writes the result into self and returns self."
     return method
 
@@ -265,20 +265,45 @@ def _negate(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return np.multiply(x, -1, out=out)
 
 
-_UNARY = {
-    "neg_": (ew.neg, _negate), "negative_": (ew.neg, _negate), "abs_": (un.abs, np.absolute),
-    "absolute_": (un.abs, np.absolute), "exp_": (un.exp, np.exp), "exp2_": (un.exp2, np.exp2),
-    "expm1_": (un.expm1, np.expm1), "log_": (un.log, np.log), "log1p_": (un.log1p, np.log1p),
-    "log2_": (un.log2, np.log2), "log10_": (un.log10, np.log10), "sqrt_": (un.sqrt, np.sqrt),
-    "rsqrt_": (un.rsqrt, None), "reciprocal_": (un.reciprocal, np.reciprocal), "square_": (un.square, np.square),
-    "sin_": (un.sin, np.sin), "cos_": (un.cos, np.cos), "tan_": (un.tan, np.tan), "tanh_": (un.tanh, np.tanh),
-    "sinh_": (un.sinh, np.sinh), "cosh_": (un.cosh, np.cosh), "asin_": (un.asin, np.arcsin),
-    "acos_": (un.acos, np.arccos), "atan_": (un.atan, np.arctan), "asinh_": (un.asinh, np.arcsinh),
-    "acosh_": (un.acosh, np.arccosh), "atanh_": (un.atanh, np.arctanh), "sigmoid_": (un.sigmoid, None),
-    "erf_": (un.erf, None), "erfc_": (un.erfc, None), "floor_": (un.floor, np.floor), "ceil_": (un.ceil, np.ceil),
-    "trunc_": (un.trunc, np.trunc), "fix_": (un.trunc, np.trunc), "frac_": (un.frac, None),
-    "sign_": (un.sign, None), "sgn_": (un.sign, None), "bitwise_not_": (ew.bitwise_not, None),
-}
+# the in-place unary methods, each under its own name (error messages name the method called)
+neg_ = _unary_method("neg_", ew.neg, _negate)
+negative_ = _unary_method("negative_", ew.neg, _negate)
+abs_ = _unary_method("abs_", un.abs, np.absolute)
+absolute_ = _unary_method("absolute_", un.abs, np.absolute)
+exp_ = _unary_method("exp_", un.exp, np.exp)
+exp2_ = _unary_method("exp2_", un.exp2, np.exp2)
+expm1_ = _unary_method("expm1_", un.expm1, np.expm1)
+log_ = _unary_method("log_", un.log, np.log)
+log1p_ = _unary_method("log1p_", un.log1p, np.log1p)
+log2_ = _unary_method("log2_", un.log2, np.log2)
+log10_ = _unary_method("log10_", un.log10, np.log10)
+sqrt_ = _unary_method("sqrt_", un.sqrt, np.sqrt)
+rsqrt_ = _unary_method("rsqrt_", un.rsqrt)
+reciprocal_ = _unary_method("reciprocal_", un.reciprocal, np.reciprocal)
+square_ = _unary_method("square_", un.square, np.square)
+sin_ = _unary_method("sin_", un.sin, np.sin)
+cos_ = _unary_method("cos_", un.cos, np.cos)
+tan_ = _unary_method("tan_", un.tan, np.tan)
+tanh_ = _unary_method("tanh_", un.tanh, np.tanh)
+sinh_ = _unary_method("sinh_", un.sinh, np.sinh)
+cosh_ = _unary_method("cosh_", un.cosh, np.cosh)
+asin_ = _unary_method("asin_", un.asin, np.arcsin)
+acos_ = _unary_method("acos_", un.acos, np.arccos)
+atan_ = _unary_method("atan_", un.atan, np.arctan)
+asinh_ = _unary_method("asinh_", un.asinh, np.arcsinh)
+acosh_ = _unary_method("acosh_", un.acosh, np.arccosh)
+atanh_ = _unary_method("atanh_", un.atanh, np.arctanh)
+sigmoid_ = _unary_method("sigmoid_", un.sigmoid)
+erf_ = _unary_method("erf_", un.erf)
+erfc_ = _unary_method("erfc_", un.erfc)
+floor_ = _unary_method("floor_", un.floor, np.floor)
+ceil_ = _unary_method("ceil_", un.ceil, np.ceil)
+trunc_ = _unary_method("trunc_", un.trunc, np.trunc)
+fix_ = _unary_method("fix_", un.trunc, np.trunc)
+frac_ = _unary_method("frac_", un.frac)
+sign_ = _unary_method("sign_", un.sign)
+sgn_ = _unary_method("sgn_", un.sign)
+bitwise_not_ = _unary_method("bitwise_not_", ew.bitwise_not)
 
 
 def relu_(self: Tensor) -> Tensor:
@@ -379,18 +404,3 @@ def bitwise_or_(self: Tensor, other: Operand) -> Tensor:
 def bitwise_xor_(self: Tensor, other: Operand) -> Tensor:
     """self ^= other, in place (bool and integer tensors)."""
     return apply_inplace(self, "bitwise_xor_", ew.bitwise_xor, other, ufunc=np.bitwise_xor)
-
-
-METHODS = {
-    "add_": add_, "sub_": sub_, "subtract_": sub_, "mul_": mul_, "multiply_": mul_, "div_": div_, "divide_": div_,
-    "true_divide_": div_, "pow_": pow_, "floor_divide_": floor_divide_, "remainder_": remainder_, "fmod_": fmod_,
-    "atan2_": atan2_, "arctan2_": atan2_, "lerp_": lerp_, "addcmul_": addcmul_, "addcdiv_": addcdiv_,
-    "copy_": copy_, "fill_": fill_, "zero_": zero_, "relu_": relu_, "round_": round_, "clamp_": clamp_,
-    "clip_": clamp_, "clamp_min_": clamp_min_, "clamp_max_": clamp_max_, "bitwise_and_": bitwise_and_,
-    "bitwise_or_": bitwise_or_, "bitwise_xor_": bitwise_xor_,
-    **{name: _unary_method(name, fn, ufunc) for name, (fn, ufunc) in _UNARY.items()},
-    "__iadd__": add_, "__isub__": sub_, "__imul__": mul_, "__itruediv__": div_, "__ipow__": pow_,
-    "__ifloordiv__": floor_divide_, "__imod__": remainder_, "__iand__": bitwise_and_, "__ior__": bitwise_or_,
-    "__ixor__": bitwise_xor_,
-}
-FUNCTIONS = {"relu_": relu_, "clamp_": clamp_, "clip_": clamp_, "zero_": zero_, "fill_": fill_}

@@ -639,13 +639,3 @@ def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *, 
 def inverse(input: Tensor) -> Tensor:
     """The inverse of a square matrix (or batch); ``linalg.inv``."""
     return inv(input)
-
-
-METHODS = {
-    "matmul": matmul, "__matmul__": matmul_operator, "__rmatmul__": rmatmul, "mm": mm, "bmm": bmm, "mv": mv, "dot": dot,
-    "outer": outer, "ger": outer, "inverse": inverse, "det": det, "slogdet": slogdet, "logdet": logdet,
-}
-FUNCTIONS = {
-    "matmul": matmul, "mm": mm, "bmm": bmm, "mv": mv, "dot": dot, "outer": outer, "ger": outer, "einsum": einsum,
-    "inverse": inverse, "det": det, "slogdet": slogdet, "logdet": logdet,
-}

@@ -844,7 +844,7 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
     return _reduce_tensor((margin + d_pos - d_neg).relu(), r)
 
 
-def _top_level(fn: Any, params: str) -> Any:
+def top_level(fn: Any, params: str) -> Any:
     """``fn`` with the positional argument order of its top-level ``torch.<name>`` (which has no
     size_average/reduce, and takes ``reduction`` also as the integer enum 0 'none', 1 'mean', 2 'sum')."""
     names = params.split()
@@ -856,34 +856,3 @@ def _top_level(fn: Any, params: str) -> Any:
     top.__name__ = top.__qualname__ = fn.__name__
     top.__doc__ = f"torch.{fn.__name__}({', '.join(names)}): " + (fn.__doc__ or "")
     return top
-
-
-METHODS: dict = {}
-FUNCTIONS = {
-    "binary_cross_entropy_with_logits": _top_level(binary_cross_entropy_with_logits,
-                                                   "input target weight pos_weight reduction"),
-    "kl_div": _top_level(kl_div, "input target reduction log_target"),
-    "poisson_nll_loss": _top_level(poisson_nll_loss, "input target log_input full eps reduction"),
-    "margin_ranking_loss": _top_level(margin_ranking_loss, "input1 input2 target margin reduction"),
-    "hinge_embedding_loss": _top_level(hinge_embedding_loss, "input target margin reduction"),
-    "cosine_embedding_loss": _top_level(cosine_embedding_loss, "input1 input2 target margin reduction"),
-    "triplet_margin_loss": _top_level(triplet_margin_loss, "anchor positive negative margin p eps swap reduction"),
-}
-FUNCTIONAL = {
-    "mse_loss": mse_loss,
-    "l1_loss": l1_loss,
-    "smooth_l1_loss": smooth_l1_loss,
-    "huber_loss": huber_loss,
-    "binary_cross_entropy": binary_cross_entropy,
-    "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,
-    "kl_div": kl_div,
-    "nll_loss": nll_loss,
-    "cross_entropy": cross_entropy,
-    "poisson_nll_loss": poisson_nll_loss,
-    "margin_ranking_loss": margin_ranking_loss,
-    "hinge_embedding_loss": hinge_embedding_loss,
-    "soft_margin_loss": soft_margin_loss,
-    "multilabel_soft_margin_loss": multilabel_soft_margin_loss,
-    "cosine_embedding_loss": cosine_embedding_loss,
-    "triplet_margin_loss": triplet_margin_loss,
-}

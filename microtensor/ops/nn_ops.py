@@ -145,21 +145,6 @@ def _implicit_dim(op: str, ndim: int, stacklevel: int) -> int:
     return 0 if ndim in (0, 1, 3) else 1
 
 
-def functional_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
-    """``F.softmax``: softmax over ``dim``; without ``dim``, PyTorch's deprecated implicit choice (0 for 0-, 1-
-    and 3-D inputs, else 1) with a warning."""
-    if dim is None:
-        dim = _implicit_dim("softmax", input.ndim, _stacklevel)
-    return softmax(input, dim, dtype)
-
-
-def functional_log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
-    """``F.log_softmax``: log_softmax over ``dim`` (implicit choice as ``F.softmax`` when None)."""
-    if dim is None:
-        dim = _implicit_dim("log_softmax", input.ndim, _stacklevel)
-    return log_softmax(input, dim, dtype)
-
-
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
     """softmax(-input, dim): weights that favour the smallest entries (implicit dim as ``F.softmax``)."""
     if dim is None:
@@ -601,54 +586,6 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -
     return x / x.norm(p, dim, keepdim=True).clamp_min(eps)
 
 
-# ----------------------------------------------------------------------------- torch.* signatures
-def torch_dropout(input: Tensor, p: float, train: bool) -> Tensor:
-    """``torch.dropout(input, p, train)``; see ``nn.functional.dropout``."""
-    return dropout(input, p, train)
-
-
-def torch_feature_dropout(input: Tensor, p: float, train: bool) -> Tensor:
-    """``torch.feature_dropout(input, p, train)``: one draw per channel of an (N, C, *) input."""
-    x = _floating("feature_dropout", input)
-    if x.ndim < 2:
-        raise RuntimeError(f"feature_dropout(): expected an input of shape (N, C, *), got {list(x.shape)}")
-    return _dropout("feature_dropout", x, p, train, False, tuple(x.shape[:2]) + (1,) * (x.ndim - 2))
-
-
-def torch_alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:
-    """``torch.alpha_dropout(input, p, train)``; see ``nn.functional.alpha_dropout``."""
-    return alpha_dropout(input, p, train)
-
-
-def torch_feature_alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:
-    """``torch.feature_alpha_dropout(input, p, train)``; see ``nn.functional.feature_alpha_dropout``."""
-    return feature_alpha_dropout(input, p, train)
-
-
 def dropout_(input: Tensor, p: float, train: bool) -> Tensor:
     """``torch.dropout_``: dropout written into ``input``."""
     return dropout(input, p, train, True)
-
-
-def torch_embedding(weight: Tensor, indices: Tensor, padding_idx: int = -1, scale_grad_by_freq: bool = False,
-                    sparse: bool = False) -> Tensor:
-    """``torch.embedding(weight, indices, ...)`` (weight first; padding_idx -1 means none)."""
-    return embedding(indices, weight, None if padding_idx == -1 else padding_idx,
-                     scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
-
-
-METHODS = {"softmax": softmax, "log_softmax": log_softmax}
-FUNCTIONS = {
-    "softmax": softmax, "log_softmax": log_softmax, "dropout": torch_dropout, "dropout_": dropout_,
-    "feature_dropout": torch_feature_dropout, "alpha_dropout": torch_alpha_dropout,
-    "feature_alpha_dropout": torch_feature_alpha_dropout, "embedding": torch_embedding, "bilinear": bilinear,
-    "cosine_similarity": cosine_similarity, "pairwise_distance": pairwise_distance,
-    "constant_pad_nd": constant_pad_nd,
-}
-FUNCTIONAL = {
-    "softmax": functional_softmax, "log_softmax": functional_log_softmax, "softmin": softmin, "relu_": relu_,
-    "dropout": dropout, "dropout1d": dropout1d, "dropout2d": dropout2d, "dropout3d": dropout3d,
-    "alpha_dropout": alpha_dropout, "feature_alpha_dropout": feature_alpha_dropout, "embedding": embedding,
-    "one_hot": one_hot, "pad": pad, "interpolate": interpolate, "linear": linear, "bilinear": bilinear,
-    "cosine_similarity": cosine_similarity, "pairwise_distance": pairwise_distance, "normalize": normalize,
-}

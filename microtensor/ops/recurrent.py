@@ -24,6 +24,7 @@ from microtensor.autograd.engine import grad as autograd_grad
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode, enable_grad
 from microtensor.ops.nn_ops import linear
+from microtensor.ops import unary
 from microtensor.ops.shape import stack
 from microtensor.tensor import Tensor
 
@@ -38,7 +39,7 @@ def _np_sigmoid(x: np.ndarray) -> np.ndarray:
 
 # the nonlinearities the step functions call: NumPy's in the forward loop, Tensor ops in the replay
 _NUMPY = SimpleNamespace(sigmoid=_np_sigmoid, tanh=np.tanh, relu=lambda x: np.maximum(x, 0))
-_TENSOR = SimpleNamespace(sigmoid=Tensor.sigmoid, tanh=Tensor.tanh, relu=Tensor.relu)
+_TENSOR = SimpleNamespace(sigmoid=unary.sigmoid, tanh=unary.tanh, relu=unary.relu)
 
 
 # ----------------------------------------------------------------------------- one time step, forward
@@ -271,8 +272,3 @@ def gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor
              b_hh: Tensor | None = None) -> Tensor:
     """One GRU step: h' for input (B, input_size) and hx (B, H); gates r, z, n."""
     return _cell("GRU", input, hx, None, w_ih, w_hh, b_ih, b_hh)[0]
-
-
-METHODS: dict = {}
-FUNCTIONS = {"rnn_tanh_cell": rnn_tanh_cell, "rnn_relu_cell": rnn_relu_cell, "lstm_cell": lstm_cell,
-             "gru_cell": gru_cell}

@@ -709,13 +709,3 @@ def any(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
 def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
     """The number of nonzero elements over ``dim`` (all when None), as int64."""
     return Tensor._make(np.asarray(np.count_nonzero(input._data, axis=normalize_dims(input, dim)), dtype=np.int64))
-
-
-_OPS = {
-    "sum": sum, "mean": mean, "prod": prod, "var": var, "std": std, "var_mean": var_mean, "std_mean": std_mean,
-    "max": max, "min": min, "amax": amax, "amin": amin, "argmax": argmax, "argmin": argmin,
-    "logsumexp": logsumexp, "norm": norm, "cumsum": cumsum, "cumprod": cumprod,
-    "all": all, "any": any, "count_nonzero": count_nonzero,
-}
-METHODS = dict(_OPS)
-FUNCTIONS = dict(_OPS)

@@ -585,11 +585,6 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Te
     return SplitWithSizes.apply(tensor, sizes, d)
 
 
-def _split_method(self: Tensor, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
-    """``split`` with PyTorch's method signature ``Tensor.split(split_size, dim=0)``."""
-    return split(self, split_size, dim)
-
-
 def split_with_sizes(input: Tensor, split_sizes: Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
     """``input`` cut along ``dim`` into pieces of the listed sizes (which must add up to the dimension's size)."""
     if isinstance(split_sizes, (int, np.integer)):
@@ -753,24 +748,3 @@ def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
         raise RuntimeError(f"step is {step} but must be > 0")
     out = Unfold.apply(x, d, int(size), int(step))
     return out if input._data.ndim else out.reshape(int(size))       # PyTorch: a 0-d input gives (size,)
-
-
-METHODS = {
-    "reshape": reshape, "view": view, "reshape_as": reshape_as, "view_as": view_as, "flatten": flatten,
-    "unflatten": unflatten, "squeeze": squeeze, "unsqueeze": unsqueeze, "permute": permute,
-    "transpose": transpose, "swapaxes": swapaxes, "swapdims": transpose, "t": t,
-    "T": property(_T), "mT": property(_mT), "movedim": movedim, "moveaxis": movedim,
-    "expand": expand, "expand_as": expand_as, "broadcast_to": broadcast_to, "repeat": repeat, "tile": tile,
-    "flip": flip, "fliplr": fliplr, "flipud": flipud, "roll": roll,
-    "split": _split_method, "split_with_sizes": split_with_sizes, "chunk": chunk, "unbind": unbind,
-    "narrow": narrow, "tensor_split": tensor_split, "unfold": unfold,
-}
-FUNCTIONS = {
-    "reshape": reshape, "flatten": flatten, "unflatten": unflatten, "squeeze": squeeze, "unsqueeze": unsqueeze,
-    "permute": permute, "transpose": transpose, "swapaxes": swapaxes, "swapdims": transpose, "t": t,
-    "movedim": movedim, "moveaxis": movedim, "broadcast_to": broadcast_to, "tile": tile,
-    "flip": flip, "fliplr": fliplr, "flipud": flipud, "roll": roll,
-    "cat": cat, "concat": cat, "concatenate": cat, "stack": stack, "hstack": hstack, "vstack": vstack,
-    "dstack": dstack, "split": split, "split_with_sizes": split_with_sizes, "chunk": chunk, "unbind": unbind,
-    "narrow": narrow, "tensor_split": tensor_split,
-}

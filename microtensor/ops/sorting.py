@@ -266,9 +266,3 @@ def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False) -> A
     if dim is None:
         return _median_all(input, True)
     return NanmedianResult(*_median_dim(input, dim, keepdim, True))
-
-
-_OPS = {"sort": sort, "argsort": argsort, "msort": msort, "topk": topk, "kthvalue": kthvalue, "median": median,
-        "nanmedian": nanmedian}
-METHODS = dict(_OPS)
-FUNCTIONS = dict(_OPS)

@@ -827,17 +827,3 @@ def frac(input: Tensor) -> Tensor:
     if x._data.dtype.kind != "f":
         raise RuntimeError(f'"frac_cpu" not implemented for {x.dtype.name}: frac needs a floating point tensor')
     return Frac.apply(x)
-
-
-_UNARY = {
-    "abs": abs, "absolute": abs, "positive": positive, "reciprocal": reciprocal, "sqrt": sqrt, "rsqrt": rsqrt,
-    "square": square, "exp": exp, "exp2": exp2, "expm1": expm1, "log": log, "log1p": log1p, "log2": log2,
-    "log10": log10, "sin": sin, "cos": cos, "tan": tan, "tanh": tanh, "sinh": sinh, "cosh": cosh,
-    "asin": asin, "acos": acos, "atan": atan, "asinh": asinh, "acosh": acosh, "atanh": atanh, "arcsin": asin,
-    "arccos": acos, "arctan": atan, "arcsinh": asinh, "arccosh": acosh, "arctanh": atanh, "sigmoid": sigmoid,
-    "relu": relu, "erf": erf, "erfc": erfc, "nan_to_num": nan_to_num, "sign": sign, "sgn": sign,
-    "floor": floor, "ceil": ceil, "round": round, "trunc": trunc, "fix": trunc, "frac": frac,
-}
-
-METHODS = {**_UNARY, "__pos__": positive, "__abs__": abs}
-FUNCTIONS = _UNARY

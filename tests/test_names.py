@@ -1,0 +1,98 @@
+"""Every public name is bound under the name users type, by a line a reader (and a type checker) can find."""
+import inspect
+import pathlib
+
+import pytest
+
+import microtensor as mt
+import microtensor.nn.functional as F
+from microtensor.ops import recurrent
+from tensor_stub import STUB, render
+
+ROOT = pathlib.Path(mt.__file__).parent
+
+
+def _public(ns: object) -> list[str]:
+    return [n for n in dir(ns) if not n.startswith("_")]
+
+
+def test_no_binding_loops_remain():
+    sources = list(ROOT.rglob("*.py")) + list((ROOT.parent / "nn").rglob("*.py"))
+    for path in sources:
+        text = path.read_text()
+        assert "globals().update" not in text, path
+        assert "setattr(Tensor" not in text, path
+
+
+def test_microtensor_namespace_has_no_helpers():
+    private = [n for n in dir(mt) if n.startswith("_") and not n.startswith("__")]
+    assert all(inspect.ismodule(getattr(mt, n)) for n in private), private   # submodules once imported
+    names = {n for n in _public(mt) if not inspect.ismodule(getattr(mt, n))}
+    assert names == set(mt.__all__)
+
+
+def test_functional_namespace_has_no_helpers():
+    private = [n for n in dir(F) if n.startswith("_") and not n.startswith("__")]
+    assert all(inspect.ismodule(getattr(F, n)) for n in private), private   # only the ops modules F forms call
+    assert set(_public(F)) == set(F.__all__)
+
+
+def _names_of(ns: object) -> dict[int, set[str]]:
+    """id(object) -> every public name ``ns`` binds it to (PyTorch-style aliases share one object)."""
+    out: dict[int, set[str]] = {}
+    for n in _public(ns):
+        out.setdefault(id(inspect.getattr_static(ns, n) if isinstance(ns, type) else getattr(ns, n)), set()).add(n)
+    return out
+
+
+@pytest.mark.parametrize("ns", [mt, F, mt.Tensor], ids=["microtensor", "functional", "Tensor"])
+def test_every_public_callable_is_named_as_users_type_it(ns):
+    aliases = _names_of(ns)
+    wrong = []
+    for n in _public(ns):
+        obj = inspect.getattr_static(ns, n) if isinstance(ns, type) else getattr(ns, n)
+        if isinstance(obj, (staticmethod, classmethod)):
+            obj = obj.__func__
+        if not (inspect.isfunction(obj) or inspect.isclass(obj)):
+            continue
+        if obj.__name__ != n and obj.__name__ not in aliases[id(obj)]:
+            wrong.append(f"{n} is {obj.__name__}")
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize("name", ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell"])
+def test_recurrent_cells_are_top_level(name):
+    assert getattr(mt, name) is getattr(recurrent, name)
+
+
+@pytest.mark.parametrize("name, dtype", [("float", mt.float32), ("double", mt.float64), ("half", mt.float16),
+                                         ("long", mt.int64), ("int", mt.int32), ("bool", mt.bool)])
+def test_conversions_are_named_methods(name, dtype):
+    method = mt.Tensor.__dict__[name]
+    assert method.__name__ == name and method.__doc__
+    assert getattr(mt.tensor([1.5, 0.0]), name)().dtype == dtype
+    x = mt.zeros(2, dtype=dtype)
+    assert getattr(x, name)() is x
+
+
+def test_cpu_is_a_named_method():
+    x = mt.zeros(2)
+    assert mt.Tensor.cpu.__name__ == "cpu" and mt.Tensor.cpu.__doc__ and x.cpu() is x
+
+
+@pytest.mark.parametrize("ns, name", [(F, "relu"), (F, "softmax"), (F, "log_softmax"), (F, "sigmoid"),
+                                      (F, "tanh"), (mt, "dropout"), (mt, "embedding"), (mt, "rrelu"),
+                                      (mt, "batch_norm"), (mt, "layer_norm"), (mt, "kl_div")])
+def test_forms_that_differ_keep_their_public_name(ns, name):
+    assert getattr(ns, name).__name__ == name
+
+
+def test_tensor_stub_is_current():
+    """microtensor/tensor.pyi lists every method ops/__init__.py binds; rerun tests/tensor_stub.py after a change."""
+    assert STUB.read_text() == render(), "microtensor/tensor.pyi is stale: run python tests/tensor_stub.py"
+
+
+def test_tensor_stub_lists_the_bound_methods():
+    text = STUB.read_text()
+    for name in ("reshape", "add", "__radd__", "__eq__", "where", "split", "sum", "exp_", "new_zeros", "float"):
+        assert f"    def {name}(" in text, name
