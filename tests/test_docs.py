@@ -44,9 +44,10 @@ def _resolve(path: str) -> pathlib.Path | None:
 
 
 def _defines(source: str, name: str) -> bool:
-    """Whether ``source`` defines ``name``: a def, a class, an assignment, a slot or a table key."""
+    """Whether ``source`` defines ``name``: a def, a class, an assignment (also of an attribute, as
+    ``Tensor.__mul__ = ...`` binds a method), a slot or a table key."""
     n = re.escape(name)
-    return re.search(rf"(?:def|class)\s+{n}\b|^\s*{n}\s*[:=]|\bself\.{n}\s*=|[\"']{n}[\"']", source, re.M) is not None
+    return re.search(rf"(?:def|class)\s+{n}\b|^\s*{n}\s*[:=]|\w\.{n}\s*=|[\"']{n}[\"']", source, re.M) is not None
 
 
 def _references() -> tuple[list, list]:
