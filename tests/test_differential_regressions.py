@@ -261,6 +261,20 @@ FIXED = {
         t2 = t1.flatten()
         t1[..., :] = t2
     """,
+    "flatten_of_a_1d_view_returns_it_and_records_nothing": """
+        t1 = lib.tensor([[1.334, 1.122]], dtype=lib.float64, requires_grad=True)
+        t2, = t1.chunk(3, 0)
+        t3 = t2.squeeze(0)
+        with lib.no_grad(): t2.exp_()
+        t4 = t3.flatten()
+        loss = (t1 * W(t1)).sum()
+        loss.backward()
+    """,
+    "setitem_compares_strides_as_pytorch_expands_the_source": """
+        t0 = lib.tensor([0.126, -0.132, 0.64], dtype=lib.float64, requires_grad=True)
+        t4 = t0.unsqueeze(0)
+        with lib.no_grad(): t4[-1::2] = t0
+    """,
     "advanced_index_of_empty_dims": """
         t0 = lib.zeros((0, 0), dtype=lib.float64, requires_grad=True)
         t1 = t0[[0], lib.tensor([], dtype=lib.int64)]

@@ -366,9 +366,22 @@ def _copies_itself(region: np.ndarray, source: np.ndarray) -> bool:
     if source.shape == region.shape:      # PyTorch copies it as it is (broadcast_to would zero size-1 strides)
         return same_data(region, source)
     try:
-        return same_data(region, np.broadcast_to(source, region.shape))
+        np.broadcast_shapes(source.shape, region.shape)
     except ValueError:
         return False
+    return same_data(region, _expanded_as_pytorch(source, region.shape))
+
+
+def _expanded_as_pytorch(source: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``source`` broadcast to ``shape`` with the strides PyTorch's expand gives it: 0 for a stretched dim, and
+    for a new size-1 leading dim the stride a contiguous one would have (NumPy's broadcast_to gives 0)."""
+    lead = len(shape) - source.ndim
+    strides = [0 if n != m else st for n, m, st in zip(source.shape, shape[lead:], source.strides)]
+    step, size = (strides[0], shape[lead]) if source.ndim else (source.itemsize, 1)
+    for n in reversed(shape[:lead]):
+        step, size = (step * size if n == 1 else 0), n
+        strides.insert(0, step)
+    return np.lib.stride_tricks.as_strided(source, shape, tuple(strides), writeable=False)
 
 
 def _cuts_nothing(item: Any) -> bool:

@@ -138,6 +138,8 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     s, e = input._wrap_dim(start_dim), input._wrap_dim(end_dim)
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return input        # nothing to merge: PyTorch returns the tensor itself, recording nothing
     merged = 1
     for n in shape[s:e + 1]:
         merged *= n
