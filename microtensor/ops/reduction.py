@@ -380,6 +380,19 @@ def _tie_share(mask: np.ndarray, axes: tuple[int, ...], dt: np.dtype) -> Tensor:
     return Tensor._make(share)
 
 
+def selection_outputs(ctx: Function, ndim: int, values: np.ndarray, idx: np.ndarray, dim: int,
+                      keepdim: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(values, indices) of a selection along ``dim`` (max, min, kthvalue, median...), given with ``dim`` kept,
+    shaped as the op returns them: 0-d for a 0-d input, ``dim`` dropped unless ``keepdim``. The indices
+    output itself is saved, as PyTorch saves it, so that changing it in place is caught at backward."""
+    if ndim == 0:
+        values, idx = values.reshape(()), idx.reshape(())
+    elif not keepdim:
+        values, idx = values.squeeze(dim), idx.squeeze(dim)
+    ctx.save_for_backward(idx)
+    return values, idx
+
+
 class MaxDim(Function):
     """(values, indices) of the largest elements along ``dim``; the gradient goes to the chosen index."""
     on_arrays = True
@@ -390,13 +403,7 @@ class MaxDim(Function):
         ctx.dim, ctx.shape = dim, x.shape
         xs = x.reshape(1) if x.ndim == 0 else x
         idx = (np.argmax if ctx.largest else np.argmin)(xs, axis=dim, keepdims=True)
-        values = np.take_along_axis(xs, idx, axis=dim)
-        if x.ndim == 0:
-            values, idx = values.reshape(()), idx.reshape(())
-        elif not keepdim:
-            values, idx = values.squeeze(dim), idx.squeeze(dim)
-        ctx.save_for_backward(idx)     # the indices output itself, as PyTorch: changing it in place is caught
-        return values, idx
+        return selection_outputs(ctx, x.ndim, np.take_along_axis(xs, idx, axis=dim), idx, dim, keepdim)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor, grad_indices: Tensor) -> Tensor:

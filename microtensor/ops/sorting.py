@@ -14,7 +14,7 @@ import numpy as np
 from microtensor.autograd.function import Function
 from microtensor.ops import selection
 from microtensor.ops.indexing import ADVANCED, IndexAdd, _grid_key
-from microtensor.ops.reduction import MaxAll, kept_shape, return_type
+from microtensor.ops.reduction import MaxAll, kept_shape, return_type, selection_outputs
 from microtensor.tensor import Tensor
 
 SortResult = return_type("sort")
@@ -37,12 +37,7 @@ class Sort(Function):
         values = np.take_along_axis(_dim_last(x, dim), idx, axis=-1)
         values, idx = np.moveaxis(values, -1, dim).copy(), np.moveaxis(idx, -1, dim).copy()
         ctx.kept = idx.shape
-        if x.ndim == 0:
-            values, idx = values.reshape(()), idx.reshape(())
-        elif not keepdim:
-            values, idx = values.squeeze(dim), idx.squeeze(dim)
-        ctx.save_for_backward(idx)     # the indices output itself, as PyTorch: changing it in place is caught
-        return values, idx
+        return selection_outputs(ctx, x.ndim, values, idx, dim, keepdim)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor, grad_indices: Tensor) -> tuple[Tensor, None, None, None]:
