@@ -175,7 +175,7 @@ def run(batch: int, repeats: int, warmup: int) -> list[Row]:
     loss_rows = []
     for k, metric in enumerate(("loss, step 1", "loss, step 2 (after one update)")):
         values = dict(zip(("microtensor", "torch-default", "numpy-floor"),
-                          (None if l is None else l[k] for l in losses)))
+                          (None if run is None else run[k] for run in losses)))
         loss_rows.append(Row("LeNet-5", metric, "", values, digits=6, agree=1e-4, target_text="all equal (1e-4)"))
 
     mt_fn, torch_fn, numpy_fn = engines()

@@ -9,12 +9,12 @@ All three start from the same weights (microtensor's initialisation).
 """
 from __future__ import annotations
 
-import microtensor.nn  # noqa: F401 - binds mt.nn
 import numpy as np
-from microtensor.nn.rnn import LSTM
 
 import microtensor as mt
+import microtensor.nn  # noqa: F401 - binds mt.nn
 from benchmarks.harness import Row, Workload, scaled, time_engines, torch
+from microtensor.nn.rnn import LSTM
 
 LR = 0.01
 
@@ -142,7 +142,7 @@ def run(steps: int, batch: int, input_size: int, hidden: int, repeats: int, warm
     loss_rows = []
     for k, metric in enumerate(("loss, step 1", "loss, step 2 (after one update)")):
         values = dict(zip(("microtensor", "torch-default", "numpy-floor"),
-                          (None if l is None else l[k] for l in losses)))
+                          (None if run is None else run[k] for run in losses)))
         loss_rows.append(Row("LSTM", metric, "", values, digits=6, agree=1e-4, target_text="all equal (1e-4)"))
 
     mt_fn, torch_fn, numpy_fn = engines()

@@ -140,7 +140,7 @@ def run(depth: int, batch: int, size: int, repeats: int, warmup: int) -> list[Ro
     name = f"ResNet-{depth}"
     loss_rows = []
     for k, metric in enumerate(("loss, step 1", "loss, step 2 (after one update)")):
-        values = dict(zip(("microtensor", "torch-default"), (None if l is None else l[k] for l in losses)))
+        values = dict(zip(("microtensor", "torch-default"), (None if run is None else run[k] for run in losses)))
         loss_rows.append(Row(name, metric, "", values, digits=6, agree=1e-4, target_text="all equal (1e-4)"))
 
     mt_fn, torch_fn = engines()

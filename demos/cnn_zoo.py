@@ -44,11 +44,18 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-
 import microtensor as mt
 from demos.common import headline
-from demos.training import (Split, Trained, digits_split, draw_grouped_graph, labelled_histories, plot_curves,
-                            results_table, train_timed)
+from demos.training import (
+    Split,
+    Trained,
+    digits_split,
+    draw_grouped_graph,
+    labelled_histories,
+    plot_curves,
+    results_table,
+    train_timed,
+)
 from microtensor import nn, optim
 from microtensor.nn import functional as F
 from microtensor.nn.models import InceptionBlock, LeNet5, VGGBlock, resnet

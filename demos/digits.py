@@ -36,8 +36,17 @@ import numpy as np
 
 import microtensor as mt
 from demos.common import headline, new_figure, save_figure
-from demos.training import (Split, Trained, confusion_matrix, digits_split, draw_grouped_graph, labelled_histories,
-                            plot_curves, results_table, train_timed)
+from demos.training import (
+    Split,
+    Trained,
+    confusion_matrix,
+    digits_split,
+    draw_grouped_graph,
+    labelled_histories,
+    plot_curves,
+    results_table,
+    train_timed,
+)
 from microtensor import nn, optim
 
 PICTURES = ("training_curves.png", "confusion_matrix.png", "lenet_graph.png")  # what main() writes

@@ -4,15 +4,291 @@
 methods, and autograd; ``mt.nn`` and ``mt.optim`` build models and train them.
 Every public name is imported or defined below, one line each.
 """
-from microtensor import dtypes
-from microtensor.tensor import Size, Tensor, device
-from microtensor.dtypes import dtype, get_default_dtype, set_default_dtype, promote_types
-from microtensor import ops  # binds the Tensor methods and operators (microtensor/ops/__init__.py)
-from microtensor import autograd, linalg
-from microtensor.autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-from microtensor.autograd import set_detect_anomaly
-from microtensor.random import Generator, default_generator
+from microtensor import (
+    autograd,
+    dtypes,
+    linalg,
+    ops,  # noqa: F401 - binds the Tensor methods and operators (microtensor/ops/__init__.py)
+)
+from microtensor.autograd import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_detect_anomaly,
+    set_grad_enabled,
+)
+
+# the functions, one import per family module; ``a as b`` is PyTorch's alias b of a, the same function
+from microtensor.creation import (
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    logspace,
+    ones,
+    ones_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from microtensor.dtypes import dtype, get_default_dtype, promote_types, set_default_dtype
+from microtensor.ops.activation import celu, celu_, prelu, rrelu_, selu, selu_, threshold, threshold_
+from microtensor.ops.comparison import (
+    allclose,
+    eq,
+    equal,
+    ge,
+    gt,
+    isclose,
+    isfinite,
+    isinf,
+    isnan,
+    isneginf,
+    isposinf,
+    le,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    lt,
+    ne,
+)
+from microtensor.ops.comparison import ge as greater_equal
+from microtensor.ops.comparison import gt as greater
+from microtensor.ops.comparison import le as less_equal
+from microtensor.ops.comparison import lt as less
+from microtensor.ops.comparison import ne as not_equal
+from microtensor.ops.conv import (
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    conv_transpose2d,
+    max_pool1d,
+    max_pool2d,
+)
+from microtensor.ops.elementwise import (
+    add,
+    addcdiv,
+    addcmul,
+    atan2,
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
+    clamp,
+    clamp_max,
+    clamp_min,
+    clone,
+    div,
+    floor_divide,
+    fmod,
+    lerp,
+    maximum,
+    minimum,
+    mul,
+    neg,
+    pow,
+    remainder,
+    rsub,
+    sub,
+    where,
+)
+from microtensor.ops.elementwise import atan2 as arctan2
+from microtensor.ops.elementwise import clamp as clip
+from microtensor.ops.elementwise import div as divide
+from microtensor.ops.elementwise import div as true_divide
+from microtensor.ops.elementwise import mul as multiply
+from microtensor.ops.elementwise import neg as negative
+from microtensor.ops.elementwise import sub as subtract
+from microtensor.ops.indexing import (
+    argwhere,
+    diagonal,
+    gather,
+    index_add,
+    index_fill,
+    index_put,
+    index_select,
+    masked_fill,
+    masked_select,
+    nonzero,
+    scatter,
+    scatter_add,
+    select,
+    take,
+    trace,
+    tril,
+    triu,
+)
+from microtensor.ops.inplace import clamp_, fill_, relu_, zero_
+from microtensor.ops.inplace import clamp_ as clip_
+from microtensor.ops.linalg import bmm, det, dot, einsum, inverse, logdet, matmul, mm, mv, outer, slogdet
+from microtensor.ops.linalg import outer as ger
+from microtensor.ops.nn_ops import (
+    bilinear,
+    constant_pad_nd,
+    cosine_similarity,
+    dropout_,
+    log_softmax,
+    pairwise_distance,
+    softmax,
+)
+from microtensor.ops.recurrent import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell
+from microtensor.ops.reduction import (
+    all,
+    amax,
+    amin,
+    any,
+    argmax,
+    argmin,
+    count_nonzero,
+    cumprod,
+    cumsum,
+    logsumexp,
+    max,
+    mean,
+    min,
+    norm,
+    prod,
+    std,
+    std_mean,
+    sum,
+    var,
+    var_mean,
+)
+from microtensor.ops.shape import (
+    broadcast_to,
+    cat,
+    chunk,
+    dstack,
+    flatten,
+    flip,
+    fliplr,
+    flipud,
+    hstack,
+    movedim,
+    narrow,
+    permute,
+    reshape,
+    roll,
+    split,
+    split_with_sizes,
+    squeeze,
+    stack,
+    swapaxes,
+    t,
+    tensor_split,
+    tile,
+    transpose,
+    unbind,
+    unflatten,
+    unsqueeze,
+    vstack,
+)
+from microtensor.ops.shape import cat as concat
+from microtensor.ops.shape import cat as concatenate
+from microtensor.ops.shape import movedim as moveaxis
+from microtensor.ops.shape import transpose as swapdims
+from microtensor.ops.sorting import argsort, kthvalue, median, msort, nanmedian, sort, topk
+from microtensor.ops.toplevel import (
+    alpha_dropout,
+    batch_norm,
+    binary_cross_entropy_with_logits,
+    cosine_embedding_loss,
+    dropout,
+    embedding,
+    feature_alpha_dropout,
+    feature_dropout,
+    group_norm,
+    hinge_embedding_loss,
+    instance_norm,
+    kl_div,
+    layer_norm,
+    margin_ranking_loss,
+    poisson_nll_loss,
+    rrelu,
+    triplet_margin_loss,
+)
+from microtensor.ops.unary import (
+    abs,
+    acos,
+    acosh,
+    asin,
+    asinh,
+    atan,
+    atanh,
+    ceil,
+    cos,
+    cosh,
+    erf,
+    erfc,
+    exp,
+    exp2,
+    expm1,
+    floor,
+    frac,
+    log,
+    log1p,
+    log2,
+    log10,
+    nan_to_num,
+    positive,
+    reciprocal,
+    relu,
+    round,
+    rsqrt,
+    sigmoid,
+    sign,
+    sin,
+    sinh,
+    sqrt,
+    square,
+    tan,
+    tanh,
+    trunc,
+)
+from microtensor.ops.unary import abs as absolute
+from microtensor.ops.unary import acos as arccos
+from microtensor.ops.unary import acosh as arccosh
+from microtensor.ops.unary import asin as arcsin
+from microtensor.ops.unary import asinh as arcsinh
+from microtensor.ops.unary import atan as arctan
+from microtensor.ops.unary import atanh as arctanh
+from microtensor.ops.unary import sign as sgn
+from microtensor.ops.unary import trunc as fix
+from microtensor.random import (
+    Generator,
+    bernoulli,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    multinomial,
+    normal,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    seed,
+    set_rng_state,
+)
 from microtensor.serialization import load, save
+from microtensor.tensor import Size, Tensor, device
+
+detach = Tensor.detach
+numel = Tensor.numel
+
+__version__ = "0.1.0"
 
 
 def is_tensor(obj: object) -> bool:
@@ -30,56 +306,8 @@ uint8, int8, int16, int32, int64 = dtypes.uint8, dtypes.int8, dtypes.int16, dtyp
 float16, float32, float64 = dtypes.float16, dtypes.float32, dtypes.float64
 half, float, double, short, int, long = float16, float32, float64, int16, int32, int64  # noqa: A001
 
-# the functions, one import per family module; ``a as b`` is PyTorch's alias b of a, the same function
-from microtensor.creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, zeros_like, ones_like,
-                                  empty_like, full_like, arange, linspace, logspace, eye)
-from microtensor.random import (manual_seed, seed, initial_seed, get_rng_state, set_rng_state, rand, randn, randint,
-                                randperm, rand_like, randn_like, randint_like, normal, bernoulli, multinomial)
-from microtensor.ops.elementwise import (atan2, atan2 as arctan2, clamp, clamp as clip, clamp_min, clamp_max, maximum,
-                                         minimum, lerp, addcmul, addcdiv, add, sub, sub as subtract, mul,
-                                         mul as multiply, div, div as divide, div as true_divide, floor_divide,
-                                         remainder, fmod, neg, neg as negative, pow, bitwise_and, bitwise_or,
-                                         bitwise_xor, bitwise_not, where, clone, rsub)
-from microtensor.ops.unary import (abs, abs as absolute, positive, reciprocal, sqrt, rsqrt, square, exp, exp2, expm1,
-                                   log, log1p, log2, log10, sin, cos, tan, tanh, sinh, cosh, asin, acos, atan, asinh,
-                                   acosh, atanh, asin as arcsin, acos as arccos, atan as arctan, asinh as arcsinh,
-                                   acosh as arccosh, atanh as arctanh, sigmoid, relu, erf, erfc, nan_to_num, sign,
-                                   sign as sgn, floor, ceil, round, trunc, trunc as fix, frac)
-from microtensor.ops.comparison import (eq, ne, ne as not_equal, lt, lt as less, le, le as less_equal, gt,
-                                        gt as greater, ge, ge as greater_equal, isnan, isinf, isposinf, isneginf,
-                                        isfinite, logical_and, logical_or, logical_xor, logical_not, isclose,
-                                        allclose, equal)
-from microtensor.ops.reduction import (sum, mean, prod, var, std, var_mean, std_mean, max, min, amax, amin, argmax,
-                                       argmin, logsumexp, norm, cumsum, cumprod, all, any, count_nonzero)
-from microtensor.ops.shape import (reshape, flatten, unflatten, squeeze, unsqueeze, permute, transpose, swapaxes,
-                                   transpose as swapdims, t, movedim, movedim as moveaxis, broadcast_to, tile, flip,
-                                   fliplr, flipud, roll, cat, cat as concat, cat as concatenate, stack, hstack,
-                                   vstack, dstack, split, split_with_sizes, chunk, unbind, narrow, tensor_split)
-from microtensor.ops.indexing import (select, index_select, gather, scatter, scatter_add, index_add, index_fill,
-                                      index_put, masked_fill, masked_select, take, nonzero, argwhere, tril, triu,
-                                      diagonal, trace)
-from microtensor.ops.linalg import (matmul, mm, bmm, mv, dot, outer, outer as ger, einsum, inverse, det, slogdet,
-                                    logdet)
-from microtensor.ops.nn_ops import (softmax, log_softmax, dropout_, bilinear, cosine_similarity, pairwise_distance,
-                                    constant_pad_nd)
-from microtensor.ops.activation import (prelu, selu, selu_, celu, celu_, rrelu_, threshold, threshold_)
-from microtensor.ops.conv import (conv1d, conv2d, conv_transpose2d, max_pool1d, max_pool2d, avg_pool1d, avg_pool2d,
-                                  adaptive_avg_pool2d)
-from microtensor.ops.inplace import (relu_, clamp_, clamp_ as clip_, zero_, fill_)
-from microtensor.ops.sorting import (sort, argsort, msort, topk, kthvalue, median, nanmedian)
-from microtensor.ops.recurrent import (rnn_tanh_cell, rnn_relu_cell, lstm_cell, gru_cell)
-from microtensor.ops.toplevel import (dropout, feature_dropout, alpha_dropout, feature_alpha_dropout, embedding,
-                                      batch_norm, instance_norm, layer_norm, group_norm, rrelu,
-                                      binary_cross_entropy_with_logits, kl_div, poisson_nll_loss, margin_ranking_loss,
-                                      hinge_embedding_loss, cosine_embedding_loss, triplet_margin_loss)
-
-detach = Tensor.detach
-numel = Tensor.numel
-
-__version__ = "0.1.0"
-
-
 __all__ = [  # every public name, so ``from microtensor import *`` and tools see them
+    "autograd", "linalg",
     "Generator", "Size", "Tensor", "abs", "absolute", "acos", "acosh", "adaptive_avg_pool2d", "add", "addcdiv",
     "addcmul", "all", "allclose", "alpha_dropout", "amax", "amin", "any", "arange", "arccos", "arccosh", "arcsin",
     "arcsinh", "arctan", "arctan2", "arctanh", "argmax", "argmin", "argsort", "argwhere", "as_tensor", "asin",

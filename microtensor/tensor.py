@@ -5,7 +5,8 @@ binds each one to Tensor as a method or operator, one line per name, at import.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -396,7 +397,7 @@ def view_requires_grad(view: Tensor) -> bool:
 
 
 def _refresh_view(view: Tensor) -> None:
-    from microtensor.ops.views import refresh_view   # ops build on this module
+    from microtensor.ops.views import refresh_view  # ops build on this module
     refresh_view(view)
 
 

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import microtensor as mt
-from microtensor.ops.attention import multi_head_attention_forward
-from microtensor.tensor import Tensor
 from microtensor.nn import init
 from microtensor.nn.linear import Linear
 from microtensor.nn.module import Module
 from microtensor.nn.parameter import Parameter
+from microtensor.ops.attention import multi_head_attention_forward
+from microtensor.tensor import Tensor
 
 
 class MultiheadAttention(Module):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import operator
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
-from typing import Any, Iterator
+from typing import Any
 
-from microtensor.tensor import Tensor
 from microtensor.nn.module import Module, _addindent, typename
 from microtensor.nn.parameter import Parameter
+from microtensor.tensor import Tensor
 
 
 def _abs_index(idx: Any, size: int) -> int:

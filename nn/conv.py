@@ -5,11 +5,11 @@ import math
 from typing import Any
 
 import microtensor as mt
-from microtensor.tensor import Tensor
 from microtensor.nn import functional as F
 from microtensor.nn import init
 from microtensor.nn.module import Module
 from microtensor.nn.parameter import Parameter
+from microtensor.tensor import Tensor
 
 _PADDING_STRINGS = {"same", "valid"}
 _SPATIAL = {1: "L", 2: "H, W"}

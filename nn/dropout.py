@@ -1,9 +1,9 @@
 """Dropout layers: Dropout (elements) and Dropout2d (whole channels), active in training mode only."""
 from __future__ import annotations
 
-from microtensor.tensor import Tensor
 from microtensor.nn import functional as F
 from microtensor.nn.module import Module
+from microtensor.tensor import Tensor
 
 
 class _DropoutNd(Module):

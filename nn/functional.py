@@ -4,22 +4,88 @@ The functions live with their op families in ``microtensor.ops`` and are importe
 ``F`` form differs from the top-level ``microtensor`` function of the same name (``F.relu`` takes ``inplace``,
 ``F.softmax`` a ``dim`` that may be left out) are defined below.
 """
-from microtensor.ops.nn_ops import (softmin, dropout, dropout1d, dropout2d, dropout3d, alpha_dropout,
-                                    feature_alpha_dropout, embedding, one_hot, pad, interpolate, linear, bilinear,
-                                    cosine_similarity, pairwise_distance, normalize)
+import typing as _typing
+
+from microtensor.ops import nn_ops as _nn_ops  # the top-level forms the F forms call
+from microtensor.ops import unary as _unary
+from microtensor.ops.activation import (
+    celu,
+    elu,
+    gelu,
+    hardsigmoid,
+    hardtanh,
+    leaky_relu,
+    logsigmoid,
+    maxout,
+    mish,
+    prelu,
+    relu6,
+    rrelu,
+    rrelu_,
+    selu,
+    silu,
+    softplus,
+    softsign,
+    step,
+    threshold,
+    threshold_,
+)
+from microtensor.ops.attention import multi_head_attention_forward, scaled_dot_product_attention
+from microtensor.ops.conv import (
+    adaptive_avg_pool2d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    conv_transpose2d,
+    fold,
+    max_pool1d,
+    max_pool2d,
+    unfold,
+)
 from microtensor.ops.inplace import relu_
-from microtensor.ops.activation import (relu6, leaky_relu, prelu, rrelu, rrelu_, elu, selu, celu, gelu, silu, mish,
-                                        hardsigmoid, hardtanh, softplus, softsign, threshold, threshold_, logsigmoid,
-                                        step, maxout)
-from microtensor.ops.normalization import batch_norm, instance_norm, layer_norm, group_norm
-from microtensor.ops.conv import (conv1d, conv2d, conv_transpose2d, max_pool1d, max_pool2d, avg_pool1d, avg_pool2d,
-                                  adaptive_avg_pool2d, adaptive_max_pool2d, unfold, fold)
-from microtensor.ops.losses import (mse_loss, l1_loss, smooth_l1_loss, huber_loss, binary_cross_entropy,
-                                    binary_cross_entropy_with_logits, kl_div, nll_loss, cross_entropy,
-                                    poisson_nll_loss, margin_ranking_loss, hinge_embedding_loss, soft_margin_loss,
-                                    multilabel_soft_margin_loss, cosine_embedding_loss, triplet_margin_loss)
-from microtensor.ops.attention import scaled_dot_product_attention, multi_head_attention_forward
-from microtensor.ops import nn_ops as _nn_ops, unary as _unary  # the top-level forms the F forms call
+from microtensor.ops.losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cosine_embedding_loss,
+    cross_entropy,
+    hinge_embedding_loss,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    margin_ranking_loss,
+    mse_loss,
+    multilabel_soft_margin_loss,
+    nll_loss,
+    poisson_nll_loss,
+    smooth_l1_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+)
+from microtensor.ops.nn_ops import (
+    alpha_dropout,
+    bilinear,
+    cosine_similarity,
+    dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    embedding,
+    feature_alpha_dropout,
+    interpolate,
+    linear,
+    normalize,
+    one_hot,
+    pad,
+    pairwise_distance,
+    softmin,
+)
+from microtensor.ops.normalization import batch_norm, group_norm, instance_norm, layer_norm
+
+if _typing.TYPE_CHECKING:
+    from microtensor.dtypes import dtype
+    from microtensor.tensor import Tensor
 
 
 def relu(input: "Tensor", inplace: bool = False) -> "Tensor":

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import microtensor as mt
-from microtensor.tensor import Tensor
 from microtensor.nn import functional as F
 from microtensor.nn import init
 from microtensor.nn.module import Module
 from microtensor.nn.parameter import Parameter
+from microtensor.tensor import Tensor
 
 
 def _affine_parameters(module: Module, affine: bool, bias: bool, shape: tuple[int, ...],
@@ -206,4 +206,5 @@ class GroupNorm(Module):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, bias={self.bias is not None}"
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from microtensor.tensor import Tensor
 from microtensor.nn import functional as F
 from microtensor.nn.module import Module
+from microtensor.tensor import Tensor
 
 
 def _single(x: Any) -> tuple:

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import microtensor as mt
-from microtensor.tensor import Tensor
 from microtensor.nn import functional as F
 from microtensor.nn import init
 from microtensor.nn.module import Module
 from microtensor.nn.parameter import Parameter
+from microtensor.tensor import Tensor
 
 
 class Embedding(Module):

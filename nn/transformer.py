@@ -3,10 +3,9 @@ PyTorch's submodule names, so state dicts move between the two libraries."""
 from __future__ import annotations
 
 import copy
-from typing import Callable
+from collections.abc import Callable
 
 import microtensor as mt
-from microtensor.tensor import Tensor
 from microtensor.nn import functional as F
 from microtensor.nn.attention import MultiheadAttention
 from microtensor.nn.container import ModuleList
@@ -14,6 +13,7 @@ from microtensor.nn.dropout import Dropout
 from microtensor.nn.linear import Linear
 from microtensor.nn.module import Module
 from microtensor.nn.normalization import LayerNorm
+from microtensor.tensor import Tensor
 
 _ACTIVATIONS = {"relu": F.relu, "gelu": F.gelu}
 

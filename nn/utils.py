@@ -1,13 +1,13 @@
 """microtensor.nn.utils: gradient clipping and flattening parameters to one vector and back."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 
 import microtensor as mt
-from microtensor.tensor import Tensor
 from microtensor.nn.module import typename
+from microtensor.tensor import Tensor
 
 
 def _as_list(tensors: Tensor | Iterable[Tensor]) -> list[Tensor]:

@@ -5,8 +5,15 @@ from typing import Any
 
 import numpy as np
 
-from microtensor.optim.optimizer import (Optimizer, ParamsT, check_nonnegative, effective_grad, next_step,
-                                         scalar_state, zeros_state)
+from microtensor.optim.optimizer import (
+    Optimizer,
+    ParamsT,
+    check_nonnegative,
+    effective_grad,
+    next_step,
+    scalar_state,
+    zeros_state,
+)
 
 
 class Adagrad(Optimizer):

@@ -5,8 +5,17 @@ from typing import Any
 
 import numpy as np
 
-from microtensor.optim.optimizer import (Optimizer, ParamsT, check_betas, check_nonnegative, effective_grad,
-                                         lerp_, next_step, scalar_state, zeros_state)
+from microtensor.optim.optimizer import (
+    Optimizer,
+    ParamsT,
+    check_betas,
+    check_nonnegative,
+    effective_grad,
+    lerp_,
+    next_step,
+    scalar_state,
+    zeros_state,
+)
 
 
 class Adamax(Optimizer):

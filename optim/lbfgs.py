@@ -1,7 +1,8 @@
 """LBFGS: limited-memory BFGS over all parameters as one flat vector, with an optional strong-Wolfe line search."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

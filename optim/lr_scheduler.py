@@ -13,7 +13,8 @@ import math
 import types
 from bisect import bisect_right
 from collections import Counter
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from microtensor.optim.optimizer import Optimizer
 

@@ -5,8 +5,18 @@ from typing import Any
 
 import numpy as np
 
-from microtensor.optim.optimizer import (Optimizer, ParamsT, check_betas, check_nonnegative, decay_add_square_,
-                                         effective_grad, lerp_, next_step, scalar_state, zeros_state)
+from microtensor.optim.optimizer import (
+    Optimizer,
+    ParamsT,
+    check_betas,
+    check_nonnegative,
+    decay_add_square_,
+    effective_grad,
+    lerp_,
+    next_step,
+    scalar_state,
+    zeros_state,
+)
 
 
 class NAdam(Optimizer):

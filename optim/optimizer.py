@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from itertools import chain
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import numpy as np
 

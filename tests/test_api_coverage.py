@@ -10,7 +10,7 @@ import types
 
 import numpy as np
 import pytest
-from helpers import requires_torch, torch
+from helpers import torch
 
 import microtensor as mt
 
@@ -978,7 +978,7 @@ def pytorch_snippet(torch):  # noqa: F811 - the parameter stands in for the modu
     b2 = torch.tensor([0.01, -0.02, 0.03], requires_grad=True)
     params = [w1, b1, w2, b2]
     history = []
-    for step in range(3):
+    for _ in range(3):
         h = torch.relu(x @ w1 + b1)
         h = torch.tanh(h) + torch.sigmoid(h) * 0.5
         logits = h @ w2 + b2

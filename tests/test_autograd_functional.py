@@ -1,9 +1,9 @@
 """autograd.functional: jacobian, hessian, vjp, jvp, hvp, vhp, with PyTorch's signatures and result structures."""
 import numpy as np
 import pytest
+from helpers import requires_torch, torch
 
 import microtensor as mt
-from helpers import requires_torch, torch
 from microtensor.autograd import functional as F
 
 rng = np.random.default_rng(0)

@@ -1,9 +1,9 @@
 """Comparison and logical ops: bool results without gradient, PyTorch's promotion, broadcasting, errors."""
 import numpy as np
 import pytest
+from helpers import requires_torch, torch
 
 import microtensor as mt
-from helpers import requires_torch, torch
 
 
 def lib(x):

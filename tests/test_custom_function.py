@@ -1,9 +1,9 @@
 """Custom autograd.Function written as PyTorch users write it: Tensors in and out, ctx, apply."""
 import numpy as np
 import pytest
+from helpers import requires_torch, torch
 
 import microtensor as mt
-from helpers import requires_torch, torch
 from microtensor.autograd import gradcheck, gradgradcheck
 
 

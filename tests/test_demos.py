@@ -13,8 +13,8 @@ import microtensor as mt
 
 pytest.importorskip("matplotlib")
 
-from demos import activations, gradient_descent, perceptron, sum_of_five, xor
 import demos.__main__ as demos_main
+from demos import activations, gradient_descent, perceptron, sum_of_five, xor
 from demos.__main__ import DEMOS, SHOWCASE
 from demos.common import output_dir
 

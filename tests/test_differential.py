@@ -20,8 +20,9 @@ from hypothesis import HealthCheck, given, settings
 
 torch = pytest.importorskip("torch")
 
-import microtensor as mt  # noqa: E402
 from differential_programs import Program, namespace, programs, run_line  # noqa: E402
+
+import microtensor as mt  # noqa: E402
 
 SOAK = os.environ.get("MICROTENSOR_DIFF_EXAMPLES")
 ASSIGNMENT = re.compile(r"^[\w, ]+ = ")      # a line that makes new tensors; any other writes into one

@@ -196,7 +196,9 @@ FIXED = {
         loss.backward()
     """,
     "neg_in_place_through_a_strided_float32_view": """
-        t0 = lib.tensor([[-0.745, -1.074, -1.002, 0.848], [-0.808, 0.505, -2.68, -2.002], [2.471, -0.873, 1.369, -0.911], [-2.552, -0.242, -0.406, 0.237]], dtype=lib.float32, requires_grad=True)
+        t0 = lib.tensor([[-0.745, -1.074, -1.002, 0.848], [-0.808, 0.505, -2.68, -2.002],
+                         [2.471, -0.873, 1.369, -0.911], [-2.552, -0.242, -0.406, 0.237]],
+                        dtype=lib.float32, requires_grad=True)
         t3 = t0.narrow(-1, 0, 1)
         with lib.no_grad(): t3.neg_()
         loss = (t3 * W(t3)).sum()

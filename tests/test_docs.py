@@ -4,8 +4,8 @@ Every backtick span of docs/*.md, README.md and CONTRIBUTING.md is read: a path 
 ``microtensor/autograd/engine.py``, ``docs/architecture.md``) must be a file of the repository (from its
 root, or from microtensor/), and the names that follow the path in the same span (``ops/views.py
 refresh_view``, ``function.py Function.apply``) must be defined in that file. A ``name()`` on its own must
-be defined somewhere in the repository's Python source, and so must both parts of a ``Class.member``. Paths that leave the repository (``../shared/API.md``)
-are not checked.
+be defined somewhere in the repository's Python source, and so must both parts of a ``Class.member``. Paths that
+leave the repository (``../shared/API.md``) are not checked.
 """
 from __future__ import annotations
 

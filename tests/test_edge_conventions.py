@@ -10,7 +10,8 @@ second-order gradients, those of sum(grad * w) with the gradients taken with cre
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 import pytest

@@ -4,11 +4,20 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import (
+    broadcast_pairs,
+    broadcast_triples,
+    check_gradients,
+    compare_with_torch,
+    rand,
+    requires_torch,
+    seeds,
+    shapes,
+    torch,
+)
 from hypothesis import given, settings
 
 import microtensor as mt
-from helpers import broadcast_pairs, broadcast_triples, check_gradients, compare_with_torch, rand, requires_torch, \
-    seeds, shapes, torch
 
 
 def lib(x):
@@ -208,7 +217,8 @@ def test_ties_and_boundaries_match_torch():
 
 
 @requires_torch
-@pytest.mark.filterwarnings("ignore:invalid value encountered in subtract")   # frac(inf) is inf - inf = nan, as in torch
+# frac(inf) is inf - inf = nan, as in torch
+@pytest.mark.filterwarnings("ignore:invalid value encountered in subtract")
 def test_special_values_match_torch():
     x = np.array([-np.inf, -30.0, -5.0, -2.6, -2.4, -0.3, 0.0, 1e-8, 0.7, 2.5, 3.0, 6.0, 27.0, np.inf, np.nan])
     for name in ("erf", "erfc", "sigmoid", "tanh", "sign", "nan_to_num", "exp", "floor", "frac"):

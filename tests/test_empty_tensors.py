@@ -8,9 +8,9 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import compare_with_torch, requires_torch, torch
 
 import microtensor as mt
-from helpers import compare_with_torch, requires_torch, torch
 
 _rng = np.random.default_rng(0)
 

@@ -8,12 +8,13 @@ import weakref
 
 import numpy as np
 import pytest
+from helpers import requires_torch, torch
 
 import microtensor as mt
-from helpers import requires_torch, torch
 from microtensor.autograd import Function, engine
 
 FREED = "Trying to backward through the graph a second time"
+LEAF_IN_PLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 
 
 def leaf(*values: float, dtype=mt.float64) -> mt.Tensor:
@@ -529,9 +530,9 @@ def test_in_place_on_an_unsaved_tensor_is_fine():
 
 def test_in_place_on_a_leaf_that_requires_grad():
     x = leaf(1.0, 2.0)
-    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place operation."):
+    with pytest.raises(RuntimeError, match=LEAF_IN_PLACE):
         x.add_(1.0)
-    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place operation."):
+    with pytest.raises(RuntimeError, match=LEAF_IN_PLACE):
         x *= 2
     with mt.no_grad():
         x.add_(1.0)                        # allowed under no_grad (the optimizer's case)

@@ -1,9 +1,9 @@
 """Grad mode: no_grad / enable_grad / set_grad_enabled / inference_mode as context managers and decorators."""
 import numpy as np
 import pytest
+from helpers import requires_torch, torch
 
 import microtensor as mt
-from helpers import requires_torch, torch
 
 SWITCHES = {                                   # name -> (make the switch, grad mode inside)
     "no_grad": (lambda lib: lib.no_grad(), False),

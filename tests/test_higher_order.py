@@ -1,9 +1,9 @@
 """create_graph=True: derivatives of any order, checked against closed forms, finite differences and PyTorch."""
 import numpy as np
 import pytest
+from helpers import requires_torch, torch
 
 import microtensor as mt
-from helpers import requires_torch, torch
 from microtensor.autograd import grad
 from microtensor.autograd.functional import hessian
 

@@ -1,12 +1,12 @@
 """Indexing: x[...] in every form, x[...] = v, gather/scatter family, masks, triangles and diagonals."""
 import numpy as np
 import pytest
+from helpers import broadcastable_to, check_gradients, compare_with_torch, rand, requires_torch, seeds, torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, basic_indices
 
 import microtensor as mt
-from helpers import broadcastable_to, check_gradients, compare_with_torch, rand, requires_torch, seeds, torch
 
 
 # ----------------------------------------------------------------------------- drawn shapes and indices

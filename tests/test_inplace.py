@@ -1,12 +1,12 @@
 """In-place ops: PyTorch's leaf rule, version counters, rebased history, the NumPy path under no_grad."""
 import numpy as np
 import pytest
+from helpers import broadcastable_to, check_gradients, compare_with_torch, rand, requires_torch, seeds, torch
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes
 
 import microtensor as mt
-from helpers import broadcastable_to, check_gradients, compare_with_torch, rand, requires_torch, seeds, torch
 
 # name -> (in-place call, input domain); every call works on mt and torch tensors alike
 INPLACE = {

@@ -3,13 +3,13 @@ import math
 
 import numpy as np
 import pytest
+from helpers import check_gradients, compare_with_torch, rand, requires_torch, seeds, torch
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 
 import microtensor as mt
 import microtensor.linalg as LA
-from helpers import check_gradients, compare_with_torch, rand, requires_torch, seeds, torch
 
 # (shape of a, shape of b) for a @ b: every case of matmul's rank rules
 MATMUL_SHAPES = [

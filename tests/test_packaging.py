@@ -1,5 +1,6 @@
 """The wheel holds every package: what an editable install finds by folder, a real install must list."""
 import pathlib
+
 import tomllib
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent

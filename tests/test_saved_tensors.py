@@ -2,13 +2,14 @@
 one it saved must raise, as in PyTorch (which saves an operand only when a needed gradient reads it)."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
+from helpers import requires_torch, torch
 
 import microtensor as mt
-from helpers import requires_torch, torch
 
 
 def _leaf(lib: Any, values: list, grad: bool) -> Any:

@@ -1,12 +1,12 @@
 """Shape ops: finite-difference gradients (first and second order), the PyTorch oracle, views, errors."""
 import numpy as np
 import pytest
+from helpers import check_gradients, compare_with_torch, rand, requires_torch, seeds, torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes
 
 import microtensor as mt
-from helpers import check_gradients, compare_with_torch, rand, requires_torch, seeds, torch
 
 
 def lib(x):

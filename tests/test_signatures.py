@@ -5,9 +5,9 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import requires_torch, torch
 
 import microtensor as mt
-from helpers import requires_torch, torch
 
 X = np.arange(24.0).reshape(2, 3, 4)
 M = np.arange(6.0).reshape(2, 3)

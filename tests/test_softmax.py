@@ -1,11 +1,11 @@
 """softmax and log_softmax: gradients, PyTorch's values and dtypes, stability at large magnitudes."""
 import numpy as np
 import pytest
+from helpers import check_gradients, compare_with_torch, rand, requires_torch, seeds, shapes, torch
 from hypothesis import given
 from hypothesis import strategies as st
 
 import microtensor as mt
-from helpers import check_gradients, compare_with_torch, rand, requires_torch, seeds, shapes, torch
 
 SOFTMAX = {
     "softmax": lambda x, d, T: T.softmax(x, d),

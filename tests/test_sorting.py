@@ -2,11 +2,11 @@
 oracle on ties, NaN, empty and 0-d inputs, and PyTorch's errors."""
 import numpy as np
 import pytest
+from helpers import check_gradients, compare_with_torch, requires_torch, seeds, shapes, torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import microtensor as mt
-from helpers import check_gradients, compare_with_torch, requires_torch, seeds, shapes, torch
 
 nan = float("nan")
 

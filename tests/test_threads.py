@@ -3,14 +3,15 @@ alone, and a new thread starts with grad on and inference off. Anomaly detection
 switch for all threads."""
 import sys
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
+from helpers import requires_torch, run_threads, torch
 
 import microtensor as mt
 from microtensor import nn
-from helpers import requires_torch, run_threads, torch
 
 LIBS = ["mt", pytest.param("torch", marks=requires_torch)]          # PyTorch shows the same defaults
 

@@ -1,10 +1,16 @@
 """Automatic differentiation: Function, backward/grad, grad mode, gradient checks, functional API."""
+from microtensor.autograd import functional
 from microtensor.autograd.engine import backward, grad
 from microtensor.autograd.function import AnomalyMode, Function
+from microtensor.autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from microtensor.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
-from microtensor.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
-                                           no_grad, set_grad_enabled)
-from microtensor.autograd import functional
 
 
 class set_detect_anomaly:
@@ -35,5 +41,6 @@ def is_anomaly_enabled() -> bool:
     return AnomalyMode.enabled
 
 
-__all__ = ["Function", "gradcheck", "gradgradcheck", "GradcheckError", "backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-           "inference_mode", "is_inference_mode_enabled", "functional", "set_detect_anomaly", "detect_anomaly", "is_anomaly_enabled"]
+__all__ = ["Function", "gradcheck", "gradgradcheck", "GradcheckError", "backward", "grad", "no_grad", "enable_grad",
+           "set_grad_enabled", "is_grad_enabled", "inference_mode", "is_inference_mode_enabled", "functional",
+           "set_detect_anomaly", "detect_anomaly", "is_anomaly_enabled"]

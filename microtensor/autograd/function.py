@@ -16,7 +16,8 @@ import sys
 import threading
 import traceback
 import weakref
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

@@ -8,7 +8,8 @@ differentiating ``u -> J^T u`` again, seeded with ``v``, gives ``J v``.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

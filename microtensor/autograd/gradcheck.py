@@ -1,7 +1,8 @@
 """Finite-difference checks of gradients: gradcheck and gradgradcheck (central differences in float64)."""
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -87,7 +88,7 @@ def gradcheck(func: Callable, inputs: Any, *, eps: float = 1e-6, atol: float = 1
     inputs = _tuple(inputs)
     wrt = [t for t in inputs if isinstance(t, Tensor) and t._requires_grad]
     analytic = analytical_jacobian(func, inputs, wrt)
-    for which, (t, a) in enumerate(zip(wrt, analytic)):
+    for t, a in zip(wrt, analytic):
         index = next(i for i, x in enumerate(inputs) if x is t)
         n = numerical_jacobian(func, inputs, t, eps)
         bad = np.abs(a - n) > atol + rtol * np.abs(n)

@@ -8,8 +8,16 @@ from microtensor.datasets.digits import digits
 from microtensor.datasets.downloader import DownloadError, data_root, download
 from microtensor.datasets.idx import read_idx, write_idx
 from microtensor.datasets.mnist import FASHION_MNIST_CLASSES, fashion_mnist, mnist
-from microtensor.datasets.synthetic import (TINY_CORPUS, char_corpus, moons, sine_waves, spiral, sum_of_five,
-                                            truth_table, xor)
+from microtensor.datasets.synthetic import (
+    TINY_CORPUS,
+    char_corpus,
+    moons,
+    sine_waves,
+    spiral,
+    sum_of_five,
+    truth_table,
+    xor,
+)
 
 __all__ = ["FASHION_MNIST_CLASSES", "TINY_CORPUS", "DownloadError", "char_corpus", "data_root", "digits",
            "download", "fashion_mnist", "mnist", "moons", "read_idx", "sine_waves", "spiral", "sum_of_five",

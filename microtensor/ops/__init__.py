@@ -8,9 +8,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from microtensor.ops import (activation, comparison, conv, elementwise, indexing, inplace, linalg, losses, nn_ops,
-                             normalization, recurrent, reduction, shape, sorting, unary)
 from microtensor import creation, random
+from microtensor.ops import (
+    activation,
+    comparison,
+    elementwise,
+    indexing,
+    inplace,
+    linalg,
+    nn_ops,
+    reduction,
+    shape,
+    sorting,
+    unary,
+)
 from microtensor.tensor import Tensor
 
 

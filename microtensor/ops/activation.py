@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -10,9 +11,9 @@ from microtensor import random as mt_random
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
 from microtensor.ops.elementwise import MulMask, to_float, where
-from microtensor.ops.inplace import apply_inplace, relu_
+from microtensor.ops.inplace import apply_inplace
 from microtensor.ops.reduction import torch_dtype_name
-from microtensor.ops.unary import _erf, erf, exp, relu, sigmoid, tanh
+from microtensor.ops.unary import _erf, erf, exp, sigmoid, tanh
 from microtensor.tensor import Tensor
 
 

@@ -13,15 +13,16 @@ per kernel tap (kh * kw NumPy adds), never a loop over pixels, channels or batch
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from microtensor.autograd.function import Function
+from microtensor.ops.elementwise import masked
 from microtensor.ops.linalg import matmul
 from microtensor.ops.reduction import Sum
-from microtensor.ops.elementwise import masked
 from microtensor.tensor import Tensor
 
 
@@ -380,7 +381,8 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     _check_float(op, input=input, weight=weight, bias=bias)
     ws = tuple(weight._data.shape)
     if len(ws) != 4:
-        raise RuntimeError(f"{op}: expected a 4-D weight (C_in, C_out / groups, kH, kW), got weight of shape {list(ws)}")
+        raise RuntimeError(f"{op}: expected a 4-D weight (C_in, C_out / groups, kH, kW), "
+                           f"got weight of shape {list(ws)}")
     if not isinstance(groups, (int, np.integer)) or groups < 1:
         raise RuntimeError(f"{op}: non-positive groups is not supported, got groups={groups}")
     if ws[0] % groups:

@@ -11,7 +11,16 @@ import numpy as np
 
 from microtensor import dtypes
 from microtensor.autograd.function import Function
-from microtensor.ops.broadcasting import Operand, broadcast_message, cast, dtype_of, promote, promote_all, shape_of, unbroadcast
+from microtensor.ops.broadcasting import (
+    Operand,
+    broadcast_message,
+    cast,
+    dtype_of,
+    promote,
+    promote_all,
+    shape_of,
+    unbroadcast,
+)
 from microtensor.tensor import Tensor
 
 

@@ -110,7 +110,7 @@ def _index_key(shape: tuple[int, ...], index: Any) -> tuple[tuple, int]:
             for pos, dim, n in bounds:
                 _check_bounds(key[pos], dim, n)
         else:   # PyTorch checks bounds element by element, so none when nothing is selected; NumPy checks all
-            for pos, dim, n in bounds:
+            for pos, _, n in bounds:
                 if n:
                     key[pos] = np.clip(key[pos], -n, n - 1)
     if not advanced:

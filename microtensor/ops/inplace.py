@@ -7,7 +7,8 @@ recorded, makes the twin's node the tensor's new ``grad_fn``.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

@@ -5,20 +5,20 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from microtensor import dtypes
 from microtensor import random as mt_random
 from microtensor.autograd.function import Function
+from microtensor.ops.activation import _SELU_ALPHA, _SELU_SCALE, ScaleBy, _floating, _maybe_inplace
 from microtensor.ops.broadcasting import promote
 from microtensor.ops.indexing import ADVANCED, IndexAdd, index_select
-from microtensor.ops.inplace import relu_
 from microtensor.ops.linalg import MatMul, einsum, rows
 from microtensor.ops.reduction import Sum, torch_dtype_name
 from microtensor.tensor import Tensor
-from microtensor.ops.activation import ScaleBy, _SELU_ALPHA, _SELU_SCALE, _floating, _maybe_inplace
 
 
 class Softmax(Function):
@@ -414,7 +414,8 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
 def constant_pad_nd(input: Tensor, pad: Sequence[int], value: float = 0) -> Tensor:
     """``torch.constant_pad_nd``: ``pad(input, pad, 'constant', value)``."""
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
-        raise RuntimeError(f"constant_pad_nd(): expected an even pad length of at most {2 * input.ndim}, got {len(pad)}")
+        raise RuntimeError(f"constant_pad_nd(): expected an even pad length of at most {2 * input.ndim}, "
+                           f"got {len(pad)}")
     k = len(pad) // 2
     return _constant_pad(input, [(int(pad[2 * i]), int(pad[2 * i + 1])) for i in range(k)][::-1], value)
 
@@ -434,7 +435,8 @@ def _nearest_source(n_in: int, n_out: int, scale: float | None, exact: bool) -> 
     return np.minimum(src.astype(np.int64), n_in - 1)
 
 
-def interpolate(input: Tensor, size: int | Sequence[int] | None = None, scale_factor: float | Sequence[float] | None = None,
+def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
+                scale_factor: float | Sequence[float] | None = None,
                 mode: str = "nearest", align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
                 antialias: bool = False) -> Tensor:
     """Resize the spatial dims of an (N, C, *) input by nearest-neighbour sampling (PyTorch's index rule:

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
+from microtensor.ops.activation import _floating
 from microtensor.ops.broadcasting import unbroadcast
 from microtensor.tensor import Tensor
-from microtensor.ops.activation import _floating
 
 
 class Normalize(Function):

@@ -11,7 +11,7 @@ and a strict weak order ``less`` on keys, and returns the final arrangement as a
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 Less = Callable[[int, int], bool]
 

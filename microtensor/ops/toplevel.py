@@ -6,7 +6,8 @@ but not a signature; the F form lives with its op family (``nn_ops``, ``normaliz
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

@@ -7,16 +7,16 @@ Graphviz ``dot`` program; without it ``draw`` writes the DOT source and says how
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import graphviz
 
 from microtensor.tensor import Tensor
 from microtensor.viz.dot import Drawing, backward_view
 from microtensor.viz.forward import forward_view
-from microtensor.viz.graph import walk
 from microtensor.viz.grads import WatchHandle, watch
+from microtensor.viz.graph import walk
 from microtensor.viz.render import FORMATS, GraphvizNotFoundError, render, target
 from microtensor.viz.scope import record
 

@@ -6,8 +6,9 @@ covers the same few levels as every other step, and the levels' contents, read f
 down, repeat with the block's depth as period. The longest periodic runs are collapsed: the repeat
 nearest the outputs is drawn as the representative (labelled ``×k``), the other k - 1 become one summary
 node. Leaves (named None) do not count in the levels' contents, since a weight shared by every step sits
-at the level of its deepest use, and a leaf is hidden only when every op using it is. Graphs without enough repetition are then cut: the items nearest the outputs are drawn and the
-rest become one "N more nodes" summary. Graphs within ``max_nodes`` are drawn whole.
+at the level of its deepest use, and a leaf is hidden only when every op using it is. Graphs without enough
+repetition are then cut: the items nearest the outputs are drawn and the rest become one
+"N more nodes" summary. Graphs within ``max_nodes`` are drawn whole.
 """
 from __future__ import annotations
 

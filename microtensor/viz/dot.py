@@ -7,7 +7,8 @@ producer to its consumer, as data flows (``forward.py`` draws the tensors betwee
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import graphviz
 

@@ -49,7 +49,7 @@ def forward_view(d: Drawing) -> graphviz.Digraph:
     dot = new_digraph("forward")
     d.emit(dot, placed)
     links = []
-    for (src, nr), vid in value_ids.items():
+    for (src, _), vid in value_ids.items():
         if not is_leaf(src) and d.visible(d.index[src]):
             links.append((f"n{d.index[src]}", vid, {}))
     for item, dot_nodes in placed.items():

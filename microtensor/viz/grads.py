@@ -7,7 +7,8 @@ an output). ``draw(show_grad=True)`` reads them back.
 from __future__ import annotations
 
 import weakref
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 

@@ -7,7 +7,8 @@ the saved tensors, so a graph freed by ``backward()`` walks the same.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, NamedTuple, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 

@@ -1,11 +1,11 @@
 """What the model zoo's blocks share: a convolution with its normalization and activation, and the input check."""
 from __future__ import annotations
 
-from microtensor.tensor import Tensor
 from microtensor.nn.activation import ReLU
 from microtensor.nn.conv import Conv2d
 from microtensor.nn.module import Module
 from microtensor.nn.normalization import BatchNorm2d
+from microtensor.tensor import Tensor
 
 
 def conv_bn_relu(in_channels: int, out_channels: int, kernel_size: int, *, stride: int = 1, padding: int = 0,

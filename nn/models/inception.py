@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import microtensor as mt
-from microtensor.tensor import Tensor
 from microtensor.nn.container import Sequential
 from microtensor.nn.models._layers import check_image_batch, conv_bn_relu
 from microtensor.nn.module import Module
 from microtensor.nn.pooling import MaxPool2d
+from microtensor.tensor import Tensor
 
 
 class InceptionBlock(Module):

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from microtensor.tensor import Tensor
 from microtensor.nn.activation import ReLU
 from microtensor.nn.container import Flatten, Sequential
 from microtensor.nn.conv import Conv2d
 from microtensor.nn.linear import Linear
-from microtensor.nn.module import Module
 from microtensor.nn.models._layers import check_image_batch
+from microtensor.nn.module import Module
 from microtensor.nn.pooling import AvgPool2d, MaxPool2d
+from microtensor.tensor import Tensor
 
 _POOLING = {"max": MaxPool2d, "avg": AvgPool2d}
 

@@ -2,9 +2,9 @@
 neural networks for mobile vision applications", 2017, Figure 3)."""
 from __future__ import annotations
 
-from microtensor.tensor import Tensor
 from microtensor.nn.container import Sequential
 from microtensor.nn.models._layers import check_image_batch, conv_bn_relu
+from microtensor.tensor import Tensor
 
 
 class DepthwiseSeparable(Sequential):

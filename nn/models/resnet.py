@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from microtensor.tensor import Tensor
 from microtensor.nn import init
 from microtensor.nn.activation import ReLU
 from microtensor.nn.container import Sequential
@@ -15,6 +14,7 @@ from microtensor.nn.models._layers import check_image_batch
 from microtensor.nn.module import Module
 from microtensor.nn.normalization import BatchNorm2d
 from microtensor.nn.pooling import AdaptiveAvgPool2d
+from microtensor.tensor import Tensor
 
 
 def projection(in_channels: int, out_channels: int, stride: int) -> Sequential:

@@ -2,10 +2,10 @@
 ICLR 2015): 3x3 convolutions at one width, then 2x2 max pooling."""
 from __future__ import annotations
 
-from microtensor.tensor import Tensor
 from microtensor.nn.container import Sequential
 from microtensor.nn.models._layers import check_image_batch, conv_bn_relu
 from microtensor.nn.pooling import MaxPool2d
+from microtensor.tensor import Tensor
 
 
 class VGGBlock(Sequential):

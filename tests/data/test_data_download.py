@@ -11,8 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from microtensor.datasets import DownloadError, data_root, download, fashion_mnist, mnist, write_idx
-from microtensor.datasets import downloader
+from microtensor.datasets import DownloadError, data_root, download, downloader, fashion_mnist, mnist, write_idx
 from microtensor.datasets.mnist import SPLITS
 
 

@@ -6,9 +6,20 @@ import pytest
 from helpers import requires_torch, torch
 
 import microtensor as mt
-from microtensor.utils.data import (BatchSampler, ConcatDataset, DataLoader, Dataset, RandomSampler,
-                                    SequentialSampler, Subset, SubsetRandomSampler, TensorDataset, default_collate,
-                                    default_convert, random_split)
+from microtensor.utils.data import (
+    BatchSampler,
+    ConcatDataset,
+    DataLoader,
+    Dataset,
+    RandomSampler,
+    SequentialSampler,
+    Subset,
+    SubsetRandomSampler,
+    TensorDataset,
+    default_collate,
+    default_convert,
+    random_split,
+)
 
 Pair = namedtuple("Pair", "x y")
 

@@ -12,9 +12,8 @@ import pytest
 from helpers import requires_torch, torch
 
 import microtensor as mt
-from microtensor import nn
+from microtensor import load, nn, save
 from microtensor.nn.mlp import MLP
-from microtensor import load, save
 
 MARKER = []
 
@@ -91,7 +90,7 @@ def test_module_state_dict_roundtrip(tmp_path):
     net(mt.randn(4, 1, 4, 4))                                # moves BatchNorm's running stats
     sd = roundtrip(net.state_dict(), tmp_path)
     assert type(sd) is OrderedDict and list(sd) == list(net.state_dict())
-    for (k, a), b in zip(net.state_dict().items(), sd.values()):
+    for a, b in zip(net.state_dict().values(), sd.values()):
         assert_tensor_equal(b, a)
     assert sd["1.num_batches_tracked"].dtype == mt.int64
     fresh = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.Flatten(), nn.Linear(8, 3))

@@ -125,7 +125,8 @@ def test_max_bytes_counts_every_member(tmp_path):
         total = sum(info.file_size for info in z.infolist())
     assert total > 4000
     assert load(path, max_bytes=total)["w"].shape == (1000,)
-    with pytest.raises(ValueError, match=f"arrays take {total} bytes once decompressed, more than max_bytes={total - 1}"):
+    message = f"arrays take {total} bytes once decompressed, more than max_bytes={total - 1}"
+    with pytest.raises(ValueError, match=message):
         load(path, max_bytes=total - 1)
 
 

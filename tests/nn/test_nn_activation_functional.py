@@ -4,10 +4,10 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import check_gradients, compare_with_torch, rand, requires_torch, seeds, shapes, torch
 from hypothesis import given, settings
 
 import microtensor as mt
-from helpers import check_gradients, compare_with_torch, rand, requires_torch, seeds, shapes, torch
 from microtensor.nn import functional as F
 
 TF = torch.nn.functional if torch is not None else None
@@ -275,7 +275,8 @@ def test_a_nan_input_gets_the_gradient_of_the_branch_not_tested(name, expected):
     """PyTorch's backward tests x <= threshold (or the bounds) and passes the gradient otherwise, so a NaN input
     gets the gradient of the untested branch (1 for relu), not 0 or NaN."""
     fns = {"relu": lambda x, F: F.relu(x), "relu6": lambda x, F: F.relu6(x), "hardtanh": lambda x, F: F.hardtanh(x),
-           "elu": lambda x, F: F.elu(x), "celu": lambda x, F: F.celu(x), "threshold": lambda x, F: F.threshold(x, 0.5, -2.0)}
+           "elu": lambda x, F: F.elu(x), "celu": lambda x, F: F.celu(x),
+           "threshold": lambda x, F: F.threshold(x, 0.5, -2.0)}
     values = [np.nan, -1.0, 2.0, 0.0]
     x = mt.tensor(values, requires_grad=True)
     out = fns[name](x, F)

@@ -3,10 +3,10 @@ and reprs; RReLU's train/eval behaviour; finite differences of every module; Ste
 extras) against NumPy."""
 import numpy as np
 import pytest
+from helpers import check_gradients, rand, requires_torch, seeds, shapes, torch
 from hypothesis import given
 
 import microtensor as mt
-from helpers import check_gradients, rand, requires_torch, seeds, shapes, torch
 from microtensor.nn import activation as A
 
 # (class name, constructor kwargs): each module of PyTorch's that microtensor has, with each option

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from helpers import compare_with_torch, requires_torch, torch
 
 import microtensor as mt
 from microtensor import nn
@@ -14,8 +15,6 @@ from microtensor.nn import functional as F
 from microtensor.nn.attention import MultiheadAttention
 from microtensor.nn.transformer import TransformerEncoder, TransformerEncoderLayer
 from microtensor.ops.attention import multi_head_attention_forward, scaled_dot_product_attention
-
-from helpers import compare_with_torch, requires_torch, torch
 
 L, S, N, E, H = 4, 5, 3, 8, 2        # target and source lengths, batch, embedding size, heads
 

@@ -1,11 +1,11 @@
 """conv1d, conv2d, conv_transpose2d, unfold and fold: gradients of first and second order, PyTorch's values, errors."""
 import numpy as np
 import pytest
+from helpers import check_gradients, compare_with_torch, requires_torch, seeds, torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import microtensor as mt
-from helpers import check_gradients, compare_with_torch, requires_torch, seeds, torch
 from microtensor.nn import functional as F
 
 if torch is not None:
@@ -108,7 +108,8 @@ def test_random_conv2d_geometry_matches_torch(seed, data):
     padding = (data.draw(st.integers(0, 2)), data.draw(st.integers(0, 2)))
     size = tuple(dilation[i] * (k[i] - 1) + 1 + data.draw(st.integers(0, 4)) for i in range(2))
     rng = np.random.default_rng(seed)
-    x, w, b = rng.standard_normal((2, cin) + size), rng.standard_normal((cout, cin // groups) + k), rng.standard_normal(cout)
+    x, w = rng.standard_normal((2, cin) + size), rng.standard_normal((cout, cin // groups) + k)
+    b = rng.standard_normal(cout)
     options = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
     compare_with_torch(lambda x, w, b: F.conv2d(x, w, b, **options), x, w, b,
                        torch_fn=lambda x, w, b: TF.conv2d(x, w, b, **options), rtol=1e-10, atol=1e-12)
@@ -239,7 +240,8 @@ def test_conv_transpose_and_fold_errors():
         F.conv_transpose2d(mt.zeros(1, 4, 5, 5), mt.zeros(4, 2, 3, 3), stride=2, output_padding=2)
     with pytest.raises(RuntimeError, match="is too small"):
         F.conv_transpose2d(mt.zeros(1, 4, 1, 1), mt.zeros(4, 2, 1, 1), padding=1)
-    with pytest.raises(RuntimeError, match=r"unfold: expected input of shape \(N, C, H, W\) or \(C, H, W\), got \[5, 5\]"):
+    with pytest.raises(RuntimeError,
+                       match=r"unfold: expected input of shape \(N, C, H, W\) or \(C, H, W\), got \[5, 5\]"):
         F.unfold(mt.zeros(5, 5), 2)
     with pytest.raises(RuntimeError, match=r"calculated number of sliding blocks 2 \* 2 = 4, but got 5"):
         F.fold(mt.zeros(1, 8, 5), (3, 3), 2)

@@ -3,9 +3,9 @@ import math
 
 import numpy as np
 import pytest
+from helpers import requires_torch, torch
 
 import microtensor as mt
-from helpers import requires_torch, torch
 from microtensor.nn import init
 from microtensor.nn.parameter import Parameter
 

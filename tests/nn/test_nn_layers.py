@@ -5,9 +5,9 @@ import math
 
 import numpy as np
 import pytest
+from helpers import requires_torch, torch
 
 import microtensor as mt
-from helpers import requires_torch, torch
 from microtensor.autograd import gradcheck
 from microtensor.nn import conv, dropout, linear, normalization, pooling, sparse
 
@@ -158,7 +158,8 @@ GRADCHECK_CASES = [(i, c) for i, c in zip(IDS, CASES) if c[0] not in RANDOM_IN_T
                    and "padding_idx" not in c[2] and "max_norm" not in c[2]]
 
 
-@pytest.mark.parametrize("name,args,kwargs,inputs", [c for _, c in GRADCHECK_CASES], ids=[i for i, _ in GRADCHECK_CASES])
+@pytest.mark.parametrize("name,args,kwargs,inputs", [c for _, c in GRADCHECK_CASES],
+                         ids=[i for i, _ in GRADCHECK_CASES])
 def test_layer_gradcheck(name, args, kwargs, inputs):
     layer = LAYERS[name](*args, **kwargs).double()
     xs = [mt.tensor(a, requires_grad=a.dtype.kind == "f") for a in make_inputs(inputs)]

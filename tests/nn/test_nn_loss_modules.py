@@ -5,9 +5,9 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import check_gradients, requires_torch, torch
 
 import microtensor as mt
-from helpers import check_gradients, requires_torch, torch
 from microtensor.nn import loss as L
 
 # KLDivLoss(reduction='mean') warns that it divides by the number of elements, as PyTorch's does

@@ -14,10 +14,10 @@ from helpers import (
     torch,
 )
 from hypothesis import given
-from microtensor.nn import functional as mtF
 
 import microtensor as mt
 from microtensor.autograd import gradcheck
+from microtensor.nn import functional as mtF
 
 tF = torch.nn.functional if torch is not None else None
 pytestmark = pytest.mark.filterwarnings("ignore:reduction. 'mean' divides", "ignore:.*different to the input size")

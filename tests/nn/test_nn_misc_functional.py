@@ -2,10 +2,10 @@
 nn.functional: gradients (first and second order), PyTorch's values and gradients, statistics, errors."""
 import numpy as np
 import pytest
+from helpers import check_gradients, compare_with_torch, rand, requires_torch, seeds, torch
 from hypothesis import given, settings
 
 import microtensor as mt
-from helpers import check_gradients, compare_with_torch, rand, requires_torch, seeds, torch
 from microtensor.nn import functional as F
 
 TF = torch.nn.functional if torch is not None else None
@@ -236,7 +236,8 @@ def test_errors():
         for fn in (F.dropout, F.alpha_dropout):
             with pytest.raises(ValueError, match=f"dropout probability has to be between 0 and 1, but got {p}"):
                 fn(x, p)
-    with pytest.raises(RuntimeError, match=r"dropout2d\(\): expected a 3-D or 4-D input, got an input of shape \[2, 3\]"):
+    with pytest.raises(RuntimeError,
+                       match=r"dropout2d\(\): expected a 3-D or 4-D input, got an input of shape \[2, 3\]"):
         F.dropout2d(x)
     with pytest.raises(RuntimeError, match="Class values must be non-negative."):
         F.one_hot(mt.tensor([1, -1]))
@@ -254,7 +255,8 @@ def test_errors():
     with pytest.raises(AssertionError, match="Padding_idx must be within num_embeddings"):
         F.embedding(mt.tensor([0]), mt.zeros(3, 2), padding_idx=3)
     with pytest.raises(RuntimeError, match=r"linear\(\): input of shape \[2, 3\] has 3 features but weight of shape "
-                                           r"\[4, 5\] expects 5: mat1 and mat2 shapes cannot be multiplied \(2x3 and 5x4\)"):
+                                           r"\[4, 5\] expects 5: mat1 and mat2 shapes cannot be multiplied "
+                                           r"\(2x3 and 5x4\)"):
         F.linear(x, mt.zeros(4, 5))
     with pytest.raises(RuntimeError, match=r"linear\(\): bias should have shape \[4\], got \[3\]"):
         F.linear(x, mt.zeros(4, 3), mt.zeros(3))

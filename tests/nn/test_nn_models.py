@@ -5,17 +5,24 @@ from itertools import pairwise
 
 import numpy as np
 import pytest
+from helpers import requires_torch, torch
 
+import benchmarks.resnet as torch_resnets  # the ResNets on torch.nn (defined only when torch is installed)
 import microtensor as mt
 from microtensor import nn
 from microtensor.autograd import gradcheck
 from microtensor.nn import functional as F
 from microtensor.nn.mlp import MLP
-from microtensor.nn.models import (BasicBlock, Bottleneck, DepthwiseSeparable, InceptionBlock, LeNet5, ResNet,
-                                   VGGBlock, resnet)
-
-import benchmarks.resnet as torch_resnets          # the ResNets on torch.nn (defined only when torch is installed)
-from helpers import requires_torch, torch
+from microtensor.nn.models import (
+    BasicBlock,
+    Bottleneck,
+    DepthwiseSeparable,
+    InceptionBlock,
+    LeNet5,
+    ResNet,
+    VGGBlock,
+    resnet,
+)
 
 
 def n_params(model) -> int:
@@ -202,7 +209,8 @@ def test_lenet5_forward_backward_and_parameter_count():
     F.cross_entropy(out, mt.tensor([0, 1, 2, 3])).backward()
     assert all(p.grad is not None and p.grad.shape == p.shape and float(p.grad.abs().sum()) > 0
                for p in model.parameters())
-    assert n_params(LeNet5(num_classes=2, in_channels=3)) == 61706 + 2 * 6 * 25 - 8 * 85     # 2 more input planes, 8 fewer classes
+    # 2 more input planes, 8 fewer classes
+    assert n_params(LeNet5(num_classes=2, in_channels=3)) == 61706 + 2 * 6 * 25 - 8 * 85
 
 
 def test_resnet_parameter_counts_follow_the_paper():
@@ -337,7 +345,8 @@ def test_residual_net_trains_where_a_plain_net_of_the_same_depth_stalls():
     (lambda: Bottleneck(4, 8), (4, 8, 8), r"Bottleneck: .*\(N, 4, H, W\), got \[4, 8, 8\]"),
     (lambda: resnet(8), (2, 1, 32, 32), r"ResNet: .*\(N, 3, H, W\), got \[2, 1, 32, 32\]"),
     (lambda: VGGBlock(3, 8), (2, 4, 8, 8), r"VGGBlock: .*\(N, 3, H, W\), got \[2, 4, 8, 8\]"),
-    (lambda: InceptionBlock(6, 1, 1, 1, 1, 1, 1), (2, 5, 4, 4), r"InceptionBlock: .*\(N, 6, H, W\), got \[2, 5, 4, 4\]"),
+    (lambda: InceptionBlock(6, 1, 1, 1, 1, 1, 1), (2, 5, 4, 4),
+     r"InceptionBlock: .*\(N, 6, H, W\), got \[2, 5, 4, 4\]"),
     (lambda: DepthwiseSeparable(4, 8), (2, 8, 4, 4), r"DepthwiseSeparable: .*\(N, 4, H, W\), got \[2, 8, 4, 4\]"),
     (lambda: MLP([4, 3]), (2, 5), r"Linear\(in_features=4, out_features=3\).*got shape \[2, 5\]"),
 ])

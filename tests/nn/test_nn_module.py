@@ -6,9 +6,9 @@ from collections import OrderedDict
 
 import numpy as np
 import pytest
+from helpers import requires_torch, torch
 
 import microtensor as mt
-from helpers import requires_torch, torch
 from microtensor.nn import container
 from microtensor.nn.module import Module
 from microtensor.nn.parameter import Parameter
@@ -35,7 +35,8 @@ def build(nn, lib):
             return y if self.bias is None else y + self.bias
 
         def extra_repr(self):
-            return f"in_features={self.weight.shape[1]}, out_features={self.weight.shape[0]}, bias={self.bias is not None}"
+            return (f"in_features={self.weight.shape[1]}, out_features={self.weight.shape[0]}, "
+                    f"bias={self.bias is not None}")
 
     class Norm(nn.Module):
         def __init__(self, n):
@@ -90,7 +91,8 @@ def test_traversal_names_and_order_match_torch():
     assert ([n for n, _ in ours.named_modules(remove_duplicate=False)]
             == [n for n, _ in theirs.named_modules(remove_duplicate=False)])
     assert list(ours.state_dict()) == list(theirs.state_dict())
-    assert [tuple(v.shape) for v in ours.state_dict().values()] == [tuple(v.shape) for v in theirs.state_dict().values()]
+    shapes = [[tuple(v.shape) for v in m.state_dict().values()] for m in (ours, theirs)]
+    assert shapes[0] == shapes[1]
     assert len(list(ours.parameters())) == len(list(theirs.parameters())) == 10
     assert len(list(ours.modules())) == len(list(theirs.modules()))
     assert len(list(ours.children())) == len(list(theirs.children()))
@@ -394,7 +396,8 @@ def test_load_state_dict_round_trip():
         p.data = mt.full(tuple(p.shape), float(i))
     src.body[1][0].num_batches_tracked.fill_(7)
     result = dst.load_state_dict(src.state_dict())
-    assert result.missing_keys == [] and result.unexpected_keys == [] and repr(result) == "<All keys matched successfully>"
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    assert repr(result) == "<All keys matched successfully>"
     for (k, a), (_, b) in zip(src.state_dict().items(), dst.state_dict().items()):
         np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=k)
     assert dst.body[1][0].num_batches_tracked.item() == 7
@@ -569,7 +572,8 @@ def test_identity_flatten_unflatten():
     assert np.array_equal(round_trip(x).numpy(), x.numpy())
     with pytest.raises(TypeError, match="unflattened_size must be a tuple of ints, but found type int"):
         container.Unflatten(1, 4)
-    with pytest.raises(TypeError, match="unflattened_size must be tuple of ints, but found element of type float at pos 1"):
+    message = "unflattened_size must be tuple of ints, but found element of type float at pos 1"
+    with pytest.raises(TypeError, match=message):
         container.Unflatten(1, (2, 2.0))
     assert repr(container.Flatten(0, 2)) == "Flatten(start_dim=0, end_dim=2)"
     assert repr(container.Unflatten(1, (2, 3))) == "Unflatten(dim=1, unflattened_size=(2, 3))"

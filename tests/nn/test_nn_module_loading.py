@@ -4,9 +4,9 @@ from collections import OrderedDict
 
 import numpy as np
 import pytest
+from helpers import assert_unchanged, requires_torch, snapshot, torch
 
 import microtensor as mt
-from helpers import assert_unchanged, requires_torch, snapshot, torch
 from microtensor import nn
 from microtensor.tensor import Tensor
 

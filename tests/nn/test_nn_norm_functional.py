@@ -2,10 +2,10 @@
 and option, PyTorch's outputs and input/weight/bias gradients, running statistics, and errors."""
 import numpy as np
 import pytest
+from helpers import check_gradients, rand, requires_torch, seeds, torch
 from hypothesis import given, settings
 
 import microtensor as mt
-from helpers import check_gradients, rand, requires_torch, seeds, torch
 from microtensor.nn import functional as F
 
 TF = torch.nn.functional if torch is not None else None
@@ -231,8 +231,8 @@ def test_errors():
         F.batch_norm(x, mt.zeros(3), mt.ones(3), training=True, momentum=None)
     with pytest.raises(RuntimeError, match=r"expected weight to have the input's dtype float32, got float64"):
         F.batch_norm(x, None, None, mt.ones(3, dtype=mt.float64), training=True)
-    with pytest.raises(RuntimeError, match=r"Given normalized_shape=\[4\], expected input with shape \[\*, 4\], but got "
-                                           r"input of size\[4, 3\]"):
+    with pytest.raises(RuntimeError, match=r"Given normalized_shape=\[4\], expected input with shape \[\*, 4\], "
+                                           r"but got input of size\[4, 3\]"):
         F.layer_norm(x, (4,))
     with pytest.raises(RuntimeError, match=r"layer_norm\(\): weight should have shape \[3\].*got shape \[4\]"):
         F.layer_norm(x, 3, mt.ones(4))

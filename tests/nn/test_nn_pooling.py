@@ -1,9 +1,9 @@
 """Max, average and adaptive pooling: gradients of first and second order, PyTorch's values and indices, errors."""
 import numpy as np
 import pytest
+from helpers import check_gradients, compare_with_torch, requires_torch, torch
 
 import microtensor as mt
-from helpers import check_gradients, compare_with_torch, requires_torch, torch
 from microtensor.nn import functional as F
 
 if torch is not None:

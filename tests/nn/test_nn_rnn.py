@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 from helpers import requires_torch, torch
-from microtensor.nn import rnn
 
 import microtensor as mt
 from microtensor.autograd import gradcheck, gradgradcheck
+from microtensor.nn import rnn
 
 MODES = {"RNN": ("RNN", {}), "RNN_relu": ("RNN", {"nonlinearity": "relu"}), "LSTM": ("LSTM", {}), "GRU": ("GRU", {})}
 # (num_layers, bidirectional, batch_first, initial states given, bias)

@@ -2,9 +2,9 @@
 state_dict format and load_state_dict checks, dtypes."""
 import numpy as np
 import pytest
+from helpers import requires_torch, torch
 
 import microtensor as mt
-from helpers import requires_torch, torch
 from microtensor import optim
 from microtensor.optim import Optimizer
 

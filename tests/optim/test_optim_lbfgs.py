@@ -2,9 +2,9 @@
 and without torch: convergence on a quadratic, the first step's formula, closure and state handling."""
 import numpy as np
 import pytest
+from helpers import requires_torch, torch
 
 import microtensor as mt
-from helpers import requires_torch, torch
 from microtensor.optim import LBFGS
 
 START = np.array([-1.2, 1.0, -0.5, 0.8])

@@ -5,9 +5,9 @@ import math
 
 import numpy as np
 import pytest
+from helpers import requires_torch, torch
 
 import microtensor as mt
-from helpers import requires_torch, torch
 from microtensor import optim
 from microtensor.optim import lr_scheduler
 
@@ -65,7 +65,7 @@ def lr_sequence(lib, kind, factory, epochs=EPOCHS):
     made = factory(lib.optim.lr_scheduler, opt)
     schedulers = made if isinstance(made, list) else [made]
     rows = []
-    for epoch in range(epochs):
+    for _ in range(epochs):
         rows.append([g["lr"] for g in opt.param_groups] + list(schedulers[-1].get_last_lr())
                     + [g.get("momentum", g.get("betas", (0,))[0]) for g in opt.param_groups])
         opt.step()

@@ -5,11 +5,10 @@ import io
 
 import numpy as np
 import pytest
+from helpers import requires_torch, torch
 
 import microtensor as mt
-from helpers import requires_torch, torch
-from microtensor import optim
-from microtensor import load, save
+from microtensor import load, optim, save
 
 STEPS = 100
 

@@ -3,12 +3,12 @@ import threading
 
 import numpy as np
 import pytest
+from helpers import run_threads
 
 import microtensor as mt
 from microtensor import nn, viz
 from microtensor.autograd.function import ForwardScope
 from microtensor.viz import grads
-from helpers import run_threads
 
 
 def test_node_hook_sees_gradients_of_inputs_and_outputs():
