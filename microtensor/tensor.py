@@ -6,11 +6,27 @@ binds each one to Tensor as a method or operator, one line per name, at import.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, SupportsIndex
 
 import numpy as np
 
 from microtensor import dtypes
+
+if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py binds as methods
+    from microtensor import creation as _creation
+    from microtensor import ops as _ops
+    from microtensor import random as _random
+    from microtensor.ops import activation as _activation
+    from microtensor.ops import comparison as _comparison
+    from microtensor.ops import elementwise as _elementwise
+    from microtensor.ops import indexing as _indexing
+    from microtensor.ops import inplace as _inplace
+    from microtensor.ops import linalg as _linalg
+    from microtensor.ops import nn_ops as _nn_ops
+    from microtensor.ops import reduction as _reduction
+    from microtensor.ops import shape as _shape
+    from microtensor.ops import sorting as _sorting
+    from microtensor.ops import unary as _unary
 
 
 class Size(tuple):
@@ -62,6 +78,18 @@ class Tensor:
     # _view_meta: how the view was made, where PyTorch restricts in-place changes (see Function._mark_view)
     __slots__ = ("_data", "_requires_grad", "grad", "_grad_fn", "_output_nr", "_vc", "_accumulator",
                  "_hooks", "_retains_grad", "_base", "_view_version", "_view_meta", "__weakref__")
+    _data: np.ndarray
+    _requires_grad: bool
+    grad: Tensor | None
+    _grad_fn: Any
+    _output_nr: int
+    _vc: list
+    _accumulator: Any
+    _hooks: list | None
+    _retains_grad: bool
+    _base: Tensor | None
+    _view_version: int
+    _view_meta: Any
 
     def __init__(self, data: Any = (), requires_grad: bool = False) -> None:
         array = np.array(data.detach()._data if isinstance(data, Tensor) else data,
@@ -262,7 +290,7 @@ class Tensor:
             return self._data.item().__format__(spec)
         return object.__format__(self, spec)
 
-    def __reduce_ex__(self, protocol: int) -> Any:
+    def __reduce_ex__(self, protocol: SupportsIndex) -> Any:
         return (_rebuild, (self._data, self._requires_grad))
 
     # ----------------------------------------------------------------- autograd
@@ -360,6 +388,342 @@ class Tensor:
         """self: microtensor tensors always live on the CPU."""
         return self
 
+    if TYPE_CHECKING:  # bound at import, one line each, in microtensor/ops/__init__.py (ops import Tensor)
+        # methods unlike their function
+        where = _ops.where
+        split = _ops.split
+        # elementwise
+        atan2 = _elementwise.atan2
+        arctan2 = _elementwise.atan2
+        clamp = _elementwise.clamp
+        clip = _elementwise.clamp
+        clamp_min = _elementwise.clamp_min
+        clamp_max = _elementwise.clamp_max
+        maximum = _elementwise.maximum
+        minimum = _elementwise.minimum
+        lerp = _elementwise.lerp
+        addcmul = _elementwise.addcmul
+        addcdiv = _elementwise.addcdiv
+        add = _elementwise.add
+        sub = _elementwise.sub
+        subtract = _elementwise.sub
+        mul = _elementwise.mul
+        multiply = _elementwise.mul
+        div = _elementwise.div
+        divide = _elementwise.div
+        true_divide = _elementwise.div
+        floor_divide = _elementwise.floor_divide
+        remainder = _elementwise.remainder
+        fmod = _elementwise.fmod
+        neg = _elementwise.neg
+        negative = _elementwise.neg
+        pow = _elementwise.pow
+        bitwise_and = _elementwise.bitwise_and
+        bitwise_or = _elementwise.bitwise_or
+        bitwise_xor = _elementwise.bitwise_xor
+        bitwise_not = _elementwise.bitwise_not
+        to = _elementwise.to
+        type_as = _elementwise.type_as
+        clone = _elementwise.clone
+        contiguous = _elementwise.contiguous
+        __add__ = _elementwise.add
+        def __radd__(self, other: Any) -> Tensor: ...
+        __sub__ = _elementwise.sub
+        def __rsub__(self, other: Any) -> Tensor: ...
+        __mul__ = _elementwise.mul
+        def __rmul__(self, other: Any) -> Tensor: ...
+        __truediv__ = _elementwise.div
+        def __rtruediv__(self, other: Any) -> Tensor: ...
+        __floordiv__ = _elementwise.floor_divide
+        def __rfloordiv__(self, other: Any) -> Tensor: ...
+        __mod__ = _elementwise.remainder
+        def __rmod__(self, other: Any) -> Tensor: ...
+        __pow__ = _elementwise.pow
+        def __rpow__(self, other: Any) -> Tensor: ...
+        __and__ = _elementwise.bitwise_and
+        def __rand__(self, other: Any) -> Tensor: ...
+        __or__ = _elementwise.bitwise_or
+        def __ror__(self, other: Any) -> Tensor: ...
+        __xor__ = _elementwise.bitwise_xor
+        def __rxor__(self, other: Any) -> Tensor: ...
+        __invert__ = _elementwise.bitwise_not
+        __neg__ = _elementwise.neg
+        # unary
+        abs = _unary.abs
+        absolute = _unary.abs
+        positive = _unary.positive
+        reciprocal = _unary.reciprocal
+        sqrt = _unary.sqrt
+        rsqrt = _unary.rsqrt
+        square = _unary.square
+        exp = _unary.exp
+        exp2 = _unary.exp2
+        expm1 = _unary.expm1
+        log = _unary.log
+        log1p = _unary.log1p
+        log2 = _unary.log2
+        log10 = _unary.log10
+        sin = _unary.sin
+        cos = _unary.cos
+        tan = _unary.tan
+        tanh = _unary.tanh
+        sinh = _unary.sinh
+        cosh = _unary.cosh
+        asin = _unary.asin
+        acos = _unary.acos
+        atan = _unary.atan
+        asinh = _unary.asinh
+        acosh = _unary.acosh
+        atanh = _unary.atanh
+        arcsin = _unary.asin
+        arccos = _unary.acos
+        arctan = _unary.atan
+        arcsinh = _unary.asinh
+        arccosh = _unary.acosh
+        arctanh = _unary.atanh
+        sigmoid = _unary.sigmoid
+        relu = _unary.relu
+        erf = _unary.erf
+        erfc = _unary.erfc
+        nan_to_num = _unary.nan_to_num
+        sign = _unary.sign
+        sgn = _unary.sign
+        floor = _unary.floor
+        ceil = _unary.ceil
+        round = _unary.round
+        trunc = _unary.trunc
+        fix = _unary.trunc
+        frac = _unary.frac
+        __pos__ = _unary.positive
+        __abs__ = _unary.abs
+        # comparison
+        eq = _comparison.eq
+        ne = _comparison.ne
+        not_equal = _comparison.ne
+        lt = _comparison.lt
+        less = _comparison.lt
+        le = _comparison.le
+        less_equal = _comparison.le
+        gt = _comparison.gt
+        greater = _comparison.gt
+        ge = _comparison.ge
+        greater_equal = _comparison.ge
+        isnan = _comparison.isnan
+        isinf = _comparison.isinf
+        isposinf = _comparison.isposinf
+        isneginf = _comparison.isneginf
+        isfinite = _comparison.isfinite
+        logical_and = _comparison.logical_and
+        logical_or = _comparison.logical_or
+        logical_xor = _comparison.logical_xor
+        logical_not = _comparison.logical_not
+        isclose = _comparison.isclose
+        allclose = _comparison.allclose
+        equal = _comparison.equal
+        def __eq__(self, other: Any) -> Tensor: ...  # type: ignore[override]
+        def __ne__(self, other: Any) -> Tensor: ...  # type: ignore[override]
+        def __lt__(self, other: Any) -> Tensor: ...
+        def __le__(self, other: Any) -> Tensor: ...
+        def __gt__(self, other: Any) -> Tensor: ...
+        def __ge__(self, other: Any) -> Tensor: ...
+        # reduction
+        sum = _reduction.sum
+        mean = _reduction.mean
+        prod = _reduction.prod
+        var = _reduction.var
+        std = _reduction.std
+        var_mean = _reduction.var_mean
+        std_mean = _reduction.std_mean
+        max = _reduction.max
+        min = _reduction.min
+        amax = _reduction.amax
+        amin = _reduction.amin
+        argmax = _reduction.argmax
+        argmin = _reduction.argmin
+        logsumexp = _reduction.logsumexp
+        norm = _reduction.norm
+        cumsum = _reduction.cumsum
+        cumprod = _reduction.cumprod
+        all = _reduction.all
+        any = _reduction.any
+        count_nonzero = _reduction.count_nonzero
+        # shape
+        reshape = _shape.reshape
+        view = _shape.view
+        reshape_as = _shape.reshape_as
+        view_as = _shape.view_as
+        flatten = _shape.flatten
+        unflatten = _shape.unflatten
+        squeeze = _shape.squeeze
+        unsqueeze = _shape.unsqueeze
+        permute = _shape.permute
+        transpose = _shape.transpose
+        swapaxes = _shape.swapaxes
+        swapdims = _shape.transpose
+        t = _shape.t
+        @property
+        def T(self) -> Tensor: ...
+        @property
+        def mT(self) -> Tensor: ...
+        movedim = _shape.movedim
+        moveaxis = _shape.movedim
+        expand = _shape.expand
+        expand_as = _shape.expand_as
+        broadcast_to = _shape.broadcast_to
+        repeat = _shape.repeat
+        tile = _shape.tile
+        flip = _shape.flip
+        fliplr = _shape.fliplr
+        flipud = _shape.flipud
+        roll = _shape.roll
+        split_with_sizes = _shape.split_with_sizes
+        chunk = _shape.chunk
+        unbind = _shape.unbind
+        narrow = _shape.narrow
+        tensor_split = _shape.tensor_split
+        unfold = _shape.unfold
+        # indexing
+        __getitem__ = _indexing.getitem
+        __setitem__ = _indexing.setitem
+        select = _indexing.select
+        index_select = _indexing.index_select
+        gather = _indexing.gather
+        scatter = _indexing.scatter
+        scatter_add = _indexing.scatter_add
+        index_add = _indexing.index_add
+        index_fill = _indexing.index_fill
+        index_put = _indexing.index_put
+        masked_fill = _indexing.masked_fill
+        masked_select = _indexing.masked_select
+        take = _indexing.take
+        nonzero = _indexing.nonzero
+        argwhere = _indexing.argwhere
+        tril = _indexing.tril
+        triu = _indexing.triu
+        diagonal = _indexing.diagonal
+        trace = _indexing.trace
+        masked_fill_ = _indexing.masked_fill_
+        scatter_ = _indexing.scatter_
+        scatter_add_ = _indexing.scatter_add_
+        index_add_ = _indexing.index_add_
+        index_fill_ = _indexing.index_fill_
+        index_put_ = _indexing.index_put_
+        tril_ = _indexing.tril_
+        triu_ = _indexing.triu_
+        # linalg
+        matmul = _linalg.matmul
+        __matmul__ = _linalg.matmul_operator
+        __rmatmul__ = _linalg.rmatmul
+        mm = _linalg.mm
+        bmm = _linalg.bmm
+        mv = _linalg.mv
+        dot = _linalg.dot
+        outer = _linalg.outer
+        ger = _linalg.outer
+        inverse = _linalg.inverse
+        det = _linalg.det
+        slogdet = _linalg.slogdet
+        logdet = _linalg.logdet
+        # nn_ops
+        softmax = _nn_ops.softmax
+        log_softmax = _nn_ops.log_softmax
+        # activation
+        prelu = _activation.prelu
+        # inplace
+        add_ = _inplace.add_
+        sub_ = _inplace.sub_
+        subtract_ = _inplace.sub_
+        mul_ = _inplace.mul_
+        multiply_ = _inplace.mul_
+        div_ = _inplace.div_
+        divide_ = _inplace.div_
+        true_divide_ = _inplace.div_
+        pow_ = _inplace.pow_
+        floor_divide_ = _inplace.floor_divide_
+        remainder_ = _inplace.remainder_
+        fmod_ = _inplace.fmod_
+        atan2_ = _inplace.atan2_
+        arctan2_ = _inplace.atan2_
+        lerp_ = _inplace.lerp_
+        addcmul_ = _inplace.addcmul_
+        addcdiv_ = _inplace.addcdiv_
+        copy_ = _inplace.copy_
+        fill_ = _inplace.fill_
+        zero_ = _inplace.zero_
+        relu_ = _inplace.relu_
+        round_ = _inplace.round_
+        clamp_ = _inplace.clamp_
+        clip_ = _inplace.clamp_
+        clamp_min_ = _inplace.clamp_min_
+        clamp_max_ = _inplace.clamp_max_
+        bitwise_and_ = _inplace.bitwise_and_
+        bitwise_or_ = _inplace.bitwise_or_
+        bitwise_xor_ = _inplace.bitwise_xor_
+        neg_ = _inplace.neg_
+        negative_ = _inplace.negative_
+        abs_ = _inplace.abs_
+        absolute_ = _inplace.absolute_
+        exp_ = _inplace.exp_
+        exp2_ = _inplace.exp2_
+        expm1_ = _inplace.expm1_
+        log_ = _inplace.log_
+        log1p_ = _inplace.log1p_
+        log2_ = _inplace.log2_
+        log10_ = _inplace.log10_
+        sqrt_ = _inplace.sqrt_
+        rsqrt_ = _inplace.rsqrt_
+        reciprocal_ = _inplace.reciprocal_
+        square_ = _inplace.square_
+        sin_ = _inplace.sin_
+        cos_ = _inplace.cos_
+        tan_ = _inplace.tan_
+        tanh_ = _inplace.tanh_
+        sinh_ = _inplace.sinh_
+        cosh_ = _inplace.cosh_
+        asin_ = _inplace.asin_
+        acos_ = _inplace.acos_
+        atan_ = _inplace.atan_
+        asinh_ = _inplace.asinh_
+        acosh_ = _inplace.acosh_
+        atanh_ = _inplace.atanh_
+        sigmoid_ = _inplace.sigmoid_
+        erf_ = _inplace.erf_
+        erfc_ = _inplace.erfc_
+        floor_ = _inplace.floor_
+        ceil_ = _inplace.ceil_
+        trunc_ = _inplace.trunc_
+        fix_ = _inplace.fix_
+        frac_ = _inplace.frac_
+        sign_ = _inplace.sign_
+        sgn_ = _inplace.sgn_
+        bitwise_not_ = _inplace.bitwise_not_
+        __iadd__ = _inplace.add_
+        __isub__ = _inplace.sub_
+        __imul__ = _inplace.mul_
+        __itruediv__ = _inplace.div_
+        __ipow__ = _inplace.pow_
+        __ifloordiv__ = _inplace.floor_divide_
+        __imod__ = _inplace.remainder_
+        __iand__ = _inplace.bitwise_and_
+        __ior__ = _inplace.bitwise_or_
+        __ixor__ = _inplace.bitwise_xor_
+        # sorting
+        sort = _sorting.sort
+        argsort = _sorting.argsort
+        msort = _sorting.msort
+        topk = _sorting.topk
+        kthvalue = _sorting.kthvalue
+        median = _sorting.median
+        nanmedian = _sorting.nanmedian
+        # creation, random
+        new_tensor = _creation.new_tensor
+        new_zeros = _creation.new_zeros
+        new_ones = _creation.new_ones
+        new_empty = _creation.new_empty
+        new_full = _creation.new_full
+        uniform_ = _random.uniform_
+        normal_ = _random.normal_
+
 
 class _HookHandle:
     """Returned by ``register_hook``; ``remove()`` takes the hook off again."""
@@ -391,9 +755,11 @@ def view_requires_grad(view: Tensor) -> bool:
 
     A view PyTorch refuses to rebuild (made in no_grad mode, or one of several an op returned) is left
     stale: the op raises PyTorch's error only if it has a differentiable output (``Function._connect``)."""
-    if view._vc[0] != view._view_version and not (view._view_meta is not None and view._base._requires_grad):
+    base = view._base
+    assert base is not None   # only views come here
+    if view._vc[0] != view._view_version and not (view._view_meta is not None and base._requires_grad):
         _refresh_view(view)
-    return view._requires_grad or view._base._requires_grad
+    return view._requires_grad or base._requires_grad
 
 
 def _refresh_view(view: Tensor) -> None:

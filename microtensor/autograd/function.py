@@ -17,7 +17,7 @@ import threading
 import traceback
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -186,6 +186,14 @@ class Function(Node):
     _separate_context = False
     overwrites_grad = False       # a backward that may write into its incoming gradient when the engine allows it
     may_overwrite_grad = False    # set by the engine, per run, where the gradient is held by the engine alone
+    needs_input_grad: tuple[bool, ...]
+
+    if TYPE_CHECKING:
+        def __getattr__(self, name: str) -> Any:
+            """Whatever forward stored on ctx (``ctx.dim = dim``), as on PyTorch's ctx."""
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            """ctx takes any attribute forward stores on it."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
