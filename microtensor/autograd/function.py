@@ -178,6 +178,7 @@ class Function(Node):
     """
 
     on_arrays = False
+    _node_name: str               # the class name + "Backward" (set per subclass)
     _saved: Any = None
     _to_save: tuple = ()
     _non_differentiable: tuple = ()
@@ -249,7 +250,7 @@ class Function(Node):
             record = False
             ctx.needs_input_grad = (False,) * len(args)
         if cls.on_arrays:
-            fwd_args = [a._data if isinstance(a, Tensor) else a for a in args]
+            fwd_args: Any = [a._data if isinstance(a, Tensor) else a for a in args]
             out = cls.forward(ctx, *fwd_args, **kwargs) if kwargs else cls.forward(ctx, *fwd_args)
             if type(out) is np.ndarray:          # the common case: one array out
                 t = Tensor._make(out)
@@ -299,7 +300,7 @@ class Function(Node):
     def _connect(self, args: tuple, fwd_args: list, outs: tuple, results: tuple) -> None:
         """Make this ctx the grad_fn of the (float, differentiable) outputs and remember, per input, the edge
         its gradient flows along: ``(node, output_nr, shape, dtype)``, or None for inputs needing none."""
-        edges = []
+        edges: list[tuple | None] = []
         options = False          # whether some argument is an option (dim, a key), not a tensor or array
         restricted = None        # a view PyTorch refuses to rebuild (see view_requires_grad), if it matters
         for a, need in zip(args, self.needs_input_grad):
@@ -407,9 +408,10 @@ def _mark_view(t: Tensor, args: tuple, fwd_args: list, enabled: bool, output: tu
 
 def _owner(array: np.ndarray) -> Any:
     """The object at the end of ``array``'s chain of bases: the owner of its memory."""
-    while getattr(array, "base", None) is not None:
-        array = array.base
-    return array
+    owner: Any = array
+    while getattr(owner, "base", None) is not None:
+        owner = owner.base
+    return owner
 
 
 def _as_output(o: Any) -> Tensor:

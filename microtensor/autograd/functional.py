@@ -250,10 +250,10 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
                                            f"{i}. This is not allowed in strict mode when create_graph=True.")
                     rows[j].append(g)
             jac.append(tuple(_stack(r, out.shape + inp.shape) for r, inp in zip(rows, inputs)))
-        jac = _postprocess(tuple(jac), create_graph)
+        result = _postprocess(tuple(jac), create_graph)
     if not is_inputs_tuple:
-        jac = tuple(row[0] for row in jac)
-    return jac if is_outputs_tuple else jac[0]
+        result = tuple(row[0] for row in result)
+    return result if is_outputs_tuple else result[0]
 
 
 def _stack(rows: list[Tensor], shape: tuple) -> Tensor:

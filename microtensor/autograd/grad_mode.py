@@ -44,6 +44,8 @@ class _DecoratorContextManager:
     exceptions) and, called on a function, a decorator that runs the function (or each step of a
     generator function) inside a fresh copy of itself."""
 
+    _target: Callable[[], tuple[bool, bool]]
+
     def clone(self) -> _DecoratorContextManager:
         """A fresh context manager with the same settings (each decorated call gets its own)."""
         return self.__class__()

@@ -21,9 +21,9 @@ def _softmax(scores: Tensor, safe: bool) -> Tensor:
     """Softmax over the last dim. With ``safe``, a row whose scores are all -inf (fully masked) gives zeros and a
     zero gradient instead of NaN, as PyTorch's scaled_dot_product_attention does."""
     if safe:
-        dead = np.isneginf(scores._data).all(axis=-1, keepdims=True)
-        if dead.any():
-            dead = Tensor._make(dead)
+        rows = np.asarray(np.isneginf(scores._data).all(axis=-1, keepdims=True))
+        if rows.any():
+            dead = Tensor._make(rows)
             # the -inf row is replaced before the softmax too, so that its backward sees no NaN
             return scores.masked_fill(dead, 0.0).softmax(-1).masked_fill(dead, 0.0)
     return scores.softmax(-1)
@@ -225,7 +225,12 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
     if key.shape[:2] != value.shape[:2] or key.shape[0 if first else 1] != batch:
         raise RuntimeError(f"{op}: query {list(query.shape)}, key {list(key.shape)} and value {list(value.shape)} "
                            f"must share the batch size, and key and value the sequence length")
-    kdim, vdim = (k_proj_weight.shape[1], v_proj_weight.shape[1]) if use_separate_proj_weight else (embed, embed)
+    if use_separate_proj_weight:
+        assert q_proj_weight is not None and k_proj_weight is not None and v_proj_weight is not None
+        kdim, vdim = k_proj_weight.shape[1], v_proj_weight.shape[1]
+    else:
+        assert in_proj_weight is not None
+        kdim, vdim = embed, embed
     if key.shape[-1] != kdim or value.shape[-1] != vdim:
         raise RuntimeError(f"{op}: expected key with {kdim} features and value with {vdim}, got key "
                            f"{list(key.shape)} and value {list(value.shape)}")
@@ -241,11 +246,12 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
 
     heads, head_dim = num_heads, embed // num_heads
     if not use_separate_proj_weight and query is key and key is value:     # self-attention: one GEMM
+        assert in_proj_weight is not None
         packed = linear(query, in_proj_weight, in_proj_bias).reshape(*query.shape[:2], 3, heads, head_dim)
         q, k, v = packed.permute((2, 0, 3, 1, 4) if first else (2, 1, 3, 0, 4)).unbind(0)
     else:
         weights = ((q_proj_weight, k_proj_weight, v_proj_weight) if use_separate_proj_weight
-                   else in_proj_weight.chunk(3))
+                   else in_proj_weight.chunk(3))  # type: ignore[union-attr]   # checked above
         biases = (None,) * 3 if in_proj_bias is None else in_proj_bias.chunk(3)
         q, k, v = (_heads(linear(x, w, b), heads, first) for x, w, b in zip((query, key, value), weights, biases))
     for name, static in (("static_k", static_k), ("static_v", static_v)):
@@ -262,6 +268,7 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
     source = k.shape[2]
     extra = []                                   # appended keys/values: (N, H, 1, head_dim) each
     if bias_k is not None:
+        assert bias_v is not None    # checked above: both or neither
         extra.append((bias_k.reshape(1, heads, 1, head_dim).expand(batch, heads, 1, head_dim),
                       bias_v.reshape(1, heads, 1, head_dim).expand(batch, heads, 1, head_dim)))
     if add_zero_attn:

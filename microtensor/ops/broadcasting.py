@@ -24,8 +24,9 @@ def cast(x: Operand, dt: dtypes.dtype) -> Tensor | np.ndarray:
     return np.asarray(x, dtype=dt.np)
 
 
-def promote(a: Operand, b: Operand) -> tuple[Tensor | np.ndarray, Tensor | np.ndarray]:
-    """Cast two operands to their common dtype under PyTorch's promotion rules."""
+def promote(a: Operand, b: Operand) -> tuple[Any, Any]:
+    """Cast two operands to their common dtype under PyTorch's promotion rules: tensors stay tensors,
+    numbers become 0-d arrays."""
     # the common cases first: same dtype, and a float tensor with a Python number (int or float)
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
@@ -39,8 +40,8 @@ def promote(a: Operand, b: Operand) -> tuple[Tensor | np.ndarray, Tensor | np.nd
     return cast(a, dt), cast(b, dt)
 
 
-def promote_all(*operands: Operand) -> list[Tensor | np.ndarray]:
-    """Cast any number of operands to their common dtype."""
+def promote_all(*operands: Operand) -> list[Any]:
+    """Cast any number of operands to their common dtype (tensors stay tensors, numbers become 0-d arrays)."""
     dt = dtypes.result_type(*operands)
     return [cast(x, dt) for x in operands]
 

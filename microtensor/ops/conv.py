@@ -832,10 +832,10 @@ def _adaptive_sizes(op: str, input: Tensor, output_size: Any) -> tuple[tuple[int
         output_size = (output_size, output_size)
     if not isinstance(output_size, (tuple, list)) or len(output_size) != 2:
         raise TypeError(f"{op}: output_size must be an int, None or a tuple of 2, got {output_size!r}")
-    out = tuple(n if o is None else int(o) for n, o in zip(shape[-2:], output_size))
-    if any(o < 1 for o in out):
+    h, w = (n if o is None else int(o) for n, o in zip(shape[-2:], output_size))
+    if h < 1 or w < 1:
         raise RuntimeError(f"{op}: output_size must be positive, got {tuple(output_size)}")
-    return shape[-2:], out
+    return (shape[-2], shape[-1]), (h, w)
 
 
 def _bounds(n: int, out: int) -> tuple[np.ndarray, np.ndarray]:

@@ -5,7 +5,7 @@ The one-input math functions (exp, log, trigonometry, rounding, ...) are in ``un
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -408,6 +408,10 @@ class MulMask(Function):
         return MulMask.apply(grad, mask._data), None
 
 
+@overload
+def where(condition: Operand) -> tuple[Tensor, ...]: ...
+@overload
+def where(condition: Operand, input: Operand, other: Operand) -> Tensor: ...
 def where(condition: Operand, input: Operand | None = None, other: Operand | None = None) -> Tensor | tuple:
     """``input`` where ``condition`` is true, else ``other``; all three broadcast. With the condition alone,
     the indices of its nonzero entries, one 1-D tensor per dim: ``condition.nonzero(as_tuple=True)``."""
@@ -613,9 +617,11 @@ class Clamp(Function):
             inside = xd >= lod if hid is None else xd <= hid if lod is None else (xd >= lod) & (xd <= hid)
             gx = unbroadcast(where(inside, grad, 0.0), xd.shape)
         if ctx.needs_input_grad[1]:
+            assert lod is not None    # a bound that needs a gradient was given
             below = xd < lod if hid is None else (xd < lod) & (lod < hid)
             glo = unbroadcast(where(below, grad, 0.0), lod.shape)
         if ctx.needs_input_grad[2]:
+            assert hid is not None
             above = xd > hid if lod is None else (xd > hid) | (hid < lod)
             ghi = unbroadcast(where(above, grad, 0.0), hid.shape)
         return gx, glo, ghi
@@ -628,7 +634,7 @@ def clamp(input: Tensor, min: Operand | None = None, max: Operand | None = None)
     if min is None and max is None:
         raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
     operands = promote_all(*(v for v in (x, min, max) if v is not None))
-    x = operands[0]
+    x = operands[0]    # a tensor: promotion keeps tensors
     lo = operands[1] if min is not None else None
     hi = operands[-1] if max is not None else None
     try:

@@ -7,7 +7,7 @@ other, so gradients of any order work.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -635,6 +635,10 @@ def take(input: Tensor, index: Tensor) -> Tensor:
     return Take.apply(input.reshape(-1), (idx,), ADVANCED)
 
 
+@overload
+def nonzero(input: Tensor, *, as_tuple: Literal[False] = False) -> Tensor: ...
+@overload
+def nonzero(input: Tensor, *, as_tuple: Literal[True]) -> tuple[Tensor, ...]: ...
 def nonzero(input: Tensor, *, as_tuple: bool = False) -> Tensor | tuple[Tensor, ...]:
     """The indices of the nonzero entries: an (n, ndim) int64 tensor, or one 1-D tensor per dim with
     ``as_tuple=True``. Never differentiable."""

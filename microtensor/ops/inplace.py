@@ -33,7 +33,7 @@ def _requires_grad(x: Any) -> bool:
 
 
 def apply_inplace(self: Tensor, op: str, out_of_place: Callable[..., Tensor], *args: Any,
-                  ufunc: np.ufunc | None = None, expanded: str | None = "raise", **kwargs: Any) -> Tensor:
+                  ufunc: Callable[..., Any] | None = None, expanded: str | None = "raise", **kwargs: Any) -> Tensor:
     """Write ``out_of_place(self, *args, **kwargs)`` into ``self`` and return ``self``.
 
     Args:
@@ -110,6 +110,7 @@ def _inplace_on_view(view: Tensor, op: str, out_of_place: Callable[..., Tensor],
     the base's history holds the op's own derivative), and the view then reads its history from the base."""
     check_inplace_on_view(view)
     root = view._base
+    assert root is not None   # only views come here
     if root._requires_grad and root._grad_fn is None:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
     positions = positions_in(root._data, view._data)
@@ -237,7 +238,7 @@ def zero_(self: Tensor) -> Tensor:
     return fill_(self, 0)
 
 
-def _unary_(self: Tensor, op: str, out_of_place: Callable[..., Tensor], ufunc: np.ufunc | None = None,
+def _unary_(self: Tensor, op: str, out_of_place: Callable[..., Tensor], ufunc: Callable[..., Any] | None = None,
             *args: Any) -> Tensor:
     """An in-place unary op: NumPy's ufunc straight into float data when nothing is recorded, else
     ``apply_inplace`` (which also gives PyTorch's error for a float result into an integer tensor)."""
@@ -251,7 +252,7 @@ def _unary_(self: Tensor, op: str, out_of_place: Callable[..., Tensor], ufunc: n
 
 
 def _unary_method(op: str, out_of_place: Callable[..., Tensor],
-                  ufunc: np.ufunc | None = None) -> Callable[[Tensor], Tensor]:
+                  ufunc: Callable[..., Any] | None = None) -> Callable[[Tensor], Tensor]:
     def method(self: Tensor) -> Tensor:
         return _unary_(self, op, out_of_place, ufunc)
     method.__name__ = method.__qualname__ = op

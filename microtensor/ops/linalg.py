@@ -299,7 +299,7 @@ class Einsum(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple:
         operands = ctx.saved_tensors
-        grads = [None, None, None]
+        grads: list[Tensor | None] = [None, None, None]
         for i, shape in enumerate(ctx.shapes):
             grads.append(_einsum_grad(grad, ctx.output, operands, ctx.terms, i, shape)
                          if ctx.needs_input_grad[3 + i] else None)
@@ -317,7 +317,7 @@ def _einsum_grad(grad: Tensor, output: list[str], operands: tuple, terms: list[l
     letters = [t for t in tokens if t != "..."]
     pos = tokens.index("...") if "..." in tokens else len(tokens)
     ell = len(shape) - len(letters)
-    dim_of = {}
+    dim_of: dict[str, int] = {}
     for k, t in enumerate(tokens):
         if t != "...":
             dim_of.setdefault(t, shape[k if k < pos else k - 1 + ell])
@@ -432,7 +432,7 @@ def det(A: Tensor) -> Tensor:
     return Det.apply(A)
 
 
-SlogdetResult = namedtuple("slogdet", ["sign", "logabsdet"])
+SlogdetResult = namedtuple("slogdet", ["sign", "logabsdet"])  # type: ignore[name-match]   # PyTorch's name
 
 
 class Slogdet(Function):
@@ -500,9 +500,9 @@ class Svd(Function):
         return u, s, vh
 
     @staticmethod
-    def backward(ctx: Function, gU: Tensor, gS: Tensor, gVh: Tensor) -> tuple[Tensor | None, None]:
+    def backward(ctx: Function, grad_U: Tensor, grad_S: Tensor, grad_Vh: Tensor) -> tuple[Tensor | None, None]:
         U, S, Vh = ctx.saved_tensors
-        gU, gS, gVh = _given(gU), _given(gS), _given(gVh)
+        gU, gS, gVh = _given(grad_U), _given(grad_S), _given(grad_Vh)
         if ctx.full:
             k = S._data.shape[-1]
             U, Vh = U[..., :k], Vh[..., :k, :]
@@ -555,7 +555,7 @@ def _check_svd_input(op: str, A: Tensor) -> None:
         raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got {torch_dtype_name(A)}")
 
 
-def svd(A: Tensor, full_matrices: bool = True, *, driver: Any = None) -> SvdResult:
+def svd(A: Tensor, full_matrices: bool = True, *, driver: Any = None) -> tuple[Tensor, Tensor, Tensor]:
     """``(U, S, Vh)`` with A = U diag(S) Vh for (each matrix in) ``A``, the singular values S descending;
     U is m x m and Vh n x n with ``full_matrices``, else m x k and k x n (k = min(m, n)). Differentiable
     (the gradient through U and Vh needs distinct singular values, as in PyTorch)."""
@@ -576,7 +576,7 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
     return _vector_norm(x, ord, dim, keepdim, dtype)
 
 
-def matrix_norm(A: Tensor, ord: Any = "fro", dim: tuple[int, int] = (-2, -1), keepdim: bool = False, *,
+def matrix_norm(A: Tensor, ord: Any = "fro", dim: tuple[int, ...] = (-2, -1), keepdim: bool = False, *,
                 dtype: Any = None) -> Tensor:
     """The matrix norm of (each matrix in) ``A`` over the two dims ``dim``: ``'fro'`` (Frobenius),
     ``'nuc'`` (nuclear: the sum of the singular values), 2 / -2 (the largest / smallest singular value),

@@ -103,8 +103,8 @@ def _constant(op: str, name: str, value: Tensor | None, dtype: np.dtype, shape: 
 def _grads(ctx: Function, g: Tensor | None, gt: Tensor | None, sx: tuple[int, ...], st: tuple[int, ...]) -> tuple:
     """The two gradients of a (broadcasting) input/target loss, reduced to the input's and target's shapes."""
     need = ctx.needs_input_grad
-    return (unbroadcast(g, sx) if need[0] else None,
-            unbroadcast(gt, st) if need[1] else None)
+    return (unbroadcast(g, sx) if need[0] and g is not None else None,
+            unbroadcast(gt, st) if need[1] and gt is not None else None)
 
 
 # ----------------------------------------------------------------------------- regression losses

@@ -107,8 +107,10 @@ def _grads_per_channel(ctx: Function, grad: np.ndarray, xhat: np.ndarray, invstd
             gx *= scale
         gx = Tensor._make(gx)
     if need[1]:
+        assert weight is not None and prod_sum is not None   # a weight that needs a gradient was given
         gw = unbroadcast(Tensor._make(prod_sum), shape).reshape(weight.shape)
     if need[2]:
+        assert grad_sum is not None
         gb = unbroadcast(Tensor._make(grad_sum), shape).reshape(ctx.bias_shape)
     return gx, gw, gb
 
@@ -231,7 +233,8 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Ten
     """Normalize over the last ``len(normalized_shape)`` dims (their mean and biased variance), then scale by
     ``weight`` and shift by ``bias`` (both of shape ``normalized_shape``, or None)."""
     x = _floating("layer_norm", input)
-    norm_shape = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
+    norm_shape: tuple[int, ...] = ((int(normalized_shape),) if isinstance(normalized_shape, numbers.Integral)
+                                   else tuple(normalized_shape))  # type: ignore[arg-type]
     k = len(norm_shape)
     if k == 0 or x.ndim < k or tuple(x.shape[x.ndim - k:]) != norm_shape:
         raise RuntimeError(f"Given normalized_shape={list(norm_shape)}, expected input with shape "

@@ -160,8 +160,8 @@ class Recurrence(Function):
     def forward(ctx: Function, xw: np.ndarray, w_hh: np.ndarray, b_hh: np.ndarray | None, h0: np.ndarray,
                 c0: np.ndarray | None, cell: Cell, reverse: bool) -> tuple:
         out = np.empty((xw.shape[0],) + h0.shape, h0.dtype)
-        steps = [None] * xw.shape[0]                  # per time index: (the state before the step, activations)
-        state = (h0,) if c0 is None else (h0, c0)
+        steps: list[Any] = [None] * xw.shape[0]       # per time index: (the state before the step, activations)
+        state: tuple[np.ndarray, ...] = (h0,) if c0 is None else (h0, c0)
         w_hh_t = np.ascontiguousarray(w_hh.T)         # BLAS is faster on h @ (H, G*H) laid out row-major
         for t in _time_order(xw.shape[0], reverse):
             prev = state
@@ -198,7 +198,7 @@ class Recurrence(Function):
                 Tensor._make(rows.T @ h_prev) if need[1] else None,
                 Tensor._make(rows.sum(0)) if need[2] else None,
                 Tensor._make(dh) if need[3] else None,
-                Tensor._make(dc) if need[4] else None, None, None)
+                Tensor._make(dc) if need[4] and dc is not None else None, None, None)
 
     def _release(self) -> None:
         super()._release()
@@ -212,7 +212,7 @@ def _replay_backward(ctx: Function, grads: tuple) -> tuple:
     xw, w_hh, b_hh, h0, c0 = inputs
     with enable_grad():
         state = (h0,) if c0 is None else (h0, c0)
-        outs = [None] * xw.shape[0]
+        outs: list[Any] = [None] * xw.shape[0]
         for t in _time_order(xw.shape[0], ctx.reverse):
             state, _ = ctx.cell.step(xw[t], _hidden_projection(state[0], w_hh.T, b_hh), state, _TENSOR)
             outs[t] = state[0]

@@ -138,7 +138,7 @@ class Mean(Function):
         ctx.shape, ctx.kept, ctx.n = x.shape, kept_shape(x.shape, axes), _count(x.shape, axes)
         if x.dtype == np.float16:      # NumPy's mean accumulates half in float32
             return np.asarray(x.mean(axis=axes, keepdims=keepdim))
-        return np.asarray(np.add.reduce(x, axis=axes, keepdims=keepdim) / ctx.n)   # what x.mean computes
+        return np.asarray(np.add.reduce(x, axis=axes, keepdims=keepdim) / ctx.n)  # type: ignore[call-overload]
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
@@ -316,8 +316,8 @@ def std_mean(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepd
 # ----------------------------------------------------------------------------- max, min, argmax, argmin
 def return_type(name: str, fields: tuple[str, ...] = ("values", "indices")) -> type:
     """A named tuple printed as PyTorch prints its ``torch.return_types``."""
-    cls = namedtuple(name, fields)
-    cls.__repr__ = lambda self: (f"microtensor.return_types.{name}(\n"
+    cls: Any = namedtuple(name, fields)  # type: ignore[misc]   # mypy models only literal names
+    cls.__repr__ = lambda self: (f"microtensor.return_types.{name}(\n"  # type: ignore[method-assign]
                                  + ",\n".join(f"{f}={getattr(self, f)!r}" for f in fields) + ")")
     cls.__module__ = "microtensor.return_types"
     return cls

@@ -432,7 +432,7 @@ class Cat(Function):
         ctx.dim = dim
         if len(arrays) > 1 and any(a.shape == (0,) for a in arrays):    # 1-D empty tensors are skipped
             ctx.sizes = tuple(None if a.shape == (0,) else a.shape[dim] for a in arrays)
-            arrays = [a for a in arrays if a.shape != (0,)] or arrays[:1]
+            arrays = tuple(a for a in arrays if a.shape != (0,)) or arrays[:1]
         else:
             ctx.sizes = tuple(a.shape[dim] for a in arrays)
         return np.concatenate(arrays, axis=dim)

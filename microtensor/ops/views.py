@@ -48,6 +48,7 @@ def refresh_view(view: Tensor) -> None:
     """Bring a view's ``grad_fn`` up to date after an in-place change of its base or of another view of it:
     its values already are (shared memory); its history becomes a gather from the base's current history."""
     root = view._base
+    assert root is not None   # only views come here
     if not root._requires_grad:
         view._view_version = root._vc[0]
         return
