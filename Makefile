@@ -1,5 +1,6 @@
 # Two commands do all set-up on a fresh machine: `make demo` (the showcase) and `make test` (the tests).
 # Each creates the virtual environment .venv and installs what it needs.
+SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -24,9 +25,18 @@ test: $(STAMP)
 test-quick: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n auto -m "not slow" tests
 
-# the lint gate: ruff (pyflakes, pycodestyle, bugbear, import order, pyupgrade; configured in pyproject.toml)
+# The lint gate: ruff (pyflakes, pycodestyle, bugbear, import order, pyupgrade) and mypy, both configured in
+# pyproject.toml. mypy reads the package as installed, with nn/ and optim/ inside microtensor/: a tree of
+# links in build/typecheck (what `pip install -e . --config-settings editable_mode=strict` builds); its
+# report names the repository's own paths.
+TYPECHECK := build/typecheck
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	rm -rf $(TYPECHECK) && mkdir -p $(TYPECHECK)/microtensor
+	cp -rs $(CURDIR)/microtensor/. $(TYPECHECK)/microtensor/
+	cp -rs $(CURDIR)/nn $(TYPECHECK)/microtensor/nn && cp -rs $(CURDIR)/optim $(TYPECHECK)/microtensor/optim
+	set -o pipefail; cd $(TYPECHECK) && $(CURDIR)/$(VENV)/bin/mypy --config-file $(CURDIR)/pyproject.toml \
+		-p microtensor 2>&1 | sed -e 's|^microtensor/nn/|nn/|' -e 's|^microtensor/optim/|optim/|'
 
 # The PyTorch oracle for the tests and the benchmarks (a CPU wheel, pinned).
 torch: $(STAMP)

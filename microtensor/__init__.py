@@ -6,6 +6,7 @@ Every public name is imported or defined below, one line each.
 """
 from microtensor import (
     autograd,
+    checkout,
     dtypes,
     linalg,
     ops,  # noqa: F401 - binds the Tensor methods and operators (microtensor/ops/__init__.py)
@@ -289,6 +290,7 @@ detach = Tensor.detach
 numel = Tensor.numel
 
 __version__ = "0.1.0"
+checkout.install_finder()   # an actionable error for ``import microtensor.nn`` from an uninstalled checkout
 
 
 def is_tensor(obj: object) -> bool:

@@ -142,7 +142,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     return MatMul.apply(input, other)
 
 
-def matmul_operator(self: Tensor, other: Any) -> Any:
+def matmul_operator(self: Tensor, other: Any) -> Tensor:
     """self @ other; NotImplemented for an operand that is not a tensor, so that Python raises its TypeError
     for @ (as torch.Tensor does)."""
     return matmul(self, other) if isinstance(other, Tensor) else NotImplemented
