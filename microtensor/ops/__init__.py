@@ -16,9 +16,9 @@ from microtensor.ops import (
     indexing,
     inplace,
     linalg,
-    nn_ops,
     reduction,
     shape,
+    softmax,
     sorting,
     unary,
 )
@@ -284,9 +284,9 @@ Tensor.slogdet = linalg.slogdet
 Tensor.logdet = linalg.logdet
 
 
-# ----------------------------------------------------------------------------- nn_ops
-Tensor.softmax = nn_ops.softmax
-Tensor.log_softmax = nn_ops.log_softmax
+# ----------------------------------------------------------------------------- softmax
+Tensor.softmax = softmax.softmax
+Tensor.log_softmax = softmax.log_softmax
 
 
 # ----------------------------------------------------------------------------- activation

@@ -11,8 +11,10 @@ import math
 
 import numpy as np
 
+from microtensor.ops.dropout import dropout
 from microtensor.ops.linalg import MatMul
-from microtensor.ops.nn_ops import dropout, linear, pad
+from microtensor.ops.linear import linear
+from microtensor.ops.padding import pad
 from microtensor.ops.shape import cat
 from microtensor.tensor import Tensor
 

@@ -19,7 +19,7 @@ from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
 from microtensor.ops.broadcasting import promote, promote_all, unbroadcast
 from microtensor.ops.elementwise import where
-from microtensor.ops.nn_ops import log_softmax, softmax
+from microtensor.ops.softmax import log_softmax, softmax
 from microtensor.ops.unary import log, log1p, sigmoid
 from microtensor.tensor import Tensor
 

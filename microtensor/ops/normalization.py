@@ -1,4 +1,5 @@
-"""Normalization for nn.functional: batch, instance, layer and group norm, one fused Function for all four."""
+"""Normalization for nn.functional: batch, instance, layer and group norm, one fused Function for all four;
+``normalize``, which divides vectors by their p-norm."""
 from __future__ import annotations
 
 import math
@@ -257,3 +258,9 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     grouped = x.reshape(n, num_groups, c // num_groups, math.prod(x.shape[2:]))
     out = _normalize(grouped, weight, bias, (2, 3), (1, num_groups, c // num_groups, 1), eps)
     return out.reshape(x.shape)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """input / max(||input||_p, eps), the norm over ``dim``: unit vectors along ``dim`` (Lp normalization)."""
+    x = _floating("normalize", input)
+    return x / x.norm(p, dim, keepdim=True).clamp_min(eps)

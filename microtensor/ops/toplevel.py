@@ -1,8 +1,8 @@
 """The top-level ``torch.<name>`` forms of ops whose ``nn.functional`` form takes other arguments.
 
 ``torch.dropout(input, p, train)`` and ``F.dropout(input, p=0.5, training=True, inplace=False)`` share a name
-but not a signature; the F form lives with its op family (``nn_ops``, ``normalization``, ``activation``,
-``losses``) and the torch form here, each defined under the name users type.
+but not a signature; the F form lives with its op family (``dropout``, ``embedding``, ``normalization``,
+``activation``, ``losses``) and the torch form here, each defined under the name users type.
 """
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from microtensor.ops import activation, losses, nn_ops, normalization
+from microtensor.ops import activation, losses, normalization
+from microtensor.ops import dropout as dropout_ops  # the F forms; ``dropout`` here is torch's
+from microtensor.ops import embedding as embedding_ops
 from microtensor.ops.activation import ScaleBy, _floating, leaky_relu
 from microtensor.tensor import Tensor
 
@@ -19,32 +21,24 @@ from microtensor.tensor import Tensor
 # ----------------------------------------------------------------------------- dropout, embedding
 def dropout(input: Tensor, p: float, train: bool) -> Tensor:
     """``torch.dropout(input, p, train)``; see ``nn.functional.dropout``."""
-    return nn_ops.dropout(input, p, train)
-
-
-def feature_dropout(input: Tensor, p: float, train: bool) -> Tensor:
-    """``torch.feature_dropout(input, p, train)``: one draw per channel of an (N, C, *) input."""
-    x = _floating("feature_dropout", input)
-    if x.ndim < 2:
-        raise RuntimeError(f"feature_dropout(): expected an input of shape (N, C, *), got {list(x.shape)}")
-    return nn_ops._dropout("feature_dropout", x, p, train, False, tuple(x.shape[:2]) + (1,) * (x.ndim - 2))
+    return dropout_ops.dropout(input, p, train)
 
 
 def alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:
     """``torch.alpha_dropout(input, p, train)``; see ``nn.functional.alpha_dropout``."""
-    return nn_ops.alpha_dropout(input, p, train)
+    return dropout_ops.alpha_dropout(input, p, train)
 
 
 def feature_alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:
     """``torch.feature_alpha_dropout(input, p, train)``; see ``nn.functional.feature_alpha_dropout``."""
-    return nn_ops.feature_alpha_dropout(input, p, train)
+    return dropout_ops.feature_alpha_dropout(input, p, train)
 
 
 def embedding(weight: Tensor, indices: Tensor, padding_idx: int = -1, scale_grad_by_freq: bool = False,
               sparse: bool = False) -> Tensor:
     """``torch.embedding(weight, indices, ...)`` (weight first; padding_idx -1 means none)."""
-    return nn_ops.embedding(indices, weight, None if padding_idx == -1 else padding_idx,
-                            scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
+    return embedding_ops.embedding(indices, weight, None if padding_idx == -1 else padding_idx,
+                                    scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
 
 
 # ----------------------------------------------------------------------------- normalization
