@@ -7,7 +7,8 @@ import math
 import numpy as np
 
 from microtensor import random as mt_random
-from microtensor.ops.activation import _SELU_ALPHA, _SELU_SCALE, ScaleBy, _floating, _maybe_inplace
+from microtensor.ops.activation import _SELU_ALPHA, _SELU_SCALE, ScaleBy, _maybe_inplace
+from microtensor.ops.checks import floating_input
 from microtensor.tensor import Tensor
 
 
@@ -20,7 +21,7 @@ def _dropout(op: str, input: Tensor, p: float, training: bool, inplace: bool, ma
              alpha: bool = False) -> Tensor:
     """Zero elements (or whole channels: ``mask_shape`` broadcasts to the input) with probability p."""
     _check_p(p)
-    x = _floating(op, input)
+    x = floating_input(op, input)
     if not training or p == 0 or x.numel() == 0:
         return x
     d = x._data
@@ -46,7 +47,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 
 def _feature_dropout(op: str, input: Tensor, p: float, training: bool, inplace: bool, batched_ndim: int) -> Tensor:
     """Channel dropout for an input of ``batched_ndim`` dims (N, C, *) or one fewer (C, *): one draw per channel."""
-    x = _floating(op, input)
+    x = floating_input(op, input)
     if x.ndim not in (batched_ndim - 1, batched_ndim):
         raise RuntimeError(f"{op}(): expected a {batched_ndim - 1}-D (unbatched) or {batched_ndim}-D (batched) "
                            f"input, got an input of shape {list(x.shape)}")
@@ -62,7 +63,7 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero whole channels of an (N, C, H, W) input with probability p; scale the rest by 1 / (1 - p). As
     PyTorch, a 3-D input is taken as (N, C, L)."""
-    x = _floating("dropout2d", input)
+    x = floating_input("dropout2d", input)
     if x.ndim not in (3, 4):
         raise RuntimeError(f"dropout2d(): expected a 3-D or 4-D input, got an input of shape {list(x.shape)}")
     return _dropout("dropout2d", x, p, training, inplace, tuple(x.shape[:2]) + (1,) * (x.ndim - 2))
@@ -81,7 +82,7 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace
 
 def _per_channel(op: str, input: Tensor, p: float, training: bool, inplace: bool, alpha: bool) -> Tensor:
     """Dropout with one draw per channel of an (N, C, *) input."""
-    x = _floating(op, input)
+    x = floating_input(op, input)
     if x.ndim < 2:
         raise RuntimeError(f"{op}(): expected an input of shape (N, C, *), got {list(x.shape)}")
     return _dropout(op, x, p, training, inplace, tuple(x.shape[:2]) + (1,) * (x.ndim - 2), alpha)

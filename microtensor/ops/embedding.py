@@ -6,8 +6,8 @@ import numpy as np
 
 from microtensor.autograd.function import Function
 from microtensor.ops.activation import ScaleBy
+from microtensor.ops.checks import torch_dtype_name
 from microtensor.ops.indexing import ADVANCED, IndexAdd
-from microtensor.ops.reduction import torch_dtype_name
 from microtensor.tensor import Tensor
 
 

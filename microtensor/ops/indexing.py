@@ -15,10 +15,10 @@ from microtensor import dtypes
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
 from microtensor.ops.broadcasting import Operand, broadcast_shapes, unbroadcast
+from microtensor.ops.checks import torch_dtype_name
 from microtensor.ops.elementwise import where
 from microtensor.ops.inplace import apply_inplace, copy_from
 from microtensor.ops.overlap import PARTIAL_OVERLAP, check_overlap, same_data
-from microtensor.ops.reduction import torch_dtype_name
 from microtensor.tensor import Tensor
 
 _SLOT = object()  # where an index array sits in a key whose arrays went through save_for_backward

@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from microtensor.autograd.function import Function
-from microtensor.ops.activation import _floating
+from microtensor.ops.checks import floating_input
 from microtensor.ops.linalg import MatMul, einsum, rows
 from microtensor.ops.reduction import Sum
 from microtensor.tensor import Tensor
@@ -55,7 +55,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         weight: (out_features, in_features).
         bias: (out_features,) or None.
     """
-    x = _floating("linear", input)
+    x = floating_input("linear", input)
     if not isinstance(weight, Tensor) or weight.ndim != 2:
         raise RuntimeError(f"linear(): weight must be a 2-D tensor (out_features, in_features), got "
                            f"{list(weight.shape) if isinstance(weight, Tensor) else type(weight).__name__}")
@@ -80,7 +80,7 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
         input1: (*, in1_features); input2: (*, in2_features) with the same leading dims.
         weight: (out_features, in1_features, in2_features); bias: (out_features,) or None.
     """
-    x1, x2 = _floating("bilinear", input1), _floating("bilinear", input2)
+    x1, x2 = floating_input("bilinear", input1), floating_input("bilinear", input2)
     if (weight.ndim != 3 or x1.ndim == 0 or x2.ndim == 0 or x1.shape[:-1] != x2.shape[:-1]
             or x1.shape[-1] != weight.shape[1] or x2.shape[-1] != weight.shape[2]):
         raise RuntimeError(f"bilinear(): expected input1 (*, in1), input2 (*, in2) with the same leading dims and "

@@ -10,8 +10,8 @@ import numpy as np
 
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
-from microtensor.ops.activation import _floating
 from microtensor.ops.broadcasting import unbroadcast
+from microtensor.ops.checks import floating_input
 from microtensor.tensor import Tensor
 
 
@@ -178,7 +178,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             choice of factor).
         eps: added to the variance for stability.
     """
-    x = _floating("batch_norm", input)
+    x = floating_input("batch_norm", input)
     c, axes, shape = _channel_layout("batch_norm", x)
     for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
         _check_param("batch_norm", name, t, (c,), x, "one value per channel")
@@ -212,7 +212,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
         use_input_stats: normalize with each instance's statistics.
         momentum, eps: as in ``batch_norm``.
     """
-    x = _floating("instance_norm", input)
+    x = floating_input("instance_norm", input)
     c, _, shape = _channel_layout("instance_norm", x)
     for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
         _check_param("instance_norm", name, t, (c,), x, "one value per channel")
@@ -231,7 +231,7 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Ten
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalize over the last ``len(normalized_shape)`` dims (their mean and biased variance), then scale by
     ``weight`` and shift by ``bias`` (both of shape ``normalized_shape``, or None)."""
-    x = _floating("layer_norm", input)
+    x = floating_input("layer_norm", input)
     norm_shape = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
     k = len(norm_shape)
     if k == 0 or x.ndim < k or tuple(x.shape[x.ndim - k:]) != norm_shape:
@@ -246,7 +246,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
                eps: float = 1e-5) -> Tensor:
     """Split the C channels of an (N, C, *) input into ``num_groups`` groups and normalize each group of each
     sample over its channels and positions; then scale and shift per channel by the (C,) weight and bias."""
-    x = _floating("group_norm", input)
+    x = floating_input("group_norm", input)
     if x.ndim < 2:
         raise RuntimeError(f"group_norm(): expected an input of shape (N, C, *), got {list(x.shape)}")
     n, c = x.shape[0], x.shape[1]
@@ -262,5 +262,5 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
     """input / max(||input||_p, eps), the norm over ``dim``: unit vectors along ``dim`` (Lp normalization)."""
-    x = _floating("normalize", input)
+    x = floating_input("normalize", input)
     return x / x.norm(p, dim, keepdim=True).clamp_min(eps)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from microtensor.autograd.function import Function
+from microtensor.ops.checks import tensor_input
 from microtensor.ops.indexing import index_select
 from microtensor.tensor import Tensor
 
@@ -52,8 +53,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
             ``'replicate'`` (repeat the edge) or ``'circular'`` (wrap around).
         value: the fill value of constant mode (0 when None).
     """
-    if not isinstance(input, Tensor):
-        raise TypeError(f"pad(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    tensor_input("pad", input)
     pad = tuple(int(p) for p in pad)
     k = len(pad) // 2
     if len(pad) % 2:

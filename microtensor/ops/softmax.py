@@ -9,7 +9,7 @@ import numpy as np
 
 from microtensor import dtypes
 from microtensor.autograd.function import Function
-from microtensor.ops.reduction import torch_dtype_name
+from microtensor.ops.checks import floating_input
 from microtensor.tensor import Tensor
 
 
@@ -98,9 +98,7 @@ def _prepare(op: str, input: Tensor, dim: int, dtype: Any) -> tuple[Tensor, int 
     """The input cast to ``dtype`` (if given) and the axis (None for a 0-d input)."""
     if dtype is not None:
         input = input.to(dtypes.to_dtype(dtype, op))
-    if input._data.dtype.kind != "f":
-        raise RuntimeError(f"{op}(): expected a floating point input, got {torch_dtype_name(input)}; convert it "
-                           "with .float() or pass dtype=")
+    floating_input(op, input)
     if dim is None:
         raise TypeError(f"{op}() missing the required argument 'dim' (the dimension to normalize over)")
     d = input._wrap_dim(dim)

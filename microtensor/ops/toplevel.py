@@ -14,7 +14,8 @@ import numpy as np
 from microtensor.ops import activation, losses, normalization
 from microtensor.ops import dropout as dropout_ops  # the F forms; ``dropout`` here is torch's
 from microtensor.ops import embedding as embedding_ops
-from microtensor.ops.activation import ScaleBy, _floating, leaky_relu
+from microtensor.ops.activation import ScaleBy, leaky_relu
+from microtensor.ops.checks import floating_input
 from microtensor.tensor import Tensor
 
 
@@ -75,7 +76,7 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
     """``torch.rrelu``; random slopes from ``generator`` (the default generator when None)."""
     if generator is None:
         return activation.rrelu(input, lower, upper, training)
-    x = _floating("rrelu", input)
+    x = floating_input("rrelu", input)
     if not training:
         return leaky_relu(x, (lower + upper) / 2)
     d = x._data
