@@ -315,7 +315,7 @@ class Tensor:
         self._retains_grad = True
         self.grad_fn.retain_hooks(self._output_nr).append(RetainGrad(self))
 
-    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _HookHandle:
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> HookHandle:
         """Call ``hook(grad)`` when the gradient of this tensor is computed; a returned tensor replaces it."""
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
@@ -326,7 +326,7 @@ class Tensor:
         else:
             hooks = self.grad_fn.pre_hooks(self._output_nr)
         hooks.append(hook)
-        return _HookHandle(hooks, hook)
+        return HookHandle(hooks, hook)
 
     # NumPy arrays and scalars on the left defer to Tensor's reflected operators, as with torch.Tensor
     __array_priority__ = 1000
@@ -361,7 +361,7 @@ class Tensor:
         return self
 
 
-class _HookHandle:
+class HookHandle:
     """Returned by ``register_hook``; ``remove()`` takes the hook off again."""
 
     def __init__(self, hooks: list, hook: Callable) -> None:

@@ -187,7 +187,7 @@ class Tensor:
     def retain_grad(self) -> None:
         ...
 
-    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _HookHandle:
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> HookHandle:
         ...
     __array_priority__ = 1000
 
@@ -537,7 +537,7 @@ class Tensor:
     def normal_(self: Tensor, mean: _float = 0.0, std: _float = 1.0, *, generator: Any = None) -> Tensor: ...
 
 
-class _HookHandle:
+class HookHandle:
 
     def __init__(self, hooks: list, hook: Callable) -> None:
         ...

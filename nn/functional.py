@@ -96,7 +96,7 @@ def softmax(input: "Tensor", dim: int | None = None, _stacklevel: int = 3, dtype
     """``F.softmax``: softmax over ``dim``; without ``dim``, PyTorch's deprecated implicit choice (0 for 0-, 1-
     and 3-D inputs, else 1) with a warning."""
     if dim is None:
-        dim = _softmax._implicit_dim("softmax", input.ndim, _stacklevel)
+        dim = _softmax.implicit_dim("softmax", input.ndim, _stacklevel)
     return _softmax.softmax(input, dim, dtype)
 
 
@@ -104,7 +104,7 @@ def log_softmax(input: "Tensor", dim: int | None = None, _stacklevel: int = 3,
                 dtype: "dtype | None" = None) -> "Tensor":
     """``F.log_softmax``: log_softmax over ``dim`` (implicit choice as ``F.softmax`` when None)."""
     if dim is None:
-        dim = _softmax._implicit_dim("log_softmax", input.ndim, _stacklevel)
+        dim = _softmax.implicit_dim("log_softmax", input.ndim, _stacklevel)
     return _softmax.log_softmax(input, dim, dtype)
 
 

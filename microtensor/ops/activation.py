@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
@@ -12,16 +10,9 @@ from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
 from microtensor.ops.checks import floating_input, to_float_input
 from microtensor.ops.elementwise import MulMask, where
-from microtensor.ops.inplace import apply_inplace
-from microtensor.ops.unary import _erf, erf, exp, sigmoid, tanh
+from microtensor.ops.inplace import apply_inplace, maybe_inplace
+from microtensor.ops.unary import erf, erf_array, exp, sigmoid, tanh
 from microtensor.tensor import Tensor
-
-
-def _maybe_inplace(op: str, fn: Callable[..., Tensor], input: Tensor, inplace: bool, *args: Any) -> Tensor:
-    """``fn(input, *args)``, written into ``input`` (PyTorch's rules on leaves and versions) when ``inplace``."""
-    if inplace:
-        return apply_inplace(input, op + "_", fn, *args)
-    return fn(input, *args)
 
 
 class ScaleBy(Function):
@@ -69,7 +60,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
         inplace: write the result into ``input``.
     """
     x = floating_input("leaky_relu", input)
-    return _maybe_inplace("leaky_relu", LeakyRelu.apply, x, inplace, float(negative_slope))
+    return maybe_inplace("leaky_relu", LeakyRelu.apply, x, inplace, float(negative_slope))
 
 
 class Hardtanh(Function):
@@ -100,7 +91,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     x = floating_input("hardtanh", input)
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return _maybe_inplace("hardtanh", Hardtanh.apply, x, inplace, float(min_val), float(max_val))
+    return maybe_inplace("hardtanh", Hardtanh.apply, x, inplace, float(min_val), float(max_val))
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
@@ -111,7 +102,7 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """0 for input <= -3, 1 for input >= 3, input / 6 + 1/2 between (gradient 1/6 strictly inside)."""
     x = floating_input("hardsigmoid", input)
-    return _maybe_inplace("hardsigmoid", lambda t: Hardtanh.apply(t / 6 + 0.5, 0.0, 1.0), x, inplace)
+    return maybe_inplace("hardsigmoid", lambda t: Hardtanh.apply(t / 6 + 0.5, 0.0, 1.0), x, inplace)
 
 
 class Threshold(Function):
@@ -141,7 +132,7 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
         inplace: write the result into ``input``.
     """
     x = floating_input("threshold", input)
-    return _maybe_inplace("threshold", Threshold.apply, x, inplace, float(threshold), float(value))
+    return maybe_inplace("threshold", Threshold.apply, x, inplace, float(threshold), float(value))
 
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
@@ -184,7 +175,7 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
     d = x._data
     slopes = mt_random.default_generator.rng.uniform(lower, upper, d.shape).astype(d.dtype, copy=False)
     noise = np.where(d <= 0, slopes, d.dtype.type(1))
-    return _maybe_inplace("rrelu", ScaleBy.apply, x, inplace, noise)
+    return maybe_inplace("rrelu", ScaleBy.apply, x, inplace, noise)
 
 
 def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False) -> Tensor:
@@ -214,8 +205,8 @@ class Elu(Function):
         return grad * where(x._data <= 0, slope, scale), None, None, None
 
 
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_SCALE = 1.0507009873554804934193349852946
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -227,13 +218,13 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
         inplace: write the result into ``input``.
     """
     x = floating_input("elu", input)
-    return _maybe_inplace("elu", Elu.apply, x, inplace, float(alpha), 1.0, 1.0)
+    return maybe_inplace("elu", Elu.apply, x, inplace, float(alpha), 1.0, 1.0)
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale * elu(input, alpha) with the self-normalizing constants alpha = 1.6733, scale = 1.0507."""
     x = floating_input("selu", input)
-    return _maybe_inplace("selu", Elu.apply, x, inplace, _SELU_ALPHA, _SELU_SCALE, 1.0)
+    return maybe_inplace("selu", Elu.apply, x, inplace, SELU_ALPHA, SELU_SCALE, 1.0)
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -241,7 +232,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     x = floating_input("celu", input)
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: celu's alpha must not be 0")
-    return _maybe_inplace("celu", Elu.apply, x, inplace, float(alpha), 1.0, 1.0 / alpha)
+    return maybe_inplace("celu", Elu.apply, x, inplace, float(alpha), 1.0, 1.0 / alpha)
 
 
 def selu_(input: Tensor) -> Tensor:
@@ -265,7 +256,7 @@ class Gelu(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
-        cdf = (_erf(x * _INV_SQRT2) + 1) * 0.5
+        cdf = (erf_array(x * _INV_SQRT2) + 1) * 0.5
         ctx.save_for_backward(x, cdf)
         return x * cdf
 
@@ -297,13 +288,13 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """input * sigmoid(input) (swish)."""
     x = floating_input("silu", input)
-    return _maybe_inplace("silu", lambda t: t * sigmoid(t), x, inplace)
+    return maybe_inplace("silu", lambda t: t * sigmoid(t), x, inplace)
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """input * tanh(softplus(input))."""
     x = floating_input("mish", input)
-    return _maybe_inplace("mish", lambda t: t * tanh(softplus(t)), x, inplace)
+    return maybe_inplace("mish", lambda t: t * tanh(softplus(t)), x, inplace)
 
 
 class Softplus(Function):

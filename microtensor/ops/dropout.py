@@ -7,8 +7,9 @@ import math
 import numpy as np
 
 from microtensor import random as mt_random
-from microtensor.ops.activation import _SELU_ALPHA, _SELU_SCALE, ScaleBy, _maybe_inplace
+from microtensor.ops.activation import SELU_ALPHA, SELU_SCALE, ScaleBy
 from microtensor.ops.checks import floating_input
+from microtensor.ops.inplace import maybe_inplace
 from microtensor.tensor import Tensor
 
 
@@ -26,17 +27,17 @@ def _dropout(op: str, input: Tensor, p: float, training: bool, inplace: bool, ma
         return x
     d = x._data
     if p == 1:
-        return _maybe_inplace(op, ScaleBy.apply, x, inplace, np.zeros((), dtype=d.dtype))
+        return maybe_inplace(op, ScaleBy.apply, x, inplace, np.zeros((), dtype=d.dtype))
     keep = mt_random.default_generator.rng.random(mask_shape) >= p
     if not alpha:
-        return _maybe_inplace(op, ScaleBy.apply, x, inplace, np.multiply(keep, 1 / (1 - p), dtype=d.dtype))
+        return maybe_inplace(op, ScaleBy.apply, x, inplace, np.multiply(keep, 1 / (1 - p), dtype=d.dtype))
     # SELU-preserving: dropped units take the value -alpha' = -scale * alpha, then an affine map restores
     # mean 0 and variance 1 (PyTorch's constants).
-    a_prime = _SELU_ALPHA * _SELU_SCALE
+    a_prime = SELU_ALPHA * SELU_SCALE
     a = 1 / math.sqrt((a_prime * a_prime * p + 1) * (1 - p))
     factor = np.multiply(keep, a, dtype=d.dtype)
     shift = Tensor._make(((keep - 1) * (a_prime * a) + a_prime * a * p).astype(d.dtype))
-    return _maybe_inplace(op, lambda t: ScaleBy.apply(t, factor) + shift, x, inplace)
+    return maybe_inplace(op, lambda t: ScaleBy.apply(t, factor) + shift, x, inplace)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:

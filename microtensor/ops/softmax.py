@@ -129,7 +129,9 @@ def log_softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:
     return LogSoftmax.apply(x, d)
 
 
-def _implicit_dim(op: str, ndim: int, stacklevel: int) -> int:
+def implicit_dim(op: str, ndim: int, stacklevel: int) -> int:
+    """PyTorch's deprecated choice of dim for the softmax family called without one (0 for 0-, 1- and 3-D
+    inputs, else 1), with its warning."""
     warnings.warn(f"Implicit dimension choice for {op} has been deprecated. Change the call to include dim=X "
                   "as an argument.", stacklevel=stacklevel)
     return 0 if ndim in (0, 1, 3) else 1
@@ -138,6 +140,6 @@ def _implicit_dim(op: str, ndim: int, stacklevel: int) -> int:
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
     """softmax(-input, dim): weights that favour the smallest entries (implicit dim as ``F.softmax``)."""
     if dim is None:
-        dim = _implicit_dim("softmin", input.ndim, _stacklevel)
+        dim = implicit_dim("softmin", input.ndim, _stacklevel)
     x, d = _prepare("softmin", input, dim, dtype)
     return Softmax.apply(-x, d)

@@ -642,7 +642,9 @@ def _erf_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, small, tail_erfc
 
 
-def _erf(x: np.ndarray) -> np.ndarray:
+def erf_array(x: np.ndarray) -> np.ndarray:
+    """erf of an array, in its dtype: computed in float64, by a series for |x| < 2.5 and from erfc's continued
+    fraction beyond."""
     x64, small, tail_erfc = _erf_parts(x)
     out = np.empty_like(x64)
     out[small] = _erf_series(x64[small])
@@ -665,7 +667,7 @@ class Erf(Function):
     @staticmethod
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x)
-        return _erf(x)
+        return erf_array(x)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
