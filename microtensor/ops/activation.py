@@ -5,13 +5,13 @@ import math
 
 import numpy as np
 
-from microtensor import random as mt_random
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
 from microtensor.ops.checks import floating_input, to_float_input
 from microtensor.ops.elementwise import MulMask, where
 from microtensor.ops.inplace import apply_inplace, maybe_inplace
 from microtensor.ops.unary import erf, erf_array, exp, sigmoid, tanh
+from microtensor.random import Generator, numpy_generator
 from microtensor.tensor import Tensor
 
 
@@ -169,13 +169,20 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
         training: draw random slopes (else use the mean slope).
         inplace: write the result into ``input``.
     """
-    x = floating_input("rrelu", input)
+    return randomized_leaky_relu("rrelu", input, lower, upper, training, inplace)
+
+
+def randomized_leaky_relu(op: str, input: Tensor, lower: float, upper: float, training: bool, inplace: bool,
+                          generator: Generator | None = None) -> Tensor:
+    """The body of ``F.rrelu`` and ``torch.rrelu``: in training, slopes drawn from ``generator`` (the default
+    generator when None); the mean slope otherwise."""
+    x = floating_input(op, input)
     if not training:
         return leaky_relu(x, (lower + upper) / 2, inplace)
     d = x._data
-    slopes = mt_random.default_generator.rng.uniform(lower, upper, d.shape).astype(d.dtype, copy=False)
+    slopes = numpy_generator(generator).uniform(lower, upper, d.shape).astype(d.dtype, copy=False)
     noise = np.where(d <= 0, slopes, d.dtype.type(1))
-    return maybe_inplace("rrelu", ScaleBy.apply, x, inplace, noise)
+    return maybe_inplace(op, ScaleBy.apply, x, inplace, noise)
 
 
 def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False) -> Tensor:

@@ -834,17 +834,3 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
     if swap:
         d_neg = d_neg.minimum(distance(pos, neg))
     return _reduce_tensor((margin + d_pos - d_neg).relu(), r)
-
-
-def top_level(fn: Any, params: str) -> Any:
-    """``fn`` with the positional argument order of its top-level ``torch.<name>`` (which has no
-    size_average/reduce, and takes ``reduction`` also as the integer enum 0 'none', 1 'mean', 2 'sum')."""
-    names = params.split()
-
-    def top(*args: Any, **kwargs: Any) -> Tensor:
-        kwargs.update(zip(names, args))
-        return fn(**kwargs)
-
-    top.__name__ = top.__qualname__ = fn.__name__
-    top.__doc__ = f"torch.{fn.__name__}({', '.join(names)}): " + (fn.__doc__ or "")
-    return top
