@@ -75,6 +75,8 @@ from microtensor.ops.conv import (
     max_pool1d,
     max_pool2d,
 )
+from microtensor.ops.distance import cosine_similarity, pairwise_distance
+from microtensor.ops.dropout import dropout_, feature_dropout
 from microtensor.ops.elementwise import (
     add,
     addcdiv,
@@ -132,15 +134,8 @@ from microtensor.ops.inplace import clamp_, fill_, relu_, zero_
 from microtensor.ops.inplace import clamp_ as clip_
 from microtensor.ops.linalg import bmm, det, dot, einsum, inverse, logdet, matmul, mm, mv, outer, slogdet
 from microtensor.ops.linalg import outer as ger
-from microtensor.ops.nn_ops import (
-    bilinear,
-    constant_pad_nd,
-    cosine_similarity,
-    dropout_,
-    log_softmax,
-    pairwise_distance,
-    softmax,
-)
+from microtensor.ops.linear import bilinear
+from microtensor.ops.padding import constant_pad_nd
 from microtensor.ops.recurrent import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell
 from microtensor.ops.reduction import (
     all,
@@ -197,6 +192,7 @@ from microtensor.ops.shape import cat as concat
 from microtensor.ops.shape import cat as concatenate
 from microtensor.ops.shape import movedim as moveaxis
 from microtensor.ops.shape import transpose as swapdims
+from microtensor.ops.softmax import log_softmax, softmax
 from microtensor.ops.sorting import argsort, kthvalue, median, msort, nanmedian, sort, topk
 from microtensor.ops.toplevel import (
     alpha_dropout,
@@ -206,7 +202,6 @@ from microtensor.ops.toplevel import (
     dropout,
     embedding,
     feature_alpha_dropout,
-    feature_dropout,
     group_norm,
     hinge_embedding_loss,
     instance_norm,

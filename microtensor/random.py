@@ -72,7 +72,8 @@ def set_rng_state(state: Tensor) -> None:
     default_generator.set_state(state)
 
 
-def _rng(generator: Generator | None) -> np.random.Generator:
+def numpy_generator(generator: Generator | None) -> np.random.Generator:
+    """The NumPy generator that draws for ``generator`` (the default generator when None)."""
     return (generator or default_generator).rng
 
 
@@ -88,7 +89,7 @@ def rand(*args: Any, size: Any = None, generator: Generator | None = None, dtype
     """Uniform samples from [0, 1) of shape ``size`` (``rand(2, 3)``, ``rand((2, 3))`` or ``rand(size=(2, 3))``)."""
     shape = size_arg("rand", args, size)
     dt = _float_dtype(dtype, "rand")
-    return Tensor._make(_rng(generator).random(shape).astype(dt), requires_grad)
+    return Tensor._make(numpy_generator(generator).random(shape).astype(dt), requires_grad)
 
 
 def randn(*args: Any, size: Any = None, generator: Generator | None = None, dtype: Any = None, device: Any = None,
@@ -96,7 +97,7 @@ def randn(*args: Any, size: Any = None, generator: Generator | None = None, dtyp
     """Standard normal samples of shape ``size`` (``randn(2, 3)``, ``randn((2, 3))`` or ``randn(size=(2, 3))``)."""
     shape = size_arg("randn", args, size)
     dt = _float_dtype(dtype, "randn")
-    return Tensor._make(_rng(generator).standard_normal(shape).astype(dt), requires_grad)
+    return Tensor._make(numpy_generator(generator).standard_normal(shape).astype(dt), requires_grad)
 
 
 def _bound(name: str, value: Any) -> int:
@@ -121,13 +122,13 @@ def randint(low: int = 0, high: int | None = None, size: Any = None, *, generato
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     dt = dtypes.to_dtype(dtype, "randint") if dtype is not None else dtypes.int64
-    return Tensor._make(_rng(generator).integers(low, high, size=shape).astype(dt.np), requires_grad)
+    return Tensor._make(numpy_generator(generator).integers(low, high, size=shape).astype(dt.np), requires_grad)
 
 
 def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None, device: Any = None) -> Tensor:
     """A random permutation of 0..n-1 (int64)."""
     dt = dtypes.to_dtype(dtype, "randperm") if dtype is not None else dtypes.int64
-    return Tensor._make(_rng(generator).permutation(n).astype(dt.np))
+    return Tensor._make(numpy_generator(generator).permutation(n).astype(dt.np))
 
 
 def rand_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -150,19 +151,19 @@ def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, dtype:
 def normal(mean: float, std: float, size: Any, *, generator: Generator | None = None, dtype: Any = None) -> Tensor:
     """Normal samples with the given mean and standard deviation."""
     dt = _float_dtype(dtype, "normal")
-    return Tensor._make(_rng(generator).normal(mean, std, size=size_arg("normal", (), size)).astype(dt))
+    return Tensor._make(numpy_generator(generator).normal(mean, std, size=size_arg("normal", (), size)).astype(dt))
 
 
 def bernoulli(input: Tensor, *, generator: Generator | None = None) -> Tensor:
     """0/1 samples, each 1 with the probability given by ``input``."""
-    return Tensor._make((_rng(generator).random(input._data.shape) < input._data).astype(input._data.dtype))
+    return Tensor._make((numpy_generator(generator).random(input._data.shape) < input._data).astype(input._data.dtype))
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
                 generator: Generator | None = None) -> Tensor:
     """Indices sampled from the (unnormalised) probabilities in each row of ``input``."""
     probs = np.atleast_2d(np.asarray(input._data, dtype=np.float64))
-    rows = [_rng(generator).choice(probs.shape[1], size=num_samples, replace=replacement, p=p / p.sum())
+    rows = [numpy_generator(generator).choice(probs.shape[1], size=num_samples, replace=replacement, p=p / p.sum())
             for p in probs]
     out = np.array(rows, dtype=np.int64)
     return Tensor._make(out if input._data.ndim == 2 else out[0])
@@ -179,7 +180,7 @@ def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *, generator: Ge
     """Fill ``self`` in place with samples from the uniform distribution U(from_, to), as ``Tensor.uniform_``.
 
     In-place rules apply (a leaf that requires grad needs ``no_grad``); the version counter is bumped."""
-    sample = _rng(generator).random(tuple(self._data.shape), dtype=_sample_dtype(self, "uniform_"))
+    sample = numpy_generator(generator).random(tuple(self._data.shape), dtype=_sample_dtype(self, "uniform_"))
     sample *= to - from_
     sample += from_
     return self.copy_(Tensor._make(sample))
@@ -189,7 +190,7 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Gen
     """Fill ``self`` in place with samples from the normal distribution N(mean, std**2), as ``Tensor.normal_``.
 
     In-place rules apply (a leaf that requires grad needs ``no_grad``); the version counter is bumped."""
-    sample = _rng(generator).standard_normal(tuple(self._data.shape), dtype=_sample_dtype(self, "normal_"))
+    sample = numpy_generator(generator).standard_normal(tuple(self._data.shape), dtype=_sample_dtype(self, "normal_"))
     sample *= std
     sample += mean
     return self.copy_(Tensor._make(sample))

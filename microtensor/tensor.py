@@ -22,9 +22,9 @@ if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py bin
     from microtensor.ops import indexing as _indexing
     from microtensor.ops import inplace as _inplace
     from microtensor.ops import linalg as _linalg
-    from microtensor.ops import nn_ops as _nn_ops
     from microtensor.ops import reduction as _reduction
     from microtensor.ops import shape as _shape
+    from microtensor.ops import softmax as _softmax
     from microtensor.ops import sorting as _sorting
     from microtensor.ops import unary as _unary
 
@@ -343,7 +343,7 @@ class Tensor:
         self._retains_grad = True
         self.grad_fn.retain_hooks(self._output_nr).append(RetainGrad(self))
 
-    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _HookHandle:
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> HookHandle:
         """Call ``hook(grad)`` when the gradient of this tensor is computed; a returned tensor replaces it."""
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
@@ -354,7 +354,7 @@ class Tensor:
         else:
             hooks = self.grad_fn.pre_hooks(self._output_nr)
         hooks.append(hook)
-        return _HookHandle(hooks, hook)
+        return HookHandle(hooks, hook)
 
     # NumPy arrays and scalars on the left defer to Tensor's reflected operators, as with torch.Tensor
     __array_priority__ = 1000
@@ -624,9 +624,9 @@ class Tensor:
         det = _linalg.det
         slogdet = _linalg.slogdet
         logdet = _linalg.logdet
-        # nn_ops
-        softmax = _nn_ops.softmax
-        log_softmax = _nn_ops.log_softmax
+        # softmax
+        softmax = _softmax.softmax
+        log_softmax = _softmax.log_softmax
         # activation
         prelu = _activation.prelu
         # inplace
@@ -725,7 +725,7 @@ class Tensor:
         normal_ = _random.normal_
 
 
-class _HookHandle:
+class HookHandle:
     """Returned by ``register_hook``; ``remove()`` takes the hook off again."""
 
     def __init__(self, hooks: list, hook: Callable) -> None:

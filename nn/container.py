@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any
 
-from microtensor.nn.module import Module, _addindent, typename
+from microtensor.nn.module import Module, addindent, typename
 from microtensor.nn.parameter import Parameter
 from microtensor.tensor import Tensor
 
@@ -188,7 +188,7 @@ class ModuleList(Module):
                 blocks[-1][1] = i
             else:
                 blocks.append([i, i, r])
-        lines = [_addindent(f"({start}): {r}" if start == end else f"({start}-{end}): {end - start + 1} x {r}", 2)
+        lines = [addindent(f"({start}): {r}" if start == end else f"({start}-{end}): {end - start + 1} x {r}", 2)
                  for start, end, r in blocks]
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 

@@ -6,7 +6,7 @@ The functions live with their op families in ``microtensor.ops`` and are importe
 """
 import typing as _typing
 
-from microtensor.ops import nn_ops as _nn_ops  # the top-level forms the F forms call
+from microtensor.ops import softmax as _softmax  # the top-level forms the F forms call
 from microtensor.ops import unary as _unary
 from microtensor.ops.activation import (
     celu,
@@ -44,7 +44,12 @@ from microtensor.ops.conv import (
     max_pool2d,
     unfold,
 )
+from microtensor.ops.distance import cosine_similarity, pairwise_distance
+from microtensor.ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
+from microtensor.ops.embedding import embedding, one_hot
 from microtensor.ops.inplace import relu_
+from microtensor.ops.interpolation import interpolate
+from microtensor.ops.linear import bilinear, linear
 from microtensor.ops.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -63,25 +68,9 @@ from microtensor.ops.losses import (
     soft_margin_loss,
     triplet_margin_loss,
 )
-from microtensor.ops.nn_ops import (
-    alpha_dropout,
-    bilinear,
-    cosine_similarity,
-    dropout,
-    dropout1d,
-    dropout2d,
-    dropout3d,
-    embedding,
-    feature_alpha_dropout,
-    interpolate,
-    linear,
-    normalize,
-    one_hot,
-    pad,
-    pairwise_distance,
-    softmin,
-)
-from microtensor.ops.normalization import batch_norm, group_norm, instance_norm, layer_norm
+from microtensor.ops.normalization import batch_norm, group_norm, instance_norm, layer_norm, normalize
+from microtensor.ops.padding import pad
+from microtensor.ops.softmax import softmin
 
 if _typing.TYPE_CHECKING:
     from microtensor.dtypes import dtype
@@ -107,16 +96,16 @@ def softmax(input: "Tensor", dim: int | None = None, _stacklevel: int = 3, dtype
     """``F.softmax``: softmax over ``dim``; without ``dim``, PyTorch's deprecated implicit choice (0 for 0-, 1-
     and 3-D inputs, else 1) with a warning."""
     if dim is None:
-        dim = _nn_ops._implicit_dim("softmax", input.ndim, _stacklevel)
-    return _nn_ops.softmax(input, dim, dtype)
+        dim = _softmax.implicit_dim("softmax", input.ndim, _stacklevel)
+    return _softmax.softmax(input, dim, dtype)
 
 
 def log_softmax(input: "Tensor", dim: int | None = None, _stacklevel: int = 3,
                 dtype: "dtype | None" = None) -> "Tensor":
     """``F.log_softmax``: log_softmax over ``dim`` (implicit choice as ``F.softmax`` when None)."""
     if dim is None:
-        dim = _nn_ops._implicit_dim("log_softmax", input.ndim, _stacklevel)
-    return _nn_ops.log_softmax(input, dim, dtype)
+        dim = _softmax.implicit_dim("log_softmax", input.ndim, _stacklevel)
+    return _softmax.log_softmax(input, dim, dtype)
 
 
 __all__ = [  # every public name, so ``from microtensor.nn.functional import *`` and tools see them

@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 import microtensor as mt
+from microtensor.random import numpy_generator
 from microtensor.tensor import Tensor
 
 _LINEAR_FNS = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
@@ -39,7 +40,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
 
 
-def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
+def fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     """``(fan_in, fan_out)`` of a weight laid out as PyTorch's: ``(out, in, *kernel)``."""
     if tensor.dim() < 2:
         raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions")
@@ -49,17 +50,16 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     return tensor.shape[1] * receptive_field_size, tensor.shape[0] * receptive_field_size
 
 
+_calculate_fan_in_and_fan_out = fan_in_and_fan_out   # PyTorch's name, which user code calls
+
+
 def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
     mode = mode.lower()
     valid_modes = ["fan_in", "fan_out"]
     if mode not in valid_modes:
         raise ValueError(f"Mode {mode} not supported, please use one of {valid_modes}")
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    fan_in, fan_out = fan_in_and_fan_out(tensor)
     return fan_in if mode == "fan_in" else fan_out
-
-
-def _rng(generator: mt.Generator | None) -> np.random.Generator:
-    return (generator or mt.default_generator).rng
 
 
 def _float_dtype(tensor: Tensor, op: str) -> np.dtype:
@@ -109,7 +109,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
                       "The distribution of values may be incorrect.", stacklevel=2)
     dt = _float_dtype(tensor, "trunc_normal_")
-    rng, shape = _rng(generator), tuple(tensor.shape)
+    rng, shape = numpy_generator(generator), tuple(tensor.shape)
     lo, hi = dt.type(a), dt.type(b)
     if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
         def propose(n: int) -> np.ndarray:
@@ -180,7 +180,7 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: mt.Generator | None = None) -> Tensor:
     """Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    fan_in, fan_out = fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     a = math.sqrt(3.0) * std
     return _uniform(tensor, -a, a, generator, "xavier_uniform_")
@@ -188,7 +188,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: mt.Generator |
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: mt.Generator | None = None) -> Tensor:
     """Glorot normal: N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    fan_in, fan_out = fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     return _normal(tensor, 0.0, std, generator, "xavier_normal_")
 
@@ -226,7 +226,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator: mt.Generator | None 
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flattened = _rng(generator).standard_normal((rows, cols))
+    flattened = numpy_generator(generator).standard_normal((rows, cols))
     if rows < cols:
         flattened = flattened.T
     q, r = np.linalg.qr(flattened)

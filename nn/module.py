@@ -27,7 +27,7 @@ def typename(obj: Any) -> str:
     return cls.__qualname__ if module in ("builtins", "__builtin__", None) else f"{module}.{cls.__qualname__}"
 
 
-def _addindent(text: str, spaces: int) -> str:
+def addindent(text: str, spaces: int) -> str:
     """Indent every line but the first by ``spaces`` (how a child's repr nests in its parent's)."""
     lines = text.split("\n")
     if len(lines) == 1:
@@ -623,7 +623,7 @@ class Module:
     def __repr__(self) -> str:
         extra = self.extra_repr()
         extra_lines = extra.split("\n") if extra else []
-        child_lines = ["(" + key + "): " + _addindent(repr(module), 2) for key, module in self._modules.items()]
+        child_lines = ["(" + key + "): " + addindent(repr(module), 2) for key, module in self._modules.items()]
         lines = extra_lines + child_lines
         main = self._get_name() + "("
         if lines:

@@ -1,5 +1,6 @@
 """Every public name is bound under the name users type, by a line a reader (and a type checker) can find."""
 import ast
+import importlib
 import inspect
 import pathlib
 import re
@@ -117,3 +118,87 @@ def test_type_checkers_see_every_bound_method():
             assert target == bound[name], (name, target, bound[name])
         else:   # operators made by a factory and properties: declared with a def
             assert not re.fullmatch(r"[a-z_]+\.\w+", bound[name]), name
+
+
+# ----------------------------------------------------------------------------- no module uses another's private names
+PACKAGE_DIRS = {"microtensor": ROOT, "microtensor.nn": ROOT.parent / "nn", "microtensor.optim": ROOT.parent / "optim"}
+
+
+def _is_private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def _is_module(package: str, name: str) -> bool:
+    """Whether ``from package import name`` binds a module."""
+    return inspect.ismodule(getattr(importlib.import_module(package), name, None))
+
+
+def _private_uses(path: pathlib.Path) -> list[str]:
+    """``from microtensor.x import _name``, and ``mod._name`` where ``mod`` is an imported microtensor module."""
+    tree = ast.parse(path.read_text())
+    found, modules = [], set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules |= {a.asname or a.name.split(".")[0] for a in node.names if a.name.startswith("microtensor")}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("microtensor"):
+            for a in node.names:
+                if _is_private(a.name):
+                    found.append(f"{path}:{node.lineno}: from {node.module} import {a.name}")
+                elif _is_module(node.module, a.name):
+                    modules.add(a.asname or a.name)
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and _is_private(node.attr) and isinstance(node.value, ast.Name)
+                and node.value.id in modules):
+            found.append(f"{path}:{node.lineno}: {node.value.id}.{node.attr}")
+    return found
+
+
+def test_no_module_imports_another_modules_private_names():
+    """What modules share is named without a leading underscore; an underscore name stays in its module."""
+    found = [use for d in PACKAGE_DIRS.values() for path in sorted(d.rglob("*.py")) for use in _private_uses(path)]
+    assert not found, "\n".join(found)
+
+
+def test_private_name_scan_finds_both_forms(tmp_path):
+    path = tmp_path / "offender.py"
+    path.write_text("from microtensor.random import _hidden\nfrom microtensor.ops import shape as sh\n"
+                    "import microtensor as mt\nsh._private(mt._other, sh.public)\n")
+    assert [u.split(": ", 1)[1] for u in _private_uses(path)] == [
+        "from microtensor.random import _hidden", "sh._private", "mt._other"]
+
+
+# ----------------------------------------------------------------------------- every ops module is registered
+# modules of shared helpers: they define no op, so nothing of theirs is bound for users
+OPS_HELPERS = {"broadcasting", "checks", "overlap", "selection", "views"}
+# where public names are bound: the functions, the Tensor methods, the F forms
+REGISTRIES = (ROOT / "__init__.py", ROOT / "ops" / "__init__.py", ROOT.parent / "nn" / "functional.py")
+
+
+def _ops_modules_imported(path: pathlib.Path) -> set[str]:
+    imported = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module == "microtensor.ops":
+            imported |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("microtensor.ops."):
+            imported.add(node.module.split(".")[2])
+    return imported
+
+
+def test_every_ops_module_is_registered():
+    """An op family no registry imports would be an orphan: its ops would reach no user (as ``recurrent`` was)."""
+    modules = {p.stem for p in (ROOT / "ops").glob("*.py")} - {"__init__"}
+    registered = set().union(*(_ops_modules_imported(path) for path in REGISTRIES))
+    assert modules - OPS_HELPERS <= registered, sorted(modules - OPS_HELPERS - registered)
+    assert OPS_HELPERS <= modules, sorted(OPS_HELPERS - modules)
+
+
+@pytest.mark.parametrize("name", sorted(OPS_HELPERS))
+def test_ops_helper_modules_define_no_op(name):
+    module = importlib.import_module(f"microtensor.ops.{name}")
+    bound = {id(getattr(ns, n)) for ns in (mt, F) for n in _public(ns)}
+    bound |= {id(v) for v in vars(mt.Tensor).values()}
+    for attr, value in vars(module).items():
+        if getattr(value, "__module__", None) != module.__name__:
+            continue                                   # imported, not defined here
+        assert not (inspect.isclass(value) and issubclass(value, mt.autograd.Function)), attr
+        assert id(value) not in bound, attr

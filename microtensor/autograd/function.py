@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from microtensor.autograd.grad_mode import GradMode
-from microtensor.tensor import Tensor, _HookHandle, share_version_counter, view_requires_grad
+from microtensor.tensor import HookHandle, Tensor, share_version_counter, view_requires_grad
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they "
@@ -30,7 +30,7 @@ FREED_MESSAGE = (
     "or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time "
     "or if you need to access saved tensors after calling backward.")
 
-_FREED = ("freed",)
+FREED = ("freed",)
 
 
 class AnomalyMode:
@@ -79,7 +79,7 @@ class Node:
             self._pre_hooks = {}
         return self._pre_hooks.setdefault(output_nr, [])
 
-    def register_hook(self, hook: Callable[[tuple, tuple], tuple | None]) -> _HookHandle:
+    def register_hook(self, hook: Callable[[tuple, tuple], tuple | None]) -> HookHandle:
         """Call ``hook(grad_inputs, grad_outputs)`` after this node's backward, as PyTorch's
         ``grad_fn.register_hook`` does: ``grad_inputs`` holds one gradient per forward argument (None
         where none flows), ``grad_outputs`` the gradients of the node's outputs; a returned tuple replaces
@@ -87,7 +87,7 @@ class Node:
         if self._post_hooks is None:
             self._post_hooks = []
         self._post_hooks.append(hook)
-        return _HookHandle(self._post_hooks, hook)
+        return HookHandle(self._post_hooks, hook)
 
     def retain_hooks(self, output_nr: int) -> list:
         """The ``retain_grad`` hooks of output ``output_nr``; they run after the other pre-hooks."""
@@ -232,7 +232,7 @@ class Function(Node):
     def saved_tensors(self) -> tuple:
         """The saved values as Tensors: inputs and outputs keep their place in the graph."""
         saved = self._saved
-        if saved is _FREED:
+        if saved is FREED:
             raise RuntimeError(FREED_MESSAGE)
         return tuple([_unpack(self, item) for item in saved or ()])
 
@@ -349,14 +349,14 @@ class Function(Node):
         wrote that output into ``t``'s memory, and PyTorch saves the modified tensor itself, so a later
         in-place change of ``t`` must make backward raise."""
         saved = self._saved
-        if saved and saved is not _FREED:
+        if saved and saved is not FREED:
             self._saved = tuple([("out", t._data, nr, t._vc, t._vc[0]) if item is not None and item[0] == "out"
                                  and item[2] == nr else item for item in saved])
 
     def _release(self) -> None:
         """Free what forward saved (called after backward unless retain_graph)."""
         if self._saved is not None:
-            self._saved = _FREED
+            self._saved = FREED
 
 
 NO_GRAD_VIEW = "no_grad"   # a view's creation meta (``_view_meta``): made while grad mode was off

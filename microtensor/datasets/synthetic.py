@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from microtensor import dtypes
-from microtensor.random import Generator, _rng
+from microtensor.random import Generator, numpy_generator
 from microtensor.tensor import Tensor
 from microtensor.utils.data.dataset import TensorDataset
 
@@ -60,7 +60,7 @@ def spiral(n_per_class: int = 100, n_classes: int = 3, noise: float = 0.2,
     """
     r = np.tile(np.linspace(0.0, 1.0, n_per_class), n_classes)
     y = np.repeat(np.arange(n_classes), n_per_class)
-    t = 4.0 * (y + r) + noise * _rng(generator).standard_normal(r.shape)
+    t = 4.0 * (y + r) + noise * numpy_generator(generator).standard_normal(r.shape)
     return _labelled(np.stack([r * np.sin(t), r * np.cos(t)], axis=1), y)
 
 
@@ -77,7 +77,7 @@ def moons(n_samples: int = 100, noise: float = 0.1, generator: Generator | None 
     a = np.linspace(0.0, np.pi, n_out)
     b = np.linspace(0.0, np.pi, n_samples // 2)
     X = np.concatenate([np.stack([np.cos(a), np.sin(a)], 1), np.stack([1 - np.cos(b), 0.5 - np.sin(b)], 1)])
-    X = X + noise * _rng(generator).standard_normal(X.shape)
+    X = X + noise * numpy_generator(generator).standard_normal(X.shape)
     return _labelled(X, np.repeat([0, 1], [n_out, n_samples // 2]))
 
 
@@ -87,7 +87,7 @@ def sum_of_five(n_samples: int = 1000, generator: Generator | None = None) -> Te
     Returns:
         ``TensorDataset(X, y)``: X ``(n_samples, 5)``, y int64 (1 when ``X.sum(1) > 2.5``).
     """
-    X = _rng(generator).random((n_samples, 5))
+    X = numpy_generator(generator).random((n_samples, 5))
     return _labelled(X, X.sum(axis=1) > 2.5)
 
 
@@ -103,7 +103,7 @@ def sine_waves(n_series: int = 100, seq_len: int = 50, noise: float = 0.05,
         ``TensorDataset(inputs, targets)``: both ``(n_series, seq_len, 1)`` float (batch-first),
         ``targets[:, t] = series[t + 1]``.
     """
-    rng = _rng(generator)
+    rng = numpy_generator(generator)
     freq = rng.uniform(0.5, 2.0, (n_series, 1))
     phase = rng.uniform(0.0, 2 * np.pi, (n_series, 1))
     t = 0.1 * np.arange(seq_len + 1)

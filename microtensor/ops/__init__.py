@@ -16,9 +16,9 @@ from microtensor.ops import (
     indexing,
     inplace,
     linalg,
-    nn_ops,
     reduction,
     shape,
+    softmax,
     sorting,
     unary,
 )
@@ -217,8 +217,8 @@ Tensor.transpose = shape.transpose
 Tensor.swapaxes = shape.swapaxes
 Tensor.swapdims = shape.transpose
 Tensor.t = shape.t
-Tensor.T = property(shape._T)
-Tensor.mT = property(shape._mT)
+Tensor.T = property(shape.reverse_dims)
+Tensor.mT = property(shape.matrix_transpose)
 Tensor.movedim = shape.movedim
 Tensor.moveaxis = shape.movedim
 Tensor.expand = shape.expand
@@ -284,9 +284,9 @@ Tensor.slogdet = linalg.slogdet
 Tensor.logdet = linalg.logdet
 
 
-# ----------------------------------------------------------------------------- nn_ops
-Tensor.softmax = nn_ops.softmax
-Tensor.log_softmax = nn_ops.log_softmax
+# ----------------------------------------------------------------------------- softmax
+Tensor.softmax = softmax.softmax
+Tensor.log_softmax = softmax.log_softmax
 
 
 # ----------------------------------------------------------------------------- activation

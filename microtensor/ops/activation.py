@@ -2,35 +2,17 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
-from microtensor import random as mt_random
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
-from microtensor.ops.elementwise import MulMask, to_float, where
-from microtensor.ops.inplace import apply_inplace
-from microtensor.ops.reduction import torch_dtype_name
-from microtensor.ops.unary import _erf, erf, exp, sigmoid, tanh
+from microtensor.ops.checks import floating_input, to_float_input
+from microtensor.ops.elementwise import MulMask, where
+from microtensor.ops.inplace import apply_inplace, maybe_inplace
+from microtensor.ops.unary import erf, erf_array, exp, sigmoid, tanh
+from microtensor.random import Generator, numpy_generator
 from microtensor.tensor import Tensor
-
-
-def _floating(op: str, input: Any) -> Tensor:
-    """The input of a float-only op: a floating-point Tensor, else PyTorch's TypeError/RuntimeError."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
-    if input._data.dtype.kind != "f":
-        raise RuntimeError(f"{op}(): expected a floating point input, got {torch_dtype_name(input)}")
-    return input
-
-
-def _maybe_inplace(op: str, fn: Callable[..., Tensor], input: Tensor, inplace: bool, *args: Any) -> Tensor:
-    """``fn(input, *args)``, written into ``input`` (PyTorch's rules on leaves and versions) when ``inplace``."""
-    if inplace:
-        return apply_inplace(input, op + "_", fn, *args)
-    return fn(input, *args)
 
 
 class ScaleBy(Function):
@@ -77,8 +59,8 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
         negative_slope: the slope for negative inputs.
         inplace: write the result into ``input``.
     """
-    x = _floating("leaky_relu", input)
-    return _maybe_inplace("leaky_relu", LeakyRelu.apply, x, inplace, float(negative_slope))
+    x = floating_input("leaky_relu", input)
+    return maybe_inplace("leaky_relu", LeakyRelu.apply, x, inplace, float(negative_slope))
 
 
 class Hardtanh(Function):
@@ -106,10 +88,10 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
         min_val, max_val: the bounds (min_val <= max_val).
         inplace: write the result into ``input``.
     """
-    x = _floating("hardtanh", input)
+    x = floating_input("hardtanh", input)
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return _maybe_inplace("hardtanh", Hardtanh.apply, x, inplace, float(min_val), float(max_val))
+    return maybe_inplace("hardtanh", Hardtanh.apply, x, inplace, float(min_val), float(max_val))
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
@@ -119,8 +101,8 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """0 for input <= -3, 1 for input >= 3, input / 6 + 1/2 between (gradient 1/6 strictly inside)."""
-    x = _floating("hardsigmoid", input)
-    return _maybe_inplace("hardsigmoid", lambda t: Hardtanh.apply(t / 6 + 0.5, 0.0, 1.0), x, inplace)
+    x = floating_input("hardsigmoid", input)
+    return maybe_inplace("hardsigmoid", lambda t: Hardtanh.apply(t / 6 + 0.5, 0.0, 1.0), x, inplace)
 
 
 class Threshold(Function):
@@ -149,13 +131,13 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
         value: the replacement for the other elements.
         inplace: write the result into ``input``.
     """
-    x = _floating("threshold", input)
-    return _maybe_inplace("threshold", Threshold.apply, x, inplace, float(threshold), float(value))
+    x = floating_input("threshold", input)
+    return maybe_inplace("threshold", Threshold.apply, x, inplace, float(threshold), float(value))
 
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
     """``threshold`` written into ``input``."""
-    x = _floating("threshold_", input)
+    x = floating_input("threshold_", input)
     return apply_inplace(x, "threshold_", Threshold.apply, float(threshold), float(value))
 
 
@@ -166,7 +148,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         input: a floating-point tensor; its dim 1 holds the channels (1-D and 0-D inputs have one channel).
         weight: the slopes, one element or one per channel.
     """
-    x = _floating("prelu", input)
+    x = floating_input("prelu", input)
     channels = x.shape[1] if x.ndim >= 2 else 1
     n = weight.numel()
     if n != 1 and n != channels:
@@ -187,13 +169,20 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
         training: draw random slopes (else use the mean slope).
         inplace: write the result into ``input``.
     """
-    x = _floating("rrelu", input)
+    return randomized_leaky_relu("rrelu", input, lower, upper, training, inplace)
+
+
+def randomized_leaky_relu(op: str, input: Tensor, lower: float, upper: float, training: bool, inplace: bool,
+                          generator: Generator | None = None) -> Tensor:
+    """The body of ``F.rrelu`` and ``torch.rrelu``: in training, slopes drawn from ``generator`` (the default
+    generator when None); the mean slope otherwise."""
+    x = floating_input(op, input)
     if not training:
         return leaky_relu(x, (lower + upper) / 2, inplace)
     d = x._data
-    slopes = mt_random.default_generator.rng.uniform(lower, upper, d.shape).astype(d.dtype, copy=False)
+    slopes = numpy_generator(generator).uniform(lower, upper, d.shape).astype(d.dtype, copy=False)
     noise = np.where(d <= 0, slopes, d.dtype.type(1))
-    return _maybe_inplace("rrelu", ScaleBy.apply, x, inplace, noise)
+    return maybe_inplace(op, ScaleBy.apply, x, inplace, noise)
 
 
 def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False) -> Tensor:
@@ -223,8 +212,8 @@ class Elu(Function):
         return grad * where(x._data <= 0, slope, scale), None, None, None
 
 
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_SCALE = 1.0507009873554804934193349852946
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -235,22 +224,22 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
         alpha: the value the negative part tends to (negated).
         inplace: write the result into ``input``.
     """
-    x = _floating("elu", input)
-    return _maybe_inplace("elu", Elu.apply, x, inplace, float(alpha), 1.0, 1.0)
+    x = floating_input("elu", input)
+    return maybe_inplace("elu", Elu.apply, x, inplace, float(alpha), 1.0, 1.0)
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale * elu(input, alpha) with the self-normalizing constants alpha = 1.6733, scale = 1.0507."""
-    x = _floating("selu", input)
-    return _maybe_inplace("selu", Elu.apply, x, inplace, _SELU_ALPHA, _SELU_SCALE, 1.0)
+    x = floating_input("selu", input)
+    return maybe_inplace("selu", Elu.apply, x, inplace, SELU_ALPHA, SELU_SCALE, 1.0)
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """input where input > 0, else alpha * (exp(input / alpha) - 1) (continuously differentiable)."""
-    x = _floating("celu", input)
+    x = floating_input("celu", input)
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: celu's alpha must not be 0")
-    return _maybe_inplace("celu", Elu.apply, x, inplace, float(alpha), 1.0, 1.0 / alpha)
+    return maybe_inplace("celu", Elu.apply, x, inplace, float(alpha), 1.0, 1.0 / alpha)
 
 
 def selu_(input: Tensor) -> Tensor:
@@ -274,7 +263,7 @@ class Gelu(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
-        cdf = (_erf(x * _INV_SQRT2) + 1) * 0.5
+        cdf = (erf_array(x * _INV_SQRT2) + 1) * 0.5
         ctx.save_for_backward(x, cdf)
         return x * cdf
 
@@ -295,7 +284,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
         approximate: ``'none'`` (the exact erf form) or ``'tanh'``
             (input / 2 * (1 + tanh(sqrt(2 / pi) * (input + 0.044715 * input ** 3)))).
     """
-    x = _floating("gelu", input)
+    x = floating_input("gelu", input)
     if approximate == "none":
         return Gelu.apply(x)
     if approximate == "tanh":
@@ -305,14 +294,14 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """input * sigmoid(input) (swish)."""
-    x = _floating("silu", input)
-    return _maybe_inplace("silu", lambda t: t * sigmoid(t), x, inplace)
+    x = floating_input("silu", input)
+    return maybe_inplace("silu", lambda t: t * sigmoid(t), x, inplace)
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """input * tanh(softplus(input))."""
-    x = _floating("mish", input)
-    return _maybe_inplace("mish", lambda t: t * tanh(softplus(t)), x, inplace)
+    x = floating_input("mish", input)
+    return maybe_inplace("mish", lambda t: t * tanh(softplus(t)), x, inplace)
 
 
 class Softplus(Function):
@@ -345,7 +334,7 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
         beta: the sharpness.
         threshold: above this value of beta * input, the result is input.
     """
-    x = _floating("softplus", input)
+    x = floating_input("softplus", input)
     return Softplus.apply(x, float(beta), float(threshold))
 
 
@@ -368,12 +357,12 @@ class LogSigmoid(Function):
 
 def logsigmoid(input: Tensor) -> Tensor:
     """log(sigmoid(input)), elementwise, stable for inputs of any magnitude."""
-    return LogSigmoid.apply(_floating("logsigmoid", input))
+    return LogSigmoid.apply(floating_input("logsigmoid", input))
 
 
 def softsign(input: Tensor) -> Tensor:
     """input / (1 + |input|)."""
-    x = _floating("softsign", input)
+    x = floating_input("softsign", input)
     return x / (x.abs() + 1)
 
 
@@ -396,9 +385,7 @@ def step(input: Tensor) -> Tensor:
     The gradient is zero everywhere (the derivative almost everywhere), so a network of steps does not learn by
     backpropagation; integer inputs give the default float dtype.
     """
-    if not isinstance(input, Tensor):
-        raise TypeError(f"step(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
-    return Step.apply(to_float(input))
+    return Step.apply(to_float_input("step", input))
 
 
 def maxout(input: Tensor, pool_size: int, dim: int = 1) -> Tensor:
@@ -407,7 +394,7 @@ def maxout(input: Tensor, pool_size: int, dim: int = 1) -> Tensor:
     Features ``k * pool_size ... (k + 1) * pool_size - 1`` of ``dim`` give output feature ``k``, so ``dim``
     shrinks by the factor ``pool_size``; ties share the gradient evenly.
     """
-    x = _floating("maxout", input)
+    x = floating_input("maxout", input)
     d = x._wrap_dim(dim)
     if x.ndim == 0:
         raise RuntimeError("maxout(): expected an input with at least one dimension, got a 0-d tensor")

@@ -11,8 +11,11 @@ import math
 
 import numpy as np
 
+from microtensor.ops.checks import tensor_inputs
+from microtensor.ops.dropout import dropout
 from microtensor.ops.linalg import MatMul
-from microtensor.ops.nn_ops import dropout, linear, pad
+from microtensor.ops.linear import linear
+from microtensor.ops.padding import pad
 from microtensor.ops.shape import cat
 from microtensor.tensor import Tensor
 
@@ -48,9 +51,7 @@ def _attend(query: Tensor, key: Tensor, value: Tensor, mask: Tensor | None, drop
 
 def _check_qkv(op: str, query: Tensor, key: Tensor, value: Tensor, gqa: bool) -> None:
     """Check the ranks, dtypes, feature and sequence sizes (and with ``gqa`` the head counts) of sdpa's inputs."""
-    for name, t in (("query", query), ("key", key), ("value", value)):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(t).__name__}")
+    tensor_inputs(op, query=query, key=key, value=value)
     if min(query.ndim, key.ndim, value.ndim) < 2:
         raise RuntimeError(f"{op}: expected query, key and value to be at least 2-D (..., L or S, E), got shapes "
                            f"{list(query.shape)}, {list(key.shape)} and {list(value.shape)}")

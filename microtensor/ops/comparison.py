@@ -8,6 +8,7 @@ import numpy as np
 
 from microtensor import dtypes
 from microtensor.ops.broadcasting import Operand, broadcast_message
+from microtensor.ops.checks import tensor_input
 from microtensor.ops.elementwise import as_array
 from microtensor.tensor import Tensor
 
@@ -67,39 +68,33 @@ def comparison_operator(fn: Any, name: str) -> Any:
     return method
 
 
-def _tensor(op: str, x: Any) -> Tensor:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
-    return x
-
-
 def isnan(input: Tensor) -> Tensor:
     """Which elements are NaN: a bool tensor (all False for integer tensors)."""
-    x = _tensor("isnan", input)._data
+    x = tensor_input("isnan", input)._data
     return Tensor._make(np.isnan(x) if x.dtype.kind == "f" else np.zeros(x.shape, dtype=np.bool_))
 
 
 def isinf(input: Tensor) -> Tensor:
     """Which elements are +inf or -inf: a bool tensor."""
-    x = _tensor("isinf", input)._data
+    x = tensor_input("isinf", input)._data
     return Tensor._make(np.isinf(x) if x.dtype.kind == "f" else np.zeros(x.shape, dtype=np.bool_))
 
 
 def isposinf(input: Tensor) -> Tensor:
     """Which elements are +inf: a bool tensor."""
-    x = _tensor("isposinf", input)._data
+    x = tensor_input("isposinf", input)._data
     return Tensor._make(np.isposinf(x) if x.dtype.kind == "f" else np.zeros(x.shape, dtype=np.bool_))
 
 
 def isneginf(input: Tensor) -> Tensor:
     """Which elements are -inf: a bool tensor."""
-    x = _tensor("isneginf", input)._data
+    x = tensor_input("isneginf", input)._data
     return Tensor._make(np.isneginf(x) if x.dtype.kind == "f" else np.zeros(x.shape, dtype=np.bool_))
 
 
 def isfinite(input: Tensor) -> Tensor:
     """Which elements are neither NaN nor infinite: a bool tensor (all True for integer tensors)."""
-    x = _tensor("isfinite", input)._data
+    x = tensor_input("isfinite", input)._data
     return Tensor._make(np.isfinite(x) if x.dtype.kind == "f" else np.ones(x.shape, dtype=np.bool_))
 
 
@@ -129,7 +124,7 @@ def logical_xor(input: Tensor, other: Tensor) -> Tensor:
 
 def logical_not(input: Tensor) -> Tensor:
     """Elementwise logical not (zero is True): a bool tensor."""
-    return Tensor._make(np.logical_not(_tensor("logical_not", input)._data))
+    return Tensor._make(np.logical_not(tensor_input("logical_not", input)._data))
 
 
 def _same_dtype(op: str, a: Tensor, b: Tensor) -> None:
@@ -142,7 +137,7 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
             equal_nan: bool = False) -> Tensor:
     """Which elements satisfy |input - other| <= atol + rtol * |other| (equal infinities count as close;
     NaNs only with ``equal_nan``), broadcasting: a bool tensor. Both tensors must have the same dtype."""
-    a, b = _tensor("isclose", input), _tensor("isclose", other)
+    a, b = tensor_input("isclose", input), tensor_input("isclose", other)
     _same_dtype("isclose", a, b)
     if rtol < 0 or atol < 0:
         raise RuntimeError(f"isclose: rtol and atol must be non-negative, got rtol={rtol} and atol={atol}")
@@ -172,6 +167,6 @@ def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e
 
 def equal(input: Tensor, other: Tensor) -> bool:
     """Whether the two tensors have the same shape and the same elements: a Python bool."""
-    a, b = _tensor("equal", input), _tensor("equal", other)
+    a, b = tensor_input("equal", input), tensor_input("equal", other)
     _same_dtype("equal", a, b)
     return a._data.shape == b._data.shape and bool(np.array_equal(a._data, b._data))

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from microtensor.autograd.function import Function
+from microtensor.ops.checks import floating_dtype
 from microtensor.ops.elementwise import masked
 from microtensor.ops.linalg import matmul
 from microtensor.ops.reduction import Sum
@@ -211,16 +212,6 @@ def _lift(x: Tensor, nd: int) -> Tensor:
     return x.unsqueeze(2) if nd == 1 else x
 
 
-def _check_float(op: str, **tensors: Tensor | None) -> np.dtype:
-    """The common floating dtype of the given tensors (None ones skipped); an error naming each dtype otherwise."""
-    dts = {k: t._data.dtype for k, t in tensors.items() if t is not None}
-    first = next(iter(dts.values()))
-    if any(dt.kind != "f" for dt in dts.values()) or len(set(dts.values())) > 1:
-        described = ", ".join(f"{k} {dt.name}" for k, dt in dts.items())
-        raise RuntimeError(f"{op}: expected floating point tensors of one dtype, got {described}")
-    return first
-
-
 def _check_input(op: str, shape: tuple[int, ...], nd: int, expected_c: int, what: str) -> bool:
     """Validate the rank and channel count of a convolution's input shape; True when it has a batch dim."""
     dims = ("N", "C_in") + (("L",) if nd == 1 else ("H", "W"))
@@ -319,7 +310,7 @@ def _conv_geometry(op: str, nd: int, shape: tuple[int, ...], ws: tuple[int, ...]
 def _conv(op: str, nd: int, input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,
           dilation: Any, groups: int) -> Tensor:
     """conv1d/conv2d: validate, lift to 2-D planes, run Convolution."""
-    _check_float(op, input=input, weight=weight, bias=bias)
+    floating_dtype(op, input=input, weight=weight, bias=bias)
     g, batched = _conv_geometry(op, nd, input._data.shape, weight._data.shape,
                                 None if bias is None else bias._data.shape, stride, padding, dilation, groups)
     x, w = _lift(input if batched else input.unsqueeze(0), nd), _lift(weight, nd)
@@ -378,7 +369,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
         groups: channel groups.
     """
     op = "conv_transpose2d"
-    _check_float(op, input=input, weight=weight, bias=bias)
+    floating_dtype(op, input=input, weight=weight, bias=bias)
     ws = tuple(weight._data.shape)
     if len(ws) != 4:
         raise RuntimeError(f"{op}: expected a 4-D weight (C_in, C_out / groups, kH, kW), "
@@ -468,7 +459,7 @@ def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
     shape = tuple(input._data.shape)
     if len(shape) not in (3, 4):
         raise RuntimeError(f"unfold: expected input of shape (N, C, H, W) or (C, H, W), got {list(shape)}")
-    _check_float("unfold", input=input)
+    floating_dtype("unfold", input=input)
     g = _block_geom("unfold", shape[-2:], kernel_size, dilation, padding, stride)
     x = input if len(shape) == 4 else input.unsqueeze(0)
     out = Im2Col.apply(x, g)
@@ -487,7 +478,7 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, p
     shape = tuple(input._data.shape)
     if len(shape) not in (2, 3):
         raise RuntimeError(f"fold: expected input of shape (N, C * kH * kW, L) or (C * kH * kW, L), got {list(shape)}")
-    _check_float("fold", input=input)
+    floating_dtype("fold", input=input)
     g = _block_geom("fold", _tuple("fold", "output_size", output_size, 2), kernel_size, dilation, padding, stride)
     if shape[-2] % (g.kh * g.kw):
         raise RuntimeError(f"fold: expected size of input's dimension {len(shape) - 2} to be divisible by the product "
@@ -788,7 +779,7 @@ def _avg_counts(n: int, k: int, s: int, p: int, out: int, include_pad: bool) -> 
 
 def _avg_pool(op: str, nd: int, input: Tensor, kernel_size: Any, stride: Any, padding: Any, ceil_mode: bool,
               count_include_pad: bool, divisor_override: int | None) -> Tensor:
-    dt = _check_float(op, input=input)
+    dt = floating_dtype(op, input=input)
     g, batched = _pool_geom(op, nd, input._data.shape, kernel_size, stride, padding, 1, ceil_mode)
     if divisor_override is not None:
         if divisor_override == 0:
@@ -861,7 +852,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
         input: (N, C, H, W) or (C, H, W).
         output_size: an int, or (H_out, W_out) where None keeps the input's size.
     """
-    dt = _check_float("adaptive_avg_pool2d", input=input)
+    dt = floating_dtype("adaptive_avg_pool2d", input=input)
     (h, w), (ho, wo) = _adaptive_sizes("adaptive_avg_pool2d", input, output_size)
     out = input if w == wo else matmul(input, _averaging_matrix(w, wo, dt).mT)
     return out if h == ho else matmul(_averaging_matrix(h, ho, dt), out)
@@ -876,7 +867,7 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = 
         return_indices: also return the int64 flat index (h * W + w) of each maximum in its input plane.
     """
     op = "adaptive_max_pool2d"
-    _check_float(op, input=input)
+    floating_dtype(op, input=input)
     (h, w), (ho, wo) = _adaptive_sizes(op, input, output_size)
     batched = input._data.ndim == 4
     x = input if batched else input.unsqueeze(0)

@@ -21,6 +21,7 @@ from microtensor.ops.broadcasting import (
     shape_of,
     unbroadcast,
 )
+from microtensor.ops.checks import tensor_input
 from microtensor.tensor import Tensor
 
 
@@ -347,19 +348,6 @@ def pow(input: Operand, exponent: Operand) -> Tensor:
 def to_float(x: Tensor) -> Tensor:
     """``x`` itself when floating point, else converted to the default float dtype (as PyTorch's unary math)."""
     return x if x._data.dtype.kind == "f" else x.to(dtypes.get_default_dtype())
-
-
-def float_input(op: str, x: Any) -> Tensor:
-    """The input of a unary float op: a Tensor (else PyTorch's TypeError), integers converted to float."""
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
-    return x if x._data.dtype.kind == "f" else x.to(dtypes.get_default_dtype())
-
-
-def tensor_input(op: str, x: Any) -> Tensor:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
-    return x
 
 
 def _check_int_divisor(a: Tensor | np.ndarray, b: Tensor | np.ndarray) -> None:

@@ -15,10 +15,10 @@ from microtensor import dtypes
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
 from microtensor.ops.broadcasting import Operand, broadcast_shapes, unbroadcast
+from microtensor.ops.checks import torch_dtype_name
 from microtensor.ops.elementwise import where
 from microtensor.ops.inplace import apply_inplace, copy_from
 from microtensor.ops.overlap import PARTIAL_OVERLAP, check_overlap, same_data
-from microtensor.ops.reduction import torch_dtype_name
 from microtensor.tensor import Tensor
 
 _SLOT = object()  # where an index array sits in a key whose arrays went through save_for_backward
@@ -430,7 +430,7 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     return IndexSelect.apply(input, _dim_key(d, idx.reshape(-1)), ADVANCED)
 
 
-def _grid_key(dim: int, index: np.ndarray) -> tuple:
+def grid_key(dim: int, index: np.ndarray) -> tuple:
     """The full advanced key that picks ``x[..., index[i, j, k], ...]`` at position (i, j, k) (gather/scatter)."""
     nd = index.ndim
     return tuple(index if d == dim else np.arange(n).reshape((n,) + (1,) * (nd - d - 1))
@@ -467,7 +467,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
     d = _check_scatter_like("gather", input, dim, idx)
     if input._data.ndim == 0:   # a one-element gather; an index array keeps it a copy, as PyTorch's
         return Gather.apply(input.reshape(1), (idx.reshape(1),), ADVANCED).reshape(())
-    return Gather.apply(input, _grid_key(d, idx), ADVANCED)
+    return Gather.apply(input, grid_key(d, idx), ADVANCED)
 
 
 def _src_for(op: str, input: Tensor, idx: np.ndarray, src: Any) -> Tensor | np.ndarray:
@@ -520,7 +520,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Operand = None, *, valu
     idx = _index_tensor("scatter", index)
     d = _check_scatter_like("scatter", input, dim, idx, src if isinstance(src, Tensor) else None)
     values = _src_for("scatter", input, idx, src)
-    key, mode = ((Ellipsis,), BASIC) if input._data.ndim == 0 else (_grid_key(d, idx), ADVANCED)
+    key, mode = ((Ellipsis,), BASIC) if input._data.ndim == 0 else (grid_key(d, idx), ADVANCED)
     if reduce is not None:
         return ScatterReduce.apply(input, values, key, mode, reduce)
     return Scatter.apply(input, values, key, mode)
@@ -538,7 +538,7 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     values = _src_for("scatter_add", input, idx, src)
     if input._data.ndim == 0:
         return ScatterAdd.apply(input, values, (Ellipsis,), BASIC)
-    return ScatterAdd.apply(input, values, _grid_key(d, idx), ADVANCED)
+    return ScatterAdd.apply(input, values, grid_key(d, idx), ADVANCED)
 
 
 def _dim_index(op: str, input: Tensor, dim: int, index: Any) -> tuple[int, np.ndarray]:

@@ -22,6 +22,13 @@ from microtensor.ops.views import check_inplace_on_view, gather_from, positions_
 from microtensor.tensor import Tensor
 
 
+def maybe_inplace(op: str, fn: Callable[..., Tensor], input: Tensor, inplace: bool, *args: Any) -> Tensor:
+    """``fn(input, *args)``, written into ``input`` (PyTorch's rules on leaves and versions) when ``inplace``."""
+    if inplace:
+        return apply_inplace(input, op + "_", fn, *args)
+    return fn(input, *args)
+
+
 def check_inplace(t: Tensor) -> None:
     """PyTorch's rule: a leaf that requires grad may not be modified in place while grad mode is on."""
     if t._requires_grad and t._grad_fn is None and GradMode.enabled:

@@ -14,8 +14,9 @@ import numpy as np
 
 from microtensor.autograd.function import Function
 from microtensor.ops.broadcasting import broadcast_message, unbroadcast
+from microtensor.ops.checks import tensor_inputs, torch_dtype_name
 from microtensor.ops.reduction import norm as _vector_norm
-from microtensor.ops.reduction import return_type, torch_dtype_name
+from microtensor.ops.reduction import return_type
 from microtensor.tensor import Tensor
 
 # PyTorch's C type names in "expected m1 and m2 to have the same dtype, but got: float != double"
@@ -94,13 +95,6 @@ def _check_dtypes(a: Tensor, b: Tensor, message: str | None = None) -> None:
                                       f"{_C_NAMES[a.dtype.name]} != {_C_NAMES[b.dtype.name]}")
 
 
-def _check_tensors(op: str, **args: Any) -> None:
-    """PyTorch's TypeError for an argument of ``op`` that is not a Tensor (``args`` in positional order)."""
-    for position, (name, x) in enumerate(args.items(), 1):
-        if not isinstance(x, Tensor):
-            raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, not {type(x).__name__}")
-
-
 def _dims(shape: tuple[int, ...]) -> str:
     return "x".join(str(n) for n in shape)
 
@@ -112,7 +106,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     row (first) or column (second) vector and its dim removed from the result; operands with
     more dims are stacks of matrices whose batch dims broadcast.
     """
-    _check_tensors("matmul", input=input, other=other)
+    tensor_inputs("matmul", input=input, other=other)
     sa, sb = input._data.shape, other._data.shape
     if not sa or not sb:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {len(sa)}D and "
@@ -155,7 +149,7 @@ def rmatmul(self: Tensor, other: Any) -> Any:
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """The product of two matrices (2-D tensors)."""
-    _check_tensors("mm", input=input, mat2=mat2)
+    tensor_inputs("mm", input=input, mat2=mat2)
     if input._data.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if mat2._data.ndim != 2:
@@ -165,7 +159,7 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
 
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """Batched matrix product of two 3-D tensors of shapes (b, n, m) and (b, m, p), without broadcasting."""
-    _check_tensors("bmm", input=input, mat2=mat2)
+    tensor_inputs("bmm", input=input, mat2=mat2)
     if input._data.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if mat2._data.ndim != 3:
@@ -180,7 +174,7 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
 
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     """The product of a matrix (2-D) and a vector (1-D)."""
-    _check_tensors("mv", input=input, vec=vec)
+    tensor_inputs("mv", input=input, vec=vec)
     if input._data.ndim != 2 or vec._data.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}")
     return matmul(input, vec)
@@ -188,7 +182,7 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
 
 def dot(input: Tensor, tensor: Tensor) -> Tensor:
     """The inner product of two 1-D tensors of the same length."""
-    _check_tensors("dot", input=input, tensor=tensor)
+    tensor_inputs("dot", input=input, tensor=tensor)
     sa, sb = input._data.shape, tensor._data.shape
     if len(sa) != 1 or len(sb) != 1:
         raise RuntimeError(f"1D tensors expected, but got {len(sa)}D and {len(sb)}D tensors")
@@ -202,7 +196,7 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
     """The outer product of two 1-D tensors: out[i, j] = input[i] * vec2[j]."""
-    _check_tensors("outer", input=input, vec2=vec2)
+    tensor_inputs("outer", input=input, vec2=vec2)
     for name, v in (("self", input), ("vec2", vec2)):
         if v._data.ndim != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {v.ndim}-D")

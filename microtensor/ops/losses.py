@@ -18,8 +18,9 @@ import numpy as np
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
 from microtensor.ops.broadcasting import promote, promote_all, unbroadcast
+from microtensor.ops.checks import floating_input, tensor_input
 from microtensor.ops.elementwise import where
-from microtensor.ops.nn_ops import log_softmax, softmax
+from microtensor.ops.softmax import log_softmax, softmax
 from microtensor.ops.unary import log, log1p, sigmoid
 from microtensor.tensor import Tensor
 
@@ -55,17 +56,11 @@ def _scale(grad: Tensor, reduction: str, n: int) -> Tensor:
     return grad / n if reduction == "mean" and n else grad
 
 
-def _tensor(op: str, name: str, position: int, x: Any) -> Tensor:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, not {type(x).__name__}")
-    return x
-
-
 def _float_pair(op: str, input: Any, target: Any, same_shape: bool = False) -> tuple[Tensor, Tensor]:
     """input and target promoted to a common floating dtype. A size mismatch warns and broadcasts, as
     PyTorch's regression losses do, or raises with ``same_shape`` (the BCE losses); unbroadcastable
     shapes raise naming both."""
-    x, t = _tensor(op, "input", 1, input), _tensor(op, "target", 2, target)
+    x, t = tensor_input(op, input), tensor_input(op, target, "target", 2)
     xs, ts = x._data.shape, t._data.shape
     if xs != ts:
         if same_shape:
@@ -78,6 +73,11 @@ def _float_pair(op: str, input: Any, target: Any, same_shape: bool = False) -> t
         warnings.warn(f"{op}: using a target size ({list(ts)}) that is different to the input size ({list(xs)}). "
                       "This will likely lead to incorrect results due to broadcasting. Please ensure they have the "
                       "same size.", UserWarning, stacklevel=3)
+    return _promoted_floats(op, x, t)
+
+
+def _promoted_floats(op: str, x: Tensor, t: Tensor) -> tuple[Tensor, Tensor]:
+    """input and target promoted to their common dtype, which must be floating point."""
     x, t = promote(x, t)
     if x._data.dtype.kind != "f":
         raise RuntimeError(f"{op}: expected a floating point input and target, got {x.dtype.name}")
@@ -89,7 +89,7 @@ def _constant(op: str, name: str, value: Tensor | None, dtype: np.dtype, shape: 
     as in PyTorch)."""
     if value is None:
         return None
-    arr = _tensor(op, name, 3, value)._data.astype(dtype, copy=False)
+    arr = tensor_input(op, value, name, 3)._data.astype(dtype, copy=False)
     try:
         fits = np.broadcast_shapes(arr.shape, shape) == shape
     except ValueError:
@@ -403,9 +403,8 @@ def kl_div(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any 
         log_target: whether ``target`` holds log-probabilities.
     """
     r = _reduction("kl_div", reduction, _REDUCTIONS + ("batchmean",))
-    x, t = promote(_tensor("kl_div", "input", 1, input), _tensor("kl_div", "target", 2, target))
-    if x._data.dtype.kind != "f":
-        raise RuntimeError(f"kl_div: expected a floating point input and target, got {x.dtype.name}")
+    x, t = _promoted_floats("kl_div", tensor_input("kl_div", input),
+                            tensor_input("kl_div", target, "target", 2))
     try:
         n = int(np.prod(np.broadcast_shapes(x._data.shape, t._data.shape)))
     except ValueError:
@@ -458,7 +457,7 @@ def _class_setup(op: str, input: Any, target: Any, weight: Any, ignore_index: in
             valid = None
     w = None
     if weight is not None:
-        w = _tensor(op, "weight", 3, weight)._data
+        w = tensor_input(op, weight, "weight", 3)._data
         if w.shape != (n_classes,):
             raise RuntimeError(f"{op}: weight tensor should be defined either for all {n_classes} classes or no "
                                f"classes but got weight tensor of shape: {list(w.shape)}")
@@ -544,13 +543,6 @@ def _index_dtype_error(op: str, input: Tensor, target: Tensor, probabilities: bo
                            f"{list(t.shape)} (input of shape {list(input._data.shape)})")
 
 
-def _float_input(op: str, input: Any) -> Tensor:
-    x = _tensor(op, "input", 1, input)
-    if x._data.dtype.kind != "f":
-        raise RuntimeError(f"{op}: expected a floating point input, got {x.dtype.name}")
-    return x
-
-
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: Any = None,
              ignore_index: int = -100, reduce: Any = None, reduction: str = "mean") -> Tensor:
     """The negative log likelihood -weight[target] * input[target] along the class dimension.
@@ -563,8 +555,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         reduction: 'mean' (divides by the summed weights of the targets not ignored), 'sum' or 'none'.
     """
     r = _reduction("nll_loss", reduction)
-    x = _float_input("nll_loss", input)
-    target = _tensor("nll_loss", "target", 2, target)
+    x = floating_input("nll_loss", input)
+    target = tensor_input("nll_loss", target, "target", 2)
     _index_dtype_error("nll_loss", x, target, probabilities=False)
     ax, safe, _, _, wt = _class_setup("nll_loss", x, target, weight, ignore_index)
     return NLLLoss.apply(x, safe, ax, wt, r)
@@ -650,8 +642,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     """
     op = "cross_entropy"
     r = _reduction(op, reduction)
-    x = _float_input(op, input)
-    target = _tensor(op, "target", 2, target)
+    x = floating_input(op, input)
+    target = tensor_input(op, target, "target", 2)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     _index_dtype_error(op, x, target)
@@ -671,7 +663,7 @@ def _cross_entropy_probabilities(x: Tensor, target: Tensor, weight: Tensor | Non
         target = target * (1 - eps) + eps / n_classes
     logp = log_softmax(x, ax)
     if weight is not None:
-        w = _tensor("cross_entropy", "weight", 3, weight)._data
+        w = tensor_input("cross_entropy", weight, "weight", 3)._data
         if w.shape != (n_classes,):
             raise RuntimeError(f"cross_entropy: weight tensor should be defined either for all {n_classes} classes "
                                f"or no classes but got weight tensor of shape: {list(w.shape)}")
@@ -806,7 +798,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     dim = a._data.ndim - 1
     denom = (((a * a).sum(dim) + 1e-12) * ((b * b).sum(dim) + 1e-12)).sqrt()
     cos = (a * b).sum(dim) / denom
-    td = _tensor("cosine_embedding_loss", "target", 3, target)._data
+    td = tensor_input("cosine_embedding_loss", target, "target", 3)._data
     if td.shape != cos._data.shape:
         raise RuntimeError(f"cosine_embedding_loss: expected a target of shape {list(cos._data.shape)} for inputs of "
                            f"shape {list(a._data.shape)}, got {list(td.shape)}")
@@ -830,8 +822,8 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
     """
     op = "triplet_margin_loss"
     r = _reduction(op, reduction)
-    a, pos, neg = promote_all(_tensor(op, "anchor", 1, anchor), _tensor(op, "positive", 2, positive),
-                              _tensor(op, "negative", 3, negative))
+    a, pos, neg = promote_all(tensor_input(op, anchor, "anchor", 1), tensor_input(op, positive, "positive", 2),
+                              tensor_input(op, negative, "negative", 3))
     if a._data.dtype.kind != "f":
         raise RuntimeError(f"{op}: expected floating point embeddings, got {a.dtype.name}")
 
@@ -842,17 +834,3 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
     if swap:
         d_neg = d_neg.minimum(distance(pos, neg))
     return _reduce_tensor((margin + d_pos - d_neg).relu(), r)
-
-
-def top_level(fn: Any, params: str) -> Any:
-    """``fn`` with the positional argument order of its top-level ``torch.<name>`` (which has no
-    size_average/reduce, and takes ``reduction`` also as the integer enum 0 'none', 1 'mean', 2 'sum')."""
-    names = params.split()
-
-    def top(*args: Any, **kwargs: Any) -> Tensor:
-        kwargs.update(zip(names, args))
-        return fn(**kwargs)
-
-    top.__name__ = top.__qualname__ = fn.__name__
-    top.__doc__ = f"torch.{fn.__name__}({', '.join(names)}): " + (fn.__doc__ or "")
-    return top

@@ -1,4 +1,5 @@
-"""Normalization for nn.functional: batch, instance, layer and group norm, one fused Function for all four."""
+"""Normalization for nn.functional: batch, instance, layer and group norm, one fused Function for all four;
+``normalize``, which divides vectors by their p-norm."""
 from __future__ import annotations
 
 import math
@@ -9,8 +10,8 @@ import numpy as np
 
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
-from microtensor.ops.activation import _floating
 from microtensor.ops.broadcasting import unbroadcast
+from microtensor.ops.checks import floating_input
 from microtensor.tensor import Tensor
 
 
@@ -179,7 +180,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             choice of factor).
         eps: added to the variance for stability.
     """
-    x = _floating("batch_norm", input)
+    x = floating_input("batch_norm", input)
     c, axes, shape = _channel_layout("batch_norm", x)
     for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
         _check_param("batch_norm", name, t, (c,), x, "one value per channel")
@@ -213,7 +214,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
         use_input_stats: normalize with each instance's statistics.
         momentum, eps: as in ``batch_norm``.
     """
-    x = _floating("instance_norm", input)
+    x = floating_input("instance_norm", input)
     c, _, shape = _channel_layout("instance_norm", x)
     for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
         _check_param("instance_norm", name, t, (c,), x, "one value per channel")
@@ -232,7 +233,7 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Ten
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalize over the last ``len(normalized_shape)`` dims (their mean and biased variance), then scale by
     ``weight`` and shift by ``bias`` (both of shape ``normalized_shape``, or None)."""
-    x = _floating("layer_norm", input)
+    x = floating_input("layer_norm", input)
     norm_shape: tuple[int, ...] = ((int(normalized_shape),) if isinstance(normalized_shape, numbers.Integral)
                                    else tuple(normalized_shape))  # type: ignore[arg-type]
     k = len(norm_shape)
@@ -248,7 +249,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
                eps: float = 1e-5) -> Tensor:
     """Split the C channels of an (N, C, *) input into ``num_groups`` groups and normalize each group of each
     sample over its channels and positions; then scale and shift per channel by the (C,) weight and bias."""
-    x = _floating("group_norm", input)
+    x = floating_input("group_norm", input)
     if x.ndim < 2:
         raise RuntimeError(f"group_norm(): expected an input of shape (N, C, *), got {list(x.shape)}")
     n, c = x.shape[0], x.shape[1]
@@ -260,3 +261,9 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     grouped = x.reshape(n, num_groups, c // num_groups, math.prod(x.shape[2:]))
     out = _normalize(grouped, weight, bias, (2, 3), (1, num_groups, c // num_groups, 1), eps)
     return out.reshape(x.shape)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """input / max(||input||_p, eps), the norm over ``dim``: unit vectors along ``dim`` (Lp normalization)."""
+    x = floating_input("normalize", input)
+    return x / x.norm(p, dim, keepdim=True).clamp_min(eps)

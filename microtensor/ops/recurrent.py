@@ -24,7 +24,7 @@ from microtensor.autograd.engine import grad as autograd_grad
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode, enable_grad
 from microtensor.ops import unary
-from microtensor.ops.nn_ops import linear
+from microtensor.ops.linear import linear
 from microtensor.ops.shape import stack
 from microtensor.tensor import Tensor
 

@@ -11,17 +11,9 @@ import numpy as np
 
 from microtensor import dtypes
 from microtensor.autograd.function import Function
+from microtensor.ops.checks import torch_dtype_name
 from microtensor.ops.elementwise import MulMask, to_float, where
 from microtensor.tensor import Tensor
-
-# PyTorch's names for dtypes in its error messages ("Got: Long")
-_TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
-                "float16": "Half", "float32": "Float", "float64": "Double"}
-
-
-def torch_dtype_name(x: Tensor) -> str:
-    """The dtype of ``x`` as PyTorch's error messages spell it (``Long``, ``Float``)."""
-    return _TORCH_NAMES[x.dtype.name]
 
 
 def normalize_dims(x: Tensor, dim: Any) -> tuple[int, ...]:
@@ -56,11 +48,6 @@ def _count(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:
     for a in axes:
         n *= shape[a]
     return n
-
-
-def _check_float(op: str, x: Tensor) -> None:
-    if x._data.dtype.kind != "f":
-        raise RuntimeError(f"{op}(): expected a floating point tensor as input, got {torch_dtype_name(x)}")
 
 
 # ----------------------------------------------------------------------------- sum, mean, prod

@@ -234,11 +234,13 @@ def t(input: Tensor) -> Tensor:
     return Permute.apply(input, tuple(range(input._data.ndim))[::-1])
 
 
-def _T(input: Tensor) -> Tensor:
+def reverse_dims(input: Tensor) -> Tensor:
+    """``Tensor.T``: the view with every dim in reverse order."""
     return Permute.apply(input, tuple(range(input._data.ndim))[::-1])
 
 
-def _mT(input: Tensor) -> Tensor:
+def matrix_transpose(input: Tensor) -> Tensor:
+    """``Tensor.mT``: the view with the last two dims swapped (a batch of transposed matrices)."""
     if input._data.ndim < 2:
         raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. "
                            f"Got {input._data.ndim}-D tensor.")

@@ -13,7 +13,7 @@ import numpy as np
 
 from microtensor.autograd.function import Function
 from microtensor.ops import selection
-from microtensor.ops.indexing import ADVANCED, IndexAdd, _grid_key
+from microtensor.ops.indexing import ADVANCED, IndexAdd, grid_key
 from microtensor.ops.reduction import MaxAll, kept_shape, return_type, selection_outputs
 from microtensor.tensor import Tensor
 
@@ -42,7 +42,7 @@ class Sort(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor, grad_indices: Tensor) -> tuple[Tensor, None, None, None]:
         idx = ctx.saved_tensors[0]._data.reshape(ctx.kept)
-        scattered = IndexAdd.apply(None, grad.reshape(ctx.kept), _grid_key(ctx.dim, idx), ADVANCED,
+        scattered = IndexAdd.apply(None, grad.reshape(ctx.kept), grid_key(ctx.dim, idx), ADVANCED,
                                    ctx.shape or (1,))
         return scattered.reshape(ctx.shape), None, None, None
 

@@ -1,50 +1,41 @@
 """The top-level ``torch.<name>`` forms of ops whose ``nn.functional`` form takes other arguments.
 
 ``torch.dropout(input, p, train)`` and ``F.dropout(input, p=0.5, training=True, inplace=False)`` share a name
-but not a signature; the F form lives with its op family (``nn_ops``, ``normalization``, ``activation``,
-``losses``) and the torch form here, each defined under the name users type.
+but not a signature; the F form lives with its op family (``dropout``, ``embedding``, ``normalization``,
+``activation``, ``losses``) and the torch form here, each defined under the name users type.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-import numpy as np
-
-from microtensor.ops import activation, losses, nn_ops, normalization
-from microtensor.ops.activation import ScaleBy, _floating, leaky_relu
+from microtensor.ops import activation, losses, normalization
+from microtensor.ops import dropout as dropout_ops  # the F forms; ``dropout`` here is torch's
+from microtensor.ops import embedding as embedding_ops
+from microtensor.random import Generator
 from microtensor.tensor import Tensor
 
 
 # ----------------------------------------------------------------------------- dropout, embedding
 def dropout(input: Tensor, p: float, train: bool) -> Tensor:
     """``torch.dropout(input, p, train)``; see ``nn.functional.dropout``."""
-    return nn_ops.dropout(input, p, train)
-
-
-def feature_dropout(input: Tensor, p: float, train: bool) -> Tensor:
-    """``torch.feature_dropout(input, p, train)``: one draw per channel of an (N, C, *) input."""
-    x = _floating("feature_dropout", input)
-    if x.ndim < 2:
-        raise RuntimeError(f"feature_dropout(): expected an input of shape (N, C, *), got {list(x.shape)}")
-    return nn_ops._dropout("feature_dropout", x, p, train, False, tuple(x.shape[:2]) + (1,) * (x.ndim - 2))
+    return dropout_ops.dropout(input, p, train)
 
 
 def alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:
     """``torch.alpha_dropout(input, p, train)``; see ``nn.functional.alpha_dropout``."""
-    return nn_ops.alpha_dropout(input, p, train)
+    return dropout_ops.alpha_dropout(input, p, train)
 
 
 def feature_alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:
     """``torch.feature_alpha_dropout(input, p, train)``; see ``nn.functional.feature_alpha_dropout``."""
-    return nn_ops.feature_alpha_dropout(input, p, train)
+    return dropout_ops.feature_alpha_dropout(input, p, train)
 
 
 def embedding(weight: Tensor, indices: Tensor, padding_idx: int = -1, scale_grad_by_freq: bool = False,
               sparse: bool = False) -> Tensor:
     """``torch.embedding(weight, indices, ...)`` (weight first; padding_idx -1 means none)."""
-    return nn_ops.embedding(indices, weight, None if padding_idx == -1 else padding_idx,
-                            scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
+    return embedding_ops.embedding(indices, weight, None if padding_idx == -1 else padding_idx,
+                                    scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
 
 
 # ----------------------------------------------------------------------------- normalization
@@ -77,25 +68,49 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
 
 # ----------------------------------------------------------------------------- activations
 def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
-          generator: Any = None) -> Tensor:
-    """``torch.rrelu``; random slopes from ``generator`` (the default generator when None)."""
-    if generator is None:
-        return activation.rrelu(input, lower, upper, training)
-    x = _floating("rrelu", input)
-    if not training:
-        return leaky_relu(x, (lower + upper) / 2)
-    d = x._data
-    slopes = generator.rng.uniform(lower, upper, d.shape).astype(d.dtype, copy=False)
-    return ScaleBy.apply(x, np.where(d <= 0, slopes, d.dtype.type(1)))
+          generator: Generator | None = None) -> Tensor:
+    """``torch.rrelu``; random slopes from ``generator`` (the default generator when None). See
+    ``nn.functional.rrelu``."""
+    return activation.randomized_leaky_relu("rrelu", input, lower, upper, training, False, generator)
 
 
 # ----------------------------------------------------------------------------- losses: torch's argument order
-binary_cross_entropy_with_logits = losses.top_level(losses.binary_cross_entropy_with_logits,
-                                                    "input target weight pos_weight reduction")
-kl_div = losses.top_level(losses.kl_div, "input target reduction log_target")
-poisson_nll_loss = losses.top_level(losses.poisson_nll_loss, "input target log_input full eps reduction")
-margin_ranking_loss = losses.top_level(losses.margin_ranking_loss, "input1 input2 target margin reduction")
-hinge_embedding_loss = losses.top_level(losses.hinge_embedding_loss, "input target margin reduction")
-cosine_embedding_loss = losses.top_level(losses.cosine_embedding_loss, "input1 input2 target margin reduction")
-triplet_margin_loss = losses.top_level(losses.triplet_margin_loss,
-                                       "anchor positive negative margin p eps swap reduction")
+# (no size_average/reduce; ``reduction`` also as PyTorch's integer enum 0 'none', 1 'mean', 2 'sum')
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                     pos_weight: Tensor | None = None, reduction: str | int = "mean") -> Tensor:
+    """``torch.binary_cross_entropy_with_logits``; see ``nn.functional.binary_cross_entropy_with_logits``."""
+    return losses.binary_cross_entropy_with_logits(input, target, weight, reduction=reduction, pos_weight=pos_weight)
+
+
+def kl_div(input: Tensor, target: Tensor, reduction: str | int = "mean", log_target: bool = False) -> Tensor:
+    """``torch.kl_div``; see ``nn.functional.kl_div``."""
+    return losses.kl_div(input, target, reduction=reduction, log_target=log_target)
+
+
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False, eps: float = 1e-8,
+                     reduction: str | int = "mean") -> Tensor:
+    """``torch.poisson_nll_loss``; see ``nn.functional.poisson_nll_loss``."""
+    return losses.poisson_nll_loss(input, target, log_input, full, eps=eps, reduction=reduction)
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
+                        reduction: str | int = "mean") -> Tensor:
+    """``torch.margin_ranking_loss``; see ``nn.functional.margin_ranking_loss``."""
+    return losses.margin_ranking_loss(input1, input2, target, margin, reduction=reduction)
+
+
+def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, reduction: str | int = "mean") -> Tensor:
+    """``torch.hinge_embedding_loss``; see ``nn.functional.hinge_embedding_loss``."""
+    return losses.hinge_embedding_loss(input, target, margin, reduction=reduction)
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
+                          reduction: str | int = "mean") -> Tensor:
+    """``torch.cosine_embedding_loss``; see ``nn.functional.cosine_embedding_loss``."""
+    return losses.cosine_embedding_loss(input1, input2, target, margin, reduction=reduction)
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2,
+                        eps: float = 1e-6, swap: bool = False, reduction: str | int = "mean") -> Tensor:
+    """``torch.triplet_margin_loss``; see ``nn.functional.triplet_margin_loss``."""
+    return losses.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction=reduction)

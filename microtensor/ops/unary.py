@@ -9,7 +9,8 @@ import numpy as np
 
 from microtensor import dtypes
 from microtensor.autograd.function import Function
-from microtensor.ops.elementwise import MulMask, float_input, masked, tensor_input
+from microtensor.ops.checks import tensor_input, to_float_input
+from microtensor.ops.elementwise import MulMask, masked
 from microtensor.tensor import Tensor
 
 
@@ -46,12 +47,12 @@ class Log(Function):
 
 def exp(input: Tensor) -> Tensor:
     """e ** input, elementwise (integer inputs give the default float dtype)."""
-    return Exp.apply(float_input("exp", input))
+    return Exp.apply(to_float_input("exp", input))
 
 
 def log(input: Tensor) -> Tensor:
     """Natural logarithm, elementwise (integer inputs give the default float dtype)."""
-    return Log.apply(float_input("log", input))
+    return Log.apply(to_float_input("log", input))
 
 
 # ----------------------------------------------------------------------------- unary math
@@ -104,7 +105,7 @@ class Reciprocal(Function):
 
 def reciprocal(input: Tensor) -> Tensor:
     """1 / input, elementwise (integer inputs give the default float dtype)."""
-    return Reciprocal.apply(float_input("reciprocal", input))
+    return Reciprocal.apply(to_float_input("reciprocal", input))
 
 
 class Sqrt(Function):
@@ -125,7 +126,7 @@ class Sqrt(Function):
 
 def sqrt(input: Tensor) -> Tensor:
     """Square root, elementwise (NaN for negative inputs)."""
-    return Sqrt.apply(float_input("sqrt", input))
+    return Sqrt.apply(to_float_input("sqrt", input))
 
 
 class Rsqrt(Function):
@@ -146,7 +147,7 @@ class Rsqrt(Function):
 
 def rsqrt(input: Tensor) -> Tensor:
     """1 / sqrt(input), elementwise."""
-    return Rsqrt.apply(float_input("rsqrt", input))
+    return Rsqrt.apply(to_float_input("rsqrt", input))
 
 
 class Square(Function):
@@ -188,7 +189,7 @@ class Expm1(Function):
 
 def expm1(input: Tensor) -> Tensor:
     """e ** input - 1, elementwise, accurate for small inputs."""
-    return Expm1.apply(float_input("expm1", input))
+    return Expm1.apply(to_float_input("expm1", input))
 
 
 class Exp2(Function):
@@ -209,7 +210,7 @@ class Exp2(Function):
 
 def exp2(input: Tensor) -> Tensor:
     """2 ** input, elementwise."""
-    return Exp2.apply(float_input("exp2", input))
+    return Exp2.apply(to_float_input("exp2", input))
 
 
 class Log1p(Function):
@@ -229,7 +230,7 @@ class Log1p(Function):
 
 def log1p(input: Tensor) -> Tensor:
     """ln(1 + input), elementwise, accurate for small inputs."""
-    return Log1p.apply(float_input("log1p", input))
+    return Log1p.apply(to_float_input("log1p", input))
 
 
 _LN2 = math.log(2.0)
@@ -253,7 +254,7 @@ class Log2(Function):
 
 def log2(input: Tensor) -> Tensor:
     """Base-2 logarithm, elementwise."""
-    return Log2.apply(float_input("log2", input))
+    return Log2.apply(to_float_input("log2", input))
 
 
 class Log10(Function):
@@ -273,7 +274,7 @@ class Log10(Function):
 
 def log10(input: Tensor) -> Tensor:
     """Base-10 logarithm, elementwise."""
-    return Log10.apply(float_input("log10", input))
+    return Log10.apply(to_float_input("log10", input))
 
 
 class Sin(Function):
@@ -293,7 +294,7 @@ class Sin(Function):
 
 def sin(input: Tensor) -> Tensor:
     """Sine, elementwise."""
-    return Sin.apply(float_input("sin", input))
+    return Sin.apply(to_float_input("sin", input))
 
 
 class Cos(Function):
@@ -313,7 +314,7 @@ class Cos(Function):
 
 def cos(input: Tensor) -> Tensor:
     """Cosine, elementwise."""
-    return Cos.apply(float_input("cos", input))
+    return Cos.apply(to_float_input("cos", input))
 
 
 class Tan(Function):
@@ -334,7 +335,7 @@ class Tan(Function):
 
 def tan(input: Tensor) -> Tensor:
     """Tangent, elementwise."""
-    return Tan.apply(float_input("tan", input))
+    return Tan.apply(to_float_input("tan", input))
 
 
 class Tanh(Function):
@@ -372,7 +373,7 @@ class TanhBackward(Function):
 
 def tanh(input: Tensor) -> Tensor:
     """Hyperbolic tangent, elementwise."""
-    return Tanh.apply(float_input("tanh", input))
+    return Tanh.apply(to_float_input("tanh", input))
 
 
 class Sinh(Function):
@@ -392,7 +393,7 @@ class Sinh(Function):
 
 def sinh(input: Tensor) -> Tensor:
     """Hyperbolic sine, elementwise."""
-    return Sinh.apply(float_input("sinh", input))
+    return Sinh.apply(to_float_input("sinh", input))
 
 
 class Cosh(Function):
@@ -412,7 +413,7 @@ class Cosh(Function):
 
 def cosh(input: Tensor) -> Tensor:
     """Hyperbolic cosine, elementwise."""
-    return Cosh.apply(float_input("cosh", input))
+    return Cosh.apply(to_float_input("cosh", input))
 
 
 class Asin(Function):
@@ -432,7 +433,7 @@ class Asin(Function):
 
 def asin(input: Tensor) -> Tensor:
     """Arcsine, elementwise (NaN outside [-1, 1])."""
-    return Asin.apply(float_input("asin", input))
+    return Asin.apply(to_float_input("asin", input))
 
 
 class Acos(Function):
@@ -452,7 +453,7 @@ class Acos(Function):
 
 def acos(input: Tensor) -> Tensor:
     """Arccosine, elementwise (NaN outside [-1, 1])."""
-    return Acos.apply(float_input("acos", input))
+    return Acos.apply(to_float_input("acos", input))
 
 
 class Atan(Function):
@@ -472,7 +473,7 @@ class Atan(Function):
 
 def atan(input: Tensor) -> Tensor:
     """Arctangent, elementwise."""
-    return Atan.apply(float_input("atan", input))
+    return Atan.apply(to_float_input("atan", input))
 
 
 class Asinh(Function):
@@ -492,7 +493,7 @@ class Asinh(Function):
 
 def asinh(input: Tensor) -> Tensor:
     """Inverse hyperbolic sine, elementwise."""
-    return Asinh.apply(float_input("asinh", input))
+    return Asinh.apply(to_float_input("asinh", input))
 
 
 class Acosh(Function):
@@ -512,7 +513,7 @@ class Acosh(Function):
 
 def acosh(input: Tensor) -> Tensor:
     """Inverse hyperbolic cosine, elementwise (NaN below 1)."""
-    return Acosh.apply(float_input("acosh", input))
+    return Acosh.apply(to_float_input("acosh", input))
 
 
 class Atanh(Function):
@@ -532,7 +533,7 @@ class Atanh(Function):
 
 def atanh(input: Tensor) -> Tensor:
     """Inverse hyperbolic tangent, elementwise (NaN outside [-1, 1])."""
-    return Atanh.apply(float_input("atanh", input))
+    return Atanh.apply(to_float_input("atanh", input))
 
 
 class Sigmoid(Function):
@@ -571,7 +572,7 @@ class SigmoidBackward(Function):
 
 def sigmoid(input: Tensor) -> Tensor:
     """The logistic function 1 / (1 + exp(-input)), elementwise, stable for inputs of any magnitude."""
-    return Sigmoid.apply(float_input("sigmoid", input))
+    return Sigmoid.apply(to_float_input("sigmoid", input))
 
 
 class Relu(Function):
@@ -641,7 +642,9 @@ def _erf_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, small, tail_erfc
 
 
-def _erf(x: np.ndarray) -> np.ndarray:
+def erf_array(x: np.ndarray) -> np.ndarray:
+    """erf of an array, in its dtype: computed in float64, by a series for |x| < 2.5 and from erfc's continued
+    fraction beyond."""
     x64, small, tail_erfc = _erf_parts(x)
     out = np.empty_like(x64)
     out[small] = _erf_series(x64[small])
@@ -664,7 +667,7 @@ class Erf(Function):
     @staticmethod
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x)
-        return _erf(x)
+        return erf_array(x)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
@@ -674,7 +677,7 @@ class Erf(Function):
 
 def erf(input: Tensor) -> Tensor:
     """The Gauss error function, elementwise."""
-    return Erf.apply(float_input("erf", input))
+    return Erf.apply(to_float_input("erf", input))
 
 
 class Erfc(Function):
@@ -694,7 +697,7 @@ class Erfc(Function):
 
 def erfc(input: Tensor) -> Tensor:
     """The complementary error function 1 - erf(input), elementwise."""
-    return Erfc.apply(float_input("erfc", input))
+    return Erfc.apply(to_float_input("erfc", input))
 
 
 class NanToNum(Function):

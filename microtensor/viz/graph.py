@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from microtensor.autograd.function import _FREED, AccumulateGrad, Node, accumulator
+from microtensor.autograd.function import FREED, AccumulateGrad, Node, accumulator
 from microtensor.tensor import Tensor
 
 
@@ -158,7 +158,7 @@ def _format(value: Any, limit: int = 40) -> str:
 def saved_shapes(node: Node) -> list[str] | None:
     """One ``shape dtype`` per tensor the op saved for backward; None once backward freed them."""
     saved = getattr(node, "_saved", None)
-    if saved is _FREED:
+    if saved is FREED:
         return None
     shapes = []
     for item in saved or ():

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from microtensor.random import Generator, _rng
+from microtensor.random import Generator, numpy_generator
 from microtensor.tensor import Tensor
 
 
@@ -131,7 +131,7 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float],
         A list of ``Subset``, one per length.
     """
     counts = _split_lengths(len(dataset), lengths)
-    order = _rng(generator).permutation(sum(counts)).tolist()
+    order = numpy_generator(generator).permutation(sum(counts)).tolist()
     bounds = np.cumsum([0] + counts).tolist()
     return [Subset(dataset, order[a:b]) for a, b in itertools.pairwise(bounds)]
 

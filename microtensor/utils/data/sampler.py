@@ -5,7 +5,7 @@ from collections.abc import Iterator, Sized
 
 import numpy as np
 
-from microtensor.random import Generator, _rng
+from microtensor.random import Generator, numpy_generator
 
 
 class Sampler:
@@ -60,7 +60,7 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def order(self) -> np.ndarray:
-        rng, n = _rng(self.generator), len(self.data_source)
+        rng, n = numpy_generator(self.generator), len(self.data_source)
         if self.replacement:
             return rng.integers(0, n, size=self.num_samples, dtype=np.int64)
         reps = -(-self.num_samples // n) if n else 0
@@ -84,7 +84,7 @@ class SubsetRandomSampler(Sampler):
         self.generator = generator
 
     def order(self) -> np.ndarray:
-        return self.indices[_rng(self.generator).permutation(len(self.indices))]
+        return self.indices[numpy_generator(self.generator).permutation(len(self.indices))]
 
     def __len__(self) -> int:
         return len(self.indices)
