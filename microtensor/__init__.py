@@ -4,6 +4,8 @@
 methods, and autograd; ``mt.nn`` and ``mt.optim`` build models and train them.
 Every public name is imported or defined below, one line each.
 """
+import builtins as _builtins
+
 from microtensor import (
     autograd,
     dtypes,
@@ -291,7 +293,7 @@ numel = Tensor.numel
 __version__ = "0.1.0"
 
 
-def is_tensor(obj: object) -> bool:
+def is_tensor(obj: object) -> _builtins.bool:   # `bool` is rebound to mt.bool below
     """Whether ``obj`` is a microtensor Tensor."""
     return isinstance(obj, Tensor)
 
