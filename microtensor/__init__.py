@@ -4,6 +4,8 @@
 methods, and autograd; ``mt.nn`` and ``mt.optim`` build models and train them.
 Every public name is imported or defined below, one line each.
 """
+import builtins as _builtins
+
 from microtensor import (
     autograd,
     checkout,
@@ -288,7 +290,7 @@ __version__ = "0.1.0"
 checkout.install_finder()   # an actionable error for ``import microtensor.nn`` from an uninstalled checkout
 
 
-def is_tensor(obj: object) -> bool:
+def is_tensor(obj: object) -> _builtins.bool:   # `bool` is rebound to mt.bool below
     """Whether ``obj`` is a microtensor Tensor."""
     return isinstance(obj, Tensor)
 

@@ -130,4 +130,5 @@ def result_type(*operands: Any) -> dtype:
     for tier in (zeros, scalars):
         if tier is not None and (result is None or tier.category > result.category):
             result = tier
+    assert result is not None, "result_type needs at least one operand"
     return result

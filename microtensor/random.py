@@ -11,11 +11,18 @@ from microtensor.creation import size_arg
 from microtensor.tensor import Tensor
 
 
+def _fresh_seed() -> int:
+    """A seed drawn from fresh OS entropy, below 2**63."""
+    entropy = np.random.SeedSequence().entropy
+    assert isinstance(entropy, int)    # typed int | Sequence[int] | None, an int when none is passed
+    return entropy % (2**63)
+
+
 class Generator:
     """A seeded source of random numbers (NumPy's PCG64), like ``torch.Generator``."""
 
     def __init__(self, device: Any = "cpu") -> None:
-        self._seed = int(np.random.SeedSequence().entropy % (2**63))
+        self._seed = _fresh_seed()
         self.rng = np.random.default_rng(self._seed)
 
     def manual_seed(self, seed: int) -> Generator:
@@ -26,7 +33,7 @@ class Generator:
 
     def seed(self) -> int:
         """Reseed from fresh entropy and return the new seed."""
-        return self.manual_seed(int(np.random.SeedSequence().entropy % (2**63)))._seed
+        return self.manual_seed(_fresh_seed())._seed
 
     def initial_seed(self) -> int:
         """The seed this generator was last seeded with."""

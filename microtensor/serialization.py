@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 try:
     import fcntl
 except ImportError:     # Windows, where a file open in another process cannot be deleted: lock enough
-    fcntl = None
+    fcntl = None    # type: ignore[assignment]  # mypy has no optional-module type; the code checks for None
 
 import numpy as np
 
@@ -115,7 +115,8 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
     encoder = _Encoder()
     root = encoder.encode(obj, "the object")
     structure = json.dumps({"format": FORMAT, "version": VERSION, "root": root}, allow_nan=False).encode()
-    members = dict(encoder.arrays, **{_STRUCTURE: np.frombuffer(structure, dtype=np.uint8)})
+    # Any values: NumPy's stub gives savez's **kwds the type of its allow_pickle keyword
+    members: dict[str, Any] = dict(encoder.arrays, **{_STRUCTURE: np.frombuffer(structure, dtype=np.uint8)})
     if not isinstance(f, (str, os.PathLike)):
         np.savez(f, **members)
         return
@@ -224,6 +225,7 @@ class _Decoder:
         if key in self.made:
             return self.made[key]
         array = self.array(node)
+        assert isinstance(key, str)     # array() has checked it
         if type(requires_grad) is not bool:
             raise self.fail(f"tensor {key!r} has no valid requires_grad flag")
         native = array.dtype.newbyteorder("=")
@@ -240,7 +242,7 @@ class _Decoder:
         return made
 
 
-def _read_members(source: str | io.BytesIO, name: str, max_bytes: int | None) -> dict[str, np.ndarray]:
+def _read_members(source: str | os.PathLike | io.BytesIO, name: str, max_bytes: int | None) -> dict[str, np.ndarray]:
     """Every member of the archive as an array, read without pickle; a clear error for anything else."""
     if isinstance(source, io.BytesIO):
         head = source.getvalue()[:6]

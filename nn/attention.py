@@ -30,6 +30,9 @@ class MultiheadAttention(Module):
     bias_k/bias_v; ``out_proj`` is a ``Linear(E, E)``.
     """
 
+    bias_k: Parameter | None         # None without add_bias_kv
+    bias_v: Parameter | None
+
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
                  add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: int | None = None,
                  vdim: int | None = None, batch_first: bool = False, device: object = None,
@@ -84,6 +87,7 @@ class MultiheadAttention(Module):
             init.constant_(self.out_proj.bias, 0.0)
         if self.bias_k is not None:
             init.xavier_normal_(self.bias_k)
+        if self.bias_v is not None:
             init.xavier_normal_(self.bias_v)
 
     def forward(self, query: Tensor, key: Tensor, value: Tensor, key_padding_mask: Tensor | None = None,

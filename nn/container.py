@@ -241,7 +241,7 @@ class ModuleDict(Module):
         """The modules."""
         return self._modules.values()
 
-    def update(self, modules: Mapping[str, Module] | Iterable) -> None:
+    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
         """Add the modules of a mapping or of an iterable of ``(key, module)`` pairs."""
         if not isinstance(modules, Iterable):
             raise TypeError("ModuleDict.update should be called with an iterable of key/value pairs, but got "
@@ -389,7 +389,7 @@ class ParameterDict(Module):
         for k in list(self._keys):
             del self[k]
 
-    def update(self, parameters: Mapping[str, Any] | Iterable) -> None:
+    def update(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
         """Add the entries of a mapping or of an iterable of ``(key, value)`` pairs."""
         if not isinstance(parameters, Iterable):
             raise TypeError("ParametersDict.update should be called with an iterable of key/value pairs, but got "

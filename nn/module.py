@@ -66,8 +66,7 @@ class _IncompatibleKeys(NamedTuple):
         if not self.missing_keys and not self.unexpected_keys:
             return "<All keys matched successfully>"
         return f"_IncompatibleKeys(missing_keys={self.missing_keys}, unexpected_keys={self.unexpected_keys})"
-
-    __str__ = __repr__
+    # str() gives the same: tuple has no __str__ of its own, so object.__str__ calls __repr__
 
 
 class Module:
@@ -492,8 +491,8 @@ class Module:
             if buf is not None and name not in self._non_persistent_buffers_set:
                 destination[prefix + name] = buf if keep_vars else buf.detach()
 
-    def state_dict(self, destination: dict | None = None, prefix: str = "",
-                   keep_vars: bool = False) -> OrderedDict:
+    def state_dict(self, destination: dict[str, Any] | None = None, prefix: str = "",
+                   keep_vars: bool = False) -> dict[str, Any]:
         """An ordered dict of every parameter and persistent buffer under its dotted name (``"fc.weight"``),
         as detached tensors sharing memory with the module (``keep_vars=True`` keeps the Parameters)."""
         if destination is None:

@@ -1,7 +1,7 @@
 """Parameter: a leaf Tensor that a Module registers as one of its learnable weights."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, SupportsIndex
 
 import numpy as np
 
@@ -36,7 +36,7 @@ class Parameter(Tensor):
     def __repr__(self) -> str:
         return "Parameter containing:\n" + Tensor.__repr__(self)
 
-    def __reduce_ex__(self, protocol: int) -> Any:
+    def __reduce_ex__(self, protocol: SupportsIndex) -> Any:
         # copy.deepcopy and pickle rebuild a Parameter (with a copy of the data), not a plain Tensor
         return (_rebuild_parameter, (self._data, self._requires_grad))
 

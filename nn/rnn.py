@@ -98,8 +98,8 @@ class RNNBase(Module):
         for layer in range(num_layers):
             layer_input = input_size if layer == 0 else hidden_size * directions
             for suffix in ("", "_reverse")[:directions]:
-                shapes = {f"weight_ih_l{layer}{suffix}": (gate_size, layer_input),
-                          f"weight_hh_l{layer}{suffix}": (gate_size, hidden_size)}
+                shapes: dict[str, tuple[int, ...]] = {f"weight_ih_l{layer}{suffix}": (gate_size, layer_input),
+                                                      f"weight_hh_l{layer}{suffix}": (gate_size, hidden_size)}
                 if bias:
                     shapes[f"bias_ih_l{layer}{suffix}"] = (gate_size,)
                     shapes[f"bias_hh_l{layer}{suffix}"] = (gate_size,)
@@ -168,13 +168,14 @@ class RNNBase(Module):
                                f"shape {list(input.shape)} (batch_first={self.batch_first})")
         states = self._initial_states(hx, x.shape[1], batched, weight.dtype)
         directions = 2 if self.bidirectional else 1
-        finals = [[] for _ in states]
+        finals: list[list[Tensor]] = [[] for _ in states]     # per state kind, per layer and direction
         weights = self.all_weights
         for layer in range(self.num_layers):
             outs = []
             for direction in range(directions):
                 k = layer * directions + direction
-                w_ih, w_hh, b_ih, b_hh = weights[k] if self.bias else weights[k] + [None, None]
+                w_ih, w_hh, *biases = weights[k]
+                b_ih, b_hh = biases or (None, None)
                 results = recurrence(self.mode, x, states[0][k], states[1][k] if len(states) == 2 else None,
                                      w_ih, w_hh, b_ih, b_hh, reverse=direction == 1)
                 outs.append(results[0])
@@ -183,12 +184,12 @@ class RNNBase(Module):
             x = outs[0] if directions == 1 else mt.cat(outs, dim=2)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, True)
-        finals = [mt.stack(f) for f in finals]
+        stacked = [mt.stack(f) for f in finals]
         if batched:
             output = x.transpose(0, 1) if self.batch_first else x
         else:
-            output, finals = x.squeeze(1), [f.squeeze(1) for f in finals]
-        return output, (finals[0] if len(finals) == 1 else tuple(finals))
+            output, stacked = x.squeeze(1), [f.squeeze(1) for f in stacked]
+        return output, (stacked[0] if len(stacked) == 1 else tuple(stacked))
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
@@ -352,7 +353,8 @@ class LSTMCell(RNNCellBase):
         """The next ``(h, c)``; see the class docstring."""
         if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
             raise TypeError(f"LSTMCell: expected hx to be a tuple (h, c), got {type(hx).__name__}")
-        return self._step(input, None if hx is None else list(hx))
+        h, c = self._step(input, None if hx is None else list(hx))
+        return h, c
 
 
 class GRUCell(RNNCellBase):

@@ -15,7 +15,7 @@ from microtensor.nn.module import Module
 from microtensor.nn.normalization import LayerNorm
 from microtensor.tensor import Tensor
 
-_ACTIVATIONS = {"relu": F.relu, "gelu": F.gelu}
+_ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {"relu": F.relu, "gelu": F.gelu}
 
 
 class TransformerEncoderLayer(Module):

@@ -37,6 +37,7 @@ def _strong_wolfe(obj_func: Callable, x: list[np.ndarray], t: float, d: np.ndarr
     f_new, g_new = obj_func(x, t, d)
     ls_func_evals = 1
     gtd_new = g_new.dot(d)
+    t_prev: float                                 # 0 at first, then the previous float step
     t_prev, f_prev, g_prev, gtd_prev = 0, f, g, gtd
     done = False
     ls_iter = 0
@@ -203,7 +204,8 @@ class LBFGS(Optimizer):
                 d = -flat_grad
                 old_dirs, old_stps, ro = [], [], []
                 H_diag = 1
-            else:
+            else:                                 # the first iteration ever (state["n_iter"] == 1) set these
+                assert d is not None and old_dirs is not None and old_stps is not None and ro is not None
                 y = flat_grad - prev_flat_grad
                 s = d * t
                 ys = y.dot(s)

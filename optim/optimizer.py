@@ -41,7 +41,7 @@ class Optimizer:
             raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
                             f"but got {_typename(params)}")
         try:
-            param_groups = list(params)
+            param_groups: list[Any] = list(params)     # Tensors or dicts; add_param_group checks each
         except TypeError:
             raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
                             f"but got {_typename(params)}") from None
@@ -128,7 +128,7 @@ class Optimizer:
                 if p.grad is None:
                     continue
                 state = self.state[p] if stateful else None
-                if stateful and not state:
+                if state is not None and not state:     # stateful, before its first update
                     self._init_state(p._data, group, state)
                 self._update(p._data, p.grad._data, group, state)
                 p._vc[0] += 1

@@ -8,6 +8,7 @@ import secrets
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Protocol
 
 CHUNK = 1 << 16
 
@@ -24,7 +25,13 @@ def data_root(root: str | os.PathLike | None = None) -> Path:
     return Path(os.environ.get("MICROTENSOR_DATA") or Path.home() / ".cache" / "microtensor")
 
 
-def _progress_bar(total: int | None, name: str, enabled: bool) -> object | None:
+class _Bar(Protocol):
+    """What download() uses of a tqdm bar."""
+    def update(self, n: int) -> object: ...
+    def close(self) -> None: ...
+
+
+def _progress_bar(total: int | None, name: str, enabled: bool) -> _Bar | None:
     if not enabled:
         return None
     try:

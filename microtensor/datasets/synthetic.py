@@ -8,6 +8,8 @@ sets take a ``generator`` (an ``mt.Generator``; the default generator when None)
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from microtensor import dtypes
@@ -15,8 +17,9 @@ from microtensor.random import Generator, numpy_generator
 from microtensor.tensor import Tensor
 from microtensor.utils.data.dataset import TensorDataset
 
-_GATES = {"and": np.logical_and, "or": np.logical_or, "xor": np.logical_xor,
-          "nand": lambda a, b: ~np.logical_and(a, b), "nor": lambda a, b: ~np.logical_or(a, b)}
+_GATES: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "and": np.logical_and, "or": np.logical_or, "xor": np.logical_xor,
+    "nand": lambda a, b: ~np.logical_and(a, b), "nor": lambda a, b: ~np.logical_or(a, b)}
 
 
 def _labelled(X: np.ndarray, y: np.ndarray) -> TensorDataset:

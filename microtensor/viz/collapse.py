@@ -22,7 +22,7 @@ MAX_PERIOD = 256    # deepest repeated block looked for, in levels
 class Repeat(NamedTuple):
     """A collapsed run: the representative's items, the number of repeats, the summary of the others."""
     items: list
-    count: int
+    count: int      # type: ignore[assignment]  # the field shadows tuple.count(); readers use r.count
     summary: int
 
 

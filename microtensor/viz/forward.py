@@ -7,8 +7,11 @@ them as a grey "no-grad input".
 """
 from __future__ import annotations
 
+from typing import Any
+
 import graphviz
 
+from microtensor.autograd.function import Node
 from microtensor.viz.dot import LEAF, NO_GRAD, OUTPUT, Drawing, add_edges, new_digraph
 from microtensor.viz.graph import forward_name, is_leaf
 
@@ -24,10 +27,10 @@ def forward_view(d: Drawing) -> graphviz.Digraph:
             i = d.index[src]
             value_ids[src, nr] = f"n{i}" if is_leaf(src) else f"v{i}_{nr}"
             labels[src, nr] = f"{shape} {dtype}"
-    outputs = {}
+    outputs: dict[tuple[Node, int], str] = {}
     for o in g.outputs:
         outputs.setdefault((o.node, o.output_nr), o.label)
-    placed: dict[int, list] = {}
+    placed: dict[int, list[tuple[str, str, dict]]] = {}
     for i, node in enumerate(g.nodes):
         if not d.visible(i):
             continue
@@ -36,7 +39,7 @@ def forward_view(d: Drawing) -> graphviz.Digraph:
             placed[i] = [(f"n{i}", label if (node, 0) not in outputs else f"{outputs[node, 0]}\n{label}",
                           {"shape": "ellipse", "fillcolor": OUTPUT if (node, 0) in outputs else LEAF})]
             continue
-        items = [(f"n{i}", d.op_label(node, forward_name(node)), {})]
+        items: list[tuple[str, str, dict[str, str]]] = [(f"n{i}", d.op_label(node, forward_name(node)), {})]
         items += [(f"c{i}_{k}", "no-grad input", {"shape": "ellipse", "fillcolor": "white", "fontcolor": NO_GRAD,
                                                   "color": NO_GRAD})
                   for k, (src, _) in enumerate(node.next_functions) if src is None]
@@ -48,7 +51,7 @@ def forward_view(d: Drawing) -> graphviz.Digraph:
         placed[i] = items
     dot = new_digraph("forward")
     d.emit(dot, placed)
-    links = []
+    links: list[tuple[Any, Any, dict]] = []
     for (src, _), vid in value_ids.items():
         if not is_leaf(src) and d.visible(d.index[src]):
             links.append((f"n{d.index[src]}", vid, {}))

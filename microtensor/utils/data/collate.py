@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import collections.abc
 import copy
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -48,8 +49,9 @@ def default_collate(batch: list) -> Any:
         return batch
     if isinstance(elem, collections.abc.Mapping):
         collated = {key: default_collate([d[key] for d in batch]) for key in elem}
+        mapping_type: Callable[..., Any] = type(elem)    # a subclass may take its items; TypeError if not
         try:
-            return type(elem)(collated)
+            return mapping_type(collated)
         except TypeError:
             return collated
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):
@@ -64,7 +66,8 @@ def default_collate(batch: list) -> Any:
             clone = copy.copy(elem)
             clone[:] = fields
             return clone
-        return type(elem)(fields)
+        sequence_type: Callable[..., Any] = type(elem)   # a Sequence subclass that takes its items
+        return sequence_type(fields)
     raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
                     f"found {type(elem).__name__}")
 
@@ -80,8 +83,9 @@ def default_convert(data: Any) -> Any:
         return creation.as_tensor(data)
     if isinstance(data, collections.abc.Mapping):
         converted = {key: default_convert(value) for key, value in data.items()}
+        mapping_type: Callable[..., Any] = type(data)    # a subclass may take its items; TypeError if not
         try:
-            return type(data)(converted)
+            return mapping_type(converted)
         except TypeError:
             return converted
     if isinstance(data, tuple) and hasattr(data, "_fields"):

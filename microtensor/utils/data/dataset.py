@@ -4,7 +4,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,6 +17,9 @@ class Dataset:
 
     Subclasses define ``__getitem__`` and ``__len__``; ``a + b`` concatenates two datasets.
     """
+
+    if TYPE_CHECKING:
+        def __len__(self) -> int: ...      # declared for type checkers only: each subclass defines it
 
     def __getitem__(self, index: int) -> Any:
         raise TypeError(f"{type(self).__name__} is a Dataset without __getitem__; subclasses must define it")

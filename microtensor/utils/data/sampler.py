@@ -2,21 +2,30 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sized
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import numpy as np
 
 from microtensor.random import Generator, numpy_generator
 
+T_co = TypeVar("T_co", covariant=True)
 
-class Sampler:
+
+class Sampler(Generic[T_co]):
     """Yields dataset indices. A subclass defines ``__iter__`` (as in PyTorch) or ``order()``, one epoch's
-    indices as an int64 array, which iteration and BatchSampler then slice instead of looping in Python."""
+    indices as an int64 array, which iteration and BatchSampler then slice instead of looping in Python.
+    ``Sampler[int]`` yields indices, ``Sampler[list[int]]`` batches of them (as PyTorch's ``Sampler[T_co]``)."""
 
-    def __iter__(self) -> Iterator[int]:
+    if TYPE_CHECKING:
+        # declared for type checkers only: a subclass may define neither (BatchSampler checks for order)
+        def order(self) -> np.ndarray: ...
+        def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[T_co]:
         return iter(self.order().tolist())
 
 
-class SequentialSampler(Sampler):
+class SequentialSampler(Sampler[int]):
     """Indices ``0, 1, ..., len(data_source) - 1`` in order.
 
     Args:
@@ -33,7 +42,7 @@ class SequentialSampler(Sampler):
         return len(self.data_source)
 
 
-class RandomSampler(Sampler):
+class RandomSampler(Sampler[int]):
     """A fresh random permutation of the indices each epoch (or, with ``replacement``, ``num_samples`` indices
     drawn with replacement).
 
@@ -71,7 +80,7 @@ class RandomSampler(Sampler):
         return self.num_samples
 
 
-class SubsetRandomSampler(Sampler):
+class SubsetRandomSampler(Sampler[int]):
     """The given indices in a fresh random order each epoch.
 
     Args:
@@ -90,7 +99,7 @@ class SubsetRandomSampler(Sampler):
         return len(self.indices)
 
 
-class BatchSampler(Sampler):
+class BatchSampler(Sampler[list[int]]):
     """Groups another sampler's indices into lists of ``batch_size``.
 
     Args:
@@ -99,7 +108,7 @@ class BatchSampler(Sampler):
         drop_last: drop the last batch when it is smaller than ``batch_size``.
     """
 
-    def __init__(self, sampler: Sampler | list[int], batch_size: int, drop_last: bool) -> None:
+    def __init__(self, sampler: Sampler[int] | list[int], batch_size: int, drop_last: bool) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
             raise ValueError(f"BatchSampler: batch_size should be a positive integer value, but got "
                              f"batch_size={batch_size}")
