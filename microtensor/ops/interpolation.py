@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -56,13 +57,14 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
                          else "either size or scale_factor should be defined")
     in_sizes = input.shape[2:]
     if size is not None:
-        sizes = (size,) * k if isinstance(size, numbers.Integral) else tuple(size)
+        # (mypy does not narrow by numbers.Integral / numbers.Real)
+        sizes: tuple[Any, ...] = (size,) * k if isinstance(size, numbers.Integral) else tuple(size)  # type: ignore[arg-type]
         if len(sizes) != k:
             raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input with "
                              f"spatial dimensions of {list(in_sizes)} and output size of {list(sizes)}.")
-        scales = (None,) * k
+        scales: tuple[Any, ...] = (None,) * k
     else:
-        scales = (scale_factor,) * k if isinstance(scale_factor, numbers.Real) else tuple(scale_factor)
+        scales = (scale_factor,) * k if isinstance(scale_factor, numbers.Real) else tuple(scale_factor)  # type: ignore[arg-type]
         if len(scales) != k:
             raise ValueError(f"Input and scale_factor must have the same number of spatial dimensions, but got input "
                              f"with spatial dimensions of {list(in_sizes)} and scale_factor of shape {list(scales)}.")

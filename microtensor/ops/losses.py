@@ -127,7 +127,7 @@ class MSELoss(Function):
 
 
 def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
-             reduction: str = "mean") -> Tensor:
+             reduction: str | int = "mean") -> Tensor:
     """The squared error (input - target) ** 2, averaged, summed or kept per element.
 
     Args:
@@ -159,7 +159,7 @@ class L1Loss(Function):
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
-            reduction: str = "mean") -> Tensor:
+            reduction: str | int = "mean") -> Tensor:
     """The absolute error |input - target|, averaged, summed or kept per element.
 
     Args:
@@ -199,7 +199,7 @@ class HuberLoss(Function):
         return _grads(ctx, g, -g if ctx.needs_input_grad[1] else None, x._data.shape, t._data.shape)
 
 
-def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+def huber_loss(input: Tensor, target: Tensor, reduction: str | int = "mean", delta: float = 1.0) -> Tensor:
     """0.5 (input - target) ** 2 where |input - target| < delta, else delta (|input - target| - 0.5 delta).
 
     Args:
@@ -216,7 +216,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
 
 
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
-                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
+                   reduction: str | int = "mean", beta: float = 1.0) -> Tensor:
     """0.5 (input - target) ** 2 / beta where |input - target| < beta, else |input - target| - 0.5 beta
     (the L1 loss when beta is 0).
 
@@ -265,7 +265,7 @@ class BinaryCrossEntropy(Function):
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: Any = None,
-                         reduce: Any = None, reduction: str = "mean") -> Tensor:
+                         reduce: Any = None, reduction: str | int = "mean") -> Tensor:
     """-weight * (target * log(input) + (1 - target) * log(1 - input)), each log clamped to >= -100.
 
     Args:
@@ -328,7 +328,7 @@ class BinaryCrossEntropyWithLogits(Function):
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
-                                     size_average: Any = None, reduce: Any = None, reduction: str = "mean",
+                                     size_average: Any = None, reduce: Any = None, reduction: str | int = "mean",
                                      pos_weight: Tensor | None = None) -> Tensor:
     """Binary cross entropy of sigmoid(input), computed from the logits without overflow:
     weight * ((1 - target) * input + (1 + (pos_weight - 1) * target) * log(1 + exp(-input))).
@@ -391,7 +391,7 @@ class KLDiv(Function):
         return _grads(ctx, gx, gt, *ctx.shapes)
 
 
-def kl_div(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None, reduction: str = "mean",
+def kl_div(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None, reduction: str | int = "mean",
            log_target: bool = False) -> Tensor:
     """The Kullback-Leibler divergence target * (log(target) - input), ``input`` given as log-probabilities.
 
@@ -544,7 +544,7 @@ def _index_dtype_error(op: str, input: Tensor, target: Tensor, probabilities: bo
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: Any = None,
-             ignore_index: int = -100, reduce: Any = None, reduction: str = "mean") -> Tensor:
+             ignore_index: int = -100, reduce: Any = None, reduction: str | int = "mean") -> Tensor:
     """The negative log likelihood -weight[target] * input[target] along the class dimension.
 
     Args:
@@ -626,7 +626,7 @@ class CrossEntropy(Function):
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: Any = None,
-                  ignore_index: int = -100, reduce: Any = None, reduction: str = "mean",
+                  ignore_index: int = -100, reduce: Any = None, reduction: str | int = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
     """The cross entropy between softmax(input) along dimension 1 (0 for a 1-D input) and the target.
 
@@ -691,7 +691,7 @@ def _softplus(x: Tensor) -> Tensor:
 
 def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
                      size_average: Any = None, eps: float = 1e-8, reduce: Any = None,
-                     reduction: str = "mean") -> Tensor:
+                     reduction: str | int = "mean") -> Tensor:
     """The Poisson negative log likelihood: exp(input) - target * input (``log_input``), else
     input - target * log(input + eps); ``full`` adds Stirling's term for targets > 1.
 
@@ -714,7 +714,7 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
 
 
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
-                        size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> Tensor:
+                        size_average: Any = None, reduce: Any = None, reduction: str | int = "mean") -> Tensor:
     """max(0, -target * (input1 - input2) + margin): input1 should rank above input2 where target is 1,
     below where it is -1.
 
@@ -730,7 +730,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
 
 
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average: Any = None,
-                         reduce: Any = None, reduction: str = "mean") -> Tensor:
+                         reduce: Any = None, reduction: str | int = "mean") -> Tensor:
     """input where target is 1, max(0, margin - input) where target is -1 (as PyTorch: the first term
     applies where target != -1, the second where target != 1).
 
@@ -748,7 +748,7 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, siz
 
 
 def soft_margin_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
-                     reduction: str = "mean") -> Tensor:
+                     reduction: str | int = "mean") -> Tensor:
     """log(1 + exp(-target * input)), the two-class logistic loss with targets 1 and -1.
 
     Args:
@@ -762,7 +762,7 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average: Any = None, re
 
 
 def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
-                                size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> Tensor:
+                                size_average: Any = None, reduce: Any = None, reduction: str | int = "mean") -> Tensor:
     """Per sample, the mean over the C classes of the binary cross entropy of sigmoid(input) and the
     0/1 target, stable for logits of any magnitude.
 
@@ -783,7 +783,7 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
 
 
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
-                          size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> Tensor:
+                          size_average: Any = None, reduce: Any = None, reduction: str | int = "mean") -> Tensor:
     """1 - cos(input1, input2) where target is 1, max(0, cos(input1, input2) - margin) where it is -1;
     the cosine along the last dimension.
 
@@ -808,7 +808,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
 
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2,
                         eps: float = 1e-6, swap: bool = False, size_average: Any = None, reduce: Any = None,
-                        reduction: str = "mean") -> Tensor:
+                        reduction: str | int = "mean") -> Tensor:
     """max(0, margin + d(anchor, positive) - d(anchor, negative)), d(x, y) = ||x - y + eps||_p along the
     last dimension; ``swap`` uses min(d(anchor, negative), d(positive, negative)).
 

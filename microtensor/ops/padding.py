@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -29,7 +30,7 @@ class ConstantPad(Function):
         return ConstantPad.apply(grad, tuple((-b, -a) for b, a in ctx.widths), 0), None, None
 
 
-_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+_PAD_MODES: dict[str, Any] = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
 def _constant_pad(input: Tensor, pairs: list[tuple[int, int]], value: float) -> Tensor:
