@@ -4,12 +4,10 @@
 dependency counts (never recursion), so a million-node chain is just a longer
 loop. ``backward`` accumulates into leaves' ``.grad``; ``grad`` returns the
 gradients of chosen inputs instead. After a backward through a long graph the
-engine hands the memory it freed back to the system (``return_freed_memory``).
+engine hands the memory it freed back to the system (``microtensor.autograd.memory``).
 """
 from __future__ import annotations
 
-import ctypes
-import sys
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -18,6 +16,7 @@ import numpy as np
 
 from microtensor.autograd.function import AccumulateGrad, AnomalyMode, Function, Node, accumulator, grad_copy, held_once
 from microtensor.autograd.grad_mode import GradMode
+from microtensor.autograd.memory import trim_after_backward
 from microtensor.dtypes import from_numpy_dtype
 from microtensor.tensor import Tensor
 
@@ -156,37 +155,8 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], retain_
                             ready.append(edge[0])
     finally:
         GradMode.enabled, GradMode.grad = prev
-    if not retain_graph and len(deps) >= TRIM_AFTER_NODES:
-        return_freed_memory()
+    trim_after_backward(len(deps), retain_graph)
     return captured if capture is not None else None
-
-
-TRIM_AFTER_NODES = 1 << 17
-_libc: Any = None
-
-
-def return_freed_memory() -> bool:
-    """Ask the C allocator to hand the memory it holds free back to the system (glibc's ``malloc_trim``);
-    returns False where there is no glibc.
-
-    A backward through a long graph frees the saved arrays of its nodes one by one; glibc keeps that
-    memory for reuse instead of returning it, so a process's memory would stay at its peak. The engine
-    calls this after a backward through ``TRIM_AFTER_NODES`` nodes or more (it takes milliseconds there).
-    """
-    global _libc
-    if _libc is None:
-        _libc = False
-        if sys.platform.startswith("linux"):
-            try:
-                libc = ctypes.CDLL("libc.so.6")
-                libc.malloc_trim.argtypes = [ctypes.c_size_t]
-                _libc = libc
-            except (OSError, AttributeError):      # no glibc (musl, say): nothing to trim
-                pass
-    if not _libc:
-        return False
-    _libc.malloc_trim(0)
-    return True
 
 
 def _add_to_buffer(buffers: dict, node: Node, nr: int, g: Tensor, create_graph: bool) -> None:
