@@ -193,12 +193,16 @@ def _run_node(node: Function, grads: list, buffers: dict, deps: dict, ready: lis
     if node._n_outputs > 1:   # outputs that got no gradient get zeros (non-tensor outputs get None)
         grads = [Tensor._make(np.zeros(*meta)) if g is None and meta is not None else g
                  for g, meta in zip(grads, node._out_meta)]
-    if node.overwrites_grad:     # decided afresh each run: a retained graph may be run again with create_graph
-        node.may_overwrite_grad = not create_graph and held_once(grads[0])
+    # decided per call, never stored on the node: a retained graph may be run again with create_graph
+    overwrite = node.overwrites_grad and not create_graph and held_once(grads[0])
+    try:
+        results = node.backward(node, grads[0], overwrite_grad=True) if overwrite else node.backward(node, *grads)
+    except Exception:
+        if AnomalyMode.enabled:
+            _warn_anomaly(node)
+        raise
     if AnomalyMode.enabled:
-        results = _backward_with_anomaly_check(node, grads)
-    else:
-        results = node.backward(node, *grads)
+        _check_finite(node, results)
     if type(results) is not tuple:
         results = (results,)
     next_ = node._next
@@ -259,23 +263,24 @@ def _check_grad(node: Node, g: Any, shape: tuple, dtype: np.dtype) -> Tensor:
     return g
 
 
-def _backward_with_anomaly_check(node: Function, grads: list) -> Any:
-    """Run ``node.backward``; on an error, or NaN/inf in what it returns, show the forward stack of the op."""
-    stack = "".join(node._forward_stack or ["(the forward op was recorded before anomaly mode was on)\n"])
-    try:
-        results = node.backward(node, *grads)
-    except Exception:
-        warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n"
-                      f"{stack}", stacklevel=2)
-        raise
+def _forward_stack(node: Function) -> str:
+    return "".join(node._forward_stack or ["(the forward op was recorded before anomaly mode was on)\n"])
+
+
+def _warn_anomaly(node: Function) -> None:
+    """Anomaly mode: show the forward stack of the op whose backward failed."""
+    warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n"
+                  f"{_forward_stack(node)}", stacklevel=2)
+
+
+def _check_finite(node: Function, results: Any) -> None:
+    """Anomaly mode: raise, naming the op and its forward stack, if its backward returned NaN or inf."""
     for i, g in enumerate(results if type(results) is tuple else (results,)):
         if isinstance(g, Tensor) and g._data.dtype.kind == "f" and not np.isfinite(g._data).all():
             bad = "nan" if np.isnan(g._data).any() else "inf"
-            warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n"
-                          f"{stack}", stacklevel=2)
+            _warn_anomaly(node)
             raise RuntimeError(f"Function '{node.name()}' returned {bad} values in its {i}th output. "
-                               f"The forward call that created it was:\n{stack}")
-    return results
+                               f"The forward call that created it was:\n{_forward_stack(node)}")
 
 
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,

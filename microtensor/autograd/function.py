@@ -184,8 +184,9 @@ class Function(Node):
     _forward_stack: list | None = None
     _out_meta: tuple = ()
     _separate_context = False
-    overwrites_grad = False       # a backward that may write into its incoming gradient when the engine allows it
-    may_overwrite_grad = False    # set by the engine, per run, where the gradient is held by the engine alone
+    # backward takes overwrite_grad=True, and may then write into its (one) incoming gradient: the engine
+    # passes it, call by call, when it alone holds that gradient and create_graph is off
+    overwrites_grad = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
