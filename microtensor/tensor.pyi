@@ -550,6 +550,10 @@ def share_version_counter(t: Tensor, src: Tensor) -> None:
     ...
 
 
+def bump_version(t: Tensor) -> None:
+    ...
+
+
 def memory_is_shared(t: Tensor) -> _bool:
     ...
 

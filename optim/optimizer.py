@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 import microtensor as mt
-from microtensor.tensor import Tensor
+from microtensor.tensor import Tensor, bump_version
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
 
@@ -106,7 +106,7 @@ class Optimizer:
                 else:
                     p.grad.detach_()
                     p.grad._data.fill(0)
-                    p.grad._vc[0] += 1
+                    bump_version(p.grad)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient by the optimizer's rule.
@@ -131,7 +131,7 @@ class Optimizer:
                 if stateful and not state:
                     self._init_state(p._data, group, state)
                 self._update(p._data, p.grad._data, group, state)
-                p._vc[0] += 1
+                bump_version(p)
         return loss
 
     def _has_state(self, group: dict[str, Any]) -> bool:
