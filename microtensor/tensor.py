@@ -745,6 +745,13 @@ def share_version_counter(t: Tensor, src: Tensor) -> None:
     t._vc = vc
 
 
+def bump_version(t: Tensor) -> None:
+    """Record that ``t``'s memory was written in place outside the ops (an optimizer's update, a gradient
+    zeroed): ``t._version`` and that of every tensor sharing its memory go up by one, so a backward that
+    saved ``t`` raises and its views bring their history up to date."""
+    t._vc[0] += 1
+
+
 def memory_is_shared(t: Tensor) -> bool:
     """Whether another tensor (a view, a ``detach()``) may see ``t``'s memory."""
     return len(t._vc) > 1

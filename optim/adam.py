@@ -5,18 +5,8 @@ from typing import Any
 
 import numpy as np
 
-from microtensor.optim.optimizer import (
-    Optimizer,
-    ParamsT,
-    check_betas,
-    check_nonnegative,
-    decay_add_square_,
-    effective_grad,
-    lerp_,
-    next_step,
-    scalar_state,
-    zeros_state,
-)
+from microtensor.optim.moments import init_moments, update_moments
+from microtensor.optim.optimizer import Optimizer, ParamsT, check_betas, check_nonnegative, zeros_state
 
 
 class Adam(Optimizer):
@@ -50,35 +40,24 @@ class Adam(Optimizer):
                                       decoupled_weight_decay=decoupled_weight_decay))
 
     def _init_state(self, param: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
-        state["step"] = scalar_state(0.0)
-        state["exp_avg"] = zeros_state(param)
-        state["exp_avg_sq"] = zeros_state(param)
+        init_moments(param, state)
         if group["amsgrad"]:
             state["max_exp_avg_sq"] = zeros_state(param)
 
     def _update(self, param: np.ndarray, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
-        step = next_step(state)
-        lr, weight_decay, (beta1, beta2) = group["lr"], group["weight_decay"], group["betas"]
-        decoupled = group["decoupled_weight_decay"]
-        if weight_decay and decoupled:
-            param *= 1 - lr * weight_decay
-        g = effective_grad(param, grad, group["maximize"], 0 if decoupled else weight_decay)
-        exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
         scratch = np.empty_like(param)
-        lerp_(exp_avg, g, 1 - beta1, scratch)
-        decay_add_square_(exp_avg_sq, g, beta2, scratch)
+        _, _, bias_correction1, bias_correction2 = update_moments(param, grad, group, state, scratch)
+        exp_avg_sq = state["exp_avg_sq"]._data
         if group["amsgrad"]:
             second = state["max_exp_avg_sq"]._data
             np.maximum(second, exp_avg_sq, out=second)
         else:
             second = exp_avg_sq
-        step_size = lr / (1 - beta1 ** step)
-        bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
         np.sqrt(second, out=scratch)
-        scratch /= bias_correction2_sqrt
+        scratch /= bias_correction2 ** 0.5
         scratch += group["eps"]
-        np.divide(exp_avg, scratch, out=scratch)
-        scratch *= -step_size
+        np.divide(state["exp_avg"]._data, scratch, out=scratch)
+        scratch *= -group["lr"] / bias_correction1
         param += scratch
 
 

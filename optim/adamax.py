@@ -5,17 +5,8 @@ from typing import Any
 
 import numpy as np
 
-from microtensor.optim.optimizer import (
-    Optimizer,
-    ParamsT,
-    check_betas,
-    check_nonnegative,
-    effective_grad,
-    lerp_,
-    next_step,
-    scalar_state,
-    zeros_state,
-)
+from microtensor.optim.moments import init_moments, update_moments
+from microtensor.optim.optimizer import Optimizer, ParamsT, check_betas, check_nonnegative
 
 
 class Adamax(Optimizer):
@@ -42,22 +33,16 @@ class Adamax(Optimizer):
                                       maximize=maximize))
 
     def _init_state(self, param: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
-        state["step"] = scalar_state(0.0)
-        state["exp_avg"] = zeros_state(param)
-        state["exp_inf"] = zeros_state(param)
+        init_moments(param, state, "exp_inf")
 
     def _update(self, param: np.ndarray, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
-        step = next_step(state)
-        beta1, beta2 = group["betas"]
-        g = effective_grad(param, grad, group["maximize"], group["weight_decay"])
-        exp_avg, exp_inf = state["exp_avg"]._data, state["exp_inf"]._data
         scratch = np.empty_like(param)
-        lerp_(exp_avg, g, 1 - beta1, scratch)
-        exp_inf *= beta2
+        g, _, bias_correction1, _ = update_moments(param, grad, group, state, scratch, square=False)
+        exp_inf = state["exp_inf"]._data
+        exp_inf *= group["betas"][1]
         np.abs(g, out=scratch)
         scratch += group["eps"]
         np.maximum(exp_inf, scratch, out=exp_inf)
-        clr = group["lr"] / (1 - beta1 ** step)
-        np.divide(exp_avg, exp_inf, out=scratch)
-        scratch *= -clr
+        np.divide(state["exp_avg"]._data, exp_inf, out=scratch)
+        scratch *= -group["lr"] / bias_correction1
         param += scratch

@@ -8,6 +8,7 @@ import numpy as np
 
 import microtensor as mt
 from microtensor.optim.optimizer import Optimizer, ParamsT, check_nonnegative
+from microtensor.tensor import bump_version
 
 
 def _cubic_interpolate(x1: float, f1: float, g1: float, x2: float, f2: float, g2: float,
@@ -147,13 +148,13 @@ class LBFGS(Optimizer):
         for p in self._params:
             n = p._data.size
             p._data += step_size * update[offset:offset + n].reshape(p._data.shape)
-            p._vc[0] += 1
+            bump_version(p)
             offset += n
 
     def _set_param(self, arrays: list[np.ndarray]) -> None:
         for p, array in zip(self._params, arrays):
             p._data[...] = array
-            p._vc[0] += 1
+            bump_version(p)
 
     def _directional_evaluate(self, closure: Callable, x: list[np.ndarray], t: float,
                               d: np.ndarray) -> tuple[float, np.ndarray]:

@@ -5,18 +5,8 @@ from typing import Any
 
 import numpy as np
 
-from microtensor.optim.optimizer import (
-    Optimizer,
-    ParamsT,
-    check_betas,
-    check_nonnegative,
-    decay_add_square_,
-    effective_grad,
-    lerp_,
-    next_step,
-    scalar_state,
-    zeros_state,
-)
+from microtensor.optim.moments import init_moments, update_moments
+from microtensor.optim.optimizer import Optimizer, ParamsT, check_betas, check_nonnegative, scalar_state
 
 
 class NAdam(Optimizer):
@@ -50,33 +40,24 @@ class NAdam(Optimizer):
                                       maximize=maximize))
 
     def _init_state(self, param: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
-        state["step"] = scalar_state(0.0)
+        init_moments(param, state)
         state["mu_product"] = scalar_state(1.0)
-        state["exp_avg"] = zeros_state(param)
-        state["exp_avg_sq"] = zeros_state(param)
 
     def _update(self, param: np.ndarray, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
-        step = next_step(state)
-        lr, weight_decay, (beta1, beta2) = group["lr"], group["weight_decay"], group["betas"]
-        decoupled = group["decoupled_weight_decay"]
-        if weight_decay and decoupled:
-            param *= 1 - lr * weight_decay
-        g = effective_grad(param, grad, group["maximize"], 0 if decoupled else weight_decay)
+        denom, scratch = np.empty_like(param), np.empty_like(param)
+        g, step, _, bias_correction2 = update_moments(param, grad, group, state, scratch)
+        lr, beta1 = group["lr"], group["betas"][0]
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * group["momentum_decay"]))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * group["momentum_decay"]))
         mu_product = state["mu_product"]._data
         mu_product *= mu                          # kept in the state's scalar dtype, as PyTorch does
         mu_product = float(mu_product)
-        exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
-        denom, scratch = np.empty_like(param), np.empty_like(param)
-        lerp_(exp_avg, g, 1 - beta1, scratch)
-        decay_add_square_(exp_avg_sq, g, beta2, scratch)
-        np.divide(exp_avg_sq, 1 - beta2 ** step, out=denom)
+        np.divide(state["exp_avg_sq"]._data, bias_correction2, out=denom)
         np.sqrt(denom, out=denom)
         denom += group["eps"]
         np.divide(g, denom, out=scratch)
         scratch *= -lr * (1.0 - mu) / (1.0 - mu_product)
         param += scratch
-        np.divide(exp_avg, denom, out=scratch)
+        np.divide(state["exp_avg"]._data, denom, out=scratch)
         scratch *= -lr * mu_next / (1.0 - mu_product * mu_next)
         param += scratch

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 import microtensor as mt
-from microtensor.tensor import Tensor
+from microtensor.tensor import Tensor, bump_version
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
 
@@ -106,7 +106,7 @@ class Optimizer:
                 else:
                     p.grad.detach_()
                     p.grad._data.fill(0)
-                    p.grad._vc[0] += 1
+                    bump_version(p.grad)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient by the optimizer's rule.
@@ -131,7 +131,7 @@ class Optimizer:
                 if state is not None and not state:     # stateful, before its first update
                     self._init_state(p._data, group, state)
                 self._update(p._data, p.grad._data, group, state)
-                p._vc[0] += 1
+                bump_version(p)
         return loss
 
     def _has_state(self, group: dict[str, Any]) -> bool:
@@ -141,9 +141,9 @@ class Optimizer:
     def _init_state(self, param: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
         """Fill the empty ``state`` of a parameter before its first update."""
 
-    def _update(self, param: np.ndarray, grad: np.ndarray, group: dict[str, Any],
-                state: dict[str, Any] | None) -> None:
-        """Write one step of the rule into ``param`` (in place), reading ``grad`` and updating ``state``."""
+    def _update(self, param: np.ndarray, grad: np.ndarray, group: dict[str, Any], state: Any) -> None:
+        """Write one step of the rule into ``param`` (in place), reading ``grad`` and updating ``state`` (the
+        parameter's state dict; None for a rule that keeps none)."""
         raise NotImplementedError(f"{type(self).__name__} does not define its update rule")
 
     # ------------------------------------------------------------------ state dicts

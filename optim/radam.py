@@ -5,18 +5,8 @@ from typing import Any
 
 import numpy as np
 
-from microtensor.optim.optimizer import (
-    Optimizer,
-    ParamsT,
-    check_betas,
-    check_nonnegative,
-    decay_add_square_,
-    effective_grad,
-    lerp_,
-    next_step,
-    scalar_state,
-    zeros_state,
-)
+from microtensor.optim.moments import init_moments, update_moments
+from microtensor.optim.optimizer import Optimizer, ParamsT, check_betas, check_nonnegative
 
 
 class RAdam(Optimizer):
@@ -49,29 +39,18 @@ class RAdam(Optimizer):
                                       maximize=maximize, decoupled_weight_decay=decoupled_weight_decay))
 
     def _init_state(self, param: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
-        state["step"] = scalar_state(0.0)
-        state["exp_avg"] = zeros_state(param)
-        state["exp_avg_sq"] = zeros_state(param)
+        init_moments(param, state)
 
     def _update(self, param: np.ndarray, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
-        step = next_step(state)
-        lr, weight_decay, (beta1, beta2) = group["lr"], group["weight_decay"], group["betas"]
-        decoupled = group["decoupled_weight_decay"]
-        if weight_decay and decoupled:
-            param *= 1 - lr * weight_decay
-        g = effective_grad(param, grad, group["maximize"], 0 if decoupled else weight_decay)
-        exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
         update, scratch = np.empty_like(param), np.empty_like(param)
-        lerp_(exp_avg, g, 1 - beta1, scratch)
-        decay_add_square_(exp_avg_sq, g, beta2, scratch)
-        bias_correction1 = 1 - beta1 ** step
-        bias_correction2 = 1 - beta2 ** step
-        np.divide(exp_avg, bias_correction1, out=update)
-        update *= lr
+        _, step, bias_correction1, bias_correction2 = update_moments(param, grad, group, state, scratch)
+        beta2 = group["betas"][1]
+        np.divide(state["exp_avg"]._data, bias_correction1, out=update)
+        update *= group["lr"]
         rho_inf = 2 / (1 - beta2) - 1
         rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
         if rho_t > 5.0:
-            np.sqrt(exp_avg_sq, out=scratch)
+            np.sqrt(state["exp_avg_sq"]._data, out=scratch)
             scratch += group["eps"]
             np.divide(bias_correction2 ** 0.5, scratch, out=scratch)
             update *= scratch

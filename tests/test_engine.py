@@ -11,7 +11,7 @@ import pytest
 from helpers import requires_torch, torch
 
 import microtensor as mt
-from microtensor.autograd import Function, engine
+from microtensor.autograd import Function, memory
 
 FREED = "Trying to backward through the graph a second time"
 LEAF_IN_PLACE = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -88,8 +88,8 @@ def test_graph_memory_returns_after_del_without_gc():
 
 def test_a_long_backward_hands_freed_memory_back_to_the_system(monkeypatch):
     trims = []
-    monkeypatch.setattr(engine, "TRIM_AFTER_NODES", 50)
-    monkeypatch.setattr(engine, "return_freed_memory", lambda: trims.append(1))
+    monkeypatch.setattr(memory, "TRIM_AFTER_NODES", 50)
+    monkeypatch.setattr(memory, "return_freed_memory", lambda: trims.append(1))
     x = leaf(1.0, 2.0)
 
     def chain(n: int) -> mt.Tensor:
@@ -107,7 +107,7 @@ def test_a_long_backward_hands_freed_memory_back_to_the_system(monkeypatch):
 
 
 def test_return_freed_memory_reports_whether_there_is_glibc():
-    assert engine.return_freed_memory() is (sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc")
+    assert memory.return_freed_memory() is (sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc")
 
 
 def test_retain_graph_keeps_saved_tensors_until_the_last_backward():

@@ -14,9 +14,9 @@ def _relu_reuse_flags(monkeypatch):
     flags = []
     backward = unary.Relu.backward
 
-    def spy(ctx, grad):
-        flags.append(ctx.may_overwrite_grad)
-        return backward(ctx, grad)
+    def spy(ctx, grad, overwrite_grad=False):
+        flags.append(overwrite_grad)
+        return backward(ctx, grad, overwrite_grad)
 
     monkeypatch.setattr(unary.Relu, "backward", staticmethod(spy))
     return flags
@@ -92,3 +92,22 @@ def test_an_infinite_gradient_gives_zero_off_the_mask_without_a_warning():
         warnings.simplefilter("error")
         (x * 1).relu().backward(mt.tensor([np.inf, np.inf]))
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, np.inf])
+
+
+def test_backward_leaves_no_per_run_state_on_the_nodes():
+    """The engine decides per call whether a backward may overwrite its gradient: no node of a retained graph
+    gains or changes an attribute in a backward run."""
+    x = mt.tensor([[-1.0, 2.0], [3.0, -4.0]], requires_grad=True)
+    loss = ((x * 3).relu() * x).sum()
+    nodes, stack = [], [loss.grad_fn]
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        stack.extend(n for n, _ in node.next_functions if n is not None)
+    def attributes():
+        return [{name: id(value) for name, value in vars(n).items()} for n in nodes]
+
+    before = attributes()
+    loss.backward(retain_graph=True)
+    mt.autograd.grad(loss, [x], create_graph=True)
+    assert attributes() == before

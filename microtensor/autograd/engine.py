@@ -4,20 +4,19 @@
 dependency counts (never recursion), so a million-node chain is just a longer
 loop. ``backward`` accumulates into leaves' ``.grad``; ``grad`` returns the
 gradients of chosen inputs instead. After a backward through a long graph the
-engine hands the memory it freed back to the system (``return_freed_memory``).
+engine hands the memory it freed back to the system (``microtensor.autograd.memory``).
 """
 from __future__ import annotations
 
-import ctypes
-import sys
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
 from microtensor.autograd.function import AccumulateGrad, AnomalyMode, Function, Node, accumulator, grad_copy, held_once
 from microtensor.autograd.grad_mode import GradMode
+from microtensor.autograd.memory import trim_after_backward
 from microtensor.dtypes import from_numpy_dtype
 from microtensor.tensor import Tensor
 
@@ -101,6 +100,12 @@ def _needed(deps: dict[Node, int], targets: set) -> set:
     return needed
 
 
+@overload
+def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], retain_graph: bool, create_graph: bool,
+                 capture: None = None) -> None: ...
+@overload
+def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], retain_graph: bool, create_graph: bool,
+                 capture: Sequence[Tensor]) -> list[Tensor | None]: ...
 def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], retain_graph: bool, create_graph: bool,
                  capture: Sequence[Tensor] | None = None) -> list[Tensor | None] | None:
     """Push gradients from ``outputs`` to the graph's leaves.
@@ -156,37 +161,8 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], retain_
                             ready.append(edge[0])
     finally:
         GradMode.enabled, GradMode.grad = prev
-    if not retain_graph and len(deps) >= TRIM_AFTER_NODES:
-        return_freed_memory()
+    trim_after_backward(len(deps), retain_graph)
     return captured if capture is not None else None
-
-
-TRIM_AFTER_NODES = 1 << 17
-_libc: Any = None
-
-
-def return_freed_memory() -> bool:
-    """Ask the C allocator to hand the memory it holds free back to the system (glibc's ``malloc_trim``);
-    returns False where there is no glibc.
-
-    A backward through a long graph frees the saved arrays of its nodes one by one; glibc keeps that
-    memory for reuse instead of returning it, so a process's memory would stay at its peak. The engine
-    calls this after a backward through ``TRIM_AFTER_NODES`` nodes or more (it takes milliseconds there).
-    """
-    global _libc
-    if _libc is None:
-        _libc = False
-        if sys.platform.startswith("linux"):
-            try:
-                libc = ctypes.CDLL("libc.so.6")
-                libc.malloc_trim.argtypes = [ctypes.c_size_t]
-                _libc = libc
-            except (OSError, AttributeError):      # no glibc (musl, say): nothing to trim
-                pass
-    if not _libc:
-        return False
-    _libc.malloc_trim(0)
-    return True
 
 
 def _add_to_buffer(buffers: dict, node: Node, nr: int, g: Tensor, create_graph: bool) -> None:
@@ -223,12 +199,17 @@ def _run_node(node: Function, grads: list, buffers: dict, deps: dict, ready: lis
     if node._n_outputs > 1:   # outputs that got no gradient get zeros (non-tensor outputs get None)
         grads = [Tensor._make(np.zeros(*meta)) if g is None and meta is not None else g
                  for g, meta in zip(grads, node._out_meta)]
-    if node.overwrites_grad:     # decided afresh each run: a retained graph may be run again with create_graph
-        node.may_overwrite_grad = not create_graph and held_once(grads[0])
+    # decided per call, never stored on the node: a retained graph may be run again with create_graph
+    overwrite = node.overwrites_grad and not create_graph and held_once(grads[0])
+    try:
+        results = (node.backward(node, grads[0], overwrite_grad=True)  # type: ignore[call-arg]   # its own keyword
+                   if overwrite else node.backward(node, *grads))
+    except Exception:
+        if AnomalyMode.enabled:
+            _warn_anomaly(node)
+        raise
     if AnomalyMode.enabled:
-        results = _backward_with_anomaly_check(node, grads)
-    else:
-        results = node.backward(node, *grads)
+        _check_finite(node, results)
     if type(results) is not tuple:
         results = (results,)
     next_ = node._next
@@ -255,7 +236,9 @@ def _run_node(node: Function, grads: list, buffers: dict, deps: dict, ready: lis
 def _run_post_hooks(node: Node, results: tuple, grads: list) -> tuple:
     """Call the node's ``register_hook`` hooks with (grad_inputs, grad_outputs); a returned tuple replaces
     grad_inputs."""
-    for hook in node._post_hooks:
+    hooks = node._post_hooks
+    assert hooks is not None   # called only for a node that has some
+    for hook in hooks:
         replaced = hook(results, tuple(grads))
         if replaced is not None:
             if len(replaced) != len(results):
@@ -289,23 +272,24 @@ def _check_grad(node: Node, g: Any, shape: tuple, dtype: np.dtype) -> Tensor:
     return g
 
 
-def _backward_with_anomaly_check(node: Function, grads: list) -> Any:
-    """Run ``node.backward``; on an error, or NaN/inf in what it returns, show the forward stack of the op."""
-    stack = "".join(node._forward_stack or ["(the forward op was recorded before anomaly mode was on)\n"])
-    try:
-        results = node.backward(node, *grads)
-    except Exception:
-        warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n"
-                      f"{stack}", stacklevel=2)
-        raise
+def _forward_stack(node: Function) -> str:
+    return "".join(node._forward_stack or ["(the forward op was recorded before anomaly mode was on)\n"])
+
+
+def _warn_anomaly(node: Function) -> None:
+    """Anomaly mode: show the forward stack of the op whose backward failed."""
+    warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n"
+                  f"{_forward_stack(node)}", stacklevel=2)
+
+
+def _check_finite(node: Function, results: Any) -> None:
+    """Anomaly mode: raise, naming the op and its forward stack, if its backward returned NaN or inf."""
     for i, g in enumerate(results if type(results) is tuple else (results,)):
         if isinstance(g, Tensor) and g._data.dtype.kind == "f" and not np.isfinite(g._data).all():
             bad = "nan" if np.isnan(g._data).any() else "inf"
-            warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n"
-                          f"{stack}", stacklevel=2)
+            _warn_anomaly(node)
             raise RuntimeError(f"Function '{node.name()}' returned {bad} values in its {i}th output. "
-                               f"The forward call that created it was:\n{stack}")
-    return results
+                               f"The forward call that created it was:\n{_forward_stack(node)}")
 
 
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,

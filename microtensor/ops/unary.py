@@ -588,10 +588,10 @@ class Relu(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, grad: Tensor) -> Tensor:
+    def backward(ctx: Function, grad: Tensor, overwrite_grad: bool = False) -> Tensor:
         out, = ctx.saved_tensors
         mask = ~(out._data <= 0)
-        if ctx.may_overwrite_grad:
+        if overwrite_grad:
             masked(grad._data, mask, out=grad._data)
             return grad
         return MulMask.apply(grad, mask)

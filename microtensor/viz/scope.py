@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 from typing import Any, NamedTuple
 
-from microtensor.autograd.function import ForwardScope
+from microtensor.autograd.function import RECORD_HOOKS, Node
 
 
 class Scope(NamedTuple):
@@ -17,13 +17,29 @@ class Scope(NamedTuple):
         return f"{self.path}: {self.kind}" if self.path else self.kind
 
 
+class _Current(threading.local):
+    """The recorded module call running in this thread, None outside every one."""
+
+    scope: Scope | None = None
+
+
+_current = _Current()
+
+
+def _tag(node: Node) -> None:
+    """The record hook (``RECORD_HOOKS``): a node made inside a recorded module keeps it as ``_scope``."""
+    scope = _current.scope
+    if scope is not None:
+        node._scope = scope
+
+
 class record:
     """Context manager: ops run inside ``model``'s forward (and its submodules') remember the module.
 
     ``draw(..., group_by_module=True)`` then draws each module's ops inside a cluster labelled with the
     module's dotted name (``layer1.0.conv2``) from ``model.named_modules()``. Calls of the model from
     other threads are recorded too, each thread's modules kept apart. Outside this context the only cost
-    left in the core is one read per recorded op.
+    left in the core is a test of the empty ``RECORD_HOOKS`` per recorded op.
 
     Example::
 
@@ -47,24 +63,26 @@ class record:
             scope = scopes[path] = Scope(path, type(module).__name__, parent)
             self._handles.append(module.register_forward_pre_hook(self._enter_module(scope), prepend=True))
             self._handles.append(module.register_forward_hook(self._leave_module))
-        self._outer = ForwardScope.current
+        self._outer = _current.scope
+        RECORD_HOOKS.append(_tag)         # once per open record(): nested ones tag a node twice, alike
         return self
 
     def __exit__(self, *exc: object) -> None:
+        RECORD_HOOKS.remove(_tag)
         for handle in self._handles:
             handle.remove()
         self._handles.clear()
         self._stacks.clear()
-        ForwardScope.current = self._outer
+        _current.scope = self._outer
 
     def _enter_module(self, scope: Scope) -> Any:
         def hook(module: Any, args: tuple) -> None:
-            self._stacks.setdefault(threading.get_ident(), []).append(ForwardScope.current)
-            ForwardScope.current = scope
+            self._stacks.setdefault(threading.get_ident(), []).append(_current.scope)
+            _current.scope = scope
         return hook
 
     def _leave_module(self, module: Any, args: tuple, output: Any) -> None:
-        ForwardScope.current = self._stacks[threading.get_ident()].pop()
+        _current.scope = self._stacks[threading.get_ident()].pop()
 
 
 def chain(scope: Scope | None) -> list[Scope]:

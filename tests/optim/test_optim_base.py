@@ -101,8 +101,29 @@ def test_update_is_in_place_and_bumps_the_version():
     before = p._version
     opt.step()
     assert p._version == before + 1
+    assert view._version == before + 1      # the counter is shared with the memory
     np.testing.assert_allclose(view.numpy(), [0.5, 1.5])
     assert p.is_leaf and p.requires_grad and p.grad_fn is None
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_every_step_bumps_each_updated_parameter_once(name):
+    p, untouched = leaf(1.0, 2.0), leaf(3.0)
+    opt = getattr(optim, name)([p, untouched], lr=0.1)
+    for step in range(1, 3):
+        p.grad = mt.tensor(np.array([0.5, -0.25]))
+        opt.step()
+        assert p._version == step
+    assert untouched._version == 0          # no gradient, no update
+
+
+def test_zero_grad_in_place_bumps_the_gradients_version():
+    p = leaf(1.0, 2.0)
+    opt = optim.SGD([p], lr=0.1)
+    (p * 3).sum().backward()
+    before = p.grad._version
+    opt.zero_grad(set_to_none=False)
+    assert p.grad._version == before + 1
 
 
 def test_a_saved_parameter_changed_by_step_fails_backward():

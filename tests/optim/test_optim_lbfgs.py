@@ -122,3 +122,20 @@ def test_lbfgs_errors():
         LBFGS([x], lr=-1)
     with pytest.raises(RuntimeError, match="needs a closure"):
         LBFGS([x]).step()
+
+
+def test_step_bumps_the_parameters_version():
+    x = mt.tensor(START.copy(), requires_grad=True)
+    opt = LBFGS([x], lr=0.1, max_iter=3)
+
+    def closure():
+        opt.zero_grad()
+        loss = rosenbrock(x)
+        loss.backward()
+        return loss
+
+    saved = (x * x).sum()                   # mul saves x for backward
+    opt.step(closure)
+    assert x._version >= 1                  # one per write into the parameters' memory
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        saved.backward()

@@ -7,8 +7,8 @@ from helpers import run_threads
 
 import microtensor as mt
 from microtensor import nn, viz
-from microtensor.autograd.function import ForwardScope
-from microtensor.viz import grads
+from microtensor.autograd.function import RECORD_HOOKS
+from microtensor.viz import grads, scope
 
 
 def test_node_hook_sees_gradients_of_inputs_and_outputs():
@@ -52,7 +52,7 @@ def test_record_stamps_ops_with_their_innermost_module_and_cleans_up():
     assert h.grad_fn._scope.path == "1" and h.grad_fn._scope.kind == "ReLU"
     linear = h.grad_fn.next_functions[0][0]
     assert linear._scope.path == "0" and linear._scope.parent.kind == "Sequential"
-    assert outside.grad_fn._scope is None and ForwardScope.current is None
+    assert outside.grad_fn._scope is None and scope._current.scope is None and not RECORD_HOOKS
     assert model(x).grad_fn._scope is None        # hooks removed: nothing recorded afterwards
     assert not model[0]._forward_pre_hooks and not model[0]._forward_hooks
 
@@ -62,7 +62,7 @@ def test_record_restores_scope_after_an_error():
     with pytest.raises(ValueError, match="Linear"):
         with viz.record(model):
             model(mt.randn(4, 5))
-    assert ForwardScope.current is None
+    assert scope._current.scope is None and not RECORD_HOOKS
 
 
 def test_record_keeps_each_threads_module_scopes_apart():
@@ -105,7 +105,7 @@ def test_record_keeps_each_threads_module_scopes_apart():
         (out_deep, outside), out_shallow = run_threads(deep, shallow)
     assert out_deep.grad_fn._scope.kind == "Outer" and out_shallow.grad_fn._scope.kind == "Outer"
     assert out_deep.grad_fn.next_functions[0][0]._scope.path == "inner"
-    assert outside.grad_fn._scope is None and ForwardScope.current is None
+    assert outside.grad_fn._scope is None and scope._current.scope is None and not RECORD_HOOKS
 
 
 def test_record_rejects_non_modules():
