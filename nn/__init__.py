@@ -57,7 +57,13 @@ from microtensor.nn.parameter import Parameter
 from microtensor.nn.pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from microtensor.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from microtensor.nn.sparse import Embedding
-from microtensor.nn.transformer import TransformerEncoder, TransformerEncoderLayer
+from microtensor.nn.transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 
 # isort: split
 from microtensor.nn import models  # its blocks are built from the layers above
@@ -70,6 +76,7 @@ __all__ = [  # every public name, so ``from microtensor.nn import *`` and tools 
     "MaxPool1d", "MaxPool2d", "Maxout", "Mish", "Module", "ModuleDict", "ModuleList", "MultiheadAttention", "NLLLoss",
     "PReLU", "Parameter", "ParameterDict", "ParameterList", "RNN", "RNNCell", "RReLU", "ReLU", "ReLU6", "SELU",
     "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Softmin", "Softplus", "Softsign", "Step", "Tanh",
-    "Threshold", "TransformerEncoder", "TransformerEncoderLayer", "Unflatten", "functional", "init", "models",
+    "Threshold", "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
+    "TransformerEncoderLayer", "Unflatten", "functional", "init", "models",
     "utils",
 ]

@@ -83,6 +83,45 @@ def assert_unchanged(module: Any, before: dict) -> None:
         assert after[key][0] is tensor and list(after[key][1:]) == state, key
 
 
+def copy_torch_weights(ours: Any, theirs: Any) -> None:
+    """Load a torch module's state dict into the microtensor module built like it."""
+    ours.load_state_dict({k: mt.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+
+
+def compare_modules_with_torch(ours: Any, theirs: Any, arrays: dict, call: Callable, rtol: float = 1e-4,
+                               atol: float = 1e-5) -> None:
+    """Copy torch's weights into ours, run ``call(module, tensors, lib)`` (a tuple of outputs, None allowed) on
+    both with tensors made from ``arrays`` (float ones require grad), compare the outputs, then the gradients of
+    a weighted sum of them with respect to every float input and every parameter."""
+    copy_torch_weights(ours, theirs)
+    ours.zero_grad()
+    theirs.zero_grad()
+    mine = {k: mt.tensor(a, requires_grad=a.dtype.kind == "f") for k, a in arrays.items()}
+    theirs_in = {k: torch.tensor(a, requires_grad=a.dtype.kind == "f") for k, a in arrays.items()}
+    outs, exps = call(ours, mine, mt), call(theirs, theirs_in, torch)
+    rng = np.random.default_rng(99)
+    loss_m, loss_t = 0, 0
+    assert len(outs) == len(exps)
+    for o, e in zip(outs, exps):
+        assert (o is None) == (e is None)
+        if o is None:
+            continue
+        assert tuple(o.shape) == tuple(e.shape)
+        np.testing.assert_allclose(o.detach().numpy(), e.detach().numpy(), rtol=rtol, atol=atol)
+        w = rng.standard_normal(tuple(o.shape))
+        loss_m = loss_m + (o * mt.tensor(w, dtype=o.dtype)).sum()
+        loss_t = loss_t + (e * torch.tensor(w, dtype=e.dtype)).sum()
+    loss_m.backward()
+    loss_t.backward()
+    for k, t in theirs_in.items():
+        if t.grad is not None:     # (torch drops a mask given with the is_causal hint, so it gets no gradient)
+            np.testing.assert_allclose(mine[k].grad.numpy(), t.grad.numpy(), rtol=rtol, atol=atol, err_msg=k)
+    params = dict(theirs.named_parameters())
+    assert [n for n, _ in ours.named_parameters()] == list(params)
+    for n, p in ours.named_parameters():
+        np.testing.assert_allclose(p.grad.numpy(), params[n].grad.numpy(), rtol=rtol, atol=atol, err_msg=n)
+
+
 # ----------------------------------------------------------------------------- hypothesis strategies
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes  # noqa: E402,F401

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from helpers import compare_with_torch, requires_torch, torch
+from helpers import compare_modules_with_torch, compare_with_torch, copy_torch_weights, requires_torch, torch
 
 import microtensor as mt
 from microtensor import nn
@@ -139,42 +139,6 @@ def test_sdpa_errors(args, kwargs, match):
 
 
 # ----------------------------------------------------------------------------- MultiheadAttention
-def from_torch(ours, theirs):
-    ours.load_state_dict({k: mt.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
-
-
-def run_both(ours, theirs, arrays, call, rtol=1e-4, atol=1e-5):
-    """Copy torch's weights into ours, run ``call(module, tensors, lib)`` on both with tensors made from
-    ``arrays`` (float ones require grad), compare the outputs, then the gradients of a weighted sum of them with
-    respect to every float input and every parameter."""
-    from_torch(ours, theirs)
-    ours.zero_grad()
-    theirs.zero_grad()
-    mine = {k: mt.tensor(a, requires_grad=a.dtype.kind == "f") for k, a in arrays.items()}
-    theirs_in = {k: torch.tensor(a, requires_grad=a.dtype.kind == "f") for k, a in arrays.items()}
-    outs, exps = call(ours, mine, mt), call(theirs, theirs_in, torch)
-    rng = np.random.default_rng(99)
-    loss_m, loss_t = 0, 0
-    assert len(outs) == len(exps)
-    for o, e in zip(outs, exps):
-        assert (o is None) == (e is None)
-        if o is None:
-            continue
-        assert tuple(o.shape) == tuple(e.shape)
-        np.testing.assert_allclose(o.detach().numpy(), e.detach().numpy(), rtol=rtol, atol=atol)
-        w = rng.standard_normal(tuple(o.shape)).astype(np.float32)
-        loss_m, loss_t = loss_m + (o * mt.tensor(w)).sum(), loss_t + (e * torch.tensor(w)).sum()
-    loss_m.backward()
-    loss_t.backward()
-    for k, t in theirs_in.items():
-        if t.grad is not None:     # (torch drops a mask given with the is_causal hint, so it gets no gradient)
-            np.testing.assert_allclose(mine[k].grad.numpy(), t.grad.numpy(), rtol=rtol, atol=atol, err_msg=k)
-    params = dict(theirs.named_parameters())
-    assert [n for n, _ in ours.named_parameters()] == list(params)
-    for n, p in ours.named_parameters():
-        np.testing.assert_allclose(p.grad.numpy(), params[n].grad.numpy(), rtol=rtol, atol=atol, err_msg=n)
-
-
 MASKS = ["none", "kpm-bool", "kpm-float", "attn-bool-2d", "attn-float-3d", "both-bool", "causal"]
 
 
@@ -226,7 +190,7 @@ def kv_kwargs(mode):
 def test_mha_matches_torch(batch_first, mode, masks, weights):
     ours, theirs = mha_pair(batch_first=batch_first, **kv_kwargs(mode))
     call = mha_call(need_weights=weights != "none", average=weights == "average", causal=masks == "causal")
-    run_both(ours, theirs, mha_arrays(mode, masks, batch_first), call)
+    compare_modules_with_torch(ours, theirs, mha_arrays(mode, masks, batch_first), call)
 
 
 @requires_torch
@@ -236,7 +200,7 @@ def test_mha_unbatched_matches_torch(mode, masks):
     ours, theirs = mha_pair(batch_first=True, **kv_kwargs(mode))
     for weights in ("average", "per-head", "none"):
         call = mha_call(need_weights=weights != "none", average=weights == "average")
-        run_both(ours, theirs, mha_arrays(mode, masks, True, unbatched=True), call)
+        compare_modules_with_torch(ours, theirs, mha_arrays(mode, masks, True, unbatched=True), call)
 
 
 @requires_torch
@@ -246,8 +210,8 @@ def test_mha_unbatched_matches_torch(mode, masks):
 def test_mha_options_match_torch(kwargs, masks):
     ours, theirs = mha_pair(batch_first=True, **kwargs)
     mode = "kvdim" if "kdim" in kwargs else "cross"
-    run_both(ours, theirs, mha_arrays(mode, masks, True), mha_call())
-    run_both(ours, theirs, mha_arrays(mode, masks, True), mha_call(need_weights=False))
+    compare_modules_with_torch(ours, theirs, mha_arrays(mode, masks, True), mha_call())
+    compare_modules_with_torch(ours, theirs, mha_arrays(mode, masks, True), mha_call(need_weights=False))
 
 
 @requires_torch
@@ -255,7 +219,7 @@ def test_mha_options_match_torch(kwargs, masks):
 def test_mha_fully_masked_row_matches_torch():
     """As in PyTorch: zeros (plus the output bias) without weights, NaN with them."""
     ours, theirs = mha_pair(batch_first=True)
-    from_torch(ours, theirs)
+    copy_torch_weights(ours, theirs)
     x = randn(N, L, E)
     kpm = np.zeros((N, L), bool)
     kpm[1] = True
@@ -269,7 +233,7 @@ def test_mha_fully_masked_row_matches_torch():
 @requires_torch
 def test_mha_dropout_in_training_only():
     ours, theirs = mha_pair(dropout=0.5)
-    from_torch(ours, theirs)
+    copy_torch_weights(ours, theirs)
     x = mt.tensor(randn(L, N, E))
     with mt.no_grad():
         out, w = ours(x, x, x)
@@ -359,7 +323,7 @@ def test_mha_functional_static_kv_matches_torch(need_weights):
                     module.bias_v, True, 0.0, module.out_proj.weight, module.out_proj.bias, key_padding_mask=t["kpm"],
                     need_weights=need_weights, static_k=t["static_k"], static_v=t["static_v"])
         return out, w
-    run_both(ours, theirs, arrays, call)
+    compare_modules_with_torch(ours, theirs, arrays, call)
     with pytest.raises(RuntimeError, match=r"expected static_k of shape \[6, S, 4\] .*got \[6, 5, 3\]"):
         multi_head_attention_forward(*(mt.randn(L, N, E),) * 3, E, H, ours.in_proj_weight, None, None, None, False,
                                      0.0, ours.out_proj.weight, None, static_k=mt.randn(N * H, 5, 3))
@@ -450,7 +414,7 @@ def test_encoder_layer_matches_torch(batch_first, norm_first, activation, masks)
     if masks:
         arrays.update(mask=np.triu(np.ones((L, L), bool), 1), kpm=bool_mask(N, L, seed=2))
     assert list(ours.state_dict()) == list(theirs.state_dict())
-    run_both(ours, theirs, arrays, encoder_call(masks))
+    compare_modules_with_torch(ours, theirs, arrays, encoder_call(masks))
 
 
 @requires_torch
@@ -461,34 +425,34 @@ def test_encoder_layer_options_match_torch(kwargs):
     ours.eval()
     theirs.eval()
     arrays = {"x": randn(N, L, E, seed=1), "mask": randn(L, L, seed=2), "kpm": randn(N, L, seed=3)}
-    run_both(ours, theirs, arrays, encoder_call(True))
-    run_both(ours, theirs, {"x": randn(L, E, seed=4)}, encoder_call(False))     # unbatched
+    compare_modules_with_torch(ours, theirs, arrays, encoder_call(True))
+    compare_modules_with_torch(ours, theirs, {"x": randn(L, E, seed=4)}, encoder_call(False))     # unbatched
 
 
 @requires_torch
 def test_encoder_layer_causal_hint_matches_torch():
     ours, theirs = encoder_pair(batch_first=True, dropout=0.0)
     arrays = {"x": randn(N, L, E, seed=1), "mask": np.triu(np.full((L, L), -np.inf, np.float32), 1)}
-    run_both(ours, theirs, arrays, encoder_call(True, causal=True))
+    compare_modules_with_torch(ours, theirs, arrays, encoder_call(True, causal=True))
 
 
 @requires_torch
 @pytest.mark.parametrize("norm_first", [False, True])
 def test_encoder_matches_torch(norm_first):
     ours_layer, theirs_layer = encoder_pair(batch_first=True, norm_first=norm_first, dropout=0.0, activation="gelu")
-    ours = TransformerEncoder(ours_layer, 2, norm=nn.LayerNorm(E))
+    ours = TransformerEncoder(ours_layer, 2, norm=nn.LayerNorm(E), enable_nested_tensor=False)
     theirs = torch.nn.TransformerEncoder(theirs_layer, 2, norm=torch.nn.LayerNorm(E), enable_nested_tensor=False)
     assert list(ours.state_dict()) == list(theirs.state_dict())
     arrays = {"x": randn(N, L, E, seed=1), "mask": np.triu(np.ones((L, L), bool), 1), "kpm": bool_mask(N, L, seed=2)}
 
     def call(module, t, lib):
         return (module(t["x"], mask=t["mask"], src_key_padding_mask=t["kpm"]),)
-    run_both(ours, theirs, arrays, call)
+    compare_modules_with_torch(ours, theirs, arrays, call)
 
 
 def test_encoder_layers_are_independent_copies():
     layer = TransformerEncoderLayer(E, H, dim_feedforward=16)
-    enc = TransformerEncoder(layer, 3)
+    enc = TransformerEncoder(layer, 3, enable_nested_tensor=False)
     assert len(enc.layers) == 3 and enc.norm is None
     weights = [lay.linear1.weight for lay in enc.layers]
     assert len({id(w) for w in weights}) == 3 and all(w is not layer.linear1.weight for w in weights)
