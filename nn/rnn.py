@@ -94,7 +94,8 @@ class RNNBase(Module):
         self.proj_size = proj_size
         directions = 2 if bidirectional else 1
         gate_size = CELLS[mode].gates * hidden_size
-        self._flat_weights_names = []
+        self._flat_weights_names: list[str] = []
+        self._all_weights: list[list[str]] = []
         for layer in range(num_layers):
             layer_input = input_size if layer == 0 else hidden_size * directions
             for suffix in ("", "_reverse")[:directions]:
@@ -105,7 +106,8 @@ class RNNBase(Module):
                     shapes[f"bias_hh_l{layer}{suffix}"] = (gate_size,)
                 for param_name, shape in shapes.items():
                     setattr(self, param_name, Parameter(mt.empty(shape, dtype=dtype)))
-                    self._flat_weights_names.append(param_name)
+                self._flat_weights_names.extend(shapes)
+                self._all_weights.append(list(shapes))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -117,9 +119,17 @@ class RNNBase(Module):
     @property
     def all_weights(self) -> list[list[Parameter]]:
         """The parameters grouped per layer and direction: [[weight_ih, weight_hh, bias_ih, bias_hh], ...]."""
-        per = 4 if self.bias else 2
-        names = self._flat_weights_names
-        return [[getattr(self, n) for n in names[i:i + per]] for i in range(0, len(names), per)]
+        return [[getattr(self, name) for name in names] for names in self._all_weights]
+
+    @property
+    def _flat_weights(self) -> list[Tensor | None]:
+        """Every weight in PyTorch's order (``_flat_weights_names``): whatever each name holds now, so the list
+        follows a reassigned parameter (``rnn.weight_hh_l0 = ...``) or a deleted one (None), as PyTorch's does."""
+        return [getattr(self, name, None) for name in self._flat_weights_names]
+
+    def flatten_parameters(self) -> None:
+        """Nothing to do: PyTorch packs the weights into one cuDNN buffer on a GPU and returns at once on the
+        CPU, which is all microtensor has."""
 
     def _name(self) -> str:
         return _MODE_NAMES[self.mode]

@@ -134,6 +134,55 @@ def test_state_dict_moves_both_ways_float32(mode):
         np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
+@requires_torch
+@pytest.mark.parametrize("config", [(1, False, True), (2, True, True), (2, True, False)])
+@pytest.mark.parametrize("mode", MODES)
+def test_flat_weights_match_torch(mode, config):
+    """_flat_weights_names, _all_weights, _flat_weights and all_weights: PyTorch's names, order and shapes."""
+    name, kwargs = MODES[mode]
+    layers, bidirectional, bias = config
+    ours, theirs = (lib(5, 6, num_layers=layers, bidirectional=bidirectional, bias=bias, **kwargs)
+                    for lib in (getattr(rnn, name), getattr(torch.nn, name)))
+    assert ours._flat_weights_names == theirs._flat_weights_names
+    assert ours._all_weights == theirs._all_weights
+    assert [tuple(w.shape) for w in ours._flat_weights] == [tuple(w.shape) for w in theirs._flat_weights]
+    assert all(w is getattr(ours, n) for w, n in zip(ours._flat_weights, ours._flat_weights_names))
+    assert [[tuple(w.shape) for w in ws] for ws in ours.all_weights] == \
+        [[tuple(w.shape) for w in ws] for ws in theirs.all_weights]
+
+
+def test_flat_weights_follow_reassigned_parameters():
+    lstm = rnn.LSTM(3, 4, num_layers=2)
+    new = mt.nn.Parameter(mt.zeros(16, 4))
+    lstm.weight_hh_l1 = new
+    assert lstm._flat_weights[lstm._flat_weights_names.index("weight_hh_l1")] is new
+    assert lstm.all_weights[1][1] is new
+    lstm.double()                                  # converted in place: still the module's parameters
+    assert all(w is getattr(lstm, n) and w.dtype == mt.float64
+               for w, n in zip(lstm._flat_weights, lstm._flat_weights_names))
+    # the weight-drop recipe: the parameter replaced by a plain tensor that the forward then uses
+    del lstm.weight_hh_l0
+    assert lstm._flat_weights[1] is None
+    lstm.weight_hh_l0 = mt.zeros(16, 4, dtype=mt.float64)
+    x = mt.randn(2, 1, 3, dtype=mt.float64)
+    h, _ = lstm(x)
+    lstm.weight_hh_l0 = mt.ones(16, 4, dtype=mt.float64)
+    assert not np.allclose(lstm(x)[0].detach().numpy(), h.detach().numpy())
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_flatten_parameters_changes_nothing(mode):
+    name, kwargs = MODES[mode]
+    module = getattr(rnn, name)(3, 4, num_layers=2, bidirectional=True, **kwargs)
+    before = [(w, w.detach().numpy().copy()) for w in module._flat_weights]
+    x = mt.randn(5, 2, 3)
+    out = module(x)[0].detach().numpy()
+    assert module.flatten_parameters() is None
+    assert all(w is getattr(module, n) and np.array_equal(w.detach().numpy(), a)
+               for (w, a), n in zip(before, module._flat_weights_names))
+    np.testing.assert_array_equal(module(x)[0].detach().numpy(), out)
+
+
 @pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"])
 def test_recurrent_modules_are_exported_from_nn(name):
     assert getattr(mt.nn, name) is getattr(rnn, name)
