@@ -1,4 +1,5 @@
-"""save / load: tensors, state dicts and nested containers in a NumPy .npz archive that loading never executes.
+"""save / load: tensors, state dicts, nested containers and whole modules and optimizers in a NumPy .npz
+archive that loading never executes.
 
 The archive holds one ``.npy`` member per array (``a0``, ``a1``, ...) and a member ``__structure__``: UTF-8
 JSON describing the saved object, whose leaves are plain JSON values (int, float, bool, str, null) or
@@ -7,6 +8,12 @@ Loading parses each member's ``.npy`` header itself (bool and numeric dtypes onl
 it against the size the archive records before decompressing anything, and checks the structure against
 the members, so a pickle-bearing, tampered, truncated, oversized or foreign file is refused with an error
 instead of being run or filling memory.
+
+A whole module or optimizer (any object whose state is its ``__dict__``) is an ``object`` node: the import path
+of its class and its ``__dict__`` (parameters, buffers, submodules, plain attributes), encoded like everything
+else. ``load`` rebuilds it with ``cls.__new__`` and that state, never calling ``__init__`` or anything the file
+names, and only for the classes ``microtensor/load_policy.py`` allows. A file that holds no such node is
+written as format version 1, which every microtensor reads.
 """
 from __future__ import annotations
 
@@ -16,10 +23,11 @@ import math
 import os
 import re
 import secrets
+import types
 import zipfile
 import zlib
-from collections import OrderedDict
-from typing import Any, BinaryIO
+from collections import Counter, OrderedDict, defaultdict
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 try:
     import fcntl
@@ -29,13 +37,33 @@ except ImportError:     # Windows, where a file open in another process cannot b
 import numpy as np
 
 from microtensor import dtypes
-from microtensor.tensor import CPU, Tensor
+from microtensor.load_policy import (
+    add_safe_globals,
+    clear_safe_globals,
+    full_name,
+    get_safe_globals,
+    lookup,
+    resolve,
+    safe_globals,
+)
+from microtensor.tensor import CPU, Size, Tensor, device
 
+if TYPE_CHECKING:
+    from microtensor.nn.module import Module
+
+__all__ = ["add_safe_globals", "clear_safe_globals", "get_safe_globals", "load", "safe_globals", "save"]
 FORMAT = "microtensor"
-VERSION = 1
+VERSION = 2             # what this microtensor writes for objects, sets, dtypes...; plain data stays version 1
+_READS = (1, 2)
 _STRUCTURE = "__structure__"
 _SCALARS = (bool, int, float, str, type(None))
-_TAGS = {"tensor", "parameter", "ndarray", "npscalar", "list", "tuple", "dict", "odict"}
+_TAGS = {"tensor", "parameter", "ndarray", "npscalar", "list", "tuple", "dict", "odict", "float"}
+_TAGS_V2 = {"object", "ref", "global", "set", "frozenset", "defaultdict", "counter", "dtype", "device", "size"}
+_MAPPINGS = {"odict": OrderedDict, "counter": Counter}
+_FACTORIES = {"dict": dict, "list": list, "set": set, "int": int, "float": float}    # a defaultdict's default
+# methods through which a class takes over how pickle saves it: such state is not just the instance's __dict__
+_PICKLE_HOOKS = ("__reduce__", "__reduce_ex__", "__getstate__", "__setstate__", "__getnewargs__",
+                 "__getnewargs_ex__")
 _NPY_HEADERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
 _CHUNK = 1 << 20
 _TEMP_SUFFIX = ".microtensor.tmp"
@@ -46,18 +74,25 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplemented
 
 
 def _parameter_class() -> type:
-    # nn sits above the core; it is imported only when a Parameter is saved or loaded
+    # nn sits above the core; it is imported only when a Parameter or a module is saved or loaded
     from microtensor.nn.parameter import Parameter
     return Parameter
 
 
+def _module_class() -> type[Module]:
+    from microtensor.nn.module import Module
+    return Module
+
+
 class _Encoder:
     """Turns an object into JSON-able nodes, collecting its arrays (each tensor stored once, so tensors
-    shared between entries, e.g. tied weights, are shared again after loading)."""
+    shared between entries, e.g. tied weights, are shared again after loading; each object likewise)."""
 
     def __init__(self) -> None:
         self.arrays: dict[str, np.ndarray] = {}
         self.keys_by_id: dict[int, str] = {}     # every keyed object is reachable from the root: ids stay unique
+        self.objects_by_id: dict[int, int] = {}
+        self.version = 1                          # raised to VERSION by the first node version 1 lacks
 
     def array_key(self, obj: Any, array: np.ndarray) -> str:
         key = self.keys_by_id.get(id(obj))
@@ -65,6 +100,11 @@ class _Encoder:
             key = self.keys_by_id[id(obj)] = f"a{len(self.arrays)}"
             self.arrays[key] = array
         return key
+
+    def tagged(self, tag: str, **fields: Any) -> dict:
+        if tag in _TAGS_V2:
+            self.version = VERSION
+        return {"t": tag, **fields}
 
     def encode(self, obj: Any, where: str) -> Any:
         if isinstance(obj, Tensor):
@@ -84,26 +124,89 @@ class _Encoder:
             if isinstance(obj, float) and not np.isfinite(obj):
                 return {"t": "float", "v": repr(obj)}
             return obj
+        if type(obj) is Size:
+            return self.tagged("size", v=list(obj))
         if type(obj) in (list, tuple):
             return {"t": type(obj).__name__, "v": [self.encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]}
-        if type(obj) in (dict, OrderedDict):
-            items = []
-            for k, v in obj.items():
-                if type(k) not in _SCALARS:
-                    raise TypeError(f"save: cannot store {where}: dict key {k!r} is a {type(k).__name__} "
-                                    "(keys must be str, int, float, bool or None)")
-                items.append([self.encode(k, where), self.encode(v, f"{where}[{k!r}]")])
-            return {"t": "odict" if type(obj) is OrderedDict else "dict", "v": items}
+        if type(obj) in (set, frozenset):
+            return self.tagged(type(obj).__name__, v=[self.key(v, where) for v in obj])
+        if type(obj) in (dict, OrderedDict, Counter, defaultdict):
+            return self.mapping(obj, where)
+        if isinstance(obj, dtypes.dtype):
+            return self.tagged("dtype", v=obj.name)
+        if type(obj) is device:
+            return self.tagged("device", v=str(obj))
+        if isinstance(obj, (type, types.FunctionType)):
+            return self.tagged("global", **self.import_path(obj, where, obj))
+        if isinstance(obj, types.MethodType):
+            raise TypeError(f"save: cannot store {where}, the bound method {obj.__qualname__}: functions are "
+                            "stored by import path, so only functions defined at the top level of a module")
+        if hasattr(obj, "__dict__") and not isinstance(obj, types.ModuleType):
+            return self.object(obj, where)
         raise TypeError(f"save: cannot store {where}, a {type(obj).__name__}; supported are Tensors, Parameters, "
-                        "NumPy arrays, dict/OrderedDict/list/tuple of them, int, float, bool, str and None")
+                        "NumPy arrays, dict/OrderedDict/list/tuple of them, int, float, bool, str and None, "
+                        "modules, optimizers and other objects whose state is their __dict__")
+
+    def key(self, obj: Any, where: str) -> Any:
+        """A dict key or set item: a plain value, or a Tensor (an optimizer's state is keyed by parameter)."""
+        if type(obj) not in _SCALARS and not isinstance(obj, Tensor):
+            raise TypeError(f"save: cannot store {where}: dict key or set item {obj!r} is a {type(obj).__name__} "
+                            "(keys must be str, int, float, bool, None or Tensors)")
+        if isinstance(obj, Tensor):
+            self.version = VERSION
+        return self.encode(obj, where)
+
+    def mapping(self, obj: dict, where: str) -> dict:
+        items = [[self.key(k, where), self.encode(v, f"{where}[{k!r}]")] for k, v in obj.items()]
+        if type(obj) is defaultdict:
+            factory = next((name for name, made in _FACTORIES.items() if obj.default_factory is made), None)
+            if factory is None and obj.default_factory is not None:
+                raise TypeError(f"save: cannot store {where}, a defaultdict of {obj.default_factory!r}: its "
+                                f"default must be None or one of {', '.join(_FACTORIES)}")
+            return self.tagged("defaultdict", factory=factory, v=items)
+        tag = {dict: "dict", OrderedDict: "odict", Counter: "counter"}[type(obj)]
+        return self.tagged(tag, v=items)
+
+    def import_path(self, obj: Any, where: str, of: Any) -> dict[str, str]:
+        """The module and qualified name under which ``load`` will find ``obj`` (a class or function)."""
+        module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", "")
+        if not isinstance(module, str) or lookup(module, qualname) is not obj:
+            raise TypeError(f"save: cannot store {where}: {of!r} is a {type(of).__name__} whose "
+                            f"{'class' if of is not obj else 'definition'} {module}.{qualname} cannot be found "
+                            "by that import path (a lambda, or defined inside a function?): define it at the top "
+                            "level of a module, as pickle needs too")
+        return {"module": module, "name": qualname}
+
+    def object(self, obj: Any, where: str) -> dict:
+        """An instance whose state is its ``__dict__``: its class's import path and that state."""
+        index = self.objects_by_id.get(id(obj))
+        if index is not None:
+            return self.tagged("ref", i=index)
+        cls = type(obj)
+        hooks = [name for name in _PICKLE_HOOKS if any(name in vars(c) for c in cls.__mro__[:-1])]
+        hooks += ["__slots__"] * any("__slots__" in vars(c) for c in cls.__mro__[:-1])
+        hooks += [f"a subclass of the built-in {c.__name__}" for c in cls.__mro__[1:-1] if c.__module__ == "builtins"]
+        if hooks:
+            raise TypeError(f"save: cannot store {where}, a {full_name(cls)}: its class defines or is "
+                            f"{', '.join(hooks)}, so its state is not just its __dict__, which is all microtensor's "
+                            "format stores")
+        path = self.import_path(cls, where, obj)
+        index = self.objects_by_id[id(obj)] = len(self.objects_by_id)
+        state = {name: self.encode(value, f"{where}.{name}") for name, value in vars(obj).items()}
+        return self.tagged("object", i=index, **path, state=state)
 
 
 def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
     """Save ``obj`` to a file (or a writable binary file object) in microtensor's .npz-based format.
 
     ``obj`` may be a Tensor or Parameter (dtype, shape and ``requires_grad`` are kept exactly; ``.grad`` is
-    not saved), a NumPy array or scalar, an int/float/bool/str/None, or any nesting of dict, OrderedDict,
-    list and tuple of these, so module and optimizer state dicts save as they are. A file path is written
+    not saved), a NumPy array or scalar, an int/float/bool/str/None, a dtype, device or Size, or any nesting
+    of dict (keys: plain values or Tensors), OrderedDict, defaultdict, Counter, list, tuple, set and frozenset
+    of these, so module and optimizer state dicts save as they are. A whole module, optimizer or LR scheduler
+    (any object whose state is its ``__dict__``) is saved as the import path of its class and that state;
+    the classes and functions it refers to (a layer's activation, a hook) are saved by import path too, so
+    they must be defined at the top level of a module (no lambdas), as pickle needs. See ``load`` for what
+    is rebuilt. A file path is written
     atomically: to a temporary file in the same folder, then renamed over ``f``, so an interrupted save
     leaves the old file intact; the temporary file of a save that was killed is deleted by the next save
     into that folder. The name is used as given (no ``.npz`` is appended).
@@ -114,7 +217,7 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
     """
     encoder = _Encoder()
     root = encoder.encode(obj, "the object")
-    structure = json.dumps({"format": FORMAT, "version": VERSION, "root": root}, allow_nan=False).encode()
+    structure = json.dumps({"format": FORMAT, "version": encoder.version, "root": root}, allow_nan=False).encode()
     # Any values: NumPy's stub gives savez's **kwds the type of its allow_pickle keyword
     members: dict[str, Any] = dict(encoder.arrays, **{_STRUCTURE: np.frombuffer(structure, dtype=np.uint8)})
     if not isinstance(f, (str, os.PathLike)):
@@ -173,13 +276,17 @@ def _remove_abandoned_temps(folder: str) -> None:
 
 
 class _Decoder:
-    """Rebuilds an object from its nodes, checking every node against the archive's members."""
+    """Rebuilds an object from its nodes, checking every node against the archive's members; a class or
+    function the file names is used only if ``microtensor/load_policy.py resolve()`` allows it."""
 
-    def __init__(self, name: str, arrays: dict[str, np.ndarray]) -> None:
+    def __init__(self, name: str, arrays: dict[str, np.ndarray], weights_only: bool) -> None:
         self.name = name
         self.arrays = arrays
+        self.weights_only = weights_only
         self.made: dict[str, Any] = {}
+        self.objects: dict[int, Any] = {}
         self.used: set[str] = set()
+        self.tags = _TAGS           # what the file's format version has
 
     def fail(self, why: str) -> ValueError:
         return ValueError(f"load: {self.name} is corrupt or was tampered with: {why}")
@@ -194,7 +301,7 @@ class _Decoder:
     def decode(self, node: Any) -> Any:
         if type(node) in _SCALARS:
             return node
-        if type(node) is not dict or node.get("t") not in _TAGS | {"float"}:
+        if type(node) is not dict or node.get("t") not in self.tags:
             raise self.fail(f"unknown entry {str(node)[:80]!r} in the structure")
         tag = node["t"]
         if tag in ("tensor", "parameter"):
@@ -207,18 +314,99 @@ class _Decoder:
             if node.get("v") not in ("nan", "inf", "-inf"):
                 raise self.fail(f"bad float {node.get('v')!r}")
             return float(node["v"])
+        if tag in ("object", "ref", "global"):
+            return self.named(node)
+        if tag in ("dtype", "device", "size"):
+            return self.value(tag, node.get("v"))
         items = node.get("v")
         if type(items) is not list:
             raise self.fail(f"a {tag} without its items")
         if tag in ("list", "tuple"):
             values = [self.decode(v) for v in items]
             return values if tag == "list" else tuple(values)
+        if tag in ("set", "frozenset"):
+            return (set if tag == "set" else frozenset)(self.key(v, tag) for v in items)
         if any(type(kv) is not list or len(kv) != 2 for kv in items):
             raise self.fail(f"a {tag} entry is not a [key, value] pair")
-        keys = [self.decode(k) for k, _ in items]
-        if any(type(k) not in _SCALARS for k in keys):
+        keys = [self.key(k, tag) for k, _ in items]
+        pairs = dict(zip(keys, (self.decode(v) for _, v in items)))
+        if tag != "defaultdict":
+            return pairs if tag == "dict" else _MAPPINGS[tag](pairs)
+        factory = node.get("factory")
+        if factory is not None and factory not in _FACTORIES:
+            raise self.fail(f"a defaultdict of {str(factory)[:40]!r}")
+        return defaultdict(None if factory is None else _FACTORIES[factory], pairs)
+
+    def key(self, node: Any, tag: str) -> Any:
+        """A dict key or set item: a plain value or a tensor."""
+        if type(node) is dict and node.get("t") in ("tensor", "parameter"):
+            return self.tensor(node)
+        if type(node) not in _SCALARS:
             raise self.fail(f"a {tag} key is not a plain value")
-        return (OrderedDict if tag == "odict" else dict)(zip(keys, (self.decode(v) for _, v in items)))
+        return node
+
+    def value(self, tag: str, v: Any) -> Any:
+        """A dtype, device or Size."""
+        if tag == "dtype":
+            made = next((d for d in dtypes.ALL if d.name == v), None)
+            if made is None:
+                raise self.fail(f"unknown dtype {str(v)[:40]!r}")
+            return made
+        if tag == "size":
+            if type(v) is not list or any(type(n) is not int or n < 0 for n in v):
+                raise self.fail(f"a Size of {str(v)[:80]!r}")
+            return Size(v)
+        try:
+            return device(v) if isinstance(v, str) else None
+        except (RuntimeError, ValueError):
+            raise self.fail(f"unknown device {v[:40]!r}") from None
+
+    def named(self, node: dict) -> Any:
+        """An object (its class resolved, built with ``cls.__new__``, then given its state), a reference to an
+        object already built, or a class or function."""
+        index = node.get("i")
+        if node["t"] == "ref":
+            if type(index) is not int or index not in self.objects:
+                raise self.fail(f"a reference to object {str(index)[:20]} before it is defined")
+            return self.objects[index]
+        module, qualname = node.get("module"), node.get("name")
+        if not isinstance(module, str) or not isinstance(qualname, str):
+            raise self.fail(f"a {node['t']} without its module and name")
+        found = resolve(module, qualname, self.weights_only, self.name)
+        if node["t"] == "global":
+            return found
+        state = node.get("state")
+        if type(index) is not int or index in self.objects or type(state) is not dict:
+            raise self.fail(f"object {module}.{qualname} has no valid index and state")
+        if not isinstance(found, type):
+            raise self.fail(f"{module}.{qualname} is a {type(found).__name__}, not a class")
+        cls: Any = found        # any class the policy allows: its own __new__, never its __init__
+        try:
+            obj = cls.__new__(cls)
+            attributes = vars(obj)
+        except TypeError as err:
+            raise self.fail(f"a {module}.{qualname} cannot be rebuilt from its state ({err})") from None
+        self.objects[index] = obj                 # before its state: the state may refer back to it
+        attributes.update((name, self.decode(value)) for name, value in state.items())
+        if isinstance(obj, _module_class()):
+            self.check_module(obj, f"{module}.{qualname}")
+        return obj
+
+    def check_module(self, module: Any, what: str) -> None:
+        """A rebuilt module has the registries every Module has (those a file from an older microtensor lacks
+        are added empty), holding what they hold in a module that was built normally."""
+        base = _module_class()
+        fresh = base()
+        attributes = vars(module)
+        for name, default in vars(fresh).items():
+            if type(attributes.setdefault(name, default)) is not type(default):
+                raise self.fail(f"the {what}'s {name} is a {type(attributes[name]).__name__}, not a "
+                                f"{type(default).__name__}")
+        kinds = {"_parameters": _parameter_class(), "_buffers": Tensor, "_modules": base}
+        for name, kind in kinds.items():
+            for key, value in attributes[name].items():
+                if type(key) is not str or not (value is None or isinstance(value, kind)):
+                    raise self.fail(f"the {what}'s {name} holds {str(key)[:40]!r}: a {type(value).__name__}")
 
     def tensor(self, node: dict) -> Tensor:
         key, requires_grad = node.get("k"), node.get("requires_grad")
@@ -328,14 +516,25 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, *, weights_o
     """Load an object saved by ``save``, without ever executing code from the file.
 
     Tensors come back with the dtype, shape and ``requires_grad`` they were saved with (as leaves),
-    Parameters as ``nn.Parameter``, tensors saved once but referenced twice as one shared tensor, tuples
-    as tuples and OrderedDicts as OrderedDicts.
+    Parameters as ``nn.Parameter``, tensors (and objects) saved once but referenced twice as one shared
+    tensor (object), tuples as tuples and OrderedDicts as OrderedDicts.
+
+    A saved module, optimizer or LR scheduler comes back as an instance of its class, rebuilt with
+    ``cls.__new__`` and the state the file holds: no ``__init__``, nothing the file names is called. Only
+    these classes are rebuilt (and only these functions referred to, e.g. a layer's activation): microtensor's
+    own modules, optimizers and LR schedulers and ``microtensor.nn.functional``'s functions; those allowed
+    with ``add_safe_globals`` or the ``safe_globals`` context manager (your own ``nn.Module`` subclasses); and,
+    with ``weights_only=False``, the ``nn.Module``/``Optimizer``/``LRScheduler`` subclasses of the modules
+    imported so far (load never imports one). Anything else raises an ``UnsupportedGlobal`` (a
+    ``pickle.UnpicklingError``, as PyTorch raises, and a ValueError) naming it and how to allow it.
 
     Args:
         f: a path, or a binary file object open for reading.
         map_location: accepted as in ``torch.load``: None or the CPU (``"cpu"``, a ``device``), the only
             place tensors live.
-        weights_only: accepted as in ``torch.load``; loading is always restricted to data.
+        weights_only: PyTorch's switch between restricted loading (None, the default, and True: data and the
+            classes above) and trusting the file (False: also the imported module, optimizer and scheduler
+            classes above). Loading never runs code from the file either way.
         max_bytes: for files from strangers: refuse the file, before reading any array, if its arrays take
             more than this many bytes once decompressed (None: no limit).
 
@@ -346,7 +545,8 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, *, weights_o
 
     Raises:
         ValueError: the file holds pickled data or non-numeric arrays, is truncated, corrupt or tampered with,
-            is larger than ``max_bytes``, or is not a microtensor file. Nothing in it is executed in any case.
+            is larger than ``max_bytes``, names a class or function that is not allowed, or is not a
+            microtensor file. Nothing in it is executed in any case.
     """
     if map_location is not None and map_location != CPU:
         raise ValueError(f"load: map_location must be None or 'cpu', got {map_location!r}")
@@ -355,7 +555,7 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, *, weights_o
         f = io.BytesIO(f.read())
     members = _read_members(f, name, max_bytes)
     raw = members.pop(_STRUCTURE)
-    decoder = _Decoder(name, members)
+    decoder = _Decoder(name, members, weights_only is not False)
     if raw.dtype != np.uint8 or raw.ndim != 1:
         raise decoder.fail(f"{_STRUCTURE} has dtype {raw.dtype} and shape {raw.shape}, expected 1-D uint8")
     try:
@@ -364,9 +564,10 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, *, weights_o
         raise decoder.fail(f"{_STRUCTURE} is not valid JSON ({type(err).__name__})") from None
     if type(header) is not dict or header.get("format") != FORMAT or "root" not in header:
         raise decoder.fail(f"{_STRUCTURE} does not describe a microtensor object")
-    if header.get("version") != VERSION:
+    if header.get("version") not in _READS:
         raise ValueError(f"load: {name} has format version {header.get('version')!r}; this microtensor reads "
-                         f"version {VERSION}")
+                         f"versions {', '.join(map(str, _READS))}")
+    decoder.tags = _TAGS if header["version"] == 1 else _TAGS | _TAGS_V2
     try:
         obj = decoder.decode(header["root"])
     except RecursionError:

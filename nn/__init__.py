@@ -66,7 +66,7 @@ from microtensor.nn.transformer import (
 )
 
 # isort: split
-from microtensor.nn import models  # its blocks are built from the layers above
+from microtensor.nn import models, modules  # built from the layers above; torch.nn.modules' paths to them
 
 __all__ = [  # every public name, so ``from microtensor.nn import *`` and tools see them
     "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d",
@@ -77,6 +77,5 @@ __all__ = [  # every public name, so ``from microtensor.nn import *`` and tools 
     "PReLU", "Parameter", "ParameterDict", "ParameterList", "RNN", "RNNCell", "RReLU", "ReLU", "ReLU6", "SELU",
     "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Softmin", "Softplus", "Softsign", "Step", "Tanh",
     "Threshold", "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
-    "TransformerEncoderLayer", "Unflatten", "functional", "init", "models",
-    "utils",
+    "TransformerEncoderLayer", "Unflatten", "functional", "init", "models", "modules", "utils",
 ]

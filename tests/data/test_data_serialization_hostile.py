@@ -213,3 +213,108 @@ def test_a_running_save_keeps_its_temporary_file(tmp_path):
         assert temps(tmp_path) == [live.name] and unrelated.exists()
     save(2, tmp_path / "ckpt.mt")
     assert temps(tmp_path) == [] and load(tmp_path / "ckpt.mt") == 2
+
+
+# ----------------------------------------------------------------------------- names of classes and functions
+TRAPS = []
+
+
+class Trap:
+    """Records any of its code that runs: loading a file that names it must run none."""
+
+    def __new__(cls, *args):
+        TRAPS.append("__new__")
+        return super().__new__(cls)
+
+    def __init__(self, *args):
+        TRAPS.append("__init__")
+
+    def __setstate__(self, state):
+        TRAPS.append("__setstate__")
+
+    def __del__(self):
+        TRAPS.append("__del__")
+
+
+class TrapModule(mt.nn.Module):
+    """A Module subclass (so weights_only=False may rebuild it) whose constructor and __setstate__ record."""
+
+    def __init__(self):
+        TRAPS.append("__init__")
+        super().__init__()
+
+    def __setstate__(self, state):
+        TRAPS.append("__setstate__")
+
+
+def trap(*args):
+    TRAPS.append("called")
+
+
+def named_file(path, root, arrays=(), version=2):
+    structure = json.dumps({"format": "microtensor", "version": version, "root": root}).encode()
+    np.savez(path.open("wb"), **dict(arrays), __structure__=np.frombuffer(structure, np.uint8))
+
+
+def an_object(module, name, state=None):
+    return {"t": "object", "i": 0, "module": module, "name": name, "state": {} if state is None else state}
+
+
+@pytest.mark.parametrize("weights_only", [None, True, False])
+@pytest.mark.parametrize("root", [
+    an_object("os", "system"), {"t": "global", "module": "builtins", "name": "eval"},
+    an_object("subprocess", "Popen"), {"t": "global", "module": "microtensor.serialization", "name": "save"},
+    an_object("microtensor", "load"), an_object("microtensor.tensor", "Tensor"),
+    an_object("microtensor.random", "Generator"), {"t": "global", "module": "__main__", "name": "__builtins__.eval"},
+    {"t": "global", "module": "microtensor.nn.linear", "name": "Linear.__init__"},
+    an_object(__name__, "Trap"), {"t": "global", "module": __name__, "name": "trap"},
+    {"t": "list", "v": [{"t": "global", "module": "microtensor.nn.functional", "name": "relu"},
+                        an_object("posix", "system")]},
+], ids=lambda root: json.dumps(root)[:60])
+def test_classes_and_functions_that_are_not_allowed_are_refused_unrun(tmp_path, root, weights_only):
+    TRAPS.clear()
+    named_file(tmp_path / "named.pt", root)
+    with pytest.raises(ValueError, match="Unsupported global: .* was not an allowed global by default"):
+        load(tmp_path / "named.pt", weights_only=weights_only)
+    assert TRAPS == []
+
+
+def test_an_allowed_class_is_rebuilt_without_running_its_code(tmp_path):
+    TRAPS.clear()
+    named_file(tmp_path / "trap.pt", an_object(__name__, "TrapModule"))
+    module = load(tmp_path / "trap.pt", weights_only=False)     # a Module subclass from an imported module
+    assert type(module) is TrapModule and module.training and list(module.parameters()) == []
+    assert TRAPS == []
+
+
+@pytest.mark.parametrize("root, message", [
+    (an_object("microtensor.nn.functional", "relu"), "microtensor.nn.functional.relu is a function, not a class"),
+    ({"t": "ref", "i": 0}, "a reference to object 0 before it is defined"),
+    ({"t": "list", "v": [an_object("microtensor.nn.activation", "ReLU"), an_object("microtensor.nn.activation",
+                                                                                    "ReLU")]},
+     "object microtensor.nn.activation.ReLU has no valid index"),
+    ({"t": "object", "i": 0, "module": "microtensor.nn.activation", "name": "ReLU"}, "no valid index and state"),
+    ({"t": "object", "i": 0, "module": ["os"], "name": "system", "state": {}}, "without its module and name"),
+    (an_object("microtensor.nn.linear", "Linear", {"_parameters": {"t": "list", "v": []}}),
+     "the microtensor.nn.linear.Linear's _parameters is a list, not a dict"),
+    (an_object("microtensor.nn.container", "Sequential", {"_modules": {"t": "dict", "v": [["0", 5]]}}),
+     "Sequential's _modules holds '0': a int"),
+    ({"t": "dtype", "v": "object"}, "unknown dtype 'object'"),
+    ({"t": "size", "v": [2, -1]}, r"a Size of '\[2, -1\]'"),
+    ({"t": "device", "v": "nonsense:7"}, "unknown device 'nonsense:7'"),
+    ({"t": "defaultdict", "factory": "eval", "v": []}, "a defaultdict of 'eval'"),
+    ({"t": "set", "v": [{"t": "list", "v": []}]}, "a set key is not a plain value"),
+])
+def test_tampered_objects_are_refused(tmp_path, root, message):
+    named_file(tmp_path / "bad.pt", root)
+    with pytest.raises(ValueError, match=message):
+        load(tmp_path / "bad.pt")
+
+
+def test_version_1_files_hold_no_objects_and_unknown_versions_are_refused(tmp_path):
+    named_file(tmp_path / "v1.pt", an_object("microtensor.nn.activation", "ReLU"), version=1)
+    with pytest.raises(ValueError, match="unknown entry"):
+        load(tmp_path / "v1.pt")
+    named_file(tmp_path / "v3.pt", 1, version=3)
+    with pytest.raises(ValueError, match="has format version 3; this microtensor reads versions 1, 2"):
+        load(tmp_path / "v3.pt")

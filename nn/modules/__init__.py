@@ -1,0 +1,24 @@
+"""``torch.nn.modules``'s import paths (``microtensor.nn.modules.linear.Linear``, ...), as scripts and
+checkpoints name the layers: each file re-exports, under PyTorch's file name, the very classes of ``microtensor.nn``
+(no copies), so ``isinstance`` and recorded import paths agree. The layers themselves live in ``nn/``."""
+from microtensor.nn.modules import (
+    activation,
+    batchnorm,
+    container,
+    conv,
+    dropout,
+    flatten,
+    linear,
+    loss,
+    module,
+    normalization,
+    pooling,
+    rnn,
+    sparse,
+    transformer,
+)
+
+__all__ = [
+    "activation", "batchnorm", "container", "conv", "dropout", "flatten", "linear", "loss", "module", "normalization",
+    "pooling", "rnn", "sparse", "transformer",
+]

@@ -1,0 +1,31 @@
+"""``torch.nn.modules.activation``'s path to the activations and MultiheadAttention (``microtensor.nn``'s classes)."""
+from microtensor.nn.activation import (
+    CELU,
+    ELU,
+    GELU,
+    SELU,
+    Hardsigmoid,
+    Hardtanh,
+    LeakyReLU,
+    LogSoftmax,
+    Mish,
+    PReLU,
+    ReLU,
+    ReLU6,
+    RReLU,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softmin,
+    Softplus,
+    Softsign,
+    Tanh,
+    Threshold,
+)
+from microtensor.nn.attention import MultiheadAttention
+
+__all__ = [
+    "CELU", "ELU", "GELU", "Hardsigmoid", "Hardtanh", "LeakyReLU", "LogSoftmax", "Mish", "MultiheadAttention",
+    "PReLU", "RReLU", "ReLU", "ReLU6", "SELU", "SiLU", "Sigmoid", "Softmax", "Softmin", "Softplus", "Softsign",
+    "Tanh", "Threshold",
+]

@@ -1,0 +1,4 @@
+"""``torch.nn.modules.batchnorm``'s path to the batch norms (the classes of ``microtensor.nn``)."""
+from microtensor.nn.normalization import BatchNorm1d, BatchNorm2d
+
+__all__ = ["BatchNorm1d", "BatchNorm2d"]

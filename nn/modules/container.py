@@ -1,0 +1,4 @@
+"""``torch.nn.modules.container``'s path to the containers (the classes of ``microtensor.nn``)."""
+from microtensor.nn.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+
+__all__ = ["ModuleDict", "ModuleList", "ParameterDict", "ParameterList", "Sequential"]

@@ -1,0 +1,4 @@
+"""``torch.nn.modules.module``'s path to Module (the classes of ``microtensor.nn``)."""
+from microtensor.nn.module import Module
+
+__all__ = ["Module"]
