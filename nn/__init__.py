@@ -42,13 +42,20 @@ from microtensor.nn.linear import Bilinear, Linear
 from microtensor.nn.loss import (
     BCELoss,
     BCEWithLogitsLoss,
+    CosineEmbeddingLoss,
     CrossEntropyLoss,
+    HingeEmbeddingLoss,
     HuberLoss,
     KLDivLoss,
     L1Loss,
+    MarginRankingLoss,
     MSELoss,
+    MultiLabelSoftMarginLoss,
     NLLLoss,
+    PoissonNLLLoss,
     SmoothL1Loss,
+    SoftMarginLoss,
+    TripletMarginLoss,
 )
 from microtensor.nn.mlp import MLP
 from microtensor.nn.module import Module
@@ -72,4 +79,7 @@ __all__ = [  # every public name, so ``from microtensor.nn import *`` and tools 
     "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Softmin", "Softplus", "Softsign", "Step", "Tanh",
     "Threshold", "TransformerEncoder", "TransformerEncoderLayer", "Unflatten", "functional", "init", "models",
     "utils",
+    # the other loss modules of PyTorch
+    "CosineEmbeddingLoss", "HingeEmbeddingLoss",
+    "MarginRankingLoss", "MultiLabelSoftMarginLoss", "PoissonNLLLoss", "SoftMarginLoss", "TripletMarginLoss",
 ]
