@@ -37,7 +37,7 @@ from microtensor.nn.container import (
     Unflatten,
 )
 from microtensor.nn.conv import Conv1d, Conv2d, ConvTranspose2d
-from microtensor.nn.dropout import Dropout, Dropout2d
+from microtensor.nn.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from microtensor.nn.linear import Bilinear, Linear
 from microtensor.nn.loss import (
     BCELoss,
@@ -79,7 +79,7 @@ __all__ = [  # every public name, so ``from microtensor.nn import *`` and tools 
     "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Softmin", "Softplus", "Softsign", "Step", "Tanh",
     "Threshold", "TransformerEncoder", "TransformerEncoderLayer", "Unflatten", "functional", "init", "models",
     "utils",
-    # the other loss modules of PyTorch
-    "CosineEmbeddingLoss", "HingeEmbeddingLoss",
+    # the other loss and dropout modules of PyTorch
+    "AlphaDropout", "CosineEmbeddingLoss", "Dropout1d", "Dropout3d", "FeatureAlphaDropout", "HingeEmbeddingLoss",
     "MarginRankingLoss", "MultiLabelSoftMarginLoss", "PoissonNLLLoss", "SoftMarginLoss", "TripletMarginLoss",
 ]
