@@ -37,18 +37,25 @@ from microtensor.nn.container import (
     Unflatten,
 )
 from microtensor.nn.conv import Conv1d, Conv2d, ConvTranspose2d
-from microtensor.nn.dropout import Dropout, Dropout2d
+from microtensor.nn.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from microtensor.nn.linear import Bilinear, Linear
 from microtensor.nn.loss import (
     BCELoss,
     BCEWithLogitsLoss,
+    CosineEmbeddingLoss,
     CrossEntropyLoss,
+    HingeEmbeddingLoss,
     HuberLoss,
     KLDivLoss,
     L1Loss,
+    MarginRankingLoss,
     MSELoss,
+    MultiLabelSoftMarginLoss,
     NLLLoss,
+    PoissonNLLLoss,
     SmoothL1Loss,
+    SoftMarginLoss,
+    TripletMarginLoss,
 )
 from microtensor.nn.mlp import MLP
 from microtensor.nn.module import Module
@@ -78,4 +85,7 @@ __all__ = [  # every public name, so ``from microtensor.nn import *`` and tools 
     "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Softmin", "Softplus", "Softsign", "Step", "Tanh",
     "Threshold", "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
     "TransformerEncoderLayer", "Unflatten", "functional", "init", "models", "modules", "utils",
+    # the other loss and dropout modules of PyTorch
+    "AlphaDropout", "CosineEmbeddingLoss", "Dropout1d", "Dropout3d", "FeatureAlphaDropout", "HingeEmbeddingLoss",
+    "MarginRankingLoss", "MultiLabelSoftMarginLoss", "PoissonNLLLoss", "SoftMarginLoss", "TripletMarginLoss",
 ]

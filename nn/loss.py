@@ -6,21 +6,10 @@ and ``pos_weight`` are registered as buffers, so they appear in ``state_dict()``
 """
 from __future__ import annotations
 
-import warnings
-
 from microtensor.nn import functional as F
 from microtensor.nn.module import Module
+from microtensor.ops.losses import legacy_reduction
 from microtensor.tensor import Tensor
-
-
-def _legacy_reduction(size_average: bool | None, reduce: bool | None) -> str:
-    """The ``reduction`` that the deprecated ``size_average``/``reduce`` pair means (None counts as True)."""
-    size_average = True if size_average is None else size_average
-    reduce = True if reduce is None else reduce
-    reduction = ("mean" if size_average else "sum") if reduce else "none"
-    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{reduction}' "
-                  "instead.", stacklevel=3)
-    return reduction
 
 
 class _Loss(Module):
@@ -28,7 +17,7 @@ class _Loss(Module):
                  reduction: str = "mean") -> None:
         super().__init__()
         if size_average is not None or reduce is not None:
-            self.reduction = _legacy_reduction(size_average, reduce)
+            self.reduction = legacy_reduction(size_average, reduce)
         else:
             self.reduction = reduction
 
@@ -200,3 +189,134 @@ class KLDivLoss(_Loss):
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         """``F.kl_div(input, target, reduction, log_target)``."""
         return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
+class PoissonNLLLoss(_Loss):
+    """The Poisson negative log likelihood ``exp(input) - target * input`` (``log_input``), else
+    ``input - target * log(input + eps)``; ``full`` adds Stirling's approximation of ``log(target!)``.
+
+    Args:
+        log_input: whether the input is the log of the rate.
+        full: add the Stirling term for targets above 1.
+        eps: keeps ``log(input + eps)`` finite when ``log_input`` is False.
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+    """
+
+    def __init__(self, log_input: bool = True, full: bool = False, size_average: bool | None = None,
+                 eps: float = 1e-8, reduce: bool | None = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.log_input = log_input
+        self.full = full
+        self.eps = eps
+
+    def forward(self, log_input: Tensor, target: Tensor) -> Tensor:
+        """``F.poisson_nll_loss(log_input, target, log_input, full, eps, reduction)``."""
+        return F.poisson_nll_loss(log_input, target, log_input=self.log_input, full=self.full, eps=self.eps,
+                                  reduction=self.reduction)
+
+
+class MarginRankingLoss(_Loss):
+    """``max(0, -target * (input1 - input2) + margin)``: ``input1`` should rank above ``input2`` where the
+    target is 1, below where it is -1.
+
+    Args:
+        margin: the required gap.
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+    """
+
+    def __init__(self, margin: float = 0.0, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
+        """``F.margin_ranking_loss(input1, input2, target, margin, reduction)``."""
+        return F.margin_ranking_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
+
+
+class HingeEmbeddingLoss(_Loss):
+    """``input`` where the target is 1, ``max(0, margin - input)`` where it is -1.
+
+    Args:
+        margin: the margin of dissimilar pairs.
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+    """
+
+    def __init__(self, margin: float = 1.0, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """``F.hinge_embedding_loss(input, target, margin, reduction)``."""
+        return F.hinge_embedding_loss(input, target, margin=self.margin, reduction=self.reduction)
+
+
+class SoftMarginLoss(_Loss):
+    """The two-class logistic loss ``log(1 + exp(-target * input))`` with targets 1 and -1.
+
+    Args:
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+    """
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """``F.soft_margin_loss(input, target, reduction)``."""
+        return F.soft_margin_loss(input, target, reduction=self.reduction)
+
+
+class MultiLabelSoftMarginLoss(_WeightedLoss):
+    """Per sample, the mean over the classes of the binary cross entropy of ``sigmoid(input)`` and the 0/1
+    target.
+
+    Args:
+        weight: a rescaling weight per class, registered as a buffer.
+        reduction: ``'mean'``, ``'sum'`` or ``'none'`` (one loss per sample).
+    """
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """``F.multilabel_soft_margin_loss(input, target, weight, reduction)``."""
+        return F.multilabel_soft_margin_loss(input, target, weight=self.weight, reduction=self.reduction)
+
+
+class CosineEmbeddingLoss(_Loss):
+    """``1 - cos(input1, input2)`` where the target is 1, ``max(0, cos(input1, input2) - margin)`` where it is
+    -1.
+
+    Args:
+        margin: in ``[-1, 1]``.
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+    """
+
+    def __init__(self, margin: float = 0.0, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
+        """``F.cosine_embedding_loss(input1, input2, target, margin, reduction)``."""
+        return F.cosine_embedding_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
+
+
+class TripletMarginLoss(_Loss):
+    """``max(0, margin + d(anchor, positive) - d(anchor, negative))`` with ``d`` the p-norm distance.
+
+    Args:
+        margin: the required gap.
+        p: the norm degree.
+        eps: added to the differences (keeps the norm differentiable at 0).
+        swap: the distance swap of Balntas et al.
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+    """
+
+    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6, swap: bool = False,
+                 size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+        self.p = p
+        self.eps = eps
+        self.swap = swap
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        """``F.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction)``."""
+        return F.triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p, eps=self.eps,
+                                     swap=self.swap, reduction=self.reduction)

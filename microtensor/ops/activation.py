@@ -316,7 +316,8 @@ class Softplus(Function):
         soft = np.log1p(np.exp(-np.abs(z)))
         soft += np.maximum(z, 0)
         if beta != 1:
-            soft /= beta
+            with np.errstate(divide="ignore"):      # beta 0 gives inf, as PyTorch, without NumPy's warning
+                soft /= beta
         return np.where(z > threshold, x, soft)
 
     @staticmethod

@@ -8,6 +8,7 @@ matmul computes every head's scores, one more their weighted values.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -242,6 +243,9 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
         raise RuntimeError(f"{op}: bias_k and bias_v must be given together")
     if bias_k is not None and (static_k is not None or static_v is not None):
         raise RuntimeError(f"{op}: bias_k and bias_v cannot be added to a static key or value")
+    if key_padding_mask is not None and attn_mask is not None and key_padding_mask.dtype != attn_mask.dtype:
+        warnings.warn("Support for mismatched key_padding_mask and attn_mask is deprecated. Use same type for both "
+                      "instead.", UserWarning, stacklevel=2)
     key_padding_mask = _float_mask(op, "key_padding_mask", key_padding_mask, query)
     attn_mask = _float_mask(op, "attn_mask", attn_mask, query)
 

@@ -13,6 +13,7 @@ per kernel tap (kh * kw NumPy adds), never a loop over pixels, channels or batch
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -232,6 +233,9 @@ def _conv_padding(op: str, padding: Any, nd: int, k: tuple, d: tuple, s: tuple) 
         if any(v != 1 for v in s):
             raise ValueError(f"{op}: padding='same' is not supported for strided convolutions (stride {s})")
         total = tuple(dd * (kk - 1) for kk, dd in zip(k, d))
+        if any(t % 2 for t in total):     # PyTorch warns (once: a cached geometry is not computed again)
+            warnings.warn("Using padding='same' with even kernel lengths and odd dilation may require a zero-padded "
+                          "copy of the input be created", UserWarning, stacklevel=2)
         return tuple(t // 2 for t in total), tuple(t - t // 2 for t in total)
     p = _tuple(op, "padding", padding, nd)
     if any(v < 0 for v in p):

@@ -25,17 +25,38 @@ from microtensor.ops.unary import log, log1p, sigmoid
 from microtensor.tensor import Tensor
 
 _REDUCTIONS = ("none", "mean", "sum")
+_LEGACY_MEAN = ("elementwise_mean",)     # 'mean' before PyTorch 0.4.1; most losses still take it, with a warning
 _ENUM = {0: "none", 1: "mean", 2: "sum"}   # the ints of torch's top-level forms (torch.kl_div(..., reduction=1))
 
 
 # ----------------------------------------------------------------------------- shared helpers
-def _reduction(op: str, reduction: Any, valid: tuple[str, ...] = _REDUCTIONS) -> str:
-    """``reduction`` checked against ``valid`` (PyTorch's integer enum accepted as well)."""
+def legacy_reduction(size_average: Any, reduce: Any) -> str:
+    """The ``reduction`` that PyTorch's deprecated ``size_average``/``reduce`` pair means, with its deprecation
+    warning (as ``torch.nn._reduction.legacy_get_string``): None counts as True; both true mean 'mean', a false
+    ``size_average`` with ``reduce`` 'sum', a false ``reduce`` 'none'."""
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    reduction = ("mean" if size_average else "sum") if reduce else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{reduction}' instead.",
+                  UserWarning, stacklevel=2)
+    return reduction
+
+
+def _reduction(op: str, reduction: Any, size_average: Any = None, reduce: Any = None,
+               valid: tuple[str, ...] = _REDUCTIONS + _LEGACY_MEAN) -> str:
+    """``reduction`` checked against ``valid`` (PyTorch's integer enum accepted as well); either legacy flag
+    given overrides it, as in PyTorch."""
+    if size_average is not None or reduce is not None:
+        return legacy_reduction(size_average, reduce)
     if type(reduction) is int and reduction in _ENUM:
         reduction = _ENUM[reduction]
     if reduction not in valid:
         raise ValueError(f"{op}: {reduction!r} is not a valid value for reduction; expected one of "
-                         + ", ".join(repr(v) for v in valid))
+                         + ", ".join(repr(v) for v in valid if v not in _LEGACY_MEAN))
+    if reduction in _LEGACY_MEAN:
+        warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' instead.",
+                      UserWarning, stacklevel=2)
+        return "mean"
     return reduction
 
 
@@ -56,23 +77,24 @@ def _scale(grad: Tensor, reduction: str, n: int) -> Tensor:
     return grad / n if reduction == "mean" and n else grad
 
 
-def _float_pair(op: str, input: Any, target: Any, same_shape: bool = False) -> tuple[Tensor, Tensor]:
-    """input and target promoted to a common floating dtype. A size mismatch warns and broadcasts, as
-    PyTorch's regression losses do, or raises with ``same_shape`` (the BCE losses); unbroadcastable
-    shapes raise naming both."""
+def _float_pair(op: str, input: Any, target: Any, mismatch: str = "warn") -> tuple[Tensor, Tensor]:
+    """input and target promoted to a common floating dtype. Shapes that differ but broadcast warn (the regression
+    losses, ``mismatch='warn'``), broadcast silently ('broadcast') or raise ('raise', the BCE losses), as each of
+    PyTorch's losses does; unbroadcastable shapes raise naming both."""
     x, t = tensor_input(op, input), tensor_input(op, target, "target", 2)
     xs, ts = x._data.shape, t._data.shape
     if xs != ts:
-        if same_shape:
+        if mismatch == "raise":
             raise ValueError(f"{op}: target size {list(ts)} must be the same as input size {list(xs)}")
         try:
             np.broadcast_shapes(xs, ts)
         except ValueError:
             raise RuntimeError(f"{op}: the input of shape {list(xs)} and the target of shape {list(ts)} cannot be "
                                "broadcast together") from None
-        warnings.warn(f"{op}: using a target size ({list(ts)}) that is different to the input size ({list(xs)}). "
-                      "This will likely lead to incorrect results due to broadcasting. Please ensure they have the "
-                      "same size.", UserWarning, stacklevel=3)
+        if mismatch == "warn":
+            warnings.warn(f"{op}: using a target size ({list(ts)}) that is different to the input size "
+                          f"({list(xs)}). This will likely lead to incorrect results due to broadcasting. Please "
+                          "ensure they have the same size.", UserWarning, stacklevel=3)
     return _promoted_floats(op, x, t)
 
 
@@ -135,7 +157,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: An
         target: targets of the same shape (a different but broadcastable shape warns, as in PyTorch).
         reduction: 'mean' (default), 'sum' or 'none'.
     """
-    r = _reduction("mse_loss", reduction)
+    r = _reduction("mse_loss", reduction, size_average, reduce)
     x, t = _float_pair("mse_loss", input, target)
     return MSELoss.apply(x, t, r)
 
@@ -167,7 +189,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any
         target: targets of the same shape (a different but broadcastable shape warns, as in PyTorch).
         reduction: 'mean' (default), 'sum' or 'none'.
     """
-    r = _reduction("l1_loss", reduction)
+    r = _reduction("l1_loss", reduction, size_average, reduce)
     x, t = _float_pair("l1_loss", input, target)
     return L1Loss.apply(x, t, r)
 
@@ -226,7 +248,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None, redu
         reduction: 'mean' (default), 'sum' or 'none'.
         beta: where the loss turns from quadratic to linear (>= 0).
     """
-    r = _reduction("smooth_l1_loss", reduction)
+    r = _reduction("smooth_l1_loss", reduction, size_average, reduce)
     if beta < 0:
         raise RuntimeError(f"smooth_l1_loss does not support negative values for beta, got beta={beta}")
     x, t = _float_pair("smooth_l1_loss", input, target)
@@ -274,11 +296,14 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         weight: a rescaling weight broadcastable to the input's shape (it gets no gradient).
         reduction: 'mean' (default), 'sum' or 'none'.
     """
-    r = _reduction("binary_cross_entropy", reduction)
-    x, t = _float_pair("binary_cross_entropy", input, target, same_shape=True)
+    r = _reduction("binary_cross_entropy", reduction, size_average, reduce)
+    x, t = _float_pair("binary_cross_entropy", input, target, mismatch="raise")
     if x._data.size and not (x._data.min() >= 0 and x._data.max() <= 1):
         raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and 1 "
                            "(apply sigmoid first, or use binary_cross_entropy_with_logits on the logits)")
+    if t._data.size and not (t._data.min() >= 0 and t._data.max() <= 1):     # NaN fails too, as in PyTorch
+        raise RuntimeError("binary_cross_entropy: all elements of target should be between 0 and 1, got values in "
+                           f"[{t._data.min()}, {t._data.max()}]")
     w = _constant("binary_cross_entropy", "weight", weight, x._data.dtype, x._data.shape)
     return BinaryCrossEntropy.apply(x, t, w, r)
 
@@ -342,8 +367,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
             last dimension); it gets no gradient.
     """
     op = "binary_cross_entropy_with_logits"
-    r = _reduction(op, reduction)
-    x, t = _float_pair(op, input, target, same_shape=True)
+    r = _reduction(op, reduction, size_average, reduce)
+    x, t = _float_pair(op, input, target, mismatch="raise")
     w = _constant(op, "weight", weight, x._data.dtype, x._data.shape)
     pw = _constant(op, "pos_weight", pos_weight, x._data.dtype, x._data.shape)
     return BinaryCrossEntropyWithLogits.apply(x, t, w, pw, r)
@@ -402,7 +427,7 @@ def kl_div(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any 
             by the batch size, the true KL divergence), 'sum' or 'none'.
         log_target: whether ``target`` holds log-probabilities.
     """
-    r = _reduction("kl_div", reduction, _REDUCTIONS + ("batchmean",))
+    r = _reduction("kl_div", reduction, size_average, reduce, _REDUCTIONS + _LEGACY_MEAN + ("batchmean",))
     x, t = _promoted_floats("kl_div", tensor_input("kl_div", input),
                             tensor_input("kl_div", target, "target", 2))
     try:
@@ -410,11 +435,12 @@ def kl_div(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any 
     except ValueError:
         raise RuntimeError(f"kl_div: the input of shape {list(x.shape)} and the target of shape {list(t.shape)} "
                            "cannot be broadcast together") from None
-    if r == "mean":
+    if reduction == "mean" and size_average is None and reduce is None:     # as PyTorch: not for the legacy forms
         warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size. "
                       "'batchmean' divides only by the batch size, and aligns with the KL div math definition. "
                       "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
                       UserWarning, stacklevel=2)
+    if r == "mean":
         divisor = n
     elif r == "batchmean":
         divisor = x._data.shape[0] if x._data.ndim else 1
@@ -554,7 +580,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         ignore_index: a target value that contributes nothing (neither loss nor gradient).
         reduction: 'mean' (divides by the summed weights of the targets not ignored), 'sum' or 'none'.
     """
-    r = _reduction("nll_loss", reduction)
+    r = _reduction("nll_loss", reduction, size_average, reduce)
     x = floating_input("nll_loss", input)
     target = tensor_input("nll_loss", target, "target", 2)
     _index_dtype_error("nll_loss", x, target, probabilities=False)
@@ -641,15 +667,18 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
         label_smoothing: in [0, 1]: the target becomes (1 - label_smoothing) target + label_smoothing / C.
     """
     op = "cross_entropy"
-    r = _reduction(op, reduction)
+    r = _reduction(op, reduction, size_average, reduce)
     x = floating_input(op, input)
     target = tensor_input(op, target, "target", 2)
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+        raise RuntimeError(f"{op}: label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     _index_dtype_error(op, x, target)
     if target._data.dtype == np.int64:
         ax, safe, valid, w, wt = _class_setup(op, x, target, weight, ignore_index)
         return CrossEntropy.apply(x, safe, ax, valid, w, wt, r, float(label_smoothing))
+    if ignore_index >= 0:      # PyTorch's check: a negative ignore_index (the default -100) is let through
+        raise RuntimeError(f"{op}: ignore_index is not supported for floating point target (class probabilities), "
+                           f"got ignore_index={ignore_index}")
     return _cross_entropy_probabilities(x, target, weight, r, float(label_smoothing))
 
 
@@ -703,8 +732,8 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
         eps: keeps log(input + eps) finite when ``log_input`` is False.
         reduction: 'mean' (default), 'sum' or 'none'.
     """
-    r = _reduction("poisson_nll_loss", reduction)
-    x, t = _float_pair("poisson_nll_loss", input, target)
+    r = _reduction("poisson_nll_loss", reduction, size_average, reduce, _REDUCTIONS)
+    x, t = _float_pair("poisson_nll_loss", input, target, mismatch="broadcast")
     loss = x.exp() - t * x if log_input else x - t * log(x + eps)
     if full:
         big = t._data > 1
@@ -724,8 +753,12 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
         margin: the required gap.
         reduction: 'mean' (default), 'sum' or 'none'.
     """
-    r = _reduction("margin_ranking_loss", reduction)
-    a, b = _float_pair("margin_ranking_loss", input1, input2)
+    r = _reduction("margin_ranking_loss", reduction, size_average, reduce)
+    a, b = _float_pair("margin_ranking_loss", input1, input2, mismatch="broadcast")
+    target = tensor_input("margin_ranking_loss", target, "target", 3)
+    if not a.ndim == b.ndim == target.ndim:
+        raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+                           f"input1: {list(a.shape)}, input2: {list(b.shape)}, target: {list(target.shape)}")
     return _reduce_tensor((-target * (a - b) + margin).relu(), r)
 
 
@@ -740,8 +773,8 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, siz
         margin: the margin of dissimilar pairs.
         reduction: 'mean' (default), 'sum' or 'none'.
     """
-    r = _reduction("hinge_embedding_loss", reduction)
-    x, t = _float_pair("hinge_embedding_loss", input, target)
+    r = _reduction("hinge_embedding_loss", reduction, size_average, reduce)
+    x, t = _float_pair("hinge_embedding_loss", input, target, mismatch="broadcast")
     td = t._data
     loss = where(td != 1, (margin - x).relu(), 0) + where(td != -1, x, 0)
     return _reduce_tensor(loss, r)
@@ -756,8 +789,8 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average: Any = None, re
         target: 1 or -1 per element, broadcastable with the input.
         reduction: 'mean' (default), 'sum' or 'none'.
     """
-    r = _reduction("soft_margin_loss", reduction)
-    x, t = _float_pair("soft_margin_loss", input, target)
+    r = _reduction("soft_margin_loss", reduction, size_average, reduce)
+    x, t = _float_pair("soft_margin_loss", input, target, mismatch="broadcast")
     return _reduce_tensor(_softplus(-t * x), r)
 
 
@@ -773,8 +806,8 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
         reduction: 'mean' (default), 'sum' or 'none' (one loss per sample).
     """
     op = "multilabel_soft_margin_loss"
-    r = _reduction(op, reduction)
-    x, t = _float_pair(op, input, target, same_shape=True)
+    r = _reduction(op, reduction, size_average, reduce, _REDUCTIONS)
+    x, t = _float_pair(op, input, target, mismatch="broadcast")
     loss = t * _softplus(-x) + (1 - t) * _softplus(x)
     w = _constant(op, "weight", weight, x._data.dtype, x._data.shape)
     if w is not None:
@@ -793,8 +826,8 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
         margin: in [-1, 1].
         reduction: 'mean' (default), 'sum' or 'none'.
     """
-    r = _reduction("cosine_embedding_loss", reduction)
-    a, b = _float_pair("cosine_embedding_loss", input1, input2, same_shape=True)
+    r = _reduction("cosine_embedding_loss", reduction, size_average, reduce)
+    a, b = _float_pair("cosine_embedding_loss", input1, input2, mismatch="raise")
     dim = a._data.ndim - 1
     denom = (((a * a).sum(dim) + 1e-12) * ((b * b).sum(dim) + 1e-12)).sqrt()
     cos = (a * b).sum(dim) / denom
@@ -821,7 +854,7 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
         reduction: 'mean' (default), 'sum' or 'none'.
     """
     op = "triplet_margin_loss"
-    r = _reduction(op, reduction)
+    r = _reduction(op, reduction, size_average, reduce)
     a, pos, neg = promote_all(tensor_input(op, anchor, "anchor", 1), tensor_input(op, positive, "positive", 2),
                               tensor_input(op, negative, "negative", 3))
     if a._data.dtype.kind != "f":

@@ -256,6 +256,8 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     if num_groups < 1 or c % num_groups:
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
                            f"shape {list(x.shape)} and num_groups={num_groups}")
+    if n * c // num_groups * math.prod(x.shape[2:]) == 1:     # PyTorch's _verify_batch_size, sizes as it counts
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {list(x.shape)}")
     for name, t in (("weight", weight), ("bias", bias)):
         _check_param("group_norm", name, t, (c,), x, "one value per channel")
     grouped = x.reshape(n, num_groups, c // num_groups, math.prod(x.shape[2:]))

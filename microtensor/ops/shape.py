@@ -134,9 +134,9 @@ def view_as(input: Tensor, other: Tensor) -> Tensor:
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """``input`` with dimensions ``start_dim`` to ``end_dim`` merged into one (a 0-d tensor becomes 1-D)."""
     shape = input._data.shape
+    s, e = input._wrap_dim(start_dim), input._wrap_dim(end_dim)     # a 0-d tensor takes dims -1 and 0 only
     if not shape:
         return Reshape.apply(input, (1,))
-    s, e = input._wrap_dim(start_dim), input._wrap_dim(end_dim)
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if s == e:

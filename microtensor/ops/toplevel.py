@@ -75,42 +75,43 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
 
 
 # ----------------------------------------------------------------------------- losses: torch's argument order
-# (no size_average/reduce; ``reduction`` also as PyTorch's integer enum 0 'none', 1 'mean', 2 'sum')
+# (no size_average/reduce; ``reduction`` also as PyTorch's integer enum 0 'none', 1 'mean', 2 'sum', and unreduced
+# by default: torch 2.13's bindings of these forms give the per-element loss when ``reduction`` is left out)
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
-                                     pos_weight: Tensor | None = None, reduction: str | int = "mean") -> Tensor:
+                                     pos_weight: Tensor | None = None, reduction: str | int = 0) -> Tensor:
     """``torch.binary_cross_entropy_with_logits``; see ``nn.functional.binary_cross_entropy_with_logits``."""
     return losses.binary_cross_entropy_with_logits(input, target, weight, reduction=reduction, pos_weight=pos_weight)
 
 
-def kl_div(input: Tensor, target: Tensor, reduction: str | int = "mean", log_target: bool = False) -> Tensor:
+def kl_div(input: Tensor, target: Tensor, reduction: str | int = 0, log_target: bool = False) -> Tensor:
     """``torch.kl_div``; see ``nn.functional.kl_div``."""
     return losses.kl_div(input, target, reduction=reduction, log_target=log_target)
 
 
-def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False, eps: float = 1e-8,
-                     reduction: str | int = "mean") -> Tensor:
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool, full: bool, eps: float,
+                     reduction: str | int) -> Tensor:
     """``torch.poisson_nll_loss``; see ``nn.functional.poisson_nll_loss``."""
     return losses.poisson_nll_loss(input, target, log_input, full, eps=eps, reduction=reduction)
 
 
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
-                        reduction: str | int = "mean") -> Tensor:
+                        reduction: str | int = 0) -> Tensor:
     """``torch.margin_ranking_loss``; see ``nn.functional.margin_ranking_loss``."""
     return losses.margin_ranking_loss(input1, input2, target, margin, reduction=reduction)
 
 
-def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, reduction: str | int = "mean") -> Tensor:
+def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, reduction: str | int = 0) -> Tensor:
     """``torch.hinge_embedding_loss``; see ``nn.functional.hinge_embedding_loss``."""
     return losses.hinge_embedding_loss(input, target, margin, reduction=reduction)
 
 
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
-                          reduction: str | int = "mean") -> Tensor:
+                          reduction: str | int = 0) -> Tensor:
     """``torch.cosine_embedding_loss``; see ``nn.functional.cosine_embedding_loss``."""
     return losses.cosine_embedding_loss(input1, input2, target, margin, reduction=reduction)
 
 
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2,
-                        eps: float = 1e-6, swap: bool = False, reduction: str | int = "mean") -> Tensor:
+                        eps: float = 1e-6, swap: bool = False, reduction: str | int = 0) -> Tensor:
     """``torch.triplet_margin_loss``; see ``nn.functional.triplet_margin_loss``."""
     return losses.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction=reduction)

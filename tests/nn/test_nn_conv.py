@@ -8,6 +8,9 @@ from hypothesis import strategies as st
 import microtensor as mt
 from microtensor.nn import functional as F
 
+# an asymmetric 'same' padding warns, as PyTorch's does (tests/nn/test_nn_odd_inputs.py checks the warning)
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths")
+
 if torch is not None:
     import torch.nn.functional as TF
 
