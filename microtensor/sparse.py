@@ -5,7 +5,10 @@ The tensors come from ``microtensor.sparse_coo_tensor`` and ``Tensor.to_sparse()
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any
+
+import numpy as np
 
 from microtensor import dtypes
 from microtensor.ops import linalg, sparse_ops
@@ -51,3 +54,16 @@ def sum(input: Tensor, dim: Any = None, dtype: Any = None) -> Tensor:  # noqa: A
     kept_tensor = SparseTensor._from_parts(rows, alias(values), size, len(kept) == k and input._coalesced,
                                            input._dense_mm_grad)
     return sparse_ops.coalesce(kept_tensor)
+
+
+def FloatTensor(*args: Any) -> SparseTensor:
+    """The legacy constructor ``torch.sparse.FloatTensor(indices, values, size)`` that GCN examples call, with
+    PyTorch's deprecation warning: ``sparse_coo_tensor(indices, values, size)`` (the values keep their dtype, as
+    in PyTorch). ``FloatTensor(*size)`` is an empty float32 sparse tensor of that shape."""
+    if args and all(isinstance(a, int) for a in args):
+        warnings.warn("microtensor.sparse.FloatTensor(shape) is deprecated.  Please use "
+                      "microtensor.sparse_coo_tensor(shape, dtype=, device=).", UserWarning, stacklevel=2)
+        return sparse_ops.sparse_coo_tensor(np.zeros((len(args), 0), np.int64), np.zeros(0, np.float32), args)
+    warnings.warn("microtensor.sparse.FloatTensor(indices, values, shape) is deprecated.  Please use "
+                  "microtensor.sparse_coo_tensor(indices, values, shape, dtype=, device=).", UserWarning, stacklevel=2)
+    return sparse_ops.sparse_coo_tensor(*args)

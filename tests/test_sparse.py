@@ -423,3 +423,18 @@ def test_repr_matches_torch_layout():
     t2 = torch.tensor([[0.0, 1.0]], dtype=torch.float64, requires_grad=True).to_sparse()
     assert repr(s2).split("values")[0] == repr(t2).split("values")[0]
     assert repr(s2).endswith("grad_fn=<GatherAtBackward0>)")
+
+
+@requires_torch
+@pytest.mark.filterwarnings("ignore:torch.sparse.SparseTensor")     # torch's own deprecation warning
+def test_legacy_sparse_float_tensor_warns_as_torch():
+    """pygcn's sparse_mx_to_torch_sparse_tensor: torch.sparse.FloatTensor(indices, values, shape)."""
+    index, values = np.array([[0, 1], [1, 0]]), np.array([1.0, 2.0], np.float32)
+    with pytest.warns(UserWarning, match="is deprecated.  Please use microtensor.sparse_coo_tensor"):
+        s = mt.sparse.FloatTensor(mt.from_numpy(index), mt.from_numpy(values), mt.Size([2, 2]))
+    t = torch.sparse.FloatTensor(torch.from_numpy(index), torch.from_numpy(values), torch.Size([2, 2]))
+    assert s.dtype.name == str(t.dtype).removeprefix("torch.") and tuple(s.shape) == tuple(t.shape)
+    np.testing.assert_array_equal(s.to_dense().numpy(), t.to_dense().numpy())
+    with pytest.warns(UserWarning):
+        empty = mt.sparse.FloatTensor(2, 3)
+    assert empty.shape == (2, 3) and empty._nnz() == 0 and empty.dtype == mt.float32
