@@ -12,6 +12,7 @@ from microtensor import (
     dtypes,
     linalg,
     ops,  # noqa: F401 - binds the Tensor methods and operators (microtensor/ops/__init__.py)
+    sparse,
 )
 from microtensor.autograd import (
     enable_grad,
@@ -41,6 +42,7 @@ from microtensor.creation import (
     zeros_like,
 )
 from microtensor.dtypes import dtype, get_default_dtype, promote_types, set_default_dtype
+from microtensor.layouts import layout, sparse_coo, strided
 from microtensor.ops.activation import celu, celu_, prelu, rrelu_, selu, selu_, threshold, threshold_
 from microtensor.ops.comparison import (
     allclose,
@@ -135,6 +137,7 @@ from microtensor.ops.indexing import (
 from microtensor.ops.inplace import clamp_, fill_, relu_, zero_
 from microtensor.ops.inplace import clamp_ as clip_
 from microtensor.ops.linalg import bmm, det, dot, einsum, inverse, logdet, matmul, mm, mv, outer, slogdet
+from microtensor.ops.linalg import mm as spmm
 from microtensor.ops.linalg import outer as ger
 from microtensor.ops.linear import bilinear
 from microtensor.ops.padding import constant_pad_nd
@@ -196,6 +199,7 @@ from microtensor.ops.shape import movedim as moveaxis
 from microtensor.ops.shape import transpose as swapdims
 from microtensor.ops.softmax import log_softmax, softmax
 from microtensor.ops.sorting import argsort, kthvalue, median, msort, nanmedian, sort, topk
+from microtensor.ops.sparse_ops import sparse_coo_tensor
 from microtensor.ops.toplevel import (
     alpha_dropout,
     batch_norm,
@@ -306,7 +310,7 @@ float16, float32, float64 = dtypes.float16, dtypes.float32, dtypes.float64
 half, float, double, short, int, long = float16, float32, float64, int16, int32, int64  # noqa: A001
 
 __all__ = [  # every public name, so ``from microtensor import *`` and tools see them
-    "autograd", "linalg",
+    "autograd", "linalg", "sparse", "layout", "sparse_coo", "sparse_coo_tensor", "spmm", "strided",
     "Generator", "Size", "Tensor", "abs", "absolute", "acos", "acosh", "adaptive_avg_pool2d", "add", "addcdiv",
     "addcmul", "all", "allclose", "alpha_dropout", "amax", "amin", "any", "arange", "arccos", "arccosh", "arcsin",
     "arcsinh", "arctan", "arctan2", "arctanh", "argmax", "argmin", "argsort", "argwhere", "as_tensor", "asin",

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, SupportsIndex
 
 import numpy as np
 
-from microtensor import dtypes
+from microtensor import dtypes, layouts
 
 if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py binds as methods
     from microtensor import creation as _creation
@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py bin
     from microtensor.ops import shape as _shape
     from microtensor.ops import softmax as _softmax
     from microtensor.ops import sorting as _sorting
+    from microtensor.ops import sparse_ops as _sparse_ops
     from microtensor.ops import unary as _unary
 
 
@@ -169,6 +170,15 @@ class Tensor:
     def is_floating_point(self) -> bool:
         """Whether the dtype is a floating-point type."""
         return self._data.dtype.kind == "f"
+
+    @property
+    def is_sparse(self) -> bool:
+        """False: a dense tensor (``microtensor/sparse_tensor.py SparseTensor`` says True)."""
+        return False
+
+    @property
+    def layout(self) -> layouts.layout:
+        return layouts.strided
 
     @property
     def requires_grad(self) -> bool:
@@ -624,6 +634,16 @@ class Tensor:
         det = _linalg.det
         slogdet = _linalg.slogdet
         logdet = _linalg.logdet
+        # sparse
+        to_sparse = _sparse_ops.to_sparse
+        to_sparse_coo = _sparse_ops.to_sparse_coo
+        to_dense = _sparse_ops.to_dense
+        coalesce = _sparse_ops.coalesce
+        is_coalesced = _sparse_ops.is_coalesced
+        indices = _sparse_ops.indices
+        values = _sparse_ops.values
+        sparse_dim = _sparse_ops.sparse_dim
+        dense_dim = _sparse_ops.dense_dim
         # softmax
         softmax = _softmax.softmax
         log_softmax = _softmax.log_softmax

@@ -20,6 +20,7 @@ from microtensor.ops import (
     shape,
     softmax,
     sorting,
+    sparse_ops,
     unary,
 )
 from microtensor.tensor import Tensor
@@ -282,6 +283,18 @@ Tensor.inverse = linalg.inverse
 Tensor.det = linalg.det
 Tensor.slogdet = linalg.slogdet
 Tensor.logdet = linalg.logdet
+
+
+# ----------------------------------------------------------------------------- sparse
+Tensor.to_sparse = sparse_ops.to_sparse
+Tensor.to_sparse_coo = sparse_ops.to_sparse_coo
+Tensor.to_dense = sparse_ops.to_dense
+Tensor.coalesce = sparse_ops.coalesce
+Tensor.is_coalesced = sparse_ops.is_coalesced
+Tensor.indices = sparse_ops.indices
+Tensor.values = sparse_ops.values
+Tensor.sparse_dim = sparse_ops.sparse_dim
+Tensor.dense_dim = sparse_ops.dense_dim
 
 
 # ----------------------------------------------------------------------------- softmax

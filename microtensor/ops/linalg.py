@@ -17,6 +17,8 @@ from microtensor.ops.broadcasting import broadcast_message, unbroadcast
 from microtensor.ops.checks import tensor_inputs, torch_dtype_name
 from microtensor.ops.reduction import norm as _vector_norm
 from microtensor.ops.reduction import return_type
+from microtensor.ops.sparse_ops import sparse_matmul
+from microtensor.sparse_tensor import SparseTensor
 from microtensor.tensor import Tensor
 
 # PyTorch's C type names in "expected m1 and m2 to have the same dtype, but got: float != double"
@@ -104,9 +106,12 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
 
     1-D @ 1-D is the dot product; 2-D @ 2-D the matrix product; a 1-D operand is taken as a
     row (first) or column (second) vector and its dim removed from the result; operands with
-    more dims are stacks of matrices whose batch dims broadcast.
+    more dims are stacks of matrices whose batch dims broadcast. With a sparse COO operand, both are
+    matrices (or the dense one a vector) and the result is dense.
     """
     tensor_inputs("matmul", input=input, other=other)
+    if isinstance(input, SparseTensor) or isinstance(other, SparseTensor):
+        return sparse_matmul("matmul", input, other)
     sa, sb = input._data.shape, other._data.shape
     if not sa or not sb:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {len(sa)}D and "
@@ -148,8 +153,10 @@ def rmatmul(self: Tensor, other: Any) -> Any:
 
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
-    """The product of two matrices (2-D tensors)."""
+    """The product of two matrices (2-D tensors), one of them sparse COO or not; the result is dense."""
     tensor_inputs("mm", input=input, mat2=mat2)
+    if isinstance(input, SparseTensor) or isinstance(mat2, SparseTensor):
+        return sparse_matmul("mm", input, mat2)
     if input._data.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if mat2._data.ndim != 2:
