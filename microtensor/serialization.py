@@ -348,7 +348,7 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, *, weights_o
         ValueError: the file holds pickled data or non-numeric arrays, is truncated, corrupt or tampered with,
             is larger than ``max_bytes``, or is not a microtensor file. Nothing in it is executed in any case.
     """
-    if map_location is not None and map_location != CPU:
+    if map_location is not None and map_location not in (CPU, "cpu"):
         raise ValueError(f"load: map_location must be None or 'cpu', got {map_location!r}")
     name = repr(os.fspath(f)) if isinstance(f, (str, os.PathLike)) else "the file"
     if not isinstance(f, (str, os.PathLike)):

@@ -1,5 +1,5 @@
 """microtensor.nn: modules, layers, losses, init and functional, with PyTorch's names and semantics."""
-from microtensor.nn import functional, init, utils
+from microtensor.nn import functional, init, parallel, utils
 from microtensor.nn.activation import (
     CELU,
     ELU,
@@ -53,6 +53,7 @@ from microtensor.nn.loss import (
 from microtensor.nn.mlp import MLP
 from microtensor.nn.module import Module
 from microtensor.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from microtensor.nn.parallel import DataParallel
 from microtensor.nn.parameter import Parameter
 from microtensor.nn.pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from microtensor.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
@@ -72,4 +73,5 @@ __all__ = [  # every public name, so ``from microtensor.nn import *`` and tools 
     "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Softmin", "Softplus", "Softsign", "Step", "Tanh",
     "Threshold", "TransformerEncoder", "TransformerEncoderLayer", "Unflatten", "functional", "init", "models",
     "utils",
+    "DataParallel", "parallel",
 ]
