@@ -328,9 +328,9 @@ def numel(input: Tensor) -> _builtins.int:
     return ops.checks.tensor_input("numel", input).numel()
 
 
-def result_type(tensor1: object, tensor2: object) -> dtype:
+def result_type(tensor: object, other: object) -> dtype:
     """The dtype an op on the two operands returns (PyTorch's promotion)."""
-    return dtypes.result_type(tensor1, tensor2)
+    return dtypes.result_type(tensor, other)
 
 
 bool = dtypes.bool_  # noqa: A001 - PyTorch's name

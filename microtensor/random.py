@@ -76,9 +76,9 @@ def get_rng_state() -> Tensor:
     return default_generator.get_state()
 
 
-def set_rng_state(state: Tensor) -> None:
+def set_rng_state(new_state: Tensor) -> None:
     """Restore the default generator's state."""
-    default_generator.set_state(state)
+    default_generator.set_state(new_state)
 
 
 def numpy_generator(generator: Generator | None) -> np.random.Generator:

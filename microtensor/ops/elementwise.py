@@ -91,9 +91,9 @@ class Clone(Function):
         return grad
 
 
-def clone(x: Tensor) -> Tensor:
-    """A copy of ``x`` that stays in the graph (gradients flow back to ``x``)."""
-    return Clone.apply(x)
+def clone(input: Tensor) -> Tensor:
+    """A copy of ``input`` that stays in the graph (gradients flow back to ``input``)."""
+    return Clone.apply(input)
 
 
 def contiguous(x: Tensor) -> Tensor:
@@ -271,12 +271,12 @@ class Neg(Function):
         return -grad
 
 
-def neg(x: Tensor) -> Tensor:
-    """-x, elementwise."""
-    if x._data.dtype == np.bool_:
+def neg(input: Tensor) -> Tensor:
+    """-input, elementwise."""
+    if input._data.dtype == np.bool_:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
-    return Neg.apply(x)
+    return Neg.apply(input)
 
 
 class Pow(Function):
