@@ -7,13 +7,18 @@ Every public name is imported or defined below, one line each.
 import builtins as _builtins
 
 from microtensor import (
+    accelerator,
     autograd,
+    backends,
     checkout,
+    cuda,
     dtypes,
     linalg,
+    onnx,
     ops,  # noqa: F401 - binds the Tensor methods and operators (microtensor/ops/__init__.py)
     sparse,
 )
+from microtensor._tensor_str import set_printoptions
 from microtensor.autograd import (
     enable_grad,
     inference_mode,
@@ -41,8 +46,25 @@ from microtensor.creation import (
     zeros,
     zeros_like,
 )
+from microtensor.deterministic import (
+    are_deterministic_algorithms_enabled,
+    is_deterministic_algorithms_warn_only_enabled,
+    use_deterministic_algorithms,
+)
+from microtensor.devices import device
 from microtensor.dtypes import dtype, get_default_dtype, promote_types, set_default_dtype
 from microtensor.layouts import layout, sparse_coo, strided
+from microtensor.legacy_tensors import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
 from microtensor.ops.activation import celu, celu_, prelu, rrelu_, selu, selu_, threshold, threshold_
 from microtensor.ops.comparison import (
     allclose,
@@ -285,10 +307,11 @@ from microtensor.random import (
     set_rng_state,
 )
 from microtensor.serialization import load, save
-from microtensor.tensor import Size, Tensor, device
+from microtensor.tensor import Size, Tensor
+from microtensor.threads import get_num_interop_threads, get_num_threads, set_num_interop_threads, set_num_threads
+from microtensor.type_info import finfo, iinfo
 
 detach = Tensor.detach
-numel = Tensor.numel
 
 __version__ = "0.1.0"
 checkout.install_finder()   # an actionable error for ``import microtensor.nn`` from an uninstalled checkout
@@ -299,9 +322,19 @@ def is_tensor(obj: object) -> _builtins.bool:   # `bool` is rebound to mt.bool b
     return isinstance(obj, Tensor)
 
 
-def result_type(tensor1: object, tensor2: object) -> dtype:
+def is_floating_point(input: Tensor) -> _builtins.bool:
+    """Whether ``input``'s dtype is a floating-point type."""
+    return ops.checks.tensor_input("is_floating_point", input).is_floating_point()
+
+
+def numel(input: Tensor) -> _builtins.int:
+    """The number of elements of ``input``."""
+    return ops.checks.tensor_input("numel", input).numel()
+
+
+def result_type(tensor: object, other: object) -> dtype:
     """The dtype an op on the two operands returns (PyTorch's promotion)."""
-    return dtypes.result_type(tensor1, tensor2)
+    return dtypes.result_type(tensor, other)
 
 
 bool = dtypes.bool_  # noqa: A001 - PyTorch's name
@@ -310,7 +343,12 @@ float16, float32, float64 = dtypes.float16, dtypes.float32, dtypes.float64
 half, float, double, short, int, long = float16, float32, float64, int16, int32, int64  # noqa: A001
 
 __all__ = [  # every public name, so ``from microtensor import *`` and tools see them
-    "autograd", "linalg", "sparse", "layout", "sparse_coo", "sparse_coo_tensor", "spmm", "strided",
+    "accelerator", "autograd", "backends", "cuda", "linalg", "onnx", "sparse",
+    "layout", "sparse_coo", "sparse_coo_tensor", "spmm", "strided",
+    "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor", "IntTensor", "LongTensor",
+    "ShortTensor", "are_deterministic_algorithms_enabled", "finfo", "get_num_interop_threads", "get_num_threads",
+    "iinfo", "is_deterministic_algorithms_warn_only_enabled", "is_floating_point", "set_num_interop_threads",
+    "set_num_threads", "set_printoptions", "use_deterministic_algorithms",
     "Generator", "Size", "Tensor", "abs", "absolute", "acos", "acosh", "adaptive_avg_pool2d", "add", "addcdiv",
     "addcmul", "all", "allclose", "alpha_dropout", "amax", "amin", "any", "arange", "arccos", "arccosh", "arcsin",
     "arcsinh", "arctan", "arctan2", "arctanh", "argmax", "argmin", "argsort", "argwhere", "as_tensor", "asin",

@@ -6,6 +6,7 @@ from typing import Any
 import numpy as np
 
 from microtensor import dtypes
+from microtensor.devices import check_cpu
 from microtensor.ops.shape import ints_arg
 from microtensor.tensor import Tensor
 
@@ -49,6 +50,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     Python floats become the default float dtype (float32), Python ints int64, bools bool;
     NumPy arrays keep their dtype.
     """
+    check_cpu(device)
     array = _infer_array("tensor", data, dtype)
     array = np.array(array, dtype=_dtype_or("tensor", dtype, None), copy=True)
     t = Tensor._make(_check_dtype(array))
@@ -59,6 +61,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """``data`` as a tensor, sharing memory with a tensor or NumPy array when the dtype already matches."""
+    check_cpu(device)
     if isinstance(data, Tensor):
         return data if dtype is None or dtypes.to_dtype(dtype, "as_tensor") == data.dtype else data.to(dtype)
     array = _infer_array("as_tensor", data, dtype)
@@ -93,7 +96,8 @@ def _dtype_or(op: str, dtype: Any, default: dtypes.dtype | None) -> np.dtype | N
     return None if default is None else default.np
 
 
-def _made(array: np.ndarray, requires_grad: bool) -> Tensor:
+def _made(array: np.ndarray, requires_grad: bool, device: Any = None) -> Tensor:
+    check_cpu(device)
     t = Tensor._make(array)
     return t.requires_grad_(True) if requires_grad else t
 
@@ -102,21 +106,21 @@ def zeros(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
     """A tensor of zeros of shape ``size`` (``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``)."""
     shape = size_arg("zeros", args, size)
-    return _made(np.zeros(shape, _dtype_or("zeros", dtype, dtypes.get_default_dtype())), requires_grad)
+    return _made(np.zeros(shape, _dtype_or("zeros", dtype, dtypes.get_default_dtype())), requires_grad, device)
 
 
 def ones(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
     """A tensor of ones of shape ``size`` (``ones(2, 3)``, ``ones((2, 3))`` or ``ones(size=(2, 3))``)."""
     shape = size_arg("ones", args, size)
-    return _made(np.ones(shape, _dtype_or("ones", dtype, dtypes.get_default_dtype())), requires_grad)
+    return _made(np.ones(shape, _dtype_or("ones", dtype, dtypes.get_default_dtype())), requires_grad, device)
 
 
 def empty(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor of shape ``size`` (``empty(2, 3)``, ``empty((2, 3))`` or ``empty(size=(2, 3))``)."""
     shape = size_arg("empty", args, size)
-    return _made(np.empty(shape, _dtype_or("empty", dtype, dtypes.get_default_dtype())), requires_grad)
+    return _made(np.empty(shape, _dtype_or("empty", dtype, dtypes.get_default_dtype())), requires_grad, device)
 
 
 def _fill_dtype(fill_value: Any) -> dtypes.dtype:
@@ -129,7 +133,7 @@ def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, r
     """A tensor of shape ``size`` filled with ``fill_value`` (dtype inferred from the value)."""
     value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
     dt = _dtype_or("full", dtype, _fill_dtype(fill_value))
-    return _made(np.full(size_arg("full", (), size), value, dt), requires_grad)
+    return _made(np.full(size_arg("full", (), size), value, dt), requires_grad, device)
 
 
 def zeros_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -164,7 +168,7 @@ def arange(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None,
         raise RuntimeError(f"arange: upper bound and larger bound inconsistent with step sign "
                            f"(start={start}, end={end}, step={step})")
     default = dtypes.result_type(start, end, step)
-    return _made(np.arange(start, end, step).astype(_dtype_or("arange", dtype, default)), requires_grad)
+    return _made(np.arange(start, end, step).astype(_dtype_or("arange", dtype, default)), requires_grad, device)
 
 
 def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device: Any = None,
@@ -173,7 +177,7 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device:
     if steps < 0:
         raise RuntimeError("linspace: number of steps must be non-negative")
     dt = _dtype_or("linspace", dtype, dtypes.get_default_dtype())
-    return _made(np.linspace(start, end, steps).astype(dt), requires_grad)
+    return _made(np.linspace(start, end, steps).astype(dt), requires_grad, device)
 
 
 def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: Any = None) -> Tensor:
@@ -187,31 +191,34 @@ def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, 
     for name, size in (("n", n), ("m", m)):
         if size is not None and size < 0:
             raise RuntimeError(f"eye(): {name} must be greater or equal to 0, got {size}")
-    return _made(np.eye(n, m, dtype=_dtype_or("eye", dtype, dtypes.get_default_dtype())), requires_grad)
+    return _made(np.eye(n, m, dtype=_dtype_or("eye", dtype, dtypes.get_default_dtype())), requires_grad, device)
 
 
 def new_tensor(self: Tensor, data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data``, with this tensor's dtype unless ``dtype`` is given."""
-    return tensor(data, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+    return tensor(data, dtype=self.dtype if dtype is None else dtype, device=device, requires_grad=requires_grad)
 
 
 def new_zeros(self: Tensor, *args: Any, size: Any = None, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
     """Zeros of shape ``size`` (``x.new_zeros(2, 3)`` or ``x.new_zeros((2, 3))``) with this tensor's dtype
     unless ``dtype`` is given."""
-    return _made(np.zeros(size_arg("new_zeros", args, size), _dtype_or("new_zeros", dtype, self.dtype)), requires_grad)
+    shape = size_arg("new_zeros", args, size)
+    return _made(np.zeros(shape, _dtype_or("new_zeros", dtype, self.dtype)), requires_grad, device)
 
 
 def new_ones(self: Tensor, *args: Any, size: Any = None, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
     """Ones of shape ``size`` with this tensor's dtype unless ``dtype`` is given."""
-    return _made(np.ones(size_arg("new_ones", args, size), _dtype_or("new_ones", dtype, self.dtype)), requires_grad)
+    shape = size_arg("new_ones", args, size)
+    return _made(np.ones(shape, _dtype_or("new_ones", dtype, self.dtype)), requires_grad, device)
 
 
 def new_empty(self: Tensor, *args: Any, size: Any = None, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor of shape ``size`` with this tensor's dtype unless ``dtype`` is given."""
-    return _made(np.empty(size_arg("new_empty", args, size), _dtype_or("new_empty", dtype, self.dtype)), requires_grad)
+    shape = size_arg("new_empty", args, size)
+    return _made(np.empty(shape, _dtype_or("new_empty", dtype, self.dtype)), requires_grad, device)
 
 
 def new_full(self: Tensor, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
@@ -220,4 +227,4 @@ def new_full(self: Tensor, size: Any, fill_value: Any, *, dtype: Any = None, dev
     ``dtype`` is given."""
     value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
     dt = _dtype_or("new_full", dtype, self.dtype)
-    return _made(np.full(size_arg("new_full", (), size), value, dt), requires_grad)
+    return _made(np.full(size_arg("new_full", (), size), value, dt), requires_grad, device)

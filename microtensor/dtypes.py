@@ -86,13 +86,14 @@ def from_numpy_dtype(npd: np.dtype) -> dtype:
                         f"{', '.join(x.name for x in ALL)}") from None
 
 
-def promote_types(a: dtype, b: dtype) -> dtype:
-    """The smallest dtype both ``a`` and ``b`` convert to without losing category (like torch.promote_types)."""
-    if a is b:
-        return a
-    if a.category != b.category:
-        return a if a.category > b.category else b
-    return _BY_NUMPY[np.promote_types(a.np, b.np)]
+def promote_types(type1: dtype, type2: dtype) -> dtype:
+    """The smallest dtype both ``type1`` and ``type2`` convert to without losing category (like
+    torch.promote_types)."""
+    if type1 is type2:
+        return type1
+    if type1.category != type2.category:
+        return type1 if type1.category > type2.category else type2
+    return _BY_NUMPY[np.promote_types(type1.np, type2.np)]
 
 
 def _scalar_dtype(value: Any) -> dtype:

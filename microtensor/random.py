@@ -8,6 +8,7 @@ import numpy as np
 
 from microtensor import dtypes
 from microtensor.creation import size_arg
+from microtensor.devices import check_cpu
 from microtensor.tensor import Tensor
 
 
@@ -22,6 +23,7 @@ class Generator:
     """A seeded source of random numbers (NumPy's PCG64), like ``torch.Generator``."""
 
     def __init__(self, device: Any = "cpu") -> None:
+        check_cpu(device)
         self._seed = _fresh_seed()
         self.rng = np.random.default_rng(self._seed)
 
@@ -74,9 +76,9 @@ def get_rng_state() -> Tensor:
     return default_generator.get_state()
 
 
-def set_rng_state(state: Tensor) -> None:
+def set_rng_state(new_state: Tensor) -> None:
     """Restore the default generator's state."""
-    default_generator.set_state(state)
+    default_generator.set_state(new_state)
 
 
 def numpy_generator(generator: Generator | None) -> np.random.Generator:
@@ -94,6 +96,7 @@ def _float_dtype(dtype: Any, op: str) -> np.dtype:
 def rand(*args: Any, size: Any = None, generator: Generator | None = None, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
     """Uniform samples from [0, 1) of shape ``size`` (``rand(2, 3)``, ``rand((2, 3))`` or ``rand(size=(2, 3))``)."""
+    check_cpu(device)
     shape = size_arg("rand", args, size)
     dt = _float_dtype(dtype, "rand")
     return Tensor._make(numpy_generator(generator).random(shape).astype(dt), requires_grad)
@@ -102,6 +105,7 @@ def rand(*args: Any, size: Any = None, generator: Generator | None = None, dtype
 def randn(*args: Any, size: Any = None, generator: Generator | None = None, dtype: Any = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
     """Standard normal samples of shape ``size`` (``randn(2, 3)``, ``randn((2, 3))`` or ``randn(size=(2, 3))``)."""
+    check_cpu(device)
     shape = size_arg("randn", args, size)
     dt = _float_dtype(dtype, "randn")
     return Tensor._make(numpy_generator(generator).standard_normal(shape).astype(dt), requires_grad)
@@ -118,6 +122,7 @@ def randint(low: int = 0, high: int | None = None, size: Any = None, *, generato
             dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Integers drawn uniformly from [low, high), int64 by default. As in PyTorch, ``randint(high, size)``
     and ``randint(high, size=size)`` mean low = 0; ``size`` is a sequence, positional or keyword."""
+    check_cpu(device)
     if size is None and isinstance(high, (tuple, list)):                        # randint(high, size)
         low, high, size = 0, low, high
     elif high is None:                                                          # randint(high, size=size)
@@ -134,6 +139,7 @@ def randint(low: int = 0, high: int | None = None, size: Any = None, *, generato
 
 def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None, device: Any = None) -> Tensor:
     """A random permutation of 0..n-1 (int64)."""
+    check_cpu(device)
     dt = dtypes.to_dtype(dtype, "randperm") if dtype is not None else dtypes.int64
     return Tensor._make(numpy_generator(generator).permutation(n).astype(dt.np))
 

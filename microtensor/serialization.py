@@ -37,6 +37,7 @@ except ImportError:     # Windows, where a file open in another process cannot b
 import numpy as np
 
 from microtensor import dtypes
+from microtensor.devices import CPU, device
 from microtensor.load_policy import (
     add_safe_globals,
     clear_safe_globals,
@@ -46,7 +47,7 @@ from microtensor.load_policy import (
     resolve,
     safe_globals,
 )
-from microtensor.tensor import CPU, Size, Tensor, device
+from microtensor.tensor import Size, Tensor
 
 if TYPE_CHECKING:
     from microtensor.nn.module import Module
@@ -548,7 +549,7 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, *, weights_o
             is larger than ``max_bytes``, names a class or function that is not allowed, or is not a
             microtensor file. Nothing in it is executed in any case.
     """
-    if map_location is not None and map_location != CPU:
+    if map_location is not None and map_location not in (CPU, "cpu"):
         raise ValueError(f"load: map_location must be None or 'cpu', got {map_location!r}")
     name = repr(os.fspath(f)) if isinstance(f, (str, os.PathLike)) else "the file"
     if not isinstance(f, (str, os.PathLike)):

@@ -21,7 +21,8 @@ import numpy as np
 
 from microtensor import dtypes, layouts
 from microtensor.autograd.grad_mode import GradMode
-from microtensor.tensor import CPU, Size, Tensor, device
+from microtensor.devices import CPU, device
+from microtensor.tensor import Size, Tensor
 
 REPR_LINEWIDTH = 80     # PyTorch's default print width
 

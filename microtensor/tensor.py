@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any, SupportsIndex
 
 import numpy as np
 
-from microtensor import dtypes, layouts
+from microtensor import devices, dtypes, layouts
+from microtensor.devices import CPU
 
 if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py binds as methods
     from microtensor import creation as _creation
@@ -43,35 +44,15 @@ class Size(tuple):
         return f"microtensor.Size({list(self)})"
 
 
-class device:
-    """Where a tensor lives; always ``cpu`` in microtensor. Compares equal to the string ``"cpu"``."""
-
-    def __init__(self, type: str = "cpu") -> None:  # noqa: A002 - PyTorch's name
-        if str(type).split(":")[0] != "cpu":
-            raise RuntimeError(f"microtensor only supports the 'cpu' device, got {type!r}")
-        self.type = "cpu"
-
-    def __eq__(self, other: Any) -> bool:
-        return isinstance(other, (device, str)) and str(other).split(":")[0] == "cpu"
-
-    def __hash__(self) -> int:
-        return hash("cpu")
-
-    def __repr__(self) -> str:
-        return "device(type='cpu')"
-
-    def __str__(self) -> str:
-        return "cpu"
-
-
-CPU = device()
 
 
 class Tensor:
     """An n-dimensional array that records the operations applied to it for automatic differentiation.
 
-    Create tensors with ``microtensor.tensor(data)`` and the other creation functions;
-    ``Tensor(data)`` also works and, like ``torch.Tensor``, gives the default float dtype.
+    Create tensors with ``microtensor.tensor(data)`` and the other creation functions. ``Tensor(...)`` takes
+    ``torch.Tensor``'s legacy forms: ``Tensor(3, 4)`` or ``Tensor(Size([3, 4]))`` an uninitialised 3x4 tensor,
+    ``Tensor([1, 2])`` the data in the default float dtype, ``Tensor()`` an empty one, ``Tensor(other)`` an alias
+    of ``other``; as in PyTorch, it takes no ``requires_grad`` or ``dtype``.
     """
 
     # _base: the tensor whose memory this view shares (PyTorch's root base), None for a non-view;
@@ -92,10 +73,11 @@ class Tensor:
     _view_version: int
     _view_meta: Any
 
-    def __init__(self, data: Any = (), requires_grad: bool = False) -> None:
-        array = np.array(data.detach()._data if isinstance(data, Tensor) else data,
-                         dtype=dtypes.get_default_dtype().np)
-        Tensor._init(self, array, requires_grad)
+    def __new__(cls, *args: Any, **kwargs: Any) -> Tensor:
+        if cls is not Tensor:   # a subclass (Parameter) builds itself in its __init__
+            return object.__new__(cls)
+        from microtensor.legacy_tensors import legacy_new  # it builds on this module
+        return legacy_new("Tensor", None, args, kwargs)
 
     @staticmethod
     def _init(t: Tensor, array: np.ndarray, requires_grad: bool) -> None:
@@ -160,11 +142,35 @@ class Tensor:
         return dtypes.from_numpy_dtype(self._data.dtype)
 
     @property
-    def device(self) -> device:
+    def device(self) -> devices.device:
         return CPU
+
+    def get_device(self) -> int:
+        """The ordinal of the device holding this tensor: -1 for the CPU, as in PyTorch."""
+        return -1
+
+    @property
+    def is_cpu(self) -> bool:
+        return True
 
     @property
     def is_cuda(self) -> bool:
+        return False
+
+    @property
+    def is_xpu(self) -> bool:
+        return False
+
+    @property
+    def is_mps(self) -> bool:
+        return False
+
+    @property
+    def is_meta(self) -> bool:
+        return False
+
+    def is_pinned(self) -> bool:
+        """Whether the tensor sits in page-locked memory for fast copies to a GPU: never in microtensor."""
         return False
 
     def is_floating_point(self) -> bool:
@@ -369,7 +375,20 @@ class Tensor:
     # NumPy arrays and scalars on the left defer to Tensor's reflected operators, as with torch.Tensor
     __array_priority__ = 1000
 
+    def cuda(self, device: Any = None, non_blocking: bool = False, **kwargs: Any) -> Tensor:
+        """Raises as a CPU-only PyTorch build does: microtensor has no CUDA device."""
+        devices.cuda_call(device)
+
     # the dtype conversions, last in the class body: their names shadow the builtins in the rest of it
+    def type(self, dtype: Any = None, non_blocking: bool = False, **kwargs: Any) -> Any:
+        """With no argument, PyTorch's type string (``"torch.FloatTensor"``); else this tensor converted to
+        ``dtype`` (a dtype, a legacy type such as ``LongTensor``, or its name ``"torch.LongTensor"``), self
+        when it has that dtype already."""
+        from microtensor.legacy_tensors import dtype_of_type, type_name  # it builds on this module
+        if dtype is None:
+            return type_name(self.dtype)
+        return self.to(dtype_of_type(dtype))
+
     def float(self) -> Tensor:
         """``self.to(float32)``: self itself when it is float32 already."""
         return self.to(dtypes.float32)

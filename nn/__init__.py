@@ -1,5 +1,5 @@
 """microtensor.nn: modules, layers, losses, init and functional, with PyTorch's names and semantics."""
-from microtensor.nn import functional, init, utils
+from microtensor.nn import functional, init, parallel, utils
 from microtensor.nn.activation import (
     CELU,
     ELU,
@@ -60,6 +60,7 @@ from microtensor.nn.loss import (
 from microtensor.nn.mlp import MLP
 from microtensor.nn.module import Module
 from microtensor.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from microtensor.nn.parallel import DataParallel
 from microtensor.nn.parameter import Parameter
 from microtensor.nn.pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from microtensor.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
@@ -88,4 +89,5 @@ __all__ = [  # every public name, so ``from microtensor.nn import *`` and tools 
     # the other loss and dropout modules of PyTorch
     "AlphaDropout", "CosineEmbeddingLoss", "Dropout1d", "Dropout3d", "FeatureAlphaDropout", "HingeEmbeddingLoss",
     "MarginRankingLoss", "MultiLabelSoftMarginLoss", "PoissonNLLLoss", "SoftMarginLoss", "TripletMarginLoss",
+    "DataParallel", "parallel",
 ]

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 
 import microtensor as mt
 from microtensor import dtypes
+from microtensor.devices import check_cpu, cuda_call
 from microtensor.nn.parameter import Parameter
 from microtensor.tensor import Tensor
 
@@ -455,12 +456,11 @@ class Module:
         for a in args:
             if isinstance(a, Tensor):
                 dtype = a.dtype
-            elif isinstance(a, (str, mt.device)):
+            elif isinstance(a, (str, mt.device)) or isinstance(a, int) and not isinstance(a, bool):
                 device = a
             else:
                 dtype = a
-        if device is not None:
-            mt.device(str(device))
+        check_cpu(device)
         if dtype is None:
             return self
         dtype = dtypes.to_dtype(dtype, "to")
@@ -480,6 +480,10 @@ class Module:
     def cpu(self) -> Module:
         """The module itself: everything already lives on the CPU."""
         return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Raises as a CPU-only PyTorch build does: microtensor has no CUDA device."""
+        cuda_call(device)
 
     # ----------------------------------------------------------------- state dicts
     def _save_to_state_dict(self, destination: dict, prefix: str, keep_vars: bool) -> None:

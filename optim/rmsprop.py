@@ -36,8 +36,9 @@ class RMSprop(Optimizer):
         maximize: maximize the objective instead of minimizing it.
     """
 
+    # maximize is keyword-only: PyTorch's eighth positional argument is capturable (a CUDA-graph flag)
     def __init__(self, params: ParamsT, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0, momentum: float = 0, centered: bool = False,
+                 weight_decay: float = 0, momentum: float = 0, centered: bool = False, *,
                  maximize: bool = False) -> None:
         check_nonnegative(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,

@@ -76,7 +76,8 @@ def assert_same(ours: object, theirs: object, where: str = "result") -> None:
     elif isinstance(theirs, torch.dtype):
         assert isinstance(ours, mt.dtype) and ours.name == str(theirs).replace("torch.", ""), where
     elif isinstance(theirs, torch.device):
-        assert str(ours) == str(theirs) and ours == "cpu", where
+        assert isinstance(ours, mt.device) and (ours.type, ours.index, str(ours)) == (
+            theirs.type, theirs.index, str(theirs)), where
     elif isinstance(theirs, (tuple, list)):
         assert isinstance(ours, tuple if isinstance(theirs, tuple) else list), f"{where}: {type(ours)}"
         assert len(ours) == len(theirs), f"{where}: length {len(ours)} != {len(theirs)}"

@@ -166,7 +166,7 @@ def test_to_sparse_and_to_dense_forms():
     assert (x.sparse_dim(), x.dense_dim()) == (0, 2)
     assert isinstance(s, mt.Tensor) and mt.is_tensor(s) and s.is_sparse and s.layout is mt.sparse_coo
     assert (s.shape, s.size(), s.size(-1), s.dim(), s.ndim, s.numel(), len(s)) == ((2, 2), (2, 2), 2, 2, 2, 4, 2)
-    assert s.dtype == mt.float32 and s.device == "cpu" and s.is_floating_point() and s.element_size() == 4
+    assert s.dtype == mt.float32 and s.device == mt.device("cpu") and s.is_floating_point() and s.element_size() == 4
 
 
 # ----------------------------------------------------------------------------- construction and coalescing

@@ -293,7 +293,7 @@ def _check_finite(node: Function, results: Any) -> None:
 
 
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
-             create_graph: bool = False, inputs: Any = None) -> None:
+             create_graph: bool = False, grad_variables: Any = None, inputs: Any = None) -> None:
     """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves (or only of ``inputs``).
 
     Args:
@@ -301,8 +301,15 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
         grad_tensors: d(loss)/d(output) per output; None for one-element outputs.
         retain_graph: keep the saved tensors for another backward; defaults to ``create_graph``.
         create_graph: record the backward pass so higher-order gradients can be taken.
+        grad_variables: ``grad_tensors``' deprecated name (a FutureWarning, as in PyTorch).
         inputs: if given, only these tensors accumulate gradient.
     """
+    if grad_variables is not None:
+        warnings.warn("`grad_variables` is deprecated. Use `grad_tensors` instead.", FutureWarning, stacklevel=2)
+        if grad_tensors is not None:
+            raise RuntimeError("`grad_tensors` and `grad_variables` (deprecated) arguments both passed to "
+                               "`backward()`. Please only use `grad_tensors`.")
+        grad_tensors = grad_variables
     outputs = _as_tuple(tensors)
     grad_outputs = _as_tuple(grad_tensors) if not isinstance(grad_tensors, Tensor) else (grad_tensors,)
     retain = create_graph if retain_graph is None else retain_graph
@@ -322,7 +329,7 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
 
 
 def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
-         create_graph: bool = False, allow_unused: bool | None = None,
+         create_graph: bool = False, only_inputs: bool = True, allow_unused: bool | None = None, *,
          materialize_grads: bool = False) -> tuple[Tensor | None, ...]:
     """Return the gradients of ``outputs`` w.r.t. ``inputs`` without touching any ``.grad``.
 
@@ -332,9 +339,15 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         grad_outputs: d(loss)/d(output) per output; None for one-element outputs.
         retain_graph: keep the saved tensors for another backward; defaults to ``create_graph``.
         create_graph: record the backward pass, so the result can be differentiated again.
+        only_inputs: deprecated and ignored, as in PyTorch (False warns).
         allow_unused: return None for inputs the outputs do not depend on instead of raising.
-        materialize_grads: return zeros instead of None for unused inputs.
+        materialize_grads: return zeros instead of None for unused inputs (keyword-only: PyTorch's eighth
+            positional argument is ``is_grads_batched``, which needs vmap).
     """
+    if not only_inputs:
+        warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to True). To accumulate "
+                      "gradient for other parts of the graph, please use torch.autograd.backward.", FutureWarning,
+                      stacklevel=2)
     outputs = _as_tuple(outputs)
     inputs_t = _as_tuple(inputs)
     if not inputs_t:

@@ -9,8 +9,9 @@ from typing import Any, overload
 
 import numpy as np
 
-from microtensor import dtypes
+from microtensor import devices, dtypes
 from microtensor.autograd.function import Function
+from microtensor.devices import check_cpu
 from microtensor.ops.broadcasting import (
     Operand,
     broadcast_message,
@@ -56,16 +57,14 @@ class ToCopy(Function):
 def to(self: Tensor, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False, **kwargs: Any) -> Tensor:
     """Return this tensor converted to ``dtype`` (self when nothing changes). Accepts ``to("cpu")``,
     ``to(dtype)``, ``to("cpu", dtype)`` and ``to(other_tensor)`` like PyTorch."""
-    from microtensor.tensor import device as Device
     for a in args:
         if isinstance(a, Tensor):
             dtype = a.dtype
-        elif isinstance(a, (str, Device)):
-            Device(str(a))
+        elif isinstance(a, (str, devices.device)) or isinstance(a, int) and not isinstance(a, bool):
+            check_cpu(a)
         else:
             dtype = a
-    if device is not None:
-        Device(str(device))
+    check_cpu(device)
     if dtype is None:
         return self.clone() if copy else self
     dt = dtypes.to_dtype(dtype, "to")
@@ -92,9 +91,9 @@ class Clone(Function):
         return grad
 
 
-def clone(x: Tensor) -> Tensor:
-    """A copy of ``x`` that stays in the graph (gradients flow back to ``x``)."""
-    return Clone.apply(x)
+def clone(input: Tensor) -> Tensor:
+    """A copy of ``input`` that stays in the graph (gradients flow back to ``input``)."""
+    return Clone.apply(input)
 
 
 def contiguous(x: Tensor) -> Tensor:
@@ -272,12 +271,12 @@ class Neg(Function):
         return -grad
 
 
-def neg(x: Tensor) -> Tensor:
-    """-x, elementwise."""
-    if x._data.dtype == np.bool_:
+def neg(input: Tensor) -> Tensor:
+    """-input, elementwise."""
+    if input._data.dtype == np.bool_:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
-    return Neg.apply(x)
+    return Neg.apply(input)
 
 
 class Pow(Function):
