@@ -1,7 +1,8 @@
 """A character-level GPT written as nanoGPT's ``model.py`` and ``train.py`` are: token and position embeddings,
-causal self-attention by hand (``masked_fill`` through a registered ``bias`` buffer), LayerNorm with an optional
-bias, a GELU MLP, the token embedding tied to the output head, ``configure_optimizers`` splitting the parameters
-into AdamW groups with and without weight decay by ``p.dim() >= 2``, a warmup + cosine learning rate set by hand
+causal self-attention by hand (``masked_fill`` through a registered ``bias`` buffer) or, with ``flash``, by
+``F.scaled_dot_product_attention(is_causal=True)``, LayerNorm with an optional bias, a GELU MLP, the token
+embedding tied to the output head, ``configure_optimizers`` splitting the parameters into AdamW groups with and
+without weight decay by ``p.dim() >= 2``, a warmup + cosine learning rate set by hand
 through ``optimizer.param_groups``, ``clip_grad_norm_``, ``zero_grad(set_to_none=True)``, ``estimate_loss`` under
 ``@torch.no_grad()`` with ``model.eval()``/``model.train()``, and ``generate`` with top-k sampling (``torch.topk``,
 ``F.softmax``, ``torch.multinomial``). Tiny sizes; the batch offsets are given (nanoGPT draws them with
@@ -39,6 +40,7 @@ class GPTConfig:
     n_embd: int = 16
     dropout: float = 0.0
     bias: bool = True  # True: bias in Linears and LayerNorms, like GPT-2. False: a bit better and faster
+    flash: bool = False  # F.scaled_dot_product_attention where the library has it (nanoGPT's default path)
 
 
 def vocabulary() -> tuple[dict[str, int], list[str]]:
@@ -59,8 +61,9 @@ def make_data(rng: np.random.Generator) -> dict[str, np.ndarray]:
             "val_ix": rng.integers(0, len(val) - BLOCK_SIZE, (EVAL_ITERS, BATCH_SIZE))}
 
 
-def build(torch: ModuleType) -> dict[str, Any]:
-    """nanoGPT's ``GPT`` on ``TEXT``'s vocabulary."""
+def build(torch: ModuleType, flash: bool = False) -> dict[str, Any]:
+    """nanoGPT's ``GPT`` on ``TEXT``'s vocabulary; ``flash`` takes its attention path through
+    ``F.scaled_dot_product_attention(..., is_causal=True)`` instead of the hand-written masked softmax."""
     nn = torch.nn
     F = torch.nn.functional
 
@@ -90,9 +93,12 @@ def build(torch: ModuleType) -> dict[str, Any]:
             self.n_head = config.n_head
             self.n_embd = config.n_embd
             self.dropout = config.dropout
-            # causal mask to ensure that attention is only applied to the left in the input sequence
-            self.register_buffer("bias", torch.tril(torch.ones(config.block_size, config.block_size))
-                                 .view(1, 1, config.block_size, config.block_size))
+            # flash attention make GPU go brrrrr but support is only in PyTorch >= 2.0
+            self.flash = config.flash and hasattr(torch.nn.functional, 'scaled_dot_product_attention')
+            if not self.flash:
+                # causal mask to ensure that attention is only applied to the left in the input sequence
+                self.register_buffer("bias", torch.tril(torch.ones(config.block_size, config.block_size))
+                                     .view(1, 1, config.block_size, config.block_size))
 
         def forward(self, x):
             B, T, C = x.size()  # batch size, sequence length, embedding dimensionality (n_embd)
@@ -103,12 +109,18 @@ def build(torch: ModuleType) -> dict[str, Any]:
             q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)  # (B, nh, T, hs)
             v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)  # (B, nh, T, hs)
 
-            # manual implementation of attention
-            att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
-            att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float('-inf'))
-            att = F.softmax(att, dim=-1)
-            att = self.attn_dropout(att)
-            y = att @ v  # (B, nh, T, T) x (B, nh, T, hs) -> (B, nh, T, hs)
+            # causal self-attention; Self-attend: (B, nh, T, hs) x (B, nh, hs, T) -> (B, nh, T, T)
+            if self.flash:
+                # efficient attention using Flash Attention CUDA kernels
+                y = torch.nn.functional.scaled_dot_product_attention(
+                    q, k, v, attn_mask=None, dropout_p=self.dropout if self.training else 0, is_causal=True)
+            else:
+                # manual implementation of attention
+                att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+                att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float('-inf'))
+                att = F.softmax(att, dim=-1)
+                att = self.attn_dropout(att)
+                y = att @ v  # (B, nh, T, T) x (B, nh, T, hs) -> (B, nh, T, hs)
             y = y.transpose(1, 2).contiguous().view(B, T, C)  # re-assemble all head outputs side by side
 
             # output projection
@@ -258,10 +270,11 @@ def build(torch: ModuleType) -> dict[str, Any]:
 
             return idx
 
-    return {"model": GPT(GPTConfig(vocab_size=len(vocabulary()[1])))}
+    return {"model": GPT(GPTConfig(vocab_size=len(vocabulary()[1]), flash=flash))}
 
 
-def train(torch: ModuleType, steps: int, data: dict[str, np.ndarray], weights: Weights | None) -> tuple[Any, list]:
+def train(torch: ModuleType, steps: int, data: dict[str, np.ndarray], weights: Weights | None,
+          flash: bool = False) -> tuple[Any, list]:
     """nanoGPT's ``train.py`` loop for ``steps`` iterations (at most ``MAX_ITERS``): the model and the losses."""
     learning_rate = 2e-2  # max learning rate
     weight_decay = 1e-1
@@ -314,7 +327,7 @@ def train(torch: ModuleType, steps: int, data: dict[str, np.ndarray], weights: W
         coeff = 0.5 * (1.0 + math.cos(math.pi * decay_ratio))  # coeff ranges 0..1
         return min_lr + coeff * (learning_rate - min_lr)
 
-    models = build(torch)
+    models = build(torch, flash)
     load_weights(torch, models, weights)
     model = models["model"]
     model.to(device)
@@ -342,9 +355,11 @@ def train(torch: ModuleType, steps: int, data: dict[str, np.ndarray], weights: W
     return model, losses
 
 
-def run(torch: ModuleType, steps: int, data: dict[str, np.ndarray], weights: Weights | None = None) -> list[float]:
-    """Train ``steps`` iterations (at most ``MAX_ITERS``); the training losses, then the validation loss."""
-    return train(torch, steps, data, weights)[1]
+def run(torch: ModuleType, steps: int, data: dict[str, np.ndarray], weights: Weights | None = None,
+        flash: bool = False) -> list[float]:
+    """Train ``steps`` iterations (at most ``MAX_ITERS``), attention through SDPA if ``flash``; the training losses,
+    then the validation loss."""
+    return train(torch, steps, data, weights, flash)[1]
 
 
 def sample(torch: ModuleType, steps: int, data: dict[str, np.ndarray], weights: Weights | None,

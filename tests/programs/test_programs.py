@@ -51,6 +51,7 @@ CASES = {
     "vae": Case(vae, 6),
     "vae_legacy_size_average": Case(vae, 6, {"legacy": True}),
     "char_gpt_adamw_cosine": Case(char_gpt, 12),
+    "char_gpt_flash_sdpa": Case(char_gpt, 12, {"flash": True}, {"flash": True}),
     "gcn_sparse_adjacency": Case(gcn, 10),
 }
 
