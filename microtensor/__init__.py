@@ -8,6 +8,7 @@ import builtins as _builtins
 
 from microtensor import (
     accelerator,
+    amp,
     autograd,
     backends,
     checkout,
@@ -19,6 +20,7 @@ from microtensor import (
     sparse,
 )
 from microtensor._tensor_str import set_printoptions
+from microtensor.amp import autocast
 from microtensor.autograd import (
     enable_grad,
     inference_mode,
@@ -65,6 +67,7 @@ from microtensor.legacy_tensors import (
     LongTensor,
     ShortTensor,
 )
+from microtensor.matmul_precision import get_float32_matmul_precision, set_float32_matmul_precision
 from microtensor.ops.activation import celu, celu_, prelu, rrelu_, selu, selu_, threshold, threshold_
 from microtensor.ops.comparison import (
     allclose,
@@ -343,7 +346,8 @@ float16, float32, float64 = dtypes.float16, dtypes.float32, dtypes.float64
 half, float, double, short, int, long = float16, float32, float64, int16, int32, int64  # noqa: A001
 
 __all__ = [  # every public name, so ``from microtensor import *`` and tools see them
-    "accelerator", "autograd", "backends", "cuda", "linalg", "onnx", "sparse",
+    "accelerator", "amp", "autocast", "get_float32_matmul_precision", "set_float32_matmul_precision",
+    "autograd", "backends", "cuda", "linalg", "onnx", "sparse",
     "layout", "sparse_coo", "sparse_coo_tensor", "spmm", "strided",
     "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor", "IntTensor", "LongTensor",
     "ShortTensor", "are_deterministic_algorithms_enabled", "finfo", "get_num_interop_threads", "get_num_threads",

@@ -477,6 +477,10 @@ class Module:
         """Convert floating-point parameters and buffers to float64."""
         return self._apply(lambda t: t.double() if t.is_floating_point() else t)
 
+    def half(self) -> Module:
+        """Convert floating-point parameters and buffers to float16."""
+        return self._apply(lambda t: t.half() if t.is_floating_point() else t)
+
     def cpu(self) -> Module:
         """The module itself: everything already lives on the CPU."""
         return self

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from microtensor.cuda import amp as amp  # torch.cuda.amp's deprecated spellings
 from microtensor.devices import no_cuda
 
 
