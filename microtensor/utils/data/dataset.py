@@ -1,21 +1,26 @@
-"""Datasets: the map-style Dataset protocol, TensorDataset, Subset and random_split, as in torch.utils.data."""
+"""Datasets: the map-style Dataset and the streaming IterableDataset protocols, TensorDataset, Subset,
+ConcatDataset, ChainDataset and random_split, as in torch.utils.data."""
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
 
 from microtensor.random import Generator, numpy_generator
 from microtensor.tensor import Tensor
 
+T_co = TypeVar("T_co", covariant=True)
 
-class Dataset:
+
+class Dataset(Generic[T_co]):
     """A map-style dataset: ``dataset[i]`` is the i-th sample and ``len(dataset)`` the number of samples.
 
-    Subclasses define ``__getitem__`` and ``__len__``; ``a + b`` concatenates two datasets.
+    Subclasses define ``__getitem__`` and ``__len__``; ``a + b`` concatenates two datasets. Typed scripts
+    may write ``Dataset[tuple[Tensor, Tensor]]``, as with PyTorch's generic Dataset.
     """
 
     if TYPE_CHECKING:
@@ -26,6 +31,60 @@ class Dataset:
 
     def __add__(self, other: Dataset) -> ConcatDataset:
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset[T_co]):
+    """A dataset that is a stream: subclasses define ``__iter__`` (and ``__len__`` only if they know it), and a
+    DataLoader batches the samples as they come, without a sampler. ``a + b`` chains two streams.
+
+    With ``num_workers > 0`` every worker process iterates its own copy of the dataset, so a dataset that
+    does not shard itself is yielded once per worker, as in PyTorch; shard with ``get_worker_info()``.
+
+    Example::
+
+        >>> class Range(IterableDataset):
+        ...     def __init__(self, start, end):
+        ...         self.start, self.end = start, end
+        ...     def __iter__(self):
+        ...         info = get_worker_info()          # None in the main process
+        ...         if info is None:
+        ...             return iter(range(self.start, self.end))
+        ...         per_worker = -(-(self.end - self.start) // info.num_workers)
+        ...         lo = self.start + info.id * per_worker
+        ...         return iter(range(lo, min(lo + per_worker, self.end)))
+        >>> [b.tolist() for b in DataLoader(Range(3, 7), batch_size=2, num_workers=2)]
+        [[3, 4], [5, 6]]
+    """
+
+    def __iter__(self) -> Iterator[Any]:
+        raise TypeError(f"{type(self).__name__} is an IterableDataset without __iter__; subclasses must define it")
+
+    def __add__(self, other: Dataset) -> ChainDataset:      # type: ignore[override]  # a stream chains
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Several IterableDatasets one after another, chained as they are iterated.
+
+    Args:
+        datasets: the IterableDatasets, in order.
+    """
+
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
+        self.datasets = datasets
+
+    def _streams(self) -> Iterator[IterableDataset]:
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError(f"ChainDataset only supports IterableDataset, got {type(d).__name__}")
+            yield d
+
+    def __iter__(self) -> Iterator[Any]:
+        for d in self._streams():
+            yield from d
+
+    def __len__(self) -> int:
+        return sum(len(d) for d in self._streams())     # TypeError for an unsized stream
 
 
 class TensorDataset(Dataset):
@@ -86,6 +145,10 @@ class ConcatDataset(Dataset):
         self.datasets = list(datasets)
         if not self.datasets:
             raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        for d in self.datasets:
+            if isinstance(d, IterableDataset):
+                raise AssertionError("ConcatDataset does not support IterableDataset (chain streams with "
+                                     "ChainDataset)")
         self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
 
     def __len__(self) -> int:
@@ -103,13 +166,18 @@ class ConcatDataset(Dataset):
 
 def _split_lengths(n: int, lengths: Sequence[int | float]) -> list[int]:
     """Whole lengths from ``lengths`` given as counts, or as fractions summing to 1 (PyTorch's rounding:
-    floor each, then hand the remainder out one by one from the first subset)."""
+    floor each, then hand the remainder out one by one from the first subset; an empty split warns)."""
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
-        if any(not 0 <= frac <= 1 for frac in lengths):
-            raise ValueError(f"random_split: fractions must lie in [0, 1], got {list(lengths)}")
+        for i, frac in enumerate(lengths):
+            if not 0 <= frac <= 1:
+                raise ValueError(f"random_split: Fraction at index {i} is not between 0 and 1, got {frac}")
         counts = [math.floor(n * frac) for frac in lengths]
         for i in range(n - sum(counts)):
             counts[i % len(counts)] += 1
+        for i, count in enumerate(counts):
+            if count == 0:
+                warnings.warn(f"Length of split at index {i} is 0. This might result in an empty dataset.",
+                              stacklevel=3)
         return counts
     if any(not isinstance(x, (int, np.integer)) or x < 0 for x in lengths):
         raise ValueError(f"random_split: lengths must be non-negative ints or fractions summing to 1, "
