@@ -5,6 +5,7 @@ methods, and autograd; ``mt.nn`` and ``mt.optim`` build models and train them.
 Every public name is imported or defined below, one line each.
 """
 import builtins as _builtins
+import math as _math
 
 from microtensor import (
     accelerator,
@@ -53,7 +54,7 @@ from microtensor.deterministic import (
     is_deterministic_algorithms_warn_only_enabled,
     use_deterministic_algorithms,
 )
-from microtensor.devices import device
+from microtensor.devices import device, get_default_device, set_default_device
 from microtensor.dtypes import dtype, get_default_dtype, promote_types, set_default_dtype
 from microtensor.layouts import layout, sparse_coo, strided
 from microtensor.legacy_tensors import (
@@ -159,7 +160,49 @@ from microtensor.ops.indexing import (
     tril,
     triu,
 )
-from microtensor.ops.inplace import clamp_, fill_, relu_, zero_
+from microtensor.ops.inplace import (
+    abs_,
+    acos_,
+    acosh_,
+    asin_,
+    asinh_,
+    atan_,
+    atanh_,
+    ceil_,
+    clamp_,
+    clamp_max_,
+    clamp_min_,
+    cos_,
+    cosh_,
+    erf_,
+    erfc_,
+    exp2_,
+    exp_,
+    expm1_,
+    fill_,
+    fix_,
+    floor_,
+    frac_,
+    log1p_,
+    log2_,
+    log10_,
+    log_,
+    neg_,
+    negative_,
+    reciprocal_,
+    relu_,
+    round_,
+    rsqrt_,
+    sigmoid_,
+    sin_,
+    sinh_,
+    sqrt_,
+    square_,
+    tan_,
+    tanh_,
+    trunc_,
+    zero_,
+)
 from microtensor.ops.inplace import clamp_ as clip_
 from microtensor.ops.linalg import bmm, det, dot, einsum, inverse, logdet, matmul, mm, mv, outer, slogdet
 from microtensor.ops.linalg import mm as spmm
@@ -386,6 +429,19 @@ __all__ = [  # every public name, so ``from microtensor import *`` and tools see
     "tile", "topk", "trace", "transpose", "tril", "triplet_margin_loss", "triu", "true_divide", "trunc", "uint8",
     "unbind", "unflatten", "unsqueeze", "var", "var_mean", "vstack", "where", "zero_", "zeros",
     "zeros_like",
+]
+
+
+# PyTorch's constants
+e, pi, inf, nan = _math.e, _math.pi, _math.inf, _math.nan
+newaxis = None
+
+__all__ += [  # the top-level in-place functions, constants and the default device
+    "abs_", "acos_", "acosh_", "asin_", "asinh_", "atan_", "atanh_", "ceil_", "clamp_max_", "clamp_min_", "cos_",
+    "cosh_", "erf_", "erfc_", "exp2_", "exp_", "expm1_", "fix_", "floor_", "frac_", "log10_", "log1p_", "log2_",
+    "log_", "neg_", "negative_", "reciprocal_", "round_", "rsqrt_", "sigmoid_", "sin_", "sinh_", "sqrt_",
+    "square_", "tan_", "tanh_", "trunc_", "e", "pi", "inf", "nan", "newaxis", "get_default_device",
+    "set_default_device",
 ]
 
 

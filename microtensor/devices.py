@@ -103,3 +103,14 @@ def cuda_call(where: Any) -> NoReturn:
     if where is not None and not isinstance(where, (str, device)):
         device(where)
     no_cuda()
+
+
+def get_default_device() -> device:
+    """The device new tensors are made on: always the CPU."""
+    return CPU
+
+
+def set_default_device(device: Any) -> None:
+    """Set the device new tensors are made on: the CPU (or None) is accepted, any other device raises as a
+    CPU-only PyTorch build does."""
+    check_cpu(device)
