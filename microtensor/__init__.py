@@ -174,6 +174,7 @@ from microtensor.ops.inplace import (
     clamp_min_,
     cos_,
     cosh_,
+    deg2rad_,
     erf_,
     erfc_,
     exp2_,
@@ -189,6 +190,7 @@ from microtensor.ops.inplace import (
     log_,
     neg_,
     negative_,
+    rad2deg_,
     reciprocal_,
     relu_,
     round_,
@@ -203,6 +205,12 @@ from microtensor.ops.inplace import (
     trunc_,
     zero_,
 )
+from microtensor.ops.inplace import acos_ as arccos_
+from microtensor.ops.inplace import acosh_ as arccosh_
+from microtensor.ops.inplace import asin_ as arcsin_
+from microtensor.ops.inplace import asinh_ as arcsinh_
+from microtensor.ops.inplace import atan_ as arctan_
+from microtensor.ops.inplace import atanh_ as arctanh_
 from microtensor.ops.inplace import clamp_ as clip_
 from microtensor.ops.linalg import bmm, det, dot, einsum, inverse, logdet, matmul, mm, mv, outer, slogdet
 from microtensor.ops.linalg import mm as spmm
@@ -297,6 +305,7 @@ from microtensor.ops.unary import (
     ceil,
     cos,
     cosh,
+    deg2rad,
     erf,
     erfc,
     exp,
@@ -310,6 +319,7 @@ from microtensor.ops.unary import (
     log10,
     nan_to_num,
     positive,
+    rad2deg,
     reciprocal,
     relu,
     round,
@@ -441,7 +451,8 @@ __all__ += [  # the top-level in-place functions, constants and the default devi
     "cosh_", "erf_", "erfc_", "exp2_", "exp_", "expm1_", "fix_", "floor_", "frac_", "log10_", "log1p_", "log2_",
     "log_", "neg_", "negative_", "reciprocal_", "round_", "rsqrt_", "sigmoid_", "sin_", "sinh_", "sqrt_",
     "square_", "tan_", "tanh_", "trunc_", "e", "pi", "inf", "nan", "newaxis", "get_default_device",
-    "set_default_device",
+    "set_default_device", "deg2rad", "rad2deg", "deg2rad_", "rad2deg_", "arccos_", "arccosh_", "arcsin_",
+    "arcsinh_", "arctan_", "arctanh_",
 ]
 
 

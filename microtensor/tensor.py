@@ -127,6 +127,20 @@ class Tensor:
         """The number of dimensions."""
         return self._data.ndim
 
+    ndimension = dim
+
+    def is_same_size(self, other: Tensor) -> bool:
+        """Whether ``other`` has this tensor's shape."""
+        return self._data.shape == other._data.shape
+
+    def is_signed(self) -> bool:
+        """Whether the dtype holds negative values (False for bool and uint8)."""
+        return self._data.dtype.kind in "fic"
+
+    def is_nonzero(self) -> bool:
+        """The truth of a one-element tensor (PyTorch's error for any other size)."""
+        return self.__bool__()
+
     def numel(self) -> int:
         """The number of elements."""
         return self._data.size
@@ -279,7 +293,8 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+            amount = "no values" if self._data.size == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {amount} is ambiguous")
         return bool(self._data)
 
     def __float__(self) -> float:
@@ -762,6 +777,32 @@ class Tensor:
         new_full = _creation.new_full
         uniform_ = _random.uniform_
         normal_ = _random.normal_
+        # in-place comparisons, angle units
+        eq_ = _inplace.eq_
+        ne_ = _inplace.ne_
+        lt_ = _inplace.lt_
+        le_ = _inplace.le_
+        gt_ = _inplace.gt_
+        ge_ = _inplace.ge_
+        logical_and_ = _inplace.logical_and_
+        logical_or_ = _inplace.logical_or_
+        logical_xor_ = _inplace.logical_xor_
+        logical_not_ = _inplace.logical_not_
+        deg2rad_ = _inplace.deg2rad_
+        rad2deg_ = _inplace.rad2deg_
+        greater_ = _inplace.gt_
+        greater_equal_ = _inplace.ge_
+        less_ = _inplace.lt_
+        less_equal_ = _inplace.le_
+        not_equal_ = _inplace.ne_
+        arccos_ = _inplace.acos_
+        arccosh_ = _inplace.acosh_
+        arcsin_ = _inplace.asin_
+        arcsinh_ = _inplace.asinh_
+        arctan_ = _inplace.atan_
+        arctanh_ = _inplace.atanh_
+        deg2rad = _unary.deg2rad
+        rad2deg = _unary.rad2deg
 
 
 class HookHandle:

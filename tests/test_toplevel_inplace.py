@@ -64,3 +64,86 @@ def test_constants_and_default_device():
 def test_constants_match_torch():
     assert (mt.e, mt.pi, mt.inf, mt.newaxis) == (torch.e, torch.pi, torch.inf, torch.newaxis)
     assert str(mt.get_default_device()) == str(torch.get_default_device())
+
+
+# ----------------------------------------------------------------------------- in-place comparisons and logic
+COMPARE = ["eq_", "ne_", "lt_", "le_", "gt_", "ge_", "greater_", "greater_equal_", "less_", "less_equal_",
+           "not_equal_", "logical_and_", "logical_or_", "logical_xor_"]
+SELF = {"float32": np.array([0.0, 1.5, 2.0, -1.0], dtype=np.float32), "int64": np.array([0, 2, 3, -1]),
+        "bool": np.array([True, False, True, False])}
+
+
+@requires_torch
+@pytest.mark.parametrize("name", COMPARE)
+@pytest.mark.parametrize("dtype", sorted(SELF))
+@pytest.mark.parametrize("other", [2, 1.5, "tensor"])
+def test_in_place_comparison_matches_torch(name, dtype, other):
+    results = []
+    for lib in (mt, torch):
+        x = lib.tensor(SELF[dtype])
+        y = lib.tensor(np.array([0.0, 1.5, 3.0, 0.0], dtype=np.float32)) if other == "tensor" else other
+        if name.startswith("logical") and other != "tensor":
+            with pytest.raises(TypeError, match=f"{name}\\(\\): argument 'other' \\(position 1\\) must be Tensor"):
+                getattr(x, name)(y)
+            continue
+        assert getattr(x, name)(y) is x
+        results.append((x.numpy().tolist(), str(x.dtype).split(".")[1]))
+    assert not results or results[0] == results[1]
+
+
+@requires_torch
+def test_logical_not_in_place_and_gradient_match_torch():
+    for lib in (mt, torch):
+        f = lib.tensor([1.0, 0.0, -2.0])
+        f.logical_not_()
+        assert f.tolist() == [0.0, 1.0, 0.0]
+    ours, theirs = mt.tensor([1.0, 2.0], requires_grad=True), torch.tensor([1.0, 2.0], requires_grad=True)
+    for x in (ours, theirs):
+        a = x * 1
+        a.eq_(1)
+        assert a.requires_grad and a.tolist() == [1.0, 0.0]
+        a.sum().backward()
+    assert ours.grad.tolist() == theirs.grad.tolist() == [0.0, 0.0]
+
+
+def test_in_place_comparison_cannot_broadcast_self():
+    with pytest.raises(RuntimeError, match="eq_"):
+        mt.ones(2).eq_(mt.ones(3, 2))
+
+
+# ----------------------------------------------------------------------------- angle units and predicates
+@pytest.mark.parametrize("name", ["deg2rad", "rad2deg"])
+def test_angle_units_gradients(name):
+    from helpers import check_gradients
+    check_gradients(lambda x: getattr(mt, name)(x), np.array([[0.3, -2.0], [1.0, 4.0]]))
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["deg2rad", "rad2deg"])
+@pytest.mark.parametrize("values", [np.array([180, -90, 0]), np.array([3.14159, 1.0], dtype=np.float64),
+                                    np.array([[1.5, 2.0]], dtype=np.float32)])
+def test_angle_units_match_torch(name, values):
+    from helpers import compare_with_torch
+    if values.dtype.kind == "i":
+        ours, theirs = getattr(mt, name)(mt.tensor(values)), getattr(torch, name)(torch.tensor(values))
+        assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1]
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+    else:
+        compare_with_torch(lambda x: getattr(x, name)(), values)
+        compare_with_torch(lambda x: getattr(x * 1, name + "_")(), values)
+
+
+@requires_torch
+def test_arc_aliases_and_predicates_match_torch():
+    for lib in (mt, torch):
+        x = lib.tensor([0.5])
+        assert x.arcsin_() is x and abs(x.item() - 0.5235987) < 1e-6
+        assert lib.arctan_(lib.tensor([1.0])).item() == pytest.approx(0.7853982)
+        assert x.is_nonzero() and lib.ones(2, 3).ndimension() == 2
+        assert lib.ones(2, 3).is_same_size(lib.zeros(2, 3)) and not lib.ones(2).is_same_size(lib.ones(3))
+        assert lib.tensor([1]).is_signed() and not lib.tensor([1], dtype=lib.uint8).is_signed()
+        assert not lib.tensor([True]).is_signed() and lib.tensor([1.0]).is_signed()
+        with pytest.raises(RuntimeError, match="Boolean value of Tensor with more than one value is ambiguous"):
+            lib.tensor([1.0, 2.0]).is_nonzero()
+        with pytest.raises(RuntimeError, match="Boolean value of Tensor with no values is ambiguous"):
+            lib.tensor([]).is_nonzero()

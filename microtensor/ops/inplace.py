@@ -415,3 +415,96 @@ def bitwise_or_(self: Tensor, other: Operand) -> Tensor:
 def bitwise_xor_(self: Tensor, other: Operand) -> Tensor:
     """self ^= other, in place (bool and integer tensors)."""
     return apply_inplace(self, "bitwise_xor_", ew.bitwise_xor, other, ufunc=np.bitwise_xor)
+
+
+# ----------------------------------------------------------------------------- comparisons and logic, in place
+class CompareInto(Function):
+    """``fn(self, other)`` (a comparison or logical op) in self's dtype: 1 where it holds, else 0. Its
+    gradient is zero, as PyTorch gives ``x.eq_(y)``: the output keeps ``requires_grad`` but not the input's
+    values."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, other: Any, fn: Callable[..., np.ndarray]) -> np.ndarray:
+        return np.asarray(fn(x) if other is None else fn(x, other)).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None]:
+        return Tensor._make(np.zeros_like(grad._data)), None, None
+
+
+def _compared(self: Tensor, other: Any, fn: Callable[..., np.ndarray]) -> Tensor:
+    return CompareInto.apply(self, other, fn)
+
+
+def _compare_(self: Tensor, op: str, fn: Callable[..., np.ndarray], other: Any = None) -> Tensor:
+    """Write ``fn(self, other)`` into self as self's dtype (``other`` broadcast to self's shape)."""
+    other_array = other._data if isinstance(other, Tensor) else None if other is None else np.asarray(other)
+    return apply_inplace(self, op, _compared, other_array, fn)
+
+
+def _tensor_operand(op: str, other: Any) -> Tensor:
+    """``other`` when it is a Tensor, else PyTorch's TypeError (the logical ops take no Python numbers)."""
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{op}(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+    return other
+
+
+def eq_(self: Tensor, other: Operand) -> Tensor:
+    """In place: 1 where ``self == other``, else 0, in self's dtype (zero gradient)."""
+    return _compare_(self, "eq_", np.equal, other)
+
+
+def ne_(self: Tensor, other: Operand) -> Tensor:
+    """In place: 1 where ``self != other``, else 0, in self's dtype (zero gradient)."""
+    return _compare_(self, "ne_", np.not_equal, other)
+
+
+def lt_(self: Tensor, other: Operand) -> Tensor:
+    """In place: 1 where ``self < other``, else 0, in self's dtype (zero gradient)."""
+    return _compare_(self, "lt_", np.less, other)
+
+
+def le_(self: Tensor, other: Operand) -> Tensor:
+    """In place: 1 where ``self <= other``, else 0, in self's dtype (zero gradient)."""
+    return _compare_(self, "le_", np.less_equal, other)
+
+
+def gt_(self: Tensor, other: Operand) -> Tensor:
+    """In place: 1 where ``self > other``, else 0, in self's dtype (zero gradient)."""
+    return _compare_(self, "gt_", np.greater, other)
+
+
+def ge_(self: Tensor, other: Operand) -> Tensor:
+    """In place: 1 where ``self >= other``, else 0, in self's dtype (zero gradient)."""
+    return _compare_(self, "ge_", np.greater_equal, other)
+
+
+def logical_and_(self: Tensor, other: Operand) -> Tensor:
+    """In place: ``self and other`` (nonzero is true), in self's dtype."""
+    return _compare_(self, "logical_and_", np.logical_and, _tensor_operand("logical_and_", other))
+
+
+def logical_or_(self: Tensor, other: Operand) -> Tensor:
+    """In place: ``self or other`` (nonzero is true), in self's dtype."""
+    return _compare_(self, "logical_or_", np.logical_or, _tensor_operand("logical_or_", other))
+
+
+def logical_xor_(self: Tensor, other: Operand) -> Tensor:
+    """In place: ``self xor other`` (nonzero is true), in self's dtype."""
+    return _compare_(self, "logical_xor_", np.logical_xor, _tensor_operand("logical_xor_", other))
+
+
+def logical_not_(self: Tensor) -> Tensor:
+    """In place: ``not self`` (nonzero is true), in self's dtype."""
+    return _compare_(self, "logical_not_", np.logical_not)
+
+
+def deg2rad_(self: Tensor) -> Tensor:
+    """In-place ``deg2rad``: self * pi / 180."""
+    return apply_inplace(self, "deg2rad_", un.deg2rad)
+
+
+def rad2deg_(self: Tensor) -> Tensor:
+    """In-place ``rad2deg``: self * 180 / pi."""
+    return apply_inplace(self, "rad2deg_", un.rad2deg)

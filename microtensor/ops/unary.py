@@ -830,3 +830,16 @@ def frac(input: Tensor) -> Tensor:
     if x._data.dtype.kind != "f":
         raise RuntimeError(f'"frac_cpu" not implemented for {x.dtype.name}: frac needs a floating point tensor')
     return Frac.apply(x)
+
+
+# ----------------------------------------------------------------------------- angle units
+def deg2rad(input: Tensor) -> Tensor:
+    """Degrees to radians, elementwise: ``input * pi / 180`` (integers become the default float dtype)."""
+    x = to_float_input("deg2rad", input)
+    return x * (math.pi / 180.0)
+
+
+def rad2deg(input: Tensor) -> Tensor:
+    """Radians to degrees, elementwise: ``input * 180 / pi`` (integers become the default float dtype)."""
+    x = to_float_input("rad2deg", input)
+    return x * (180.0 / math.pi)
