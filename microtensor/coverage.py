@@ -60,6 +60,8 @@ NOT_APPLICABLE: list[tuple[str, str]] = [
      r"^channel_shuffle$|^native_channel_shuffle$|^grid_sampler|^cosine_embedding_loss$|^hinge_embedding_loss$|"
      r"^kl_div$|^margin_ranking_loss$|^poisson_nll_loss$|^triplet_margin_loss$|^binary_cross_entropy_with_logits$",
      "ATen kernels exposed at top level (their torch.nn.functional forms are what scripts call, and count there)"),
+    (r"DataPipe|datapipe|^DataChunk$|^argument_validation$|^runtime_validation|^non_deterministic$",
+     "DataPipes: deprecated in PyTorch, with their decorators"),
     (r"names$|^rename|refine_names|align_to|align_as|^has_names",
      "named tensors (a prototype in PyTorch)"),
     (r"float8|float4|^bits|^bit$|^uint(16|32|64)$|^int[1-7]$|^uint[1-7]$",
@@ -146,7 +148,7 @@ def namespaces() -> list[Namespace]:
         compare("torch.nn.functional", torch.nn.functional, _module("microtensor.nn.functional")),
         compare("torch.optim", torch.optim, _module("microtensor.optim")),
         compare("torch.optim.lr_scheduler", torch.optim.lr_scheduler, _module("microtensor.optim.lr_scheduler"),
-                inspect.isclass),
+                lambda v: inspect.isclass(v) and v.__module__.startswith("torch.optim")),
         compare("torch.linalg", torch.linalg, mt.linalg),
         compare("torch.special", torch.special, _module("microtensor.special")),
         compare("torch.distributions", torch.distributions, _module("microtensor.distributions")),
