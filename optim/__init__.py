@@ -8,12 +8,14 @@ from microtensor.optim.adadelta import Adadelta
 from microtensor.optim.adagrad import Adagrad
 from microtensor.optim.adam import Adam, AdamW
 from microtensor.optim.adamax import Adamax
+from microtensor.optim.asgd import ASGD
 from microtensor.optim.lbfgs import LBFGS
 from microtensor.optim.nadam import NAdam
 from microtensor.optim.optimizer import Optimizer
 from microtensor.optim.radam import RAdam
 from microtensor.optim.rmsprop import RMSprop
+from microtensor.optim.rprop import Rprop
 from microtensor.optim.sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax", "NAdam", "RAdam",
-           "LBFGS", "lr_scheduler"]
+           "LBFGS", "Rprop", "ASGD", "lr_scheduler"]

@@ -66,6 +66,13 @@ def difference_from_any(ours, overloads):
 # "namespace.name": (the difference, why it is deliberate). Each is either a name that differs where the value
 # lands in the same place, or arguments we do not take by position, so that passing them raises TypeError
 SELF = "in-place functions are the Tensor methods (first parameter self); by position they agree"
+IN_PLACE_FUNCTIONS = [
+    "abs_", "acos_", "acosh_", "arccos_", "arccosh_", "arcsin_", "arcsinh_", "arctan_", "arctanh_", "asin_",
+    "asinh_", "atan_", "atanh_", "ceil_", "clamp_max_", "clamp_min_", "cos_", "cosh_", "deg2rad_", "erf_", "erfc_",
+    "exp2_", "exp_", "expm1_", "fix_", "floor_", "frac_", "log10_", "log1p_", "log2_", "log_", "neg_", "negative_",
+    "rad2deg_", "reciprocal_", "round_", "rsqrt_", "sigmoid_", "sin_", "sinh_", "sqrt_", "square_", "tan_",
+    "tanh_", "trunc_",
+]
 ALLOWED = {
     "torch.save": (("missing", ("pickle_module", "pickle_protocol", "_use_new_zipfile_serialization",
                                 "_disable_byteorder_record")), "microtensor never pickles"),
@@ -79,6 +86,9 @@ ALLOWED = {
     "torch.fill_": (("position", 1, "input", "self"), SELF),
     "torch.relu_": (("position", 1, "input", "self"), SELF),
     "torch.zero_": (("position", 1, "input", "self"), SELF),
+    **{f"torch.{name}": (("position", 1, "input", "self"), SELF) for name in IN_PLACE_FUNCTIONS},
+    "optim.ASGD": (("missing", ("foreach", "maximize", "differentiable", "capturable")),
+                   "foreach/differentiable/capturable (kernel choices) are not taken; maximize is keyword-only"),
     "torch.detach": (("position", 1, "input", "self"), "torch.detach is Tensor.detach; by position they agree"),
     "torch.rrelu_": (("missing", ("generator",)), "generator= is not taken"),
     "torch.tensor_split": (("position", 2, "sections", "indices_or_sections"),
