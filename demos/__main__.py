@@ -32,6 +32,7 @@ DEMOS = {
     "attention": "a Transformer encoder and a seq2seq model with attention on a toy sequence task",
     "text_classification": "a TextCNN and a TextRNN classifying short synthetic sentences",
     "gan": "a tiny GAN learning a 2-D mixture of Gaussians",
+    "reinforce": "REINFORCE with a baseline balances a cart-pole (distributions.Categorical policy)",
 }
 SHOWCASE = tuple(name for name in DEMOS if name != "mnist")   # every demo on data that ships with it
 
