@@ -104,6 +104,7 @@ from microtensor.ops.conv import (
     max_pool1d,
     max_pool2d,
 )
+from microtensor.ops.cumulative import cummax, cummin, diff, logcumsumexp
 from microtensor.ops.distance import cosine_similarity, pairwise_distance
 from microtensor.ops.dropout import dropout_, feature_dropout
 from microtensor.ops.elementwise import (
@@ -387,6 +388,7 @@ __all__ = [  # every public name, so ``from microtensor import *`` and tools see
     "unbind", "unflatten", "unsqueeze", "var", "var_mean", "vstack", "where", "zero_", "zeros",
     "zeros_like",
 ]
+__all__ += ["cummax", "cummin", "diff", "logcumsumexp"]  # issue 22: sorting and cumulative
 
 
 def __getattr__(name: str) -> object:

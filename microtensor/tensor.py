@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py bin
     from microtensor import random as _random
     from microtensor.ops import activation as _activation
     from microtensor.ops import comparison as _comparison
+    from microtensor.ops import cumulative as _cumulative
     from microtensor.ops import elementwise as _elementwise
     from microtensor.ops import indexing as _indexing
     from microtensor.ops import inplace as _inplace
@@ -762,6 +763,11 @@ class Tensor:
         new_full = _creation.new_full
         uniform_ = _random.uniform_
         normal_ = _random.normal_
+        # --- issue 22: sorting and cumulative
+        cummax = _cumulative.cummax
+        cummin = _cumulative.cummin
+        logcumsumexp = _cumulative.logcumsumexp
+        diff = _cumulative.diff
 
 
 class HookHandle:

@@ -12,6 +12,7 @@ from microtensor import creation, random
 from microtensor.ops import (
     activation,
     comparison,
+    cumulative,
     elementwise,
     indexing,
     inplace,
@@ -404,3 +405,10 @@ Tensor.new_empty = creation.new_empty
 Tensor.new_full = creation.new_full
 Tensor.uniform_ = random.uniform_
 Tensor.normal_ = random.normal_
+
+
+# --- issue 22: sorting and cumulative
+Tensor.cummax = cumulative.cummax
+Tensor.cummin = cumulative.cummin
+Tensor.logcumsumexp = cumulative.logcumsumexp
+Tensor.diff = cumulative.diff

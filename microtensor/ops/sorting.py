@@ -34,7 +34,7 @@ class Sort(Function):
     def forward(ctx: Function, x: np.ndarray, dim: int, idx: np.ndarray,
                 keepdim: bool) -> tuple[np.ndarray, np.ndarray]:
         ctx.dim, ctx.shape = dim, x.shape
-        values = np.take_along_axis(_dim_last(x, dim), idx, axis=-1)
+        values = np.take_along_axis(dim_last(x, dim), idx, axis=-1)
         values, idx = np.moveaxis(values, -1, dim).copy(), np.moveaxis(idx, -1, dim).copy()
         ctx.kept = idx.shape
         return selection_outputs(ctx, x.ndim, values, idx, dim, keepdim)
@@ -84,7 +84,7 @@ class Median(MaxAll):
 
 
 # ----------------------------------------------------------------------------- orders, with the dim last
-def _dim_last(x: np.ndarray, dim: int) -> np.ndarray:
+def dim_last(x: np.ndarray, dim: int) -> np.ndarray:
     """``x`` with ``dim`` moved last (a 0-d ``x`` as one element)."""
     return np.moveaxis(x.reshape(1) if x.ndim == 0 else x, dim, -1)
 
@@ -136,14 +136,14 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool
         The named tuple ``(values, indices)``, both of ``input``'s shape; indices int64.
     """
     d = input._wrap_dim(dim)
-    order = _sort_order(_dim_last(input._data, d), descending, bool(stable))
+    order = _sort_order(dim_last(input._data, d), descending, bool(stable))
     return SortResult(*Sort.apply(input, d, order, True))
 
 
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
     """The indices that sort ``input`` along ``dim``: ``sort(...).indices``, without a gradient."""
     d = input._wrap_dim(dim)
-    order = _sort_order(_dim_last(input._data, d), descending, bool(stable))
+    order = _sort_order(dim_last(input._data, d), descending, bool(stable))
     return Tensor._make(np.moveaxis(order, -1, d).reshape(input._data.shape).copy())
 
 
@@ -174,7 +174,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     d = input._wrap_dim(dim)
     if input._data.dtype == np.bool_:
         raise RuntimeError("topk does not support bool dtypes on CPU")
-    x = _dim_last(input._data, d)
+    x = dim_last(input._data, d)
     n = x.shape[-1]
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
@@ -205,7 +205,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
     if input._data.dtype == np.bool_:
         raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
     _check_reduced_dim("kthvalue", input, d)
-    x = _dim_last(input._data, d)
+    x = dim_last(input._data, d)
     if not 1 <= k <= x.shape[-1]:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     order = _stable_order(x, False)
@@ -228,7 +228,7 @@ def _median_dim(input: Tensor, dim: int, keepdim: bool, ignore_nan: bool) -> tup
     if input._data.dtype == np.bool_:
         raise NotImplementedError("\"median_out\" not implemented for 'Bool'")
     _check_reduced_dim("median", input, d)
-    x = _dim_last(input._data, d)
+    x = dim_last(input._data, d)
     n = x.shape[-1]
     order = _stable_order(x, False)
     if x.dtype.kind != "f":
