@@ -141,6 +141,7 @@ from microtensor.ops.elementwise import div as true_divide
 from microtensor.ops.elementwise import mul as multiply
 from microtensor.ops.elementwise import neg as negative
 from microtensor.ops.elementwise import sub as subtract
+from microtensor.ops.histogram import bincount, bucketize, histc, histogram, searchsorted
 from microtensor.ops.indexing import (
     argwhere,
     diagonal,
@@ -388,7 +389,8 @@ __all__ = [  # every public name, so ``from microtensor import *`` and tools see
     "unbind", "unflatten", "unsqueeze", "var", "var_mean", "vstack", "where", "zero_", "zeros",
     "zeros_like",
 ]
-__all__ += ["cummax", "cummin", "diff", "logcumsumexp"]  # issue 22: sorting and cumulative
+__all__ += ["bincount", "bucketize", "cummax", "cummin", "diff", "histc", "histogram", "logcumsumexp",
+            "searchsorted"]  # issue 22: sorting and cumulative
 
 
 def __getattr__(name: str) -> object:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py bin
     from microtensor.ops import comparison as _comparison
     from microtensor.ops import cumulative as _cumulative
     from microtensor.ops import elementwise as _elementwise
+    from microtensor.ops import histogram as _histogram
     from microtensor.ops import indexing as _indexing
     from microtensor.ops import inplace as _inplace
     from microtensor.ops import linalg as _linalg
@@ -768,6 +769,9 @@ class Tensor:
         cummin = _cumulative.cummin
         logcumsumexp = _cumulative.logcumsumexp
         diff = _cumulative.diff
+        bincount = _histogram.bincount
+        histc = _histogram.histc
+        histogram = _histogram.histogram
 
 
 class HookHandle:

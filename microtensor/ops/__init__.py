@@ -14,6 +14,7 @@ from microtensor.ops import (
     comparison,
     cumulative,
     elementwise,
+    histogram,
     indexing,
     inplace,
     linalg,
@@ -412,3 +413,6 @@ Tensor.cummax = cumulative.cummax
 Tensor.cummin = cumulative.cummin
 Tensor.logcumsumexp = cumulative.logcumsumexp
 Tensor.diff = cumulative.diff
+Tensor.bincount = histogram.bincount
+Tensor.histc = histogram.histc
+Tensor.histogram = histogram.histogram
