@@ -225,7 +225,18 @@ from microtensor.ops.shape import cat as concatenate
 from microtensor.ops.shape import movedim as moveaxis
 from microtensor.ops.shape import transpose as swapdims
 from microtensor.ops.softmax import log_softmax, softmax
-from microtensor.ops.sorting import argsort, kthvalue, median, msort, nanmedian, sort, topk
+from microtensor.ops.sorting import (
+    argsort,
+    kthvalue,
+    median,
+    mode,
+    msort,
+    nanmedian,
+    sort,
+    topk,
+    unique,
+    unique_consecutive,
+)
 from microtensor.ops.sparse_ops import sparse_coo_tensor
 from microtensor.ops.toplevel import (
     alpha_dropout,
@@ -389,8 +400,8 @@ __all__ = [  # every public name, so ``from microtensor import *`` and tools see
     "unbind", "unflatten", "unsqueeze", "var", "var_mean", "vstack", "where", "zero_", "zeros",
     "zeros_like",
 ]
-__all__ += ["bincount", "bucketize", "cummax", "cummin", "diff", "histc", "histogram", "logcumsumexp",
-            "searchsorted"]  # issue 22: sorting and cumulative
+__all__ += ["bincount", "bucketize", "cummax", "cummin", "diff", "histc", "histogram", "logcumsumexp", "mode",
+            "searchsorted", "unique", "unique_consecutive"]  # issue 22: sorting and cumulative
 
 
 def __getattr__(name: str) -> object:

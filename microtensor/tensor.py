@@ -772,6 +772,9 @@ class Tensor:
         bincount = _histogram.bincount
         histc = _histogram.histc
         histogram = _histogram.histogram
+        mode = _sorting.mode
+        unique = _sorting.unique
+        unique_consecutive = _sorting.unique_consecutive
 
 
 class HookHandle:

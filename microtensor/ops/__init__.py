@@ -416,3 +416,6 @@ Tensor.diff = cumulative.diff
 Tensor.bincount = histogram.bincount
 Tensor.histc = histogram.histc
 Tensor.histogram = histogram.histogram
+Tensor.mode = sorting.mode
+Tensor.unique = sorting.unique
+Tensor.unique_consecutive = sorting.unique_consecutive
