@@ -87,7 +87,8 @@ class Logcumsumexp(Function):
             log_g = where(positive, where(positive, g, 1.0).log(), lowest)
             return (_reverse_logcumsumexp(log_g - out, ctx.dim) + x).exp()
 
-        return part(grad) - part(-grad), None
+        with np.errstate(over="ignore", invalid="ignore"):    # -inf inputs: inf - inf, silently, as in PyTorch
+            return part(grad) - part(-grad), None
 
 
 def _reverse_logcumsumexp(x: Tensor, dim: int) -> Tensor:
