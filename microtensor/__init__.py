@@ -105,6 +105,7 @@ from microtensor.ops.conv import (
     max_pool1d,
     max_pool2d,
 )
+from microtensor.ops.cumulative import cummax, cummin, diff, logcumsumexp
 from microtensor.ops.distance import cosine_similarity, pairwise_distance
 from microtensor.ops.dropout import dropout_, feature_dropout
 from microtensor.ops.elementwise import (
@@ -141,6 +142,7 @@ from microtensor.ops.elementwise import div as true_divide
 from microtensor.ops.elementwise import mul as multiply
 from microtensor.ops.elementwise import neg as negative
 from microtensor.ops.elementwise import sub as subtract
+from microtensor.ops.histogram import bincount, bucketize, histc, histogram, searchsorted
 from microtensor.ops.indexing import (
     argwhere,
     diagonal,
@@ -274,7 +276,18 @@ from microtensor.ops.shape import cat as concatenate
 from microtensor.ops.shape import movedim as moveaxis
 from microtensor.ops.shape import transpose as swapdims
 from microtensor.ops.softmax import log_softmax, softmax
-from microtensor.ops.sorting import argsort, kthvalue, median, msort, nanmedian, sort, topk
+from microtensor.ops.sorting import (
+    argsort,
+    kthvalue,
+    median,
+    mode,
+    msort,
+    nanmedian,
+    sort,
+    topk,
+    unique,
+    unique_consecutive,
+)
 from microtensor.ops.sparse_ops import sparse_coo_tensor
 from microtensor.ops.toplevel import (
     alpha_dropout,
@@ -440,6 +453,8 @@ __all__ = [  # every public name, so ``from microtensor import *`` and tools see
     "unbind", "unflatten", "unsqueeze", "var", "var_mean", "vstack", "where", "zero_", "zeros",
     "zeros_like",
 ]
+__all__ += ["bincount", "bucketize", "cummax", "cummin", "diff", "histc", "histogram", "logcumsumexp", "mode",
+            "searchsorted", "unique", "unique_consecutive"]  # issue 22: sorting and cumulative
 
 
 # PyTorch's constants

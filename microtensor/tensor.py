@@ -19,7 +19,9 @@ if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py bin
     from microtensor import random as _random
     from microtensor.ops import activation as _activation
     from microtensor.ops import comparison as _comparison
+    from microtensor.ops import cumulative as _cumulative
     from microtensor.ops import elementwise as _elementwise
+    from microtensor.ops import histogram as _histogram
     from microtensor.ops import indexing as _indexing
     from microtensor.ops import inplace as _inplace
     from microtensor.ops import linalg as _linalg
@@ -803,6 +805,17 @@ class Tensor:
         arctanh_ = _inplace.atanh_
         deg2rad = _unary.deg2rad
         rad2deg = _unary.rad2deg
+        # --- issue 22: sorting and cumulative
+        cummax = _cumulative.cummax
+        cummin = _cumulative.cummin
+        logcumsumexp = _cumulative.logcumsumexp
+        diff = _cumulative.diff
+        bincount = _histogram.bincount
+        histc = _histogram.histc
+        histogram = _histogram.histogram
+        mode = _sorting.mode
+        unique = _sorting.unique
+        unique_consecutive = _sorting.unique_consecutive
 
 
 class HookHandle:

@@ -1,5 +1,5 @@
-"""Sorting and selection: finite-difference gradients (first and second order) away from ties, the PyTorch
-oracle on ties, NaN, empty and 0-d inputs, and PyTorch's errors."""
+"""Sorting and selection (mode, unique and unique_consecutive too): finite-difference gradients (first and
+second order) away from ties, the PyTorch oracle on ties, NaN, empty and 0-d inputs, and PyTorch's errors."""
 import numpy as np
 import pytest
 from helpers import check_gradients, compare_with_torch, requires_torch, seeds, shapes, torch
@@ -27,6 +27,7 @@ SORTING = {
     "nanmedian_dim": lambda x, d, k, f: mt.nanmedian(x, d, keepdim=f)[0],
     "median": lambda x, d, k, f: x.median(),
     "nanmedian": lambda x, d, k, f: mt.nanmedian(x),
+    "mode": lambda x, d, k, f: x.mode(d, keepdim=f).values,
 }
 
 
@@ -103,6 +104,33 @@ CASES = {
     "nanmedian_dim": (lambda x: x.nanmedian(1), WITH_NAN),
     "nanmedian_dim_long": (lambda x: m(x).nanmedian(x, 1, True), LONG_NAN),
     "nanmedian_all_nan_long": (lambda x: (x * nan).nanmedian(0), LONG_TIES),
+    "mode": (lambda x: x.mode(), TIES),
+    "mode_dim0_keepdim": (lambda x: m(x).mode(x, 0, keepdim=True), TIES),
+    "mode_long": (lambda x: x.mode(1), LONG_TIES),
+    "mode_long_dim0": (lambda x: m(x).mode(x, dim=0), LONG_TIES.T),
+    "mode_nan": (lambda x: x.mode(-1), WITH_NAN),
+    "mode_long_nan": (lambda x: x.mode(), LONG_NAN),
+    "mode_0d": (lambda x: x.sum().mode(), TIES),
+    "mode_int": (lambda x: x.mode(1), INTS),
+    "mode_bool": (lambda x: (x > 1).mode(0), INTS),
+    "unique": (lambda x: m(x).unique(x), TIES),
+    "unique_inverse_counts": (lambda x: x.unique(return_inverse=True, return_counts=True), TIES),
+    "unique_unsorted": (lambda x: m(x).unique(x, sorted=False, return_counts=True), LONG_TIES),
+    "unique_nan": (lambda x: x.unique(return_counts=True), WITH_NAN),
+    "unique_dim": (lambda x: m(x).unique(x, dim=0, return_inverse=True, return_counts=True), LONG_TIES[:, :2]),
+    "unique_dim1": (lambda x: x.unique(dim=1, return_inverse=True), TIES[:2]),
+    "unique_0d": (lambda x: x.sum().unique(return_inverse=True, return_counts=True), TIES),
+    "unique_empty_dim": (lambda x: x[:0].unique(dim=0, return_inverse=True, return_counts=True), TIES),
+    "unique_int": (lambda x: x.unique(return_inverse=True), INTS),
+    "unique_bool": (lambda x: (x > 1).unique(return_counts=True), INTS),
+    "unique_consecutive": (lambda x: m(x).unique_consecutive(x), TIES),
+    "unique_consecutive_extras": (lambda x: x.unique_consecutive(return_inverse=True, return_counts=True), TIES),
+    "unique_consecutive_nan": (lambda x: x.unique_consecutive(return_counts=True), WITH_NAN),
+    "unique_consecutive_dim": (lambda x: m(x).unique_consecutive(x, True, True, dim=1), TIES[:1].repeat(2, 0)),
+    "unique_consecutive_dim0": (lambda x: x.unique_consecutive(dim=0, return_counts=True),
+                                np.array([[1.0, 2.0], [1.0, 2.0], [0.0, 5.0], [1.0, 2.0]])),
+    "unique_consecutive_0d": (lambda x: x.sum().unique_consecutive(return_inverse=True, return_counts=True), TIES),
+    "unique_consecutive_empty": (lambda x: x[:0].unique_consecutive(return_counts=True), TIES),
 }
 
 
@@ -136,6 +164,22 @@ def test_results_are_named_tuples():
     assert values.tolist() == [[1.0, 2.0, 3.0]] and indices.dtype == mt.int64
     assert repr(x.median(1)).startswith("microtensor.return_types.median(\nvalues=tensor(")
     assert type(x.kthvalue(1)).__name__ == "kthvalue" and type(x.nanmedian(0)).__name__ == "nanmedian"
+    assert mt.mode(mt.tensor([[1, 2, 2, 1, 3]]), 1)._asdict().keys() == {"values", "indices"}
+
+
+@requires_torch
+@pytest.mark.parametrize("seed", range(10))
+def test_mode_matches_torch_on_random_slices(seed):
+    """Tie-heavy slices of random lengths, NaN included (PyTorch's mode sorts them with ``<``)."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 4, (3, int(rng.integers(1, 80)))).astype(np.float64)
+    x[rng.random(x.shape) < 0.15] = nan
+    compare_with_torch(lambda t: (*t.mode(), *t.mode(0)), x)
+
+
+def test_unique_has_no_gradient():
+    out, counts = mt.unique(mt.tensor([2.0, 1.0, 2.0], requires_grad=True), return_counts=True)
+    assert not out.requires_grad and out.tolist() == [1.0, 2.0] and counts.tolist() == [1, 2]
 
 
 def test_changing_the_indices_in_place_is_caught_at_backward():
@@ -172,6 +216,14 @@ ERRORS = {
     "median_dim": (lambda L: L.zeros(()).median(1), IndexError, "Dimension out of range"),
     "median_bool": (lambda L: L.tensor([True]).median(), NotImplementedError, "\"median_cpu\" not implemented"),
     "median_dim_bool": (lambda L: L.tensor([True]).median(0), NotImplementedError, "\"median_out\" not implemented"),
+    "mode_empty_dim": (lambda L: L.zeros(2, 0).mode(1), IndexError,
+                       "mode\\(\\): Expected reduction dim 1 to have non-zero size"),
+    "mode_dim": (lambda L: L.zeros(2).mode(1), IndexError, "Dimension out of range"),
+    "unique_dim": (lambda L: L.zeros(2, 2).unique(dim=2), IndexError, "Dimension out of range"),
+    "unique_zero_sized": (lambda L: L.zeros(2, 0).unique(dim=0), RuntimeError,
+                          "There are 0 sized dimensions, and they aren't selected, so unique cannot be applied"),
+    "unique_consecutive_zero_sized": (lambda L: L.zeros(0, 2).unique_consecutive(dim=1), RuntimeError,
+                                      "so unique cannot be applied"),
 }
 
 

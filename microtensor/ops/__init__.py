@@ -12,7 +12,9 @@ from microtensor import creation, random
 from microtensor.ops import (
     activation,
     comparison,
+    cumulative,
     elementwise,
+    histogram,
     indexing,
     inplace,
     linalg,
@@ -431,3 +433,15 @@ Tensor.arctan_ = inplace.atan_
 Tensor.arctanh_ = inplace.atanh_
 Tensor.deg2rad = unary.deg2rad
 Tensor.rad2deg = unary.rad2deg
+
+# --- issue 22: sorting and cumulative
+Tensor.cummax = cumulative.cummax
+Tensor.cummin = cumulative.cummin
+Tensor.logcumsumexp = cumulative.logcumsumexp
+Tensor.diff = cumulative.diff
+Tensor.bincount = histogram.bincount
+Tensor.histc = histogram.histc
+Tensor.histogram = histogram.histogram
+Tensor.mode = sorting.mode
+Tensor.unique = sorting.unique
+Tensor.unique_consecutive = sorting.unique_consecutive

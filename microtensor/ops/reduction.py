@@ -11,6 +11,7 @@ import numpy as np
 
 from microtensor import dtypes
 from microtensor.autograd.function import Function
+from microtensor.autograd.grad_mode import is_grad_enabled
 from microtensor.ops.checks import torch_dtype_name
 from microtensor.ops.elementwise import MulMask, to_float, where
 from microtensor.tensor import Tensor
@@ -662,7 +663,19 @@ class Cumprod(Function):
         zero = x._data == 0
         if not zero.any():
             return _reverse_cumsum(grad * out, ctx.dim) / x
+        if is_grad_enabled():           # create_graph: a form whose own derivative is right at the zeros
+            return _cumprod_grad_differentiable(x, grad, ctx.dim)
         return _cumprod_grad_with_zeros(x, out, grad, zero, ctx.dim)
+
+
+def _cumprod_grad_differentiable(x: Tensor, grad: Tensor, dim: int) -> Tensor:
+    """grad_x[k] = sum_{j>=k} grad[j] * prod_{i<=j, i!=k} x[i], as PyTorch's O(n^2) cumprod_backward for
+    create_graph: every product with x[k] left out is one cumprod of x with x[k] set to 1, on a new axis k."""
+    n, trailing = x.shape[dim], (1,) * (x.ndim - 1 - dim)
+    left_out = np.eye(n, dtype=bool).reshape((n, n) + trailing)                  # (k, j) at (dim, dim + 1)
+    later = np.triu(np.ones((n, n), dtype=bool)).reshape((n, n) + trailing)     # j >= k
+    omitted = Cumprod.apply(where(left_out, 1.0, x.unsqueeze(dim)), dim + 1, x._data.dtype)
+    return where(later, omitted * grad.unsqueeze(dim), 0.0).sum(dim + 1)
 
 
 def _cumprod_grad_with_zeros(x: Tensor, out: Tensor, grad: Tensor, zero: np.ndarray, dim: int) -> Tensor:

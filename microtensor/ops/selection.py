@@ -45,9 +45,17 @@ def _partition_pivot(o: list, k: list, first: int, last: int, less: Less) -> int
         lo += 1
 
 
-def _insertion_sort(o: list, k: list, first: int, last: int, less: Less) -> None:
+def _insertion_sort(o: list, k: list, first: int, last: int, less: Less, unguarded_from: int | None = None) -> None:
+    """libstdc++'s ``__insertion_sort``: an element less than the first moves straight to the front, any
+    other one moves down while it is less than its neighbour; from ``unguarded_from`` on, its
+    ``__unguarded_insertion_sort`` (no check against the first). The two differ only for an order that is not
+    a strict weak one (``<`` on values with NaN, which ``mode`` sorts by)."""
     for i in range(first + 1, last):
         item, j = o[i], i
+        if (unguarded_from is None or i < unguarded_from) and less(k[item], k[o[first]]):
+            o[first + 1:i + 1] = o[first:i]
+            o[first] = item
+            continue
         while j > first and less(k[item], k[o[j - 1]]):
             o[j] = o[j - 1]
             j -= 1
@@ -119,7 +127,7 @@ def std_sort(keys: list, less: Less, order: list | None = None, last: int | None
                 cut = _partition_pivot(o, keys, first, end, less)
                 stack.append((cut, end, depth))
                 end = cut
-        _insertion_sort(o, keys, 0, last, less)
+        _insertion_sort(o, keys, 0, last, less, INSERTION_SORT_MAX)     # libstdc++'s __final_insertion_sort
     return o
 
 

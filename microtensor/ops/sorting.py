@@ -1,4 +1,5 @@
-"""Sorting and selection: sort, argsort, msort, topk, kthvalue, median, nanmedian.
+"""Sorting and selection: sort, argsort, msort, topk, kthvalue, median, nanmedian, mode, unique,
+unique_consecutive.
 
 NaN sorts above every number, as in PyTorch. Among equal elements the indices are PyTorch's (CPU): the
 stable order where its algorithm keeps it (stable sort, the median along a dim), elsewhere the order its
@@ -22,6 +23,7 @@ TopkResult = return_type("topk")
 KthvalueResult = return_type("kthvalue")
 MedianResult = return_type("median")
 NanmedianResult = return_type("nanmedian")
+ModeResult = return_type("mode")
 
 
 # ----------------------------------------------------------------------------- the differentiable selection
@@ -34,7 +36,7 @@ class Sort(Function):
     def forward(ctx: Function, x: np.ndarray, dim: int, idx: np.ndarray,
                 keepdim: bool) -> tuple[np.ndarray, np.ndarray]:
         ctx.dim, ctx.shape = dim, x.shape
-        values = np.take_along_axis(_dim_last(x, dim), idx, axis=-1)
+        values = np.take_along_axis(dim_last(x, dim), idx, axis=-1)
         values, idx = np.moveaxis(values, -1, dim).copy(), np.moveaxis(idx, -1, dim).copy()
         ctx.kept = idx.shape
         return selection_outputs(ctx, x.ndim, values, idx, dim, keepdim)
@@ -62,6 +64,11 @@ class MedianDim(Sort):
     on_arrays = True
 
 
+class Mode(Sort):
+    """(values, indices) of mode; see ``Sort``."""
+    on_arrays = True
+
+
 class Median(MaxAll):
     """out = the lower median of all of x (NaN when an element is NaN, or, ignoring NaNs, when all are). Its
     gradient is max()'s, as in PyTorch: split evenly among the elements equal to it, or among the NaNs."""
@@ -84,7 +91,7 @@ class Median(MaxAll):
 
 
 # ----------------------------------------------------------------------------- orders, with the dim last
-def _dim_last(x: np.ndarray, dim: int) -> np.ndarray:
+def dim_last(x: np.ndarray, dim: int) -> np.ndarray:
     """``x`` with ``dim`` moved last (a 0-d ``x`` as one element)."""
     return np.moveaxis(x.reshape(1) if x.ndim == 0 else x, dim, -1)
 
@@ -136,14 +143,14 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool
         The named tuple ``(values, indices)``, both of ``input``'s shape; indices int64.
     """
     d = input._wrap_dim(dim)
-    order = _sort_order(_dim_last(input._data, d), descending, bool(stable))
+    order = _sort_order(dim_last(input._data, d), descending, bool(stable))
     return SortResult(*Sort.apply(input, d, order, True))
 
 
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
     """The indices that sort ``input`` along ``dim``: ``sort(...).indices``, without a gradient."""
     d = input._wrap_dim(dim)
-    order = _sort_order(_dim_last(input._data, d), descending, bool(stable))
+    order = _sort_order(dim_last(input._data, d), descending, bool(stable))
     return Tensor._make(np.moveaxis(order, -1, d).reshape(input._data.shape).copy())
 
 
@@ -174,7 +181,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     d = input._wrap_dim(dim)
     if input._data.dtype == np.bool_:
         raise RuntimeError("topk does not support bool dtypes on CPU")
-    x = _dim_last(input._data, d)
+    x = dim_last(input._data, d)
     n = x.shape[-1]
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
@@ -205,7 +212,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
     if input._data.dtype == np.bool_:
         raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
     _check_reduced_dim("kthvalue", input, d)
-    x = _dim_last(input._data, d)
+    x = dim_last(input._data, d)
     if not 1 <= k <= x.shape[-1]:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     order = _stable_order(x, False)
@@ -228,7 +235,7 @@ def _median_dim(input: Tensor, dim: int, keepdim: bool, ignore_nan: bool) -> tup
     if input._data.dtype == np.bool_:
         raise NotImplementedError("\"median_out\" not implemented for 'Bool'")
     _check_reduced_dim("median", input, d)
-    x = _dim_last(input._data, d)
+    x = dim_last(input._data, d)
     n = x.shape[-1]
     order = _stable_order(x, False)
     if x.dtype.kind != "f":
@@ -261,3 +268,114 @@ def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False) -> A
     if dim is None:
         return _median_all(input, True)
     return NanmedianResult(*_median_dim(input, dim, keepdim, True))
+
+
+# ----------------------------------------------------------------------------- mode
+def _mode_order(x: np.ndarray) -> np.ndarray:
+    """The order PyTorch's mode sorts each slice in: ``std::sort`` with ``<`` on the values themselves, so a
+    slice with a NaN (which ``<`` does not order) is replayed on its raw values."""
+    order = _sort_order(x, False, False)
+    if x.dtype.kind == "f":
+        for pos in map(tuple, np.argwhere(np.isnan(x).any(axis=-1))):
+            order[pos] = selection.std_sort(x[pos].tolist(), operator.lt)
+    return order
+
+
+def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> Any:
+    """The most frequent value of ``input`` along ``dim`` (the smallest among equally frequent ones), and an
+    index where it occurs (PyTorch's: the last of its run after its CPU sort, for short slices the last
+    occurrence).
+
+    Returns:
+        The named tuple ``(values, indices)``, ``input``'s shape without ``dim`` (size 1 with ``keepdim``).
+        The gradient goes to the returned index.
+    """
+    d = input._wrap_dim(dim)
+    _check_reduced_dim("mode", input, d)
+    x = dim_last(input._data, d)
+    order = _mode_order(x)
+    s = np.take_along_axis(x, order, axis=-1)
+    positions = np.arange(x.shape[-1])
+    change = s[..., 1:] != s[..., :-1]          # NaN != NaN: each NaN is a run of its own, as in PyTorch
+    last = np.concatenate([change, np.ones(x.shape[:-1] + (1,), dtype=bool)], axis=-1)
+    first = np.concatenate([np.ones(x.shape[:-1] + (1,), dtype=bool), change], axis=-1)
+    run_start = np.maximum.accumulate(np.where(first, positions, 0), axis=-1)
+    run_length = np.where(last, positions - run_start + 1, 0)
+    best = run_length.argmax(axis=-1)[..., None]        # the first longest run: the smallest value
+    return ModeResult(*Mode.apply(input, d, np.take_along_axis(order, best, axis=-1), keepdim))
+
+
+# ----------------------------------------------------------------------------- unique, unique_consecutive
+def _unique_outputs(values: np.ndarray, inverse: np.ndarray, counts: np.ndarray, return_inverse: bool,
+                    return_counts: bool) -> Any:
+    """What ``unique`` and ``unique_consecutive`` return: the values alone, or a tuple with the asked extras."""
+    out = Tensor._make(values)
+    if not (return_inverse or return_counts):
+        return out
+    extras = ([Tensor._make(inverse.astype(np.int64))] if return_inverse else []) + (
+        [Tensor._make(counts.astype(np.int64))] if return_counts else [])
+    return (out, *extras)
+
+
+def _slices_along(input: Tensor, dim: int | None) -> tuple[np.ndarray, int | None]:
+    """``input`` as rows to compare: flattened (dim None), or with ``dim`` first and the rest flattened."""
+    x = input._data
+    if dim is None:
+        return x.reshape(-1), None
+    d = input._wrap_dim(dim)
+    if x.ndim and any(n == 0 for i, n in enumerate(x.shape) if i != d):
+        raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique cannot be applied")
+    moved = np.moveaxis(x.reshape(1) if x.ndim == 0 else x, d, 0)
+    return moved.reshape(moved.shape[0], int(np.prod(moved.shape[1:]))), d
+
+
+def _restore(rows: np.ndarray, input: Tensor, d: int | None) -> np.ndarray:
+    """Rows picked from ``_slices_along`` back in ``input``'s layout (``dim`` at its place)."""
+    if d is None:
+        return rows
+    shape = np.moveaxis(input._data.reshape(1) if input._data.ndim == 0 else input._data, d, 0).shape
+    return np.moveaxis(rows.reshape((rows.shape[0],) + shape[1:]), 0, d).copy()
+
+
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
+           dim: int | None = None) -> Any:
+    """The distinct elements of ``input`` (or its distinct slices along ``dim``), in ascending order.
+
+    Args:
+        sorted: accepted for PyTorch's signature; the result is sorted either way, as PyTorch's CPU gives it.
+        return_inverse: also return where each element (slice) of ``input`` went in the output.
+        return_counts: also return how many times each distinct element (slice) occurs.
+        dim: compare whole slices along this dim (lexicographically ordered) instead of elements.
+
+    Returns:
+        The output tensor, or a tuple ``(output, inverse_indices?, counts?)`` with the asked extras. NaNs are
+        all distinct, as in PyTorch. No gradient flows through (PyTorch's raises).
+    """
+    rows, d = _slices_along(input, dim)
+    if d is None:
+        values, inverse, counts = np.unique(rows, return_inverse=True, return_counts=True, equal_nan=False)
+        return _unique_outputs(values, inverse.reshape(input._data.shape), counts, return_inverse, return_counts)
+    values, inverse, counts = np.unique(rows, axis=0, return_inverse=True, return_counts=True, equal_nan=False)
+    return _unique_outputs(_restore(values, input, d), inverse.reshape(-1), counts, return_inverse, return_counts)
+
+
+def unique_consecutive(input: Tensor, return_inverse: bool = False, return_counts: bool = False,
+                       dim: int | None = None) -> Any:
+    """``input`` with each run of equal consecutive elements (or slices along ``dim``) reduced to one.
+
+    Returns:
+        The output tensor, or a tuple ``(output, inverse_indices?, counts?)`` with the asked extras: the run
+        each element (slice) belongs to, and each run's length.
+    """
+    rows, d = _slices_along(input, dim)
+    n = rows.shape[0]
+    change = rows[1:] != rows[:-1]
+    if d is not None:
+        change = change.any(axis=1)
+    starts = np.concatenate([np.ones(min(n, 1), dtype=bool), change])
+    inverse = np.cumsum(starts) - 1
+    counts = np.diff(np.append(np.flatnonzero(starts), n))
+    values = rows[starts]
+    if d is None:
+        return _unique_outputs(values, inverse.reshape(input._data.shape), counts, return_inverse, return_counts)
+    return _unique_outputs(_restore(values, input, d), inverse, counts, return_inverse, return_counts)
