@@ -762,6 +762,8 @@ class Tensor:
         new_full = _creation.new_full
         uniform_ = _random.uniform_
         normal_ = _random.normal_
+        # --- issue 22: nn.functional and modules
+        hardshrink = _activation.hardshrink
 
 
 class HookHandle:

@@ -4,10 +4,14 @@ from microtensor.nn.activation import (
     CELU,
     ELU,
     GELU,
+    GLU,
     SELU,
+    Hardshrink,
     Hardsigmoid,
+    Hardswish,
     Hardtanh,
     LeakyReLU,
+    LogSigmoid,
     LogSoftmax,
     Maxout,
     Mish,
@@ -20,12 +24,15 @@ from microtensor.nn.activation import (
     Softmax,
     Softmin,
     Softplus,
+    Softshrink,
     Softsign,
     Step,
     Tanh,
+    Tanhshrink,
     Threshold,
 )
 from microtensor.nn.attention import MultiheadAttention
+from microtensor.nn.channelshuffle import ChannelShuffle
 from microtensor.nn.container import (
     Flatten,
     Identity,
@@ -59,9 +66,10 @@ from microtensor.nn.loss import (
 )
 from microtensor.nn.mlp import MLP
 from microtensor.nn.module import Module
-from microtensor.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from microtensor.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, LocalResponseNorm
 from microtensor.nn.parallel import DataParallel
 from microtensor.nn.parameter import Parameter
+from microtensor.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
 from microtensor.nn.pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from microtensor.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from microtensor.nn.sparse import Embedding
@@ -90,4 +98,8 @@ __all__ = [  # every public name, so ``from microtensor.nn import *`` and tools 
     "AlphaDropout", "CosineEmbeddingLoss", "Dropout1d", "Dropout3d", "FeatureAlphaDropout", "HingeEmbeddingLoss",
     "MarginRankingLoss", "MultiLabelSoftMarginLoss", "PoissonNLLLoss", "SoftMarginLoss", "TripletMarginLoss",
     "DataParallel", "parallel",
+]
+__all__ += [  # issue 22: nn.functional and modules
+    "ChannelShuffle", "GLU", "Hardshrink", "Hardswish", "LocalResponseNorm", "LogSigmoid", "PixelShuffle",
+    "PixelUnshuffle", "Softshrink", "Tanhshrink",
 ]

@@ -404,3 +404,7 @@ Tensor.new_empty = creation.new_empty
 Tensor.new_full = creation.new_full
 Tensor.uniform_ = random.uniform_
 Tensor.normal_ = random.normal_
+
+
+# --- issue 22: nn.functional and modules
+Tensor.hardshrink = activation.hardshrink

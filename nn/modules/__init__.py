@@ -4,6 +4,7 @@ checkpoints name the layers: each file re-exports, under PyTorch's file name, th
 from microtensor.nn.modules import (
     activation,
     batchnorm,
+    channelshuffle,
     container,
     conv,
     dropout,
@@ -12,6 +13,7 @@ from microtensor.nn.modules import (
     loss,
     module,
     normalization,
+    pixelshuffle,
     pooling,
     rnn,
     sparse,
@@ -22,3 +24,4 @@ __all__ = [
     "activation", "batchnorm", "container", "conv", "dropout", "flatten", "linear", "loss", "module", "normalization",
     "pooling", "rnn", "sparse", "transformer",
 ]
+__all__ += ["channelshuffle", "pixelshuffle"]  # issue 22: nn.functional and modules
