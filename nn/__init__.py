@@ -80,6 +80,7 @@ from microtensor.nn.transformer import (
     TransformerEncoder,
     TransformerEncoderLayer,
 )
+from microtensor.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 # isort: split
 from microtensor.nn import models, modules  # built from the layers above; torch.nn.modules' paths to them
@@ -101,5 +102,5 @@ __all__ = [  # every public name, so ``from microtensor.nn import *`` and tools 
 ]
 __all__ += [  # issue 22: nn.functional and modules
     "ChannelShuffle", "GLU", "Hardshrink", "Hardswish", "LocalResponseNorm", "LogSigmoid", "PixelShuffle",
-    "PixelUnshuffle", "Softshrink", "Tanhshrink",
+    "PixelUnshuffle", "Softshrink", "Tanhshrink", "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d",
 ]

@@ -53,7 +53,7 @@ from microtensor.ops.distance import cosine_similarity, pairwise_distance
 from microtensor.ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from microtensor.ops.embedding import embedding, one_hot
 from microtensor.ops.inplace import relu_
-from microtensor.ops.interpolation import interpolate
+from microtensor.ops.interpolation import interpolate, upsample, upsample_bilinear, upsample_nearest
 from microtensor.ops.linear import bilinear, linear
 from microtensor.ops.local_response_norm import local_response_norm
 from microtensor.ops.losses import (
@@ -130,5 +130,5 @@ __all__ = [  # every public name, so ``from microtensor.nn.functional import *``
 ]
 __all__ += [  # issue 22: nn.functional and modules
     "channel_shuffle", "glu", "hardshrink", "hardswish", "local_response_norm", "pixel_shuffle", "pixel_unshuffle",
-    "softshrink", "tanhshrink",
+    "softshrink", "tanhshrink", "upsample", "upsample_bilinear", "upsample_nearest",
 ]

@@ -18,10 +18,11 @@ from microtensor.nn.modules import (
     rnn,
     sparse,
     transformer,
+    upsampling,
 )
 
 __all__ = [
     "activation", "batchnorm", "container", "conv", "dropout", "flatten", "linear", "loss", "module", "normalization",
     "pooling", "rnn", "sparse", "transformer",
 ]
-__all__ += ["channelshuffle", "pixelshuffle"]  # issue 22: nn.functional and modules
+__all__ += ["channelshuffle", "pixelshuffle", "upsampling"]  # issue 22: nn.functional and modules
