@@ -67,6 +67,23 @@ from microtensor.nn.loss import (
 from microtensor.nn.mlp import MLP
 from microtensor.nn.module import Module
 from microtensor.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, LocalResponseNorm
+from microtensor.nn.padding import (
+    CircularPad1d,
+    CircularPad2d,
+    CircularPad3d,
+    ConstantPad1d,
+    ConstantPad2d,
+    ConstantPad3d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReflectionPad3d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ReplicationPad3d,
+    ZeroPad1d,
+    ZeroPad2d,
+    ZeroPad3d,
+)
 from microtensor.nn.parallel import DataParallel
 from microtensor.nn.parameter import Parameter
 from microtensor.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
@@ -103,4 +120,7 @@ __all__ = [  # every public name, so ``from microtensor.nn import *`` and tools 
 __all__ += [  # issue 22: nn.functional and modules
     "ChannelShuffle", "GLU", "Hardshrink", "Hardswish", "LocalResponseNorm", "LogSigmoid", "PixelShuffle",
     "PixelUnshuffle", "Softshrink", "Tanhshrink", "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d",
+    "CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
+    "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d",
+    "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
 ]

@@ -13,6 +13,7 @@ from microtensor.nn.modules import (
     loss,
     module,
     normalization,
+    padding,
     pixelshuffle,
     pooling,
     rnn,
@@ -25,4 +26,4 @@ __all__ = [
     "activation", "batchnorm", "container", "conv", "dropout", "flatten", "linear", "loss", "module", "normalization",
     "pooling", "rnn", "sparse", "transformer",
 ]
-__all__ += ["channelshuffle", "pixelshuffle", "upsampling"]  # issue 22: nn.functional and modules
+__all__ += ["channelshuffle", "padding", "pixelshuffle", "upsampling"]  # issue 22: nn.functional and modules
