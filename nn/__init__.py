@@ -45,6 +45,7 @@ from microtensor.nn.container import (
 )
 from microtensor.nn.conv import Conv1d, Conv2d, ConvTranspose2d
 from microtensor.nn.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
+from microtensor.nn.fold import Fold, Unfold
 from microtensor.nn.linear import Bilinear, Linear
 from microtensor.nn.loss import (
     BCELoss,
@@ -87,7 +88,7 @@ from microtensor.nn.padding import (
 from microtensor.nn.parallel import DataParallel
 from microtensor.nn.parameter import Parameter
 from microtensor.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
-from microtensor.nn.pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from microtensor.nn.pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, LPPool1d, LPPool2d, MaxPool1d, MaxPool2d
 from microtensor.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from microtensor.nn.sparse import Embedding
 from microtensor.nn.transformer import (
@@ -122,5 +123,5 @@ __all__ += [  # issue 22: nn.functional and modules
     "PixelUnshuffle", "Softshrink", "Tanhshrink", "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d",
     "CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
     "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d",
-    "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
+    "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "Fold", "Unfold", "LPPool1d", "LPPool2d",
 ]

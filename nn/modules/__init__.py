@@ -9,6 +9,7 @@ from microtensor.nn.modules import (
     conv,
     dropout,
     flatten,
+    fold,
     linear,
     loss,
     module,
@@ -26,4 +27,4 @@ __all__ = [
     "activation", "batchnorm", "container", "conv", "dropout", "flatten", "linear", "loss", "module", "normalization",
     "pooling", "rnn", "sparse", "transformer",
 ]
-__all__ += ["channelshuffle", "padding", "pixelshuffle", "upsampling"]  # issue 22: nn.functional and modules
+__all__ += ["channelshuffle", "fold", "padding", "pixelshuffle", "upsampling"]  # issue 22: nn.functional and modules
