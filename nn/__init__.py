@@ -88,7 +88,17 @@ from microtensor.nn.padding import (
 from microtensor.nn.parallel import DataParallel
 from microtensor.nn.parameter import Parameter
 from microtensor.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
-from microtensor.nn.pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, LPPool1d, LPPool2d, MaxPool1d, MaxPool2d
+from microtensor.nn.pooling import (
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    LPPool1d,
+    LPPool2d,
+    MaxPool1d,
+    MaxPool2d,
+    MaxUnpool1d,
+    MaxUnpool2d,
+)
 from microtensor.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from microtensor.nn.sparse import Embedding
 from microtensor.nn.transformer import (
@@ -124,4 +134,5 @@ __all__ += [  # issue 22: nn.functional and modules
     "CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
     "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d",
     "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "Fold", "Unfold", "LPPool1d", "LPPool2d",
+    "MaxUnpool1d", "MaxUnpool2d",
 ]

@@ -75,6 +75,7 @@ from microtensor.ops.losses import (
     triplet_margin_loss,
 )
 from microtensor.ops.lp_pool import lp_pool1d, lp_pool2d
+from microtensor.ops.max_unpool import max_unpool1d, max_unpool2d
 from microtensor.ops.normalization import batch_norm, group_norm, instance_norm, layer_norm, normalize
 from microtensor.ops.padding import pad
 from microtensor.ops.pixel import channel_shuffle, pixel_shuffle, pixel_unshuffle
@@ -132,4 +133,5 @@ __all__ = [  # every public name, so ``from microtensor.nn.functional import *``
 __all__ += [  # issue 22: nn.functional and modules
     "channel_shuffle", "glu", "hardshrink", "hardswish", "local_response_norm", "pixel_shuffle", "pixel_unshuffle",
     "softshrink", "tanhshrink", "upsample", "upsample_bilinear", "upsample_nearest", "lp_pool1d", "lp_pool2d",
+    "max_unpool1d", "max_unpool2d",
 ]
