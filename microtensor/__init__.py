@@ -69,7 +69,7 @@ from microtensor.legacy_tensors import (
     ShortTensor,
 )
 from microtensor.matmul_precision import get_float32_matmul_precision, set_float32_matmul_precision
-from microtensor.ops.activation import celu, celu_, prelu, rrelu_, selu, selu_, threshold, threshold_
+from microtensor.ops.activation import celu, celu_, hardshrink, prelu, rrelu_, selu, selu_, threshold, threshold_
 from microtensor.ops.comparison import (
     allclose,
     eq,
@@ -219,6 +219,7 @@ from microtensor.ops.linalg import mm as spmm
 from microtensor.ops.linalg import outer as ger
 from microtensor.ops.linear import bilinear
 from microtensor.ops.padding import constant_pad_nd
+from microtensor.ops.pixel import channel_shuffle, pixel_shuffle, pixel_unshuffle
 from microtensor.ops.recurrent import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell
 from microtensor.ops.reduction import (
     all,
@@ -478,3 +479,6 @@ def __getattr__(name: str) -> object:
         import importlib
         return importlib.import_module(f"microtensor.{name}")
     raise AttributeError(f"module 'microtensor' has no attribute {name!r}")
+
+
+__all__ += ["channel_shuffle", "hardshrink", "pixel_shuffle", "pixel_unshuffle"]  # issue 22: nn.functional and modules

@@ -816,6 +816,8 @@ class Tensor:
         mode = _sorting.mode
         unique = _sorting.unique
         unique_consecutive = _sorting.unique_consecutive
+        # --- issue 22: nn.functional and modules
+        hardshrink = _activation.hardshrink
 
 
 class HookHandle:

@@ -4,10 +4,14 @@ from microtensor.nn.activation import (
     CELU,
     ELU,
     GELU,
+    GLU,
     SELU,
+    Hardshrink,
     Hardsigmoid,
+    Hardswish,
     Hardtanh,
     LeakyReLU,
+    LogSigmoid,
     LogSoftmax,
     Maxout,
     Mish,
@@ -20,12 +24,15 @@ from microtensor.nn.activation import (
     Softmax,
     Softmin,
     Softplus,
+    Softshrink,
     Softsign,
     Step,
     Tanh,
+    Tanhshrink,
     Threshold,
 )
 from microtensor.nn.attention import MultiheadAttention
+from microtensor.nn.channelshuffle import ChannelShuffle
 from microtensor.nn.container import (
     Flatten,
     Identity,
@@ -38,6 +45,7 @@ from microtensor.nn.container import (
 )
 from microtensor.nn.conv import Conv1d, Conv2d, ConvTranspose2d
 from microtensor.nn.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
+from microtensor.nn.fold import Fold, Unfold
 from microtensor.nn.linear import Bilinear, Linear
 from microtensor.nn.loss import (
     BCELoss,
@@ -59,10 +67,38 @@ from microtensor.nn.loss import (
 )
 from microtensor.nn.mlp import MLP
 from microtensor.nn.module import Module
-from microtensor.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from microtensor.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, LocalResponseNorm
+from microtensor.nn.padding import (
+    CircularPad1d,
+    CircularPad2d,
+    CircularPad3d,
+    ConstantPad1d,
+    ConstantPad2d,
+    ConstantPad3d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReflectionPad3d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ReplicationPad3d,
+    ZeroPad1d,
+    ZeroPad2d,
+    ZeroPad3d,
+)
 from microtensor.nn.parallel import DataParallel
 from microtensor.nn.parameter import Parameter
-from microtensor.nn.pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from microtensor.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
+from microtensor.nn.pooling import (
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    LPPool1d,
+    LPPool2d,
+    MaxPool1d,
+    MaxPool2d,
+    MaxUnpool1d,
+    MaxUnpool2d,
+)
 from microtensor.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from microtensor.nn.sparse import Embedding
 from microtensor.nn.transformer import (
@@ -72,6 +108,7 @@ from microtensor.nn.transformer import (
     TransformerEncoder,
     TransformerEncoderLayer,
 )
+from microtensor.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 # isort: split
 from microtensor.nn import models, modules  # built from the layers above; torch.nn.modules' paths to them
@@ -90,4 +127,12 @@ __all__ = [  # every public name, so ``from microtensor.nn import *`` and tools 
     "AlphaDropout", "CosineEmbeddingLoss", "Dropout1d", "Dropout3d", "FeatureAlphaDropout", "HingeEmbeddingLoss",
     "MarginRankingLoss", "MultiLabelSoftMarginLoss", "PoissonNLLLoss", "SoftMarginLoss", "TripletMarginLoss",
     "DataParallel", "parallel",
+]
+__all__ += [  # issue 22: nn.functional and modules
+    "ChannelShuffle", "GLU", "Hardshrink", "Hardswish", "LocalResponseNorm", "LogSigmoid", "PixelShuffle",
+    "PixelUnshuffle", "Softshrink", "Tanhshrink", "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d",
+    "CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
+    "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d",
+    "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "Fold", "Unfold", "LPPool1d", "LPPool2d",
+    "MaxUnpool1d", "MaxUnpool2d",
 ]

@@ -448,3 +448,92 @@ class Maxout(Module):
 
     def extra_repr(self) -> str:
         return f"pool_size={self.pool_size}, dim={self.dim}"
+
+
+class Hardswish(Module):
+    """``0`` for ``x <= -3``, ``x`` for ``x >= 3``, else ``x * (x + 3) / 6`` (MobileNetV3).
+
+    Args:
+        inplace: do the operation in place.
+    """
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``F.hardswish(input, inplace)``."""
+        return F.hardswish(input, self.inplace)
+
+
+class LogSigmoid(Module):
+    """``log(1 / (1 + exp(-x)))`` elementwise."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``F.logsigmoid(input)``."""
+        return F.logsigmoid(input)
+
+
+class GLU(Module):
+    """The gated linear unit ``a * sigmoid(b)``, ``a`` and ``b`` the two halves of the input along ``dim``.
+
+    Args:
+        dim: the dimension to halve.
+    """
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``F.glu(input, dim)``."""
+        return F.glu(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Hardshrink(Module):
+    """``x`` where ``|x| > lambd``, else ``0``.
+
+    Args:
+        lambd: the half-width of the zeroed band.
+    """
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``F.hardshrink(input, lambd)``."""
+        return F.hardshrink(input, self.lambd)
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
+
+
+class Softshrink(Module):
+    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else ``0``.
+
+    Args:
+        lambd: the half-width of the zeroed band (>= 0).
+    """
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``F.softshrink(input, lambd)``."""
+        return F.softshrink(input, self.lambd)
+
+    def extra_repr(self) -> str:
+        return str(self.lambd)
+
+
+class Tanhshrink(Module):
+    """``x - tanh(x)`` elementwise."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``F.tanhshrink(input)``."""
+        return F.tanhshrink(input)

@@ -12,7 +12,10 @@ from microtensor.ops.activation import (
     celu,
     elu,
     gelu,
+    glu,
+    hardshrink,
     hardsigmoid,
+    hardswish,
     hardtanh,
     leaky_relu,
     logsigmoid,
@@ -25,8 +28,10 @@ from microtensor.ops.activation import (
     selu,
     silu,
     softplus,
+    softshrink,
     softsign,
     step,
+    tanhshrink,
     threshold,
     threshold_,
 )
@@ -48,8 +53,9 @@ from microtensor.ops.distance import cosine_similarity, pairwise_distance
 from microtensor.ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from microtensor.ops.embedding import embedding, one_hot
 from microtensor.ops.inplace import relu_
-from microtensor.ops.interpolation import interpolate
+from microtensor.ops.interpolation import interpolate, upsample, upsample_bilinear, upsample_nearest
 from microtensor.ops.linear import bilinear, linear
+from microtensor.ops.local_response_norm import local_response_norm
 from microtensor.ops.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -68,8 +74,11 @@ from microtensor.ops.losses import (
     soft_margin_loss,
     triplet_margin_loss,
 )
+from microtensor.ops.lp_pool import lp_pool1d, lp_pool2d
+from microtensor.ops.max_unpool import max_unpool1d, max_unpool2d
 from microtensor.ops.normalization import batch_norm, group_norm, instance_norm, layer_norm, normalize
 from microtensor.ops.padding import pad
+from microtensor.ops.pixel import channel_shuffle, pixel_shuffle, pixel_unshuffle
 from microtensor.ops.softmax import softmin
 
 if _typing.TYPE_CHECKING:
@@ -120,4 +129,9 @@ __all__ = [  # every public name, so ``from microtensor.nn.functional import *``
     "poisson_nll_loss", "prelu", "relu", "relu6", "relu_", "rrelu", "rrelu_", "scaled_dot_product_attention",
     "selu", "sigmoid", "silu", "smooth_l1_loss", "soft_margin_loss", "softmax", "softmin", "softplus", "softsign",
     "step", "tanh", "threshold", "threshold_", "triplet_margin_loss", "unfold",
+]
+__all__ += [  # issue 22: nn.functional and modules
+    "channel_shuffle", "glu", "hardshrink", "hardswish", "local_response_norm", "pixel_shuffle", "pixel_unshuffle",
+    "softshrink", "tanhshrink", "upsample", "upsample_bilinear", "upsample_nearest", "lp_pool1d", "lp_pool2d",
+    "max_unpool1d", "max_unpool2d",
 ]

@@ -208,3 +208,29 @@ class GroupNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
                 f"bias={self.bias is not None}")
+
+
+class LocalResponseNorm(Module):
+    """Local response normalization across channels (AlexNet): ``x / (k + alpha * mean of x^2 over size
+    neighbouring channels) ** beta``.
+
+    Args:
+        size: the number of neighbouring channels in the window.
+        alpha: the multiplicative factor.
+        beta: the exponent.
+        k: the additive factor.
+    """
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> None:
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``F.local_response_norm(input, size, alpha, beta, k)``."""
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

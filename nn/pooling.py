@@ -146,3 +146,92 @@ class AdaptiveAvgPool2d(Module):
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
+
+
+class _LPPoolNd(Module):
+    def __init__(self, norm_type: float, kernel_size: Any, stride: Any = None, ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.norm_type = norm_type
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.ceil_mode = ceil_mode
+
+    def extra_repr(self) -> str:
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"ceil_mode={self.ceil_mode}")
+
+
+class LPPool1d(_LPPoolNd):
+    """Power-average pooling over inputs ``(N, C, L)`` or ``(C, L)``: (sum of x^p over each window)^(1/p).
+
+    Args:
+        norm_type: p (inf gives max pooling of |x|).
+        kernel_size: window length.
+        stride: window step (``kernel_size`` when None).
+        ceil_mode: round the output length up instead of down.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``F.lp_pool1d`` with the layer's settings."""
+        return F.lp_pool1d(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
+
+
+class LPPool2d(_LPPoolNd):
+    """Power-average pooling over inputs ``(N, C, H, W)`` or ``(C, H, W)``: (sum of x^p over each window)^(1/p).
+
+    Args:
+        norm_type: p (inf gives max pooling of |x|).
+        kernel_size: window height and width (an int for both, or a pair).
+        stride: window step (``kernel_size`` when None).
+        ceil_mode: round the output size up instead of down.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``F.lp_pool2d`` with the layer's settings."""
+        return F.lp_pool2d(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
+
+
+class _MaxUnpoolNd(Module):
+    dims = 1
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        super().__init__()
+        self.kernel_size = _ntuple(kernel_size, self.dims)
+        self.stride = _ntuple(stride if stride is not None else kernel_size, self.dims)
+        self.padding = _ntuple(padding, self.dims)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+def _ntuple(x: Any, n: int) -> tuple:
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,) * n
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """The partial inverse of MaxPool1d: each value goes to the position its index names, zeros elsewhere.
+
+    Args:
+        kernel_size: the pooling's window length.
+        stride: the pooling's step (``kernel_size`` when None).
+        padding: the pooling's padding.
+    """
+
+    def forward(self, input: Tensor, indices: Tensor, output_size: Any = None) -> Tensor:
+        """``F.max_unpool1d`` with the layer's settings."""
+        return F.max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """The partial inverse of MaxPool2d: each value goes to the position its index names, zeros elsewhere.
+
+    Args:
+        kernel_size: the pooling's window size (an int for both dims, or a pair).
+        stride: the pooling's step (``kernel_size`` when None).
+        padding: the pooling's padding.
+    """
+    dims = 2
+
+    def forward(self, input: Tensor, indices: Tensor, output_size: Any = None) -> Tensor:
+        """``F.max_unpool2d`` with the layer's settings."""
+        return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)

@@ -445,3 +445,6 @@ Tensor.histogram = histogram.histogram
 Tensor.mode = sorting.mode
 Tensor.unique = sorting.unique
 Tensor.unique_consecutive = sorting.unique_consecutive
+
+# --- issue 22: nn.functional and modules
+Tensor.hardshrink = activation.hardshrink

@@ -404,3 +404,63 @@ def maxout(input: Tensor, pool_size: int, dim: int = 1) -> Tensor:
         raise RuntimeError(f"maxout(): the size {n} of dimension {d} of input {list(x.shape)} must be divisible "
                            f"by pool_size={pool_size}")
     return x.unflatten(d, (n // pool_size, pool_size)).amax(d + 1)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """input * hardsigmoid(input): 0 for input <= -3, input for input >= 3, input * (input + 3) / 6 between.
+
+    Args:
+        input: a floating-point tensor.
+        inplace: write the result into ``input``.
+    """
+    x = floating_input("hardswish", input)
+    return maybe_inplace("hardswish", lambda t: t * Hardtanh.apply(t / 6 + 0.5, 0.0, 1.0), x, inplace)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """The gated linear unit: a * sigmoid(b), where a and b are the two halves of ``input`` along ``dim``.
+
+    Args:
+        input: a floating-point tensor whose size along ``dim`` is even.
+        dim: the dimension to halve.
+    """
+    x = floating_input("glu", input)
+    if x.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = x._wrap_dim(dim)
+    n = x.shape[d]
+    if n % 2:
+        raise RuntimeError(f"glu: Halving dimension must be even, but dimension {d} is size {n}")
+    a, b = x.split(n // 2, d)
+    return a * sigmoid(b)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """input where |input| > lambd, else 0; the gradient is 1 where |input| > lambd, else 0.
+
+    Args:
+        input: a floating-point tensor.
+        lambd: the half-width of the zeroed band (a negative one zeroes nothing).
+    """
+    x = floating_input("hardshrink", input)
+    return MulMask.apply(x, np.abs(x._data) > lambd)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """input - lambd above lambd, input + lambd below -lambd, 0 between: input - clamp(input, -lambd, lambd).
+
+    Args:
+        input: a floating-point tensor.
+        lambd: the half-width of the zeroed band (>= 0).
+    """
+    x = floating_input("softshrink", input)
+    if not 0 <= lambd <= np.finfo(x._data.dtype).max:
+        raise RuntimeError(f"softshrink: lambda must be in range [0, {np.finfo(x._data.dtype).max:g}] for input "
+                           f"dtype {x.dtype}, but found {lambd}")
+    return x - Hardtanh.apply(x, -float(lambd), float(lambd))
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """input - tanh(input), elementwise."""
+    x = floating_input("tanhshrink", input)
+    return x - tanh(x)

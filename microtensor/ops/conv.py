@@ -839,7 +839,8 @@ def _bounds(n: int, out: int) -> tuple[np.ndarray, np.ndarray]:
     return (i * n) // out, -((-(i + 1) * n) // out)
 
 
-def _averaging_matrix(n: int, out: int, dt: np.dtype) -> Tensor:
+def averaging_matrix(n: int, out: int, dt: np.dtype) -> Tensor:
+    """The (out, n) matrix whose row i averages PyTorch's adaptive window i of a length-n axis."""
     start, end = _bounds(n, out)
     pos = np.arange(n)
     inside = (pos >= start[:, None]) & (pos < end[:, None])
@@ -858,8 +859,8 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     """
     dt = floating_dtype("adaptive_avg_pool2d", input=input)
     (h, w), (ho, wo) = _adaptive_sizes("adaptive_avg_pool2d", input, output_size)
-    out = input if w == wo else matmul(input, _averaging_matrix(w, wo, dt).mT)
-    return out if h == ho else matmul(_averaging_matrix(h, ho, dt), out)
+    out = input if w == wo else matmul(input, averaging_matrix(w, wo, dt).mT)
+    return out if h == ho else matmul(averaging_matrix(h, ho, dt), out)
 
 
 def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:

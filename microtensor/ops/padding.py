@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
@@ -30,9 +29,6 @@ class ConstantPad(Function):
         return ConstantPad.apply(grad, tuple((-b, -a) for b, a in ctx.widths), 0), None, None
 
 
-_PAD_MODES: dict[str, Any] = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
-
-
 def _constant_pad(input: Tensor, pairs: list[tuple[int, int]], value: float) -> Tensor:
     """ConstantPad of the last ``len(pairs)`` dims, ``pairs`` in dim order; a negative size is an error."""
     widths = ((0, 0),) * (input.ndim - len(pairs)) + tuple(pairs)
@@ -40,6 +36,9 @@ def _constant_pad(input: Tensor, pairs: list[tuple[int, int]], value: float) -> 
         if n + b + a < 0:
             raise RuntimeError(f"The input size {n}, plus negative padding {b} and {a} resulted in a negative "
                                f"output size, which is invalid. Check dimension {d} of your input.")
+        if n + min(b, 0) + min(a, 0) < 0:
+            raise RuntimeError(f"pad(): the negative padding ({b}, {a}) crops more than the {n} elements of dimension "
+                               f"{d} of input {list(input.shape)}")
     return ConstantPad.apply(input, widths, value)
 
 
@@ -49,7 +48,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
 
     Args:
         input: the tensor to pad.
-        pad: an even number of ints; negative values crop (constant mode).
+        pad: an even number of ints; negative values crop (in every mode).
         mode: ``'constant'`` (fill with ``value``), ``'reflect'`` (mirror without repeating the edge),
             ``'replicate'`` (repeat the edge) or ``'circular'`` (wrap around).
         value: the fill value of constant mode (0 when None).
@@ -66,7 +65,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     pairs = [(pad[2 * i], pad[2 * i + 1]) for i in range(k)][::-1]   # the first padded dim first
     if mode == "constant":
         return _constant_pad(input, pairs, 0 if value is None else value)
-    if mode not in _PAD_MODES:
+    if mode not in ("reflect", "replicate", "circular"):
         raise ValueError(f"pad(): unsupported padding mode {mode!r}; use 'constant', 'reflect', "
                                   "'replicate' or 'circular'")
     if value:
@@ -78,19 +77,38 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     for i, (b, a) in enumerate(pairs):
         d = nd - k + i
         n = x.shape[d]
-        if b < 0 or a < 0:
-            raise RuntimeError(f"pad(): negative padding ({b}, {a}) is only supported in constant mode")
         if mode == "reflect" and (b >= n or a >= n):
             raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, "
                                f"but got: padding ({b}, {a}) at dimension {d} of input {list(input.shape)}")
+        if mode != "circular" and n + b + a <= 0:
+            name = "DHW"[3 - k + i]
+            raise RuntimeError(f"input ({name}: {n}) is too small. Calculated output {name}: {n + b + a}")
+        if n + b + a < 0:
+            raise RuntimeError("Negative padding value is resulting in an empty dimension")
+        if mode == "circular" and n + min(b, 0) + min(a, 0) <= 0 < n + b + a:
+            raise RuntimeError(f"pad(): circular padding ({b}, {a}) of dimension {d} of input {list(input.shape)} "
+                               "crops it to nothing and has nothing left to wrap around")
         if mode == "circular" and (b > n or a > n):
             raise RuntimeError("Padding value causes wrapping around more than once.")
-        if n == 0 and (b or a):
+        if n == 0 and (b > 0 or a > 0):
             raise RuntimeError(f"pad(): {mode} padding needs a non-empty dimension {d}, input {list(input.shape)}")
         if b or a:
-            source = np.pad(np.arange(n), (b, a), mode=_PAD_MODES[mode])
-            x = index_select(x, d, Tensor._make(source))
+            x = index_select(x, d, Tensor._make(_source_indices(mode, n, b, a)))
     return x
+
+
+def _source_indices(mode: str, n: int, before: int, after: int) -> np.ndarray:
+    """The input index each output position of one padded dim reads, as PyTorch's kernels pick them: reflect and
+    replicate read output j from position j - before of the whole input, mirrored or clamped into it; circular
+    first crops the negative widths, then wraps around what is left."""
+    if mode == "circular":
+        start, stop = max(-before, 0), n - max(-after, 0)
+        return start + (np.arange(n + before + after) - max(before, 0)) % max(stop - start, 1)
+    pos = np.arange(n + before + after) - before
+    if mode == "replicate":
+        return np.clip(pos, 0, n - 1)
+    pos = np.abs(pos)                                   # reflect about 0, then about n - 1
+    return np.where(pos > n - 1, 2 * (n - 1) - pos, pos)
 
 
 def constant_pad_nd(input: Tensor, pad: Sequence[int], value: float = 0) -> Tensor:

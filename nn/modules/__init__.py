@@ -4,21 +4,27 @@ checkpoints name the layers: each file re-exports, under PyTorch's file name, th
 from microtensor.nn.modules import (
     activation,
     batchnorm,
+    channelshuffle,
     container,
     conv,
     dropout,
     flatten,
+    fold,
     linear,
     loss,
     module,
     normalization,
+    padding,
+    pixelshuffle,
     pooling,
     rnn,
     sparse,
     transformer,
+    upsampling,
 )
 
 __all__ = [
     "activation", "batchnorm", "container", "conv", "dropout", "flatten", "linear", "loss", "module", "normalization",
     "pooling", "rnn", "sparse", "transformer",
 ]
+__all__ += ["channelshuffle", "fold", "padding", "pixelshuffle", "upsampling"]  # issue 22: nn.functional and modules

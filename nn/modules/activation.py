@@ -3,10 +3,14 @@ from microtensor.nn.activation import (
     CELU,
     ELU,
     GELU,
+    GLU,
     SELU,
+    Hardshrink,
     Hardsigmoid,
+    Hardswish,
     Hardtanh,
     LeakyReLU,
+    LogSigmoid,
     LogSoftmax,
     Mish,
     PReLU,
@@ -18,8 +22,10 @@ from microtensor.nn.activation import (
     Softmax,
     Softmin,
     Softplus,
+    Softshrink,
     Softsign,
     Tanh,
+    Tanhshrink,
     Threshold,
 )
 from microtensor.nn.attention import MultiheadAttention
@@ -28,4 +34,7 @@ __all__ = [
     "CELU", "ELU", "GELU", "Hardsigmoid", "Hardtanh", "LeakyReLU", "LogSoftmax", "Mish", "MultiheadAttention",
     "PReLU", "RReLU", "ReLU", "ReLU6", "SELU", "SiLU", "Sigmoid", "Softmax", "Softmin", "Softplus", "Softsign",
     "Tanh", "Threshold",
+]
+__all__ += [  # issue 22: nn.functional and modules
+    "GLU", "Hardshrink", "Hardswish", "LogSigmoid", "Softshrink", "Tanhshrink",
 ]

@@ -41,6 +41,12 @@ ACTIVATIONS = {
     "softmax": (lambda x, F: F.softmax(x, dim=-1), []),
     "log_softmax": (lambda x, F: F.log_softmax(x, dim=0), []),
     "softmin": (lambda x, F: F.softmin(x, dim=-1), []),
+    "hardswish": (lambda x, F: F.hardswish(x * 4), [-0.75, 0.75]),
+    "hardshrink": (lambda x, F: F.hardshrink(x), [-0.5, 0.5]),
+    "hardshrink_lambd": (lambda x, F: F.hardshrink(x, lambd=1.2), [-1.2, 1.2]),
+    "softshrink": (lambda x, F: F.softshrink(x), [-0.5, 0.5]),
+    "softshrink_lambd": (lambda x, F: F.softshrink(x, 0.0), [0.0]),
+    "tanhshrink": (lambda x, F: F.tanhshrink(x), []),
 }
 
 
@@ -87,6 +93,7 @@ INPLACE = {
     "threshold": lambda x, F: F.threshold(x, 0.1, 20.0, inplace=True),
     "threshold_": lambda x, F: F.threshold_(x, 0.1, 20.0),
     "rrelu_eval": lambda x, F: F.rrelu(x, inplace=True),
+    "hardswish": lambda x, F: F.hardswish(x, inplace=True),
 }
 
 

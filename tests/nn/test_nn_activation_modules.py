@@ -30,6 +30,12 @@ CASES = [
     ("Softmax", {"dim": 1}), ("Softmax", {"dim": -1}),
     ("LogSoftmax", {"dim": 1}), ("LogSoftmax", {"dim": 0}),
     ("Softmin", {"dim": 1}),
+    ("Hardswish", {}), ("Hardswish", {"inplace": True}),
+    ("LogSigmoid", {}),
+    ("GLU", {}), ("GLU", {"dim": 0}),
+    ("Hardshrink", {}), ("Hardshrink", {"lambd": 1.5}),
+    ("Softshrink", {}), ("Softshrink", {"lambd": 2.0}),
+    ("Tanhshrink", {}),
     ("Threshold", {"threshold": 0.1, "value": 20.0}), ("Threshold", {"threshold": -1, "value": 0.5, "inplace": True}),
 ]
 IDS = [f"{name}-{'-'.join(f'{k}={v}' for k, v in kw.items())}" for name, kw in CASES]
@@ -77,7 +83,7 @@ def test_forward_and_input_grad_match_torch(name, kwargs, dtype):
     assert out.dtype.name == dtype and tuple(out.shape) == tuple(expected.shape)
     tol = {"rtol": 1e-5, "atol": 1e-6} if dtype == "float32" else {"rtol": 1e-10, "atol": 1e-12}
     np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), **tol)
-    w = np.random.default_rng(1).standard_normal(x.shape).astype(dtype)
+    w = np.random.default_rng(1).standard_normal(tuple(expected.shape)).astype(dtype)
     (out * mt.tensor(w)).sum().backward()
     (expected * torch.tensor(w)).sum().backward()
     if dtype == "float64" and name in TORCH_FLOAT32_BACKWARD:
