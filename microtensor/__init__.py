@@ -171,6 +171,7 @@ from microtensor.ops.reduction import (
     all,
     amax,
     amin,
+    aminmax,
     any,
     argmax,
     argmin,
@@ -181,6 +182,8 @@ from microtensor.ops.reduction import (
     max,
     mean,
     min,
+    nanmean,
+    nansum,
     norm,
     prod,
     std,
@@ -387,6 +390,7 @@ __all__ = [  # every public name, so ``from microtensor import *`` and tools see
     "unbind", "unflatten", "unsqueeze", "var", "var_mean", "vstack", "where", "zero_", "zeros",
     "zeros_like",
 ]
+__all__ += ["aminmax", "nanmean", "nansum"]  # issue 22: elementwise and reductions
 
 
 def __getattr__(name: str) -> object:

@@ -762,6 +762,10 @@ class Tensor:
         new_full = _creation.new_full
         uniform_ = _random.uniform_
         normal_ = _random.normal_
+        # --- issue 22: elementwise and reductions
+        nansum = _reduction.nansum
+        nanmean = _reduction.nanmean
+        aminmax = _reduction.aminmax
 
 
 class HookHandle:

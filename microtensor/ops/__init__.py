@@ -404,3 +404,9 @@ Tensor.new_empty = creation.new_empty
 Tensor.new_full = creation.new_full
 Tensor.uniform_ = random.uniform_
 Tensor.normal_ = random.normal_
+
+
+# --- issue 22: elementwise and reductions
+Tensor.nansum = reduction.nansum
+Tensor.nanmean = reduction.nanmean
+Tensor.aminmax = reduction.aminmax
