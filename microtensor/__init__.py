@@ -140,6 +140,26 @@ from microtensor.ops.elementwise import div as true_divide
 from microtensor.ops.elementwise import mul as multiply
 from microtensor.ops.elementwise import neg as negative
 from microtensor.ops.elementwise import sub as subtract
+from microtensor.ops.elementwise_extra import (
+    bitwise_left_shift,
+    bitwise_right_shift,
+    copysign,
+    float_power,
+    frexp,
+    gcd,
+    gcd_,
+    heaviside,
+    hypot,
+    lcm,
+    lcm_,
+    ldexp,
+    ldexp_,
+    logaddexp,
+    logaddexp2,
+    nextafter,
+    xlogy,
+    xlogy_,
+)
 from microtensor.ops.indexing import (
     argwhere,
     diagonal,
@@ -390,7 +410,11 @@ __all__ = [  # every public name, so ``from microtensor import *`` and tools see
     "unbind", "unflatten", "unsqueeze", "var", "var_mean", "vstack", "where", "zero_", "zeros",
     "zeros_like",
 ]
-__all__ += ["aminmax", "nanmean", "nansum"]  # issue 22: elementwise and reductions
+__all__ += [  # issue 22: elementwise and reductions
+    "aminmax", "bitwise_left_shift", "bitwise_right_shift", "copysign", "float_power", "frexp", "gcd", "gcd_",
+    "heaviside", "hypot", "lcm", "lcm_", "ldexp", "ldexp_", "logaddexp", "logaddexp2", "nanmean", "nansum",
+    "nextafter", "xlogy", "xlogy_",
+]
 
 
 def __getattr__(name: str) -> object:

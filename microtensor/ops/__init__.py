@@ -13,6 +13,7 @@ from microtensor.ops import (
     activation,
     comparison,
     elementwise,
+    elementwise_extra,
     indexing,
     inplace,
     linalg,
@@ -410,3 +411,34 @@ Tensor.normal_ = random.normal_
 Tensor.nansum = reduction.nansum
 Tensor.nanmean = reduction.nanmean
 Tensor.aminmax = reduction.aminmax
+Tensor.copysign = elementwise_extra.copysign
+Tensor.copysign_ = elementwise_extra.copysign_
+Tensor.logaddexp = elementwise_extra.logaddexp
+Tensor.logaddexp2 = elementwise_extra.logaddexp2
+Tensor.hypot = elementwise_extra.hypot
+Tensor.hypot_ = elementwise_extra.hypot_
+Tensor.xlogy = elementwise_extra.xlogy
+Tensor.xlogy_ = elementwise_extra.xlogy_
+Tensor.ldexp = elementwise_extra.ldexp
+Tensor.ldexp_ = elementwise_extra.ldexp_
+Tensor.float_power = elementwise_extra.float_power
+Tensor.float_power_ = elementwise_extra.float_power_
+Tensor.frexp = elementwise_extra.frexp
+Tensor.nextafter = elementwise_extra.nextafter
+Tensor.nextafter_ = elementwise_extra.nextafter_
+Tensor.heaviside = elementwise_extra.heaviside
+Tensor.heaviside_ = elementwise_extra.heaviside_
+Tensor.gcd = elementwise_extra.gcd
+Tensor.gcd_ = elementwise_extra.gcd_
+Tensor.lcm = elementwise_extra.lcm
+Tensor.lcm_ = elementwise_extra.lcm_
+Tensor.bitwise_left_shift = elementwise_extra.bitwise_left_shift
+Tensor.bitwise_left_shift_ = elementwise_extra.bitwise_left_shift_
+Tensor.bitwise_right_shift = elementwise_extra.bitwise_right_shift
+Tensor.bitwise_right_shift_ = elementwise_extra.bitwise_right_shift_
+Tensor.__lshift__ = elementwise_extra.bitwise_left_shift
+Tensor.__rlshift__ = elementwise.reflected(elementwise_extra.bitwise_left_shift, "__rlshift__")
+Tensor.__rshift__ = elementwise_extra.bitwise_right_shift
+Tensor.__rrshift__ = elementwise.reflected(elementwise_extra.bitwise_right_shift, "__rrshift__")
+Tensor.__ilshift__ = elementwise_extra.bitwise_left_shift_
+Tensor.__irshift__ = elementwise_extra.bitwise_right_shift_

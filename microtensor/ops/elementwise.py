@@ -286,7 +286,10 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        out = a ** b
+        try:
+            out = a ** b
+        except ValueError:            # NumPy refuses integers to negative powers; PyTorch has a result
+            out = _int_pow(a, b)
         ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)   # out only for b's gradient
         return out
 
@@ -308,6 +311,15 @@ class Pow(Function):
                     gb = where(zero_base, 0.0, gb)
                 gb = unbroadcast(grad * gb, bd.shape)
         return ga, gb
+
+
+def _int_pow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Integer a ** b with negative exponents as PyTorch computes them: 1 ** b is 1, (-1) ** b is ±1 by the parity
+    of b, any other base gives 0 (the truncated reciprocal)."""
+    negative = b < 0
+    out = a ** np.where(negative, 0, b)
+    reciprocal = np.where(a == 1, 1, np.where(a == -1, np.where(b % 2 == 0, 1, -1), 0))
+    return np.where(negative, reciprocal, out).astype(out.dtype)
 
 
 class PowScalar(Function):
