@@ -12,35 +12,18 @@ import numpy as np
 
 from microtensor import dtypes
 from microtensor.autograd.function import Function
-from microtensor.ops.broadcasting import Operand, broadcast_message, cast, dtype_of, promote, shape_of, unbroadcast
+from microtensor.ops.broadcasting import Operand, broadcast_message, cast, dtype_of, promote, unbroadcast
 from microtensor.ops.checks import tensor_input, torch_dtype_name
-from microtensor.ops.elementwise import as_array, mul, pow, where
+from microtensor.ops.elementwise import apply_binary, as_array, mul, pow, promote_to_float, where
 from microtensor.ops.inplace import apply_inplace
 from microtensor.ops.reduction import return_type
 from microtensor.tensor import Tensor
-
-
-def _apply(fn: type[Function], op: str, a: Tensor | np.ndarray, b: Tensor | np.ndarray) -> Tensor:
-    """``fn.apply(a, b)``; a shape mismatch names the op and both shapes."""
-    try:
-        return fn.apply(a, b)
-    except ValueError:
-        raise RuntimeError(broadcast_message(op, shape_of(a), shape_of(b))) from None
 
 
 def _tensors(op: str, input: Any, other: Any, other_name: str = "other") -> None:
     """PyTorch's TypeError for the ops that take only tensors (no Python numbers)."""
     tensor_input(op, input)
     tensor_input(op, other, other_name, 2)
-
-
-def _to_float(a: Any, b: Any) -> tuple[Any, Any]:
-    """Promoted operands, integers and bools converted to the default float dtype (as PyTorch's float math)."""
-    a, b = promote(a, b)
-    if dtype_of(a).kind != "f":
-        dt = dtypes.get_default_dtype()
-        a, b = cast(a, dt), cast(b, dt)
-    return a, b
 
 
 def _floating(op: str, a: Any, b: Any) -> tuple[Any, Any]:
@@ -86,7 +69,7 @@ def copysign(input: Operand, other: Operand) -> Tensor:
     """``input``'s magnitudes with ``other``'s signs (of -0.0 too), broadcasting; integers give the default float
     dtype. ``other`` may be a number."""
     tensor_input("copysign", input)
-    return _apply(Copysign, "copysign", *_to_float(input, other))
+    return apply_binary(Copysign, "copysign", *promote_to_float(input, other))
 
 
 # ----------------------------------------------------------------------------- logaddexp, logaddexp2
@@ -118,13 +101,13 @@ class Logaddexp2(Logaddexp):
 def logaddexp(input: Tensor, other: Tensor) -> Tensor:
     """log(exp(input) + exp(other)) without overflow, broadcasting; floating-point results only."""
     _tensors("logaddexp", input, other)
-    return _apply(Logaddexp, "logaddexp", *_floating("logaddexp", input, other))
+    return apply_binary(Logaddexp, "logaddexp", *_floating("logaddexp", input, other))
 
 
 def logaddexp2(input: Tensor, other: Tensor) -> Tensor:
     """log2(2**input + 2**other) without overflow, broadcasting; floating-point results only."""
     _tensors("logaddexp2", input, other)
-    return _apply(Logaddexp2, "logaddexp2", *_floating("logaddexp2", input, other))
+    return apply_binary(Logaddexp2, "logaddexp2", *_floating("logaddexp2", input, other))
 
 
 # ----------------------------------------------------------------------------- hypot
@@ -149,7 +132,7 @@ class Hypot(Function):
 def hypot(input: Tensor, other: Tensor) -> Tensor:
     """The hypotenuse sqrt(input**2 + other**2), broadcasting; floating-point results only."""
     _tensors("hypot", input, other)
-    return _apply(Hypot, "hypot", *_floating("hypot", input, other))
+    return apply_binary(Hypot, "hypot", *_floating("hypot", input, other))
 
 
 # ----------------------------------------------------------------------------- xlogy
@@ -187,7 +170,7 @@ def xlogy(input: Operand, other: Operand) -> Tensor:
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         raise TypeError(f"xlogy(): expected a Tensor for input or other, got {type(input).__name__} and "
                         f"{type(other).__name__}")
-    return _apply(Xlogy, "xlogy", *_to_float(input, other))
+    return apply_binary(Xlogy, "xlogy", *promote_to_float(input, other))
 
 
 # ----------------------------------------------------------------------------- powers of two, float_power
