@@ -81,7 +81,8 @@ class Logaddexp(Function):
     @staticmethod
     def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a, b)
-        return np.logaddexp2(a, b) if ctx.base2 else np.logaddexp(a, b)
+        with np.errstate(invalid="ignore"):       # NaN in, NaN out, without NumPy's warning (as PyTorch)
+            return np.logaddexp2(a, b) if ctx.base2 else np.logaddexp(a, b)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
