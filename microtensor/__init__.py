@@ -143,6 +143,26 @@ from microtensor.ops.elementwise import mul as multiply
 from microtensor.ops.elementwise import neg as negative
 from microtensor.ops.elementwise import sub as subtract
 from microtensor.ops.histogram import bincount, bucketize, histc, histogram, searchsorted
+from microtensor.ops.elementwise_extra import (
+    bitwise_left_shift,
+    bitwise_right_shift,
+    copysign,
+    float_power,
+    frexp,
+    gcd,
+    gcd_,
+    heaviside,
+    hypot,
+    lcm,
+    lcm_,
+    ldexp,
+    ldexp_,
+    logaddexp,
+    logaddexp2,
+    nextafter,
+    xlogy,
+    xlogy_,
+)
 from microtensor.ops.indexing import (
     argwhere,
     diagonal,
@@ -225,6 +245,7 @@ from microtensor.ops.reduction import (
     all,
     amax,
     amin,
+    aminmax,
     any,
     argmax,
     argmin,
@@ -235,6 +256,8 @@ from microtensor.ops.reduction import (
     max,
     mean,
     min,
+    nanmean,
+    nansum,
     norm,
     prod,
     std,
@@ -469,6 +492,10 @@ __all__ += [  # the top-level in-place functions, constants and the default devi
     "square_", "tan_", "tanh_", "trunc_", "e", "pi", "inf", "nan", "newaxis", "get_default_device",
     "set_default_device", "deg2rad", "rad2deg", "deg2rad_", "rad2deg_", "arccos_", "arccosh_", "arcsin_",
     "arcsinh_", "arctan_", "arctanh_",
+__all__ += [  # issue 22: elementwise and reductions
+    "aminmax", "bitwise_left_shift", "bitwise_right_shift", "copysign", "float_power", "frexp", "gcd", "gcd_",
+    "heaviside", "hypot", "lcm", "lcm_", "ldexp", "ldexp_", "logaddexp", "logaddexp2", "nanmean", "nansum",
+    "nextafter", "xlogy", "xlogy_",
 ]
 
 

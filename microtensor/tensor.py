@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py bin
     from microtensor.ops import comparison as _comparison
     from microtensor.ops import cumulative as _cumulative
     from microtensor.ops import elementwise as _elementwise
+    from microtensor.ops import elementwise_extra as _elementwise_extra
     from microtensor.ops import histogram as _histogram
     from microtensor.ops import indexing as _indexing
     from microtensor.ops import inplace as _inplace
@@ -818,6 +819,41 @@ class Tensor:
         unique_consecutive = _sorting.unique_consecutive
         # --- issue 22: nn.functional and modules
         hardshrink = _activation.hardshrink
+        # --- issue 22: elementwise and reductions
+        nansum = _reduction.nansum
+        nanmean = _reduction.nanmean
+        aminmax = _reduction.aminmax
+        copysign = _elementwise_extra.copysign
+        copysign_ = _elementwise_extra.copysign_
+        logaddexp = _elementwise_extra.logaddexp
+        logaddexp2 = _elementwise_extra.logaddexp2
+        hypot = _elementwise_extra.hypot
+        hypot_ = _elementwise_extra.hypot_
+        xlogy = _elementwise_extra.xlogy
+        xlogy_ = _elementwise_extra.xlogy_
+        ldexp = _elementwise_extra.ldexp
+        ldexp_ = _elementwise_extra.ldexp_
+        float_power = _elementwise_extra.float_power
+        float_power_ = _elementwise_extra.float_power_
+        frexp = _elementwise_extra.frexp
+        nextafter = _elementwise_extra.nextafter
+        nextafter_ = _elementwise_extra.nextafter_
+        heaviside = _elementwise_extra.heaviside
+        heaviside_ = _elementwise_extra.heaviside_
+        gcd = _elementwise_extra.gcd
+        gcd_ = _elementwise_extra.gcd_
+        lcm = _elementwise_extra.lcm
+        lcm_ = _elementwise_extra.lcm_
+        bitwise_left_shift = _elementwise_extra.bitwise_left_shift
+        bitwise_left_shift_ = _elementwise_extra.bitwise_left_shift_
+        bitwise_right_shift = _elementwise_extra.bitwise_right_shift
+        bitwise_right_shift_ = _elementwise_extra.bitwise_right_shift_
+        __lshift__ = _elementwise_extra.bitwise_left_shift
+        def __rlshift__(self, other: Any) -> Tensor: ...
+        __rshift__ = _elementwise_extra.bitwise_right_shift
+        def __rrshift__(self, other: Any) -> Tensor: ...
+        __ilshift__ = _elementwise_extra.bitwise_left_shift_
+        __irshift__ = _elementwise_extra.bitwise_right_shift_
 
 
 class HookHandle:

@@ -111,6 +111,11 @@ ALLOWED = {
     "autograd.grad": (("missing", ("is_grads_batched", "materialize_grads")),
                       "is_grads_batched needs vmap; materialize_grads is keyword-only, so PyTorch's eighth "
                       "positional raises instead of landing in it"),
+    # issue 22: elementwise and reductions
+    "torch.gcd_": (("position", 1, "input", "self"), SELF),
+    "torch.lcm_": (("position", 1, "input", "self"), SELF),
+    "torch.ldexp_": (("position", 1, "input", "self"), SELF),
+    "torch.xlogy_": (("position", 1, "input", "self"), SELF),
 }
 
 

@@ -14,6 +14,7 @@ from microtensor.ops import (
     comparison,
     cumulative,
     elementwise,
+    elementwise_extra,
     histogram,
     indexing,
     inplace,
@@ -448,3 +449,39 @@ Tensor.unique_consecutive = sorting.unique_consecutive
 
 # --- issue 22: nn.functional and modules
 Tensor.hardshrink = activation.hardshrink
+
+# --- issue 22: elementwise and reductions
+Tensor.nansum = reduction.nansum
+Tensor.nanmean = reduction.nanmean
+Tensor.aminmax = reduction.aminmax
+Tensor.copysign = elementwise_extra.copysign
+Tensor.copysign_ = elementwise_extra.copysign_
+Tensor.logaddexp = elementwise_extra.logaddexp
+Tensor.logaddexp2 = elementwise_extra.logaddexp2
+Tensor.hypot = elementwise_extra.hypot
+Tensor.hypot_ = elementwise_extra.hypot_
+Tensor.xlogy = elementwise_extra.xlogy
+Tensor.xlogy_ = elementwise_extra.xlogy_
+Tensor.ldexp = elementwise_extra.ldexp
+Tensor.ldexp_ = elementwise_extra.ldexp_
+Tensor.float_power = elementwise_extra.float_power
+Tensor.float_power_ = elementwise_extra.float_power_
+Tensor.frexp = elementwise_extra.frexp
+Tensor.nextafter = elementwise_extra.nextafter
+Tensor.nextafter_ = elementwise_extra.nextafter_
+Tensor.heaviside = elementwise_extra.heaviside
+Tensor.heaviside_ = elementwise_extra.heaviside_
+Tensor.gcd = elementwise_extra.gcd
+Tensor.gcd_ = elementwise_extra.gcd_
+Tensor.lcm = elementwise_extra.lcm
+Tensor.lcm_ = elementwise_extra.lcm_
+Tensor.bitwise_left_shift = elementwise_extra.bitwise_left_shift
+Tensor.bitwise_left_shift_ = elementwise_extra.bitwise_left_shift_
+Tensor.bitwise_right_shift = elementwise_extra.bitwise_right_shift
+Tensor.bitwise_right_shift_ = elementwise_extra.bitwise_right_shift_
+Tensor.__lshift__ = elementwise_extra.bitwise_left_shift
+Tensor.__rlshift__ = elementwise.reflected(elementwise_extra.bitwise_left_shift, "__rlshift__")
+Tensor.__rshift__ = elementwise_extra.bitwise_right_shift
+Tensor.__rrshift__ = elementwise.reflected(elementwise_extra.bitwise_right_shift, "__rrshift__")
+Tensor.__ilshift__ = elementwise_extra.bitwise_left_shift_
+Tensor.__irshift__ = elementwise_extra.bitwise_right_shift_

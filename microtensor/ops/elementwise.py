@@ -26,7 +26,7 @@ from microtensor.ops.checks import tensor_input
 from microtensor.tensor import Tensor
 
 
-def _apply_binary(fn: type[Function], op: str, a: Tensor | np.ndarray, b: Tensor | np.ndarray) -> Tensor:
+def apply_binary(fn: type[Function], op: str, a: Tensor | np.ndarray, b: Tensor | np.ndarray) -> Tensor:
     """Apply a broadcasting binary Function; a shape mismatch names the op and both shapes."""
     try:
         return fn.apply(a, b)
@@ -123,7 +123,7 @@ def add(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
     if alpha != 1:
         other = mul(other, alpha)
     a, b = promote(input, other)
-    return _apply_binary(Add, "add", a, b)
+    return apply_binary(Add, "add", a, b)
 
 
 class Sub(Function):
@@ -154,7 +154,7 @@ def sub(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     a, b = promote(input, other)
-    return _apply_binary(Sub, "sub", a, b)
+    return apply_binary(Sub, "sub", a, b)
 
 
 class Mul(Function):
@@ -180,8 +180,8 @@ def mul(input: Operand, other: Operand) -> Tensor:
     """input * other, with broadcasting and type promotion."""
     a, b = promote(input, other)
     if dtype_of(a) == np.bool_:
-        return _apply_binary(LogicalAndMul, "mul", a, b)
-    return _apply_binary(Mul, "mul", a, b)
+        return apply_binary(LogicalAndMul, "mul", a, b)
+    return apply_binary(Mul, "mul", a, b)
 
 
 class LogicalAndMul(Function):
@@ -242,7 +242,7 @@ def div(input: Operand, other: Operand, *, rounding_mode: str | None = None) -> 
         if dtype_of(a).kind in "iub":
             dt = dtypes.get_default_dtype()
             a, b = cast(a, dt), cast(b, dt)
-        return _apply_binary(Div, "div", a, b)
+        return apply_binary(Div, "div", a, b)
     if rounding_mode not in ("trunc", "floor"):
         raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                          f"'{rounding_mode}'")
@@ -286,7 +286,10 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        out = a ** b
+        try:
+            out = a ** b
+        except ValueError:            # NumPy refuses integers to negative powers; PyTorch has a result
+            out = _int_pow(a, b)
         ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)   # out only for b's gradient
         return out
 
@@ -308,6 +311,15 @@ class Pow(Function):
                     gb = where(zero_base, 0.0, gb)
                 gb = unbroadcast(grad * gb, bd.shape)
         return ga, gb
+
+
+def _int_pow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Integer a ** b with negative exponents as PyTorch computes them: 1 ** b is 1, (-1) ** b is ±1 by the parity
+    of b, any other base gives 0 (the truncated reciprocal)."""
+    negative = b < 0
+    out = a ** np.where(negative, 0, b)
+    reciprocal = np.where(a == 1, 1, np.where(a == -1, np.where(b % 2 == 0, 1, -1), 0))
+    return np.where(negative, reciprocal, out).astype(out.dtype)
 
 
 class PowScalar(Function):
@@ -341,12 +353,22 @@ def pow(input: Operand, exponent: Operand) -> Tensor:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         return PowScalar.apply(x, exponent)
     a, b = promote(input, exponent)
-    return _apply_binary(Pow, "pow", a, b)
+    return apply_binary(Pow, "pow", a, b)
 
 
 def to_float(x: Tensor) -> Tensor:
     """``x`` itself when floating point, else converted to the default float dtype (as PyTorch's unary math)."""
     return x if x._data.dtype.kind == "f" else x.to(dtypes.get_default_dtype())
+
+
+def promote_to_float(a: Operand, b: Operand) -> tuple[Any, Any]:
+    """Two operands promoted to their common dtype, integers and bools then converted to the default float dtype
+    (as PyTorch's float math: atan2, copysign, xlogy)."""
+    a, b = promote(a, b)
+    if dtype_of(a).kind != "f":
+        dt = dtypes.get_default_dtype()
+        a, b = cast(a, dt), cast(b, dt)
+    return a, b
 
 
 def _check_int_divisor(a: Tensor | np.ndarray, b: Tensor | np.ndarray) -> None:
@@ -462,7 +484,7 @@ def remainder(input: Operand, other: Operand) -> Tensor:
     """input % other elementwise, with the sign of ``other`` (Python's modulus), broadcasting."""
     a, b = promote(input, other)
     _check_int_divisor(a, b)
-    return _apply_binary(Remainder, "remainder", a, b)
+    return apply_binary(Remainder, "remainder", a, b)
 
 
 class Fmod(Function):
@@ -488,7 +510,7 @@ def fmod(input: Operand, other: Operand) -> Tensor:
     """The C-style remainder of input / other (the sign of ``input``), broadcasting."""
     a, b = promote(input, other)
     _check_int_divisor(a, b)
-    return _apply_binary(Fmod, "fmod", a, b)
+    return apply_binary(Fmod, "fmod", a, b)
 
 
 def rsub(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
@@ -518,11 +540,7 @@ class Atan2(Function):
 
 def atan2(input: Operand, other: Operand) -> Tensor:
     """The elementwise arctangent of input / other in the quadrant of (other, input), broadcasting."""
-    a, b = promote(input, other)
-    if dtype_of(a).kind != "f":
-        dt = dtypes.get_default_dtype()
-        a, b = cast(a, dt), cast(b, dt)
-    return _apply_binary(Atan2, "atan2", a, b)
+    return apply_binary(Atan2, "atan2", *promote_to_float(input, other))
 
 
 def _tie_split(grad: Tensor, a: np.ndarray, b: np.ndarray, wins: np.ndarray) -> Tensor:
@@ -553,7 +571,7 @@ class Maximum(Function):
 def maximum(input: Operand, other: Operand) -> Tensor:
     """The elementwise maximum of two tensors (NaN if either is NaN), broadcasting."""
     a, b = promote(input, other)
-    return _apply_binary(Maximum, "maximum", a, b)
+    return apply_binary(Maximum, "maximum", a, b)
 
 
 class Minimum(Function):
@@ -576,7 +594,7 @@ class Minimum(Function):
 def minimum(input: Operand, other: Operand) -> Tensor:
     """The elementwise minimum of two tensors (NaN if either is NaN), broadcasting."""
     a, b = promote(input, other)
-    return _apply_binary(Minimum, "minimum", a, b)
+    return apply_binary(Minimum, "minimum", a, b)
 
 
 class Clamp(Function):

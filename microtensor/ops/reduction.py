@@ -39,6 +39,22 @@ def normalize_dims(x: Tensor, dim: Any) -> tuple[int, ...]:
     return axes
 
 
+def numpy_names(op: str, dim: Any, keepdim: bool, axis: Any, keepdims: bool | None) -> tuple[Any, bool]:
+    """``(dim, keepdim)`` from NumPy's names ``axis=`` and ``keepdims=``, which PyTorch accepts as aliases.
+
+    Called only when one of them was given, so calls that use PyTorch's names pay one ``is None`` test.
+    """
+    if axis is not None:
+        if dim is not None and dim != ():
+            raise TypeError(f"{op}() got both 'dim' and its NumPy alias 'axis'; pass one of them")
+        dim = axis
+    if keepdims is not None:
+        if keepdim:
+            raise TypeError(f"{op}() got both 'keepdim' and its NumPy alias 'keepdims'; pass one of them")
+        keepdim = keepdims
+    return dim, keepdim
+
+
 def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
     """``shape`` with the reduced ``axes`` set to 1 (what keepdim=True gives)."""
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
@@ -91,7 +107,8 @@ def _sum_dtype(op: str, x: Tensor, dtype: Any) -> np.dtype:
     return np.dtype(np.int64) if x._data.dtype.kind in "biu" else x._data.dtype
 
 
-def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *,
+        dtype: Any = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
     """Sum of the elements over ``dim`` (all when None); bool and integer tensors sum as int64.
 
     Args:
@@ -100,12 +117,17 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
         keepdim: keep the reduced dimensions with size 1.
         dtype: the dtype to accumulate in and return.
     """
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_names("sum", dim, keepdim, axis, keepdims)
     axes = normalize_dims(input, dim)
     return Sum.apply(input, axes, keepdim, _sum_dtype("sum", input, dtype))
 
 
-def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
+         axis: Any = None, keepdims: bool | None = None) -> Tensor:
     """Mean of the elements over ``dim`` (all when None); floating-point tensors only, as in PyTorch."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_names("mean", dim, keepdim, axis, keepdims)
     if dtype is not None:
         input = input.to(dtype)
     if input._data.dtype.kind != "f":
@@ -170,8 +192,11 @@ def _prod_of_others(x: Tensor, zero: np.ndarray, axes: tuple[int, ...]) -> Tenso
     return where(zero, at_zero, elsewhere)
 
 
-def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
+         axis: Any = None, keepdims: bool | None = None) -> Tensor:
     """Product of the elements over ``dim`` (all when None); bool and integer tensors multiply as int64."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_names("prod", dim, keepdim, axis, keepdims)
     axes = normalize_dims(input, dim)
     return Prod.apply(input, axes, keepdim, _sum_dtype("prod", input, dtype))
 
@@ -267,7 +292,7 @@ def _moment(op: str, fn: type[Function], input: Tensor, dim: Any, unbiased: Any,
 
 
 def var(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
-        correction: float | None = None) -> Tensor:
+        correction: float | None = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
     """Variance over ``dim`` (all when None): sum((x - mean)^2) / max(N - correction, 0).
 
     Args:
@@ -276,28 +301,36 @@ def var(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: b
         keepdim: keep the reduced dimensions with size 1.
         correction: the difference between the sample size and the degrees of freedom (default 1).
     """
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_names("var", dim, keepdim, axis, keepdims)
     return _moment("var", Var, input, dim, unbiased, keepdim, correction)
 
 
 def std(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
-        correction: float | None = None) -> Tensor:
+        correction: float | None = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
     """Standard deviation over ``dim``: the square root of ``var`` with the same arguments."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_names("std", dim, keepdim, axis, keepdims)
     return _moment("std", Std, input, dim, unbiased, keepdim, correction)
 
 
 def var_mean(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
-             correction: float | None = None) -> tuple[Tensor, Tensor]:
+             correction: float | None = None, axis: Any = None, keepdims: bool | None = None) -> tuple[Tensor, Tensor]:
     """``(var(input, ...), mean(input, ...))`` over the same dimensions."""
     if isinstance(dim, bool):
         dim, unbiased = None, dim
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_names("var_mean", dim, keepdim, axis, keepdims)
     return (_moment("var_mean", Var, input, dim, unbiased, keepdim, correction), mean(input, dim, keepdim))
 
 
 def std_mean(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
-             correction: float | None = None) -> tuple[Tensor, Tensor]:
+             correction: float | None = None, axis: Any = None, keepdims: bool | None = None) -> tuple[Tensor, Tensor]:
     """``(std(input, ...), mean(input, ...))`` over the same dimensions."""
     if isinstance(dim, bool):
         dim, unbiased = None, dim
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_names("std_mean", dim, keepdim, axis, keepdims)
     return (_moment("std_mean", Std, input, dim, unbiased, keepdim, correction), mean(input, dim, keepdim))
 
 
@@ -432,18 +465,24 @@ def _dim_or_other(op: str, dim: Any, other: Tensor | None) -> Any:
     return other
 
 
-def max(input: Tensor, dim: Any = None, keepdim: bool = False, *, other: Tensor | None = None) -> Any:
+def max(input: Tensor, dim: Any = None, keepdim: bool = False, *, other: Tensor | None = None,
+        axis: Any = None, keepdims: bool | None = None) -> Any:
     """The largest element (a 0-d tensor); with ``dim``, the named tuple ``(values, indices)`` along it;
     with a tensor as second argument (or ``other=``), the elementwise maximum.
 
     The whole-tensor form splits the gradient evenly among tied maxima; the ``dim`` form
     sends it to the returned index.
     """
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_names("max", dim, keepdim, axis, keepdims)
     return _extremum("max", input, _dim_or_other("max", dim, other), keepdim, True)
 
 
-def min(input: Tensor, dim: Any = None, keepdim: bool = False, *, other: Tensor | None = None) -> Any:
+def min(input: Tensor, dim: Any = None, keepdim: bool = False, *, other: Tensor | None = None,
+        axis: Any = None, keepdims: bool | None = None) -> Any:
     """The smallest element; with ``dim``, the named tuple ``(values, indices)``; see ``max``."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_names("min", dim, keepdim, axis, keepdims)
     return _extremum("min", input, _dim_or_other("min", dim, other), keepdim, False)
 
 
@@ -460,13 +499,19 @@ def _amax(op: str, input: Tensor, dim: Any, keepdim: bool, largest: bool) -> Ten
     return (Amax if largest else Amin).apply(input, axes, keepdim)
 
 
-def amax(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+def amax(input: Tensor, dim: Any = (), keepdim: bool = False, *,
+         axis: Any = None, keepdims: bool | None = None) -> Tensor:
     """The largest elements over ``dim`` (an int or tuple; all when empty); ties share the gradient evenly."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_names("amax", dim, keepdim, axis, keepdims)
     return _amax("amax", input, dim, keepdim, True)
 
 
-def amin(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+def amin(input: Tensor, dim: Any = (), keepdim: bool = False, *,
+         axis: Any = None, keepdims: bool | None = None) -> Tensor:
     """The smallest elements over ``dim`` (an int or tuple; all when empty); ties share the gradient evenly."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_names("amin", dim, keepdim, axis, keepdims)
     return _amax("amin", input, dim, keepdim, False)
 
 
@@ -486,13 +531,19 @@ def _arg_extremum(op: str, input: Tensor, dim: Any, keepdim: bool, largest: bool
     return Tensor._make(np.asarray(find(x, axis=d, keepdims=keepdim), dtype=np.int64))
 
 
-def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False, *,
+           axis: Any = None, keepdims: bool | None = None) -> Tensor:
     """The index of the largest element (of the flattened tensor when ``dim`` is None), as int64."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_names("argmax", dim, keepdim, axis, keepdims)
     return _arg_extremum("argmax", input, dim, keepdim, True)
 
 
-def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False, *,
+           axis: Any = None, keepdims: bool | None = None) -> Tensor:
     """The index of the smallest element (of the flattened tensor when ``dim`` is None), as int64."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_names("argmin", dim, keepdim, axis, keepdims)
     return _arg_extremum("argmin", input, dim, keepdim, False)
 
 
@@ -521,8 +572,14 @@ class LogSumExp(Function):
         return grad.reshape(ctx.kept) * (x - out.reshape(ctx.kept)).exp()
 
 
-def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
-    """log(sum(exp(input))) over ``dim`` (an int or tuple), stable for inputs of any magnitude."""
+def logsumexp(input: Tensor, dim: Any = None, keepdim: bool = False, *,
+              axis: Any = None, keepdims: bool | None = None) -> Tensor:
+    """log(sum(exp(input))) over ``dim`` (an int or tuple; required, or as ``axis=``), stable for inputs of any
+    magnitude."""
+    if dim is None and axis is None:
+        raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_names("logsumexp", dim, keepdim, axis, keepdims)
     input = to_float(input)
     return LogSumExp.apply(input, normalize_dims(input, dim), keepdim)
 
@@ -703,16 +760,105 @@ def _logical(reduce: Any, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
     return Tensor._make(np.asarray(out, dtype=np.uint8 if input._data.dtype == np.uint8 else np.bool_))
 
 
-def all(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+def all(input: Tensor, dim: Any = None, keepdim: bool = False, *,
+        axis: Any = None, keepdims: bool | None = None) -> Tensor:
     """Whether every element over ``dim`` is nonzero (bool; uint8 for uint8 input, as PyTorch)."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_names("all", dim, keepdim, axis, keepdims)
     return _logical(np.all, input, dim, keepdim)
 
 
-def any(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+def any(input: Tensor, dim: Any = None, keepdim: bool = False, *,
+        axis: Any = None, keepdims: bool | None = None) -> Tensor:
     """Whether some element over ``dim`` is nonzero (bool; uint8 for uint8 input, as PyTorch)."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_names("any", dim, keepdim, axis, keepdims)
     return _logical(np.any, input, dim, keepdim)
 
 
-def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
-    """The number of nonzero elements over ``dim`` (all when None), as int64."""
+def count_nonzero(input: Tensor, dim: Any = None, *, axis: Any = None) -> Tensor:
+    """The number of nonzero elements over ``dim`` (all when None; NumPy's ``axis=`` too), as int64."""
+    if axis is not None:
+        dim, _ = numpy_names("count_nonzero", dim, False, axis, None)
     return Tensor._make(np.asarray(np.count_nonzero(input._data, axis=normalize_dims(input, dim)), dtype=np.int64))
+
+
+# ----------------------------------------------------------------------------- NaN-ignoring sums, aminmax
+class NanSum(Function):
+    """out = x summed over ``axes`` with its NaNs as 0; the gradient is broadcast back and multiplied by 0 at the
+    NaNs (a product, as PyTorch's: an inf gradient, from nanmean over an all-NaN slice, gives NaN there)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], keepdim: bool, dt: np.dtype) -> np.ndarray:
+        ctx.shape, ctx.kept = x.shape, kept_shape(x.shape, axes)
+        ctx.not_nan = ~np.isnan(x)
+        return np.asarray(np.nansum(x, axis=axes, keepdims=keepdim, dtype=dt))
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None, None]:
+        with np.errstate(invalid="ignore"):
+            return ReductionGrad.apply(grad, ctx.kept, ctx.shape, 1) * Tensor._make(ctx.not_nan), None, None, None
+
+
+def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None,
+           keepdims: bool | None = None) -> Tensor:
+    """Sum of the elements over ``dim`` (all when None), treating NaN as zero; NaNs get a zero gradient.
+
+    Args:
+        input: the tensor.
+        dim: an int, a tuple of ints, or None for every dimension (NumPy's ``axis=`` too).
+        keepdim: keep the reduced dimensions with size 1 (NumPy's ``keepdims=`` too).
+        dtype: the dtype to accumulate in and return.
+    """
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_names("nansum", dim, keepdim, axis, keepdims)
+    if input._data.dtype.kind != "f":
+        return sum(input, dim, keepdim, dtype=dtype)
+    return NanSum.apply(input, normalize_dims(input, dim), keepdim, _sum_dtype("nansum", input, dtype))
+
+
+def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None,
+            keepdims: bool | None = None) -> Tensor:
+    """Mean of the non-NaN elements over ``dim`` (all when None); NaN where a slice has only NaNs.
+
+    Floating-point tensors only, as in PyTorch; takes the arguments of ``nansum``.
+    """
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_names("nanmean", dim, keepdim, axis, keepdims)
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind != "f":
+        raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got "
+                           f"{torch_dtype_name(input)}")
+    axes = normalize_dims(input, dim)
+    count = np.sum(~np.isnan(input._data), axis=axes, keepdims=keepdim)
+    with np.errstate(divide="ignore"):       # an all-NaN slice: 0 * inf is NaN (its gradient too), as PyTorch
+        inverse = Tensor._make(np.asarray(1 / count, dtype=input._data.dtype))
+    with np.errstate(invalid="ignore"):
+        return NanSum.apply(input, axes, keepdim, input._data.dtype) * inverse
+
+
+AminmaxResult = return_type("aminmax", ("min", "max"))
+
+
+def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False, axis: int | None = None,
+            keepdims: bool | None = None) -> Any:
+    """The named tuple ``(min, max)`` of ``input`` over ``dim`` (an int; every element when None), as
+    ``amin`` and ``amax`` give them (ties share the gradient evenly)."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_names("aminmax", dim, keepdim, axis, keepdims)
+    x = input._data
+    if dim is None:
+        if not x.size:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
+                               "identity.")
+        axes = tuple(range(x.ndim))
+    else:
+        if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+            raise TypeError(f"aminmax(): argument 'dim' must be int, not {type(dim).__name__}")
+        d = input._wrap_dim(dim)
+        if x.ndim and x.shape[d] == 0:
+            raise IndexError(f"aminmax: Expected reduction dim {d} to have non-zero size.")
+        axes = (d,) if x.ndim else ()
+    return AminmaxResult(Amin.apply(input, axes, keepdim), Amax.apply(input, axes, keepdim))
