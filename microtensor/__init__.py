@@ -94,6 +94,19 @@ from microtensor.ops.comparison import gt as greater
 from microtensor.ops.comparison import le as less_equal
 from microtensor.ops.comparison import lt as less
 from microtensor.ops.comparison import ne as not_equal
+from microtensor.ops.construction import (
+    block_diag,
+    cartesian_prod,
+    combinations,
+    diag,
+    diag_embed,
+    diagflat,
+    kron,
+    meshgrid,
+    tril_indices,
+    triu_indices,
+    vander,
+)
 from microtensor.ops.conv import (
     adaptive_avg_pool2d,
     avg_pool1d,
@@ -155,6 +168,7 @@ from microtensor.ops.indexing import (
     scatter_add,
     select,
     take,
+    take_along_dim,
     trace,
     tril,
     triu,
@@ -190,9 +204,13 @@ from microtensor.ops.reduction import (
     var_mean,
 )
 from microtensor.ops.shape import (
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
     broadcast_to,
     cat,
     chunk,
+    column_stack,
     dstack,
     flatten,
     flip,
@@ -202,8 +220,11 @@ from microtensor.ops.shape import (
     movedim,
     narrow,
     permute,
+    repeat_interleave,
     reshape,
     roll,
+    rot90,
+    row_stack,
     split,
     split_with_sizes,
     squeeze,
@@ -396,3 +417,6 @@ def __getattr__(name: str) -> object:
         import importlib
         return importlib.import_module(f"microtensor.{name}")
     raise AttributeError(f"module 'microtensor' has no attribute {name!r}")
+__all__ += ["atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "cartesian_prod", "column_stack",
+            "combinations", "diag", "diag_embed", "diagflat", "kron", "meshgrid", "repeat_interleave", "rot90",
+            "row_stack", "take_along_dim", "tril_indices", "triu_indices", "vander"]  # issue 22: shape and construction

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py bin
     from microtensor import random as _random
     from microtensor.ops import activation as _activation
     from microtensor.ops import comparison as _comparison
+    from microtensor.ops import construction as _construction
     from microtensor.ops import elementwise as _elementwise
     from microtensor.ops import indexing as _indexing
     from microtensor.ops import inplace as _inplace
@@ -762,6 +763,14 @@ class Tensor:
         new_full = _creation.new_full
         uniform_ = _random.uniform_
         normal_ = _random.normal_
+        # --- issue 22: shape and construction
+        diag = _construction.diag
+        diag_embed = _construction.diag_embed
+        diagflat = _construction.diagflat
+        kron = _construction.kron
+        repeat_interleave = _shape.repeat_interleave
+        rot90 = _shape.rot90
+        take_along_dim = _indexing.take_along_dim
 
 
 class HookHandle:

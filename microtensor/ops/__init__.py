@@ -12,6 +12,7 @@ from microtensor import creation, random
 from microtensor.ops import (
     activation,
     comparison,
+    construction,
     elementwise,
     indexing,
     inplace,
@@ -404,3 +405,13 @@ Tensor.new_empty = creation.new_empty
 Tensor.new_full = creation.new_full
 Tensor.uniform_ = random.uniform_
 Tensor.normal_ = random.normal_
+
+
+# --- issue 22: shape and construction
+Tensor.diag = construction.diag
+Tensor.diag_embed = construction.diag_embed
+Tensor.diagflat = construction.diagflat
+Tensor.kron = construction.kron
+Tensor.repeat_interleave = shape.repeat_interleave
+Tensor.rot90 = shape.rot90
+Tensor.take_along_dim = indexing.take_along_dim

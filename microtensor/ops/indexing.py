@@ -635,6 +635,27 @@ def take(input: Tensor, index: Tensor) -> Tensor:
     return Take.apply(input.reshape(-1), (idx,), ADVANCED)
 
 
+def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
+    """``input``'s values at ``indices`` along ``dim`` (as ``gather``, with input and indices broadcast against
+    each other in the other dims), as ``numpy.take_along_axis``; with ``dim=None`` both are flattened first."""
+    idx = indices._data
+    if idx.dtype != np.int64:
+        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
+                           f"{torch_dtype_name(indices)}")
+    if dim is None:
+        return gather(input.reshape(-1), 0, indices.reshape(-1))
+    if input._data.ndim != idx.ndim:
+        raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same number of dimensions, "
+                           f"but got {input._data.ndim} dimensions for input, and {idx.ndim} dimensions for indices")
+    d = input._wrap_dim(dim)
+    ishape, jshape = list(input._data.shape), list(idx.shape)
+    ishape[d] = jshape[d] = 1
+    common = list(broadcast_shapes("take_along_dim", tuple(ishape), tuple(jshape)))
+    x_shape, i_shape = common.copy(), common.copy()
+    x_shape[d], i_shape[d] = input._data.shape[d], idx.shape[d]
+    return gather(input.expand(x_shape), d, Tensor._make(np.broadcast_to(idx, i_shape)))
+
+
 @overload
 def nonzero(input: Tensor, *, as_tuple: Literal[False] = False) -> Tensor: ...
 @overload

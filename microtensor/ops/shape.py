@@ -1,4 +1,5 @@
-"""Shape ops: reshape/view, squeeze/unsqueeze, permute/transpose, expand, repeat, flip, roll, cat/stack, split."""
+"""Shape ops: reshape/view, squeeze/unsqueeze, permute/transpose, expand, repeat(_interleave), flip, rot90, roll,
+cat/stack (and the h/v/d/column stacks, atleast_Nd), split."""
 from __future__ import annotations
 
 import operator
@@ -9,6 +10,7 @@ import numpy as np
 
 from microtensor.autograd.function import Function
 from microtensor.ops.broadcasting import promote_all, unbroadcast
+from microtensor.ops.indexing import index_select
 from microtensor.tensor import Tensor, memory_is_shared
 
 
@@ -545,6 +547,101 @@ def vstack(tensors: Sequence[Tensor]) -> Tensor:
 def dstack(tensors: Sequence[Tensor]) -> Tensor:
     """The tensors joined depth-wise (along dim 2), made at least 3-D first as ``numpy.dstack`` does."""
     return cat([_atleast(x, 3) for x in _tensor_list("dstack", tensors)], 2)
+
+
+def row_stack(tensors: Sequence[Tensor]) -> Tensor:
+    """Alias of ``vstack``."""
+    return vstack(tensors)
+
+
+def column_stack(tensors: Sequence[Tensor]) -> Tensor:
+    """The tensors joined as columns (along dim 1): 0-d and 1-D tensors become (numel, 1) columns first."""
+    ts = _tensor_list("column_stack", tensors)
+    return hstack([Reshape.apply(x, (x._data.size, 1)) if x._data.ndim <= 1 else x for x in ts])
+
+
+def _atleast_nd(op: str, ndim: int, tensors: tuple) -> Any:
+    """atleast_Nd's calling forms: one tensor gives a tensor; several, or one list or tuple, give a tuple."""
+    if len(tensors) == 1 and isinstance(tensors[0], Tensor):
+        return _atleast(tensors[0], ndim)
+    return tuple(_atleast(x, ndim) for x in _tensor_list(op, tensors[0] if len(tensors) == 1 else tensors))
+
+
+def atleast_1d(*tensors: Any) -> Any:
+    """Each tensor viewed with at least one dim (a 0-d tensor becomes shape (1,)); one tensor in, one out,
+    else a tuple."""
+    return _atleast_nd("atleast_1d", 1, tensors)
+
+
+def atleast_2d(*tensors: Any) -> Any:
+    """Each tensor viewed with at least two dims (1-D (n,) becomes (1, n)); one tensor in, one out, else a tuple."""
+    return _atleast_nd("atleast_2d", 2, tensors)
+
+
+def atleast_3d(*tensors: Any) -> Any:
+    """Each tensor viewed with at least three dims ((n,) becomes (1, n, 1), (m, n) becomes (m, n, 1)); one tensor
+    in, one out, else a tuple."""
+    return _atleast_nd("atleast_3d", 3, tensors)
+
+
+# ----------------------------------------------------------------------------- rotation and repetition
+def rot90(input: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
+    """``input`` rotated by 90 degrees ``k`` times in the plane of ``dims``, from the first dim towards the
+    second (a copy)."""
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if input._data.ndim < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {input._data.ndim}")
+    d0, d1 = input._wrap_dim(dims[0]), input._wrap_dim(dims[1])
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
+    turns = int(k) % 4
+    if turns == 1:
+        return transpose(flip(input, d1), d0, d1)
+    if turns == 2:
+        return flip(input, d0, d1)
+    if turns == 3:
+        return transpose(flip(input, d0), d0, d1)
+    return input.clone()
+
+
+def _repeats_array(repeats: Any) -> np.ndarray:
+    """The counts of repeat_interleave as an int64 array, with PyTorch's checks of their dtype, rank and sign."""
+    counts = repeats._data if isinstance(repeats, Tensor) else np.asarray(operator.index(repeats))
+    if counts.dtype.kind not in "iu":
+        raise RuntimeError(f"repeat_interleave: repeats must be an integer tensor (int32 or int64), got "
+                           f"{repeats.dtype if isinstance(repeats, Tensor) else counts.dtype}")
+    if counts.ndim > 1:
+        raise RuntimeError(f"repeat_interleave: repeats must be 0-dim or 1-dim tensor, got shape "
+                           f"{list(counts.shape)}")
+    if (counts < 0).any():
+        raise RuntimeError("repeat_interleave: repeats can not be negative")
+    return counts.astype(np.int64, copy=False)
+
+
+def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None, *,
+                      output_size: int | None = None) -> Tensor:
+    """Each element (each slice along ``dim``; of the flattened input when ``dim`` is None) repeated
+    ``repeats`` times in place: an int, or a tensor with one count per slice. With only a 1-D integer tensor,
+    ``repeat_interleave(r)`` gives ``i`` repeated ``r[i]`` times. ``output_size`` (the total) is checked."""
+    if repeats is None:
+        counts = _repeats_array(input)
+        if counts.ndim != 1:
+            raise RuntimeError(f"repeat_interleave: repeats must be 1-dim tensor, got shape {list(counts.shape)}")
+        index = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
+        return Tensor._make(index.astype(input._data.dtype, copy=False))
+    counts = _repeats_array(repeats)
+    x = Reshape.apply(input, (-1,)) if dim is None else input
+    d = x._wrap_dim(dim) if dim is not None else 0
+    n = x._data.shape[d] if x._data.ndim else 1
+    if counts.ndim == 1 and counts.size not in (1, n):
+        raise RuntimeError(f"repeat_interleave: repeats must have the same size as input along dim, but got "
+                           f"repeats.size(0) = {counts.size} and input.size({d}) = {n}")
+    index = np.repeat(np.arange(n, dtype=np.int64), np.broadcast_to(counts.reshape(-1), (n,)))
+    if output_size is not None and output_size != index.size:
+        raise RuntimeError(f"repeat_interleave: allocated size ({output_size}) does not match required size "
+                           f"({index.size})")
+    return index_select(x if x._data.ndim else Reshape.apply(x, (1,)), d, Tensor._make(index))
 
 
 # ----------------------------------------------------------------------------- splitting
