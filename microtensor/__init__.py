@@ -68,6 +68,13 @@ from microtensor.legacy_tensors import (
     ShortTensor,
 )
 from microtensor.matmul_precision import get_float32_matmul_precision, set_float32_matmul_precision
+from microtensor.memory_formats import (
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    memory_format,
+    preserve_format,
+)
 from microtensor.ops.activation import celu, celu_, prelu, rrelu_, selu, selu_, threshold, threshold_
 from microtensor.ops.comparison import (
     allclose,
@@ -417,6 +424,9 @@ def __getattr__(name: str) -> object:
         import importlib
         return importlib.import_module(f"microtensor.{name}")
     raise AttributeError(f"module 'microtensor' has no attribute {name!r}")
-__all__ += ["atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "cartesian_prod", "column_stack",
-            "combinations", "diag", "diag_embed", "diagflat", "kron", "meshgrid", "repeat_interleave", "rot90",
-            "row_stack", "take_along_dim", "tril_indices", "triu_indices", "vander"]  # issue 22: shape and construction
+
+
+__all__ += ["atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "cartesian_prod", "channels_last",
+            "channels_last_3d", "column_stack", "combinations", "contiguous_format", "diag", "diag_embed", "diagflat",
+            "kron", "memory_format", "meshgrid", "preserve_format", "repeat_interleave", "rot90", "row_stack",
+            "take_along_dim", "tril_indices", "triu_indices", "vander"]  # issue 22: shape and construction

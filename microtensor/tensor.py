@@ -767,9 +767,11 @@ class Tensor:
         diag = _construction.diag
         diag_embed = _construction.diag_embed
         diagflat = _construction.diagflat
+        is_contiguous = _shape.is_contiguous
         kron = _construction.kron
         repeat_interleave = _shape.repeat_interleave
         rot90 = _shape.rot90
+        stride = _shape.stride
         take_along_dim = _indexing.take_along_dim
 
 

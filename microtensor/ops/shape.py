@@ -8,9 +8,11 @@ from typing import Any
 
 import numpy as np
 
+from microtensor import memory_formats
 from microtensor.autograd.function import Function
 from microtensor.ops.broadcasting import promote_all, unbroadcast
 from microtensor.ops.indexing import index_select
+from microtensor.ops.views import positions_in
 from microtensor.tensor import Tensor, memory_is_shared
 
 
@@ -850,3 +852,67 @@ def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
         raise RuntimeError(f"step is {step} but must be > 0")
     out = Unfold.apply(x, d, int(size), int(step))
     return out if input._data.ndim else out.reshape(int(size))       # PyTorch: a 0-d input gives (size,)
+
+
+# ----------------------------------------------------------------------------- strides
+def _contiguous_strides(shape: tuple[int, ...]) -> list[int]:
+    """Row-major element strides of ``shape`` (a size-0 dim counts as 1, as in PyTorch)."""
+    strides, step = [0] * len(shape), 1
+    for d in range(len(shape) - 1, -1, -1):
+        strides[d] = step
+        step *= max(shape[d], 1)
+    return strides
+
+
+def _view_strides(x: Tensor) -> list[int]:
+    """The element strides of a view as PyTorch's view ops set them: the real ones in its base's row-major
+    order; a new size-1 dim gets the next dim's extent, as ``unsqueeze`` gives."""
+    base = x._base
+    assert base is not None   # only views come here
+    data = x._data
+    if base._data.flags.c_contiguous:
+        strides = [s // data.itemsize for s in data.strides]
+    else:   # a base kept in a private layout (a convolution's output): steps between row-major positions
+        corner = data[tuple(slice(0, 2) for _ in data.shape)]
+        positions = positions_in(base._data, corner) if corner.size else np.zeros(corner.shape, np.int64)
+        origin = positions[(0,) * data.ndim] if corner.size else 0
+        strides = [int(positions[tuple(1 if k == d else 0 for k in range(data.ndim))] - origin)
+                   if n > 1 else 0 for d, n in enumerate(data.shape)]   # size-1 dims: set below
+    for d in range(data.ndim - 1, -1, -1):
+        if data.shape[d] == 1 and strides[d] == 0:   # NumPy's new axis; PyTorch's unsqueeze stride instead
+            strides[d] = strides[d + 1] * max(data.shape[d + 1], 1) if d + 1 < data.ndim else 1
+    return strides
+
+
+def stride(input: Tensor, dim: int | None = None) -> Any:
+    """The element strides of ``input`` as PyTorch reports them: row-major for a tensor that owns its memory,
+    the view's steps through its base's memory for a view (0 along an expanded dim); one int with ``dim``."""
+    if dim is not None and not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"stride(): argument 'dim' (position 1) must be int, not {type(dim).__name__}")
+    strides = _view_strides(input) if input._base is not None else _contiguous_strides(input._data.shape)
+    return tuple(strides) if dim is None else strides[input._wrap_dim(dim)]
+
+
+def is_contiguous(input: Tensor, *, memory_format: memory_formats.memory_format = memory_formats.contiguous_format
+                  ) -> bool:
+    """Whether ``input``'s strides (``stride()``) are those of ``memory_format``'s dim order: row-major by
+    default, (N, H, W, C) for ``channels_last`` (4-D tensors only), (N, D, H, W, C) for ``channels_last_3d``;
+    dims of size 1 never matter."""
+    if not isinstance(memory_format, memory_formats.memory_format):
+        raise TypeError(f"is_contiguous(): argument 'memory_format' must be microtensor.memory_format, not "
+                        f"{type(memory_format).__name__}")
+    shape = input._data.shape
+    order = memory_format.order
+    if order is None:
+        if input._base is None or input._data.size == 0:
+            return True
+        order = tuple(range(len(shape) - 1, -1, -1))
+    elif len(order) != len(shape):
+        return False
+    strides, expected = stride(input), 1
+    for d in order:
+        if shape[d] != 1:
+            if strides[d] != expected:
+                return False
+            expected *= shape[d]
+    return True
