@@ -167,12 +167,14 @@ from microtensor.ops.indexing import (
     index_add,
     index_fill,
     index_put,
+    index_reduce,
     index_select,
     masked_fill,
     masked_select,
     nonzero,
     scatter,
     scatter_add,
+    scatter_reduce,
     select,
     take,
     take_along_dim,
@@ -428,5 +430,6 @@ def __getattr__(name: str) -> object:
 
 __all__ += ["atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "cartesian_prod", "channels_last",
             "channels_last_3d", "column_stack", "combinations", "contiguous_format", "diag", "diag_embed", "diagflat",
-            "kron", "memory_format", "meshgrid", "preserve_format", "repeat_interleave", "rot90", "row_stack",
-            "take_along_dim", "tril_indices", "triu_indices", "vander"]  # issue 22: shape and construction
+            "index_reduce", "kron", "memory_format", "meshgrid", "preserve_format", "repeat_interleave", "rot90",
+            "row_stack", "scatter_reduce", "take_along_dim", "tril_indices", "triu_indices",
+            "vander"]  # issue 22: shape and construction

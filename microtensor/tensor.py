@@ -767,10 +767,14 @@ class Tensor:
         diag = _construction.diag
         diag_embed = _construction.diag_embed
         diagflat = _construction.diagflat
+        index_reduce = _indexing.index_reduce
+        index_reduce_ = _indexing.index_reduce_
         is_contiguous = _shape.is_contiguous
         kron = _construction.kron
         repeat_interleave = _shape.repeat_interleave
         rot90 = _shape.rot90
+        scatter_reduce = _indexing.scatter_reduce
+        scatter_reduce_ = _indexing.scatter_reduce_
         stride = _shape.stride
         take_along_dim = _indexing.take_along_dim
 
