@@ -8,12 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from microtensor import memory_formats
+from microtensor import dtypes, memory_formats
 from microtensor.autograd.function import Function
 from microtensor.ops.broadcasting import promote_all, unbroadcast
 from microtensor.ops.indexing import index_select
 from microtensor.ops.views import positions_in
-from microtensor.tensor import Tensor, memory_is_shared
+from microtensor.tensor import Tensor, memory_is_shared, share_version_counter
 
 
 def ints_arg(op: str, name: str, args: tuple, value: Any = None) -> tuple[int, ...]:
@@ -117,12 +117,46 @@ def reshape(input: Tensor, *args: Any, shape: Sequence[int] | None = None) -> Te
     return Reshape.apply(_row_major(input), infer_shape("reshape", input._data.size, input._data.shape, shape))
 
 
-def view(input: Tensor, *args: Any, size: Sequence[int] | None = None) -> Tensor:
+def view(input: Tensor, *args: Any, size: Sequence[int] | None = None, dtype: dtypes.dtype | None = None) -> Tensor:
     """``input`` with shape ``size`` (one entry may be -1), sharing its memory; raises when the memory layout
     does not allow that (``x.t().view(-1)``), as PyTorch does: use ``reshape`` there.
-    ``x.view(2, 3)``, ``x.view((2, 3))``, ``x.view(size=(2, 3))``."""
+    ``x.view(2, 3)``, ``x.view((2, 3))``, ``x.view(size=(2, 3))``. ``x.view(dtype)`` reinterprets the bits
+    instead (see ``view_dtype``)."""
+    if dtype is not None or (len(args) == 1 and isinstance(args[0], dtypes.dtype)):
+        return view_dtype(input, dtype if dtype is not None else args[0])
     size = ints_arg("view", "size", args, size)
     return View.apply(_row_major(input), infer_shape("view", input._data.size, input._data.shape, size))
+
+
+def view_dtype(input: Tensor, dtype: dtypes.dtype) -> Tensor:
+    """``input``'s memory read as ``dtype`` (a bit reinterpretation sharing memory and version counter, outside
+    the graph, as PyTorch's ``view(dtype)``). With a different element size the last dim is split or merged:
+    it must have stride 1, and to merge, its size, the other strides and the offset must divide evenly."""
+    data = input._data
+    old, new = data.dtype.itemsize, dtype.itemsize
+    if old != new:
+        what = f"to view {input.dtype.name} as {dtype.name} (different element sizes)"
+        if data.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 {what}")
+        strides = stride(input)
+        if strides[-1] != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got {strides[-1]}")
+        if new > old:
+            ratio = new // old
+            offset = 0 if input._base is None else (
+                data.__array_interface__["data"][0] - input._base._data.__array_interface__["data"][0]) // old
+            if data.shape[-1] % ratio:
+                raise RuntimeError(f"self.size(-1) must be divisible by {ratio} {what}, but got {data.shape[-1]}")
+            if offset % ratio:
+                raise RuntimeError(f"self.storage_offset() must be divisible by {ratio} {what}, but got {offset}")
+            for d, step in enumerate(strides[:-1]):
+                if step % ratio:
+                    raise RuntimeError(f"self.stride({d}) must be divisible by {ratio} {what}, but got {step}")
+        if data.strides[-1] != old:   # a size-1 last dim NumPy strides its own way; one row of memory either way
+            data = np.lib.stride_tricks.as_strided(data, strides=data.strides[:-1] + (old,))
+    out = Tensor._make(data.view(dtype.np))
+    share_version_counter(out, input)
+    return out
 
 
 def reshape_as(input: Tensor, other: Tensor) -> Tensor:
