@@ -775,8 +775,12 @@ class Tensor:
         rot90 = _shape.rot90
         scatter_reduce = _indexing.scatter_reduce
         scatter_reduce_ = _indexing.scatter_reduce_
+        squeeze_ = _shape.squeeze_
         stride = _shape.stride
+        t_ = _shape.t_
         take_along_dim = _indexing.take_along_dim
+        transpose_ = _shape.transpose_
+        unsqueeze_ = _shape.unsqueeze_
 
 
 class HookHandle:

@@ -12,6 +12,7 @@ from microtensor import dtypes, memory_formats
 from microtensor.autograd.function import Function
 from microtensor.ops.broadcasting import promote_all, unbroadcast
 from microtensor.ops.indexing import index_select
+from microtensor.ops.inplace import check_inplace, restride_inplace
 from microtensor.ops.views import positions_in
 from microtensor.tensor import Tensor, memory_is_shared, share_version_counter
 
@@ -221,6 +222,18 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
     return Reshape.apply(input, shape[:d] + (1,) + shape[d:])
 
 
+def squeeze_(self: Tensor, *args: Any, dim: Any = None) -> Tensor:
+    """``squeeze`` in place: ``self`` loses its size-1 dims (those in ``dim`` when given); returns ``self``."""
+    check_inplace(self)
+    return restride_inplace(self, squeeze(self, *args, dim=dim))
+
+
+def unsqueeze_(self: Tensor, dim: int) -> Tensor:
+    """``unsqueeze`` in place: ``self`` gets a new size-1 dim at ``dim``; returns ``self``."""
+    check_inplace(self)
+    return restride_inplace(self, unsqueeze(self, dim))
+
+
 # ----------------------------------------------------------------------------- permutations
 class Permute(Function):
     """out = x with its dimensions reordered by ``dims`` (a view)."""
@@ -270,6 +283,20 @@ def t(input: Tensor) -> Tensor:
     if input._data.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
     return Permute.apply(input, tuple(range(input._data.ndim))[::-1])
+
+
+def transpose_(self: Tensor, dim0: int, dim1: int) -> Tensor:
+    """``transpose`` in place: ``self``'s dims ``dim0`` and ``dim1`` swap; returns ``self``."""
+    check_inplace(self)
+    return restride_inplace(self, transpose(self, dim0, dim1))
+
+
+def t_(self: Tensor) -> Tensor:
+    """``t`` in place: a matrix ``self`` is transposed (0-d and 1-D stay as they are); returns ``self``."""
+    if self._data.ndim > 2:
+        raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {self._data.ndim}D")
+    check_inplace(self)
+    return restride_inplace(self, t(self))
 
 
 def reverse_dims(input: Tensor) -> Tensor:
