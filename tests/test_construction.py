@@ -148,6 +148,8 @@ TORCH_CASES = {
     "repeat_interleave_0d": (lambda x: x.sum().repeat_interleave(3), [A]),
     "take_along_dim": (lambda x: m(x).take_along_dim(x, _long(x, [[[0], [3], [1]]]), dim=2), [A]),
     "take_along_dim_broadcast": (lambda x: x.take_along_dim(_long(x, [[[0]], [[1]], [[1]], [[0]], [[0]]]), 0), [A]),
+    "take": (lambda x: m(x).take(x, _long(x, [[0, -1], [5, 2], [23, 23]])), [A]),
+    "take_0d_index": (lambda x: x.take(_long(x, 4)), [A]),
     "take_along_dim_flat": (lambda x: m(x).take_along_dim(x, _long(x, [[5], [23]])), [A]),
     "atleast_1d": (lambda x: m(x).atleast_1d(x.sum()), [A]),
     "atleast_2d": (lambda a, b: m(a).atleast_2d(a, b.sum()), [(3,), (2,)]),
@@ -268,6 +270,9 @@ ERRORS = [
      r"take_along_dim.*\[2, 1\].*\[3, 1\]"),
     (lambda: mt.take_along_dim(mt.zeros(2, 3), mt.full((1, 1), 7), 1), RuntimeError, "index 7 is out of bounds"),
     (lambda: mt.atleast_2d([mt.zeros(2), 1.0]), TypeError, "atleast_2d"),
+    (lambda: mt.zeros(2, 3).take(mt.tensor([1], dtype=mt.int32)), RuntimeError,
+     "take\\(\\): Expected a long tensor for index, but got Int"),
+    (lambda: mt.take(mt.zeros(2, 3), mt.tensor([6])), IndexError, "tried to access index 6 on a tensor of 6"),
 ]
 
 

@@ -781,6 +781,8 @@ class Take(Index):
 
 def take(input: Tensor, index: Tensor) -> Tensor:
     """The entries of ``input`` seen as 1-D at the positions in ``index``; the result has index's shape."""
+    if isinstance(index, Tensor) and index._data.dtype != np.int64:
+        raise RuntimeError(f"take(): Expected a long tensor for index, but got {torch_dtype_name(index)}")
     idx = _index_tensor("take", index)
     n = input._data.size
     if idx.size and (idx.max() >= n or idx.min() < -n):
