@@ -70,6 +70,14 @@ from microtensor.legacy_tensors import (
 )
 from microtensor.matmul_precision import get_float32_matmul_precision, set_float32_matmul_precision
 from microtensor.ops.activation import celu, celu_, hardshrink, prelu, rrelu_, selu, selu_, threshold, threshold_
+from microtensor.memory_formats import (
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    memory_format,
+    preserve_format,
+)
+from microtensor.ops.activation import celu, celu_, prelu, rrelu_, selu, selu_, threshold, threshold_
 from microtensor.ops.comparison import (
     allclose,
     eq,
@@ -95,6 +103,19 @@ from microtensor.ops.comparison import gt as greater
 from microtensor.ops.comparison import le as less_equal
 from microtensor.ops.comparison import lt as less
 from microtensor.ops.comparison import ne as not_equal
+from microtensor.ops.construction import (
+    block_diag,
+    cartesian_prod,
+    combinations,
+    diag,
+    diag_embed,
+    diagflat,
+    kron,
+    meshgrid,
+    tril_indices,
+    triu_indices,
+    vander,
+)
 from microtensor.ops.conv import (
     adaptive_avg_pool2d,
     avg_pool1d,
@@ -170,14 +191,17 @@ from microtensor.ops.indexing import (
     index_add,
     index_fill,
     index_put,
+    index_reduce,
     index_select,
     masked_fill,
     masked_select,
     nonzero,
     scatter,
     scatter_add,
+    scatter_reduce,
     select,
     take,
+    take_along_dim,
     trace,
     tril,
     triu,
@@ -267,9 +291,13 @@ from microtensor.ops.reduction import (
     var_mean,
 )
 from microtensor.ops.shape import (
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
     broadcast_to,
     cat,
     chunk,
+    column_stack,
     dstack,
     flatten,
     flip,
@@ -279,8 +307,11 @@ from microtensor.ops.shape import (
     movedim,
     narrow,
     permute,
+    repeat_interleave,
     reshape,
     roll,
+    rot90,
+    row_stack,
     split,
     split_with_sizes,
     squeeze,
@@ -509,3 +540,8 @@ def __getattr__(name: str) -> object:
 
 
 __all__ += ["channel_shuffle", "hardshrink", "pixel_shuffle", "pixel_unshuffle"]  # issue 22: nn.functional and modules
+__all__ += ["atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "cartesian_prod", "channels_last",
+            "channels_last_3d", "column_stack", "combinations", "contiguous_format", "diag", "diag_embed", "diagflat",
+            "index_reduce", "kron", "memory_format", "meshgrid", "preserve_format", "repeat_interleave", "rot90",
+            "row_stack", "scatter_reduce", "take_along_dim", "tril_indices", "triu_indices",
+            "vander"]  # issue 22: shape and construction

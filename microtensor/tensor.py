@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py bin
     from microtensor import random as _random
     from microtensor.ops import activation as _activation
     from microtensor.ops import comparison as _comparison
+    from microtensor.ops import construction as _construction
     from microtensor.ops import cumulative as _cumulative
     from microtensor.ops import elementwise as _elementwise
     from microtensor.ops import elementwise_extra as _elementwise_extra
@@ -854,6 +855,24 @@ class Tensor:
         def __rrshift__(self, other: Any) -> Tensor: ...
         __ilshift__ = _elementwise_extra.bitwise_left_shift_
         __irshift__ = _elementwise_extra.bitwise_right_shift_
+        # --- issue 22: shape and construction
+        diag = _construction.diag
+        diag_embed = _construction.diag_embed
+        diagflat = _construction.diagflat
+        index_reduce = _indexing.index_reduce
+        index_reduce_ = _indexing.index_reduce_
+        is_contiguous = _shape.is_contiguous
+        kron = _construction.kron
+        repeat_interleave = _shape.repeat_interleave
+        rot90 = _shape.rot90
+        scatter_reduce = _indexing.scatter_reduce
+        scatter_reduce_ = _indexing.scatter_reduce_
+        squeeze_ = _shape.squeeze_
+        stride = _shape.stride
+        t_ = _shape.t_
+        take_along_dim = _indexing.take_along_dim
+        transpose_ = _shape.transpose_
+        unsqueeze_ = _shape.unsqueeze_
 
 
 class HookHandle:

@@ -12,6 +12,7 @@ from microtensor import creation, random
 from microtensor.ops import (
     activation,
     comparison,
+    construction,
     cumulative,
     elementwise,
     elementwise_extra,
@@ -485,3 +486,22 @@ Tensor.__rshift__ = elementwise_extra.bitwise_right_shift
 Tensor.__rrshift__ = elementwise.reflected(elementwise_extra.bitwise_right_shift, "__rrshift__")
 Tensor.__ilshift__ = elementwise_extra.bitwise_left_shift_
 Tensor.__irshift__ = elementwise_extra.bitwise_right_shift_
+
+# --- issue 22: shape and construction
+Tensor.diag = construction.diag
+Tensor.diag_embed = construction.diag_embed
+Tensor.diagflat = construction.diagflat
+Tensor.index_reduce = indexing.index_reduce
+Tensor.index_reduce_ = indexing.index_reduce_
+Tensor.is_contiguous = shape.is_contiguous
+Tensor.kron = construction.kron
+Tensor.repeat_interleave = shape.repeat_interleave
+Tensor.rot90 = shape.rot90
+Tensor.scatter_reduce = indexing.scatter_reduce
+Tensor.scatter_reduce_ = indexing.scatter_reduce_
+Tensor.squeeze_ = shape.squeeze_
+Tensor.stride = shape.stride
+Tensor.t_ = shape.t_
+Tensor.take_along_dim = indexing.take_along_dim
+Tensor.transpose_ = shape.transpose_
+Tensor.unsqueeze_ = shape.unsqueeze_

@@ -7,6 +7,7 @@ other, so gradients of any order work.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any, Literal, overload
 
 import numpy as np
@@ -486,7 +487,7 @@ class Scatter(IndexPut):
     on_arrays = True
 
 
-class ScatterReduce(Function):
+class ScatterAccumulate(Function):
     """out = a copy of x with src[i][j] added to (``reduce='add'``) or multiplied into (``'multiply'``)
     out[index[i][j]][j] (for dim 0), repeated indices accumulating. As in PyTorch, it has no derivative."""
     on_arrays = True
@@ -522,7 +523,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Operand = None, *, valu
     values = _src_for("scatter", input, idx, src)
     key, mode = ((Ellipsis,), BASIC) if input._data.ndim == 0 else (grid_key(d, idx), ADVANCED)
     if reduce is not None:
-        return ScatterReduce.apply(input, values, key, mode, reduce)
+        return ScatterAccumulate.apply(input, values, key, mode, reduce)
     return Scatter.apply(input, values, key, mode)
 
 
@@ -539,6 +540,159 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     if input._data.ndim == 0:
         return ScatterAdd.apply(input, values, (Ellipsis,), BASIC)
     return ScatterAdd.apply(input, values, grid_key(d, idx), ADVANCED)
+
+
+REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+
+
+def _identity(reduce: str, dtype: np.dtype) -> Any:
+    """The value a reduction starts from when ``include_self=False`` leaves out the entry of self."""
+    if reduce in ("amax", "amin"):
+        info = np.finfo(dtype) if dtype.kind == "f" else np.iinfo(dtype) if dtype.kind in "iu" else None
+        if info is None:
+            return reduce == "amin"
+        big = np.inf if dtype.kind == "f" else info.max
+        return -big if reduce == "amax" else big
+    return 1 if reduce == "prod" else 0
+
+
+def scatter_reduce_arrays(x: np.ndarray, src: np.ndarray, index: np.ndarray, dim: int, reduce: str,
+                          include_self: bool) -> np.ndarray:
+    """scatter_reduce on arrays: ``src`` (shaped as ``index``) reduced into a copy of ``x`` along ``dim``."""
+    key = grid_key(dim, index)
+    out = x.copy()
+    if not include_self:
+        out[key] = _identity(reduce, x.dtype)
+    ufunc = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}[reduce]
+    ufunc.at(out, key, src)
+    if reduce == "mean":
+        count = np.full(x.shape, int(include_self), dtype=np.int64)
+        np.add.at(count, key, 1)
+        count[count == 0] = 1
+        out = (out / count if x.dtype.kind == "f" else out // count).astype(x.dtype, copy=False)
+    return out
+
+
+class ScatterReduce(Function):
+    """out = a copy of x with src[i][j] reduced (sum, prod, mean, amax, amin) into out[index[i][j]][j] (for
+    dim 0), with or without x's own entry; PyTorch's gradients (``scatter_reduce_backward``)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, src: np.ndarray, index: np.ndarray, dim: int, reduce: str,
+                include_self: bool) -> np.ndarray:
+        out = scatter_reduce_arrays(x, src, index, dim, reduce, include_self)
+        ctx.args = index, dim, reduce, include_self
+        ctx.save_for_backward(x, src, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None, None, None, None, None]:
+        x, src, out = ctx.saved_tensors
+        index, dim, reduce, include_self = ctx.args
+        idx = Tensor._make(index)
+        if reduce == "sum":
+            grad_x, grad_src = grad, gather(grad, dim, idx)
+        elif reduce == "mean":
+            count = (grad.new_ones(grad.shape) if include_self else grad.new_zeros(grad.shape))
+            count = scatter_add(count, dim, idx, grad.new_ones(index.shape))
+            grad_x = grad / masked_fill(count, count == 0, 1)
+            grad_src = gather(grad_x, dim, idx)
+        elif reduce == "prod":
+            grad_x, grad_src = _prod_grads(grad, x, src, out, idx, dim, include_self)
+        else:
+            value = gather(out, dim, idx)
+            x_is_out, src_is_out = (x == out).to(x.dtype), (src == value).to(x.dtype)
+            share = grad / scatter_add(x_is_out, dim, idx, src_is_out)
+            grad_x, grad_src = x_is_out * share, src_is_out * gather(share, dim, idx)
+        if not include_self:
+            grad_x = scatter(grad_x, dim, idx, value=0.0)
+        return (grad_x if ctx.needs_input_grad[0] else None, grad_src if ctx.needs_input_grad[1] else None,
+                None, None, None, None)
+
+
+def _prod_grads(grad: Tensor, x: Tensor, src: Tensor, out: Tensor, idx: Tensor, dim: int,
+                include_self: bool) -> tuple[Tensor, Tensor]:
+    """scatter_reduce(reduce='prod')'s gradients as PyTorch computes them: each factor's gradient is the
+    product of the others, found by dividing a result recomputed with that factor's zeros set to 1."""
+    masked_x = masked_fill(x, x == 0, 1)
+    grad_x = grad * ScatterReduce.apply(masked_x, src, idx._data, dim, "prod", include_self) / masked_x
+    src_zero = src == 0
+    zeros_there = gather(scatter_add(x.new_zeros(x.shape), dim, idx, src_zero.to(x.dtype)), dim, idx)
+    single_zero = src_zero & (zeros_there == 1)
+    masked_src = masked_fill(src, single_zero, 1)
+    without_zero = ScatterReduce.apply(x, masked_src, idx._data, dim, "prod", include_self)
+    grad_src = where(single_zero, gather(grad * without_zero, dim, idx),
+                     gather(grad * out, dim, idx) / masked_fill(src, src_zero, 1))
+    if GradMode.enabled and bool((zeros_there > 1).any()):
+        grad_src = NoDoubleBackward.apply(grad_src)
+    return grad_x, grad_src
+
+
+class NoDoubleBackward(Function):
+    """out = x; differentiating it raises (PyTorch's DelayedError): the gradient of a product with several
+    zeros scattered to one place is 0, but its own derivative is not available from the saved values."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        raise RuntimeError("scatter_reduce(): Double backward is unsupported for src when >1 zeros in src are "
+                           "scattered to the same position in self")
+
+
+def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
+                   include_self: bool = True) -> Tensor:
+    """A copy of ``input`` with the values of ``src`` reduced into it at ``index`` along ``dim``
+    (out[index[i][j]][j] for dim 0): ``reduce`` is ``'sum'``, ``'prod'``, ``'mean'``, ``'amax'`` or ``'amin'``,
+    over the scattered values and, with ``include_self=True``, the entry of ``input`` there. Integer means
+    round down. Gradients as PyTorch's (amax/amin share the gradient evenly among ties)."""
+    if reduce not in REDUCTIONS:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    idx = _index_tensor("scatter_reduce", index, ("int32", "int64")).astype(np.int64, copy=False)
+    if not isinstance(src, Tensor):
+        raise TypeError(f"scatter_reduce(): argument 'src' (position 4) must be Tensor, not {type(src).__name__}")
+    d = _check_scatter_like("scatter_reduce", input, dim, idx, src)
+    values = _src_for("scatter", input, idx, src)
+    if input._data.ndim == 0:
+        return ScatterReduce.apply(input.reshape(1), values.reshape(1), idx.reshape(1), 0, reduce,
+                                      include_self).reshape(())
+    return ScatterReduce.apply(input, values, idx, d, reduce, include_self)
+
+
+def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce: str, *,
+                 include_self: bool = True) -> Tensor:
+    """A copy of ``input`` with the slices of ``source`` along ``dim`` reduced into the slices at the
+    positions in the 1-D ``index`` (``'prod'``, ``'mean'``, ``'amax'`` or ``'amin'``), with or without
+    ``input``'s own slice: ``scatter_reduce`` with ``index`` spread over the other dims. In beta in PyTorch,
+    which warns so; so does this."""
+    warnings.warn("index_reduce() is in beta and the API may change at any time.", UserWarning, stacklevel=2)
+    if reduce not in REDUCTIONS[1:]:
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got "
+                           f"{reduce}.")
+    idx = _index_tensor("index_reduce_", index, ("int32", "int64"))
+    if idx.ndim > 1:
+        raise IndexError(f"index_reduce_(): Index is supposed to be a vector, but got dim: {idx.ndim} with type: "
+                         f"{torch_dtype_name(index)} and size: {list(idx.shape)}")
+    d = input._wrap_dim(dim)
+    shape, sshape = input._data.shape, source._data.shape
+    if len(shape) != len(sshape) or any(a != b for k, (a, b) in enumerate(zip(shape, sshape)) if k != d):
+        raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the specified dimension. "
+                           f"Got self.shape = {list(shape)} source.shape = {list(sshape)}")
+    n = sshape[d] if sshape else 1
+    if idx.size != n:
+        raise RuntimeError(f"index_reduce_(): Number of indices ({idx.size}) should be equal to source.size(dim): "
+                           f"({n}), for dim: {d}")
+    size = shape[d] if shape else 1
+    if idx.size and (idx.max() >= size or idx.min() < -size):
+        raise IndexError(f"index_reduce(): index out of range in self (size {size} at dimension {d})")
+    spread = idx.reshape(-1).astype(np.int64) % max(size, 1)
+    full = np.broadcast_to(spread.reshape([-1 if k == d else 1 for k in range(len(sshape))]), sshape)
+    return scatter_reduce(input, d, Tensor._make(np.ascontiguousarray(full)), source, reduce,
+                          include_self=include_self)
 
 
 def _dim_index(op: str, input: Tensor, dim: int, index: Any) -> tuple[int, np.ndarray]:
@@ -627,12 +781,35 @@ class Take(Index):
 
 def take(input: Tensor, index: Tensor) -> Tensor:
     """The entries of ``input`` seen as 1-D at the positions in ``index``; the result has index's shape."""
+    if isinstance(index, Tensor) and index._data.dtype != np.int64:
+        raise RuntimeError(f"take(): Expected a long tensor for index, but got {torch_dtype_name(index)}")
     idx = _index_tensor("take", index)
     n = input._data.size
     if idx.size and (idx.max() >= n or idx.min() < -n):
         bad = idx[(idx >= n) | (idx < -n)].flat[0]
         raise IndexError(f"take(): out of range: tried to access index {bad} on a tensor of {n} elements.")
     return Take.apply(input.reshape(-1), (idx,), ADVANCED)
+
+
+def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
+    """``input``'s values at ``indices`` along ``dim`` (as ``gather``, with input and indices broadcast against
+    each other in the other dims), as ``numpy.take_along_axis``; with ``dim=None`` both are flattened first."""
+    idx = indices._data
+    if idx.dtype != np.int64:
+        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
+                           f"{torch_dtype_name(indices)}")
+    if dim is None:
+        return gather(input.reshape(-1), 0, indices.reshape(-1))
+    if input._data.ndim != idx.ndim:
+        raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same number of dimensions, "
+                           f"but got {input._data.ndim} dimensions for input, and {idx.ndim} dimensions for indices")
+    d = input._wrap_dim(dim)
+    ishape, jshape = list(input._data.shape), list(idx.shape)
+    ishape[d] = jshape[d] = 1
+    common = list(broadcast_shapes("take_along_dim", tuple(ishape), tuple(jshape)))
+    x_shape, i_shape = common.copy(), common.copy()
+    x_shape[d], i_shape[d] = input._data.shape[d], idx.shape[d]
+    return gather(input.expand(x_shape), d, Tensor._make(np.broadcast_to(idx, i_shape)))
 
 
 @overload
@@ -794,3 +971,15 @@ def tril_(self: Tensor, diagonal: int = 0) -> Tensor:
 def triu_(self: Tensor, diagonal: int = 0) -> Tensor:
     """``triu`` in place."""
     return apply_inplace(self, "triu_", triu, diagonal)
+
+
+def scatter_reduce_(self: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
+                    include_self: bool = True) -> Tensor:
+    """``scatter_reduce`` in place."""
+    return apply_inplace(self, "scatter_reduce_", scatter_reduce, dim, index, src, reduce, include_self=include_self)
+
+
+def index_reduce_(self: Tensor, dim: int, index: Tensor, source: Tensor, reduce: str, *,
+                  include_self: bool = True) -> Tensor:
+    """``index_reduce`` in place."""
+    return apply_inplace(self, "index_reduce_", index_reduce, dim, index, source, reduce, include_self=include_self)

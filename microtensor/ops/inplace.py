@@ -19,7 +19,7 @@ from microtensor.ops import unary as un
 from microtensor.ops.broadcasting import Operand, broadcast_shapes, shape_of, unbroadcast
 from microtensor.ops.overlap import INTERNAL_OVERLAP, check_overlap, has_internal_overlap, same_data
 from microtensor.ops.views import check_inplace_on_view, gather_from, positions_in, refresh_view
-from microtensor.tensor import Tensor
+from microtensor.tensor import Tensor, bump_version
 
 
 def maybe_inplace(op: str, fn: Callable[..., Tensor], input: Tensor, inplace: bool, *args: Any) -> Tensor:
@@ -33,6 +33,19 @@ def check_inplace(t: Tensor) -> None:
     """PyTorch's rule: a leaf that requires grad may not be modified in place while grad mode is on."""
     if t._requires_grad and t._grad_fn is None and GradMode.enabled:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def restride_inplace(self: Tensor, view: Tensor) -> Tensor:
+    """Finish an in-place shape op (``unsqueeze_``, ``t_``, ...): ``self`` takes the shape and strides of
+    ``view`` (the out-of-place op's result, a view of ``self``) and its history, and its version goes up, as
+    PyTorch bumps it. A view of another tensor stays one, of the same base."""
+    self._data = view._data
+    if view._grad_fn is not None:
+        self._grad_fn, self._output_nr = view._grad_fn, view._output_nr
+    bump_version(self)
+    if self._base is not None:
+        self._view_version = self._vc[0]   # the history just taken is current
+    return self
 
 
 def _requires_grad(x: Any) -> bool:

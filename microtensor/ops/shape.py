@@ -1,4 +1,5 @@
-"""Shape ops: reshape/view, squeeze/unsqueeze, permute/transpose, expand, repeat, flip, roll, cat/stack, split."""
+"""Shape ops: reshape/view, squeeze/unsqueeze, permute/transpose, expand, repeat(_interleave), flip, rot90, roll,
+cat/stack (and the h/v/d/column stacks, atleast_Nd), split."""
 from __future__ import annotations
 
 import operator
@@ -7,9 +8,13 @@ from typing import Any
 
 import numpy as np
 
+from microtensor import dtypes, memory_formats
 from microtensor.autograd.function import Function
 from microtensor.ops.broadcasting import promote_all, unbroadcast
-from microtensor.tensor import Tensor, memory_is_shared
+from microtensor.ops.indexing import index_select
+from microtensor.ops.inplace import check_inplace, restride_inplace
+from microtensor.ops.views import positions_in
+from microtensor.tensor import Tensor, memory_is_shared, share_version_counter
 
 
 def ints_arg(op: str, name: str, args: tuple, value: Any = None) -> tuple[int, ...]:
@@ -113,12 +118,46 @@ def reshape(input: Tensor, *args: Any, shape: Sequence[int] | None = None) -> Te
     return Reshape.apply(_row_major(input), infer_shape("reshape", input._data.size, input._data.shape, shape))
 
 
-def view(input: Tensor, *args: Any, size: Sequence[int] | None = None) -> Tensor:
+def view(input: Tensor, *args: Any, size: Sequence[int] | None = None, dtype: dtypes.dtype | None = None) -> Tensor:
     """``input`` with shape ``size`` (one entry may be -1), sharing its memory; raises when the memory layout
     does not allow that (``x.t().view(-1)``), as PyTorch does: use ``reshape`` there.
-    ``x.view(2, 3)``, ``x.view((2, 3))``, ``x.view(size=(2, 3))``."""
+    ``x.view(2, 3)``, ``x.view((2, 3))``, ``x.view(size=(2, 3))``. ``x.view(dtype)`` reinterprets the bits
+    instead (see ``view_dtype``)."""
+    if dtype is not None or (len(args) == 1 and isinstance(args[0], dtypes.dtype)):
+        return view_dtype(input, dtype if dtype is not None else args[0])
     size = ints_arg("view", "size", args, size)
     return View.apply(_row_major(input), infer_shape("view", input._data.size, input._data.shape, size))
+
+
+def view_dtype(input: Tensor, dtype: dtypes.dtype) -> Tensor:
+    """``input``'s memory read as ``dtype`` (a bit reinterpretation sharing memory and version counter, outside
+    the graph, as PyTorch's ``view(dtype)``). With a different element size the last dim is split or merged:
+    it must have stride 1, and to merge, its size, the other strides and the offset must divide evenly."""
+    data = input._data
+    old, new = data.dtype.itemsize, dtype.itemsize
+    if old != new:
+        what = f"to view {input.dtype.name} as {dtype.name} (different element sizes)"
+        if data.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 {what}")
+        strides = stride(input)
+        if strides[-1] != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got {strides[-1]}")
+        if new > old:
+            ratio = new // old
+            offset = 0 if input._base is None else (
+                data.__array_interface__["data"][0] - input._base._data.__array_interface__["data"][0]) // old
+            if data.shape[-1] % ratio:
+                raise RuntimeError(f"self.size(-1) must be divisible by {ratio} {what}, but got {data.shape[-1]}")
+            if offset % ratio:
+                raise RuntimeError(f"self.storage_offset() must be divisible by {ratio} {what}, but got {offset}")
+            for d, step in enumerate(strides[:-1]):
+                if step % ratio:
+                    raise RuntimeError(f"self.stride({d}) must be divisible by {ratio} {what}, but got {step}")
+        if data.strides[-1] != old:   # a size-1 last dim NumPy strides its own way; one row of memory either way
+            data = np.lib.stride_tricks.as_strided(data, strides=data.strides[:-1] + (old,))
+    out = Tensor._make(data.view(dtype.np))
+    share_version_counter(out, input)
+    return out
 
 
 def reshape_as(input: Tensor, other: Tensor) -> Tensor:
@@ -183,6 +222,18 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
     return Reshape.apply(input, shape[:d] + (1,) + shape[d:])
 
 
+def squeeze_(self: Tensor, *args: Any, dim: Any = None) -> Tensor:
+    """``squeeze`` in place: ``self`` loses its size-1 dims (those in ``dim`` when given); returns ``self``."""
+    check_inplace(self)
+    return restride_inplace(self, squeeze(self, *args, dim=dim))
+
+
+def unsqueeze_(self: Tensor, dim: int) -> Tensor:
+    """``unsqueeze`` in place: ``self`` gets a new size-1 dim at ``dim``; returns ``self``."""
+    check_inplace(self)
+    return restride_inplace(self, unsqueeze(self, dim))
+
+
 # ----------------------------------------------------------------------------- permutations
 class Permute(Function):
     """out = x with its dimensions reordered by ``dims`` (a view)."""
@@ -232,6 +283,20 @@ def t(input: Tensor) -> Tensor:
     if input._data.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
     return Permute.apply(input, tuple(range(input._data.ndim))[::-1])
+
+
+def transpose_(self: Tensor, dim0: int, dim1: int) -> Tensor:
+    """``transpose`` in place: ``self``'s dims ``dim0`` and ``dim1`` swap; returns ``self``."""
+    check_inplace(self)
+    return restride_inplace(self, transpose(self, dim0, dim1))
+
+
+def t_(self: Tensor) -> Tensor:
+    """``t`` in place: a matrix ``self`` is transposed (0-d and 1-D stay as they are); returns ``self``."""
+    if self._data.ndim > 2:
+        raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {self._data.ndim}D")
+    check_inplace(self)
+    return restride_inplace(self, t(self))
 
 
 def reverse_dims(input: Tensor) -> Tensor:
@@ -547,6 +612,101 @@ def dstack(tensors: Sequence[Tensor]) -> Tensor:
     return cat([_atleast(x, 3) for x in _tensor_list("dstack", tensors)], 2)
 
 
+def row_stack(tensors: Sequence[Tensor]) -> Tensor:
+    """Alias of ``vstack``."""
+    return vstack(tensors)
+
+
+def column_stack(tensors: Sequence[Tensor]) -> Tensor:
+    """The tensors joined as columns (along dim 1): 0-d and 1-D tensors become (numel, 1) columns first."""
+    ts = _tensor_list("column_stack", tensors)
+    return hstack([Reshape.apply(x, (x._data.size, 1)) if x._data.ndim <= 1 else x for x in ts])
+
+
+def _atleast_nd(op: str, ndim: int, tensors: tuple) -> Any:
+    """atleast_Nd's calling forms: one tensor gives a tensor; several, or one list or tuple, give a tuple."""
+    if len(tensors) == 1 and isinstance(tensors[0], Tensor):
+        return _atleast(tensors[0], ndim)
+    return tuple(_atleast(x, ndim) for x in _tensor_list(op, tensors[0] if len(tensors) == 1 else tensors))
+
+
+def atleast_1d(*tensors: Any) -> Any:
+    """Each tensor viewed with at least one dim (a 0-d tensor becomes shape (1,)); one tensor in, one out,
+    else a tuple."""
+    return _atleast_nd("atleast_1d", 1, tensors)
+
+
+def atleast_2d(*tensors: Any) -> Any:
+    """Each tensor viewed with at least two dims (1-D (n,) becomes (1, n)); one tensor in, one out, else a tuple."""
+    return _atleast_nd("atleast_2d", 2, tensors)
+
+
+def atleast_3d(*tensors: Any) -> Any:
+    """Each tensor viewed with at least three dims ((n,) becomes (1, n, 1), (m, n) becomes (m, n, 1)); one tensor
+    in, one out, else a tuple."""
+    return _atleast_nd("atleast_3d", 3, tensors)
+
+
+# ----------------------------------------------------------------------------- rotation and repetition
+def rot90(input: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
+    """``input`` rotated by 90 degrees ``k`` times in the plane of ``dims``, from the first dim towards the
+    second (a copy)."""
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if input._data.ndim < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {input._data.ndim}")
+    d0, d1 = input._wrap_dim(dims[0]), input._wrap_dim(dims[1])
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
+    turns = int(k) % 4
+    if turns == 1:
+        return transpose(flip(input, d1), d0, d1)
+    if turns == 2:
+        return flip(input, d0, d1)
+    if turns == 3:
+        return transpose(flip(input, d0), d0, d1)
+    return input.clone()
+
+
+def _repeats_array(repeats: Any) -> np.ndarray:
+    """The counts of repeat_interleave as an int64 array, with PyTorch's checks of their dtype, rank and sign."""
+    counts = repeats._data if isinstance(repeats, Tensor) else np.asarray(operator.index(repeats))
+    if counts.dtype.kind not in "iu":
+        raise RuntimeError(f"repeat_interleave: repeats must be an integer tensor (int32 or int64), got "
+                           f"{repeats.dtype if isinstance(repeats, Tensor) else counts.dtype}")
+    if counts.ndim > 1:
+        raise RuntimeError(f"repeat_interleave: repeats must be 0-dim or 1-dim tensor, got shape "
+                           f"{list(counts.shape)}")
+    if (counts < 0).any():
+        raise RuntimeError("repeat_interleave: repeats can not be negative")
+    return counts.astype(np.int64, copy=False)
+
+
+def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None, *,
+                      output_size: int | None = None) -> Tensor:
+    """Each element (each slice along ``dim``; of the flattened input when ``dim`` is None) repeated
+    ``repeats`` times in place: an int, or a tensor with one count per slice. With only a 1-D integer tensor,
+    ``repeat_interleave(r)`` gives ``i`` repeated ``r[i]`` times. ``output_size`` (the total) is checked."""
+    if repeats is None:
+        counts = _repeats_array(input)
+        if counts.ndim != 1:
+            raise RuntimeError(f"repeat_interleave: repeats must be 1-dim tensor, got shape {list(counts.shape)}")
+        index = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
+        return Tensor._make(index.astype(input._data.dtype, copy=False))
+    counts = _repeats_array(repeats)
+    x = Reshape.apply(input, (-1,)) if dim is None else input
+    d = x._wrap_dim(dim) if dim is not None else 0
+    n = x._data.shape[d] if x._data.ndim else 1
+    if counts.ndim == 1 and counts.size not in (1, n):
+        raise RuntimeError(f"repeat_interleave: repeats must have the same size as input along dim, but got "
+                           f"repeats.size(0) = {counts.size} and input.size({d}) = {n}")
+    index = np.repeat(np.arange(n, dtype=np.int64), np.broadcast_to(counts.reshape(-1), (n,)))
+    if output_size is not None and output_size != index.size:
+        raise RuntimeError(f"repeat_interleave: allocated size ({output_size}) does not match required size "
+                           f"({index.size})")
+    return index_select(x if x._data.ndim else Reshape.apply(x, (1,)), d, Tensor._make(index))
+
+
 # ----------------------------------------------------------------------------- splitting
 class SplitWithSizes(Function):
     """The pieces of x along ``dim`` with the given sizes (views); the gradient is their gradients joined."""
@@ -753,3 +913,67 @@ def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
         raise RuntimeError(f"step is {step} but must be > 0")
     out = Unfold.apply(x, d, int(size), int(step))
     return out if input._data.ndim else out.reshape(int(size))       # PyTorch: a 0-d input gives (size,)
+
+
+# ----------------------------------------------------------------------------- strides
+def _contiguous_strides(shape: tuple[int, ...]) -> list[int]:
+    """Row-major element strides of ``shape`` (a size-0 dim counts as 1, as in PyTorch)."""
+    strides, step = [0] * len(shape), 1
+    for d in range(len(shape) - 1, -1, -1):
+        strides[d] = step
+        step *= max(shape[d], 1)
+    return strides
+
+
+def _view_strides(x: Tensor) -> list[int]:
+    """The element strides of a view as PyTorch's view ops set them: the real ones in its base's row-major
+    order; a new size-1 dim gets the next dim's extent, as ``unsqueeze`` gives."""
+    base = x._base
+    assert base is not None   # only views come here
+    data = x._data
+    if base._data.flags.c_contiguous:
+        strides = [s // data.itemsize for s in data.strides]
+    else:   # a base kept in a private layout (a convolution's output): steps between row-major positions
+        corner = data[tuple(slice(0, 2) for _ in data.shape)]
+        positions = positions_in(base._data, corner) if corner.size else np.zeros(corner.shape, np.int64)
+        origin = positions[(0,) * data.ndim] if corner.size else 0
+        strides = [int(positions[tuple(1 if k == d else 0 for k in range(data.ndim))] - origin)
+                   if n > 1 else 0 for d, n in enumerate(data.shape)]   # size-1 dims: set below
+    for d in range(data.ndim - 1, -1, -1):
+        if data.shape[d] == 1 and strides[d] == 0:   # NumPy's new axis; PyTorch's unsqueeze stride instead
+            strides[d] = strides[d + 1] * max(data.shape[d + 1], 1) if d + 1 < data.ndim else 1
+    return strides
+
+
+def stride(input: Tensor, dim: int | None = None) -> Any:
+    """The element strides of ``input`` as PyTorch reports them: row-major for a tensor that owns its memory,
+    the view's steps through its base's memory for a view (0 along an expanded dim); one int with ``dim``."""
+    if dim is not None and not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"stride(): argument 'dim' (position 1) must be int, not {type(dim).__name__}")
+    strides = _view_strides(input) if input._base is not None else _contiguous_strides(input._data.shape)
+    return tuple(strides) if dim is None else strides[input._wrap_dim(dim)]
+
+
+def is_contiguous(input: Tensor, *, memory_format: memory_formats.memory_format = memory_formats.contiguous_format
+                  ) -> bool:
+    """Whether ``input``'s strides (``stride()``) are those of ``memory_format``'s dim order: row-major by
+    default, (N, H, W, C) for ``channels_last`` (4-D tensors only), (N, D, H, W, C) for ``channels_last_3d``;
+    dims of size 1 never matter."""
+    if not isinstance(memory_format, memory_formats.memory_format):
+        raise TypeError(f"is_contiguous(): argument 'memory_format' must be microtensor.memory_format, not "
+                        f"{type(memory_format).__name__}")
+    shape = input._data.shape
+    order = memory_format.order
+    if order is None:
+        if input._base is None or input._data.size == 0:
+            return True
+        order = tuple(range(len(shape) - 1, -1, -1))
+    elif len(order) != len(shape):
+        return False
+    strides, expected = stride(input), 1
+    for d in order:
+        if shape[d] != 1:
+            if strides[d] != expected:
+                return False
+            expected *= shape[d]
+    return True
