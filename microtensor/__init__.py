@@ -69,7 +69,6 @@ from microtensor.legacy_tensors import (
     ShortTensor,
 )
 from microtensor.matmul_precision import get_float32_matmul_precision, set_float32_matmul_precision
-from microtensor.ops.activation import celu, celu_, hardshrink, prelu, rrelu_, selu, selu_, threshold, threshold_
 from microtensor.memory_formats import (
     channels_last,
     channels_last_3d,
@@ -77,7 +76,7 @@ from microtensor.memory_formats import (
     memory_format,
     preserve_format,
 )
-from microtensor.ops.activation import celu, celu_, prelu, rrelu_, selu, selu_, threshold, threshold_
+from microtensor.ops.activation import celu, celu_, hardshrink, prelu, rrelu_, selu, selu_, threshold, threshold_
 from microtensor.ops.comparison import (
     allclose,
     eq,
@@ -163,7 +162,6 @@ from microtensor.ops.elementwise import div as true_divide
 from microtensor.ops.elementwise import mul as multiply
 from microtensor.ops.elementwise import neg as negative
 from microtensor.ops.elementwise import sub as subtract
-from microtensor.ops.histogram import bincount, bucketize, histc, histogram, searchsorted
 from microtensor.ops.elementwise_extra import (
     bitwise_left_shift,
     bitwise_right_shift,
@@ -184,6 +182,7 @@ from microtensor.ops.elementwise_extra import (
     xlogy,
     xlogy_,
 )
+from microtensor.ops.histogram import bincount, bucketize, histc, histogram, searchsorted
 from microtensor.ops.indexing import (
     argwhere,
     diagonal,
@@ -523,6 +522,7 @@ __all__ += [  # the top-level in-place functions, constants and the default devi
     "square_", "tan_", "tanh_", "trunc_", "e", "pi", "inf", "nan", "newaxis", "get_default_device",
     "set_default_device", "deg2rad", "rad2deg", "deg2rad_", "rad2deg_", "arccos_", "arccosh_", "arcsin_",
     "arcsinh_", "arctan_", "arctanh_",
+]
 __all__ += [  # issue 22: elementwise and reductions
     "aminmax", "bitwise_left_shift", "bitwise_right_shift", "copysign", "float_power", "frexp", "gcd", "gcd_",
     "heaviside", "hypot", "lcm", "lcm_", "ldexp", "ldexp_", "logaddexp", "logaddexp2", "nanmean", "nansum",
