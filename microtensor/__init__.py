@@ -69,6 +69,7 @@ from microtensor.legacy_tensors import (
 )
 from microtensor.matmul_precision import get_float32_matmul_precision, set_float32_matmul_precision
 from microtensor.ops.activation import celu, celu_, prelu, rrelu_, selu, selu_, threshold, threshold_
+from microtensor.ops.blas import addbmm, addmm, addmv, addr, baddbmm, chain_matmul, tensordot
 from microtensor.ops.comparison import (
     allclose,
     eq,
@@ -104,7 +105,7 @@ from microtensor.ops.conv import (
     max_pool1d,
     max_pool2d,
 )
-from microtensor.ops.distance import cosine_similarity, pairwise_distance
+from microtensor.ops.distance import cdist, cosine_similarity, pairwise_distance, pdist
 from microtensor.ops.dropout import dropout_, feature_dropout
 from microtensor.ops.elementwise import (
     add,
@@ -396,3 +397,7 @@ def __getattr__(name: str) -> object:
         import importlib
         return importlib.import_module(f"microtensor.{name}")
     raise AttributeError(f"module 'microtensor' has no attribute {name!r}")
+
+
+# issue 22: random, dtypes, BLAS-style products, distances
+__all__ += ["addbmm", "addmm", "addmv", "addr", "baddbmm", "cdist", "chain_matmul", "pdist", "tensordot"]

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py bin
     from microtensor import ops as _ops
     from microtensor import random as _random
     from microtensor.ops import activation as _activation
+    from microtensor.ops import blas as _blas
     from microtensor.ops import comparison as _comparison
     from microtensor.ops import elementwise as _elementwise
     from microtensor.ops import indexing as _indexing
@@ -762,6 +763,12 @@ class Tensor:
         new_full = _creation.new_full
         uniform_ = _random.uniform_
         normal_ = _random.normal_
+        # --- issue 22: random, dtypes, BLAS-style products, distances
+        addmm = _blas.addmm
+        addmv = _blas.addmv
+        addr = _blas.addr
+        addbmm = _blas.addbmm
+        baddbmm = _blas.baddbmm
 
 
 class HookHandle:

@@ -44,7 +44,7 @@ from microtensor.ops.conv import (
     max_pool2d,
     unfold,
 )
-from microtensor.ops.distance import cosine_similarity, pairwise_distance
+from microtensor.ops.distance import cosine_similarity, pairwise_distance, pdist
 from microtensor.ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from microtensor.ops.embedding import embedding, one_hot
 from microtensor.ops.inplace import relu_
@@ -121,3 +121,4 @@ __all__ = [  # every public name, so ``from microtensor.nn.functional import *``
     "selu", "sigmoid", "silu", "smooth_l1_loss", "soft_margin_loss", "softmax", "softmin", "softplus", "softsign",
     "step", "tanh", "threshold", "threshold_", "triplet_margin_loss", "unfold",
 ]
+__all__ += ["pdist"]  # issue 22: random, dtypes, BLAS-style products, distances

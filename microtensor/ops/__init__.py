@@ -11,6 +11,7 @@ from typing import Any
 from microtensor import creation, random
 from microtensor.ops import (
     activation,
+    blas,
     comparison,
     elementwise,
     indexing,
@@ -404,3 +405,11 @@ Tensor.new_empty = creation.new_empty
 Tensor.new_full = creation.new_full
 Tensor.uniform_ = random.uniform_
 Tensor.normal_ = random.normal_
+
+
+# --- issue 22: random, dtypes, BLAS-style products, distances
+Tensor.addmm = blas.addmm
+Tensor.addmv = blas.addmv
+Tensor.addr = blas.addr
+Tensor.addbmm = blas.addbmm
+Tensor.baddbmm = blas.baddbmm
