@@ -300,6 +300,7 @@ from microtensor.random import (
     manual_seed,
     multinomial,
     normal,
+    poisson,
     rand,
     rand_like,
     randint,
@@ -400,4 +401,4 @@ def __getattr__(name: str) -> object:
 
 
 # issue 22: random, dtypes, BLAS-style products, distances
-__all__ += ["addbmm", "addmm", "addmv", "addr", "baddbmm", "cdist", "chain_matmul", "pdist", "tensordot"]
+__all__ += ["addbmm", "addmm", "addmv", "addr", "baddbmm", "cdist", "chain_matmul", "pdist", "poisson", "tensordot"]

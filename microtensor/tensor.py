@@ -402,6 +402,18 @@ class Tensor:
         """``self.to(float16)``: self itself when it is float16 already."""
         return self.to(dtypes.float16)
 
+    def byte(self) -> Tensor:
+        """``self.to(uint8)``: self itself when it is uint8 already."""
+        return self.to(dtypes.uint8)
+
+    def char(self) -> Tensor:
+        """``self.to(int8)``: self itself when it is int8 already."""
+        return self.to(dtypes.int8)
+
+    def short(self) -> Tensor:
+        """``self.to(int16)``: self itself when it is int16 already."""
+        return self.to(dtypes.int16)
+
     def long(self) -> Tensor:
         """``self.to(int64)``: self itself when it is int64 already."""
         return self.to(dtypes.int64)
@@ -769,6 +781,9 @@ class Tensor:
         addr = _blas.addr
         addbmm = _blas.addbmm
         baddbmm = _blas.baddbmm
+        bernoulli = _random.bernoulli
+        bernoulli_ = _random.bernoulli_
+        multinomial = _random.multinomial
 
 
 class HookHandle:

@@ -413,3 +413,6 @@ Tensor.addmv = blas.addmv
 Tensor.addr = blas.addr
 Tensor.addbmm = blas.addbmm
 Tensor.baddbmm = blas.baddbmm
+Tensor.bernoulli = random.bernoulli
+Tensor.bernoulli_ = random.bernoulli_
+Tensor.multinomial = random.multinomial
