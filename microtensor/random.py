@@ -1,4 +1,5 @@
-"""Random number generation: Generator, manual_seed and the random creation functions."""
+"""Random number generation: Generator, manual_seed, the random creation functions and sampling (bernoulli,
+multinomial, normal, poisson)."""
 from __future__ import annotations
 
 import operator
@@ -195,7 +196,7 @@ def _check_std(std: Any) -> None:
 
 
 def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Generator | None = None, dtype: Any = None,
-           device: Any = None, requires_grad: bool = False, out: None = None) -> Tensor:
+           device: Any = None, requires_grad: bool = False) -> Tensor:
     """Normal samples, in PyTorch's four forms: ``normal(mean_tensor, std_tensor)`` (the two broadcast),
     ``normal(mean_float, std_tensor)``, ``normal(mean_tensor, std=1.0)`` (each element drawn with its own mean
     and std; the result has the tensor's dtype, the mean's when both are tensors) and
@@ -239,8 +240,7 @@ def _bernoulli_draws(rng: np.random.Generator, shape: tuple[int, ...], p: Any, d
     return (rng.random(shape) < probs).astype(dtype)
 
 
-def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | None = None,
-              out: None = None) -> Tensor:
+def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | None = None) -> Tensor:
     """0/1 samples of ``input``'s shape and dtype, each 1 with the probability given by the matching element of
     ``input`` (a float tensor of values in [0, 1]), or with probability ``p`` when it is given."""
     tensor_input("bernoulli", input)
@@ -267,7 +267,7 @@ def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Generator | None = None
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
-                generator: Generator | None = None, out: None = None) -> Tensor:
+                generator: Generator | None = None) -> Tensor:
     """Indices drawn from the categories of each row of ``input`` (1-D or 2-D non-negative weights, not
     necessarily normalised), ``num_samples`` per row, int64. Without replacement each row's draws are distinct
     (categories of weight 0 come last, after all the others); with it they are independent."""

@@ -37,32 +37,30 @@ def _scaled_sum(op: str, input: Tensor, product: Tensor, beta: Any, alpha: Any) 
     return product + (input if beta == 1 else input * beta)
 
 
-def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1, out: None = None) -> Tensor:
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)``: mat1 (n, m), mat2 (m, p), input broadcastable to (n, p).
 
     With ``beta=0`` the values of ``input`` are ignored (NaN and inf in it do not appear in the result)."""
     return _scaled_sum("addmm", input, mm(mat1, mat2), beta, alpha)
 
 
-def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1, out: None = None) -> Tensor:
+def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     """``beta * input + alpha * (mat @ vec)``: mat (n, m), vec (m,), input broadcastable to (n,)."""
     return _scaled_sum("addmv", input, mv(mat, vec), beta, alpha)
 
 
-def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta: Any = 1, alpha: Any = 1, out: None = None) -> Tensor:
+def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     """``beta * input + alpha * outer(vec1, vec2)``: vec1 (n,), vec2 (m,), input broadcastable to (n, m)."""
     return _scaled_sum("addr", input, outer(vec1, vec2), beta, alpha)
 
 
-def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1,
-            out: None = None) -> Tensor:
+def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     """``beta * input + alpha * bmm(batch1, batch2)``: batch1 (b, n, m), batch2 (b, m, p), input broadcastable
     to (b, n, p)."""
     return _scaled_sum("baddbmm", input, bmm(batch1, batch2), beta, alpha)
 
 
-def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1,
-           out: None = None) -> Tensor:
+def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     """``beta * input + alpha * sum_i batch1[i] @ batch2[i]``: batch1 (b, n, m), batch2 (b, m, p), input
     broadcastable to (n, p)."""
     return _scaled_sum("addbmm", input, bmm(batch1, batch2).sum(0), beta, alpha)
@@ -90,7 +88,7 @@ def _chain_product(matrices: list[Tensor], split: list[list[int]], i: int, j: in
     return mm(_chain_product(matrices, split, i, k), _chain_product(matrices, split, k + 1, j))
 
 
-def multi_dot(tensors: Sequence[Tensor], *, out: None = None) -> Tensor:
+def multi_dot(tensors: Sequence[Tensor]) -> Tensor:
     """The product of two or more tensors, multiplied in the order that needs the fewest scalar products, as
     ``torch.linalg.multi_dot``. All are matrices except the first and last, which may be vectors (taken as
     a row and a column, and their dim removed from the result)."""
@@ -127,7 +125,7 @@ def multi_dot(tensors: Sequence[Tensor], *, out: None = None) -> Tensor:
     return result
 
 
-def chain_matmul(*matrices: Tensor, out: None = None) -> Tensor:
+def chain_matmul(*matrices: Tensor) -> Tensor:
     """The product of two or more matrices in the cheapest order; deprecated in PyTorch (it warns once) in
     favour of ``torch.linalg.multi_dot``. One matrix is returned as a copy."""
     warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
@@ -166,7 +164,7 @@ def _tensordot_dims(a: Tensor, b: Tensor, dims: Any) -> tuple[list[int], list[in
     return list(range(a.ndim - n, a.ndim)), list(range(n))
 
 
-def tensordot(a: Tensor, b: Tensor, dims: Any = 2, out: None = None) -> Tensor:
+def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
     """Contract ``a`` and ``b`` over the given dims (an int n: a's last n dims with b's first n; or a pair of
     lists ``([a dims], [b dims])``); the result has a's other dims, then b's."""
     tensor_input("tensordot", a, "a")
