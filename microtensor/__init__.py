@@ -77,6 +77,7 @@ from microtensor.memory_formats import (
     preserve_format,
 )
 from microtensor.ops.activation import celu, celu_, hardshrink, prelu, rrelu_, selu, selu_, threshold, threshold_
+from microtensor.ops.blas import addbmm, addmm, addmv, addr, baddbmm, chain_matmul, tensordot
 from microtensor.ops.comparison import (
     allclose,
     eq,
@@ -126,7 +127,7 @@ from microtensor.ops.conv import (
     max_pool2d,
 )
 from microtensor.ops.cumulative import cummax, cummin, diff, logcumsumexp
-from microtensor.ops.distance import cosine_similarity, pairwise_distance
+from microtensor.ops.distance import cdist, cosine_similarity, pairwise_distance, pdist
 from microtensor.ops.dropout import dropout_, feature_dropout
 from microtensor.ops.elementwise import (
     add,
@@ -419,6 +420,7 @@ from microtensor.random import (
     manual_seed,
     multinomial,
     normal,
+    poisson,
     rand,
     rand_like,
     randint,
@@ -545,3 +547,5 @@ __all__ += ["atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "cartesian_p
             "index_reduce", "kron", "memory_format", "meshgrid", "preserve_format", "repeat_interleave", "rot90",
             "row_stack", "scatter_reduce", "take_along_dim", "tril_indices", "triu_indices",
             "vander"]  # issue 22: shape and construction
+# issue 22: random, dtypes, BLAS-style products, distances
+__all__ += ["addbmm", "addmm", "addmv", "addr", "baddbmm", "cdist", "chain_matmul", "pdist", "poisson", "tensordot"]

@@ -1,4 +1,5 @@
-"""Random number generation: Generator, manual_seed and the random creation functions."""
+"""Random number generation: Generator, manual_seed, the random creation functions and sampling (bernoulli,
+multinomial, normal, poisson)."""
 from __future__ import annotations
 
 import operator
@@ -7,8 +8,10 @@ from typing import Any
 import numpy as np
 
 from microtensor import dtypes
+from microtensor.autograd.function import Function
 from microtensor.creation import size_arg
 from microtensor.devices import check_cpu
+from microtensor.ops.checks import tensor_input
 from microtensor.tensor import Tensor
 
 
@@ -161,25 +164,157 @@ def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, dtype:
     return randint(low, high, input._data.shape, dtype=dtype or input.dtype)
 
 
-def normal(mean: float, std: float, size: Any, *, generator: Generator | None = None, dtype: Any = None) -> Tensor:
-    """Normal samples with the given mean and standard deviation."""
-    dt = _float_dtype(dtype, "normal")
-    return Tensor._make(numpy_generator(generator).normal(mean, std, size=size_arg("normal", (), size)).astype(dt))
+class Drawn(Function):
+    """A random draw whose parameters require grad: the sample is given, and the gradient of every parameter
+    is 0, as PyTorch's ``normal``, ``bernoulli`` and ``poisson`` backward gives."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Any, sample: np.ndarray, *params: np.ndarray) -> np.ndarray:
+        ctx.shapes = [p.shape for p in params]
+        return sample
+
+    @staticmethod
+    def backward(ctx: Any, *grads: Tensor) -> tuple[Tensor | None, ...]:
+        return (None, *(grads[0].new_zeros(shape) if needed else None
+                        for shape, needed in zip(ctx.shapes, ctx.needs_input_grad[1:])))
 
 
-def bernoulli(input: Tensor, *, generator: Generator | None = None) -> Tensor:
-    """0/1 samples, each 1 with the probability given by ``input``."""
-    return Tensor._make((numpy_generator(generator).random(input._data.shape) < input._data).astype(input._data.dtype))
+def _drawn(sample: np.ndarray, *params: Any) -> Tensor:
+    """``sample`` as a tensor, recorded with a zero gradient for the parameters that require grad."""
+    if any(isinstance(p, Tensor) and p.requires_grad for p in params):
+        return Drawn.apply(sample, *params)
+    return Tensor._make(sample)
+
+
+def _check_std(std: Any) -> None:
+    if isinstance(std, Tensor):
+        if (std._data < 0).any():
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+    elif std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+
+
+def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Generator | None = None, dtype: Any = None,
+           device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Normal samples, in PyTorch's four forms: ``normal(mean_tensor, std_tensor)`` (the two broadcast),
+    ``normal(mean_float, std_tensor)``, ``normal(mean_tensor, std=1.0)`` (each element drawn with its own mean
+    and std; the result has the tensor's dtype, the mean's when both are tensors) and
+    ``normal(mean, std, size)`` (floats, the default float dtype or ``dtype``). Mean and std that require grad
+    get a zero gradient, as in PyTorch."""
+    check_cpu(device)
+    rng = numpy_generator(generator)
+    _check_std(std)
+    if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
+        if size is None:
+            raise TypeError("normal() received an invalid combination of arguments: with a float mean and std, "
+                            "size is required (normal(mean, std, size))")
+        dt = _float_dtype(dtype, "normal")
+        return Tensor._make(rng.normal(mean, std, size=size_arg("normal", (), size)).astype(dt), requires_grad)
+    if size is not None:
+        raise TypeError("normal() received an invalid combination of arguments: size is only taken with a float "
+                        "mean and std (normal(mean, std, size)); with a tensor the result has its shape")
+    like = mean if isinstance(mean, Tensor) else std
+    if like._data.dtype.kind != "f":
+        raise RuntimeError(f"normal: expected a floating-point mean or std, got {like.dtype}")
+    m = mean._data if isinstance(mean, Tensor) else mean
+    s = std._data if isinstance(std, Tensor) else std
+    try:
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+    except ValueError:
+        raise RuntimeError(f"normal: mean of shape {list(np.shape(m))} and std of shape {list(np.shape(s))} do "
+                           f"not broadcast") from None
+    sample = (rng.standard_normal(shape) * s + m).astype(like._data.dtype)
+    return _drawn(sample, *(p for p in (mean, std) if isinstance(p, Tensor)))
+
+
+def _check_probability(op: str, p: Any) -> None:
+    values = p._data if isinstance(p, Tensor) else p
+    if not np.all((values >= 0) & (values <= 1)):
+        got = "" if isinstance(p, Tensor) else f", but got p={p}"
+        raise RuntimeError(f"{op} expects {'all elements of ' * isinstance(p, Tensor)}p to be in [0, 1]{got}")
+
+
+def _bernoulli_draws(rng: np.random.Generator, shape: tuple[int, ...], p: Any, dtype: np.dtype) -> np.ndarray:
+    probs = p._data if isinstance(p, Tensor) else p
+    return (rng.random(shape) < probs).astype(dtype)
+
+
+def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | None = None) -> Tensor:
+    """0/1 samples of ``input``'s shape and dtype, each 1 with the probability given by the matching element of
+    ``input`` (a float tensor of values in [0, 1]), or with probability ``p`` when it is given."""
+    tensor_input("bernoulli", input)
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"bernoulli: expected a floating-point tensor of probabilities, got {input.dtype}")
+    probs = input if p is None else p
+    _check_probability("bernoulli", probs)
+    sample = _bernoulli_draws(numpy_generator(generator), input._data.shape, probs, input._data.dtype)
+    return _drawn(sample, input) if p is None else Tensor._make(sample)
+
+
+def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Generator | None = None) -> Tensor:
+    """Fill ``self`` in place with 0/1 samples, each 1 with probability ``p`` (a float, or a tensor that
+    broadcasts to self's shape); any dtype, bool included."""
+    _check_probability("bernoulli_", p)
+    if isinstance(p, Tensor):
+        try:
+            np.broadcast_to(p._data, self._data.shape)
+        except ValueError:
+            raise RuntimeError(f"bernoulli_: p of shape {list(p.shape)} does not broadcast to self's shape "
+                               f"{list(self.shape)}") from None
+    sample = _bernoulli_draws(numpy_generator(generator), self._data.shape, p, self._data.dtype)
+    return self.copy_(Tensor._make(sample))
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
                 generator: Generator | None = None) -> Tensor:
-    """Indices sampled from the (unnormalised) probabilities in each row of ``input``."""
-    probs = np.atleast_2d(np.asarray(input._data, dtype=np.float64))
-    rows = [numpy_generator(generator).choice(probs.shape[1], size=num_samples, replace=replacement, p=p / p.sum())
-            for p in probs]
-    out = np.array(rows, dtype=np.int64)
-    return Tensor._make(out if input._data.ndim == 2 else out[0])
+    """Indices drawn from the categories of each row of ``input`` (1-D or 2-D non-negative weights, not
+    necessarily normalised), ``num_samples`` per row, int64. Without replacement each row's draws are distinct
+    (categories of weight 0 come last, after all the others); with it they are independent."""
+    tensor_input("multinomial", input)
+    if input._data.ndim not in (1, 2):
+        raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got {input.ndim} dims")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: {input.dtype}")
+    n = operator.index(num_samples)
+    if n <= 0:
+        raise RuntimeError(f"multinomial: cannot sample n_sample <= 0 samples (got num_samples={n})")
+    probs = np.asarray(input._data, dtype=np.float64).reshape(-1, input._data.shape[-1])
+    rows, k = probs.shape
+    if not replacement and n > k:
+        raise RuntimeError(f"multinomial: cannot sample n_sample > prob_dist.size(-1) samples without replacement "
+                           f"(got num_samples={n} and {k} categories)")
+    if not np.isfinite(probs).all() or (probs < 0).any():
+        raise RuntimeError("multinomial: probability tensor contains either `inf`, `nan` or element < 0")
+    totals = probs.sum(1, keepdims=True)
+    if (totals <= 0).any():
+        raise RuntimeError("multinomial: invalid multinomial distribution (sum of probabilities <= 0)")
+    rng = numpy_generator(generator)
+    if replacement:
+        # one sorted search over all rows: row i's cumulative weights, scaled to end at 1, shifted by i
+        offsets = np.arange(rows)[:, None]
+        cdf = np.cumsum(probs, 1) / totals + offsets
+        picks = np.searchsorted(cdf.ravel(), (rng.random((rows, n)) + offsets).ravel(), side="right")
+        drawn = np.minimum(picks.reshape(rows, n) - offsets * k, k - 1)
+    else:
+        # the exponential race: the n smallest Exp(1) / weight keys are a draw without replacement
+        with np.errstate(divide="ignore"):
+            keys = rng.standard_exponential((rows, k)) / probs
+        drawn = np.argsort(keys, axis=1, kind="stable")[:, :n]
+    return Tensor._make(drawn.astype(np.int64).reshape(input._data.shape[:-1] + (n,)))
+
+
+def poisson(input: Tensor, generator: Generator | None = None) -> Tensor:
+    """Samples from Poisson distributions with the rates in ``input`` (a float tensor of non-negative finite
+    values), of its shape and dtype."""
+    tensor_input("poisson", input)
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"poisson: expected a floating-point tensor of rates, got {input.dtype}")
+    rates = input._data
+    if not (np.isfinite(rates) & (rates >= 0)).all():
+        raise RuntimeError("poisson: invalid Poisson rate, expected rate to be non-negative and finite")
+    sample = numpy_generator(generator).poisson(rates.astype(np.float64)).astype(rates.dtype)
+    return _drawn(sample, input)
 
 
 def _sample_dtype(self: Tensor, op: str) -> np.dtype:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py bin
     from microtensor import ops as _ops
     from microtensor import random as _random
     from microtensor.ops import activation as _activation
+    from microtensor.ops import blas as _blas
     from microtensor.ops import comparison as _comparison
     from microtensor.ops import construction as _construction
     from microtensor.ops import cumulative as _cumulative
@@ -419,6 +420,18 @@ class Tensor:
     def half(self) -> Tensor:
         """``self.to(float16)``: self itself when it is float16 already."""
         return self.to(dtypes.float16)
+
+    def byte(self) -> Tensor:
+        """``self.to(uint8)``: self itself when it is uint8 already."""
+        return self.to(dtypes.uint8)
+
+    def char(self) -> Tensor:
+        """``self.to(int8)``: self itself when it is int8 already."""
+        return self.to(dtypes.int8)
+
+    def short(self) -> Tensor:
+        """``self.to(int16)``: self itself when it is int16 already."""
+        return self.to(dtypes.int16)
 
     def long(self) -> Tensor:
         """``self.to(int64)``: self itself when it is int64 already."""
@@ -873,6 +886,15 @@ class Tensor:
         take_along_dim = _indexing.take_along_dim
         transpose_ = _shape.transpose_
         unsqueeze_ = _shape.unsqueeze_
+        # --- issue 22: random, dtypes, BLAS-style products, distances
+        addmm = _blas.addmm
+        addmv = _blas.addmv
+        addr = _blas.addr
+        addbmm = _blas.addbmm
+        baddbmm = _blas.baddbmm
+        bernoulli = _random.bernoulli
+        bernoulli_ = _random.bernoulli_
+        multinomial = _random.multinomial
 
 
 class HookHandle:

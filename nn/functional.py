@@ -49,7 +49,7 @@ from microtensor.ops.conv import (
     max_pool2d,
     unfold,
 )
-from microtensor.ops.distance import cosine_similarity, pairwise_distance
+from microtensor.ops.distance import cosine_similarity, pairwise_distance, pdist
 from microtensor.ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from microtensor.ops.embedding import embedding, one_hot
 from microtensor.ops.inplace import relu_
@@ -135,3 +135,4 @@ __all__ += [  # issue 22: nn.functional and modules
     "softshrink", "tanhshrink", "upsample", "upsample_bilinear", "upsample_nearest", "lp_pool1d", "lp_pool2d",
     "max_unpool1d", "max_unpool2d",
 ]
+__all__ += ["pdist"]  # issue 22: random, dtypes, BLAS-style products, distances

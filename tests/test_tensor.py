@@ -123,6 +123,23 @@ def test_conversions():
         len(mt.tensor(1.0))
     with pytest.raises(RuntimeError, match="ambiguous"):
         bool(mt.tensor([1, 2]))
+
+
+@pytest.mark.parametrize("method, dtype", [("byte", "uint8"), ("char", "int8"), ("short", "int16"),
+                                           ("half", "float16")])
+def test_small_dtype_conversions_match_torch(method, dtype):
+    values = [-130.7, -1.5, 0.0, 2.9, 127.0, 300.25]
+    t = mt.tensor(values, requires_grad=True)
+    out = getattr(t, method)()
+    assert out.dtype == getattr(mt, dtype) and getattr(out, method)() is out
+    if torch is not None:
+        in_range = [v for v in values if np.iinfo(dtype).min <= v <= np.iinfo(dtype).max] if dtype[0] in "ui" \
+            else values                             # out-of-range float -> int casts are undefined behaviour in C++
+        np.testing.assert_array_equal(getattr(mt.tensor(in_range), method)().numpy(),
+                                      getattr(torch.tensor(in_range), method)().numpy())
+    if dtype == "float16":
+        out.sum().backward()
+        assert t.grad.dtype == mt.float32 and (t.grad.numpy() == 1).all()
     with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):
         t.to("cuda")
 

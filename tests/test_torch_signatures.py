@@ -98,6 +98,7 @@ ALLOWED = {
     "Tensor.uniform_": (("position", 1, "from", "from_"), "'from' is a Python keyword: it is passed by position"),
     "Tensor.is_pinned": (("missing", ("device",)), "is_pinned's deprecated device argument"),
     "F.normalize": (("missing", ("out",)), "microtensor ops do not write into out tensors"),
+    "torch.tensordot": (("missing", ("out",)), "microtensor ops do not write into out tensors"),
     "F.l1_loss": (("missing", ("weight",)), "per-element weight= (new in PyTorch 2.13) is not taken yet"),
     "F.mse_loss": (("missing", ("weight",)), "per-element weight= (new in PyTorch 2.13) is not taken yet"),
     "F.huber_loss": (("missing", ("weight",)), "per-element weight= (new in PyTorch 2.13) is not taken yet"),

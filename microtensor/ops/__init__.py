@@ -11,6 +11,7 @@ from typing import Any
 from microtensor import creation, random
 from microtensor.ops import (
     activation,
+    blas,
     comparison,
     construction,
     cumulative,
@@ -505,3 +506,13 @@ Tensor.t_ = shape.t_
 Tensor.take_along_dim = indexing.take_along_dim
 Tensor.transpose_ = shape.transpose_
 Tensor.unsqueeze_ = shape.unsqueeze_
+
+# --- issue 22: random, dtypes, BLAS-style products, distances
+Tensor.addmm = blas.addmm
+Tensor.addmv = blas.addmv
+Tensor.addr = blas.addr
+Tensor.addbmm = blas.addbmm
+Tensor.baddbmm = blas.baddbmm
+Tensor.bernoulli = random.bernoulli
+Tensor.bernoulli_ = random.bernoulli_
+Tensor.multinomial = random.multinomial
