@@ -164,6 +164,7 @@ from microtensor.ops.inplace import clamp_ as clip_
 from microtensor.ops.linalg import bmm, det, dot, einsum, inverse, logdet, matmul, mm, mv, outer, slogdet
 from microtensor.ops.linalg import mm as spmm
 from microtensor.ops.linalg import outer as ger
+from microtensor.ops.linalg_solvers import matrix_exp, matrix_power, pinverse
 from microtensor.ops.linear import bilinear
 from microtensor.ops.padding import constant_pad_nd
 from microtensor.ops.recurrent import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell
@@ -290,6 +291,7 @@ from microtensor.ops.unary import atan as arctan
 from microtensor.ops.unary import atanh as arctanh
 from microtensor.ops.unary import sign as sgn
 from microtensor.ops.unary import trunc as fix
+from microtensor.ops.vector_products import cross
 from microtensor.random import (
     Generator,
     bernoulli,
@@ -387,6 +389,9 @@ __all__ = [  # every public name, so ``from microtensor import *`` and tools see
     "unbind", "unflatten", "unsqueeze", "var", "var_mean", "vstack", "where", "zero_", "zeros",
     "zeros_like",
 ]
+
+
+__all__ += ["cross", "matrix_exp", "matrix_power", "pinverse"]  # issue 22: linalg
 
 
 def __getattr__(name: str) -> object:

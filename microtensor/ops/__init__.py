@@ -16,12 +16,14 @@ from microtensor.ops import (
     indexing,
     inplace,
     linalg,
+    linalg_solvers,
     reduction,
     shape,
     softmax,
     sorting,
     sparse_ops,
     unary,
+    vector_products,
 )
 from microtensor.tensor import Tensor
 
@@ -404,3 +406,9 @@ Tensor.new_empty = creation.new_empty
 Tensor.new_full = creation.new_full
 Tensor.uniform_ = random.uniform_
 Tensor.normal_ = random.normal_
+
+# --- issue 22: linalg
+Tensor.cross = vector_products.cross
+Tensor.matrix_exp = linalg_solvers.matrix_exp
+Tensor.matrix_power = linalg_solvers.matrix_power
+Tensor.pinverse = linalg_solvers.pinverse
