@@ -18,6 +18,7 @@ from microtensor import (
     onnx,
     ops,  # noqa: F401 - binds the Tensor methods and operators (microtensor/ops/__init__.py)
     sparse,
+    testing,
 )
 from microtensor._tensor_str import set_printoptions
 from microtensor.amp import autocast
@@ -391,7 +392,7 @@ __all__ = [  # every public name, so ``from microtensor import *`` and tools see
 ]
 
 
-__all__ += ["cross", "matrix_exp", "matrix_power", "pinverse"]  # issue 22: linalg
+__all__ += ["cross", "matrix_exp", "matrix_power", "pinverse", "testing"]  # issue 22: linalg
 
 
 def __getattr__(name: str) -> object:
