@@ -83,6 +83,9 @@ OPS = {
     "cross": (lambda T, a, b: T.linalg.cross(a, b), (_row3, _row3)),
     "cross_method_dim": (lambda T, a, b: a.unsqueeze(0).cross(b.unsqueeze(0), dim=-1), (_row3, _row3)),
     "vecdot": (lambda T, a, b: T.linalg.vecdot(a, b), (_vector, _vector)),
+    "cond": (lambda T, a: T.linalg.cond(a), (_tall,)),
+    "cond_minus_2": (lambda T, a: T.linalg.cond(a, -2), (_square,)),
+    "diagonal": (lambda T, a: T.linalg.diagonal(a, offset=-1), (_tall,)),
 }
 
 
@@ -121,6 +124,19 @@ def test_float32_matches_torch(name):
 def test_empty_batch_matches_torch(name):
     f = OPS[name][0]
     compare_with_torch(lambda *xs: f(mt, *xs), *_inputs(name, 0, (0,), 3), torch_fn=lambda *xs: f(torch, *xs))
+
+
+@pytest.mark.parametrize("p", ["fro", "nuc", 1, -1, float("inf"), -float("inf")])
+def test_cond_in_other_norms_gradcheck(p):
+    check_gradients(lambda a: mt.linalg.cond(a, p), _inputs("solve", 6, (2,), 3)[0])
+
+
+@requires_torch
+@pytest.mark.parametrize("p", ["fro", "nuc", 1, -1, float("inf"), -float("inf")])
+def test_cond_in_other_norms_matches_torch(p):       # values only: PyTorch's own backward fails for these p
+    a = _inputs("solve", 7, (2,), 3)[0]
+    compare_with_torch(lambda a: mt.linalg.cond(a, p), a, torch_fn=lambda a: torch.linalg.cond(a, p),
+                       check_grad=False)
 
 
 @requires_torch
@@ -240,6 +256,8 @@ ERRORS = [
      "linalg.cross: inputs must have the same number of dimensions."),
     (lambda: mt.linalg.vecdot(mt.ones(3), mt.ones(3, dtype=mt.float64)), RuntimeError,
      "linalg.vecdot: Expected x and y to have the same dtype, but found x of type Float and y of type Double instead"),
+    (lambda: mt.linalg.vecdot(mt.ones(3, dtype=mt.int64), mt.ones(3, dtype=mt.int64)), RuntimeError,
+     "linalg.vecdot: Expected a floating point or complex tensor as input. Got Long"),
 ]
 
 

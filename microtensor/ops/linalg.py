@@ -645,3 +645,25 @@ def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *, 
 def inverse(input: Tensor) -> Tensor:
     """The inverse of a square matrix (or batch); ``linalg.inv``."""
     return inv(input)
+
+
+def cond(A: Tensor, p: Any = None, *, out: Any = None) -> Tensor:
+    """The condition number of (each matrix in) ``A`` in the matrix norm ``p``: for None, 2 or -2 the ratio
+    of the largest to the smallest singular value (or its inverse for -2), otherwise
+    ``matrix_norm(A, p) * matrix_norm(inv(A), p)`` (square, invertible A)."""
+    check_matrix("linalg.cond", A)
+    if p is None or p in (2, -2):
+        values = svdvals(A)
+        ratio = values.amax(-1) / values.amin(-1)
+        return 1 / ratio if p == -2 else ratio
+    check_square("linalg.cond", A)
+    return matrix_norm(A, p) * matrix_norm(inv(A), p)
+
+
+def linalg_diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """The diagonal ``offset`` of (each matrix in) ``A`` over the dims ``dim1``, ``dim2`` (``linalg.diagonal``:
+    ``torch.diagonal`` with the last two dims as default)."""
+    return A.diagonal(offset, dim1, dim2)
+
+
+linalg_diagonal.__name__ = "diagonal"

@@ -56,5 +56,8 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out: Any = None) -> Tensor:
     if x._data.dtype != y._data.dtype:
         raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
                            f"{torch_dtype_name(x)} and y of type {torch_dtype_name(y)} instead")
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as input. Got "
+                           f"{torch_dtype_name(x)}")
     _broadcast("linalg.vecdot", x, y)
     return (x * y).sum(dim)
