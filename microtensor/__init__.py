@@ -19,6 +19,7 @@ from microtensor import (
     onnx,
     ops,  # noqa: F401 - binds the Tensor methods and operators (microtensor/ops/__init__.py)
     sparse,
+    testing,
 )
 from microtensor._tensor_str import set_printoptions
 from microtensor.amp import autocast
@@ -261,6 +262,7 @@ from microtensor.ops.inplace import clamp_ as clip_
 from microtensor.ops.linalg import bmm, det, dot, einsum, inverse, logdet, matmul, mm, mv, outer, slogdet
 from microtensor.ops.linalg import mm as spmm
 from microtensor.ops.linalg import outer as ger
+from microtensor.ops.linalg_solvers import matrix_exp, matrix_power, pinverse
 from microtensor.ops.linear import bilinear
 from microtensor.ops.padding import constant_pad_nd
 from microtensor.ops.pixel import channel_shuffle, pixel_shuffle, pixel_unshuffle
@@ -411,6 +413,7 @@ from microtensor.ops.unary import atan as arctan
 from microtensor.ops.unary import atanh as arctanh
 from microtensor.ops.unary import sign as sgn
 from microtensor.ops.unary import trunc as fix
+from microtensor.ops.vector_products import cross
 from microtensor.random import (
     Generator,
     bernoulli,
@@ -530,6 +533,9 @@ __all__ += [  # issue 22: elementwise and reductions
     "heaviside", "hypot", "lcm", "lcm_", "ldexp", "ldexp_", "logaddexp", "logaddexp2", "nanmean", "nansum",
     "nextafter", "xlogy", "xlogy_",
 ]
+
+
+__all__ += ["cross", "matrix_exp", "matrix_power", "pinverse", "testing"]  # issue 22: linalg
 
 
 def __getattr__(name: str) -> object:

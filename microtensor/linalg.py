@@ -1,6 +1,28 @@
-"""``microtensor.linalg``: PyTorch's ``torch.linalg`` namespace (norms, SVD, inverse, determinants, matmul)."""
+"""``microtensor.linalg``: PyTorch's ``torch.linalg`` namespace: norms, decompositions, solvers, inverses,
+determinants, matrix functions and products. As in PyTorch, the functions that share a name with a
+``torch.*`` one of another signature are named ``linalg_*`` (``linalg.matrix_exp.__name__``)."""
 from microtensor.ops.blas import multi_dot
-from microtensor.ops.linalg import det, inv, matmul, matrix_norm, norm, slogdet, svd, svdvals, vector_norm
+from microtensor.ops.linalg import (
+           LinAlgError,
+           cond,
+           det,
+           inv,
+           matmul,
+           matrix_norm,
+           norm,
+           slogdet,
+           svd,
+           svdvals,
+           vector_norm,
+)
+from microtensor.ops.linalg import linalg_diagonal as diagonal
+from microtensor.ops.linalg_decompositions import cholesky, eigh, eigvalsh, qr
+from microtensor.ops.linalg_solvers import linalg_matrix_exp as matrix_exp
+from microtensor.ops.linalg_solvers import linalg_matrix_power as matrix_power
+from microtensor.ops.linalg_solvers import lstsq, matrix_rank, pinv, solve, solve_triangular
+from microtensor.ops.vector_products import linalg_cross as cross
+from microtensor.ops.vector_products import vecdot
 
-__all__ = ["det", "inv", "matmul", "matrix_norm", "norm", "slogdet", "svd", "svdvals", "vector_norm"]
-__all__ += ["multi_dot"]  # issue 22: random, dtypes, BLAS-style products, distances
+__all__ = ["LinAlgError", "cholesky", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "lstsq",
+           "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
+           "slogdet", "solve", "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm"]

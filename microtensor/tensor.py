@@ -28,12 +28,14 @@ if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py bin
     from microtensor.ops import indexing as _indexing
     from microtensor.ops import inplace as _inplace
     from microtensor.ops import linalg as _linalg
+    from microtensor.ops import linalg_solvers as _linalg_solvers
     from microtensor.ops import reduction as _reduction
     from microtensor.ops import shape as _shape
     from microtensor.ops import softmax as _softmax
     from microtensor.ops import sorting as _sorting
     from microtensor.ops import sparse_ops as _sparse_ops
     from microtensor.ops import unary as _unary
+    from microtensor.ops import vector_products as _vector_products
 
 
 class Size(tuple):
@@ -895,6 +897,11 @@ class Tensor:
         bernoulli = _random.bernoulli
         bernoulli_ = _random.bernoulli_
         multinomial = _random.multinomial
+        # --- issue 22: linalg
+        cross = _vector_products.cross
+        matrix_exp = _linalg_solvers.matrix_exp
+        matrix_power = _linalg_solvers.matrix_power
+        pinverse = _linalg_solvers.pinverse
 
 
 class HookHandle:

@@ -21,12 +21,14 @@ from microtensor.ops import (
     indexing,
     inplace,
     linalg,
+    linalg_solvers,
     reduction,
     shape,
     softmax,
     sorting,
     sparse_ops,
     unary,
+    vector_products,
 )
 from microtensor.tensor import Tensor
 
@@ -516,3 +518,8 @@ Tensor.baddbmm = blas.baddbmm
 Tensor.bernoulli = random.bernoulli
 Tensor.bernoulli_ = random.bernoulli_
 Tensor.multinomial = random.multinomial
+# --- issue 22: linalg
+Tensor.cross = vector_products.cross
+Tensor.matrix_exp = linalg_solvers.matrix_exp
+Tensor.matrix_power = linalg_solvers.matrix_power
+Tensor.pinverse = linalg_solvers.pinverse

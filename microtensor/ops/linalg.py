@@ -26,7 +26,7 @@ _C_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "in
             "int64": "long int", "float16": "c10::Half", "float32": "float", "float64": "double"}
 
 
-def _mT(x: np.ndarray, t: bool) -> np.ndarray:
+def mT_if(x: np.ndarray, t: bool) -> np.ndarray:
     return np.swapaxes(x, -1, -2) if t else x
 
 
@@ -46,7 +46,7 @@ class MatMul(Function):
         need = ctx.needs_input_grad          # each operand only for the other's gradient, as PyTorch's mm saves them
         ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
         ctx.flags, ctx.shapes = (ta, tb), (a.shape, b.shape)
-        x, y = _mT(a, ta), _mT(b, tb)
+        x, y = mT_if(a, ta), mT_if(b, tb)
         # np.dot, not np.matmul, for matrices: matmul is several times slower on transposed operands
         if y.ndim == 2:
             if x.ndim == 2:
@@ -370,7 +370,12 @@ def einsum(equation: str, *operands: Any) -> Tensor:
 
 
 # ----------------------------------------------------------------------------- inverse, determinants
-def _check_square(op: str, a: Tensor) -> None:
+class LinAlgError(RuntimeError):
+    """Raised when a linear-algebra routine cannot complete on its input (a singular matrix, one that is
+    not positive-definite), as ``torch.linalg.LinAlgError``."""
+
+
+def check_square(op: str, a: Tensor) -> None:
     shape = a._data.shape
     if len(shape) < 2:
         raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions.")
@@ -388,9 +393,9 @@ class Inverse(Function):
     @staticmethod
     def forward(ctx: Function, a: np.ndarray, t: bool = False) -> np.ndarray:
         try:
-            out = _mT(np.linalg.inv(a), t)
+            out = mT_if(np.linalg.inv(a), t)
         except np.linalg.LinAlgError:
-            raise RuntimeError("linalg.inv: The input matrix is singular, the inversion could not be completed "
+            raise LinAlgError("linalg.inv: The input matrix is singular, the inversion could not be completed "
                                f"(A of shape {list(a.shape)}).") from None
         ctx.save_for_backward(out)
         ctx.t = t
@@ -406,7 +411,7 @@ class Inverse(Function):
 
 def inv(A: Tensor) -> Tensor:
     """The inverse of a square matrix (or of each matrix in a batch)."""
-    _check_square("linalg.inv", A)
+    check_square("linalg.inv", A)
     return Inverse.apply(A, False)
 
 
@@ -429,7 +434,7 @@ class Det(Function):
 
 def det(A: Tensor) -> Tensor:
     """The determinant of a square matrix (or of each matrix in a batch)."""
-    _check_square("linalg.det", A)
+    check_square("linalg.det", A)
     return Det.apply(A)
 
 
@@ -457,7 +462,7 @@ class Slogdet(Function):
 def slogdet(A: Tensor) -> SlogdetResult:
     """``(sign, logabsdet)`` of the determinant of a square matrix (or batch): det = sign * exp(logabsdet),
     stable where det itself would under- or overflow."""
-    _check_square("linalg.slogdet", A)
+    check_square("linalg.slogdet", A)
     return SlogdetResult(*Slogdet.apply(A))
 
 
@@ -472,7 +477,7 @@ def logdet(input: Tensor) -> Tensor:
 SvdResult = return_type("linalg_svd", ("U", "S", "Vh"))
 
 
-def _given(g: Tensor | None) -> Tensor | None:
+def defined_grad(g: Tensor | None) -> Tensor | None:
     """A gradient, or None for the constant zeros the engine passes for an output that got none (PyTorch's
     undefined gradient): it adds nothing, and skipping it keeps svdvals' gradient finite at repeated
     singular values."""
@@ -503,7 +508,7 @@ class Svd(Function):
     @staticmethod
     def backward(ctx: Function, grad_U: Tensor, grad_S: Tensor, grad_Vh: Tensor) -> tuple[Tensor | None, None]:
         U, S, Vh = ctx.saved_tensors
-        gU, gS, gVh = _given(grad_U), _given(grad_S), _given(grad_Vh)
+        gU, gS, gVh = defined_grad(grad_U), defined_grad(grad_S), defined_grad(grad_Vh)
         if ctx.full:
             k = S._data.shape[-1]
             U, Vh = U[..., :k], Vh[..., :k, :]
@@ -549,7 +554,7 @@ def svd_backward(gU: Tensor | None, gS: Tensor | None, gVh: Tensor | None, U: Te
     return matmul(U, matmul(inner, Vh)) if m >= n else matmul(matmul(U, inner), Vh)
 
 
-def _check_svd_input(op: str, A: Tensor) -> None:
+def check_matrix(op: str, A: Tensor) -> None:
     if A._data.ndim < 2:
         raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions.")
     if A._data.dtype.kind != "f":
@@ -560,13 +565,13 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver: Any = None) -> tuple[T
     """``(U, S, Vh)`` with A = U diag(S) Vh for (each matrix in) ``A``, the singular values S descending;
     U is m x m and Vh n x n with ``full_matrices``, else m x k and k x n (k = min(m, n)). Differentiable
     (the gradient through U and Vh needs distinct singular values, as in PyTorch)."""
-    _check_svd_input("linalg.svd", A)
+    check_matrix("linalg.svd", A)
     return SvdResult(*Svd.apply(A, bool(full_matrices)))
 
 
 def svdvals(A: Tensor, *, driver: Any = None) -> Tensor:
     """The singular values of (each matrix in) ``A``, descending; the gradient is U diag(g) Vh."""
-    _check_svd_input("linalg.svdvals", A)
+    check_matrix("linalg.svdvals", A)
     return Svd.apply(A, False)[1]
 
 
@@ -640,3 +645,25 @@ def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *, 
 def inverse(input: Tensor) -> Tensor:
     """The inverse of a square matrix (or batch); ``linalg.inv``."""
     return inv(input)
+
+
+def cond(A: Tensor, p: Any = None, *, out: Any = None) -> Tensor:
+    """The condition number of (each matrix in) ``A`` in the matrix norm ``p``: for None, 2 or -2 the ratio
+    of the largest to the smallest singular value (or its inverse for -2), otherwise
+    ``matrix_norm(A, p) * matrix_norm(inv(A), p)`` (square, invertible A)."""
+    check_matrix("linalg.cond", A)
+    if p is None or p in (2, -2):
+        values = svdvals(A)
+        ratio = values.amax(-1) / values.amin(-1)
+        return 1 / ratio if p == -2 else ratio
+    check_square("linalg.cond", A)
+    return matrix_norm(A, p) * matrix_norm(inv(A), p)
+
+
+def linalg_diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """The diagonal ``offset`` of (each matrix in) ``A`` over the dims ``dim1``, ``dim2`` (``linalg.diagonal``:
+    ``torch.diagonal`` with the last two dims as default)."""
+    return A.diagonal(offset, dim1, dim2)
+
+
+linalg_diagonal.__name__ = "diagonal"
