@@ -18,6 +18,7 @@ from microtensor import (
     onnx,
     ops,  # noqa: F401 - binds the Tensor methods and operators (microtensor/ops/__init__.py)
     sparse,
+    special,
 )
 from microtensor._tensor_str import set_printoptions
 from microtensor.amp import autocast
@@ -225,6 +226,7 @@ from microtensor.ops.shape import transpose as swapdims
 from microtensor.ops.softmax import log_softmax, softmax
 from microtensor.ops.sorting import argsort, kthvalue, median, msort, nanmedian, sort, topk
 from microtensor.ops.sparse_ops import sparse_coo_tensor
+from microtensor.ops.special_functions import digamma, erfinv, i0, lgamma, logit, polygamma, sinc
 from microtensor.ops.toplevel import (
     alpha_dropout,
     batch_norm,
@@ -387,6 +389,8 @@ __all__ = [  # every public name, so ``from microtensor import *`` and tools see
     "unbind", "unflatten", "unsqueeze", "var", "var_mean", "vstack", "where", "zero_", "zeros",
     "zeros_like",
 ]
+
+__all__ += ["special", "digamma", "erfinv", "i0", "lgamma", "logit", "polygamma", "sinc"]  # issue 22: special functions
 
 
 def __getattr__(name: str) -> object:

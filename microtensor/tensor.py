@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py bin
     from microtensor.ops import softmax as _softmax
     from microtensor.ops import sorting as _sorting
     from microtensor.ops import sparse_ops as _sparse_ops
+    from microtensor.ops import special_functions as _special_functions
     from microtensor.ops import unary as _unary
 
 
@@ -762,6 +763,21 @@ class Tensor:
         new_full = _creation.new_full
         uniform_ = _random.uniform_
         normal_ = _random.normal_
+        # --- issue 22: special functions
+        polygamma = _ops.polygamma
+        polygamma_ = _special_functions.polygamma_
+        lgamma = _special_functions.lgamma
+        lgamma_ = _special_functions.lgamma_
+        digamma = _special_functions.digamma
+        digamma_ = _special_functions.digamma_
+        erfinv = _special_functions.erfinv
+        erfinv_ = _special_functions.erfinv_
+        i0 = _special_functions.i0
+        i0_ = _special_functions.i0_
+        sinc = _special_functions.sinc
+        sinc_ = _special_functions.sinc_
+        logit = _special_functions.logit
+        logit_ = _special_functions.logit_
 
 
 class HookHandle:
