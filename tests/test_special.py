@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from helpers import check_gradients, compare_with_torch, requires_torch, seeds, shapes, torch
+from helpers import broadcast_pairs, check_gradients, compare_with_torch, requires_torch, seeds, shapes, torch
 from hypothesis import given, settings
 
 import microtensor as mt
@@ -44,6 +44,7 @@ ACCURACY = {
     "i1e": (special.i1e, "i1e", np.concatenate([_REAL, [1e6, -1e6]]), 1e-13, 0),
     "sinc": (mt.sinc, "sinc", _REAL, 1e-13, 1e-16),
     "entr": (special.entr, "entr", np.concatenate([_WIDE, [0.0, -1.0]]), 1e-13, 0),
+    "erfcx": (special.erfcx, "erfcx", np.concatenate([_REAL, [-30.0, 1e6]]), 1e-12, 0),
 }
 
 
@@ -114,6 +115,7 @@ GRADIENTS = {
     "ndtri": (special.ndtri, lambda a: 0.05 + 0.9 / (1 + np.exp(-a))),
     "log_ndtr": (special.log_ndtr, lambda a: 3 * a),
     "entr": (special.entr, lambda a: np.abs(a) + 0.1),
+    "erfcx": (special.erfcx, lambda a: 2 * a),
     "logit": (mt.logit, lambda a: 0.05 + 0.9 / (1 + np.exp(-a))),
     "logit_eps": (lambda x: special.logit(x, eps=0.2), lambda a: 0.05 + 0.9 / (1 + np.exp(-a))),
     "multigammaln": (lambda x: special.multigammaln(x, 3), lambda a: np.abs(a) + 1.2),
@@ -142,7 +144,7 @@ TORCH = {} if torch is None else {
     "polygamma2": lambda x: x.polygamma(2), "polygamma3": lambda x: torch.polygamma(3, x),
     "erfinv": torch.erfinv, "i0": torch.i0, "i0e": torch.special.i0e, "i1": torch.special.i1,
     "i1e": torch.special.i1e, "sinc": torch.sinc, "ndtr": torch.special.ndtr, "ndtri": torch.special.ndtri,
-    "log_ndtr": torch.special.log_ndtr, "entr": torch.special.entr, "logit": torch.logit,
+    "log_ndtr": torch.special.log_ndtr, "entr": torch.special.entr, "erfcx": torch.special.erfcx, "logit": torch.logit,
     "logit_eps": lambda x: torch.special.logit(x, eps=0.2),
     "multigammaln": lambda x: torch.special.multigammaln(x, 3),
 }
@@ -250,3 +252,42 @@ def test_the_namespace_has_torch_special_names():
 def test_namespace_aliases_match_torch(name, call):
     x = np.random.default_rng(1).standard_normal((3, 4))
     compare_with_torch(lambda t: call(special, t), x, torch_fn=lambda t: call(torch.special, t), rtol=1e-10)
+
+
+BINARY = {"xlogy": (special.xlogy, lambda a: np.abs(a) + 0.1), "xlog1py": (special.xlog1py, lambda a: np.abs(a) - 0.9)}
+
+
+@pytest.mark.parametrize("name", BINARY)
+@given(pair=broadcast_pairs, seed=seeds)
+@settings(max_examples=8, deadline=None)
+def test_binary_gradcheck(name, pair, seed):
+    fn, domain = BINARY[name]
+    rng = np.random.default_rng(seed)
+    x, y = (np.asarray(rng.standard_normal(s)) for s in pair.input_shapes)
+    check_gradients(fn, x, domain(y))
+
+
+@requires_torch
+@pytest.mark.parametrize("name", BINARY)
+def test_binary_matches_torch(name):
+    fn, domain = BINARY[name]
+    x = np.array([[0.0], [1.5], [-2.0]])
+    y = np.array([0.0, -1.0, 3.0, np.nan, 0.5])
+    compare_with_torch(fn, x, y, torch_fn=getattr(torch.special, name), rtol=1e-12)
+    compare_with_torch(fn, x, domain(y[None, 2:]), torch_fn=getattr(torch.special, name), rtol=1e-12)
+    for ours, theirs in [(fn(2, mt.tensor([1, 2])), getattr(torch.special, name)(2, torch.tensor([1, 2]))),
+                         (fn(mt.tensor([0, 3]), 0.5), getattr(torch.special, name)(torch.tensor([0, 3]), 0.5)),
+                         (fn(input=mt.tensor([1.0], dtype=mt.float64), other=mt.tensor([2.0])),
+                          getattr(torch.special, name)(input=torch.tensor([1.0], dtype=torch.float64),
+                                                       other=torch.tensor([2.0])))]:
+        assert ours.dtype.name == str(theirs.dtype).replace("torch.", "")
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", BINARY)
+def test_binary_errors(name):
+    fn = BINARY[name][0]
+    with pytest.raises(TypeError, match=rf"{name}\(\): expected at least one of input and other to be a Tensor"):
+        fn(1.0, 2.0)
+    with pytest.raises(RuntimeError, match=rf"{name}"):
+        fn(mt.ones(2), mt.ones(3))

@@ -9,12 +9,14 @@ from collections.abc import Callable
 
 import numpy as np
 
+from microtensor import dtypes
 from microtensor.autograd.function import Function
 from microtensor.ops import special_math as sm
+from microtensor.ops.broadcasting import Operand, broadcast_shapes, cast, dtype_of, promote, shape_of, unbroadcast
 from microtensor.ops.checks import tensor_input, to_float_input
 from microtensor.ops.elementwise import where
 from microtensor.ops.inplace import apply_inplace
-from microtensor.ops.unary import cos, exp, log, log1p, sign
+from microtensor.ops.unary import cos, erfcx_array, exp, log, log1p, sign
 from microtensor.tensor import Tensor
 
 _SQRT_2PI = math.sqrt(2 * math.pi)
@@ -164,6 +166,15 @@ class LogNdtr(_Pointwise):
         return exp(-0.5 * x * x - out) / _SQRT_2PI
 
 
+class Erfcx(_Pointwise):
+    """out = exp(x^2) erfc(x), the scaled complementary error function; d/dx = 2 x out - 2/sqrt(pi)."""
+    kernel = staticmethod(lambda x: erfcx_array(x.astype(np.float64)))
+
+    @staticmethod
+    def derivative(x: Tensor, out: Tensor) -> Tensor:
+        return 2 * x * out - 2 / math.sqrt(math.pi)
+
+
 def _entr_array(x: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(x > 0, -x * np.log(np.where(x > 0, x, 1.0)), np.where(x == 0, 0.0, -np.inf * (x < 0)))
@@ -176,6 +187,66 @@ class Entr(_Pointwise):
     @staticmethod
     def derivative(x: Tensor, out: Tensor) -> Tensor:
         return -(1 + log(x))
+
+
+class _XLog(Function):
+    """Base of out = x * f(y), 0 where x == 0 (unless y is nan), for f = log (xlogy) and log1p (xlog1py):
+    ``pole`` is where f is -inf or undefined (y <= pole), where PyTorch's gradient for x is 0 at x == 0."""
+    on_arrays = True
+    f: Callable[..., np.ndarray]
+    pole: float
+
+    @classmethod
+    def forward(cls, ctx: Function, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x, y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = x * cls.f(y)
+        return np.where((x == 0) & ~np.isnan(y), np.zeros((), x.dtype), out)
+
+    @classmethod
+    def backward(cls, ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        x, y = ctx.saved_tensors
+        gx = gy = None
+        if ctx.needs_input_grad[0]:
+            gx = unbroadcast(where((x == 0) & (y <= cls.pole), 0.0, cls.apply(grad, y)), x.shape)
+        if ctx.needs_input_grad[1]:
+            gy = unbroadcast(grad * x / (y - cls.pole), y.shape)
+        return gx, gy
+
+
+class Xlogy(_XLog):
+    """out = x log(y), 0 where x == 0."""
+    f = staticmethod(np.log)
+    pole = 0.0
+
+
+class Xlog1py(_XLog):
+    """out = x log1p(y), 0 where x == 0."""
+    f = staticmethod(np.log1p)
+    pole = -1.0
+
+
+def _xlog(op: str, fn: type[_XLog], input: Operand, other: Operand) -> Tensor:
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise TypeError(f"{op}(): expected at least one of input and other to be a Tensor, got "
+                        f"{type(input).__name__} and {type(other).__name__}")
+    a, b = promote(input, other)
+    if dtype_of(a).kind != "f":
+        dt = dtypes.get_default_dtype()
+        a, b = cast(a, dt), cast(b, dt)
+    broadcast_shapes(op, shape_of(a), shape_of(b))
+    return fn.apply(a, b)
+
+
+def xlogy(input: Operand, other: Operand) -> Tensor:
+    """input * log(other), with 0 wherever input is 0 (even where other is 0 or negative, unless other is nan),
+    broadcasting; integer inputs give the default float dtype."""
+    return _xlog("xlogy", Xlogy, input, other)
+
+
+def xlog1py(input: Operand, other: Operand) -> Tensor:
+    """input * log1p(other), with 0 wherever input is 0 (unless other is nan), broadcasting."""
+    return _xlog("xlog1py", Xlog1py, input, other)
 
 
 def lgamma(input: Tensor) -> Tensor:
@@ -243,6 +314,11 @@ def ndtri(input: Tensor) -> Tensor:
 def log_ndtr(input: Tensor) -> Tensor:
     """The log of the standard normal CDF, elementwise, accurate far into the lower tail."""
     return LogNdtr.apply(to_float_input("log_ndtr", input))
+
+
+def erfcx(input: Tensor) -> Tensor:
+    """The scaled complementary error function exp(x^2) erfc(x), elementwise (no underflow for large x)."""
+    return Erfcx.apply(to_float_input("erfcx", input))
 
 
 def entr(input: Tensor) -> Tensor:

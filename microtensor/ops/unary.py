@@ -669,7 +669,7 @@ def erfc_array(x: np.ndarray) -> np.ndarray:
 def erfcx_array(x: np.ndarray) -> np.ndarray:
     """The scaled complementary error function e^(x^2) erfc(x) of a float64 array (no underflow for large x)."""
     big = x >= 2.5
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):
         return np.where(big, _erfcx_fraction(np.where(big, x, 2.5)), np.exp(x * x) * erfc_array(x))
 
 
