@@ -19,20 +19,22 @@ _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 _EULER_GAMMA = 0.57721566490153286061
 
 
-def _zeta_minus_one(k: int) -> float:
-    """zeta(k) - 1 for k >= 2, by 100 terms and the Euler-Maclaurin tail (exact to float64)."""
+def _hurwitz_zeta_scalar(s: int, q: float) -> float:
+    """zeta(s, q) = sum_j (q + j)^-s for one integer s >= 2 and q > 0, to float64 precision: 100 terms and the
+    Euler-Maclaurin tail (for the coefficient tables built at import)."""
     n = 100
-    head = math.fsum(j ** -k for j in range(2, n))
-    tail = n ** (1 - k) / (k - 1) + 0.5 * n ** -k
-    rising = float(k)
+    head = math.fsum((q + j) ** -s for j in range(n))
+    a = q + n
+    tail = a ** (1 - s) / (s - 1) + 0.5 * a ** -s
+    rising = float(s)
     for j, c in enumerate(_EM[:6], 1):
-        tail += c * rising * n ** (-k - 2 * j + 1)
-        rising *= (k + 2 * j - 1) * (k + 2 * j)
+        tail += c * rising * a ** (-s - 2 * j + 1)
+        rising *= (s + 2 * j - 1) * (s + 2 * j)
     return head + tail
 
 
 # log-gamma(2 + z) = (1 - gamma) z + sum_k (-1)^k (zeta(k) - 1) z^k / k, for |z| <= 1/2
-_LGAMMA2 = [(-1) ** k * _zeta_minus_one(k) / k for k in range(2, 40)]
+_LGAMMA2 = [(-1) ** k * _hurwitz_zeta_scalar(k, 2.0) / k for k in range(2, 40)]   # zeta(k, 2) = zeta(k) - 1
 
 
 def _sin_pi(x: np.ndarray) -> np.ndarray:
@@ -149,7 +151,7 @@ def _hurwitz_zeta(s: int, q: np.ndarray) -> np.ndarray:
 # coefficients there, psi^(k)(x0) / k! = (-1)^(k+1) zeta(k+1, x0); psi's value at the float64 (the float's
 # offset from the zero, -9.54999543e-17, times the slope psi'(x0))
 _DIGAMMA_ROOT = 1.4616321449683622
-_DIGAMMA_TAYLOR = [(-1) ** (k + 1) * float(_hurwitz_zeta(k + 1, np.array([_DIGAMMA_ROOT]))[0]) for k in range(1, 26)]
+_DIGAMMA_TAYLOR = [(-1) ** (k + 1) * _hurwitz_zeta_scalar(k + 1, _DIGAMMA_ROOT) for k in range(1, 26)]
 _DIGAMMA_AT_ROOT = -9.54999542996569771e-17 * _DIGAMMA_TAYLOR[0]
 
 def _polygamma_positive(n: int, x: np.ndarray) -> np.ndarray:
