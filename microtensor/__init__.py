@@ -226,7 +226,7 @@ from microtensor.ops.shape import transpose as swapdims
 from microtensor.ops.softmax import log_softmax, softmax
 from microtensor.ops.sorting import argsort, kthvalue, median, msort, nanmedian, sort, topk
 from microtensor.ops.sparse_ops import sparse_coo_tensor
-from microtensor.ops.special_functions import digamma, erfinv, i0, lgamma, logit, polygamma, sinc
+from microtensor.ops.special_functions import digamma, erfinv, i0, lgamma, logit, mvlgamma, polygamma, sinc
 from microtensor.ops.toplevel import (
     alpha_dropout,
     batch_norm,
@@ -390,7 +390,9 @@ __all__ = [  # every public name, so ``from microtensor import *`` and tools see
     "zeros_like",
 ]
 
-__all__ += ["special", "digamma", "erfinv", "i0", "lgamma", "logit", "polygamma", "sinc"]  # issue 22: special functions
+__all__ += [  # issue 22: special functions
+    "special", "digamma", "erfinv", "i0", "lgamma", "logit", "mvlgamma", "polygamma", "sinc",
+]
 
 
 def __getattr__(name: str) -> object:

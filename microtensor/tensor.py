@@ -778,6 +778,7 @@ class Tensor:
         sinc_ = _special_functions.sinc_
         logit = _special_functions.logit
         logit_ = _special_functions.logit_
+        mvlgamma = _special_functions.mvlgamma
 
 
 class HookHandle:

@@ -248,6 +248,7 @@ def test_the_namespace_has_torch_special_names():
     ("gammaln", lambda s, x: s.gammaln(x.abs() + 0.5)),
     ("polygamma", lambda s, x: s.polygamma(2, input=x.abs() + 0.5)),
     ("logit", lambda s, x: s.logit(s.expit(x), eps=1e-6)),
+    ("multigammaln", lambda s, x: s.multigammaln(x.abs() + 2, p=3)),
 ])
 def test_namespace_aliases_match_torch(name, call):
     x = np.random.default_rng(1).standard_normal((3, 4))
@@ -291,3 +292,10 @@ def test_binary_errors(name):
         fn(1.0, 2.0)
     with pytest.raises(RuntimeError, match=rf"{name}"):
         fn(mt.ones(2), mt.ones(3))
+
+
+@requires_torch
+def test_mvlgamma_is_multigammaln():
+    x = np.array([2.5, 3.0, 7.25])
+    compare_with_torch(lambda t: t.mvlgamma(2), x, rtol=1e-12)
+    compare_with_torch(lambda t: mt.mvlgamma(t, p=4), x, torch_fn=lambda t: torch.mvlgamma(t, p=4), rtol=1e-12)

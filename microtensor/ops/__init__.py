@@ -427,3 +427,4 @@ Tensor.sinc = special_functions.sinc
 Tensor.sinc_ = special_functions.sinc_
 Tensor.logit = special_functions.logit
 Tensor.logit_ = special_functions.logit_
+Tensor.mvlgamma = special_functions.mvlgamma

@@ -350,6 +350,11 @@ def multigammaln(input: Tensor, p: int) -> Tensor:
     return total + p * (p - 1) / 4 * math.log(math.pi)
 
 
+
+def mvlgamma(input: Tensor, p: int) -> Tensor:
+    """``torch.mvlgamma`` and ``Tensor.mvlgamma``: the multivariate log-gamma function, ``special.multigammaln``."""
+    return multigammaln(input, p)
+
 def _inplace(op: str, fn: Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
     def method(self: Tensor) -> Tensor:
         return apply_inplace(self, op, fn)
