@@ -19,6 +19,7 @@ from microtensor import (
     onnx,
     ops,  # noqa: F401 - binds the Tensor methods and operators (microtensor/ops/__init__.py)
     sparse,
+    special,
     testing,
 )
 from microtensor._tensor_str import set_printoptions
@@ -346,6 +347,7 @@ from microtensor.ops.sorting import (
     unique_consecutive,
 )
 from microtensor.ops.sparse_ops import sparse_coo_tensor
+from microtensor.ops.special_functions import digamma, erfinv, i0, lgamma, logit, mvlgamma, polygamma, sinc
 from microtensor.ops.toplevel import (
     alpha_dropout,
     batch_norm,
@@ -536,6 +538,10 @@ __all__ += [  # issue 22: elementwise and reductions
 
 
 __all__ += ["cross", "matrix_exp", "matrix_power", "pinverse", "testing"]  # issue 22: linalg
+
+__all__ += [  # issue 22: special functions
+    "special", "digamma", "erfinv", "i0", "lgamma", "logit", "mvlgamma", "polygamma", "sinc",
+]
 
 
 def __getattr__(name: str) -> object:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py bin
     from microtensor.ops import softmax as _softmax
     from microtensor.ops import sorting as _sorting
     from microtensor.ops import sparse_ops as _sparse_ops
+    from microtensor.ops import special_functions as _special_functions
     from microtensor.ops import unary as _unary
     from microtensor.ops import vector_products as _vector_products
 
@@ -902,6 +903,22 @@ class Tensor:
         matrix_exp = _linalg_solvers.matrix_exp
         matrix_power = _linalg_solvers.matrix_power
         pinverse = _linalg_solvers.pinverse
+        # --- issue 22: special functions
+        polygamma = _ops.polygamma
+        polygamma_ = _special_functions.polygamma_
+        lgamma = _special_functions.lgamma
+        lgamma_ = _special_functions.lgamma_
+        digamma = _special_functions.digamma
+        digamma_ = _special_functions.digamma_
+        erfinv = _special_functions.erfinv
+        erfinv_ = _special_functions.erfinv_
+        i0 = _special_functions.i0
+        i0_ = _special_functions.i0_
+        sinc = _special_functions.sinc
+        sinc_ = _special_functions.sinc_
+        logit = _special_functions.logit
+        logit_ = _special_functions.logit_
+        mvlgamma = _special_functions.mvlgamma
 
 
 class HookHandle:

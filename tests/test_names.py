@@ -173,6 +173,9 @@ OPS_HELPERS = {"broadcasting", "checks", "overlap", "selection", "views"}
 # where public names are bound: the functions, the Tensor methods, the F forms, the torch.linalg namespace
 REGISTRIES = (ROOT / "__init__.py", ROOT / "ops" / "__init__.py", ROOT.parent / "nn" / "functional.py",
               ROOT / "linalg.py")
+OPS_HELPERS = {"broadcasting", "checks", "overlap", "selection", "special_math", "views"}
+# where public names are bound: the functions, the Tensor methods, the F forms
+REGISTRIES = (ROOT / "__init__.py", ROOT / "ops" / "__init__.py", ROOT.parent / "nn" / "functional.py")
 
 
 def _ops_modules_imported(path: pathlib.Path) -> set[str]:

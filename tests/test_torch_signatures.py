@@ -77,6 +77,8 @@ ALLOWED = {
     "torch.save": (("missing", ("pickle_module", "pickle_protocol", "_use_new_zipfile_serialization",
                                 "_disable_byteorder_record")), "microtensor never pickles"),
     "torch.load": (("missing", ("pickle_module",)), "microtensor never unpickles"),
+    "Tensor.polygamma": (("missing", ("input",)), "aten::polygamma(int n, Tensor self) has self second, which the "
+                         "schema reader takes for a function; the method is Tensor.polygamma(n), as in PyTorch"),
     "torch.norm": (("position", 5, "out", "dtype"),
                    "torch.norm's fifth positional is out=; a tensor passed there raises (dtype must be a dtype)"),
     "torch.det": (("position", 1, "input", "A"), "one function is torch.det and torch.linalg.det(A)"),

@@ -27,6 +27,7 @@ from microtensor.ops import (
     softmax,
     sorting,
     sparse_ops,
+    special_functions,
     unary,
     vector_products,
 )
@@ -523,3 +524,25 @@ Tensor.cross = vector_products.cross
 Tensor.matrix_exp = linalg_solvers.matrix_exp
 Tensor.matrix_power = linalg_solvers.matrix_power
 Tensor.pinverse = linalg_solvers.pinverse
+
+# --- issue 22: special functions
+def polygamma(self: Tensor, n: int) -> Tensor:
+    """``Tensor.polygamma(n)``: the n-th derivative of digamma at self (``polygamma(n, self)``)."""
+    return special_functions.polygamma(n, self)
+
+
+Tensor.polygamma = polygamma
+Tensor.polygamma_ = special_functions.polygamma_
+Tensor.lgamma = special_functions.lgamma
+Tensor.lgamma_ = special_functions.lgamma_
+Tensor.digamma = special_functions.digamma
+Tensor.digamma_ = special_functions.digamma_
+Tensor.erfinv = special_functions.erfinv
+Tensor.erfinv_ = special_functions.erfinv_
+Tensor.i0 = special_functions.i0
+Tensor.i0_ = special_functions.i0_
+Tensor.sinc = special_functions.sinc
+Tensor.sinc_ = special_functions.sinc_
+Tensor.logit = special_functions.logit
+Tensor.logit_ = special_functions.logit_
+Tensor.mvlgamma = special_functions.mvlgamma

@@ -621,23 +621,28 @@ def _erf_series(x: np.ndarray) -> np.ndarray:
     return _TWO_OVER_SQRT_PI * np.exp(-x * x) * total
 
 
-def _erfc_fraction(x: np.ndarray) -> np.ndarray:
-    """erfc(x) for 2.5 <= x <= 26 by its continued fraction e^(-x^2)/sqrt(pi) / (x + 1/2/(x + 1/(x + 3/2/...)));
-    32 levels reach float64 precision (above 26, erfc underflows to 0)."""
+def _erfcx_fraction(x: np.ndarray) -> np.ndarray:
+    """e^(x^2) erfc(x) for x >= 2.5 by its continued fraction 1/sqrt(pi) / (x + 1/2/(x + 1/(x + 3/2/...)));
+    32 levels reach float64 precision."""
     f = x.copy()
     for k in range(32, 0, -1):
         f = x + (0.5 * k) / f
-    return np.exp(-x * x) / (math.sqrt(math.pi) * f)
+    return 1 / (math.sqrt(math.pi) * f)
+
+
+def _erfc_fraction(x: np.ndarray) -> np.ndarray:
+    """erfc(x) for 2.5 <= x <= 27.3 (above, e^(-x^2) underflows to 0)."""
+    return np.exp(-x * x) * _erfcx_fraction(x)
 
 
 def _erf_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """float64 x, the mask of |x| < 2.5, and erfc(|x|) for the other elements (0 beyond 26)."""
+    """float64 x, the mask of |x| < 2.5, and erfc(|x|) for the other elements (0 beyond 27.3)."""
     x = x.astype(np.float64)
     a = np.abs(x)
     small = a < 2.5
     tail = a[~small]
     tail_erfc = np.where(np.isnan(tail), np.nan, 0.0)
-    mid = tail <= 26
+    mid = tail <= 27.3
     tail_erfc[mid] = _erfc_fraction(tail[mid])
     return x, small, tail_erfc
 
@@ -652,12 +657,20 @@ def erf_array(x: np.ndarray) -> np.ndarray:
     return out.astype(x.dtype, copy=False)
 
 
-def _erfc(x: np.ndarray) -> np.ndarray:
+def erfc_array(x: np.ndarray) -> np.ndarray:
+    """erfc of an array, in its dtype (computed in float64 as ``erf_array``)."""
     x64, small, tail_erfc = _erf_parts(x)
     out = np.empty_like(x64)
     out[small] = 1 - _erf_series(x64[small])
     out[~small] = np.where(x64[~small] > 0, tail_erfc, 2 - tail_erfc)
     return out.astype(x.dtype, copy=False)
+
+
+def erfcx_array(x: np.ndarray) -> np.ndarray:
+    """The scaled complementary error function e^(x^2) erfc(x) of a float64 array (no underflow for large x)."""
+    big = x >= 2.5
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.where(big, _erfcx_fraction(np.where(big, x, 2.5)), np.exp(x * x) * erfc_array(x))
 
 
 class Erf(Function):
@@ -687,7 +700,7 @@ class Erfc(Function):
     @staticmethod
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x)
-        return _erfc(x)
+        return erfc_array(x)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
