@@ -13,6 +13,7 @@ from microtensor import (
     backends,
     checkout,
     cuda,
+    distributions,
     dtypes,
     linalg,
     onnx,
@@ -396,3 +397,4 @@ def __getattr__(name: str) -> object:
         import importlib
         return importlib.import_module(f"microtensor.{name}")
     raise AttributeError(f"module 'microtensor' has no attribute {name!r}")
+__all__ += ["distributions"]  # issue 22: distributions

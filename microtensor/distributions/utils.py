@@ -1,0 +1,197 @@
+"""Helpers shared by the distributions: broadcasting parameters, probs <-> logits, a lazily computed
+property, and private differentiable lgamma/digamma/polygamma and Cholesky factorisation (to be swapped for
+the core's ops once ``microtensor.lgamma``/``digamma``/``linalg.cholesky`` exist)."""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+import numpy as np
+
+import microtensor
+from microtensor.autograd.function import Function
+from microtensor.tensor import Tensor
+
+T = TypeVar("T")
+Number = (int, float)
+
+
+def broadcast_all(*values: Any) -> tuple[Tensor, ...]:
+    """Broadcast tensors and Python numbers to one shape; numbers become tensors of the tensors' dtype
+    (the default dtype when there are none), as ``torch.distributions.utils.broadcast_all`` does."""
+    tensors = [v for v in values if isinstance(v, Tensor)]
+    for v in values:
+        if not isinstance(v, (Tensor, *Number)):
+            raise ValueError("Input arguments must all be instances of numbers.Number, torch.Tensor or objects "
+                             f"implementing __torch_function__, got {type(v).__name__}.")
+    dtype = tensors[0].dtype if tensors else microtensor.get_default_dtype()
+    as_tensors = [v if isinstance(v, Tensor) else microtensor.tensor(v, dtype=dtype) for v in values]
+    shape = np.broadcast_shapes(*(tuple(t.shape) for t in as_tensors))
+    return tuple(t if tuple(t.shape) == shape else t.expand(shape) for t in as_tensors)
+
+
+def clamp_probs(probs: Tensor) -> Tensor:
+    """Clamp probabilities into the open interval (eps, 1 - eps) of their dtype."""
+    eps = microtensor.finfo(probs.dtype).eps
+    return probs.clamp(min=eps, max=1 - eps)
+
+
+def logits_to_probs(logits: Tensor, is_binary: bool = False) -> Tensor:
+    """Sigmoid of ``logits`` when binary, else softmax over the last dim."""
+    return logits.sigmoid() if is_binary else logits.softmax(dim=-1)
+
+
+def probs_to_logits(probs: Tensor, is_binary: bool = False) -> Tensor:
+    """Logits of (clamped) ``probs``: log-odds when binary, else log-probabilities."""
+    clamped = clamp_probs(probs)
+    return clamped.log() - (-clamped).log1p() if is_binary else clamped.log()
+
+
+class lazy_property(Generic[T]):
+    """A property computed once on first access and then stored on the instance (PyTorch's ``lazy_property``)."""
+
+    def __init__(self, wrapped: Callable[[Any], T]) -> None:
+        self.wrapped = wrapped
+        self.__doc__ = wrapped.__doc__
+        self.__name__ = wrapped.__name__
+
+    def __get__(self, instance: Any, obj_type: Any = None) -> Any:
+        if instance is None:
+            return self
+        value = self.wrapped(instance)
+        setattr(instance, self.wrapped.__name__, value)
+        return value
+
+
+# ----------------------------------------------------------------------------- gamma-family special functions
+def _lgamma_scalar(x: float) -> float:
+    try:
+        return math.lgamma(x)
+    except ValueError:  # a pole (0, -1, -2, ...): PyTorch gives +inf
+        return math.inf
+
+
+_lgamma_array = np.frompyfunc(_lgamma_scalar, 1, 1)
+
+# the Bernoulli numbers B_2, B_4, ..., B_14 of the asymptotic series of digamma and polygamma
+_BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6)
+
+
+def _polygamma_array(n: int, x: np.ndarray) -> np.ndarray:
+    """psi^(n)(x) away from the poles: the recurrence up to x >= 10, then the asymptotic series."""
+    x = np.array(x, dtype=np.float64)
+    out = np.zeros_like(x)
+    sign = -1.0 if n % 2 == 0 else 1.0       # (-1)**(n+1)
+    while np.any(small := x < 10):
+        # psi^(n)(x) = psi^(n)(x + 1) - (-1)**n n! / x**(n+1)
+        out = np.where(small, out + sign * math.factorial(n) / x ** (n + 1), out)
+        x = np.where(small, x + 1, x)
+    if n == 0:
+        series = sum(b / (2 * k) / x ** (2 * k) for k, b in enumerate(_BERNOULLI, start=1))
+        return out + np.log(x) - 0.5 / x - series
+    series = math.factorial(n - 1) / x ** n + math.factorial(n) / (2 * x ** (n + 1))
+    for k, b in enumerate(_BERNOULLI, start=1):
+        series = series + b * math.factorial(2 * k + n - 1) / math.factorial(2 * k) / x ** (2 * k + n)
+    return out + sign * series
+
+
+class Lgamma(Function):
+    """out = ln|Gamma(x)|; the gradient is digamma(x)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.asarray(_lgamma_array(x), dtype=np.float64).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, = ctx.saved_tensors
+        return grad * polygamma(0, x)
+
+
+class Polygamma(Function):
+    """out = psi^(n)(x), the n-th derivative of digamma; the gradient is psi^(n+1)(x)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, n: int) -> np.ndarray:
+        ctx.save_for_backward(x)
+        ctx.n = n
+        return _polygamma_array(n, x).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None]:
+        x, = ctx.saved_tensors
+        return grad * polygamma(ctx.n + 1, x), None
+
+
+def lgamma(input: Tensor) -> Tensor:
+    """ln|Gamma(input)|, elementwise and differentiable (a private stand-in for ``torch.lgamma``)."""
+    return Lgamma.apply(input)
+
+
+def polygamma(n: int, input: Tensor) -> Tensor:
+    """The n-th derivative of digamma at ``input`` (> 0), differentiable (a stand-in for ``torch.polygamma``)."""
+    return Polygamma.apply(input, n)
+
+
+def digamma(input: Tensor) -> Tensor:
+    """d/dx ln Gamma(x) at ``input`` (> 0), differentiable (a stand-in for ``torch.digamma``)."""
+    return polygamma(0, input)
+
+
+def xlogy(x: Tensor, y: Tensor) -> Tensor:
+    """x * log(y), 0 where x == 0 (even at y == 0), with gradients that stay finite there."""
+    zero = x == 0
+    return microtensor.where(zero, 0.0, x * microtensor.where(zero, 1.0, y).log())
+
+
+def sum_rightmost(value: Tensor, dim: int) -> Tensor:
+    """Sum out the ``dim`` rightmost dims of ``value``."""
+    return value.reshape(*value.shape[:value.dim() - dim], -1).sum(-1) if dim > 0 else value
+
+
+def standard_gamma(concentration: Tensor) -> Tensor:
+    """Gamma(concentration, 1) draws (no gradient), clamped above the dtype's smallest normal number."""
+    rng = microtensor.random.numpy_generator(None)
+    draws = rng.standard_gamma(concentration.detach().numpy().astype(np.float64))
+    tiny = microtensor.finfo(concentration.dtype).tiny
+    return microtensor.tensor(np.maximum(draws, tiny), dtype=concentration.dtype)
+
+
+# ----------------------------------------------------------------------------- Cholesky factorisation
+class Cholesky(Function):
+    """out = L, lower triangular with A = L L^T; PyTorch's backward L^-T Phi(L^T gL) L^-1, symmetrised."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, a: np.ndarray) -> np.ndarray:
+        try:
+            out = np.linalg.cholesky(a)
+        except np.linalg.LinAlgError:
+            raise RuntimeError("linalg.cholesky: The factorization could not be completed because the input is "
+                               f"not positive-definite (input of shape {a.shape}).") from None
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        lower, = ctx.saved_tensors
+        inverse = microtensor.linalg.inv(lower)
+        phi = (lower.mT @ grad).tril()
+        phi = 0.5 * (phi + phi.tril(-1).mT)
+        return inverse.mT @ phi @ inverse
+
+
+def cholesky(input: Tensor) -> Tensor:
+    """The lower Cholesky factor of a (batch of) symmetric positive-definite matrices, differentiable."""
+    return Cholesky.apply(input)
+
+
+def batch_mahalanobis(scale_tril: Tensor, diff: Tensor) -> Tensor:
+    """|L^-1 diff|^2 over the last dim, broadcasting L's and diff's batch dims. Only L's lower triangle is
+    read (its upper part gets no gradient), as PyTorch's triangular solve does."""
+    solved = (microtensor.linalg.inv(scale_tril.tril()) @ diff.unsqueeze(-1)).squeeze(-1)
+    return solved.pow(2).sum(-1)
