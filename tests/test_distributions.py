@@ -44,7 +44,7 @@ DISTS = {
 }
 PROPERTIES = ("log_prob", "entropy", "mean", "variance", "stddev", "cdf", "icdf")
 HAS_CDF = {"normal", "uniform", "exponential", "laplace"}
-HAS_ICDF = {"uniform", "exponential", "laplace"}
+HAS_ICDF = {"normal", "uniform", "exponential", "laplace"}
 
 
 def evaluate(lib: object, name: str, prop: str, params: list, value: object) -> object:
@@ -308,7 +308,8 @@ def test_set_default_validate_args() -> None:
         mt.distributions.Normal(0.0, -1.0)
 
 
-@pytest.mark.parametrize("fn", [utils.lgamma, utils.digamma, lambda x: utils.polygamma(2, x)])
+@pytest.mark.parametrize("fn", [utils.lgamma, utils.digamma, lambda x: utils.polygamma(2, x),
+                                lambda x: utils.erfinv(x / 41)])
 def test_special_function_gradients(fn: object) -> None:
     x = mt.tensor(np.array([[0.05, 0.7, 3.2], [9.5, 10.5, 40.0]]), requires_grad=True)
     assert gradcheck(fn, (x,))
@@ -325,6 +326,13 @@ def test_special_function_values_match_torch() -> None:
         np.testing.assert_allclose(utils.polygamma(n, mt.tensor(x[:50])).numpy(),
                                    torch.polygamma(n, torch.tensor(x[:50])).numpy(), rtol=1e-8)
     assert utils.lgamma(mt.tensor([0.0, -1.0])).tolist() == [float("inf")] * 2
+    p = np.concatenate([np.linspace(-0.999999, 0.999999, 2001), 1 - np.geomspace(1e-16, 1e-2, 50),
+                        -1 + np.geomspace(1e-16, 1e-2, 50), [1e-300, -1e-20, 1.0, -1.0, 1.5, np.nan]])
+    np.testing.assert_allclose(utils.erfinv(mt.tensor(p)).numpy(), torch.erfinv(torch.tensor(p)).numpy(),
+                               rtol=1e-12, atol=0)
+    p32 = p.astype(np.float32)
+    np.testing.assert_allclose(utils.erfinv(mt.tensor(p32)).numpy(), torch.erfinv(torch.tensor(p32)).numpy(),
+                               rtol=1e-6)
 
 
 def test_cholesky_gradients() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 import microtensor
 from microtensor.tensor import Tensor
 
@@ -191,14 +193,8 @@ class _PositiveDefinite(Constraint):
 
     def check(self, value: Tensor) -> Tensor:
         symmetric = (value - value.mT).abs().le(1e-6).all(-1).all(-1)
-        eigenvalues = microtensor.tensor(_eigvalsh(value))
-        return symmetric & (eigenvalues > 0).all(-1)
-
-
-def _eigvalsh(value: Tensor) -> Any:
-    import numpy as np
-    data = value.detach().numpy()
-    return np.linalg.eigvalsh((data + np.swapaxes(data, -1, -2)) / 2)
+        eigenvalues = np.linalg.eigvalsh(value.detach().numpy())  # reads the lower triangle; symmetry is above
+        return symmetric & microtensor.tensor((eigenvalues > 0).all(-1))
 
 
 dependent = _Dependent()

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 import microtensor
 from microtensor.distributions import constraints
 from microtensor.distributions.distribution import Distribution
@@ -50,7 +52,8 @@ class Dirichlet(Distribution):
         """(c - 1) / (sum(c) - K) where every c > 1; the corners' mix as PyTorch where some c <= 1."""
         c = self.concentration
         concentration_minus_one = (c - 1).clamp(min=0.0)
-        mode = concentration_minus_one / concentration_minus_one.sum(-1, keepdim=True)
+        with np.errstate(invalid="ignore"):  # 0/0 where no c exceeds 1: NaN, as PyTorch gives (silently)
+            mode = concentration_minus_one / concentration_minus_one.sum(-1, keepdim=True)
         all_small = (c < 1).all(dim=-1, keepdim=True)
         corner = one_hot(mode.argmax(dim=-1), c.shape[-1]).to(mode.dtype)
         return microtensor.where(all_small, corner, mode)

@@ -7,7 +7,7 @@ from typing import Any
 import microtensor
 from microtensor.distributions import constraints
 from microtensor.distributions.distribution import Distribution
-from microtensor.distributions.utils import broadcast_all
+from microtensor.distributions.utils import broadcast_all, erfinv
 from microtensor.tensor import Tensor
 
 __all__ = ["Normal"]
@@ -76,6 +76,10 @@ class Normal(Distribution):
         if self._validate_args:
             self._validate_sample(value)
         return 0.5 * (1 + microtensor.erf((value - self.loc) * self.scale.reciprocal() / math.sqrt(2)))
+
+    def icdf(self, value: Tensor) -> Tensor:
+        """loc + scale sqrt(2) erfinv(2 value - 1)."""
+        return self.loc + self.scale * erfinv(2 * value - 1) * math.sqrt(2)
 
     def entropy(self) -> Tensor:
         """1/2 + log(2 pi)/2 + log(scale)."""

@@ -1,6 +1,6 @@
 """Helpers shared by the distributions: broadcasting parameters, probs <-> logits, a lazily computed
-property, and private differentiable lgamma/digamma/polygamma and Cholesky factorisation (to be swapped for
-the core's ops once ``microtensor.lgamma``/``digamma``/``linalg.cholesky`` exist)."""
+property, and private differentiable lgamma/digamma/polygamma, erfinv and Cholesky factorisation (to be swapped for
+the core's ops once ``microtensor.lgamma``/``digamma``/``erfinv``/``linalg.cholesky`` exist)."""
 from __future__ import annotations
 
 import math
@@ -159,6 +159,64 @@ def standard_gamma(concentration: Tensor) -> Tensor:
     draws = rng.standard_gamma(concentration.detach().numpy().astype(np.float64))
     tiny = microtensor.finfo(concentration.dtype).tiny
     return microtensor.tensor(np.maximum(draws, tiny), dtype=concentration.dtype)
+
+
+# ----------------------------------------------------------------------------- inverse error function
+# Giles' single-precision approximation of erfinv (central and tail polynomials), refined below
+_GILES_CENTRAL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503,
+                  -0.00417768164, 0.246640727, 1.50140941)
+_GILES_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
+               0.00943887047, 1.00167406, 2.83297682)
+
+
+def _erfinv_array(x: np.ndarray) -> np.ndarray:
+    """erfinv in float64: Giles' approximation, then four refining steps that solve erf(u) = |x| (through
+    erfc past |x| = 1/2, so the tails keep their relative precision)."""
+    a = np.abs(x.astype(np.float64))
+    inside = a < 1
+    a_in = np.where(inside, a, 0.0)
+    w = -np.log((1 - a_in) * (1 + a_in))
+    central, tail = w - 2.5, np.sqrt(w) - 3.0
+    p_central, p_tail = np.zeros_like(w), np.zeros_like(w)
+    for c_central, c_tail in zip(_GILES_CENTRAL, _GILES_TAIL):
+        p_central = p_central * central + c_central
+        p_tail = p_tail * tail + c_tail
+    u = np.where(w < 5, p_central, p_tail) * a_in
+    log_tail = np.log(np.where(a_in < 0.5, 1.0, 1 - a_in))
+    for _ in range(4):
+        u_tensor = microtensor.tensor(u)
+        erf_u, erfc_u = microtensor.erf(u_tensor).numpy(), microtensor.erfc(u_tensor).numpy()
+        slope = 2 / math.sqrt(math.pi) * np.exp(-u * u)
+        # Halley on erf(u) = a in the centre; Newton on log erfc(u) = log(1 - a) in the tails (nearly quadratic)
+        ratio = (erf_u - a_in) / slope
+        central_step = ratio / (1 + u * ratio)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tail_step = (np.log(erfc_u) - log_tail) * erfc_u / -slope
+        u = u - np.where(a_in < 0.5, central_step, tail_step)
+    u = np.where(inside, u, np.where(a == 1, np.inf, np.nan))
+    return np.copysign(u, x)
+
+
+class Erfinv(Function):
+    """out = erfinv(x); the gradient is sqrt(pi)/2 * exp(out^2)."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        out = _erfinv_array(x).astype(x.dtype, copy=False)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        out, = ctx.saved_tensors
+        return grad * (math.sqrt(math.pi) / 2) * (out * out).exp()
+
+
+def erfinv(input: Tensor) -> Tensor:
+    """The inverse error function on (-1, 1) (+-inf at +-1, NaN outside), differentiable (a private stand-in
+    for ``torch.erfinv``)."""
+    return Erfinv.apply(input)
 
 
 # ----------------------------------------------------------------------------- Cholesky factorisation
