@@ -15,7 +15,7 @@ __all__ = ["Beta"]
 
 class Beta(Distribution):
     """A Beta distribution parameterized by ``concentration1`` (alpha) and ``concentration0`` (beta); it is
-    the first coordinate of a two-category Dirichlet, as in PyTorch. ``has_rsample`` is False (see Gamma).
+    the first coordinate of a two-category Dirichlet, as in PyTorch.
 
     Example::
 
@@ -24,6 +24,7 @@ class Beta(Distribution):
     """
     arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}
     support = constraints.unit_interval
+    has_rsample = True
 
     def __init__(self, concentration1: Any, concentration0: Any, validate_args: bool | None = None) -> None:
         c1, c0 = broadcast_all(concentration1, concentration0)
@@ -64,9 +65,9 @@ class Beta(Distribution):
         total = self.concentration1 + self.concentration0
         return self.concentration1 * self.concentration0 / (total.pow(2) * (total + 1))
 
-    def sample(self, sample_shape: Any = ()) -> Tensor:
-        """The first coordinate of Dirichlet draws (no gradient)."""
-        return self._dirichlet.sample(sample_shape)[..., 0]
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """The first coordinate of Dirichlet draws, differentiable in both concentrations."""
+        return self._dirichlet.rsample(sample_shape)[..., 0]
 
     def log_prob(self, value: Tensor) -> Tensor:
         """The Dirichlet log-density at (value, 1 - value)."""

@@ -18,8 +18,6 @@ __all__ = ["Dirichlet"]
 class Dirichlet(Distribution):
     """A Dirichlet distribution parameterized by ``concentration`` (the last dim is the event).
 
-    Unlike PyTorch, ``has_rsample`` is False (see Gamma).
-
     Example::
 
         >>> m = Dirichlet(torch.tensor([0.5, 0.5]))
@@ -27,6 +25,7 @@ class Dirichlet(Distribution):
     """
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
+    has_rsample = True
 
     def __init__(self, concentration: Tensor, validate_args: bool | None = None) -> None:
         if concentration.dim() < 1:
@@ -64,12 +63,11 @@ class Dirichlet(Distribution):
         con0 = self.concentration.sum(-1, keepdim=True)
         return self.concentration * (con0 - self.concentration) / (con0.pow(2) * (con0 + 1))
 
-    def sample(self, sample_shape: Any = ()) -> Tensor:
-        """Normalized Gamma draws (no gradient), on the simplex."""
-        shape = self._extended_shape(sample_shape)
-        with microtensor.no_grad():
-            gammas = standard_gamma(self.concentration.expand(shape))
-            return gammas / gammas.sum(-1, keepdim=True)
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """Normalized Gamma draws on the simplex, differentiable in concentration (implicitly, through the
+        Gamma draws; PyTorch differentiates the Dirichlet draw itself, another estimator of the same gradient)."""
+        gammas = standard_gamma(self.concentration.expand(self._extended_shape(sample_shape)))
+        return gammas / gammas.sum(-1, keepdim=True)
 
     def log_prob(self, value: Tensor) -> Tensor:
         """sum((c - 1) log value) + lgamma(sum c) - sum lgamma(c)."""

@@ -15,9 +15,6 @@ __all__ = ["Gamma"]
 class Gamma(Distribution):
     """A Gamma distribution parameterized by shape ``concentration`` and ``rate``.
 
-    Unlike PyTorch, ``has_rsample`` is False: samples carry no gradient (PyTorch differentiates them
-    implicitly through the incomplete gamma function, which microtensor does not have yet).
-
     Example::
 
         >>> m = Gamma(torch.tensor([1.0]), torch.tensor([1.0]))
@@ -25,6 +22,7 @@ class Gamma(Distribution):
     """
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
+    has_rsample = True
 
     def __init__(self, concentration: Any, rate: Any, validate_args: bool | None = None) -> None:
         self.concentration, self.rate = broadcast_all(concentration, rate)
@@ -55,11 +53,10 @@ class Gamma(Distribution):
         """concentration / rate^2."""
         return self.concentration / self.rate.pow(2)
 
-    def sample(self, sample_shape: Any = ()) -> Tensor:
-        """Gamma draws (no gradient), at least the dtype's smallest normal number."""
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """Gamma draws, differentiable in both parameters (implicitly in concentration, as PyTorch)."""
         shape = self._extended_shape(sample_shape)
-        with microtensor.no_grad():
-            return standard_gamma(self.concentration.expand(shape)) / self.rate.expand(shape)
+        return standard_gamma(self.concentration.expand(shape)) / self.rate.expand(shape)
 
     def log_prob(self, value: Tensor) -> Tensor:
         """c log(rate) + (c - 1) log(value) - rate value - lgamma(c)."""
