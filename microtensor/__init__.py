@@ -14,6 +14,7 @@ from microtensor import (
     backends,
     checkout,
     cuda,
+    distributions,
     dtypes,
     linalg,
     onnx,
@@ -561,3 +562,4 @@ __all__ += ["atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "cartesian_p
             "vander"]  # issue 22: shape and construction
 # issue 22: random, dtypes, BLAS-style products, distances
 __all__ += ["addbmm", "addmm", "addmv", "addr", "baddbmm", "cdist", "chain_matmul", "pdist", "poisson", "tensordot"]
+__all__ += ["distributions"]  # issue 22: distributions
