@@ -58,7 +58,7 @@ from demos.training import (
 )
 from microtensor import nn, optim
 from microtensor.nn import functional as F
-from microtensor.nn.models import InceptionBlock, LeNet5, VGGBlock, resnet
+from microtensor.nn.models import DepthwiseSeparable, InceptionBlock, LeNet5, VGGBlock, resnet
 
 PICTURES = ("accuracy_curves.png", "resnet8_graph.png")  # what main() writes into its folder
 
@@ -100,11 +100,67 @@ def residual() -> nn.Module:
     return resnet(8, in_channels=1, width=8)
 
 
+def alexnet_style() -> nn.Module:
+    """AlexNet's ingredients at digit size: ReLU, local response normalization after each convolution,
+    *overlapping* 3x3 max pooling with stride 2, and dropout before the fully connected layers:
+    1x8x8 -> 16x4x4 -> 32x2x2 -> 64 -> 10."""
+    def stage(c_in: int, c_out: int) -> list[nn.Module]:
+        return [nn.Conv2d(c_in, c_out, 3, padding=1), nn.ReLU(), nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0),
+                nn.MaxPool2d(3, stride=2, padding=1)]
+    return nn.Sequential(*stage(1, 16), *stage(16, 32), nn.Flatten(), nn.Dropout(0.2), nn.Linear(32 * 2 * 2, 64),
+                         nn.ReLU(), nn.Dropout(0.2), nn.Linear(64, 10))
+
+
+class ShuffleUnit(nn.Module):
+    """ShuffleNet's unit (Zhang et al. 2018, Fig. 2b): a 1x1 group convolution, a channel shuffle so the next
+    groups see every group's outputs, a 3x3 depthwise convolution, a second 1x1 group convolution, and the
+    input added back."""
+
+    def __init__(self, channels: int, groups: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, channels, 1, groups=groups, bias=False), nn.BatchNorm2d(channels), nn.ReLU(),
+            nn.ChannelShuffle(groups),
+            nn.Conv2d(channels, channels, 3, padding=1, groups=channels, bias=False), nn.BatchNorm2d(channels),
+            nn.Conv2d(channels, channels, 1, groups=groups, bias=False), nn.BatchNorm2d(channels))
+
+    def forward(self, input: mt.Tensor) -> mt.Tensor:
+        """The unit's output: ReLU(input + body(input))."""
+        return F.relu(input + self.body(input))
+
+
+def shufflenet_style() -> nn.Module:
+    """A MobileNet/ShuffleNet-style net: a 3x3 stem, a ShuffleUnit (group convolutions and channel shuffle,
+    4 groups), 2x2 max pooling, a depthwise-separable block to 32 channels at stride 2, global average
+    pooling: 1x8x8 -> 16x8x8 -> 16x4x4 -> 32x2x2 -> 10."""
+    return nn.Sequential(nn.Conv2d(1, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
+                         ShuffleUnit(16, 4), nn.MaxPool2d(2), DepthwiseSeparable(16, 32, stride=2),
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 10))
+
+
+def separable_savings(block: DepthwiseSeparable, size: int) -> tuple[int, int, float]:
+    """The multiply-adds of ``block`` on ``size`` x ``size`` inputs, counted from its convolutions' output
+    shapes, against one full convolution with the same kernel, stride and channels: (separable, full, the
+    notes' ratio 1/N + 1/D_K^2)."""
+    x = mt.zeros(1, block.in_channels, size, size)
+    separable = 0
+    with mt.no_grad():
+        for conv in (m for m in block if isinstance(m, nn.Conv2d)):
+            x = conv(x)
+            kh, kw = conv.kernel_size
+            separable += x.shape[2] * x.shape[3] * conv.out_channels * kh * kw * conv.in_channels // conv.groups
+    k = block[0].kernel_size[0]
+    full = x.shape[2] * x.shape[3] * block.out_channels * k * k * block.in_channels
+    return separable, full, 1 / block.out_channels + 1 / k ** 2
+
+
 MODELS: dict[str, Callable[[], nn.Module]] = {
     "LeNet-5": lenet5,
     "VGG-style": vgg_style,
     "Inception-style": inception_style,
     "ResNet-8": residual,
+    "AlexNet-style": alexnet_style,
+    "ShuffleNet-style": shufflenet_style,
 }
 
 
@@ -267,6 +323,10 @@ def main(out: Path, quick: bool = False) -> None:
     block = runs["Inception-style"].model[2]     # stem conv, ReLU, the Inception block, ...
     print(f"  the Inception block concatenates its branches: {block.out_channels} = 8 + 8 + 4 + 4 channels "
           "(notes 003, 5.5.5, say it averages them)")
+    separable, full, formula = separable_savings(runs["ShuffleNet-style"].model[5], size=4)
+    print(f"  depthwise-separable block (16 -> 32 channels, 3x3, stride 2): {separable:,d} multiply-adds against "
+          f"{full:,d} for a full 3x3 convolution: {separable / full:.3f} of the cost, the notes' 1/N + 1/D_K^2 = "
+          f"1/32 + 1/9 = {formula:.3f}")
     headline("test accuracy", ", ".join(f"{name} {run.accuracy:.1%}" for name, run in runs.items()))
     headline("parameters", ", ".join(f"{name} {run.parameters:,d}" for name, run in runs.items()))
     plot_curves(labelled_histories(list(runs.values())), out / "accuracy_curves.png",

@@ -8,8 +8,10 @@ import numpy as np
 import microtensor
 from microtensor.distributions import constraints
 from microtensor.distributions.distribution import Distribution
-from microtensor.distributions.utils import digamma, lgamma, standard_gamma, xlogy
+from microtensor.distributions.utils import standard_gamma
+from microtensor.ops.elementwise_extra import xlogy
 from microtensor.ops.embedding import one_hot
+from microtensor.ops.special_functions import digamma, lgamma
 from microtensor.tensor import Tensor
 
 __all__ = ["Dirichlet"]

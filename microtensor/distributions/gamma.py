@@ -6,7 +6,9 @@ from typing import Any
 import microtensor
 from microtensor.distributions import constraints
 from microtensor.distributions.distribution import Distribution
-from microtensor.distributions.utils import broadcast_all, digamma, lgamma, standard_gamma, xlogy
+from microtensor.distributions.utils import broadcast_all, standard_gamma
+from microtensor.ops.elementwise_extra import xlogy
+from microtensor.ops.special_functions import digamma, lgamma
 from microtensor.tensor import Tensor
 
 __all__ = ["Gamma"]

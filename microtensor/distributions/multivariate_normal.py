@@ -9,7 +9,8 @@ import numpy as np
 import microtensor
 from microtensor.distributions import constraints
 from microtensor.distributions.distribution import Distribution
-from microtensor.distributions.utils import batch_mahalanobis, cholesky, lazy_property
+from microtensor.distributions.utils import batch_mahalanobis, lazy_property
+from microtensor.ops.linalg_decompositions import cholesky
 from microtensor.tensor import Size, Tensor
 
 __all__ = ["MultivariateNormal"]

@@ -7,7 +7,8 @@ from typing import Any
 import microtensor
 from microtensor.distributions import constraints
 from microtensor.distributions.distribution import Distribution
-from microtensor.distributions.utils import broadcast_all, erfinv
+from microtensor.distributions.utils import broadcast_all
+from microtensor.ops.special_functions import erfinv
 from microtensor.tensor import Tensor
 
 __all__ = ["Normal"]
