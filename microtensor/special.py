@@ -4,6 +4,7 @@ The special functions themselves live in ``microtensor/ops/special_functions.py`
 is PyTorch's aliases of ops microtensor already has (``expit`` is ``sigmoid``, ``gammaln`` is ``lgamma``,
 ``psi`` is ``digamma``), the same function objects.
 """
+from microtensor.ops.elementwise_extra import xlogy
 from microtensor.ops.reduction import logsumexp
 from microtensor.ops.softmax import log_softmax, softmax
 from microtensor.ops.special_functions import (
@@ -23,7 +24,6 @@ from microtensor.ops.special_functions import (
     polygamma,
     sinc,
     xlog1py,
-    xlogy,
 )
 from microtensor.ops.special_functions import digamma as psi
 from microtensor.ops.special_functions import lgamma as gammaln

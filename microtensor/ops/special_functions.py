@@ -214,12 +214,6 @@ class _XLog(Function):
         return gx, gy
 
 
-class Xlogy(_XLog):
-    """out = x log(y), 0 where x == 0."""
-    f = staticmethod(np.log)
-    pole = 0.0
-
-
 class Xlog1py(_XLog):
     """out = x log1p(y), 0 where x == 0."""
     f = staticmethod(np.log1p)
@@ -228,20 +222,14 @@ class Xlog1py(_XLog):
 
 def _xlog(op: str, fn: type[_XLog], input: Operand, other: Operand) -> Tensor:
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        raise TypeError(f"{op}(): expected at least one of input and other to be a Tensor, got "
-                        f"{type(input).__name__} and {type(other).__name__}")
+        raise TypeError(f"{op}(): expected a Tensor for input or other, got {type(input).__name__} and "
+                        f"{type(other).__name__}")
     a, b = promote(input, other)
     if dtype_of(a).kind != "f":
         dt = dtypes.get_default_dtype()
         a, b = cast(a, dt), cast(b, dt)
     broadcast_shapes(op, shape_of(a), shape_of(b))
     return fn.apply(a, b)
-
-
-def xlogy(input: Operand, other: Operand) -> Tensor:
-    """input * log(other), with 0 wherever input is 0 (even where other is 0 or negative, unless other is nan),
-    broadcasting; integer inputs give the default float dtype."""
-    return _xlog("xlogy", Xlogy, input, other)
 
 
 def xlog1py(input: Operand, other: Operand) -> Tensor:
