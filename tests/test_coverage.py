@@ -1,6 +1,7 @@
 """docs/coverage.md, the table of PyTorch's public names microtensor has: every name it says we have
 exists, and with PyTorch installed the committed table is what ``python -m microtensor.coverage`` writes."""
 import importlib
+import re
 
 import pytest
 from helpers import requires_torch
@@ -41,3 +42,11 @@ def test_ordinary_names_are_applicable():
 @requires_torch
 def test_the_committed_table_is_current():
     assert coverage.main(["--check"]) == 0, "docs/coverage.md is out of date: run python -m microtensor.coverage"
+
+
+def test_readme_quotes_the_tables_shares():
+    table = coverage.OUT.read_text()
+    rows = re.findall(r"^\| `([^`]+)` \| \d+ \| \d+ \| (\d+)% \|", table, flags=re.M)
+    readme = (coverage.OUT.parent.parent / "README.md").read_text()
+    assert rows and all(f"`{title}` {share}%" in readme for title, share in rows), \
+        "README's 'Differences from PyTorch' shares differ from docs/coverage.md"

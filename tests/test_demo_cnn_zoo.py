@@ -43,7 +43,12 @@ def basic_block(c_in, c_out):
 
 
 RESNET8 = conv(1, 8, 3, False) + bn(8) + basic_block(8, 8) + basic_block(8, 16) + basic_block(16, 32) + linear(32, 10)
-BY_HAND = {"LeNet-5": LENET5, "VGG-style": VGG, "Inception-style": INCEPTION, "ResNet-8": RESNET8}
+ALEXNET = conv(1, 16, 3) + conv(16, 32, 3) + linear(32 * 2 * 2, 64) + linear(64, 10)
+SHUFFLE_UNIT = 2 * 16 * 4 + 16 * 9 + 3 * bn(16)                 # two 1x1 group convs (4 groups), depthwise 3x3
+SEPARABLE = 16 * 9 + bn(16) + 16 * 32 + bn(32)                   # depthwise 3x3, pointwise 1x1, no biases
+SHUFFLENET = 1 * 16 * 9 + bn(16) + SHUFFLE_UNIT + SEPARABLE + linear(32, 10)
+BY_HAND = {"LeNet-5": LENET5, "VGG-style": VGG, "Inception-style": INCEPTION, "ResNet-8": RESNET8,
+           "AlexNet-style": ALEXNET, "ShuffleNet-style": SHUFFLENET}
 
 
 @pytest.fixture(scope="module")
@@ -52,15 +57,19 @@ def runs():
 
 
 def test_hand_counts_are_the_known_totals():
-    assert (LENET5, VGG, INCEPTION, RESNET8) == (61_706, 4_898, 5_170, 19_810)
+    assert (LENET5, VGG, INCEPTION, RESNET8, ALEXNET, SHUFFLENET) == (61_706, 4_898, 5_170, 19_810, 13_706, 1_626)
     assert set(BY_HAND) == set(cnn_zoo.MODELS)
+
+
+# the AlexNet-style net has no batch normalization: four epochs leave it a few points short of the others
+AT_LEAST = {"AlexNet-style": 0.85}
 
 
 @pytest.mark.slow
 def test_every_model_learns_the_digits(runs):
     for name, run in runs.items():
         assert len(run.history.accuracy) == 4
-        assert run.accuracy > 0.93, name
+        assert run.accuracy > AT_LEAST.get(name, 0.93), name
 
 
 @pytest.mark.slow
@@ -119,3 +128,10 @@ def test_same_padding_keeps_the_size_at_stride_1():
 
 def test_notes_worked_convolution():
     assert cnn_zoo.notes_feature_map() == [[4, 3, 4], [2, 4, 3], [2, 3, 4]]
+
+
+def test_depthwise_separable_savings_follow_the_notes_formula():
+    from microtensor.nn.models import DepthwiseSeparable
+    separable, full, formula = cnn_zoo.separable_savings(DepthwiseSeparable(16, 32, stride=2), size=4)
+    assert (separable, full) == (2 * 2 * (16 * 9 + 16 * 32), 2 * 2 * 16 * 32 * 9)
+    assert separable / full == pytest.approx(formula) and formula == pytest.approx(1 / 32 + 1 / 9)
