@@ -22,6 +22,7 @@ from microtensor.nn.activation import (
     Sigmoid,
     SiLU,
     Softmax,
+    Softmax2d,
     Softmin,
     Softplus,
     Softshrink,
@@ -44,6 +45,7 @@ from microtensor.nn.container import (
     Unflatten,
 )
 from microtensor.nn.conv import Conv1d, Conv2d, ConvTranspose2d
+from microtensor.nn.distance import CosineSimilarity, PairwiseDistance
 from microtensor.nn.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from microtensor.nn.fold import Fold, Unfold
 from microtensor.nn.linear import Bilinear, Linear
@@ -99,7 +101,7 @@ from microtensor.nn.pooling import (
     MaxUnpool1d,
     MaxUnpool2d,
 )
-from microtensor.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from microtensor.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
 from microtensor.nn.sparse import Embedding
 from microtensor.nn.transformer import (
     Transformer,
@@ -136,3 +138,4 @@ __all__ += [  # issue 22: nn.functional and modules
     "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "Fold", "Unfold", "LPPool1d", "LPPool2d",
     "MaxUnpool1d", "MaxUnpool2d",
 ]
+__all__ += ["CosineSimilarity", "PairwiseDistance", "RNNBase", "Softmax2d"]

@@ -412,6 +412,17 @@ class Softmin(Module):
         return f"dim={self.dim}"
 
 
+class Softmax2d(Module):
+    """Softmax over the channels at every spatial location: ``softmax(input, dim=-3)`` of a ``(C, H, W)`` or
+    ``(N, C, H, W)`` input."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``F.softmax(input, -3)``."""
+        if input.dim() not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D instead")
+        return F.softmax(input, -3)
+
+
 class Step(Module):
     """(+) The Heaviside unit step ``1 if x > 0 else 0`` elementwise, with zero gradient everywhere.
 

@@ -20,6 +20,7 @@ from microtensor.nn.activation import (
     Sigmoid,
     SiLU,
     Softmax,
+    Softmax2d,
     Softmin,
     Softplus,
     Softshrink,
@@ -38,3 +39,4 @@ __all__ = [
 __all__ += [  # issue 22: nn.functional and modules
     "GLU", "Hardshrink", "Hardswish", "LogSigmoid", "Softshrink", "Tanhshrink",
 ]
+__all__ += ["Softmax2d"]
