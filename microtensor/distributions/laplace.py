@@ -4,15 +4,13 @@ from __future__ import annotations
 from typing import Any
 
 import microtensor
-from microtensor.distributions import constraints
-from microtensor.distributions.distribution import Distribution
-from microtensor.distributions.utils import broadcast_all
+from microtensor.distributions.location_scale import LocationScale
 from microtensor.tensor import Tensor
 
 __all__ = ["Laplace"]
 
 
-class Laplace(Distribution):
+class Laplace(LocationScale):
     """A Laplace distribution parameterized by ``loc`` and ``scale``.
 
     Example::
@@ -20,33 +18,6 @@ class Laplace(Distribution):
         >>> m = Laplace(torch.tensor([0.0]), torch.tensor([1.0]))
         >>> m.sample()  # Laplace distributed with loc=0, scale=1
     """
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        both_numbers = not isinstance(loc, Tensor) and not isinstance(scale, Tensor)
-        super().__init__(() if both_numbers else self.loc.size(), validate_args=validate_args)
-
-    def expand(self, batch_shape: Any, _instance: Distribution | None = None) -> Laplace:
-        """A Laplace with ``batch_shape`` (parameters expanded, no copy)."""
-        new = self._get_checked_instance(Laplace, _instance)
-        new.loc = self.loc.expand(batch_shape)
-        new.scale = self.scale.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    @property
-    def mean(self) -> Tensor:
-        """loc."""
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        """loc."""
-        return self.loc
 
     @property
     def variance(self) -> Tensor:

@@ -5,16 +5,14 @@ import math
 from typing import Any
 
 import microtensor
-from microtensor.distributions import constraints
-from microtensor.distributions.distribution import Distribution
-from microtensor.distributions.utils import broadcast_all
+from microtensor.distributions.location_scale import LocationScale
 from microtensor.ops.special_functions import erfinv
 from microtensor.tensor import Tensor
 
 __all__ = ["Normal"]
 
 
-class Normal(Distribution):
+class Normal(LocationScale):
     """A normal distribution parameterized by ``loc`` (mean) and ``scale`` (standard deviation).
 
     Example::
@@ -22,33 +20,6 @@ class Normal(Distribution):
         >>> m = Normal(torch.tensor([0.0]), torch.tensor([1.0]))
         >>> m.sample()  # normally distributed with loc=0 and scale=1
     """
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        both_numbers = not isinstance(loc, Tensor) and not isinstance(scale, Tensor)
-        super().__init__(() if both_numbers else self.loc.size(), validate_args=validate_args)
-
-    def expand(self, batch_shape: Any, _instance: Distribution | None = None) -> Normal:
-        """A Normal with ``batch_shape`` (parameters expanded, no copy)."""
-        new = self._get_checked_instance(Normal, _instance)
-        new.loc = self.loc.expand(batch_shape)
-        new.scale = self.scale.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    @property
-    def mean(self) -> Tensor:
-        """loc."""
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        """loc."""
-        return self.loc
 
     @property
     def stddev(self) -> Tensor:
