@@ -24,7 +24,7 @@ OUT = pathlib.Path(__file__).resolve().parent.parent / "docs" / "coverage.md"
 NOT_APPLICABLE: list[tuple[str, str]] = [
     (r"cuda|cudnn|miopen|mkldnn|onednn|\bmps|_mps|xpu|hip|vulkan|fbgemm|nnpack|mtia|nccl|^is_vulkan",
      "GPU and vendor back-end internals: microtensor computes with NumPy on the CPU"),
-    (r"quant|^q_|qint|quint|int_repr|per_channel|per_tensor|^fake_",
+    (r"quantiz|fake_quant|^q_|qint|quint|int_repr|per_channel|per_tensor|^fake_",
      "quantization: integer-quantized kernels are out of scope"),
     (r"sparse_(csr|csc|bsr|bsc)|crow_indices|col_indices|ccol_indices|row_indices|compressed|^to_sparse_(csr|csc|bsr|bsc)"
      r"|^sspaddmm|^smm$|^hspmm|^sparse_resize|^sparse_mask|^is_sparse_csr|^saddmm",
@@ -32,7 +32,7 @@ NOT_APPLICABLE: list[tuple[str, str]] = [
     (r"complex|cfloat|cdouble|chalf|^conj|view_as_real|view_as_complex|^angle$|^polar$|^real$|^imag$|is_neg|"
      r"resolve_neg|fft|stft|istft|_window$",
      "complex numbers and Fourier transforms: not supported for now"),
-    (r"^jit$|Script|script|^Graph|^Node$|^Block$|^Value$|^Use$|^Code$|FileCheck|^trace|Tracing|Schema|^Argument|"
+    (r"^jit$|Script|script|^Graph|^Node$|^Block$|^Value$|^Use$|^Code$|FileCheck|Tracing|Schema|^Argument|"
      r"AliasDb|^Future$|^fork$|^wait$|Type$|^Sym|^sym_|Capsule|DeepCopyMemoTable|LoggerBase|OperatorInfo|"
      r"StaticModule|^Tag$|TorchFunction|^export|^compiled_with|^Aggregation|^ConcreteModuleType|^ErrorReport|"
      r"^ExcludeDispatchKeyGuard|^DispatchKey|^BenchmarkConfig|^BenchmarkExecutionStats|^ThroughputBenchmark|"
@@ -47,7 +47,7 @@ NOT_APPLICABLE: list[tuple[str, str]] = [
      r"^handle_torch_function$|^boolean_dispatch$|^assert_int_or_pair$|grouped_mm$|^scaled_mm$|"
      r"^classes|^ops$|^return_types|^unify_type_list|^merge_type_from_type_comment|^parse_ir|^parse_schema|"
      r"^import_ir_module|^cpp$|^USE_|^has_|^is_anomaly|^autocast_|^clear_autocast|^get_autocast|^set_autocast|"
-     r"_autocast_|^is_autocast|^fork|^get_device_module|^is_inference$|^is_warn_always|^set_warn_always|^Size$",
+     r"_autocast_|^is_autocast|^fork|^get_device_module|^is_inference$|^is_warn_always|^set_warn_always",
      "TorchScript, FX, dispatcher and build internals"),
     (r"Storage$|storage|channels_last|preserve_format|contiguous_format|memory_format|pin_memory|is_pinned|"
      r"data_ptr|share_memory|is_shared|from_file|^set_$|^record_stream|^nbytes$|^itemsize$",
@@ -68,7 +68,7 @@ NOT_APPLICABLE: list[tuple[str, str]] = [
     (r"float8|float4|^bits|^bit$|^uint(16|32|64)$|^int[1-7]$|^uint[1-7]$",
      "exotic dtypes (float8, float4, bit-packed, sub-byte and unsigned 16-64-bit integers)"),
     (r"^grad_mode|^inference_mode_|^manual_seed_all|^mps|^nested|^is_nested|to_padded_tensor|^vmap|^cond$|"
-     r"^while_loop|^associative_scan|^scan$|^map$|^Generator$",
+     r"^while_loop|^associative_scan|^scan$|^map$",
      "nested tensors and higher-order control-flow operators"),
 ]
 _PATTERNS = [(re.compile(p), reason) for p, reason in NOT_APPLICABLE]
