@@ -2,6 +2,7 @@
 (an elementwise bool tensor over the batch), as ``torch.distributions.constraints`` defines them."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -9,10 +10,11 @@ import numpy as np
 import microtensor
 from microtensor.tensor import Tensor
 
-__all__ = ["Constraint", "boolean", "dependent", "dependent_property", "greater_than", "greater_than_eq",
-           "half_open_interval", "independent", "integer_interval", "interval", "is_dependent", "less_than",
-           "lower_cholesky", "nonnegative", "nonnegative_integer", "one_hot", "positive", "positive_definite",
-           "positive_integer", "real", "real_vector", "simplex", "unit_interval"]
+__all__ = ["Constraint", "boolean", "cat", "corr_cholesky", "dependent", "dependent_property", "greater_than",
+           "greater_than_eq", "half_open_interval", "independent", "integer_interval", "interval", "is_dependent",
+           "less_than", "lower_cholesky", "lower_triangular", "multinomial", "nonnegative", "nonnegative_integer",
+           "one_hot", "positive", "positive_definite", "positive_integer", "positive_semidefinite", "real",
+           "real_vector", "simplex", "square", "stack", "symmetric", "unit_interval"]
 
 
 class Constraint:
@@ -188,13 +190,114 @@ class _LowerCholesky(Constraint):
         return lower_triangular & positive_diagonal
 
 
-class _PositiveDefinite(Constraint):
+class _LowerTriangular(Constraint):
     event_dim = 2
 
     def check(self, value: Tensor) -> Tensor:
-        symmetric = (value - value.mT).abs().le(1e-6).all(-1).all(-1)
+        return (value.tril() == value).all(-1).all(-1)
+
+
+class _CorrCholesky(Constraint):
+    """Lower-triangular matrices with positive diagonal and unit-norm rows: Cholesky factors of correlations."""
+    event_dim = 2
+
+    def check(self, value: Tensor) -> Tensor:
+        tol = microtensor.finfo(value.dtype).eps * value.shape[-1] * 10
+        row_norm = value.detach().pow(2).sum(-1).sqrt()
+        unit_norm_row = (row_norm - 1.0).abs().le(tol).all(dim=-1)
+        return lower_cholesky.check(value) & unit_norm_row
+
+
+class _Square(Constraint):
+    event_dim = 2
+
+    def check(self, value: Tensor) -> Tensor:
+        return microtensor.full(tuple(value.shape[:-2]), value.shape[-2] == value.shape[-1], dtype=microtensor.bool)
+
+
+class _Symmetric(_Square):
+    def check(self, value: Tensor) -> Tensor:
+        square_check = super().check(value)
+        if not bool(square_check.all()):
+            return square_check
+        return (value - value.mT).abs().le(1e-6).all(-1).all(-1)
+
+
+class _PositiveSemidefinite(_Symmetric):
+    def check(self, value: Tensor) -> Tensor:
+        sym_check = super().check(value)
+        if not bool(sym_check.all()):
+            return sym_check
         eigenvalues = np.linalg.eigvalsh(value.detach().numpy())  # reads the lower triangle; symmetry is above
-        return symmetric & microtensor.tensor((eigenvalues > 0).all(-1))
+        return microtensor.tensor((eigenvalues >= 0).all(-1))
+
+
+class _PositiveDefinite(_Symmetric):
+    def check(self, value: Tensor) -> Tensor:
+        sym_check = super().check(value)
+        if not bool(sym_check.all()):
+            return sym_check
+        eigenvalues = np.linalg.eigvalsh(value.detach().numpy())  # reads the lower triangle; symmetry is above
+        return microtensor.tensor((eigenvalues > 0).all(-1))
+
+
+class _Multinomial(Constraint):
+    """Nonnegative integer vectors that sum to at most ``upper_bound`` (PyTorch checks ``<=``, not ``==``)."""
+    is_discrete = True
+    event_dim = 1
+
+    def __init__(self, upper_bound: int) -> None:
+        self.upper_bound = upper_bound
+
+    def check(self, value: Tensor) -> Tensor:
+        return (value >= 0).all(dim=-1) & (value.sum(dim=-1) <= self.upper_bound)
+
+
+class _Cat(Constraint):
+    """Applies ``cseq[i]`` to the ``lengths[i]``-long slice ``i`` of ``dim``, as ``torch.cat`` joins them."""
+
+    def __init__(self, cseq: Sequence[Constraint], dim: int = 0, lengths: Sequence[int] | None = None) -> None:
+        self.cseq = list(cseq)
+        self.lengths = [1] * len(self.cseq) if lengths is None else list(lengths)
+        if len(self.lengths) != len(self.cseq):
+            raise ValueError(f"cat constraint: {len(self.cseq)} constraints but {len(self.lengths)} lengths")
+        self.dim = dim
+
+    @property
+    def is_discrete(self) -> bool:  # type: ignore[override]  # derived from the parts
+        return any(c.is_discrete for c in self.cseq)
+
+    @property
+    def event_dim(self) -> int:  # type: ignore[override]  # derived from the parts
+        return max(c.event_dim for c in self.cseq)
+
+    def check(self, value: Tensor) -> Tensor:
+        checks, start = [], 0
+        for constr, length in zip(self.cseq, self.lengths):
+            checks.append(constr.check(value.narrow(self.dim, start, length)))
+            start += length
+        return microtensor.cat(checks, self.dim)
+
+
+class _Stack(Constraint):
+    """Applies ``cseq[i]`` to the slice ``i`` of ``dim``, as ``torch.stack`` joins them."""
+
+    def __init__(self, cseq: Sequence[Constraint], dim: int = 0) -> None:
+        self.cseq = list(cseq)
+        self.dim = dim
+
+    @property
+    def is_discrete(self) -> bool:  # type: ignore[override]  # derived from the parts
+        return any(c.is_discrete for c in self.cseq)
+
+    @property
+    def event_dim(self) -> int:  # type: ignore[override]  # derived from the parts
+        dim = max(c.event_dim for c in self.cseq)
+        return dim + 1 if self.dim + dim < 0 else dim
+
+    def check(self, value: Tensor) -> Tensor:
+        parts = [value.select(self.dim, i) for i in range(value.shape[self.dim])]
+        return microtensor.stack([c.check(v) for v, c in zip(parts, self.cseq)], self.dim)
 
 
 dependent = _Dependent()
@@ -217,4 +320,12 @@ interval = _Interval
 half_open_interval = _HalfOpenInterval
 simplex = _Simplex()
 lower_cholesky = _LowerCholesky()
+lower_triangular = _LowerTriangular()
+corr_cholesky = _CorrCholesky()
+square = _Square()
+symmetric = _Symmetric()
+positive_semidefinite = _PositiveSemidefinite()
 positive_definite = _PositiveDefinite()
+multinomial = _Multinomial
+cat = _Cat
+stack = _Stack

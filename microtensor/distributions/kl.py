@@ -11,18 +11,26 @@ import numpy as np
 import microtensor
 from microtensor.distributions.bernoulli import Bernoulli
 from microtensor.distributions.beta import Beta
+from microtensor.distributions.binomial import Binomial
 from microtensor.distributions.categorical import Categorical
+from microtensor.distributions.cauchy import Cauchy
 from microtensor.distributions.dirichlet import Dirichlet
 from microtensor.distributions.distribution import Distribution
 from microtensor.distributions.exponential import Exponential
 from microtensor.distributions.gamma import Gamma
+from microtensor.distributions.geometric import Geometric
+from microtensor.distributions.gumbel import Gumbel
+from microtensor.distributions.half_normal import HalfNormal
 from microtensor.distributions.independent import Independent
 from microtensor.distributions.laplace import Laplace
 from microtensor.distributions.multivariate_normal import MultivariateNormal
 from microtensor.distributions.normal import Normal
 from microtensor.distributions.one_hot_categorical import OneHotCategorical
+from microtensor.distributions.pareto import Pareto
+from microtensor.distributions.poisson import Poisson
+from microtensor.distributions.transformed_distribution import TransformedDistribution
 from microtensor.distributions.uniform import Uniform
-from microtensor.distributions.utils import batch_mahalanobis, digamma, lgamma, sum_rightmost
+from microtensor.distributions.utils import EULER_CONSTANT, batch_mahalanobis, digamma, lgamma, sum_rightmost
 from microtensor.ops.activation import softplus
 from microtensor.tensor import Size, Tensor
 
@@ -190,3 +198,61 @@ def _kl_independent_independent(p: Independent, q: Independent) -> Tensor:
         raise NotImplementedError("KL between Independents with different reinterpreted_batch_ndims is not "
                                   "implemented (as in PyTorch)")
     return sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p: Poisson, q: Poisson) -> Tensor:
+    return p.rate * (p.rate.log() - q.rate.log()) - (p.rate - q.rate)
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p: Binomial, q: Binomial) -> Tensor:
+    if bool((p.total_count < q.total_count).any()):
+        raise NotImplementedError("KL between Binomials where q.total_count > p.total_count is not implemented")
+    kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p() - (-q.probs).log1p())
+    return _infinite_where(p.total_count > q.total_count, kl)
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p: Geometric, q: Geometric) -> Tensor:
+    return -p.entropy() - (-q.probs).log1p() / p.probs - q.logits
+
+
+@register_kl(Gumbel, Gumbel)
+def _kl_gumbel_gumbel(p: Gumbel, q: Gumbel) -> Tensor:
+    ct1 = p.scale / q.scale
+    ct2 = q.loc / q.scale
+    ct3 = p.loc / q.scale
+    t1 = -ct1.log() - ct2 + ct3
+    t2 = ct1 * EULER_CONSTANT
+    t3 = (ct2 + lgamma(1 + ct1) - ct3).exp()
+    return t1 + t2 + t3 - (1 + EULER_CONSTANT)
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p: HalfNormal, q: HalfNormal) -> Tensor:
+    return _kl_normal_normal(p.base_dist, q.base_dist)
+
+
+@register_kl(Cauchy, Cauchy)
+def _kl_cauchy_cauchy(p: Cauchy, q: Cauchy) -> Tensor:
+    t1 = ((p.scale + q.scale).pow(2) + (p.loc - q.loc).pow(2)).log()
+    t2 = (4 * p.scale * q.scale).log()
+    return t1 - t2
+
+
+@register_kl(Pareto, Pareto)
+def _kl_pareto_pareto(p: Pareto, q: Pareto) -> Tensor:
+    scale_ratio = p.scale / q.scale
+    alpha_ratio = q.alpha / p.alpha
+    result = q.alpha * scale_ratio.log() - alpha_ratio.log() + alpha_ratio - 1
+    return _infinite_where(p.scale < q.scale, result)
+
+
+@register_kl(TransformedDistribution, TransformedDistribution)
+def _kl_transformed_transformed(p: TransformedDistribution, q: TransformedDistribution) -> Tensor:
+    if p.transforms != q.transforms:
+        raise NotImplementedError
+    if p.event_shape != q.event_shape:
+        raise NotImplementedError
+    return kl_divergence(p.base_dist, q.base_dist)

@@ -10,7 +10,7 @@ from microtensor.distributions.distribution import Distribution
 from microtensor.ops.embedding import one_hot
 from microtensor.tensor import Size, Tensor
 
-__all__ = ["OneHotCategorical"]
+__all__ = ["OneHotCategorical", "OneHotCategoricalStraightThrough"]
 
 
 class OneHotCategorical(Distribution):
@@ -93,3 +93,21 @@ class OneHotCategorical(Distribution):
         values = microtensor.eye(n, dtype=self._categorical._param.dtype)
         values = values.view((n,) + (1,) * len(self.batch_shape) + (n,))
         return values.expand((n, *self.batch_shape, n)) if expand else values
+
+
+class OneHotCategoricalStraightThrough(OneHotCategorical):
+    """OneHotCategorical whose ``rsample`` passes gradients straight through: the one-hot sample in the
+    forward pass, the gradient of ``probs`` in the backward pass (Bengio et al., 2013).
+
+    Example::
+
+        >>> m = OneHotCategoricalStraightThrough(logits=torch.zeros(4, requires_grad=True))
+        >>> (m.rsample() * torch.arange(4.0)).sum().backward()
+    """
+    has_rsample = True
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """sample + (probs - probs.detach()): one-hot values, differentiable in probs."""
+        samples = self.sample(sample_shape)
+        probs = self._categorical.probs
+        return samples + (probs - probs.detach())

@@ -112,3 +112,40 @@ def batch_mahalanobis(scale_tril: Tensor, diff: Tensor) -> Tensor:
     read (its upper part gets no gradient), as PyTorch's triangular solve does."""
     solved = (microtensor.linalg.inv(scale_tril.tril()) @ diff.unsqueeze(-1)).squeeze(-1)
     return solved.pow(2).sum(-1)
+
+
+def _tril_mask(n: int, diag: int) -> np.ndarray:
+    arange = np.arange(n)
+    return arange < arange.reshape(-1, 1) + (diag + 1)
+
+
+def vec_to_tril_matrix(vec: Tensor, diag: int = 0) -> Tensor:
+    """The lower-triangular matrices (below diagonal ``diag``) whose entries, row by row, are ``vec``'s last dim."""
+    m = vec.shape[-1]
+    n = (-(1 + 2 * diag) + ((1 + 2 * diag) ** 2 + 8 * m + 4 * abs(diag) * (diag + 1)) ** 0.5) / 2
+    if abs(n - round(n)) > 1e-6:
+        raise ValueError(f"The size of last dimension is {m} which cannot be expressed as the lower triangular "
+                         "part of a square D x D matrix.")
+    n = round(n)
+    rows, cols = np.nonzero(_tril_mask(n, diag))
+    mat = vec.new_zeros(tuple(vec.shape[:-1]) + (n * n,))
+    return mat.index_add(-1, microtensor.tensor(rows * n + cols), vec).reshape(tuple(vec.shape[:-1]) + (n, n))
+
+
+def tril_matrix_to_vec(mat: Tensor, diag: int = 0) -> Tensor:
+    """The entries of ``mat`` on and below diagonal ``diag``, row by row, as a vector (inverse of
+    ``vec_to_tril_matrix``)."""
+    n = mat.shape[-1]
+    rows, cols = np.nonzero(_tril_mask(n, diag))
+    return mat.reshape(tuple(mat.shape[:-2]) + (n * n,))[..., microtensor.tensor(rows * n + cols)]
+
+EULER_CONSTANT = 0.57721566490153286060  # the Euler-Mascheroni constant
+
+
+def probs_or_logits(probs: Any, logits: Any, *others: Any) -> tuple[str, tuple[Tensor, ...]]:
+    """Which of ``probs``/``logits`` was given (exactly one must be), with it broadcast against ``others``
+    (other parameters, as ``broadcast_all``); the given parameter comes first in the returned tuple."""
+    if (probs is None) == (logits is None):
+        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+    name, given = ("probs", probs) if probs is not None else ("logits", logits)
+    return name, broadcast_all(given, *others)
