@@ -72,15 +72,22 @@ DISTS = {
                          np.eye(4)[[1, 0, 3]]),
     "mixture": (lambda lib, lg, a, b: lib.distributions.MixtureSameFamily(
         lib.distributions.Categorical(logits=lg), lib.distributions.Normal(a, b)), (REAL, REAL, POS), REAL[:, 0]),
+    "continuous_bernoulli": (lambda lib, p: lib.distributions.ContinuousBernoulli(p), (PROBS,), PROBS[::-1].copy()),
+    "continuous_bernoulli_logits": (lambda lib, lg: lib.distributions.ContinuousBernoulli(logits=lg * 1e-3),
+                                    (REAL,), PROBS),
+    "fisher_snedecor": (lambda lib, a, b: lib.distributions.FisherSnedecor(a + 2, b + 4), (POS, POS2), POS2),
+    "von_mises": (lambda lib, a, b: lib.distributions.VonMises(a, b), (REAL, POS), REAL + 0.3),
+    "lowrank_mvn": (lambda lib, m, w, d: lib.distributions.LowRankMultivariateNormal(m, w, d),
+                    (REAL[:2, :3], LOWER[:, :, :2], POS[:2, :3]), REAL[1:, 1:]),
     "transformed_affine_tanh": (lambda lib, a, b: lib.distributions.TransformedDistribution(
         lib.distributions.Normal(a, b), [lib.distributions.AffineTransform(0.5, 2.0),
                                          lib.distributions.TanhTransform()]), (REAL, POS), PROBS - 0.5),
 }
 PROPERTIES = ("log_prob", "entropy", "mean", "variance", "stddev", "cdf", "icdf")
 HAS_CDF = {"normal", "uniform", "exponential", "laplace", "cauchy", "half_normal", "half_cauchy", "log_normal",
-           "gumbel", "weibull", "pareto", "mixture"}
+           "gumbel", "weibull", "pareto", "mixture", "continuous_bernoulli"}
 HAS_ICDF = {"normal", "uniform", "exponential", "laplace", "cauchy", "half_normal", "half_cauchy", "log_normal",
-            "gumbel", "weibull", "pareto"}
+            "gumbel", "weibull", "pareto", "continuous_bernoulli"}
 
 
 def evaluate(lib: object, name: str, prop: str, params: list, value: object) -> object:
@@ -235,6 +242,10 @@ RSAMPLE = {
     "weibull": (lambda a, b: mt.distributions.Weibull(a, b), (POS[0], POS2[0])),
     "pareto": (lambda a, b: mt.distributions.Pareto(a, b), (POS[0], POS2[0])),
     "kumaraswamy": (lambda a, b: mt.distributions.Kumaraswamy(a, b), (POS[0], POS2[0])),
+    "continuous_bernoulli": (lambda p: mt.distributions.ContinuousBernoulli(p), (PROBS[0],)),
+    "generalized_pareto": (lambda a, b, c: mt.distributions.GeneralizedPareto(a, b, c), (REAL[0], POS[0], PROBS[0])),
+    "lowrank_mvn": (lambda m, w, d: mt.distributions.LowRankMultivariateNormal(m, w, d),
+                    (REAL[0, :3], LOWER[0, :, :2], POS[0, :3])),
     "logistic_normal": (lambda a, b: mt.distributions.LogisticNormal(a, b), (REAL[0], POS[0])),
     "relaxed_bernoulli": (lambda t, lg: mt.distributions.RelaxedBernoulli(t, logits=lg), (POS[0], REAL[0])),
     "relaxed_one_hot": (lambda t, lg: mt.distributions.RelaxedOneHotCategorical(t, logits=lg), (POS[0, :1], REAL[0])),
@@ -283,6 +294,12 @@ SAMPLE_STATS = {
     "geometric": mt.distributions.Geometric(mt.tensor([0.3, 0.8])),
     "negative_binomial": mt.distributions.NegativeBinomial(mt.tensor([3.0, 10.0]), mt.tensor([0.3, 0.6])),
     "multinomial": mt.distributions.Multinomial(10, mt.tensor([0.2, 0.3, 0.5])),
+    "continuous_bernoulli": mt.distributions.ContinuousBernoulli(mt.tensor([0.2, 0.9])),
+    "fisher_snedecor": mt.distributions.FisherSnedecor(mt.tensor([5.0, 9.0]), mt.tensor([12.0, 20.0])),
+    "generalized_pareto": mt.distributions.GeneralizedPareto(mt.tensor([0.5, -1.0]), mt.tensor([1.0, 2.0]),
+                                                             mt.tensor([0.1, -0.2])),
+    "lowrank_mvn": mt.distributions.LowRankMultivariateNormal(mt.tensor([1.0, -1.0]), mt.tensor([[1.0], [0.5]]),
+                                                              mt.tensor([0.5, 1.0])),
     "mixture": mt.distributions.MixtureSameFamily(mt.distributions.Categorical(mt.tensor([0.3, 0.7])),
                                                   mt.distributions.Normal(mt.tensor([-2.0, 1.0]),
                                                                           mt.tensor([0.5, 1.0]))),
@@ -453,3 +470,35 @@ def test_implicit_rsample_gradient_is_unbiased(name: str) -> None:
     for grad, expected in zip((a.grad, b.grad), exact(a.detach()[0], b.detach()[0])):
         draws = grad.numpy()
         np.testing.assert_array_less(np.abs(draws.mean(0) - expected.numpy()), 5 * draws.std(0) / np.sqrt(n) + 1e-12)
+
+
+@requires_torch
+def test_generalized_pareto_matches_torch_in_float32() -> None:
+    """PyTorch's GeneralizedPareto compares its concentration with a float32 zero, so it only runs in float32."""
+    arrays = [a.astype(np.float32) for a in (REAL, POS, REAL * 0.3, REAL + POS, PROBS)]
+    ours = [mt.tensor(a, requires_grad=True) for a in arrays[:3]]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays[:3]]
+    dist_o, dist_t = mt.distributions.GeneralizedPareto(*ours), torch.distributions.GeneralizedPareto(*theirs)
+    value, prob = arrays[3], arrays[4]
+    pairs = [(dist_o.log_prob(mt.tensor(value)), dist_t.log_prob(torch.tensor(value))),
+             (dist_o.cdf(mt.tensor(value)), dist_t.cdf(torch.tensor(value))),
+             (dist_o.icdf(mt.tensor(prob)), dist_t.icdf(torch.tensor(prob))),
+             (dist_o.entropy(), dist_t.entropy()), (dist_o.mean, dist_t.mean), (dist_o.variance, dist_t.variance)]
+    for out, expected in pairs:
+        np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=2e-5, atol=1e-6)
+    sum(o.sum() for o, _ in pairs[:3]).backward()
+    sum(t.sum() for _, t in pairs[:3]).backward()
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_von_mises_samples_have_the_circular_moments() -> None:
+    """Angles in [-pi, pi) whose mean resultant E[cos(x - loc)] is 1 - the circular variance, and whose
+    E[sin(x - loc)] is 0."""
+    dist = mt.distributions.VonMises(mt.tensor([0.5, -3.0, 2.0]), mt.tensor([4.0, 0.5, 1e-6]))
+    mt.manual_seed(0)
+    draws = dist.sample((20000,)).numpy()
+    assert draws.min() >= -np.pi and draws.max() < np.pi
+    centred = draws - dist.loc.numpy()
+    np.testing.assert_allclose(np.cos(centred).mean(0), 1 - dist.variance.numpy(), atol=0.015)
+    np.testing.assert_allclose(np.sin(centred).mean(0), 0.0, atol=0.015)

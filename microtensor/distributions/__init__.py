@@ -8,11 +8,14 @@ from microtensor.distributions.categorical import Categorical
 from microtensor.distributions.cauchy import Cauchy
 from microtensor.distributions.chi2 import Chi2
 from microtensor.distributions.constraint_registry import biject_to, transform_to
+from microtensor.distributions.continuous_bernoulli import ContinuousBernoulli
 from microtensor.distributions.dirichlet import Dirichlet
 from microtensor.distributions.distribution import Distribution
 from microtensor.distributions.exp_family import ExponentialFamily
 from microtensor.distributions.exponential import Exponential
+from microtensor.distributions.fishersnedecor import FisherSnedecor
 from microtensor.distributions.gamma import Gamma
+from microtensor.distributions.generalized_pareto import GeneralizedPareto
 from microtensor.distributions.geometric import Geometric
 from microtensor.distributions.gumbel import Gumbel
 from microtensor.distributions.half_cauchy import HalfCauchy
@@ -24,6 +27,7 @@ from microtensor.distributions.kumaraswamy import Kumaraswamy
 from microtensor.distributions.laplace import Laplace
 from microtensor.distributions.log_normal import LogNormal
 from microtensor.distributions.logistic_normal import LogisticNormal
+from microtensor.distributions.lowrank_multivariate_normal import LowRankMultivariateNormal
 from microtensor.distributions.mixture_same_family import MixtureSameFamily
 from microtensor.distributions.multinomial import Multinomial
 from microtensor.distributions.multivariate_normal import MultivariateNormal
@@ -59,16 +63,18 @@ from microtensor.distributions.transforms import (
     identity_transform,
 )
 from microtensor.distributions.uniform import Uniform
+from microtensor.distributions.von_mises import VonMises
 from microtensor.distributions.weibull import Weibull
 
-__all__ = ["AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "CatTransform", "Categorical",
-           "Cauchy", "Chi2", "ComposeTransform", "CorrCholeskyTransform", "CumulativeDistributionTransform",
-           "Dirichlet", "Distribution", "ExpTransform", "Exponential", "ExponentialFamily", "Gamma", "Geometric",
-           "Gumbel", "HalfCauchy", "HalfNormal", "Independent", "IndependentTransform", "InverseGamma",
-           "Kumaraswamy", "Laplace", "LogNormal", "LogisticNormal", "LowerCholeskyTransform", "MixtureSameFamily",
-           "Multinomial", "MultivariateNormal", "NegativeBinomial", "Normal", "OneHotCategorical",
-           "OneHotCategoricalStraightThrough", "Pareto", "Poisson", "PositiveDefiniteTransform", "PowerTransform",
-           "RelaxedBernoulli", "RelaxedOneHotCategorical", "ReshapeTransform", "SigmoidTransform",
-           "SoftmaxTransform", "SoftplusTransform", "StackTransform", "StickBreakingTransform", "StudentT",
-           "TanhTransform", "Transform", "TransformedDistribution", "Uniform", "Weibull", "biject_to",
-           "constraints", "identity_transform", "kl_divergence", "register_kl", "transform_to", "transforms"]
+__all__ = ["AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "CatTransform", "Categorical", "Cauchy",
+           "Chi2", "ComposeTransform", "ContinuousBernoulli", "CorrCholeskyTransform",
+           "CumulativeDistributionTransform", "Dirichlet", "Distribution", "ExpTransform", "Exponential",
+           "ExponentialFamily", "FisherSnedecor", "Gamma", "GeneralizedPareto", "Geometric", "Gumbel", "HalfCauchy",
+           "HalfNormal", "Independent", "IndependentTransform", "InverseGamma", "Kumaraswamy", "Laplace", "LogNormal",
+           "LogisticNormal", "LowRankMultivariateNormal", "LowerCholeskyTransform", "MixtureSameFamily", "Multinomial",
+           "MultivariateNormal", "NegativeBinomial", "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough",
+           "Pareto", "Poisson", "PositiveDefiniteTransform", "PowerTransform", "RelaxedBernoulli",
+           "RelaxedOneHotCategorical", "ReshapeTransform", "SigmoidTransform", "SoftmaxTransform", "SoftplusTransform",
+           "StackTransform", "StickBreakingTransform", "StudentT", "TanhTransform", "Transform",
+           "TransformedDistribution", "Uniform", "VonMises", "Weibull", "biject_to", "constraints",
+           "identity_transform", "kl_divergence", "register_kl", "transform_to", "transforms"]
