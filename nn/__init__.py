@@ -69,7 +69,7 @@ from microtensor.nn.loss import (
 )
 from microtensor.nn.mlp import MLP
 from microtensor.nn.module import Module
-from microtensor.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, LocalResponseNorm
+from microtensor.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, LocalResponseNorm, RMSNorm
 from microtensor.nn.padding import (
     CircularPad1d,
     CircularPad2d,
@@ -139,3 +139,4 @@ __all__ += [  # issue 22: nn.functional and modules
     "MaxUnpool1d", "MaxUnpool2d",
 ]
 __all__ += ["CosineSimilarity", "PairwiseDistance", "RNNBase", "Softmax2d"]
+__all__ += ["RMSNorm"]  # issue 22: normalization, lazy modules and small nn names

@@ -76,7 +76,7 @@ from microtensor.ops.losses import (
 )
 from microtensor.ops.lp_pool import lp_pool1d, lp_pool2d
 from microtensor.ops.max_unpool import max_unpool1d, max_unpool2d
-from microtensor.ops.normalization import batch_norm, group_norm, instance_norm, layer_norm, normalize
+from microtensor.ops.normalization import batch_norm, group_norm, instance_norm, layer_norm, normalize, rms_norm
 from microtensor.ops.padding import pad
 from microtensor.ops.pixel import channel_shuffle, pixel_shuffle, pixel_unshuffle
 from microtensor.ops.softmax import softmin
@@ -136,3 +136,4 @@ __all__ += [  # issue 22: nn.functional and modules
     "max_unpool1d", "max_unpool2d",
 ]
 __all__ += ["pdist"]  # issue 22: random, dtypes, BLAS-style products, distances
+__all__ += ["rms_norm"]  # issue 22: normalization, lazy modules and small nn names

@@ -1,5 +1,8 @@
-"""Normalization layers: BatchNorm1d, BatchNorm2d (with running statistics), LayerNorm and GroupNorm."""
+"""Normalization layers: BatchNorm1d, BatchNorm2d (with running statistics), LayerNorm, GroupNorm, RMSNorm and
+LocalResponseNorm."""
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import microtensor as mt
 from microtensor.nn import functional as F
@@ -208,6 +211,40 @@ class GroupNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
                 f"bias={self.bias is not None}")
+
+
+class RMSNorm(Module):
+    """Root mean square normalization over the trailing dims ``normalized_shape`` of each sample:
+    ``y = x / sqrt(mean(x^2) + eps) * weight``.
+
+    Args:
+        normalized_shape: the trailing shape to normalize over (an int for the last dim).
+        eps: added to the mean square (None: ``finfo(input.dtype).eps``).
+        elementwise_affine: whether to learn a per-element ``weight`` (init 1).
+        dtype: the weight's dtype.
+    """
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float | None = None,
+                 elementwise_affine: bool = True, device: object = None, dtype: mt.dtype | None = None) -> None:
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        _affine_parameters(self, elementwise_affine, False, self.normalized_shape, dtype)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Weight 1."""
+        _reset_affine(self)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``F.rms_norm(x, normalized_shape, weight, eps)``."""
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
 
 
 class LocalResponseNorm(Module):
