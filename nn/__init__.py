@@ -48,6 +48,7 @@ from microtensor.nn.conv import Conv1d, Conv2d, ConvTranspose2d
 from microtensor.nn.distance import CosineSimilarity, PairwiseDistance
 from microtensor.nn.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from microtensor.nn.fold import Fold, Unfold
+from microtensor.nn.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from microtensor.nn.linear import Bilinear, Linear
 from microtensor.nn.loss import (
     BCELoss,
@@ -69,7 +70,16 @@ from microtensor.nn.loss import (
 )
 from microtensor.nn.mlp import MLP
 from microtensor.nn.module import Module
-from microtensor.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, LocalResponseNorm, RMSNorm
+from microtensor.nn.normalization import (
+    BatchNorm1d,
+    BatchNorm2d,
+    BatchNorm3d,
+    GroupNorm,
+    LayerNorm,
+    LocalResponseNorm,
+    RMSNorm,
+    SyncBatchNorm,
+)
 from microtensor.nn.padding import (
     CircularPad1d,
     CircularPad2d,
@@ -139,4 +149,6 @@ __all__ += [  # issue 22: nn.functional and modules
     "MaxUnpool1d", "MaxUnpool2d",
 ]
 __all__ += ["CosineSimilarity", "PairwiseDistance", "RNNBase", "Softmax2d"]
-__all__ += ["RMSNorm"]  # issue 22: normalization, lazy modules and small nn names
+__all__ += [  # issue 22: normalization, lazy modules and small nn names
+    "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "RMSNorm", "SyncBatchNorm",
+]

@@ -1,8 +1,9 @@
-"""Normalization layers: BatchNorm1d, BatchNorm2d (with running statistics), LayerNorm, GroupNorm, RMSNorm and
-LocalResponseNorm."""
+"""Normalization layers: the batch norms (with running statistics; SyncBatchNorm), LayerNorm, GroupNorm, RMSNorm
+and LocalResponseNorm."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import microtensor as mt
 from microtensor.nn import functional as F
@@ -27,11 +28,9 @@ def _reset_affine(module: Module) -> None:
         init.zeros_(module.bias)
 
 
-class _BatchNorm(Module):
-    """What BatchNorm1d and BatchNorm2d share: parameters, running-statistics buffers, forward and repr."""
-
-    _ranks: tuple[int, ...]     # the accepted input ranks
-    _shapes: str                # and shapes, for the error message
+class NormBase(Module):
+    """What the batch and instance norms share (PyTorch's ``_NormBase``): the affine parameters, the
+    running-statistics buffers, their reset and the repr."""
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
                  track_running_stats: bool = True, device: object = None, dtype: mt.dtype | None = None, *,
@@ -66,13 +65,27 @@ class _BatchNorm(Module):
         self.reset_running_stats()
         _reset_affine(self)
 
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+
+
+class _BatchNorm(NormBase):
+    """What the batch norms share: the input check and the forward."""
+
+    _ranks: tuple[int, ...]     # the accepted input ranks
+    _shapes: str                # and shapes, for the error message
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input.ndim not in self._ranks or input.shape[1] != self.num_features:
+            raise ValueError(f"{type(self).__name__}({self.num_features}): expected "
+                             f"{self._shapes.format(self.num_features)}, got {list(input.shape)}")
+
     def forward(self, input: Tensor) -> Tensor:
         """Normalize each channel by the batch's statistics in training (updating the running statistics
         with ``momentum``, or their cumulative average when ``momentum`` is None), by the running
         statistics in evaluation."""
-        if input.ndim not in self._ranks or input.shape[1] != self.num_features:
-            raise ValueError(f"{type(self).__name__}({self.num_features}): expected "
-                             f"{self._shapes.format(self.num_features)}, got {list(input.shape)}")
+        self._check_input_dim(input)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.add_(1)
@@ -82,10 +95,6 @@ class _BatchNorm(Module):
         tracked = not self.training or self.track_running_stats
         return F.batch_norm(input, self.running_mean if tracked else None, self.running_var if tracked else None,
                             self.weight, self.bias, use_batch_stats, factor, self.eps)
-
-    def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -130,6 +139,84 @@ class BatchNorm2d(_BatchNorm):
 
     _ranks = (4,)
     _shapes = "4D input (N, {0}, H, W)"
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalization of inputs ``(N, C, D, H, W)`` over N, D, H and W for each channel.
+
+    ``y = (x - mean) / sqrt(var + eps) * weight + bias``: in training mode with the batch's mean and
+    (biased) variance, which also update ``running_mean`` and ``running_var`` (the latter with the unbiased
+    variance) as ``(1 - momentum) * running + momentum * batch``, or as their cumulative average over
+    ``num_batches_tracked`` batches when ``momentum`` is None; in eval mode with the running statistics.
+
+    Args:
+        num_features: the number of channels C.
+        eps: added to the variance for stability.
+        momentum: weight of the current batch in the running statistics (None: cumulative average).
+        affine: whether to learn ``weight`` (init 1) and ``bias`` (init 0).
+        track_running_stats: keep running statistics (else batch statistics are used in eval mode too).
+        dtype: the parameters' and buffers' dtype.
+        bias: whether to learn the bias (with ``affine``).
+    """
+
+    _ranks = (5,)
+    _shapes = "5D input (N, {0}, D, H, W)"
+
+
+class SyncBatchNorm(_BatchNorm):
+    """Batch normalization of inputs ``(N, C, *)`` whose statistics PyTorch gathers across the processes of a
+    distributed group. microtensor runs in one process, where PyTorch's SyncBatchNorm (with no process group
+    initialised) computes exactly what ``BatchNorm1d/2d/3d`` compute, in training and in evaluation.
+
+    Args:
+        num_features: the number of channels C.
+        eps: added to the variance for stability.
+        momentum: weight of the current batch in the running statistics (None: cumulative average).
+        affine: whether to learn ``weight`` (init 1) and ``bias`` (init 0).
+        track_running_stats: keep running statistics (else batch statistics are used in eval mode too).
+        process_group: the group to synchronise over (kept; there is only this process).
+        dtype: the parameters' and buffers' dtype.
+        bias: whether to learn the bias (with ``affine``).
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, process_group: Any = None, device: object = None,
+                 dtype: mt.dtype | None = None, *, bias: bool = True) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
+        self.process_group = process_group
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input.ndim < 2:
+            raise ValueError(f"expected at least 2D input (got {input.ndim}D input)")
+        if input.shape[1] == 0:
+            raise ValueError("SyncBatchNorm number of input channels should be non-zero")
+        if input.shape[1] != self.num_features:
+            raise ValueError(f"SyncBatchNorm({self.num_features}): expected input of shape (N, "
+                             f"{self.num_features}, *), got {list(input.shape)}")
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module: Module, process_group: Any = None) -> Module:
+        """``module`` with every batch norm layer in it replaced by a SyncBatchNorm that takes over its
+        parameters and running statistics (the same tensors) and its training mode.
+
+        Args:
+            module: a batch norm layer, or a module containing some.
+            process_group: the process group of the new layers.
+        """
+        converted = module
+        if isinstance(module, _BatchNorm):
+            converted = SyncBatchNorm(module.num_features, module.eps, module.momentum, module.affine,
+                                      module.track_running_stats, process_group)
+            if module.affine:
+                converted.weight = module.weight
+                converted.bias = module.bias
+            converted.running_mean = module.running_mean
+            converted.running_var = module.running_var
+            converted.num_batches_tracked = module.num_batches_tracked
+            converted.training = module.training
+        for name, child in module.named_children():
+            converted.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        return converted
 
 
 class LayerNorm(Module):

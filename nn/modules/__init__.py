@@ -10,6 +10,7 @@ from microtensor.nn.modules import (
     dropout,
     flatten,
     fold,
+    instancenorm,
     linear,
     loss,
     module,
@@ -28,3 +29,4 @@ __all__ = [
     "pooling", "rnn", "sparse", "transformer",
 ]
 __all__ += ["channelshuffle", "fold", "padding", "pixelshuffle", "upsampling"]  # issue 22: nn.functional and modules
+__all__ += ["instancenorm"]  # issue 22: normalization, lazy modules and small nn names
