@@ -49,6 +49,18 @@ from microtensor.nn.distance import CosineSimilarity, PairwiseDistance
 from microtensor.nn.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from microtensor.nn.fold import Fold, Unfold
 from microtensor.nn.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
+from microtensor.nn.lazy_modules import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyBatchNorm3d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConvTranspose2d,
+    LazyInstanceNorm1d,
+    LazyInstanceNorm2d,
+    LazyInstanceNorm3d,
+    LazyLinear,
+)
 from microtensor.nn.linear import Bilinear, Linear
 from microtensor.nn.loss import (
     BCELoss,
@@ -98,7 +110,7 @@ from microtensor.nn.padding import (
     ZeroPad3d,
 )
 from microtensor.nn.parallel import DataParallel
-from microtensor.nn.parameter import Parameter
+from microtensor.nn.parameter import Parameter, UninitializedBuffer, UninitializedParameter
 from microtensor.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
 from microtensor.nn.pooling import (
     AdaptiveAvgPool2d,
@@ -151,4 +163,7 @@ __all__ += [  # issue 22: nn.functional and modules
 __all__ += ["CosineSimilarity", "PairwiseDistance", "RNNBase", "Softmax2d"]
 __all__ += [  # issue 22: normalization, lazy modules and small nn names
     "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "RMSNorm", "SyncBatchNorm",
+    "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyConv1d", "LazyConv2d", "LazyConvTranspose2d",
+    "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d", "LazyLinear", "UninitializedBuffer",
+    "UninitializedParameter",
 ]

@@ -77,7 +77,9 @@ class _BatchNorm(NormBase):
     _shapes: str                # and shapes, for the error message
 
     def _check_input_dim(self, input: Tensor) -> None:
-        if input.ndim not in self._ranks or input.shape[1] != self.num_features:
+        # without weight or running statistics num_features is not used, and PyTorch does not check it
+        used = self.weight is not None or self.running_mean is not None
+        if input.ndim not in self._ranks or used and input.shape[1] != self.num_features:
             raise ValueError(f"{type(self).__name__}({self.num_features}): expected "
                              f"{self._shapes.format(self.num_features)}, got {list(input.shape)}")
 

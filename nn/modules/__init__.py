@@ -11,6 +11,7 @@ from microtensor.nn.modules import (
     flatten,
     fold,
     instancenorm,
+    lazy,
     linear,
     loss,
     module,
@@ -29,4 +30,4 @@ __all__ = [
     "pooling", "rnn", "sparse", "transformer",
 ]
 __all__ += ["channelshuffle", "fold", "padding", "pixelshuffle", "upsampling"]  # issue 22: nn.functional and modules
-__all__ += ["instancenorm"]  # issue 22: normalization, lazy modules and small nn names
+__all__ += ["instancenorm", "lazy"]  # issue 22: normalization, lazy modules and small nn names
