@@ -35,6 +35,7 @@ from microtensor.nn.activation import (
 from microtensor.nn.attention import MultiheadAttention
 from microtensor.nn.channelshuffle import ChannelShuffle
 from microtensor.nn.container import (
+    Container,
     Flatten,
     Identity,
     ModuleDict,
@@ -86,6 +87,7 @@ from microtensor.nn.normalization import (
     BatchNorm1d,
     BatchNorm2d,
     BatchNorm3d,
+    CrossMapLRN2d,
     GroupNorm,
     LayerNorm,
     LocalResponseNorm,
@@ -123,7 +125,7 @@ from microtensor.nn.pooling import (
     MaxUnpool1d,
     MaxUnpool2d,
 )
-from microtensor.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
+from microtensor.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from microtensor.nn.sparse import Embedding
 from microtensor.nn.transformer import (
     Transformer,
@@ -165,5 +167,6 @@ __all__ += [  # issue 22: normalization, lazy modules and small nn names
     "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "RMSNorm", "SyncBatchNorm",
     "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyConv1d", "LazyConv2d", "LazyConvTranspose2d",
     "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d", "LazyLinear", "UninitializedBuffer",
-    "UninitializedParameter",
+    "UninitializedParameter", "RNNCellBase", "Container",
+    "CrossMapLRN2d",
 ]

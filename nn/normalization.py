@@ -360,3 +360,47 @@ class LocalResponseNorm(Module):
 
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class CrossMapLRN2d(Module):
+    """Local response normalization across the channels of a 4-D input, by PyTorch's legacy (Lua Torch)
+    formula: ``x / (k + alpha / size * S) ** beta``, where S sums the squares over a window of channels slid
+    one channel at a time as PyTorch slides it (its windows are not always LocalResponseNorm's: channel 0's
+    square is never taken out of them).
+
+    Args:
+        size: the window size.
+        alpha: the multiplicative factor.
+        beta: the exponent.
+        k: the additive factor.
+    """
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1) -> None:
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def forward(self, input: Tensor) -> Tensor:
+        """The normalized input (N, C, H, W); its gradient is the derivative of these values."""
+        if input.ndim != 4:
+            raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.ndim}D instead.")
+        channels = input.shape[1]
+        if channels == 0:
+            return input * 1
+        square = input * input
+        pre_pad = int((self.size - 1) / 2 + 1)
+        sums = [square[:, :min(pre_pad, channels)].sum(1)]
+        for c in range(1, channels):     # PyTorch's running sum, term for term: its windows exactly
+            current = sums[-1]
+            if c < channels - pre_pad + 1:
+                current = current + square[:, c + pre_pad - 1]
+            if c > pre_pad:
+                current = current - square[:, c - pre_pad]
+            sums.append(current)
+        scale = mt.stack(sums, 1) * (self.alpha / self.size) + self.k
+        return scale.pow(-self.beta) * input
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
