@@ -35,6 +35,7 @@ from microtensor.nn.activation import (
 from microtensor.nn.attention import MultiheadAttention
 from microtensor.nn.channelshuffle import ChannelShuffle
 from microtensor.nn.container import (
+    Container,
     Flatten,
     Identity,
     ModuleDict,
@@ -48,6 +49,19 @@ from microtensor.nn.conv import Conv1d, Conv2d, ConvTranspose2d
 from microtensor.nn.distance import CosineSimilarity, PairwiseDistance
 from microtensor.nn.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from microtensor.nn.fold import Fold, Unfold
+from microtensor.nn.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
+from microtensor.nn.lazy_modules import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyBatchNorm3d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConvTranspose2d,
+    LazyInstanceNorm1d,
+    LazyInstanceNorm2d,
+    LazyInstanceNorm3d,
+    LazyLinear,
+)
 from microtensor.nn.linear import Bilinear, Linear
 from microtensor.nn.loss import (
     BCELoss,
@@ -69,7 +83,17 @@ from microtensor.nn.loss import (
 )
 from microtensor.nn.mlp import MLP
 from microtensor.nn.module import Module
-from microtensor.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, LocalResponseNorm
+from microtensor.nn.normalization import (
+    BatchNorm1d,
+    BatchNorm2d,
+    BatchNorm3d,
+    CrossMapLRN2d,
+    GroupNorm,
+    LayerNorm,
+    LocalResponseNorm,
+    RMSNorm,
+    SyncBatchNorm,
+)
 from microtensor.nn.padding import (
     CircularPad1d,
     CircularPad2d,
@@ -88,7 +112,7 @@ from microtensor.nn.padding import (
     ZeroPad3d,
 )
 from microtensor.nn.parallel import DataParallel
-from microtensor.nn.parameter import Parameter
+from microtensor.nn.parameter import Parameter, UninitializedBuffer, UninitializedParameter
 from microtensor.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
 from microtensor.nn.pooling import (
     AdaptiveAvgPool2d,
@@ -101,7 +125,7 @@ from microtensor.nn.pooling import (
     MaxUnpool1d,
     MaxUnpool2d,
 )
-from microtensor.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
+from microtensor.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from microtensor.nn.sparse import Embedding
 from microtensor.nn.transformer import (
     Transformer,
@@ -139,3 +163,10 @@ __all__ += [  # issue 22: nn.functional and modules
     "MaxUnpool1d", "MaxUnpool2d",
 ]
 __all__ += ["CosineSimilarity", "PairwiseDistance", "RNNBase", "Softmax2d"]
+__all__ += [  # issue 22: normalization, lazy modules and small nn names
+    "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "RMSNorm", "SyncBatchNorm",
+    "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyConv1d", "LazyConv2d", "LazyConvTranspose2d",
+    "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d", "LazyLinear", "UninitializedBuffer",
+    "UninitializedParameter", "RNNCellBase", "Container",
+    "CrossMapLRN2d",
+]

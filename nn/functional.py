@@ -11,13 +11,16 @@ from microtensor.ops import unary as _unary
 from microtensor.ops.activation import (
     celu,
     elu,
+    elu_,
     gelu,
     glu,
     hardshrink,
     hardsigmoid,
     hardswish,
     hardtanh,
+    hardtanh_,
     leaky_relu,
+    leaky_relu_,
     logsigmoid,
     maxout,
     mish,
@@ -52,6 +55,7 @@ from microtensor.ops.conv import (
 from microtensor.ops.distance import cosine_similarity, pairwise_distance, pdist
 from microtensor.ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from microtensor.ops.embedding import embedding, one_hot
+from microtensor.ops.gumbel_softmax import gumbel_softmax
 from microtensor.ops.inplace import relu_
 from microtensor.ops.interpolation import interpolate, upsample, upsample_bilinear, upsample_nearest
 from microtensor.ops.linear import bilinear, linear
@@ -76,7 +80,7 @@ from microtensor.ops.losses import (
 )
 from microtensor.ops.lp_pool import lp_pool1d, lp_pool2d
 from microtensor.ops.max_unpool import max_unpool1d, max_unpool2d
-from microtensor.ops.normalization import batch_norm, group_norm, instance_norm, layer_norm, normalize
+from microtensor.ops.normalization import batch_norm, group_norm, instance_norm, layer_norm, normalize, rms_norm
 from microtensor.ops.padding import pad
 from microtensor.ops.pixel import channel_shuffle, pixel_shuffle, pixel_unshuffle
 from microtensor.ops.softmax import softmin
@@ -136,3 +140,5 @@ __all__ += [  # issue 22: nn.functional and modules
     "max_unpool1d", "max_unpool2d",
 ]
 __all__ += ["pdist"]  # issue 22: random, dtypes, BLAS-style products, distances
+# issue 22: normalization, lazy modules and small nn names
+__all__ += ["elu_", "gumbel_softmax", "hardtanh_", "leaky_relu_", "rms_norm"]

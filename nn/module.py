@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 import microtensor as mt
 from microtensor import dtypes
 from microtensor.devices import check_cpu, cuda_call
-from microtensor.nn.parameter import Parameter
+from microtensor.nn.parameter import Parameter, is_lazy
 from microtensor.tensor import Tensor
 
 _TENSOR_TYPES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
@@ -532,6 +532,12 @@ class Module:
             if not isinstance(input_param, Tensor):
                 error_msgs.append(f'While copying the parameter named "{key}", expected microtensor.Tensor or '
                                   f"Tensor-like object from checkpoint but received {type(input_param)}")
+                continue
+            if is_lazy(input_param) or is_lazy(param):
+                if not is_lazy(param):   # (both uninitialized: nothing to copy, as in PyTorch)
+                    error_msgs.append(f'While copying the parameter named "{key}": the checkpoint holds an '
+                                      "uninitialized parameter or buffer (a lazy module's, before its first "
+                                      "forward); call `forward` on that module to initialize it before saving")
                 continue
             try:    # complex above all: PyTorch would drop the imaginary part with only a warning
                 dtypes.from_numpy_dtype(input_param._data.dtype)

@@ -269,16 +269,27 @@ class GRU(RNNBase):
 
 
 class RNNCellBase(Module):
-    """What RNNCell, LSTMCell and GRUCell share: ``weight_ih`` (G*H, input_size), ``weight_hh`` (G*H, H) and,
-    with ``bias``, ``bias_ih`` and ``bias_hh`` (G*H,), all drawn from U(-1/sqrt(H), 1/sqrt(H))."""
+    """What RNNCell, LSTMCell and GRUCell share (and a custom cell can subclass, as in PyTorch): ``weight_ih``
+    (G*H, input_size), ``weight_hh`` (G*H, H) and, with ``bias``, ``bias_ih`` and ``bias_hh`` (G*H,), all drawn
+    from U(-1/sqrt(H), 1/sqrt(H)), for G = ``num_chunks`` gates.
 
-    def __init__(self, mode: str, input_size: int, hidden_size: int, bias: bool, dtype: mt.dtype | None) -> None:
+    Args:
+        input_size: the features of each input.
+        hidden_size: H, the features of the hidden state.
+        bias: whether to learn the biases.
+        num_chunks: the number of gates G (1 for RNNCell, 4 for LSTMCell, 3 for GRUCell).
+        dtype: the parameters' dtype.
+    """
+
+    mode: str      # the recurrence the built-in cells run (a key of CELLS)
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int, device: object = None,
+                 dtype: mt.dtype | None = None) -> None:
         super().__init__()
-        self.mode = mode
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.bias = bias
-        gate_size = CELLS[mode].gates * hidden_size
+        gate_size = num_chunks * hidden_size
         self.weight_ih = Parameter(mt.empty((gate_size, input_size), dtype=dtype))
         self.weight_hh = Parameter(mt.empty((gate_size, hidden_size), dtype=dtype))
         if bias:
@@ -334,8 +345,9 @@ class RNNCell(RNNCellBase):
                  device: object = None, dtype: mt.dtype | None = None) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
-        super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size, bias, dtype)
+        super().__init__(input_size, hidden_size, bias, 1, device, dtype)
         self.nonlinearity = nonlinearity
+        self.mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         """The next hidden state; see the class docstring."""
@@ -357,7 +369,8 @@ class LSTMCell(RNNCellBase):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device: object = None,
                  dtype: mt.dtype | None = None) -> None:
-        super().__init__("LSTM", input_size, hidden_size, bias, dtype)
+        super().__init__(input_size, hidden_size, bias, CELLS["LSTM"].gates, device, dtype)
+        self.mode = "LSTM"
 
     def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
         """The next ``(h, c)``; see the class docstring."""
@@ -378,7 +391,8 @@ class GRUCell(RNNCellBase):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device: object = None,
                  dtype: mt.dtype | None = None) -> None:
-        super().__init__("GRU", input_size, hidden_size, bias, dtype)
+        super().__init__(input_size, hidden_size, bias, CELLS["GRU"].gates, device, dtype)
+        self.mode = "GRU"
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         """The next hidden state; see the class docstring."""

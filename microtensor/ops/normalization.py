@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -236,13 +237,54 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Ten
     x = floating_input("layer_norm", input)
     norm_shape: tuple[int, ...] = ((int(normalized_shape),) if isinstance(normalized_shape, numbers.Integral)
                                    else tuple(normalized_shape))  # type: ignore[arg-type]
+    axes = _trailing_axes(x, norm_shape)
+    for name, t in (("weight", weight), ("bias", bias)):
+        _check_param("layer_norm", name, t, norm_shape, x, "normalized_shape")
+    return _normalize(x, weight, bias, axes, norm_shape, eps)
+
+
+def _trailing_axes(x: Tensor, norm_shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The axes of ``x`` that ``normalized_shape`` names (its last dims), or PyTorch's error."""
     k = len(norm_shape)
     if k == 0 or x.ndim < k or tuple(x.shape[x.ndim - k:]) != norm_shape:
         raise RuntimeError(f"Given normalized_shape={list(norm_shape)}, expected input with shape "
                            f"[*, {', '.join(map(str, norm_shape))}], but got input of size{list(x.shape)}")
-    for name, t in (("weight", weight), ("bias", bias)):
-        _check_param("layer_norm", name, t, norm_shape, x, "normalized_shape")
-    return _normalize(x, weight, bias, tuple(range(x.ndim - k, x.ndim)), norm_shape, eps)
+    return tuple(range(x.ndim - k, x.ndim))
+
+
+def rms_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None,
+             eps: float | None = None) -> Tensor:
+    """Root mean square normalization over the last ``len(normalized_shape)`` dims:
+    ``input / sqrt(mean(input^2) + eps) * weight``.
+
+    Args:
+        input: a floating-point tensor whose trailing shape is ``normalized_shape``.
+        normalized_shape: the trailing shape to normalize over (a list or tuple of ints).
+        weight: the per-element scale of shape ``normalized_shape``, or None.
+        eps: added to the mean square; None means ``finfo(input.dtype).eps``.
+    """
+    x = floating_input("rms_norm", input)
+    if isinstance(normalized_shape, numbers.Integral) or not isinstance(normalized_shape, Sequence):
+        raise TypeError("rms_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not "
+                        f"{type(normalized_shape).__name__}")
+    norm_shape = tuple(int(n) for n in normalized_shape)
+    if not norm_shape:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
+                           "element, but got normalized_shape = []")
+    axes = _trailing_axes(x, norm_shape)
+    if weight is not None and tuple(weight.shape) != norm_shape:
+        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got weight of shape "
+                           f"{list(weight.shape)} and normalized_shape = {list(norm_shape)}")
+    if eps is None:
+        eps = float(np.finfo(x._data.dtype).eps)
+    out = x * ((x * x).mean(axes, keepdim=True) + eps).rsqrt()
+    if weight is None:
+        return out
+    if weight.dtype != x.dtype:
+        warnings.warn(f"Mismatch dtype between input and weight: input dtype = {x.dtype.name}, weight dtype = "
+                      f"{weight.dtype.name}, Cannot dispatch to fused implementation.", UserWarning, stacklevel=2)
+        weight = weight.to(x.dtype)
+    return out * weight
 
 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,

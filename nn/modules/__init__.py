@@ -10,6 +10,8 @@ from microtensor.nn.modules import (
     dropout,
     flatten,
     fold,
+    instancenorm,
+    lazy,
     linear,
     loss,
     module,
@@ -28,3 +30,4 @@ __all__ = [
     "pooling", "rnn", "sparse", "transformer",
 ]
 __all__ += ["channelshuffle", "fold", "padding", "pixelshuffle", "upsampling"]  # issue 22: nn.functional and modules
+__all__ += ["instancenorm", "lazy"]  # issue 22: normalization, lazy modules and small nn names

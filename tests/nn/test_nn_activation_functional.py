@@ -94,6 +94,12 @@ INPLACE = {
     "threshold_": lambda x, F: F.threshold_(x, 0.1, 20.0),
     "rrelu_eval": lambda x, F: F.rrelu(x, inplace=True),
     "hardswish": lambda x, F: F.hardswish(x, inplace=True),
+    "elu_": lambda x, F: F.elu_(x, 0.5),
+    "elu_default": lambda x, F: F.elu_(x),
+    "hardtanh_": lambda x, F: F.hardtanh_(x, -0.5, max_val=0.5),
+    "hardtanh_default": lambda x, F: F.hardtanh_(x),
+    "leaky_relu_": lambda x, F: F.leaky_relu_(x, negative_slope=0.2),
+    "leaky_relu_default": lambda x, F: F.leaky_relu_(x),
 }
 
 
