@@ -44,7 +44,8 @@ NOT_APPLICABLE: list[tuple[str, str]] = [
      r"^TYPE_CHECKING$|^classproperty$|StorageContext|^get_file_path$|^parse_type_comment$|^jagged$|"
      r"^prepare_multiprocessing_environment$|^thread_safe_generator$|^init_num_threads$|^hash_tensor$|"
      r"^norm_except_dim$|^unsafe_|^slice_inverse$|^nonzero_static$|^hsmm$|^dsmm$|^resize_as_sparse_$|^qscheme$|"
-     r"^handle_torch_function$|^boolean_dispatch$|^assert_int_or_pair$|grouped_mm$|^scaled_mm$|"
+     r"^handle_torch_function$|^boolean_dispatch$|^assert_int_or_pair$|grouped_mm$|^scaled_mm$|^common_args$|"
+     r"^multi_dim_common$|"
      r"^classes|^ops$|^return_types|^unify_type_list|^merge_type_from_type_comment|^parse_ir|^parse_schema|"
      r"^import_ir_module|^cpp$|^USE_|^has_|^is_anomaly|^autocast_|^clear_autocast|^get_autocast|^set_autocast|"
      r"_autocast_|^is_autocast|^fork|^get_device_module|^is_inference$|^is_warn_always|^set_warn_always",

@@ -220,7 +220,9 @@ class Xlog1py(_XLog):
     pole = -1.0
 
 
-def _xlog(op: str, fn: type[_XLog], input: Operand, other: Operand) -> Tensor:
+def _float_operands(op: str, input: Operand, other: Operand) -> tuple[Operand, Operand]:
+    """``input`` and ``other`` (at least one a tensor) promoted to one floating dtype (integers to the default
+    float), checked to broadcast."""
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         raise TypeError(f"{op}(): expected a Tensor for input or other, got {type(input).__name__} and "
                         f"{type(other).__name__}")
@@ -229,7 +231,36 @@ def _xlog(op: str, fn: type[_XLog], input: Operand, other: Operand) -> Tensor:
         dt = dtypes.get_default_dtype()
         a, b = cast(a, dt), cast(b, dt)
     broadcast_shapes(op, shape_of(a), shape_of(b))
-    return fn.apply(a, b)
+    return a, b
+
+
+def _xlog(op: str, fn: type[_XLog], input: Operand, other: Operand) -> Tensor:
+    return fn.apply(*_float_operands(op, input, other))
+
+
+class Zeta(Function):
+    """out = zeta(x, q), the Hurwitz zeta function; PyTorch defines no derivative for it, so backward raises."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, q: np.ndarray) -> np.ndarray:
+        return sm.zeta_array(x, q).astype(np.result_type(x, q), copy=False)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        raise RuntimeError("the derivative for 'zeta' is not implemented.")
+
+
+def zeta(input: Operand, other: Operand) -> Tensor:
+    """The Hurwitz zeta function sum_k (other + k) ** -input, broadcasting; inf at input 1, NaN for input < 1.
+
+    Args:
+        input: the exponent x (a tensor or number).
+        other: the shift q (a tensor or number; at least one of the two is a tensor).
+
+    Its output takes part in autograd, but backward raises, as PyTorch has no derivative for it.
+    """
+    return Zeta.apply(*_float_operands("zeta", input, other))
 
 
 def xlog1py(input: Operand, other: Operand) -> Tensor:

@@ -129,22 +129,39 @@ def _digamma_recurrence(x: np.ndarray) -> np.ndarray:
     return acc + np.log(t) - 0.5 / t - series
 
 
-def _hurwitz_zeta(s: int, q: np.ndarray) -> np.ndarray:
-    """zeta(s, q) = sum_k (q + k)^-s for an integer s >= 2 and q > 0: the first terms up to q + k >= 10 + s,
-    then the Euler-Maclaurin formula (as Cephes' ``zeta`` computes it)."""
-    start = 10.0 + s
-    acc = np.zeros_like(q)
+def _hurwitz_zeta(s: float | np.ndarray, q: np.ndarray) -> np.ndarray:
+    """zeta(s, q) = sum_k (q + k)^-s for s > 1 (a number or an array broadcast with q): the first terms up to
+    q + k >= 10 + s (s capped at 40: beyond it the head dominates), then the Euler-Maclaurin formula (as
+    Cephes' ``zeta`` computes it)."""
+    s, q = np.broadcast_arrays(np.asarray(s, dtype=np.float64), np.asarray(q, dtype=np.float64))
+    start = 10.0 + np.minimum(s, 40.0)
+    acc = np.zeros(q.shape)
     a = q.copy()
-    for _ in range(int(start) + 1):
+    for _ in range(int(np.max(start - np.minimum(q, 0.0), initial=0.0)) + 1):
         low = a < start
         acc = np.where(low, acc + a ** -s, acc)
         a = np.where(low, a + 1, a)
     tail = a ** (1 - s) / (s - 1) + 0.5 * a ** -s
-    rising = float(s)                     # s (s + 1) ... (s + 2j - 2)
+    rising = s.copy()                     # s (s + 1) ... (s + 2j - 2)
     for j, c in enumerate(_EM, 1):
         tail = tail + c * rising * a ** (-s - 2 * j + 1)
-        rising *= (s + 2 * j - 1) * (s + 2 * j)
+        rising = rising * (s + 2 * j - 1) * (s + 2 * j)
     return acc + tail
+
+
+def zeta_array(x: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """The Hurwitz zeta function zeta(x, q) with PyTorch's domain: inf at x = 1 and at non-positive integer q,
+    NaN for x < 1 and for negative q with non-integer x; an asymptotic form for q > 1e8."""
+    x, q = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(q, dtype=np.float64))
+    with np.errstate(all="ignore"):
+        regular = (x > 1) & ((q > 0) | ((q != np.floor(q)) & (x == np.floor(x))))
+        huge = regular & (q > 1e8)
+        middle = regular & ~huge
+        out = np.full(x.shape, np.nan)
+        out[middle] = _hurwitz_zeta(x[middle], q[middle])
+        out[huge] = (1 / (x[huge] - 1) + 1 / (2 * q[huge])) * q[huge] ** (1 - x[huge])
+        out = np.where(x == 1, np.inf, out)
+        return np.where((x > 1) & (q <= 0) & (q == np.floor(q)), np.inf, out)
 
 
 # psi's zero on the positive axis, 1.46163214496836234126..., and the float64 nearest it; the Taylor
