@@ -35,10 +35,9 @@ from microtensor.ops.activation import (
     threshold,
     threshold_,
 )
+from microtensor.ops.adaptive_pool import adaptive_avg_pool2d, adaptive_max_pool2d
 from microtensor.ops.attention import multi_head_attention_forward, scaled_dot_product_attention
 from microtensor.ops.conv import (
-    adaptive_avg_pool2d,
-    adaptive_max_pool2d,
     avg_pool1d,
     avg_pool2d,
     conv1d,
