@@ -80,7 +80,7 @@ from microtensor.memory_formats import (
     preserve_format,
 )
 from microtensor.ops.activation import celu, celu_, hardshrink, prelu, rrelu_, selu, selu_, threshold, threshold_
-from microtensor.ops.adaptive_pool import adaptive_avg_pool2d
+from microtensor.ops.adaptive_pool import adaptive_avg_pool1d, adaptive_avg_pool2d
 from microtensor.ops.blas import addbmm, addmm, addmv, addr, baddbmm, chain_matmul, tensordot
 from microtensor.ops.comparison import (
     allclose,
@@ -563,3 +563,4 @@ __all__ += ["atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "cartesian_p
 # issue 22: random, dtypes, BLAS-style products, distances
 __all__ += ["addbmm", "addmm", "addmv", "addr", "baddbmm", "cdist", "chain_matmul", "pdist", "poisson", "tensordot"]
 __all__ += ["distributions"]  # issue 22: distributions
+__all__ += ["adaptive_avg_pool1d"]  # issue 22: adaptive pooling, max_unpool3d, fractional max pooling

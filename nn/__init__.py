@@ -32,6 +32,13 @@ from microtensor.nn.activation import (
     Tanhshrink,
     Threshold,
 )
+from microtensor.nn.adaptive_pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool3d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AdaptiveMaxPool3d,
+)
 from microtensor.nn.attention import MultiheadAttention
 from microtensor.nn.channelshuffle import ChannelShuffle
 from microtensor.nn.container import (
@@ -139,3 +146,6 @@ __all__ += [  # issue 22: nn.functional and modules
     "MaxUnpool1d", "MaxUnpool2d",
 ]
 __all__ += ["CosineSimilarity", "PairwiseDistance", "RNNBase", "Softmax2d"]
+__all__ += [  # issue 22: adaptive pooling, max_unpool3d, fractional max pooling
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
+]

@@ -35,7 +35,17 @@ from microtensor.ops.activation import (
     threshold,
     threshold_,
 )
-from microtensor.ops.adaptive_pool import adaptive_avg_pool2d, adaptive_max_pool2d
+from microtensor.ops.adaptive_pool import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
+    adaptive_max_pool1d,
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d,
+    adaptive_max_pool2d_with_indices,
+    adaptive_max_pool3d,
+    adaptive_max_pool3d_with_indices,
+)
 from microtensor.ops.attention import multi_head_attention_forward, scaled_dot_product_attention
 from microtensor.ops.conv import (
     avg_pool1d,
@@ -135,3 +145,7 @@ __all__ += [  # issue 22: nn.functional and modules
     "max_unpool1d", "max_unpool2d",
 ]
 __all__ += ["pdist"]  # issue 22: random, dtypes, BLAS-style products, distances
+__all__ += [  # issue 22: adaptive pooling, max_unpool3d, fractional max pooling
+    "adaptive_avg_pool1d", "adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices",
+    "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices",
+]

@@ -1,4 +1,11 @@
 """``torch.nn.modules.pooling``'s path to the pooling layers (the classes of ``microtensor.nn``)."""
+from microtensor.nn.adaptive_pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool3d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AdaptiveMaxPool3d,
+)
 from microtensor.nn.pooling import (
     AdaptiveAvgPool2d,
     AvgPool1d,
@@ -13,3 +20,6 @@ from microtensor.nn.pooling import (
 
 __all__ = ["AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "MaxPool1d", "MaxPool2d"]
 __all__ += ["LPPool1d", "LPPool2d", "MaxUnpool1d", "MaxUnpool2d"]  # issue 22: nn.functional and modules
+__all__ += [  # issue 22: adaptive pooling, max_unpool3d, fractional max pooling
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
+]
