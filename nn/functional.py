@@ -84,7 +84,7 @@ from microtensor.ops.losses import (
     triplet_margin_loss,
 )
 from microtensor.ops.lp_pool import lp_pool1d, lp_pool2d
-from microtensor.ops.max_unpool import max_unpool1d, max_unpool2d
+from microtensor.ops.max_unpool import max_unpool1d, max_unpool2d, max_unpool3d
 from microtensor.ops.normalization import batch_norm, group_norm, instance_norm, layer_norm, normalize
 from microtensor.ops.padding import pad
 from microtensor.ops.pixel import channel_shuffle, pixel_shuffle, pixel_unshuffle
@@ -147,5 +147,5 @@ __all__ += [  # issue 22: nn.functional and modules
 __all__ += ["pdist"]  # issue 22: random, dtypes, BLAS-style products, distances
 __all__ += [  # issue 22: adaptive pooling, max_unpool3d, fractional max pooling
     "adaptive_avg_pool1d", "adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices",
-    "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices",
+    "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices", "max_unpool3d",
 ]

@@ -235,3 +235,18 @@ class MaxUnpool2d(_MaxUnpoolNd):
     def forward(self, input: Tensor, indices: Tensor, output_size: Any = None) -> Tensor:
         """``F.max_unpool2d`` with the layer's settings."""
         return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """The partial inverse of MaxPool3d: each value goes to the position its index names, zeros elsewhere.
+
+    Args:
+        kernel_size: the pooling's window size (an int for all three dims, or a triple).
+        stride: the pooling's step (``kernel_size`` when None).
+        padding: the pooling's padding.
+    """
+    dims = 3
+
+    def forward(self, input: Tensor, indices: Tensor, output_size: Any = None) -> Tensor:
+        """``F.max_unpool3d`` with the layer's settings."""
+        return F.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding, output_size)

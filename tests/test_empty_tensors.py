@@ -228,6 +228,8 @@ CASES.update({  # issue 22: adaptive pooling, max_unpool3d, fractional max pooli
     "adaptive_max_pool1d_n0_indices": (lambda L, x: F(L).adaptive_max_pool1d(x, 2, return_indices=True),
                                        (A(0, 2, 5),), empty(0, 2, 2)),
     "adaptive_max_pool3d_n0": (lambda L, x: F(L).adaptive_max_pool3d(x, 2), (A(0, 2, 3, 4, 5),), empty(0, 2, 2, 2, 2)),
+    "max_unpool3d_n0": (lambda L, x, i: F(L).max_unpool3d(x, i, 2), (A(0, 2, 2, 3, 2), LONG(0, 2, 2, 3, 2)),
+                        empty(0, 2, 4, 6, 4)),
 })
 
 # name -> (the call on library L, PyTorch's exception type, what microtensor's message says)
