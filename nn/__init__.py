@@ -101,6 +101,8 @@ from microtensor.nn.pooling import (
     AdaptiveAvgPool2d,
     AvgPool1d,
     AvgPool2d,
+    FractionalMaxPool2d,
+    FractionalMaxPool3d,
     LPPool1d,
     LPPool2d,
     MaxPool1d,
@@ -149,5 +151,5 @@ __all__ += [  # issue 22: nn.functional and modules
 __all__ += ["CosineSimilarity", "PairwiseDistance", "RNNBase", "Softmax2d"]
 __all__ += [  # issue 22: adaptive pooling, max_unpool3d, fractional max pooling
     "AdaptiveAvgPool1d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
-    "MaxUnpool3d",
+    "MaxUnpool3d", "FractionalMaxPool2d", "FractionalMaxPool3d",
 ]

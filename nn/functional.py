@@ -61,6 +61,12 @@ from microtensor.ops.conv import (
 from microtensor.ops.distance import cosine_similarity, pairwise_distance, pdist
 from microtensor.ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from microtensor.ops.embedding import embedding, one_hot
+from microtensor.ops.fractional_max_pool import (
+    fractional_max_pool2d,
+    fractional_max_pool2d_with_indices,
+    fractional_max_pool3d,
+    fractional_max_pool3d_with_indices,
+)
 from microtensor.ops.inplace import relu_
 from microtensor.ops.interpolation import interpolate, upsample, upsample_bilinear, upsample_nearest
 from microtensor.ops.linear import bilinear, linear
@@ -148,4 +154,6 @@ __all__ += ["pdist"]  # issue 22: random, dtypes, BLAS-style products, distances
 __all__ += [  # issue 22: adaptive pooling, max_unpool3d, fractional max pooling
     "adaptive_avg_pool1d", "adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices",
     "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices", "max_unpool3d",
+    "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
+    "fractional_max_pool3d_with_indices",
 ]

@@ -230,6 +230,10 @@ CASES.update({  # issue 22: adaptive pooling, max_unpool3d, fractional max pooli
     "adaptive_max_pool3d_n0": (lambda L, x: F(L).adaptive_max_pool3d(x, 2), (A(0, 2, 3, 4, 5),), empty(0, 2, 2, 2, 2)),
     "max_unpool3d_n0": (lambda L, x, i: F(L).max_unpool3d(x, i, 2), (A(0, 2, 2, 3, 2), LONG(0, 2, 2, 3, 2)),
                         empty(0, 2, 4, 6, 4)),
+    "fractional_max_pool2d_n0": (lambda L, x: F(L).fractional_max_pool2d(x, 2, output_size=3, return_indices=True),
+                                 (A(0, 2, 5, 6),), empty(0, 2, 3, 3)),
+    "fractional_max_pool3d_n0": (lambda L, x: F(L).fractional_max_pool3d(x, 2, output_ratio=0.5), (A(0, 2, 5, 6, 7),),
+                                 empty(0, 2, 2, 3, 3)),
 })
 
 # name -> (the call on library L, PyTorch's exception type, what microtensor's message says)
@@ -265,6 +269,8 @@ RAISES.update({  # issue 22: adaptive pooling, max_unpool3d, fractional max pool
                                          r"with non-zero L, got \[2, 2, 0\]"),
     "adaptive_max_pool2d_no_channels": (lambda L: F(L).adaptive_max_pool2d(L.zeros(2, 0, 3, 3), 2), RuntimeError,
                                         r"max_pool2d: expected a batched input \(N, C, H, W\) with non-zero C"),
+    "fractional_max_pool2d_no_channels": (lambda L: F(L).fractional_max_pool2d(L.zeros(2, 0, 5, 5), 2, output_size=2),
+                                          RuntimeError, "with non-zero C, H, W, got"),
     "adaptive_avg_pool3d_no_channels": (lambda L: F(L).adaptive_avg_pool3d(L.zeros(2, 0, 3, 3, 3), 2), RuntimeError,
                                         "with non-zero C, got"),
 })

@@ -3,8 +3,9 @@ given size.
 
 PyTorch's adaptive window i of a length-n axis pooled to length out spans [floor(i * n / out),
 ceil((i + 1) * n / out)). Average pooling is a product with one constant averaging matrix per resized axis;
-max pooling finds each window's flat argmax in NumPy and gathers the maxima with ``MaxPoolGather`` on the
-flattened volume (its backward scatters, its double backward gathers again, so gradients of any order follow).
+max pooling finds each window's flat argmax in NumPy (``window_argmax``) and gathers the maxima with
+``gather_maxima`` (its backward scatters, its double backward gathers again, so gradients of any order follow);
+fractional max pooling shares those two.
 """
 from __future__ import annotations
 
@@ -118,9 +119,27 @@ def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:
     return _adaptive_avg_pool("adaptive_avg_pool3d", 3, input, output_size)
 
 
+def window_argmax(windows: np.ndarray) -> np.ndarray:
+    """The position along the last axis of each window's maximum, as PyTorch's max pooling kernels scan (a strict
+    ``>`` or NaN test, taps in row-major order): the first one among ties, the last NaN where a window holds NaN."""
+    arg = windows.argmax(axis=-1)
+    if windows.dtype.kind == "f" and (nan := np.isnan(windows)).any():
+        last_nan = nan.shape[-1] - 1 - nan[..., ::-1].argmax(axis=-1)
+        arg = np.where(nan.any(axis=-1), last_nan, arg)
+    return arg
+
+
+def gather_maxima(x: Tensor, idx: np.ndarray) -> Tensor:
+    """x (N, C, *sizes) at the flat volume indices ``idx`` (N, C, *outs), differentiably (the gradient scatters
+    back to those positions): ``MaxPoolGather`` on the volume seen as an (N, C, V, 1) plane."""
+    n, c = x.shape[:2]
+    volume, windows = int(np.prod(x.shape[2:])), int(np.prod(idx.shape[2:]))
+    out = MaxPoolGather.apply(x.reshape(n, c, volume, 1), idx.reshape(n, c, windows, 1), (volume, 1))
+    return out.reshape(idx.shape)
+
+
 def _adaptive_argmax(x: np.ndarray, sizes: tuple[int, ...], outs: tuple[int, ...]) -> np.ndarray:
-    """The flat index (over the spatial volume) of the maximum of each adaptive window of x (N, C, *sizes): the
-    first one among ties and, as PyTorch's kernels scan, the last NaN where a window holds NaN."""
+    """The flat index (over the spatial volume) of the maximum of each adaptive window of x (N, C, *sizes)."""
     lead = x.shape[:2]
     if 0 in outs:
         return np.zeros(lead + outs, np.int64)
@@ -130,18 +149,15 @@ def _adaptive_argmax(x: np.ndarray, sizes: tuple[int, ...], outs: tuple[int, ...
     for axis, (n, o, stride) in enumerate(zip(sizes, outs, strides)):
         start, end = _bounds(n, o)
         k = int((end - start).max())
-        # every window padded to k by repeating its last position: a repeat never changes the argmax
+        # every window padded to k by repeating its last position: a repeat never changes the argmax, and
+        # positions stay in row-major order, so the last NaN is still the last one
         pos = np.minimum(start[:, None] + np.arange(k), end[:, None] - 1)                  # (o, k)
         shape = [1] * 2 * nd
         shape[axis], shape[nd + axis] = o, k
         flat = flat + (pos * stride).reshape(shape)
     flat = flat.reshape(int(np.prod(outs)), -1)                                             # (windows, taps)
     windows = x.reshape(lead + (int(np.prod(sizes)),))[:, :, flat]                       # (N, C, windows, taps)
-    arg = windows.argmax(axis=-1)
-    if x.dtype.kind == "f" and (nan := np.isnan(windows)).any():
-        last_nan = nan.shape[-1] - 1 - nan[..., ::-1].argmax(axis=-1)
-        arg = np.where(nan.any(axis=-1), last_nan, arg)
-    return flat[np.arange(flat.shape[0]), arg].reshape(lead + outs)
+    return flat[np.arange(flat.shape[0]), window_argmax(windows)].reshape(lead + outs)
 
 
 def _adaptive_max_pool(op: str, nd: int, input: Tensor, output_size: Any, return_indices: bool) -> Any:
@@ -149,11 +165,9 @@ def _adaptive_max_pool(op: str, nd: int, input: Tensor, output_size: Any, return
     sizes, outs = _adaptive_sizes(op, nd, input, output_size)
     batched = input._data.ndim == nd + 2
     x = input if batched else input.unsqueeze(0)
-    n, c = x.shape[:2]
     idx = _adaptive_argmax(x._data, sizes, outs)
-    volume, windows = int(np.prod(sizes)), int(np.prod(outs))
-    out = MaxPoolGather.apply(x.reshape(n, c, volume, 1), idx.reshape(n, c, windows, 1), (volume, 1))
-    out = out.reshape(n, c, *outs) if batched else out.reshape(c, *outs)
+    out = gather_maxima(x, idx)
+    out = out if batched else out.squeeze(0)
     if not return_indices:
         return out
     return out, Tensor._make(idx if batched else idx[0])

@@ -10,6 +10,8 @@ from microtensor.nn.pooling import (
     AdaptiveAvgPool2d,
     AvgPool1d,
     AvgPool2d,
+    FractionalMaxPool2d,
+    FractionalMaxPool3d,
     LPPool1d,
     LPPool2d,
     MaxPool1d,
@@ -23,5 +25,5 @@ __all__ = ["AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "MaxPool1d", "MaxPool2
 __all__ += ["LPPool1d", "LPPool2d", "MaxUnpool1d", "MaxUnpool2d"]  # issue 22: nn.functional and modules
 __all__ += [  # issue 22: adaptive pooling, max_unpool3d, fractional max pooling
     "AdaptiveAvgPool1d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
-    "MaxUnpool3d",
+    "MaxUnpool3d", "FractionalMaxPool2d", "FractionalMaxPool3d",
 ]
