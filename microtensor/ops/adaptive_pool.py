@@ -9,6 +9,7 @@ fractional max pooling shares those two.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -69,7 +70,7 @@ def _adaptive_avg_pool(op: str, nd: int, input: Tensor, output_size: Any) -> Ten
     dt = floating_dtype(op, input=input)
     sizes, outs = _adaptive_sizes(op, nd, input, output_size, batched_channels=nd == 3)
     out = input
-    for axis, n, o in zip(range(-nd, 0), sizes, outs):
+    for axis, n, o in reversed(list(zip(range(-nd, 0), sizes, outs))):     # the last axis first, as one GEMM
         if n == o:
             continue
         a = averaging_matrix(n, o, dt)
@@ -132,10 +133,32 @@ def window_argmax(windows: np.ndarray) -> np.ndarray:
 def gather_maxima(x: Tensor, idx: np.ndarray) -> Tensor:
     """x (N, C, *sizes) at the flat volume indices ``idx`` (N, C, *outs), differentiably (the gradient scatters
     back to those positions): ``MaxPoolGather`` on the volume seen as an (N, C, V, 1) plane."""
+    if x.ndim == 4:                   # planes already: no reshapes to record
+        return MaxPoolGather.apply(x, idx, tuple(x.shape[2:]))
     n, c = x.shape[:2]
     volume, windows = int(np.prod(x.shape[2:])), int(np.prod(idx.shape[2:]))
     out = MaxPoolGather.apply(x.reshape(n, c, volume, 1), idx.reshape(n, c, windows, 1), (volume, 1))
     return out.reshape(idx.shape)
+
+
+@functools.lru_cache(maxsize=64)
+def _window_taps(sizes: tuple[int, ...], outs: tuple[int, ...]) -> np.ndarray:
+    """The flat volume index of every tap of every adaptive window, (windows, taps), remembered per geometry (a
+    layer pools one shape step after step). Every window is padded to the widest one by repeating its last
+    position: a repeat never changes the argmax, and positions stay in row-major order (the last NaN stays last)."""
+    nd = len(sizes)
+    strides = np.cumprod((1,) + sizes[:0:-1])[::-1]
+    flat = np.zeros((1,) * 2 * nd, np.int64)
+    for axis, (n, o, stride) in enumerate(zip(sizes, outs, strides)):
+        start, end = _bounds(n, o)
+        k = int((end - start).max())
+        pos = np.minimum(start[:, None] + np.arange(k), end[:, None] - 1)                  # (o, k)
+        shape = [1] * 2 * nd
+        shape[axis], shape[nd + axis] = o, k
+        flat = flat + (pos * stride).reshape(shape)
+    flat = flat.reshape(int(np.prod(outs)), -1)
+    flat.flags.writeable = False
+    return flat
 
 
 def _adaptive_argmax(x: np.ndarray, sizes: tuple[int, ...], outs: tuple[int, ...]) -> np.ndarray:
@@ -143,20 +166,9 @@ def _adaptive_argmax(x: np.ndarray, sizes: tuple[int, ...], outs: tuple[int, ...
     lead = x.shape[:2]
     if 0 in outs:
         return np.zeros(lead + outs, np.int64)
-    nd = len(sizes)
-    strides = np.cumprod((1,) + sizes[:0:-1])[::-1]
-    flat = np.zeros((1,) * 2 * nd, np.int64)
-    for axis, (n, o, stride) in enumerate(zip(sizes, outs, strides)):
-        start, end = _bounds(n, o)
-        k = int((end - start).max())
-        # every window padded to k by repeating its last position: a repeat never changes the argmax, and
-        # positions stay in row-major order, so the last NaN is still the last one
-        pos = np.minimum(start[:, None] + np.arange(k), end[:, None] - 1)                  # (o, k)
-        shape = [1] * 2 * nd
-        shape[axis], shape[nd + axis] = o, k
-        flat = flat + (pos * stride).reshape(shape)
-    flat = flat.reshape(int(np.prod(outs)), -1)                                             # (windows, taps)
-    windows = x.reshape(lead + (int(np.prod(sizes)),))[:, :, flat]                       # (N, C, windows, taps)
+    flat = _window_taps(sizes, outs)
+    # np.take lays the windows out contiguously, so the argmax over taps reads memory in order
+    windows = np.take(x.reshape(lead + (int(np.prod(sizes)),)), flat, axis=2)               # (N, C, windows, taps)
     return flat[np.arange(flat.shape[0]), window_argmax(windows)].reshape(lead + outs)
 
 
