@@ -1,4 +1,5 @@
-"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d and AdaptiveAvgPool2d (no parameters; they call F)."""
+"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool2d, LPPool1d/2d, MaxUnpool1d/2d/3d and
+FractionalMaxPool2d/3d (no parameters; they call F). The other adaptive layers are in ``nn/adaptive_pooling.py``."""
 from __future__ import annotations
 
 from typing import Any
