@@ -80,6 +80,7 @@ from microtensor.memory_formats import (
     preserve_format,
 )
 from microtensor.ops.activation import celu, celu_, hardshrink, prelu, rrelu_, selu, selu_, threshold, threshold_
+from microtensor.ops.adaptive_pool import adaptive_avg_pool1d, adaptive_avg_pool2d
 from microtensor.ops.blas import addbmm, addmm, addmv, addr, baddbmm, chain_matmul, tensordot
 from microtensor.ops.comparison import (
     allclose,
@@ -120,7 +121,6 @@ from microtensor.ops.construction import (
     vander,
 )
 from microtensor.ops.conv import (
-    adaptive_avg_pool2d,
     avg_pool1d,
     avg_pool2d,
     conv1d,
@@ -565,3 +565,4 @@ __all__ += ["atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "cartesian_p
 __all__ += ["addbmm", "addmm", "addmv", "addr", "baddbmm", "cdist", "chain_matmul", "pdist", "poisson", "tensordot"]
 __all__ += ["distributions"]  # issue 22: distributions
 __all__ += ["rms_norm"]  # issue 22: normalization, lazy modules and small nn names
+__all__ += ["adaptive_avg_pool1d"]  # issue 22: adaptive pooling, max_unpool3d, fractional max pooling

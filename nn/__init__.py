@@ -32,6 +32,13 @@ from microtensor.nn.activation import (
     Tanhshrink,
     Threshold,
 )
+from microtensor.nn.adaptive_pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool3d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AdaptiveMaxPool3d,
+)
 from microtensor.nn.attention import MultiheadAttention
 from microtensor.nn.channelshuffle import ChannelShuffle
 from microtensor.nn.container import (
@@ -118,12 +125,15 @@ from microtensor.nn.pooling import (
     AdaptiveAvgPool2d,
     AvgPool1d,
     AvgPool2d,
+    FractionalMaxPool2d,
+    FractionalMaxPool3d,
     LPPool1d,
     LPPool2d,
     MaxPool1d,
     MaxPool2d,
     MaxUnpool1d,
     MaxUnpool2d,
+    MaxUnpool3d,
 )
 from microtensor.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from microtensor.nn.sparse import Embedding
@@ -169,4 +179,8 @@ __all__ += [  # issue 22: normalization, lazy modules and small nn names
     "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d", "LazyLinear", "UninitializedBuffer",
     "UninitializedParameter", "RNNCellBase", "Container",
     "CrossMapLRN2d",
+]
+__all__ += [  # issue 22: adaptive pooling, max_unpool3d, fractional max pooling
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
+    "MaxUnpool3d", "FractionalMaxPool2d", "FractionalMaxPool3d",
 ]

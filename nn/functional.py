@@ -38,10 +38,19 @@ from microtensor.ops.activation import (
     threshold,
     threshold_,
 )
+from microtensor.ops.adaptive_pool import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
+    adaptive_max_pool1d,
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d,
+    adaptive_max_pool2d_with_indices,
+    adaptive_max_pool3d,
+    adaptive_max_pool3d_with_indices,
+)
 from microtensor.ops.attention import multi_head_attention_forward, scaled_dot_product_attention
 from microtensor.ops.conv import (
-    adaptive_avg_pool2d,
-    adaptive_max_pool2d,
     avg_pool1d,
     avg_pool2d,
     conv1d,
@@ -55,6 +64,12 @@ from microtensor.ops.conv import (
 from microtensor.ops.distance import cosine_similarity, pairwise_distance, pdist
 from microtensor.ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from microtensor.ops.embedding import embedding, one_hot
+from microtensor.ops.fractional_max_pool import (
+    fractional_max_pool2d,
+    fractional_max_pool2d_with_indices,
+    fractional_max_pool3d,
+    fractional_max_pool3d_with_indices,
+)
 from microtensor.ops.gumbel_softmax import gumbel_softmax
 from microtensor.ops.inplace import relu_
 from microtensor.ops.interpolation import interpolate, upsample, upsample_bilinear, upsample_nearest
@@ -79,7 +94,7 @@ from microtensor.ops.losses import (
     triplet_margin_loss,
 )
 from microtensor.ops.lp_pool import lp_pool1d, lp_pool2d
-from microtensor.ops.max_unpool import max_unpool1d, max_unpool2d
+from microtensor.ops.max_unpool import max_unpool1d, max_unpool2d, max_unpool3d
 from microtensor.ops.normalization import batch_norm, group_norm, instance_norm, layer_norm, normalize, rms_norm
 from microtensor.ops.padding import pad
 from microtensor.ops.pixel import channel_shuffle, pixel_shuffle, pixel_unshuffle
@@ -142,3 +157,9 @@ __all__ += [  # issue 22: nn.functional and modules
 __all__ += ["pdist"]  # issue 22: random, dtypes, BLAS-style products, distances
 # issue 22: normalization, lazy modules and small nn names
 __all__ += ["elu_", "gumbel_softmax", "hardtanh_", "leaky_relu_", "rms_norm"]
+__all__ += [  # issue 22: adaptive pooling, max_unpool3d, fractional max pooling
+    "adaptive_avg_pool1d", "adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices",
+    "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices", "max_unpool3d",
+    "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
+    "fractional_max_pool3d_with_indices",
+]

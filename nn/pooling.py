@@ -1,4 +1,5 @@
-"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d and AdaptiveAvgPool2d (no parameters; they call F)."""
+"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool2d, LPPool1d/2d, MaxUnpool1d/2d/3d and
+FractionalMaxPool2d/3d (no parameters; they call F). The other adaptive layers are in ``nn/adaptive_pooling.py``."""
 from __future__ import annotations
 
 from typing import Any
@@ -235,3 +236,77 @@ class MaxUnpool2d(_MaxUnpoolNd):
     def forward(self, input: Tensor, indices: Tensor, output_size: Any = None) -> Tensor:
         """``F.max_unpool2d`` with the layer's settings."""
         return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """The partial inverse of MaxPool3d: each value goes to the position its index names, zeros elsewhere.
+
+    Args:
+        kernel_size: the pooling's window size (an int for all three dims, or a triple).
+        stride: the pooling's step (``kernel_size`` when None).
+        padding: the pooling's padding.
+    """
+    dims = 3
+
+    def forward(self, input: Tensor, indices: Tensor, output_size: Any = None) -> Tensor:
+        """``F.max_unpool3d`` with the layer's settings."""
+        return F.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
+class _FractionalMaxPoolNd(Module):
+    """What FractionalMaxPool2d and FractionalMaxPool3d share: the arguments, checked and stored as PyTorch's
+    layers store them (sizes and ratios as tuples, ``_random_samples`` as a buffer)."""
+    dims = 2
+
+    def __init__(self, kernel_size: Any, output_size: Any = None, output_ratio: Any = None,
+                 return_indices: bool = False, _random_samples: Tensor | None = None) -> None:
+        super().__init__()
+        name = type(self).__name__
+        self.kernel_size = _ntuple(kernel_size, self.dims)
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+        self.output_size = _ntuple(output_size, self.dims) if output_size is not None else None
+        self.output_ratio = _ntuple(output_ratio, self.dims) if output_ratio is not None else None
+        if output_size is None and output_ratio is None:
+            raise ValueError(f"{name} requires specifying either an output size, or a pooling ratio")
+        if output_size is not None and output_ratio is not None:
+            raise ValueError("only one of output_size and output_ratio may be specified")
+        if self.output_ratio is not None and not all(0 < r < 1 for r in self.output_ratio):
+            raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+
+
+class FractionalMaxPool2d(_FractionalMaxPoolNd):
+    """2-D fractional max pooling over (N, C, H, W) or (C, H, W): k-wide windows at pseudo-random steps, so that
+    the output has ``output_size`` (or ``output_ratio`` times the input's size).
+
+    Args:
+        kernel_size: the window size (an int for both dims, or a pair).
+        output_size: the output (H_out, W_out), or an int for both; H_out + kH - 1 must be at most H.
+        output_ratio: instead of ``output_size``, a number or pair in (0, 1).
+        return_indices: also return the flat index of each maximum (what ``MaxUnpool2d`` takes).
+        _random_samples: fixed (N, C, 2) samples choosing the windows; drawn at each call when None.
+    """
+
+    def forward(self, input: Tensor) -> Any:
+        """``F.fractional_max_pool2d`` with the layer's settings."""
+        return F.fractional_max_pool2d(input, self.kernel_size, self.output_size, self.output_ratio,
+                                       self.return_indices, _random_samples=self._random_samples)
+
+
+class FractionalMaxPool3d(_FractionalMaxPoolNd):
+    """3-D fractional max pooling over (N, C, T, H, W) or (C, T, H, W): k-wide windows at pseudo-random steps,
+    so that the output has ``output_size`` (or ``output_ratio`` times the input's size).
+
+    Args:
+        kernel_size: the window size (an int for all three dims, or a triple).
+        output_size: the output (T_out, H_out, W_out), or an int for all; T_out + kT - 1 must be less than T.
+        output_ratio: instead of ``output_size``, a number or triple in (0, 1).
+        return_indices: also return the flat index of each maximum (what ``MaxUnpool3d`` takes).
+        _random_samples: fixed (N, C, 3) samples choosing the windows; drawn at each call when None.
+    """
+    dims = 3
+
+    def forward(self, input: Tensor) -> Any:
+        """``F.fractional_max_pool3d`` with the layer's settings."""
+        return F.fractional_max_pool3d(input, self.kernel_size, self.output_size, self.output_ratio,
+                                       self.return_indices, _random_samples=self._random_samples)

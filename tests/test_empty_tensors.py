@@ -226,6 +226,21 @@ for _name, (_fn, _arrays) in LOSSES.items():
     for _r in ("mean", "sum", "none") + (("batchmean",) if _name.startswith("kl_div") else ()):
         CASES[f"{_name}_{_r}"] = (lambda L, *t, fn=_fn, r=_r: fn(L, r, *t), _arrays, REDUCED.get(_r, NAN))
 
+CASES.update({  # issue 22: adaptive pooling, max_unpool3d, fractional max pooling
+    "adaptive_avg_pool1d_n0": (lambda L, x: F(L).adaptive_avg_pool1d(x, 3), (A(0, 2, 5),), empty(0, 2, 3)),
+    "adaptive_avg_pool3d_unbatched_c0": (lambda L, x: F(L).adaptive_avg_pool3d(x, (2, None, 1)), (A(0, 3, 4, 5),),
+                                         empty(0, 2, 4, 1)),
+    "adaptive_max_pool1d_n0_indices": (lambda L, x: F(L).adaptive_max_pool1d(x, 2, return_indices=True),
+                                       (A(0, 2, 5),), empty(0, 2, 2)),
+    "adaptive_max_pool3d_n0": (lambda L, x: F(L).adaptive_max_pool3d(x, 2), (A(0, 2, 3, 4, 5),), empty(0, 2, 2, 2, 2)),
+    "max_unpool3d_n0": (lambda L, x, i: F(L).max_unpool3d(x, i, 2), (A(0, 2, 2, 3, 2), LONG(0, 2, 2, 3, 2)),
+                        empty(0, 2, 4, 6, 4)),
+    "fractional_max_pool2d_n0": (lambda L, x: F(L).fractional_max_pool2d(x, 2, output_size=3, return_indices=True),
+                                 (A(0, 2, 5, 6),), empty(0, 2, 3, 3)),
+    "fractional_max_pool3d_n0": (lambda L, x: F(L).fractional_max_pool3d(x, 2, output_ratio=0.5), (A(0, 2, 5, 6, 7),),
+                                 empty(0, 2, 2, 3, 3)),
+})
+
 # name -> (the call on library L, PyTorch's exception type, what microtensor's message says)
 RAISES = {
     "max_all": (lambda L: L.zeros(2, 0).max(), RuntimeError, r"max\(\): Expected reduction dim to be specified"),
@@ -252,6 +267,18 @@ RAISES = {
                       "Can not infer total number of classes from empty tensor"),
     "stack_nothing": (lambda L: L.stack([]), RuntimeError, "stack expects a non-empty TensorList"),
 }
+RAISES.update({  # issue 22: adaptive pooling, max_unpool3d, fractional max pooling
+    "adaptive_avg_pool3d_empty_depth": (lambda L: F(L).adaptive_avg_pool3d(L.zeros(1, 2, 0, 4, 5), 2), RuntimeError,
+                                        r"with non-zero D, H, W, got \[1, 2, 0, 4, 5\]"),
+    "adaptive_max_pool1d_empty_length": (lambda L: F(L).adaptive_max_pool1d(L.zeros(2, 2, 0), 2), RuntimeError,
+                                         r"with non-zero L, got \[2, 2, 0\]"),
+    "adaptive_max_pool2d_no_channels": (lambda L: F(L).adaptive_max_pool2d(L.zeros(2, 0, 3, 3), 2), RuntimeError,
+                                        r"max_pool2d: expected a batched input \(N, C, H, W\) with non-zero C"),
+    "fractional_max_pool2d_no_channels": (lambda L: F(L).fractional_max_pool2d(L.zeros(2, 0, 5, 5), 2, output_size=2),
+                                          RuntimeError, "with non-zero C, H, W, got"),
+    "adaptive_avg_pool3d_no_channels": (lambda L: F(L).adaptive_avg_pool3d(L.zeros(2, 0, 3, 3, 3), 2), RuntimeError,
+                                        "with non-zero C, got"),
+})
 
 
 def _leaves(L, arrays):

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from microtensor.ops.adaptive_pool import averaging_matrix
 from microtensor.ops.checks import floating_dtype, tensor_input
-from microtensor.ops.conv import averaging_matrix
 from microtensor.ops.indexing import index_select
 from microtensor.ops.linalg import matmul
 from microtensor.tensor import Tensor

@@ -1,9 +1,11 @@
-"""Max unpooling: the partial inverse of max pooling, scattering each value to the flat position its index names
-within a zero-filled output plane (the gradient gathers from those positions)."""
+"""Max unpooling in 1, 2 and 3 dims: the partial inverse of max pooling, scattering each value to the flat
+position its index names within a zero-filled output volume (the gradient gathers from those positions)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 from microtensor.creation import zeros
 from microtensor.ops.checks import floating_input, tensor_input
@@ -29,7 +31,7 @@ def _unpool_output_size(input: Tensor, kernel: tuple[int, ...], stride: tuple[in
                              f"length of '{len(sizes)}'")
         for d, (n, s) in enumerate(zip(default, stride)):
             if not n - s < sizes[d] < n + s:
-                raise ValueError(f'invalid output_size "{list(output_size)}" (dim {d} must be between {n - s} and '
+                raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between {n - s} and '
                                  f"{n + s})")
     if any(n < 0 for n in sizes):
         raise ValueError(f"max_unpooling: output_size must contain non-negative spatial dimensions, got {list(sizes)}")
@@ -40,6 +42,8 @@ def _max_unpool(op: str, k: int, input: Tensor, indices: Tensor, kernel_size: An
                 output_size: Any) -> Tensor:
     x = floating_input(op, input)
     idx = tensor_input(op, indices, "indices", 2)
+    if idx._data.dtype != np.int64:
+        raise RuntimeError(f"{op}: elements in indices should be type int64, got {idx.dtype.name}")
     if idx.shape != x.shape:
         raise RuntimeError(f"{op}: Expected shape of indices to be same as that of the input tensor "
                            f"({list(x.shape)}) but got indices tensor with shape: {list(idx.shape)}")
@@ -88,3 +92,18 @@ def max_unpool2d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any =
         output_size: the exact output (H, W), within one stride of the default (optionally with N and C).
     """
     return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool3d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 output_size: Sequence[int] | None = None) -> Tensor:
+    """The partial inverse of ``max_pool3d``: (N, C, D, H, W) values placed at their flat ``indices``
+    (d * H_out * W_out + h * W_out + w) in a zero volume of size (D - 1) * stride + kernel_size - 2 * padding per
+    dim, as ``F.max_unpool3d``.
+
+    Args:
+        input: the pooled values, (N, C, D, H, W) or (C, D, H, W).
+        indices: ``max_pool3d(..., return_indices=True)``'s indices, shaped as ``input``.
+        kernel_size, stride, padding: the pooling's settings (stride defaults to kernel_size).
+        output_size: the exact output (D, H, W), within one stride of the default (optionally with N and C).
+    """
+    return _max_unpool("max_unpool3d", 3, input, indices, kernel_size, stride, padding, output_size)

@@ -183,7 +183,7 @@ def test_pool_errors():
         F.avg_pool2d(mt.zeros(1, 1, 4, 4), 2, divisor_override=0)
     with pytest.raises(RuntimeError, match=r"adaptive_avg_pool2d: expected input of shape .* got \[1, 1, 0, 4\]"):
         F.adaptive_avg_pool2d(mt.zeros(1, 1, 0, 4), 2)
-    with pytest.raises(TypeError, match="output_size must be an int, None or a tuple of 2"):
+    with pytest.raises(RuntimeError, match="output_size must be 2 values"):
         F.adaptive_max_pool2d(mt.zeros(1, 1, 4, 4), (1, 2, 3))
     with pytest.raises(RuntimeError, match="expected floating point tensors of one dtype, got input int64"):
         F.avg_pool2d(mt.zeros(1, 1, 4, 4, dtype=mt.int64), 2)
