@@ -54,6 +54,7 @@ from microtensor.nn.loss import (
     BCEWithLogitsLoss,
     CosineEmbeddingLoss,
     CrossEntropyLoss,
+    CTCLoss,
     HingeEmbeddingLoss,
     HuberLoss,
     KLDivLoss,
@@ -139,3 +140,4 @@ __all__ += [  # issue 22: nn.functional and modules
     "MaxUnpool1d", "MaxUnpool2d",
 ]
 __all__ += ["CosineSimilarity", "PairwiseDistance", "RNNBase", "Softmax2d"]
+__all__ += ["CTCLoss"]  # issue 22: ctc_loss, embedding_bag, adaptive softmax

@@ -49,6 +49,7 @@ from microtensor.ops.conv import (
     max_pool2d,
     unfold,
 )
+from microtensor.ops.ctc_loss import ctc_loss
 from microtensor.ops.distance import cosine_similarity, pairwise_distance, pdist
 from microtensor.ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from microtensor.ops.embedding import embedding, one_hot
@@ -136,3 +137,4 @@ __all__ += [  # issue 22: nn.functional and modules
     "max_unpool1d", "max_unpool2d",
 ]
 __all__ += ["pdist"]  # issue 22: random, dtypes, BLAS-style products, distances
+__all__ += ["ctc_loss"]  # issue 22: ctc_loss, embedding_bag, adaptive softmax
