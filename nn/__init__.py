@@ -103,7 +103,7 @@ from microtensor.nn.pooling import (
     MaxUnpool2d,
 )
 from microtensor.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
-from microtensor.nn.sparse import Embedding
+from microtensor.nn.sparse import Embedding, EmbeddingBag
 from microtensor.nn.transformer import (
     Transformer,
     TransformerDecoder,
@@ -140,4 +140,4 @@ __all__ += [  # issue 22: nn.functional and modules
     "MaxUnpool1d", "MaxUnpool2d",
 ]
 __all__ += ["CosineSimilarity", "PairwiseDistance", "RNNBase", "Softmax2d"]
-__all__ += ["CTCLoss"]  # issue 22: ctc_loss, embedding_bag, adaptive softmax
+__all__ += ["CTCLoss", "EmbeddingBag"]  # issue 22: ctc_loss, embedding_bag, adaptive softmax

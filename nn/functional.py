@@ -53,6 +53,7 @@ from microtensor.ops.ctc_loss import ctc_loss
 from microtensor.ops.distance import cosine_similarity, pairwise_distance, pdist
 from microtensor.ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from microtensor.ops.embedding import embedding, one_hot
+from microtensor.ops.embedding_bag import embedding_bag
 from microtensor.ops.inplace import relu_
 from microtensor.ops.interpolation import interpolate, upsample, upsample_bilinear, upsample_nearest
 from microtensor.ops.linear import bilinear, linear
@@ -137,4 +138,4 @@ __all__ += [  # issue 22: nn.functional and modules
     "max_unpool1d", "max_unpool2d",
 ]
 __all__ += ["pdist"]  # issue 22: random, dtypes, BLAS-style products, distances
-__all__ += ["ctc_loss"]  # issue 22: ctc_loss, embedding_bag, adaptive softmax
+__all__ += ["ctc_loss", "embedding_bag"]  # issue 22: ctc_loss, embedding_bag, adaptive softmax
