@@ -32,6 +32,7 @@ from microtensor.nn.activation import (
     Tanhshrink,
     Threshold,
 )
+from microtensor.nn.adaptive import AdaptiveLogSoftmaxWithLoss
 from microtensor.nn.attention import MultiheadAttention
 from microtensor.nn.channelshuffle import ChannelShuffle
 from microtensor.nn.container import (
@@ -140,4 +141,6 @@ __all__ += [  # issue 22: nn.functional and modules
     "MaxUnpool1d", "MaxUnpool2d",
 ]
 __all__ += ["CosineSimilarity", "PairwiseDistance", "RNNBase", "Softmax2d"]
-__all__ += ["CTCLoss", "EmbeddingBag"]  # issue 22: ctc_loss, embedding_bag, adaptive softmax
+__all__ += [  # issue 22: ctc_loss, embedding_bag, adaptive softmax
+    "AdaptiveLogSoftmaxWithLoss", "CTCLoss", "EmbeddingBag",
+]

@@ -200,6 +200,9 @@ CASES = {
                            (LONG(0), LONG(1)), empty(1, 3)),
     "ctc_loss_empty_targets": (lambda L, lp, t: F(L).ctc_loss(lp, t, L.tensor([3, 3]), L.tensor([0, 0])),
                                (A(3, 2, 4), LONG(2, 0)), lambda lp, t: -lp[:, :, 0].sum(0).mean()),
+    "AdaptiveLogSoftmaxWithLoss_empty": (
+        lambda L, x, t: (L.manual_seed(0), L.nn.AdaptiveLogSoftmaxWithLoss(4, 10, [3], dtype=L.float64))[1](x, t).loss,
+        (A(0, 4), LONG(0)), NAN),
 }
 
 # the losses of an empty batch with each reduction: NaN for 'mean', 0 for 'sum', an empty tensor for 'none'

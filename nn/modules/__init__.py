@@ -3,6 +3,7 @@ checkpoints name the layers: each file re-exports, under PyTorch's file name, th
 (no copies), so ``isinstance`` and recorded import paths agree. The layers themselves live in ``nn/``."""
 from microtensor.nn.modules import (
     activation,
+    adaptive,
     batchnorm,
     channelshuffle,
     container,
@@ -28,3 +29,4 @@ __all__ = [
     "pooling", "rnn", "sparse", "transformer",
 ]
 __all__ += ["channelshuffle", "fold", "padding", "pixelshuffle", "upsampling"]  # issue 22: nn.functional and modules
+__all__ += ["adaptive"]  # issue 22: ctc_loss, embedding_bag, adaptive softmax
