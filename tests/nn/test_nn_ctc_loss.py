@@ -193,3 +193,22 @@ def test_ctc_loss_names_a_target_outside_the_classes():
     with pytest.raises(RuntimeError, match=r"target values must be class indices in \[0, 5\), got values in "
                                            r"\[1, 7\]"):
         ctc_call(targets=np.array([[1, 2, 7], [1, 1, 0], [4, 2, 0]]))(mt)
+
+
+def test_ctc_loss_runs_pytorchs_documented_example():
+    """The example of PyTorch's CTCLoss docs, padded and unpadded targets, written as a script writes it."""
+    T, C, N, S, S_min = 50, 20, 16, 30, 10
+    input = mt.randn(T, N, C).log_softmax(2).detach().requires_grad_()
+    target = mt.randint(low=1, high=C, size=(N, S), dtype=mt.long)
+    input_lengths = mt.full(size=(N,), fill_value=T, dtype=mt.long)
+    target_lengths = mt.randint(low=S_min, high=S, size=(N,), dtype=mt.long)
+    ctc_loss = mt.nn.CTCLoss()
+    loss = ctc_loss(input, target, input_lengths, target_lengths)
+    loss.backward()
+    assert loss.ndim == 0 and np.isfinite(loss.item()) and input.grad.shape == (T, N, C)
+    target_lengths = mt.randint(low=1, high=T, size=(N,), dtype=mt.long)
+    target = mt.randint(low=1, high=C, size=(int(sum(target_lengths)),), dtype=mt.long)
+    loss = mt.nn.functional.ctc_loss(log_probs=input, targets=target, input_lengths=input_lengths,
+                                         target_lengths=target_lengths, blank=0, reduction="sum", zero_infinity=True)
+    loss.backward()
+    assert np.isfinite(loss.item())

@@ -252,3 +252,22 @@ def test_embedding_bag_of_rows_without_columns_is_zeros():
     """Every bag of a (2, 0) input is empty: zeros (PyTorch raises 'step must be nonzero')."""
     out = mtF.embedding_bag(mt.zeros((2, 0), dtype=mt.int64), mt.ones((3, 2), requires_grad=True), mode="max")
     assert out.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+
+
+def test_embedding_bag_runs_pytorchs_documented_examples():
+    """The examples of PyTorch's EmbeddingBag docs, as a script writes them."""
+    embedding_sum = mt.nn.EmbeddingBag(10, 3, mode="sum")
+    input = mt.tensor([1, 2, 4, 5, 4, 3, 2, 9], dtype=mt.long)
+    offsets = mt.tensor([0, 4], dtype=mt.long)
+    out = embedding_sum(input, offsets)
+    expected = embedding_sum.weight[[1, 2, 4, 5]].sum(0), embedding_sum.weight[[4, 3, 2, 9]].sum(0)
+    np.testing.assert_allclose(out.detach().numpy(), mt.stack(expected).detach().numpy(), rtol=1e-6)
+    embedding_sum = mt.nn.EmbeddingBag(10, 3, mode="sum", padding_idx=2)
+    input = mt.tensor([2, 2, 2, 2, 4, 3, 2, 9], dtype=mt.long)
+    out = embedding_sum(input=input, offsets=mt.tensor([0, 4], dtype=mt.long))
+    assert out[0].tolist() == [0.0, 0.0, 0.0]
+    embedding = mt.nn.EmbeddingBag(num_embeddings=10, embedding_dim=3, padding_idx=2)
+    weighted = mtF.embedding_bag(input=mt.tensor([[1, 2], [4, 5]]), weight=embedding.weight, mode="sum",
+                                 per_sample_weights=mt.tensor([[0.5, 1.0], [1.0, 0.0]]), padding_idx=2)
+    np.testing.assert_allclose(weighted.detach().numpy(),
+                               mt.stack([0.5 * embedding.weight[1], embedding.weight[4]]).detach().numpy())
