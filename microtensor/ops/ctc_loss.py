@@ -37,6 +37,13 @@ def _can_skip(ext: np.ndarray, blank: int) -> np.ndarray:
     return skip
 
 
+def _final_positions(target_lengths: np.ndarray, width: int) -> np.ndarray:
+    """Where an alignment may end: the last blank (2S) and the last label (2S - 1, when S > 0), as an (N, L)
+    mask."""
+    s = np.arange(width)
+    return (s == 2 * target_lengths[:, None]) | ((s == 2 * target_lengths[:, None] - 1) & (target_lengths[:, None] > 0))
+
+
 def _alpha(y: np.ndarray, skip: np.ndarray) -> np.ndarray:
     """The forward variables log alpha[t, n, s] for the label log-probabilities ``y`` (T, N, L)."""
     alpha = np.full(y.shape, -np.inf)
@@ -54,10 +61,7 @@ def _beta(y: np.ndarray, skip: np.ndarray, input_lengths: np.ndarray, target_len
     """The backward variables log beta[t, n, s] (they include y[t], as PyTorch's do); -inf past each input."""
     steps, n, width = y.shape
     beta = np.full(y.shape, -np.inf)
-    start = np.full((n, width), -np.inf)        # where each sequence's recursion starts, at its last frame
-    rows = np.arange(n)
-    start[rows, 2 * target_lengths] = 0.0
-    start[rows, np.maximum(2 * target_lengths - 1, 0)] = np.where(target_lengths > 0, 0.0, start[rows, 0])
+    start = np.where(_final_positions(target_lengths, width), 0.0, -np.inf)   # at each sequence's last frame
     nxt = np.full((n, width), -np.inf)
     for t in range(steps - 1, -1, -1):
         b = nxt.copy()
@@ -75,17 +79,12 @@ class CtcLoss(Function):
     @staticmethod
     def forward(ctx: Function, log_probs: np.ndarray, ext: np.ndarray, input_lengths: np.ndarray,
                 target_lengths: np.ndarray, blank: int, zero_infinity: bool) -> np.ndarray:
-        steps, n, _ = log_probs.shape
+        n = log_probs.shape[1]
         y = log_probs.astype(np.float64)[:, np.arange(n)[:, None], ext]
         skip = _can_skip(ext, blank)
-        rows = np.arange(n)
-        if steps:
-            alpha = _alpha(y, skip)
-            last = alpha[np.maximum(input_lengths - 1, 0), rows]
-            ll = np.logaddexp(last[rows, 2 * target_lengths],
-                              np.where(target_lengths > 0, last[rows, np.maximum(2 * target_lengths - 1, 0)], -np.inf))
-        else:
-            ll = np.zeros(n)
+        last = _alpha(y, skip)[np.maximum(input_lengths - 1, 0), np.arange(n)]     # at each input's last frame
+        ll = np.logaddexp.reduce(np.where(_final_positions(target_lengths, ext.shape[1]), last, -np.inf), axis=1)
+        # no frames: only an empty target has an alignment (the empty one)
         ll = np.where(input_lengths > 0, ll, np.where(target_lengths > 0, -np.inf, 0.0))
         nll = -ll
         ctx.save_for_backward(log_probs)
@@ -191,7 +190,7 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Tensor | tuple[i
     op = "ctc_loss"
     reduction = reduction_mode(op, reduction)
     lp, tg = tensor_input(op, log_probs, "log_probs"), tensor_input(op, targets, "targets", 2)
-    if lp._data.dtype.kind != "f":
+    if lp._data.dtype not in (np.float32, np.float64):     # PyTorch's CPU kernel takes these two
         raise NotImplementedError(f"\"ctc_loss_cpu\" not implemented for '{torch_dtype_name(lp)}'")
     if lp.ndim not in (2, 3):
         raise RuntimeError(f"ctc_loss(): expected log_probs of shape (T, N, C) or unbatched (T, C), got shape "

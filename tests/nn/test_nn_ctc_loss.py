@@ -171,6 +171,8 @@ ERRORS = {
                         "Expected target_lengths to have value at least 0, but got value -1"),
     "integer_log_probs": (ctc_call(log_probs=np.ones((6, 3, 5), dtype=np.int64)), NotImplementedError,
                           "\"ctc_loss_cpu\" not implemented for 'Long'"),
+    "half_log_probs": (ctc_call(log_probs=np.ones((6, 3, 5), dtype=np.float16)), NotImplementedError,
+                       "\"ctc_loss_cpu\" not implemented for 'Half'"),
     "empty": (ctc_call(log_probs=np.zeros((6, 0, 5)), targets=np.zeros((0, 2), dtype=np.int64),
                        input_lengths=np.zeros(0, dtype=np.int64), target_lengths=np.zeros(0, dtype=np.int64)),
               RuntimeError, "log_probs tensor must not be empty"),
