@@ -136,16 +136,18 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
 
 
 def _bag_max(rows: Tensor, bag: np.ndarray, bags: int) -> Tensor:
-    """Each bag's elementwise maximum of its ``rows`` (bags run contiguously), taken at its first maximum, so
-    the gradient goes there as PyTorch's; zeros for an empty bag."""
+    """Each bag's elementwise maximum of its ``rows`` (bags run contiguously), taken where PyTorch's running
+    maximum takes it (the first row, replaced by each strictly greater one: the first maximum, NaNs skipped
+    unless the bag starts with one), so the gradient goes there too; zeros for an empty bag."""
     data = rows._data
     starts = np.searchsorted(bag, np.arange(bags))
     filled = np.bincount(bag, minlength=bags) > 0
     present = starts[filled]
-    best = np.maximum.reduceat(data, present, axis=0)
+    with np.errstate(invalid="ignore"):
+        best = np.fmax.reduceat(data, present, axis=0)
     at = np.where(data == np.repeat(best, np.diff(np.append(present, len(bag))), axis=0),
                   np.arange(len(bag))[:, None], len(bag))
     first = np.zeros((bags, data.shape[1]), dtype=np.int64)
-    first[filled] = np.minimum.reduceat(at, present, axis=0)
+    first[filled] = np.where(np.isnan(data[present]), present[:, None], np.minimum.reduceat(at, present, axis=0))
     picked = rows[Tensor._make(first), Tensor._make(np.arange(data.shape[1]))]
     return picked if filled.all() else picked * Tensor._make(filled[:, None].astype(data.dtype))

@@ -248,6 +248,21 @@ def test_embedding_bag_names_decreasing_offsets():
         bag_call(offsets=np.array([0, 5, 3]))(mt)
 
 
+@requires_torch
+def test_embedding_bag_max_with_nan_picks_as_torch():
+    """PyTorch's running maximum skips a NaN after the first row and keeps one in the first row."""
+    table = np.array([[1.0, 2.0], [np.nan, 0.0], [3.0, -1.0], [np.nan, np.nan]])
+    results = []
+    for lib in (mt, torch):
+        weight = lib.tensor(table, requires_grad=True)
+        F = mtF if lib is mt else torch.nn.functional
+        out = F.embedding_bag(lib.tensor([0, 1, 2, 1, 0, 3, 3]), weight, lib.tensor([0, 3, 5]), mode="max")
+        out.sum().backward()
+        results.append((out.detach().numpy(), weight.grad.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)
+
+
 def test_embedding_bag_of_rows_without_columns_is_zeros():
     """Every bag of a (2, 0) input is empty: zeros (PyTorch raises 'step must be nonzero')."""
     out = mtF.embedding_bag(mt.zeros((2, 0), dtype=mt.int64), mt.ones((3, 2), requires_grad=True), mode="max")
