@@ -32,6 +32,7 @@ from microtensor.nn.activation import (
     Tanhshrink,
     Threshold,
 )
+from microtensor.nn.adaptive import AdaptiveLogSoftmaxWithLoss
 from microtensor.nn.adaptive_pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool3d,
@@ -75,6 +76,7 @@ from microtensor.nn.loss import (
     BCEWithLogitsLoss,
     CosineEmbeddingLoss,
     CrossEntropyLoss,
+    CTCLoss,
     HingeEmbeddingLoss,
     HuberLoss,
     KLDivLoss,
@@ -136,7 +138,7 @@ from microtensor.nn.pooling import (
     MaxUnpool3d,
 )
 from microtensor.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
-from microtensor.nn.sparse import Embedding
+from microtensor.nn.sparse import Embedding, EmbeddingBag
 from microtensor.nn.transformer import (
     Transformer,
     TransformerDecoder,
@@ -183,4 +185,7 @@ __all__ += [  # issue 22: normalization, lazy modules and small nn names
 __all__ += [  # issue 22: adaptive pooling, max_unpool3d, fractional max pooling
     "AdaptiveAvgPool1d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
     "MaxUnpool3d", "FractionalMaxPool2d", "FractionalMaxPool3d",
+]
+__all__ += [  # issue 22: ctc_loss, embedding_bag, adaptive softmax
+    "AdaptiveLogSoftmaxWithLoss", "CTCLoss", "EmbeddingBag",
 ]

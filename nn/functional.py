@@ -61,9 +61,11 @@ from microtensor.ops.conv import (
     max_pool2d,
     unfold,
 )
+from microtensor.ops.ctc_loss import ctc_loss
 from microtensor.ops.distance import cosine_similarity, pairwise_distance, pdist
 from microtensor.ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from microtensor.ops.embedding import embedding, one_hot
+from microtensor.ops.embedding_bag import embedding_bag
 from microtensor.ops.fractional_max_pool import (
     fractional_max_pool2d,
     fractional_max_pool2d_with_indices,
@@ -163,3 +165,4 @@ __all__ += [  # issue 22: adaptive pooling, max_unpool3d, fractional max pooling
     "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
     "fractional_max_pool3d_with_indices",
 ]
+__all__ += ["ctc_loss", "embedding_bag"]  # issue 22: ctc_loss, embedding_bag, adaptive softmax

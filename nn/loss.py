@@ -320,3 +320,24 @@ class TripletMarginLoss(_Loss):
         """``F.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction)``."""
         return F.triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p, eps=self.eps,
                                      swap=self.swap, reduction=self.reduction)
+
+
+class CTCLoss(_Loss):
+    """The connectionist temporal classification loss: the negative log-likelihood of each target sequence,
+    summed over every alignment of it to the input frames (``F.ctc_loss``).
+
+    Args:
+        blank: the blank class.
+        reduction: ``'none'``, ``'sum'``, or ``'mean'`` (each loss divided by its target length, then averaged).
+        zero_infinity: replace infinite losses (no alignment is possible) and their gradients with 0.
+    """
+
+    def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> None:
+        super().__init__(reduction=reduction)
+        self.blank = blank
+        self.zero_infinity = zero_infinity
+
+    def forward(self, log_probs: Tensor, targets: Tensor, input_lengths: Tensor, target_lengths: Tensor) -> Tensor:
+        """``F.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity)``."""
+        return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
+                          self.zero_infinity)

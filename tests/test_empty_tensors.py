@@ -1,9 +1,9 @@
 """Empty tensors through forward and backward wherever PyTorch takes them: linear layers and matmul with a zero
 dim, convolution and pooling of an empty batch, normalization, reductions, shape ops, cat/stack, indexing and
-index assignment with empty indices, embedding, and the losses of an empty batch (NaN for 'mean', 0 for 'sum').
-Each case checks its shape, dtype and hard-coded value (and that an empty output gives zero gradients) always,
-and values, gradients and warnings against PyTorch when it is installed; where PyTorch raises, so does
-microtensor, with the same exception type."""
+index assignment with empty indices, embedding and embedding bags, CTC with empty targets, and the losses of an
+empty batch (NaN for 'mean', 0 for 'sum'). Each case checks its shape, dtype and hard-coded value (and that an
+empty output gives zero gradients) always, and values, gradients and warnings against PyTorch when it is installed;
+where PyTorch raises, so does microtensor, with the same exception type."""
 import warnings
 
 import numpy as np
@@ -194,6 +194,20 @@ CASES = {
     "embedding_empty_2d": (lambda L, w: F(L).embedding(L.zeros(2, 0, dtype=L.int64), w, padding_idx=0),
                            (A(5, 3),), empty(2, 0, 3)),
     "Embedding_empty": (lambda L, i: (L.manual_seed(0), L.nn.Embedding(4, 3))[1](i), (LONG(0),), empty(0, 3)),
+    # embedding bags: no bags, or only empty ones (zeros); CTC with empty targets (only blanks align)
+    "embedding_bag_no_bags": (lambda L, w: F(L).embedding_bag(L.tensor([], dtype=L.int64), w,
+                                                              L.tensor([], dtype=L.int64), mode="sum"),
+                              (A(5, 3),), empty(0, 3)),
+    "embedding_bag_empty_bags": (lambda L, w: F(L).embedding_bag(L.tensor([], dtype=L.int64), w,
+                                                                 L.tensor([0, 0], dtype=L.int64), mode="max"),
+                                 (A(5, 3),), empty(2, 3)),
+    "EmbeddingBag_empty": (lambda L, i, o: (L.manual_seed(0), L.nn.EmbeddingBag(4, 3))[1](i, o),
+                           (LONG(0), LONG(1)), empty(1, 3)),
+    "ctc_loss_empty_targets": (lambda L, lp, t: F(L).ctc_loss(lp, t, L.tensor([3, 3]), L.tensor([0, 0])),
+                               (A(3, 2, 4), LONG(2, 0)), lambda lp, t: -lp[:, :, 0].sum(0).mean()),
+    "AdaptiveLogSoftmaxWithLoss_empty": (
+        lambda L, x, t: (L.manual_seed(0), L.nn.AdaptiveLogSoftmaxWithLoss(4, 10, [3], dtype=L.float64))[1](x, t).loss,
+        (A(0, 4), LONG(0)), NAN),
 }
 
 # the losses of an empty batch with each reduction: NaN for 'mean', 0 for 'sum', an empty tensor for 'none'
@@ -266,6 +280,8 @@ RAISES = {
     "one_hot_empty": (lambda L: F(L).one_hot(L.zeros(0, dtype=L.int64)), RuntimeError,
                       "Can not infer total number of classes from empty tensor"),
     "stack_nothing": (lambda L: L.stack([]), RuntimeError, "stack expects a non-empty TensorList"),
+    "ctc_loss_no_frames": (lambda L: F(L).ctc_loss(L.zeros(0, 2, 4), L.zeros(2, 0, dtype=L.int64), (0, 0), (0, 0)),
+                           RuntimeError, "log_probs tensor must not be empty"),
 }
 RAISES.update({  # issue 22: adaptive pooling, max_unpool3d, fractional max pooling
     "adaptive_avg_pool3d_empty_depth": (lambda L: F(L).adaptive_avg_pool3d(L.zeros(1, 2, 0, 4, 5), 2), RuntimeError,

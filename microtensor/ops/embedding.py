@@ -67,11 +67,11 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
             raise AssertionError(f"Padding_idx must be within num_embeddings (got {padding_idx} for {rows} rows)")
         padding_idx %= rows
     if max_norm is not None:
-        _renorm_rows(weight, np.unique(idx), max_norm, norm_type)
+        renorm_rows(weight, np.unique(idx), max_norm, norm_type)
     return Embedding.apply(weight, idx, padding_idx, scale_grad_by_freq)
 
 
-def _renorm_rows(weight: Tensor, rows: np.ndarray, max_norm: float, norm_type: float) -> None:
+def renorm_rows(weight: Tensor, rows: np.ndarray, max_norm: float, norm_type: float) -> None:
     """Rescale, in place and outside the graph, the given rows of ``weight`` whose norm exceeds ``max_norm``."""
     data = weight._data
     norms = np.linalg.norm(data[rows], ord=norm_type, axis=1)

@@ -60,6 +60,9 @@ def _reduction(op: str, reduction: Any, size_average: Any = None, reduce: Any = 
     return reduction
 
 
+reduction_mode = _reduction   # the same check, for the loss families in modules of their own (ctc_loss)
+
+
 def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
     """The elementwise ``loss`` summed, averaged (NaN when empty, as PyTorch) or kept."""
     if reduction == "none":

@@ -3,6 +3,7 @@ checkpoints name the layers: each file re-exports, under PyTorch's file name, th
 (no copies), so ``isinstance`` and recorded import paths agree. The layers themselves live in ``nn/``."""
 from microtensor.nn.modules import (
     activation,
+    adaptive,
     batchnorm,
     channelshuffle,
     container,
@@ -31,3 +32,4 @@ __all__ = [
 ]
 __all__ += ["channelshuffle", "fold", "padding", "pixelshuffle", "upsampling"]  # issue 22: nn.functional and modules
 __all__ += ["instancenorm", "lazy"]  # issue 22: normalization, lazy modules and small nn names
+__all__ += ["adaptive"]  # issue 22: ctc_loss, embedding_bag, adaptive softmax

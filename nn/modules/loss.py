@@ -4,6 +4,7 @@ from microtensor.nn.loss import (
     BCEWithLogitsLoss,
     CosineEmbeddingLoss,
     CrossEntropyLoss,
+    CTCLoss,
     HingeEmbeddingLoss,
     HuberLoss,
     KLDivLoss,
@@ -23,3 +24,4 @@ __all__ = [
     "KLDivLoss", "L1Loss", "MSELoss", "MarginRankingLoss", "MultiLabelSoftMarginLoss", "NLLLoss", "PoissonNLLLoss",
     "SmoothL1Loss", "SoftMarginLoss", "TripletMarginLoss",
 ]
+__all__ += ["CTCLoss"]  # issue 22: ctc_loss, embedding_bag, adaptive softmax
