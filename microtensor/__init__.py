@@ -80,6 +80,7 @@ from microtensor.memory_formats import (
     preserve_format,
 )
 from microtensor.ops.activation import celu, celu_, hardshrink, prelu, rrelu_, selu, selu_, threshold, threshold_
+from microtensor.ops.as_strided import as_strided, as_strided_
 from microtensor.ops.blas import addbmm, addmm, addmv, addr, baddbmm, chain_matmul, tensordot
 from microtensor.ops.comparison import (
     allclose,
@@ -261,6 +262,7 @@ from microtensor.ops.inplace import asinh_ as arcsinh_
 from microtensor.ops.inplace import atan_ as arctan_
 from microtensor.ops.inplace import atanh_ as arctanh_
 from microtensor.ops.inplace import clamp_ as clip_
+from microtensor.ops.inplace_products import addmv_, detach_
 from microtensor.ops.linalg import bmm, det, dot, einsum, inverse, logdet, matmul, mm, mv, outer, slogdet
 from microtensor.ops.linalg import mm as spmm
 from microtensor.ops.linalg import outer as ger
@@ -293,6 +295,15 @@ from microtensor.ops.reduction import (
     sum,
     var,
     var_mean,
+)
+from microtensor.ops.scatter_into import (
+    as_strided_scatter,
+    diagonal_scatter,
+    index_copy,
+    masked_scatter,
+    put,
+    select_scatter,
+    slice_scatter,
 )
 from microtensor.ops.shape import (
     atleast_1d,
@@ -334,6 +345,16 @@ from microtensor.ops.shape import cat as concat
 from microtensor.ops.shape import cat as concatenate
 from microtensor.ops.shape import movedim as moveaxis
 from microtensor.ops.shape import transpose as swapdims
+from microtensor.ops.shape_conveniences import (
+    adjoint,
+    broadcast_shapes,
+    broadcast_tensors,
+    dsplit,
+    hsplit,
+    ravel,
+    unravel_index,
+    vsplit,
+)
 from microtensor.ops.softmax import log_softmax, softmax
 from microtensor.ops.sorting import (
     argsort,
@@ -563,3 +584,7 @@ __all__ += ["atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "cartesian_p
 # issue 22: random, dtypes, BLAS-style products, distances
 __all__ += ["addbmm", "addmm", "addmv", "addr", "baddbmm", "cdist", "chain_matmul", "pdist", "poisson", "tensordot"]
 __all__ += ["distributions"]  # issue 22: distributions
+__all__ += ["addmv_", "adjoint", "as_strided", "as_strided_", "as_strided_scatter", "broadcast_shapes",
+            "broadcast_tensors", "detach_", "diagonal_scatter", "dsplit", "hsplit", "index_copy", "masked_scatter",
+            "put", "ravel", "select_scatter", "slice_scatter", "unravel_index",
+            "vsplit"]  # issue 22: shape, scatter, in-place and construction tail
