@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py bin
     from microtensor import creation as _creation
     from microtensor import ops as _ops
     from microtensor import random as _random
+    from microtensor import random_fills as _random_fills
     from microtensor.ops import activation as _activation
     from microtensor.ops import as_strided as _as_strided
     from microtensor.ops import blas as _blas
@@ -956,6 +957,11 @@ class Tensor:
         addr_ = _inplace_products.addr_
         addbmm_ = _inplace_products.addbmm_
         baddbmm_ = _inplace_products.baddbmm_
+        random_ = _random_fills.random_
+        exponential_ = _random_fills.exponential_
+        geometric_ = _random_fills.geometric_
+        cauchy_ = _random_fills.cauchy_
+        log_normal_ = _random_fills.log_normal_
 
 
 class HookHandle:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from microtensor import creation, random
+from microtensor import creation, random, random_fills
 from microtensor.ops import (
     activation,
     as_strided,
@@ -582,3 +582,8 @@ Tensor.addmv_ = inplace_products.addmv_
 Tensor.addr_ = inplace_products.addr_
 Tensor.addbmm_ = inplace_products.addbmm_
 Tensor.baddbmm_ = inplace_products.baddbmm_
+Tensor.random_ = random_fills.random_
+Tensor.exponential_ = random_fills.exponential_
+Tensor.geometric_ = random_fills.geometric_
+Tensor.cauchy_ = random_fills.cauchy_
+Tensor.log_normal_ = random_fills.log_normal_
