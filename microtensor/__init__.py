@@ -25,6 +25,7 @@ from microtensor import (
 )
 from microtensor._tensor_str import set_printoptions
 from microtensor.amp import autocast
+from microtensor.array_interop import asarray, frombuffer
 from microtensor.autograd import (
     enable_grad,
     inference_mode,
@@ -52,6 +53,7 @@ from microtensor.creation import (
     zeros,
     zeros_like,
 )
+from microtensor.creation_legacy import range, scalar_tensor
 from microtensor.deterministic import (
     are_deterministic_algorithms_enabled,
     is_deterministic_algorithms_warn_only_enabled,
@@ -230,6 +232,7 @@ from microtensor.ops.inplace import (
     exp2_,
     exp_,
     expm1_,
+    fill,
     fill_,
     fix_,
     floor_,
@@ -268,6 +271,7 @@ from microtensor.ops.linalg import mm as spmm
 from microtensor.ops.linalg import outer as ger
 from microtensor.ops.linalg_solvers import matrix_exp, matrix_power, pinverse
 from microtensor.ops.linear import bilinear
+from microtensor.ops.membership import isin
 from microtensor.ops.padding import constant_pad_nd
 from microtensor.ops.pixel import channel_shuffle, pixel_shuffle, pixel_unshuffle
 from microtensor.ops.recurrent import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell
@@ -296,6 +300,7 @@ from microtensor.ops.reduction import (
     var,
     var_mean,
 )
+from microtensor.ops.resize import resize_as_
 from microtensor.ops.scatter_into import (
     as_strided_scatter,
     diagonal_scatter,
@@ -459,6 +464,7 @@ from microtensor.random import (
     set_rng_state,
 )
 from microtensor.serialization import load, save
+from microtensor.strided_creation import empty_permuted, empty_strided
 from microtensor.tensor import Size, Tensor
 from microtensor.threads import get_num_interop_threads, get_num_threads, set_num_interop_threads, set_num_threads
 from microtensor.type_info import finfo, iinfo
@@ -588,3 +594,5 @@ __all__ += ["addmv_", "adjoint", "as_strided", "as_strided_", "as_strided_scatte
             "broadcast_tensors", "detach_", "diagonal_scatter", "dsplit", "hsplit", "index_copy", "masked_scatter",
             "put", "ravel", "select_scatter", "slice_scatter", "unravel_index",
             "vsplit"]  # issue 22: shape, scatter, in-place and construction tail
+__all__ += ["asarray", "empty_permuted", "empty_strided", "fill", "frombuffer", "isin", "range", "resize_as_",
+            "scalar_tensor"]  # issue 22: shape, scatter, in-place and construction tail

@@ -15,9 +15,11 @@ from microtensor.devices import CPU
 
 if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py binds as methods
     from microtensor import creation as _creation
+    from microtensor import creation_legacy as _creation_legacy
     from microtensor import ops as _ops
     from microtensor import random as _random
     from microtensor import random_fills as _random_fills
+    from microtensor import strided_creation as _strided_creation
     from microtensor.ops import activation as _activation
     from microtensor.ops import as_strided as _as_strided
     from microtensor.ops import blas as _blas
@@ -33,6 +35,7 @@ if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py bin
     from microtensor.ops import linalg as _linalg
     from microtensor.ops import linalg_solvers as _linalg_solvers
     from microtensor.ops import reduction as _reduction
+    from microtensor.ops import resize as _resize
     from microtensor.ops import scatter_into as _scatter_into
     from microtensor.ops import shape as _shape
     from microtensor.ops import shape_conveniences as _shape_conveniences
@@ -962,6 +965,12 @@ class Tensor:
         geometric_ = _random_fills.geometric_
         cauchy_ = _random_fills.cauchy_
         log_normal_ = _random_fills.log_normal_
+        new = _creation_legacy.new
+        new_empty_strided = _strided_creation.new_empty_strided
+        resize_ = _resize.resize_
+        resize_as_ = _resize.resize_as_
+        resize = _resize.resize
+        resize_as = _resize.resize_as
 
 
 class HookHandle:

@@ -233,6 +233,9 @@ CASES.update({  # issue 22: shape, scatter, in-place and construction tail
     "as_strided_empty": (lambda L, x: x.as_strided((0, 2), (1, 1)), (A(2, 3),), empty(0, 2)),
     "cumsum_": (lambda L, x: (x * 1).cumsum_(0), (A(0, 3),), empty(0, 3)),
     "addmm_inner0": (lambda L, x, a, b: (x * 1).addmm_(a, b), (A(2, 3), A(2, 0), A(0, 3)), lambda x, a, b: x),
+    "isin_empty": (lambda L, x, y: L.isin(x, y), (A(0, 2), A(3)), lambda x, y: np.zeros((0, 2), bool)),
+    "isin_nothing_to_find": (lambda L, x, y: L.isin(x, y), (A(2), A(0)), lambda x, y: np.zeros(2, bool)),
+    "fill_empty": (lambda L, x: L.fill(x, 2.0), (A(0, 3),), empty(0, 3)),
 })
 
 # name -> (the call on library L, PyTorch's exception type, what microtensor's message says)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from microtensor import creation, random, random_fills
+from microtensor import creation, creation_legacy, random, random_fills, strided_creation
 from microtensor.ops import (
     activation,
     as_strided,
@@ -25,6 +25,7 @@ from microtensor.ops import (
     linalg,
     linalg_solvers,
     reduction,
+    resize,
     scatter_into,
     shape,
     shape_conveniences,
@@ -587,3 +588,9 @@ Tensor.exponential_ = random_fills.exponential_
 Tensor.geometric_ = random_fills.geometric_
 Tensor.cauchy_ = random_fills.cauchy_
 Tensor.log_normal_ = random_fills.log_normal_
+Tensor.new = creation_legacy.new
+Tensor.new_empty_strided = strided_creation.new_empty_strided
+Tensor.resize_ = resize.resize_
+Tensor.resize_as_ = resize.resize_as_
+Tensor.resize = resize.resize
+Tensor.resize_as = resize.resize_as
