@@ -24,12 +24,14 @@ from microtensor import (
     testing,
 )
 from microtensor._tensor_str import set_printoptions
-from microtensor.amp import autocast
+from microtensor.amp import GradScaler, autocast
 from microtensor.array_interop import asarray, frombuffer
 from microtensor.autograd import (
     enable_grad,
     inference_mode,
+    is_anomaly_enabled,
     is_grad_enabled,
+    is_inference_mode_enabled,
     no_grad,
     set_detect_anomaly,
     set_grad_enabled,
@@ -56,7 +58,9 @@ from microtensor.creation import (
 from microtensor.creation_legacy import range, scalar_tensor
 from microtensor.deterministic import (
     are_deterministic_algorithms_enabled,
+    get_deterministic_debug_mode,
     is_deterministic_algorithms_warn_only_enabled,
+    set_deterministic_debug_mode,
     use_deterministic_algorithms,
 )
 from microtensor.devices import device, get_default_device, set_default_device
@@ -463,9 +467,11 @@ from microtensor.random import (
     seed,
     set_rng_state,
 )
+from microtensor.runtime_switches import set_anomaly_enabled, set_default_tensor_type, set_flush_denormal
 from microtensor.serialization import load, save
 from microtensor.strided_creation import empty_permuted, empty_strided
 from microtensor.tensor import Size, Tensor
+from microtensor.tensor_utilities import get_device, is_conj, is_distributed, resolve_conj
 from microtensor.threads import get_num_interop_threads, get_num_threads, set_num_interop_threads, set_num_threads
 from microtensor.type_info import finfo, iinfo
 
@@ -596,3 +602,7 @@ __all__ += ["addmv_", "adjoint", "as_strided", "as_strided_", "as_strided_scatte
             "vsplit"]  # issue 22: shape, scatter, in-place and construction tail
 __all__ += ["asarray", "empty_permuted", "empty_strided", "fill", "frombuffer", "isin", "range", "resize_as_",
             "scalar_tensor"]  # issue 22: shape, scatter, in-place and construction tail
+__all__ += ["GradScaler", "get_deterministic_debug_mode", "get_device", "is_anomaly_enabled", "is_conj",
+            "is_distributed", "is_inference_mode_enabled", "resolve_conj", "set_anomaly_enabled",
+            "set_default_tensor_type", "set_deterministic_debug_mode",
+            "set_flush_denormal"]  # issue 22: shape, scatter, in-place and construction tail

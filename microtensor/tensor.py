@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py bin
     from microtensor import random as _random
     from microtensor import random_fills as _random_fills
     from microtensor import strided_creation as _strided_creation
+    from microtensor import tensor_utilities as _tensor_utilities
     from microtensor.ops import activation as _activation
     from microtensor.ops import as_strided as _as_strided
     from microtensor.ops import blas as _blas
@@ -971,6 +972,16 @@ class Tensor:
         resize_as_ = _resize.resize_as_
         resize = _resize.resize
         resize_as = _resize.resize_as
+        register_post_accumulate_grad_hook = _tensor_utilities.register_post_accumulate_grad_hook
+        dim_order = _tensor_utilities.dim_order
+        is_set_to = _tensor_utilities.is_set_to
+        apply_ = _tensor_utilities.apply_
+        map_ = _tensor_utilities.map_
+        map2_ = _tensor_utilities.map2_
+        as_subclass = _tensor_utilities.as_subclass
+        is_conj = _tensor_utilities.is_conj
+        resolve_conj = _tensor_utilities.resolve_conj
+        is_distributed = _tensor_utilities.is_distributed
 
 
 class HookHandle:

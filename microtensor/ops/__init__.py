@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from microtensor import creation, creation_legacy, random, random_fills, strided_creation
+from microtensor import creation, creation_legacy, random, random_fills, strided_creation, tensor_utilities
 from microtensor.ops import (
     activation,
     as_strided,
@@ -594,3 +594,13 @@ Tensor.resize_ = resize.resize_
 Tensor.resize_as_ = resize.resize_as_
 Tensor.resize = resize.resize
 Tensor.resize_as = resize.resize_as
+Tensor.register_post_accumulate_grad_hook = tensor_utilities.register_post_accumulate_grad_hook
+Tensor.dim_order = tensor_utilities.dim_order
+Tensor.is_set_to = tensor_utilities.is_set_to
+Tensor.apply_ = tensor_utilities.apply_
+Tensor.map_ = tensor_utilities.map_
+Tensor.map2_ = tensor_utilities.map2_
+Tensor.as_subclass = tensor_utilities.as_subclass
+Tensor.is_conj = tensor_utilities.is_conj
+Tensor.resolve_conj = tensor_utilities.resolve_conj
+Tensor.is_distributed = tensor_utilities.is_distributed
