@@ -52,6 +52,7 @@ CALLS = {
     "new_tensor_alias": lambda T: T.ones(2, 3).new(T.arange(3.0)),
     "resize_shrink": lambda T: T.arange(6.0).resize_(2, 2),
     "resize_view": lambda T: T.arange(6.0)[1:].resize_(2),
+    "resize_column_view": lambda T: T.arange(12.0).reshape(3, 4)[:, 1:].resize_(5),
     "resize_transposed": lambda T: T.arange(6.0).reshape(2, 3).t().resize_(2),
     "resize_as_": lambda T: T.resize_as_(T.arange(6.0), T.ones(2, 2)),
     "resize_as_method": lambda T: T.arange(6.0).resize_as_(T.ones(3)),

@@ -52,6 +52,7 @@ CASES = {
     "as_strided": (lambda T, x: x.as_strided((2, 2), (1, 2), 1), [(3, 4)]),
     "as_strided_overlapping": (lambda T, x: T.as_strided(x, (3, 3), (1, 1)), [(3, 4)]),
     "as_strided_of_view": (lambda T, x: x[1:].as_strided((2, 3), (4, 1)), [(3, 4)]),
+    "as_strided_of_column_view": (lambda T, x: x[:, 1:].as_strided((2, 2), (1, 4)), [(3, 4)]),
     "as_strided_of_transpose": (lambda T, x: x.t().as_strided((2, 2), (1, 4), 0), [(3, 4)]),
     "masked_scatter": (lambda T, x, s: T.masked_scatter(x, x > 0, s), [(3, 4), (12,)]),
     "masked_scatter_broadcast": (lambda T, x, s: x.masked_scatter(T.tensor([True, False, True, True]), s),
@@ -67,6 +68,7 @@ CASES = {
     "fill_diagonal_wrap": (lambda T, x: (x * 1).fill_diagonal_(-1, wrap=True), [(7, 3)]),
     "fill_diagonal_tall": (lambda T, x: (x * 1).fill_diagonal_(0), [(7, 3)]),
     "fill_diagonal_cube": (lambda T, x: (x * 1).fill_diagonal_(1), [(2, 2, 2)]),
+    "fill_diagonal_0d_value": (lambda T, x: (x * 1).fill_diagonal_(T.tensor(0.5)), [(2, 2)]),
     "cumsum_": (lambda T, x: (x * 1).cumsum_(1), [(3, 4)]),
     "cumprod_": (lambda T, x: (x * 1).cumprod_(dim=0), [(3, 4)]),
     "addmm_": (lambda T, x, a, b: (x * 1).addmm_(a, b, beta=2, alpha=0.5), [(3, 4), (3, 2), (2, 4)]),
@@ -183,7 +185,16 @@ def _base_written_under_as_strided_view(T, x, s):
     return v * 2
 
 
-VIEW_SCENARIOS = {"scatters": _scatters_on_views, "as_strided_view_written": _as_strided_view_written,
+def _strided_view_of_a_column_slice(T, x, s):
+    y = x * 1
+    y[:, 1:].as_strided((2, 2), (1, 4)).mul_(s[:4].reshape(2, 2))
+    y.t()[2].put_(_long(T, [0, 2]), s[4:6], accumulate=True)
+    y.fill_diagonal_(-1.0)
+    return T.diagonal_scatter(y, s[6:9], 1)
+
+
+VIEW_SCENARIOS = {"strided_view_of_a_column_slice": _strided_view_of_a_column_slice,
+                  "scatters": _scatters_on_views, "as_strided_view_written": _as_strided_view_written,
                   "base_written_under_as_strided_view": _base_written_under_as_strided_view}
 
 

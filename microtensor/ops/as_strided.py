@@ -50,15 +50,18 @@ def storage_positions(op: str, storage_size: int, itemsize: int, size: Sequence[
     return positions
 
 
-def _owner_of(input: Tensor) -> Tensor:
+def owner_of(input: Tensor) -> Tensor:
+    """The tensor that owns ``input``'s memory: its base for a view, else itself."""
     return input if input._base is None else input._base
 
 
-def _storage_offset(input: Tensor, owner: Tensor) -> int:
+def offset_in_storage(input: Tensor) -> int:
     """``input.storage_offset()``: where its first element sits in its owner's row-major storage."""
+    owner = owner_of(input)
     if owner is input or input._data.size == 0:
         return 0
-    return int(positions_in(owner._data, input._data.reshape(-1)[:1])[0])
+    first = input._data[(slice(0, 1),) * input._data.ndim]     # a view: reshape(-1) could copy
+    return int(positions_in(owner._data, first).reshape(-1)[0])
 
 
 class AsStrided(Function):
@@ -94,8 +97,8 @@ def as_strided(input: Tensor, size: Sequence[int], stride: Sequence[int], storag
     ``storage_offset`` (by default ``input``'s own) in the storage of the tensor that owns the memory.
     Elements may overlap; writing through an overlapping view is refused as PyTorch refuses it."""
     tensor_input("as_strided", input)
-    owner = _owner_of(input)
-    offset = _storage_offset(input, owner) if storage_offset is None else storage_offset
+    owner = owner_of(input)
+    offset = offset_in_storage(input) if storage_offset is None else storage_offset
     positions = storage_positions("as_strided", owner._data.size, owner._data.itemsize, size, stride, offset)
     sizes = tuple(int(n) for n in positions.shape)
     return AsStrided.apply(input, owner._data, positions, sizes, tuple(int(s) for s in stride), int(offset))

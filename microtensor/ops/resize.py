@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from microtensor.ops.as_strided import offset_in_storage, owner_of
 from microtensor.ops.checks import tensor_input
 from microtensor.ops.shape import ints_arg, reshape
-from microtensor.ops.views import positions_in
 from microtensor.tensor import Tensor, bump_version
 
 
@@ -28,9 +28,8 @@ def resize_(self: Tensor, *sizes: Any, memory_format: Any = None) -> Tensor:
         raise RuntimeError(f"resize_: negative dimension in the requested size {list(shape)}")
     if self.requires_grad:
         raise RuntimeError("cannot resize variables that require grad")
-    owner = self if self._base is None else self._base
-    storage = owner._data
-    offset = 0 if owner is self or self._data.size == 0 else int(positions_in(storage, self._data.reshape(-1)[:1])[0])
+    storage = owner_of(self)._data
+    offset = offset_in_storage(self)
     n = math.prod(shape)
     if storage.flags.c_contiguous and offset + n <= storage.size:
         self._data = storage.reshape(-1)[offset:offset + n].reshape(shape)

@@ -211,7 +211,9 @@ def _filled_diagonal(input: Tensor, fill_value: Any, wrap: bool) -> Tensor:
 def fill_diagonal_(self: Tensor, fill_value: Any, wrap: bool = False) -> Tensor:
     """Set the main diagonal of ``self`` (a matrix, or a tensor whose dims are all equal) to ``fill_value``,
     in place; with ``wrap``, a tall matrix's diagonal starts again after every ``cols + 1`` rows."""
-    if isinstance(fill_value, Tensor) or not isinstance(fill_value, (int, float, bool, np.number, np.bool_)):
+    if isinstance(fill_value, Tensor) and fill_value._data.ndim == 0:   # a Number argument takes a 0-d tensor
+        fill_value = fill_value.item()
+    if not isinstance(fill_value, (int, float, bool, np.number, np.bool_)):
         raise TypeError(f"fill_diagonal_(): argument 'fill_value' must be Number, not {type(fill_value).__name__}")
     return apply_inplace(self, "fill_diagonal_", _filled_diagonal, fill_value, bool(wrap))
 
