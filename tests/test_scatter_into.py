@@ -157,6 +157,23 @@ def test_select_and_slice_scatter_any_shape(shape, seed, data):
     check_gradients(lambda t, u: t.slice_scatter(u, dim, start), x, piece)
 
 
+@settings(max_examples=20, deadline=None)
+@given(data=st.data(), seed=seeds)
+def test_as_strided_any_geometry(data, seed):
+    size = tuple(data.draw(st.lists(st.integers(0, 3), min_size=0, max_size=3)))
+    stride = tuple(data.draw(st.lists(st.integers(0, 3), min_size=len(size), max_size=len(size))))
+    reach = 0 if 0 in size else sum((n - 1) * k for n, k in zip(size, stride))
+    offset = data.draw(st.integers(0, 11 - reach)) if reach <= 11 else None
+    if offset is None:
+        with pytest.raises(RuntimeError, match="out of bounds for storage"):
+            mt.zeros(12).as_strided(size, stride)
+        return
+    (x,) = rand(seed, (3, 4))
+    check_gradients(lambda t: (t * 1).as_strided(size, stride, offset), x)
+    if torch is not None:
+        compare_with_torch(lambda t: (t * 1).as_strided(size, stride, offset), x)
+
+
 # ----------------------------------------------------------------------------- in place on views
 def _scatters_on_views(T, x, s):
     y = x * 1
