@@ -24,11 +24,14 @@ from microtensor import (
     testing,
 )
 from microtensor._tensor_str import set_printoptions
-from microtensor.amp import autocast
+from microtensor.amp import GradScaler, autocast
+from microtensor.array_interop import asarray, frombuffer
 from microtensor.autograd import (
     enable_grad,
     inference_mode,
+    is_anomaly_enabled,
     is_grad_enabled,
+    is_inference_mode_enabled,
     no_grad,
     set_detect_anomaly,
     set_grad_enabled,
@@ -52,9 +55,12 @@ from microtensor.creation import (
     zeros,
     zeros_like,
 )
+from microtensor.creation_legacy import range, scalar_tensor
 from microtensor.deterministic import (
     are_deterministic_algorithms_enabled,
+    get_deterministic_debug_mode,
     is_deterministic_algorithms_warn_only_enabled,
+    set_deterministic_debug_mode,
     use_deterministic_algorithms,
 )
 from microtensor.devices import device, get_default_device, set_default_device
@@ -81,6 +87,7 @@ from microtensor.memory_formats import (
 )
 from microtensor.ops.activation import celu, celu_, hardshrink, prelu, rrelu_, selu, selu_, threshold, threshold_
 from microtensor.ops.adaptive_pool import adaptive_avg_pool1d, adaptive_avg_pool2d
+from microtensor.ops.as_strided import as_strided, as_strided_
 from microtensor.ops.blas import addbmm, addmm, addmv, addr, baddbmm, chain_matmul, tensordot
 from microtensor.ops.comparison import (
     allclose,
@@ -229,6 +236,7 @@ from microtensor.ops.inplace import (
     exp2_,
     exp_,
     expm1_,
+    fill,
     fill_,
     fix_,
     floor_,
@@ -261,11 +269,13 @@ from microtensor.ops.inplace import asinh_ as arcsinh_
 from microtensor.ops.inplace import atan_ as arctan_
 from microtensor.ops.inplace import atanh_ as arctanh_
 from microtensor.ops.inplace import clamp_ as clip_
+from microtensor.ops.inplace_products import addmv_, detach_
 from microtensor.ops.linalg import bmm, det, dot, einsum, inverse, logdet, matmul, mm, mv, outer, slogdet
 from microtensor.ops.linalg import mm as spmm
 from microtensor.ops.linalg import outer as ger
 from microtensor.ops.linalg_solvers import matrix_exp, matrix_power, pinverse
 from microtensor.ops.linear import bilinear
+from microtensor.ops.membership import isin
 from microtensor.ops.normalization import rms_norm
 from microtensor.ops.padding import constant_pad_nd
 from microtensor.ops.pixel import channel_shuffle, pixel_shuffle, pixel_unshuffle
@@ -294,6 +304,16 @@ from microtensor.ops.reduction import (
     sum,
     var,
     var_mean,
+)
+from microtensor.ops.resize import resize_as_
+from microtensor.ops.scatter_into import (
+    as_strided_scatter,
+    diagonal_scatter,
+    index_copy,
+    masked_scatter,
+    put,
+    select_scatter,
+    slice_scatter,
 )
 from microtensor.ops.shape import (
     atleast_1d,
@@ -335,6 +355,16 @@ from microtensor.ops.shape import cat as concat
 from microtensor.ops.shape import cat as concatenate
 from microtensor.ops.shape import movedim as moveaxis
 from microtensor.ops.shape import transpose as swapdims
+from microtensor.ops.shape_conveniences import (
+    adjoint,
+    broadcast_shapes,
+    broadcast_tensors,
+    dsplit,
+    hsplit,
+    ravel,
+    unravel_index,
+    vsplit,
+)
 from microtensor.ops.softmax import log_softmax, softmax
 from microtensor.ops.sorting import (
     argsort,
@@ -438,8 +468,11 @@ from microtensor.random import (
     seed,
     set_rng_state,
 )
+from microtensor.runtime_switches import set_anomaly_enabled, set_default_tensor_type, set_flush_denormal
 from microtensor.serialization import load, save
+from microtensor.strided_creation import empty_permuted, empty_strided
 from microtensor.tensor import Size, Tensor
+from microtensor.tensor_utilities import get_device, is_conj, is_distributed, resolve_conj
 from microtensor.threads import get_num_interop_threads, get_num_threads, set_num_interop_threads, set_num_threads
 from microtensor.type_info import finfo, iinfo
 
@@ -566,3 +599,13 @@ __all__ += ["addbmm", "addmm", "addmv", "addr", "baddbmm", "cdist", "chain_matmu
 __all__ += ["distributions"]  # issue 22: distributions
 __all__ += ["rms_norm"]  # issue 22: normalization, lazy modules and small nn names
 __all__ += ["adaptive_avg_pool1d"]  # issue 22: adaptive pooling, max_unpool3d, fractional max pooling
+__all__ += ["addmv_", "adjoint", "as_strided", "as_strided_", "as_strided_scatter", "broadcast_shapes",
+            "broadcast_tensors", "detach_", "diagonal_scatter", "dsplit", "hsplit", "index_copy", "masked_scatter",
+            "put", "ravel", "select_scatter", "slice_scatter", "unravel_index",
+            "vsplit"]  # issue 22: shape, scatter, in-place and construction tail
+__all__ += ["asarray", "empty_permuted", "empty_strided", "fill", "frombuffer", "isin", "range", "resize_as_",
+            "scalar_tensor"]  # issue 22: shape, scatter, in-place and construction tail
+__all__ += ["GradScaler", "get_deterministic_debug_mode", "get_device", "is_anomaly_enabled", "is_conj",
+            "is_distributed", "is_inference_mode_enabled", "resolve_conj", "set_anomaly_enabled",
+            "set_default_tensor_type", "set_deterministic_debug_mode",
+            "set_flush_denormal"]  # issue 22: shape, scatter, in-place and construction tail

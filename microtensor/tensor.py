@@ -15,9 +15,14 @@ from microtensor.devices import CPU
 
 if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py binds as methods
     from microtensor import creation as _creation
+    from microtensor import creation_legacy as _creation_legacy
     from microtensor import ops as _ops
     from microtensor import random as _random
+    from microtensor import random_fills as _random_fills
+    from microtensor import strided_creation as _strided_creation
+    from microtensor import tensor_utilities as _tensor_utilities
     from microtensor.ops import activation as _activation
+    from microtensor.ops import as_strided as _as_strided
     from microtensor.ops import blas as _blas
     from microtensor.ops import comparison as _comparison
     from microtensor.ops import construction as _construction
@@ -27,10 +32,14 @@ if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py bin
     from microtensor.ops import histogram as _histogram
     from microtensor.ops import indexing as _indexing
     from microtensor.ops import inplace as _inplace
+    from microtensor.ops import inplace_products as _inplace_products
     from microtensor.ops import linalg as _linalg
     from microtensor.ops import linalg_solvers as _linalg_solvers
     from microtensor.ops import reduction as _reduction
+    from microtensor.ops import resize as _resize
+    from microtensor.ops import scatter_into as _scatter_into
     from microtensor.ops import shape as _shape
+    from microtensor.ops import shape_conveniences as _shape_conveniences
     from microtensor.ops import softmax as _softmax
     from microtensor.ops import sorting as _sorting
     from microtensor.ops import sparse_ops as _sparse_ops
@@ -919,6 +928,60 @@ class Tensor:
         logit = _special_functions.logit
         logit_ = _special_functions.logit_
         mvlgamma = _special_functions.mvlgamma
+        # --- issue 22: shape, scatter, in-place and construction tail
+        ravel = _shape_conveniences.ravel
+        hsplit = _shape_conveniences.hsplit
+        vsplit = _shape_conveniences.vsplit
+        dsplit = _shape_conveniences.dsplit
+        @property
+        def H(self) -> Tensor: ...
+        @property
+        def mH(self) -> Tensor: ...
+        adjoint = _shape_conveniences.adjoint
+        swapaxes_ = _shape_conveniences.swapaxes_
+        swapdims_ = _shape_conveniences.swapdims_
+        sum_to_size = _shape_conveniences.sum_to_size
+        as_strided = _as_strided.as_strided
+        as_strided_ = _as_strided.as_strided_
+        as_strided_scatter = _scatter_into.as_strided_scatter
+        diagonal_scatter = _scatter_into.diagonal_scatter
+        select_scatter = _scatter_into.select_scatter
+        slice_scatter = _scatter_into.slice_scatter
+        masked_scatter = _scatter_into.masked_scatter
+        masked_scatter_ = _scatter_into.masked_scatter_
+        put = _scatter_into.put
+        put_ = _scatter_into.put_
+        index_copy = _scatter_into.index_copy
+        index_copy_ = _scatter_into.index_copy_
+        fill_diagonal_ = _scatter_into.fill_diagonal_
+        cumsum_ = _inplace_products.cumsum_
+        cumprod_ = _inplace_products.cumprod_
+        addmm_ = _inplace_products.addmm_
+        addmv_ = _inplace_products.addmv_
+        addr_ = _inplace_products.addr_
+        addbmm_ = _inplace_products.addbmm_
+        baddbmm_ = _inplace_products.baddbmm_
+        random_ = _random_fills.random_
+        exponential_ = _random_fills.exponential_
+        geometric_ = _random_fills.geometric_
+        cauchy_ = _random_fills.cauchy_
+        log_normal_ = _random_fills.log_normal_
+        new = _creation_legacy.new
+        new_empty_strided = _strided_creation.new_empty_strided
+        resize_ = _resize.resize_
+        resize_as_ = _resize.resize_as_
+        resize = _resize.resize
+        resize_as = _resize.resize_as
+        register_post_accumulate_grad_hook = _tensor_utilities.register_post_accumulate_grad_hook
+        dim_order = _tensor_utilities.dim_order
+        is_set_to = _tensor_utilities.is_set_to
+        apply_ = _tensor_utilities.apply_
+        map_ = _tensor_utilities.map_
+        map2_ = _tensor_utilities.map2_
+        as_subclass = _tensor_utilities.as_subclass
+        is_conj = _tensor_utilities.is_conj
+        resolve_conj = _tensor_utilities.resolve_conj
+        is_distributed = _tensor_utilities.is_distributed
 
 
 class HookHandle:

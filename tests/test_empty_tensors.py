@@ -255,6 +255,23 @@ CASES.update({  # issue 22: adaptive pooling, max_unpool3d, fractional max pooli
                                  empty(0, 2, 2, 3, 3)),
 })
 
+CASES.update({  # issue 22: shape, scatter, in-place and construction tail
+    "ravel": (lambda L, x: L.ravel(x), (A(2, 0),), empty(0)),
+    "sum_to_size_empty": (lambda L, x: x.sum_to_size(1, 0), (A(3, 0),), empty(1, 0)),
+    "sum_to_size_over_empty": (lambda L, x: x.sum_to_size(1, 3), (A(0, 3),), empty(1, 3)),
+    "diagonal_scatter": (lambda L, x, s: L.diagonal_scatter(x, s), (A(0, 3), A(0)), empty(0, 3)),
+    "slice_scatter": (lambda L, x, s: L.slice_scatter(x, s, 1, 2, 2), (A(2, 3), A(2, 0)), lambda x, s: x),
+    "masked_scatter": (lambda L, x, s: L.masked_scatter(x, x > 0, s), (A(0, 3), A(0)), empty(0, 3)),
+    "put_nothing": (lambda L, x, i, s: x.put(i, s), (A(2, 3), LONG(0), A(0)), lambda x, i, s: x),
+    "index_copy_nothing": (lambda L, x, i, s: x.index_copy(0, i, s), (A(2, 3), LONG(0), A(0, 3)), lambda x, i, s: x),
+    "as_strided_empty": (lambda L, x: x.as_strided((0, 2), (1, 1)), (A(2, 3),), empty(0, 2)),
+    "cumsum_": (lambda L, x: (x * 1).cumsum_(0), (A(0, 3),), empty(0, 3)),
+    "addmm_inner0": (lambda L, x, a, b: (x * 1).addmm_(a, b), (A(2, 3), A(2, 0), A(0, 3)), lambda x, a, b: x),
+    "isin_empty": (lambda L, x, y: L.isin(x, y), (A(0, 2), A(3)), lambda x, y: np.zeros((0, 2), bool)),
+    "isin_nothing_to_find": (lambda L, x, y: L.isin(x, y), (A(2), A(0)), lambda x, y: np.zeros(2, bool)),
+    "fill_empty": (lambda L, x: L.fill(x, 2.0), (A(0, 3),), empty(0, 3)),
+})
+
 # name -> (the call on library L, PyTorch's exception type, what microtensor's message says)
 RAISES = {
     "max_all": (lambda L: L.zeros(2, 0).max(), RuntimeError, r"max\(\): Expected reduction dim to be specified"),

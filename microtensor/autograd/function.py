@@ -128,6 +128,14 @@ class AccumulateGrad(Node):
                 np.add(data, grad._data, out=data)
             else:
                 leaf.grad = Tensor._make(data + grad._data)
+        if POST_ACCUMULATE_HOOKS:           # empty unless some leaf registered one: one length check
+            for hook in tuple(POST_ACCUMULATE_HOOKS.get(id(leaf), ())):
+                hook(leaf)
+
+
+# id(leaf) -> the hooks ``Tensor.register_post_accumulate_grad_hook`` registered on it, called as
+# ``hook(leaf)`` once its ``.grad`` holds this backward's gradient; the entry goes when the leaf does
+POST_ACCUMULATE_HOOKS: dict[int, list] = {}
 
 
 def held_once(t: Tensor) -> bool:

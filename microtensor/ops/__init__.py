@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from microtensor import creation, random
+from microtensor import creation, creation_legacy, random, random_fills, strided_creation, tensor_utilities
 from microtensor.ops import (
     activation,
+    as_strided,
     blas,
     comparison,
     construction,
@@ -20,10 +21,14 @@ from microtensor.ops import (
     histogram,
     indexing,
     inplace,
+    inplace_products,
     linalg,
     linalg_solvers,
     reduction,
+    resize,
+    scatter_into,
     shape,
+    shape_conveniences,
     softmax,
     sorting,
     sparse_ops,
@@ -546,3 +551,56 @@ Tensor.sinc_ = special_functions.sinc_
 Tensor.logit = special_functions.logit
 Tensor.logit_ = special_functions.logit_
 Tensor.mvlgamma = special_functions.mvlgamma
+
+# --- issue 22: shape, scatter, in-place and construction tail
+Tensor.ravel = shape_conveniences.ravel
+Tensor.hsplit = shape_conveniences.hsplit
+Tensor.vsplit = shape_conveniences.vsplit
+Tensor.dsplit = shape_conveniences.dsplit
+Tensor.H = property(shape_conveniences.conj_transpose)
+Tensor.mH = property(shape_conveniences.matrix_conj_transpose)
+Tensor.adjoint = shape_conveniences.adjoint
+Tensor.swapaxes_ = shape_conveniences.swapaxes_
+Tensor.swapdims_ = shape_conveniences.swapdims_
+Tensor.sum_to_size = shape_conveniences.sum_to_size
+Tensor.as_strided = as_strided.as_strided
+Tensor.as_strided_ = as_strided.as_strided_
+Tensor.as_strided_scatter = scatter_into.as_strided_scatter
+Tensor.diagonal_scatter = scatter_into.diagonal_scatter
+Tensor.select_scatter = scatter_into.select_scatter
+Tensor.slice_scatter = scatter_into.slice_scatter
+Tensor.masked_scatter = scatter_into.masked_scatter
+Tensor.masked_scatter_ = scatter_into.masked_scatter_
+Tensor.put = scatter_into.put
+Tensor.put_ = scatter_into.put_
+Tensor.index_copy = scatter_into.index_copy
+Tensor.index_copy_ = scatter_into.index_copy_
+Tensor.fill_diagonal_ = scatter_into.fill_diagonal_
+Tensor.cumsum_ = inplace_products.cumsum_
+Tensor.cumprod_ = inplace_products.cumprod_
+Tensor.addmm_ = inplace_products.addmm_
+Tensor.addmv_ = inplace_products.addmv_
+Tensor.addr_ = inplace_products.addr_
+Tensor.addbmm_ = inplace_products.addbmm_
+Tensor.baddbmm_ = inplace_products.baddbmm_
+Tensor.random_ = random_fills.random_
+Tensor.exponential_ = random_fills.exponential_
+Tensor.geometric_ = random_fills.geometric_
+Tensor.cauchy_ = random_fills.cauchy_
+Tensor.log_normal_ = random_fills.log_normal_
+Tensor.new = creation_legacy.new
+Tensor.new_empty_strided = strided_creation.new_empty_strided
+Tensor.resize_ = resize.resize_
+Tensor.resize_as_ = resize.resize_as_
+Tensor.resize = resize.resize
+Tensor.resize_as = resize.resize_as
+Tensor.register_post_accumulate_grad_hook = tensor_utilities.register_post_accumulate_grad_hook
+Tensor.dim_order = tensor_utilities.dim_order
+Tensor.is_set_to = tensor_utilities.is_set_to
+Tensor.apply_ = tensor_utilities.apply_
+Tensor.map_ = tensor_utilities.map_
+Tensor.map2_ = tensor_utilities.map2_
+Tensor.as_subclass = tensor_utilities.as_subclass
+Tensor.is_conj = tensor_utilities.is_conj
+Tensor.resolve_conj = tensor_utilities.resolve_conj
+Tensor.is_distributed = tensor_utilities.is_distributed

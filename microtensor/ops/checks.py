@@ -18,9 +18,9 @@ _TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short
                 "float16": "Half", "float32": "Float", "float64": "Double"}
 
 
-def torch_dtype_name(x: Tensor) -> str:
-    """The dtype of ``x`` as PyTorch's error messages spell it (``Long``, ``Float``)."""
-    return _TORCH_NAMES[x.dtype.name]
+def torch_dtype_name(x: Tensor | dtypes.dtype) -> str:
+    """The dtype of ``x`` (a tensor or a dtype) as PyTorch's error messages spell it (``Long``, ``Float``)."""
+    return _TORCH_NAMES[(x.dtype if isinstance(x, Tensor) else x).name]
 
 
 def _not_a_tensor(op: str, x: Any, name: str = "input", position: int = 1) -> TypeError:

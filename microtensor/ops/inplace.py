@@ -241,13 +241,24 @@ def copy_(self: Tensor, src: Operand, non_blocking: bool = False) -> Tensor:
     return apply_inplace(self, "copy_", copy_from, src, ufunc=_copyto, expanded=None if same else "raise")
 
 
-def fill_(self: Tensor, value: Any) -> Tensor:
-    """Set every element to ``value`` (a number or a 0-d tensor, which then gets the summed gradient)."""
+def _check_fill_value(op: str, value: Any) -> None:
     if isinstance(value, Tensor) and value.ndim != 0:
         raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} "
                            "dimensions.")
     if not isinstance(value, (Tensor, int, float, np.number, np.bool_)):
-        raise TypeError(f"fill_(): argument 'value' must be Number or Tensor, not {type(value).__name__}")
+        raise TypeError(f"{op}(): argument 'value' must be Number or Tensor, not {type(value).__name__}")
+
+
+def fill(input: Tensor, value: Any) -> Tensor:
+    """``torch.fill``: a new tensor of ``input``'s shape and dtype with every element ``value`` (a number, or
+    a 0-d tensor, which then gets the summed gradient; ``input`` gets none)."""
+    _check_fill_value("fill", value)
+    return copy_from(input, value if isinstance(value, Tensor) else np.asarray(value))
+
+
+def fill_(self: Tensor, value: Any) -> Tensor:
+    """Set every element to ``value`` (a number or a 0-d tensor, which then gets the summed gradient)."""
+    _check_fill_value("fill_", value)
     # PyTorch fills an expanded tensor with a number, but not with a tensor
     expanded = "raise" if isinstance(value, Tensor) else "allow"
     return apply_inplace(self, "fill_", copy_from, value, ufunc=_copyto, expanded=expanded)
