@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py bin
     from microtensor.ops import indexing as _indexing
     from microtensor.ops import inplace as _inplace
     from microtensor.ops import linalg as _linalg
+    from microtensor.ops import linalg_lu as _linalg_lu
     from microtensor.ops import linalg_solvers as _linalg_solvers
     from microtensor.ops import reduction as _reduction
     from microtensor.ops import shape as _shape
@@ -919,6 +920,9 @@ class Tensor:
         logit = _special_functions.logit
         logit_ = _special_functions.logit_
         mvlgamma = _special_functions.mvlgamma
+        # --- issue 22: linalg factorizations and legacy forms
+        lu = _linalg_lu.torch_lu
+        lu_solve = _linalg_lu.lu_solve
 
 
 class HookHandle:

@@ -189,6 +189,11 @@ CASES = {
     "embedding_empty_2d": (lambda L, w: F(L).embedding(L.zeros(2, 0, dtype=L.int64), w, padding_idx=0),
                            (A(5, 3),), empty(2, 0, 3)),
     "Embedding_empty": (lambda L, i: (L.manual_seed(0), L.nn.Embedding(4, 3))[1](i), (LONG(0),), empty(0, 3)),
+    # issue 22: linalg factorizations of empty batches and 0 x n matrices
+    "lu_factor_batch0": (lambda L, a: L.linalg.lu_factor(a).LU, (A(0, 3, 3),), empty(0, 3, 3)),
+    "lu_factor_rows0": (lambda L, a: L.linalg.lu_factor(a).LU, (A(2, 0, 3),), empty(2, 0, 3)),
+    "lu_solve_batch0": (lambda L, a, b: L.linalg.lu_solve(*L.linalg.lu_factor(a), b), (A(0, 3, 3), A(0, 3, 2)),
+                        empty(0, 3, 2)),
 }
 
 # the losses of an empty batch with each reduction: NaN for 'mean', 0 for 'sum', an empty tensor for 'none'

@@ -21,6 +21,7 @@ from microtensor.ops import (
     indexing,
     inplace,
     linalg,
+    linalg_lu,
     linalg_solvers,
     reduction,
     shape,
@@ -546,3 +547,6 @@ Tensor.sinc_ = special_functions.sinc_
 Tensor.logit = special_functions.logit
 Tensor.logit_ = special_functions.logit_
 Tensor.mvlgamma = special_functions.mvlgamma
+# --- issue 22: linalg factorizations and legacy forms
+Tensor.lu = linalg_lu.torch_lu
+Tensor.lu_solve = linalg_lu.lu_solve
