@@ -264,6 +264,19 @@ from microtensor.ops.inplace import clamp_ as clip_
 from microtensor.ops.linalg import bmm, det, dot, einsum, inverse, logdet, matmul, mm, mv, outer, slogdet
 from microtensor.ops.linalg import mm as spmm
 from microtensor.ops.linalg import outer as ger
+from microtensor.ops.linalg_legacy import (
+    cholesky,
+    cholesky_inverse,
+    cholesky_solve,
+    eig,
+    lstsq,
+    matrix_rank,
+    qr,
+    solve,
+    svd,
+    symeig,
+    triangular_solve,
+)
 from microtensor.ops.linalg_lu import lu_solve, lu_unpack
 from microtensor.ops.linalg_lu import torch_lu as lu
 from microtensor.ops.linalg_solvers import matrix_exp, matrix_power, pinverse
@@ -565,4 +578,7 @@ __all__ += ["atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "cartesian_p
 # issue 22: random, dtypes, BLAS-style products, distances
 __all__ += ["addbmm", "addmm", "addmv", "addr", "baddbmm", "cdist", "chain_matmul", "pdist", "poisson", "tensordot"]
 __all__ += ["distributions"]  # issue 22: distributions
-__all__ += ["lu", "lu_solve", "lu_unpack"]  # issue 22: linalg factorizations and legacy forms
+__all__ += [  # issue 22: linalg factorizations and legacy forms
+    "cholesky", "cholesky_inverse", "cholesky_solve", "eig", "lstsq", "lu", "lu_solve", "lu_unpack",
+    "matrix_rank", "qr", "solve", "svd", "symeig", "triangular_solve",
+]

@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py bin
     from microtensor.ops import indexing as _indexing
     from microtensor.ops import inplace as _inplace
     from microtensor.ops import linalg as _linalg
+    from microtensor.ops import linalg_legacy as _linalg_legacy
     from microtensor.ops import linalg_lu as _linalg_lu
     from microtensor.ops import linalg_solvers as _linalg_solvers
     from microtensor.ops import reduction as _reduction
@@ -923,6 +924,16 @@ class Tensor:
         # --- issue 22: linalg factorizations and legacy forms
         lu = _linalg_lu.torch_lu
         lu_solve = _linalg_lu.lu_solve
+        cholesky = _linalg_legacy.cholesky
+        cholesky_inverse = _linalg_legacy.cholesky_inverse
+        cholesky_solve = _linalg_legacy.cholesky_solve
+        triangular_solve = _linalg_legacy.triangular_solve
+        qr = _linalg_legacy.qr
+        svd = _linalg_legacy.svd
+        solve = _linalg_legacy.solve
+        symeig = _linalg_legacy.symeig
+        eig = _linalg_legacy.eig
+        lstsq = _linalg_legacy.lstsq
 
 
 class HookHandle:

@@ -194,6 +194,8 @@ CASES = {
     "lu_factor_rows0": (lambda L, a: L.linalg.lu_factor(a).LU, (A(2, 0, 3),), empty(2, 0, 3)),
     "lu_solve_batch0": (lambda L, a, b: L.linalg.lu_solve(*L.linalg.lu_factor(a), b), (A(0, 3, 3), A(0, 3, 2)),
                         empty(0, 3, 2)),
+    "inv_ex_batch0": (lambda L, a: L.linalg.inv_ex(a).inverse, (A(0, 2, 2),), empty(0, 2, 2)),
+    "cholesky_inverse_batch0": (lambda L, a: L.cholesky_inverse(a), (A(0, 2, 2),), empty(0, 2, 2)),
 }
 
 # the losses of an empty batch with each reduction: NaN for 'mean', 0 for 'sum', an empty tensor for 'none'

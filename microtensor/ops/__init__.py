@@ -21,6 +21,7 @@ from microtensor.ops import (
     indexing,
     inplace,
     linalg,
+    linalg_legacy,
     linalg_lu,
     linalg_solvers,
     reduction,
@@ -550,3 +551,13 @@ Tensor.mvlgamma = special_functions.mvlgamma
 # --- issue 22: linalg factorizations and legacy forms
 Tensor.lu = linalg_lu.torch_lu
 Tensor.lu_solve = linalg_lu.lu_solve
+Tensor.cholesky = linalg_legacy.cholesky
+Tensor.cholesky_inverse = linalg_legacy.cholesky_inverse
+Tensor.cholesky_solve = linalg_legacy.cholesky_solve
+Tensor.triangular_solve = linalg_legacy.triangular_solve
+Tensor.qr = linalg_legacy.qr
+Tensor.svd = linalg_legacy.svd
+Tensor.solve = linalg_legacy.solve
+Tensor.symeig = linalg_legacy.symeig
+Tensor.eig = linalg_legacy.eig
+Tensor.lstsq = linalg_legacy.lstsq

@@ -19,7 +19,7 @@ import numpy as np
 
 from microtensor.autograd.function import Function
 from microtensor.ops.checks import tensor_inputs, torch_dtype_name
-from microtensor.ops.linalg import check_matrix, matmul
+from microtensor.ops.linalg import LinAlgError, check_matrix, matmul
 from microtensor.ops.linalg_solvers import solve_triangular
 from microtensor.ops.reduction import return_type
 from microtensor.ops.shape import cat
@@ -129,15 +129,19 @@ def _check_pivot(op: str, pivot: bool) -> None:
         raise RuntimeError(f"{op}: LU without pivoting is not implemented on the CPU")
 
 
-def _raise_singular(op: str, info: np.ndarray) -> None:
-    """PyTorch's error for the first matrix whose U has an exactly-zero diagonal entry."""
+def singular_error(op: str, info: np.ndarray, message: str) -> LinAlgError:
+    """PyTorch's error for the first matrix with a zero pivot (``info`` as LAPACK's getrf, one per matrix);
+    ``{i}`` in ``message`` is that pivot's 1-based index."""
     bad = np.flatnonzero(info.reshape(-1))
-    if bad.size:
-        where = f"(Batch element {bad[0]}): " if info.ndim else ""
-        i = int(info.reshape(-1)[bad[0]])
-        raise RuntimeError(f"{op}: {where}U[{i},{i}] is zero and using it on lu_solve would result in a division by "
-                          "zero. If you still want to perform the factorization, consider calling linalg.lu(A, pivot) "
-                          "or linalg.lu_factor_ex(A, pivot)")
+    where = f"(Batch element {bad[0]}): " if info.ndim else ""
+    return LinAlgError(f"{op}: {where}" + message.format(i=info.reshape(-1)[bad[0]]))
+
+
+def _raise_singular(op: str, info: np.ndarray) -> None:
+    if info.any():
+        raise singular_error(op, info, "U[{i},{i}] is zero and using it on lu_solve would result in a division by "
+                             "zero. If you still want to perform the factorization, consider calling "
+                             "linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)")
 
 
 def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False, out: Any = None) -> Any:

@@ -1,0 +1,228 @@
+"""The _ex forms of torch.linalg (cholesky_ex, inv_ex, solve_ex) and torch's legacy top-level linear algebra
+(cholesky, cholesky_inverse, cholesky_solve, triangular_solve, qr, svd, and the removed solve, symeig, eig,
+matrix_rank, lstsq): finite differences (first and second order), values and gradients against PyTorch,
+info codes, deprecation warnings and PyTorch's errors."""
+import warnings
+
+import numpy as np
+import pytest
+from helpers import check_gradients, compare_with_torch, requires_torch, seeds, torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import microtensor as mt
+
+
+def _spd(T, x):
+    return x @ x.mT + x.shape[-1] * T.eye(x.shape[-1], dtype=x.dtype)
+
+
+def _chol(T, x, upper=False):
+    return T.linalg.cholesky(_spd(T, x), upper=upper)
+
+
+def _square(rng, batch, n):
+    return rng.standard_normal(batch + (n, n)) + n * np.eye(n)
+
+
+def _tall(rng, batch, n):
+    return rng.standard_normal(batch + (n + 1, n))
+
+
+def _rhs(rng, batch, n):
+    return rng.standard_normal(batch + (n, 2))
+
+
+def _vector(rng, batch, n):
+    return rng.standard_normal(batch + (n,))
+
+
+def _quiet(f):
+    """``f`` with the deprecation warnings of the legacy forms silenced (they are tested on their own)."""
+    def call(*args):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return f(*args)
+    return call
+
+
+OPS = {
+    "cholesky_ex": (lambda T, x: T.linalg.cholesky_ex(_spd(T, x)).L, (_square,)),
+    "cholesky_ex_upper": (lambda T, x: T.linalg.cholesky_ex(_spd(T, x), upper=True, check_errors=True)[0],
+                          (_square,)),
+    "inv_ex": (lambda T, a: T.linalg.inv_ex(a).inverse, (_square,)),
+    "solve_ex": (lambda T, a, b: T.linalg.solve_ex(a, b).result, (_square, _rhs)),
+    "solve_ex_vector": (lambda T, a, b: T.linalg.solve_ex(a, b)[0], (_square, _vector)),
+    "solve_ex_right": (lambda T, a, b: T.linalg.solve_ex(a, b.mT, left=False)[0], (_square, _rhs)),
+    "cholesky": (_quiet(lambda T, x: T.cholesky(_spd(T, x))), (_square,)),
+    "cholesky_upper_method": (_quiet(lambda T, x: _spd(T, x).cholesky(upper=True)), (_square,)),
+    "cholesky_inverse": (lambda T, x: T.cholesky_inverse(_chol(T, x)), (_square,)),
+    "cholesky_inverse_upper": (lambda T, x: _chol(T, x, True).cholesky_inverse(upper=True), (_square,)),
+    "cholesky_inverse_raw": (lambda T, x: T.cholesky_inverse(x.tril()), (_square,)),
+    "cholesky_solve": (lambda T, x, b: T.cholesky_solve(b, _chol(T, x)), (_square, _rhs)),
+    "cholesky_solve_upper_method": (lambda T, x, b: b.cholesky_solve(_chol(T, x, True), upper=True),
+                                    (_square, _rhs)),
+    "cholesky_solve_raw": (lambda T, x, b: T.cholesky_solve(b, x.triu(), True), (_square, _rhs)),
+    "triangular_solve": (_quiet(lambda T, a, b: tuple(T.triangular_solve(b, a))), (_square, _rhs)),
+    "triangular_solve_lower_t": (_quiet(lambda T, a, b: tuple(T.triangular_solve(b, a, upper=False,
+                                                                                 transpose=True))), (_square, _rhs)),
+    "triangular_solve_unit_method": (_quiet(lambda T, a, b: b.triangular_solve(a, unitriangular=True).solution),
+                                     (_square, _rhs)),
+    "qr": (_quiet(lambda T, a: tuple(T.qr(a))), (_tall,)),
+    "qr_some_false_square": (_quiet(lambda T, a: tuple(a.qr(some=False))), (_square,)),
+    "svd_values": (lambda T, a: T.svd(a).S, (_tall,)),
+    "svd_gauge_invariant": (lambda T, a: (lambda r: (r.U * r.S.unsqueeze(-2)) @ r.V.mT)(T.svd(a)), (_tall,)),
+    "svd_no_uv": (lambda T, a: tuple(T.svd(a, compute_uv=False)), (_tall,)),
+}
+
+
+def _inputs(name, seed, batch, n):
+    rng = np.random.default_rng(seed)
+    return [make(rng, batch, n) for make in OPS[name][1]]
+
+
+@pytest.mark.parametrize("name", OPS)
+@given(batch=st.sampled_from([(), (1,), (2,), (2, 1)]), n=st.integers(1, 3), seed=seeds)
+@settings(max_examples=5, deadline=None, derandomize=True)
+def test_gradcheck(name, batch, n, seed):
+    f = OPS[name][0]
+    check_gradients(lambda *xs: f(mt, *xs), *_inputs(name, seed, batch, n))
+
+
+@requires_torch
+@pytest.mark.parametrize("name", OPS)
+@pytest.mark.parametrize("batch", [(), (2,), (2, 1)])
+def test_matches_torch(name, batch):
+    f = OPS[name][0]
+    compare_with_torch(lambda *xs: f(mt, *xs), *_inputs(name, 3, batch, 3), torch_fn=lambda *xs: f(torch, *xs),
+                       rtol=1e-7, atol=1e-9)
+
+
+@requires_torch
+@pytest.mark.parametrize("some", [True, False])
+@pytest.mark.parametrize("shape", [(4, 3), (3, 4), (2, 3, 3)])
+def test_svd_shapes_and_subspaces_match_torch(some, shape):
+    a = np.random.default_rng(0).standard_normal(shape)
+    ours, theirs = mt.svd(mt.tensor(a), some=some), torch.svd(torch.tensor(a), some=some)
+    assert type(ours).__name__ == "svd" and ours._fields == ("U", "S", "V")
+    for o, t in zip(ours, theirs):
+        assert tuple(o.shape) == tuple(t.shape)
+    k = min(shape[-2:])
+    for o, t in ((ours.U, theirs.U), (ours.V, theirs.V)):            # columns agree up to sign
+        signs = np.sign((o.numpy()[..., :k] * t.numpy()[..., :k]).sum(-2, keepdims=True))
+        np.testing.assert_allclose(o.numpy()[..., :k] * signs, t.numpy()[..., :k], atol=1e-10)
+
+
+def _singular_batch():
+    return np.array([[[2.0, 1], [1, 3]], [[1.0, 2], [2, 4]], [[0.0, 0], [0, 1]]])
+
+
+@requires_torch
+@pytest.mark.parametrize("op", ["cholesky_ex", "inv_ex", "solve_ex"])
+def test_info_matches_torch(op):
+    a = _singular_batch()
+    args = (lambda T: (T.tensor(a),)) if op != "solve_ex" else (lambda T: (T.tensor(a), T.ones(2, dtype=T.float64)))
+    ours, theirs = getattr(mt.linalg, op)(*args(mt)), getattr(torch.linalg, op)(*args(torch))
+    assert type(ours).__name__ == type(theirs).__name__ == f"linalg_{op}"
+    assert ours._fields == ({"cholesky_ex": "L", "inv_ex": "inverse", "solve_ex": "result"}[op], "info")
+    assert ours.info.dtype == mt.int32 and ours.info.tolist() == theirs.info.tolist()
+    assert tuple(ours[0].shape) == tuple(theirs[0].shape)
+    np.testing.assert_allclose(ours[0].numpy()[0], theirs[0].numpy()[0], atol=1e-12)     # the good matrix
+
+
+def test_ex_keeps_the_good_matrices_gradients():
+    a = mt.tensor(_singular_batch(), requires_grad=True)
+    mt.linalg.inv_ex(a).inverse[0].sum().backward()
+    assert np.isfinite(a.grad.numpy()).all() and not a.grad.numpy()[1:].any()
+
+
+# PyTorch warns these once per process (TORCH_WARN_ONCE), so its text is copied here rather than caught
+DEPRECATED = {
+    "cholesky": (lambda: mt.cholesky(mt.eye(2)), "torch.cholesky is deprecated in favor of torch.linalg.cholesky and "
+                 "will be removed in a future PyTorch release."),
+    "qr": (lambda: mt.eye(2).qr(), "torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a "
+           "future PyTorch release."),
+    "triangular_solve": (lambda: mt.triangular_solve(mt.ones(2, 1), mt.eye(2)), "torch.triangular_solve is "
+                         "deprecated in favor of torch.linalg.solve_triangularand will be removed in a future PyTorch "
+                         "release."),
+}
+
+
+@pytest.mark.parametrize("name", DEPRECATED)
+def test_deprecation_warnings(name):
+    call, first_line = DEPRECATED[name]
+    with pytest.warns(UserWarning) as caught:
+        call()
+    assert str(caught[0].message).splitlines()[0] == first_line
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["solve", "symeig", "eig", "matrix_rank", "lstsq"])
+@pytest.mark.parametrize("form", ["function", "method"])
+def test_removed_functions_raise_as_torch(name, form):
+    if form == "method" and name == "matrix_rank":
+        assert not hasattr(mt.Tensor, "matrix_rank") and not hasattr(torch.Tensor, "matrix_rank")
+        return
+    args = {"solve": 2, "lstsq": 2}.get(name, 1)
+    messages = []
+    for T in (mt, torch):
+        x = T.eye(3)
+        with pytest.raises(RuntimeError) as info:
+            getattr(T, name)(*[x] * args) if form == "function" else getattr(x, name)(*[x] * (args - 1))
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+
+
+@requires_torch
+def test_triangular_solve_clones_the_broadcast_coefficient():
+    a = np.triu(np.random.default_rng(1).standard_normal((3, 3))) + 3 * np.eye(3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = mt.triangular_solve(mt.ones(2, 3, 1, dtype=mt.float64), mt.tensor(a))
+        theirs = torch.triangular_solve(torch.ones(2, 3, 1, dtype=torch.float64), torch.tensor(a))
+    assert type(ours).__name__ == "triangular_solve" and ours._fields == ("solution", "cloned_coefficient")
+    assert tuple(ours.cloned_coefficient.shape) == tuple(theirs.cloned_coefficient.shape) == (2, 3, 3)
+    np.testing.assert_allclose(ours.solution.numpy(), theirs.solution.numpy(), atol=1e-12)
+
+
+_SINGULAR = mt.tensor([[[2.0, 1], [1, 3]], [[1.0, 2], [2, 4]]])
+# (call, exception, the start of PyTorch's message)
+ERRORS = [
+    (lambda: mt.linalg.cholesky_ex(_SINGULAR, check_errors=True), mt.linalg.LinAlgError,
+     "linalg.cholesky_ex: (Batch element 1): The factorization could not be completed because the input is not "
+     "positive-definite (the leading minor of order 2 is not positive-definite)."),
+    (lambda: mt.linalg.inv_ex(_SINGULAR, check_errors=True), mt.linalg.LinAlgError,
+     "linalg.inv_ex: (Batch element 1): The diagonal element 2 is zero, the inversion could not be completed because "
+     "the input matrix is singular."),
+    (lambda: mt.linalg.solve_ex(_SINGULAR[1], mt.ones(2), check_errors=True), mt.linalg.LinAlgError,
+     "torch.linalg.solve_ex: The solver failed because the input matrix is singular."),
+    (lambda: mt.linalg.solve_ex(mt.eye(3), mt.ones(3), left=False), RuntimeError,
+     "linalg.solve_ex: Incompatible shapes of A and B for the equation XA = B (3x3 and 3x1)"),
+    (lambda: mt.linalg.inv_ex(mt.ones(2, 3)), RuntimeError,
+     "linalg.inv_ex: A must be batches of square matrices, but they are 2 by 3 matrices"),
+    (lambda: mt.cholesky(-mt.eye(2)), mt.linalg.LinAlgError, "cholesky: The factorization could not be completed"),
+    (lambda: mt.cholesky_inverse(mt.zeros(2, 2)), mt.linalg.LinAlgError,
+     "cholesky_inverse: The diagonal element 1 is zero, the inversion could not be completed because the input "
+     "matrix is singular."),
+    (lambda: mt.cholesky_inverse(mt.ones(3)), RuntimeError,
+     "cholesky_inverse: The input tensor A must have at least 2 dimensions."),
+    (lambda: mt.cholesky_inverse(mt.ones(3, 2)), RuntimeError,
+     "cholesky_inverse: A must be batches of square matrices, but they are 3 by 2 matrices"),
+    (lambda: mt.cholesky_solve(mt.ones(3), mt.eye(3)), RuntimeError,
+     "b should have at least 2 dimensions, but has 1 dimensions instead"),
+    (lambda: mt.cholesky_solve(mt.ones(3, 2), mt.eye(3, dtype=mt.float64)), RuntimeError,
+     "Expected b and A to have the same dtype, but found b of type Float and A of type Double instead."),
+    (lambda: mt.cholesky_solve(mt.ones(4, 2), mt.eye(3)), RuntimeError,
+     "Incompatible matrix sizes for cholesky_solve: each A matrix is 3 by 3 but each b matrix is 4 by 2"),
+    (lambda: mt.triangular_solve(mt.ones(3), mt.eye(3)), RuntimeError,
+     "torch.triangular_solve: Expected b to have at least 2 dimensions, but it has 1 dimensions instead"),
+]
+
+
+@pytest.mark.filterwarnings("ignore:torch.(cholesky|triangular_solve) is deprecated")
+@pytest.mark.parametrize("k", range(len(ERRORS)))
+def test_errors(k):
+    call, exc, message = ERRORS[k]
+    with pytest.raises(exc) as info:
+        call()
+    assert str(info.value).startswith(message), str(info.value)
