@@ -23,6 +23,8 @@ from microtensor.ops.linalg_lu import lu, lu_factor, lu_factor_ex
 from microtensor.ops.linalg_solvers import linalg_matrix_exp as matrix_exp
 from microtensor.ops.linalg_solvers import linalg_matrix_power as matrix_power
 from microtensor.ops.linalg_solvers import lstsq, matrix_rank, pinv, solve, solve_triangular
+from microtensor.ops.linalg_tensor import linalg_vander as vander
+from microtensor.ops.linalg_tensor import tensorinv, tensorsolve
 from microtensor.ops.vector_products import linalg_cross as cross
 from microtensor.ops.vector_products import vecdot
 
@@ -30,5 +32,5 @@ __all__ = [
     "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv",
     "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "matmul", "matrix_exp", "matrix_norm",
     "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_ex",
-    "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm",
+    "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vander", "vecdot", "vector_norm",
 ]
