@@ -264,6 +264,7 @@ from microtensor.ops.inplace import clamp_ as clip_
 from microtensor.ops.linalg import bmm, det, dot, einsum, inverse, logdet, matmul, mm, mv, outer, slogdet
 from microtensor.ops.linalg import mm as spmm
 from microtensor.ops.linalg import outer as ger
+from microtensor.ops.linalg_householder import geqrf, orgqr, ormqr
 from microtensor.ops.linalg_legacy import (
     cholesky,
     cholesky_inverse,
@@ -579,6 +580,6 @@ __all__ += ["atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "cartesian_p
 __all__ += ["addbmm", "addmm", "addmv", "addr", "baddbmm", "cdist", "chain_matmul", "pdist", "poisson", "tensordot"]
 __all__ += ["distributions"]  # issue 22: distributions
 __all__ += [  # issue 22: linalg factorizations and legacy forms
-    "cholesky", "cholesky_inverse", "cholesky_solve", "eig", "lstsq", "lu", "lu_solve", "lu_unpack",
-    "matrix_rank", "qr", "solve", "svd", "symeig", "triangular_solve",
+    "cholesky", "cholesky_inverse", "cholesky_solve", "eig", "geqrf", "lstsq", "lu", "lu_solve", "lu_unpack",
+    "matrix_rank", "orgqr", "ormqr", "qr", "solve", "svd", "symeig", "triangular_solve",
 ]

@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py bin
     from microtensor.ops import indexing as _indexing
     from microtensor.ops import inplace as _inplace
     from microtensor.ops import linalg as _linalg
+    from microtensor.ops import linalg_householder as _linalg_householder
     from microtensor.ops import linalg_legacy as _linalg_legacy
     from microtensor.ops import linalg_lu as _linalg_lu
     from microtensor.ops import linalg_solvers as _linalg_solvers
@@ -922,6 +923,9 @@ class Tensor:
         logit_ = _special_functions.logit_
         mvlgamma = _special_functions.mvlgamma
         # --- issue 22: linalg factorizations and legacy forms
+        geqrf = _linalg_householder.geqrf
+        orgqr = _linalg_householder.orgqr
+        ormqr = _linalg_householder.ormqr
         lu = _linalg_lu.torch_lu
         lu_solve = _linalg_lu.lu_solve
         cholesky = _linalg_legacy.cholesky

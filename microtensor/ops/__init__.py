@@ -21,6 +21,7 @@ from microtensor.ops import (
     indexing,
     inplace,
     linalg,
+    linalg_householder,
     linalg_legacy,
     linalg_lu,
     linalg_solvers,
@@ -549,6 +550,9 @@ Tensor.logit = special_functions.logit
 Tensor.logit_ = special_functions.logit_
 Tensor.mvlgamma = special_functions.mvlgamma
 # --- issue 22: linalg factorizations and legacy forms
+Tensor.geqrf = linalg_householder.geqrf
+Tensor.orgqr = linalg_householder.orgqr
+Tensor.ormqr = linalg_householder.ormqr
 Tensor.lu = linalg_lu.torch_lu
 Tensor.lu_solve = linalg_lu.lu_solve
 Tensor.cholesky = linalg_legacy.cholesky
