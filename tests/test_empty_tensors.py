@@ -196,6 +196,8 @@ CASES = {
                         empty(0, 3, 2)),
     "inv_ex_batch0": (lambda L, a: L.linalg.inv_ex(a).inverse, (A(0, 2, 2),), empty(0, 2, 2)),
     "cholesky_inverse_batch0": (lambda L, a: L.cholesky_inverse(a), (A(0, 2, 2),), empty(0, 2, 2)),
+    "householder_product_batch0": (lambda L, a, t: L.linalg.householder_product(a, t), (A(0, 3, 2), A(0, 2)),
+                                   empty(0, 3, 2)),
 }
 
 # the losses of an empty batch with each reduction: NaN for 'mean', 0 for 'sum', an empty tensor for 'none'
