@@ -278,6 +278,7 @@ from microtensor.ops.linalg_legacy import (
     symeig,
     triangular_solve,
 )
+from microtensor.ops.linalg_lowrank import pca_lowrank, svd_lowrank
 from microtensor.ops.linalg_lu import lu_solve, lu_unpack
 from microtensor.ops.linalg_lu import torch_lu as lu
 from microtensor.ops.linalg_solvers import matrix_exp, matrix_power, pinverse
@@ -581,5 +582,6 @@ __all__ += ["addbmm", "addmm", "addmv", "addr", "baddbmm", "cdist", "chain_matmu
 __all__ += ["distributions"]  # issue 22: distributions
 __all__ += [  # issue 22: linalg factorizations and legacy forms
     "cholesky", "cholesky_inverse", "cholesky_solve", "eig", "geqrf", "lstsq", "lu", "lu_solve", "lu_unpack",
-    "matrix_rank", "orgqr", "ormqr", "qr", "solve", "svd", "symeig", "triangular_solve",
+    "matrix_rank", "orgqr", "ormqr", "pca_lowrank", "qr", "solve", "svd", "svd_lowrank", "symeig",
+    "triangular_solve",
 ]
