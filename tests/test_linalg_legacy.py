@@ -226,3 +226,56 @@ def test_errors(k):
     with pytest.raises(exc) as info:
         call()
     assert str(info.value).startswith(message), str(info.value)
+
+
+# the keyword names PyTorch's bindings really accept (some differ from its docs: cholesky_solve(input, input2))
+KEYWORD_CALLS = {
+    "cholesky_solve": lambda T, A, B, p: T.cholesky_solve(input=B, input2=A, upper=False),
+    "cholesky_inverse": lambda T, A, B, p: T.cholesky_inverse(input=A, upper=True),
+    "triangular_solve": lambda T, A, B, p: T.triangular_solve(input=B, A=A, upper=False, transpose=True)[0],
+    "method_triangular_solve": lambda T, A, B, p: B.triangular_solve(A=A, unitriangular=True)[0],
+    "method_cholesky_solve": lambda T, A, B, p: B.cholesky_solve(input2=A),
+    "orgqr": lambda T, A, B, p: T.orgqr(input=A, input2=p),
+    "method_orgqr": lambda T, A, B, p: A.orgqr(input2=p),
+    "ormqr": lambda T, A, B, p: T.ormqr(input=A, input2=p, input3=B, left=True, transpose=True),
+    "method_ormqr": lambda T, A, B, p: A.ormqr(input2=p, input3=B),
+    "householder_product": lambda T, A, B, p: T.linalg.householder_product(input=A, tau=p),
+    "lu_solve": lambda T, A, B, p: T.lu_solve(input=B, LU_data=A, LU_pivots=T.tensor([1, 2, 3], dtype=T.int32)),
+    "method_lu_solve": lambda T, A, B, p: B.lu_solve(LU_data=A, LU_pivots=T.tensor([1, 2, 3], dtype=T.int32)),
+    "linalg_lu_solve": lambda T, A, B, p: T.linalg.lu_solve(LU=A, pivots=T.tensor([1, 2, 3], dtype=T.int32), B=B,
+                                                            left=True, adjoint=True),
+    "lu_unpack": lambda T, A, B, p: T.lu_unpack(LU_data=A, LU_pivots=T.tensor([1, 2, 3], dtype=T.int32),
+                                                unpack_data=True, unpack_pivots=False)[1],
+    "tensorinv": lambda T, A, B, p: T.linalg.tensorinv(input=A, ind=1),
+    "tensorsolve": lambda T, A, B, p: T.linalg.tensorsolve(input=A, other=p, dims=None),
+    "vander": lambda T, A, B, p: T.linalg.vander(x=p, N=3),
+    "cholesky_ex": lambda T, A, B, p: T.linalg.cholesky_ex(input=A, upper=True, check_errors=True)[0],
+    "inv_ex": lambda T, A, B, p: T.linalg.inv_ex(A=A, check_errors=False)[0],
+    "solve_ex": lambda T, A, B, p: T.linalg.solve_ex(A=A, B=B, left=True, check_errors=False)[0],
+    "lu_factor": lambda T, A, B, p: T.linalg.lu_factor(A=A, pivot=True)[0],
+    "lu_factor_ex": lambda T, A, B, p: T.linalg.lu_factor_ex(A=A, pivot=True, check_errors=False)[0],
+    "linalg_lu": lambda T, A, B, p: T.linalg.lu(A=A, pivot=True)[2],
+    "lu": lambda T, A, B, p: T.lu(A=A, pivot=True, get_infos=False)[0],
+    "ldl_factor": lambda T, A, B, p: T.linalg.ldl_factor(input=A, hermitian=False)[0],
+    "ldl_factor_ex": lambda T, A, B, p: T.linalg.ldl_factor_ex(input=A, hermitian=True, check_errors=False)[0],
+    "ldl_solve": lambda T, A, B, p: T.linalg.ldl_solve(LD=A, pivots=T.tensor([1, 2, 3], dtype=T.int32), B=B,
+                                                       hermitian=False),
+    "cholesky": lambda T, A, B, p: T.cholesky(input=A, upper=True),
+    "qr": lambda T, A, B, p: T.qr(input=A, some=False)[1],
+    "svd": lambda T, A, B, p: T.svd(input=A, some=True, compute_uv=False)[1],
+    "geqrf": lambda T, A, B, p: T.geqrf(input=A)[0],
+}
+
+
+@requires_torch
+@pytest.mark.filterwarnings("ignore:torch.(cholesky|triangular_solve|qr|lu|lu_solve) is deprecated")
+@pytest.mark.parametrize("name", KEYWORD_CALLS)
+def test_keyword_forms_match_torch(name):
+    a = np.tril(np.random.default_rng(5).standard_normal((3, 3))) + 3 * np.eye(3)
+    a = a + a.T if name.startswith("ldl") or name == "cholesky_ex" or name == "cholesky" else a
+    b, p = np.random.default_rng(6).standard_normal((3, 2)), np.array([0.5, 1.2, 0.7])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = KEYWORD_CALLS[name](torch, torch.tensor(a), torch.tensor(b), torch.tensor(p))
+    ours = KEYWORD_CALLS[name](mt, mt.tensor(a), mt.tensor(b), mt.tensor(p))
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-10)

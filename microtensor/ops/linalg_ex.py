@@ -36,19 +36,19 @@ def _guarded(A: Tensor, info: np.ndarray) -> tuple[Tensor, Tensor]:
     return A.masked_fill(bad, 0) + eye * bad, bad
 
 
-def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False, out: Any = None) -> Any:
+def cholesky_ex(input: Tensor, *, upper: bool = False, check_errors: bool = False, out: Any = None) -> Any:
     """``(L, info)``: ``linalg.cholesky`` without raising. ``info`` (int32, one per matrix) is 0 where the
     matrix is positive-definite, else the order of its first leading minor that is not (and that matrix's
     L is zeros); with ``check_errors`` a nonzero info raises ``LinAlgError``."""
-    tensor_inputs("linalg.cholesky_ex", A=A)
-    check_square("linalg.cholesky_ex", A)
+    tensor_inputs("linalg.cholesky_ex", input=input)
+    check_square("linalg.cholesky_ex", input)
     try:
-        return CholeskyExResult(Cholesky.apply(A, bool(upper), "linalg.cholesky_ex"), _no_errors(A))
+        return CholeskyExResult(Cholesky.apply(input, bool(upper), "linalg.cholesky_ex"), _no_errors(input))
     except LinAlgError:
-        info = cholesky_info(triangle(A._data, upper))
+        info = cholesky_info(triangle(input._data, upper))
         if check_errors:
             raise not_positive_definite("linalg.cholesky_ex", info) from None
-    safe, bad = _guarded(A, info)
+    safe, bad = _guarded(input, info)
     return CholeskyExResult(Cholesky.apply(safe, bool(upper)).masked_fill(bad, 0), Tensor._make(info))
 
 

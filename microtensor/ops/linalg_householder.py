@@ -79,12 +79,13 @@ def _check_tau(op: str, input: Tensor, tau: Tensor) -> None:
                            f"{torch_dtype_name(input)}")
 
 
-def householder_product(A: Tensor, tau: Tensor, *, out: Any = None) -> Tensor:
-    """The first n columns of Q = H_1 ... H_k for (each) m x n ``A`` holding Householder reflectors below
+def householder_product(input: Tensor, tau: Tensor, *, out: Any = None) -> Tensor:
+    """The first n columns of Q = H_1 ... H_k for (each) m x n ``input`` holding Householder reflectors below
     its diagonal (as ``geqrf`` returns them) and their scales ``tau`` (k <= n <= m). Differentiable with
     respect to both."""
     op = "torch.linalg.householder_product"
-    tensor_inputs("linalg.householder_product", A=A, tau=tau)
+    A = input
+    tensor_inputs("linalg.householder_product", input=input, tau=tau)
     if A._data.ndim < 2:
         raise RuntimeError(f"{op}: input must have at least 2 dimensions.")
     m, n = A._data.shape[-2:]
@@ -98,17 +99,18 @@ def householder_product(A: Tensor, tau: Tensor, *, out: Any = None) -> Tensor:
     return apply_reflectors(_reflectors(A, tau._data.shape[-1]), tau, eye, True, False)
 
 
-def orgqr(input: Tensor, tau: Tensor) -> Tensor:
-    """Q from the reflectors of ``geqrf`` (``torch.orgqr``; ``linalg.householder_product``)."""
-    return householder_product(input, tau)
+def orgqr(input: Tensor, input2: Tensor) -> Tensor:
+    """Q from the reflectors ``input`` and scales ``input2`` of ``geqrf`` (``torch.orgqr``;
+    ``linalg.householder_product``)."""
+    return householder_product(input, input2)
 
 
-def ormqr(input: Tensor, tau: Tensor, other: Tensor, left: bool = True, transpose: bool = False, *,
+def ormqr(input: Tensor, input2: Tensor, input3: Tensor, left: bool = True, transpose: bool = False, *,
           out: Any = None) -> Tensor:
-    """op(Q) @ other (``left``) or other @ op(Q), Q the m x m product of the Householder reflectors of
-    ``input`` and ``tau`` (as ``geqrf`` returns them), op transposing with ``transpose``; Q is never formed.
-    Differentiable with respect to input, tau and other."""
-    op = "torch.ormqr"
+    """op(Q) @ other (``left``) or other @ op(Q) for other = ``input3``, Q the m x m product of the
+    Householder reflectors of ``input`` and their scales ``input2`` (tau, as ``geqrf`` returns them), op
+    transposing with ``transpose``; Q is never formed. Differentiable with respect to all three."""
+    op, tau, other = "torch.ormqr", input2, input3
     tensor_inputs("ormqr", input=input, tau=tau, other=other)
     for name, x in (("input", input), ("other", other)):
         if x._data.ndim < 2:

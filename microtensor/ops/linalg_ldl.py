@@ -161,7 +161,7 @@ class LdlSolve(Function):
 
 
 def _factor(op: str, A: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    tensor_inputs(op, A=A)
+    tensor_inputs(op, input=A)
     check_square(f"torch.{op}", A)
     return LdlFactor.apply(A)
 
@@ -175,21 +175,21 @@ def _check_info(op: str, info: np.ndarray) -> None:
                           "factorization was completed but its D cannot be used to solve a system.")
 
 
-def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = False, out: Any = None) -> Any:
-    """``(LD, pivots, info)``: the LDL^T decomposition of (each) symmetric matrix ``A`` (its lower triangle
+def ldl_factor_ex(input: Tensor, *, hermitian: bool = False, check_errors: bool = False, out: Any = None) -> Any:
+    """``(LD, pivots, info)``: the LDL^T decomposition of (each) symmetric matrix ``input`` (its lower triangle
     read) with Bunch-Kaufman pivoting, as LAPACK's sytrf: L's multipliers below the diagonal of ``LD``, the
     block-diagonal D (1 x 1 and 2 x 2 blocks) on its diagonal and first subdiagonal; ``pivots`` (int32,
     1-based) negative and repeated for a 2 x 2 block; ``info`` the 1-based index of a zero D entry, or 0.
     ``hermitian`` changes nothing for real matrices. Not differentiable, as in PyTorch."""
-    LD, pivots, info = _factor("linalg.ldl_factor_ex", A)
+    LD, pivots, info = _factor("linalg.ldl_factor_ex", input)
     if check_errors:
         _check_info("linalg.ldl_factor_ex", info._data)
     return LdlFactorExResult(LD, pivots, info)
 
 
-def ldl_factor(A: Tensor, *, hermitian: bool = False, out: Any = None) -> Any:
+def ldl_factor(input: Tensor, *, hermitian: bool = False, out: Any = None) -> Any:
     """``(LD, pivots)`` of ``ldl_factor_ex``, raising ``LinAlgError`` for a singular matrix."""
-    LD, pivots, info = _factor("linalg.ldl_factor", A)
+    LD, pivots, info = _factor("linalg.ldl_factor", input)
     _check_info("linalg.ldl_factor", info._data)
     return LdlFactorResult(LD, pivots)
 

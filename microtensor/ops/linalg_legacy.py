@@ -38,27 +38,32 @@ def cholesky(input: Tensor, upper: bool = False, *, out: Any = None) -> Tensor:
 
 
 def _factor(op: str, L: Tensor, upper: bool) -> Tensor:
-    """F with A = F F^T from a Cholesky factor (F = U^T for an upper one); a zero on its diagonal raises."""
+    """F with A = F F^T from the triangle of a Cholesky factor (F = U^T for an upper one); a zero on its
+    diagonal raises."""
     linalg.check_square(op, L)
     zero = L._data.diagonal(0, -2, -1) == 0
     if zero.any():
         raise singular_error(op, np.where(zero.any(-1), zero.argmax(-1) + 1, 0).astype(np.int32),
                              "The diagonal element {i} is zero, the inversion could not be completed because the "
                              "input matrix is singular.")
-    return L.mT if upper else L
+    # LAPACK reads only the factor's triangle, but PyTorch's gradient is the full one: drop the other
+    # triangle from the value alone
+    F = L - (L.tril(-1) if upper else L.triu(1)).detach()
+    return F.mT if upper else F
 
 
-def cholesky_inverse(L: Tensor, upper: bool = False, *, out: Any = None) -> Tensor:
-    """The inverse of A = L L^T (A = U^T U with ``upper``) from its Cholesky factor."""
-    tensor_inputs("cholesky_inverse", L=L)
-    F_inv = linalg.inv(_factor("cholesky_inverse", L, upper))
+def cholesky_inverse(input: Tensor, upper: bool = False, *, out: Any = None) -> Tensor:
+    """The inverse of A = L L^T (A = U^T U with ``upper``) from its Cholesky factor ``input`` (L, or U)."""
+    tensor_inputs("cholesky_inverse", input=input)
+    F_inv = linalg.inv(_factor("cholesky_inverse", input, upper))
     return linalg.matmul(F_inv.mT, F_inv)
 
 
-def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False, *, out: Any = None) -> Tensor:
-    """The solution X of A X = B for A = L L^T (A = U^T U with ``upper``) given its Cholesky factor; batch
-    dims broadcast."""
-    tensor_inputs("cholesky_solve", B=B, L=L)
+def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False, *, out: Any = None) -> Tensor:
+    """The solution X of A X = B for B = ``input`` and A = L L^T (A = U^T U with ``upper``) given its
+    Cholesky factor ``input2`` (L, or U); batch dims broadcast."""
+    B, L = input, input2
+    tensor_inputs("cholesky_solve", input=input, input2=input2)
     if B._data.ndim < 2:
         raise RuntimeError(f"b should have at least 2 dimensions, but has {B.ndim} dimensions instead")
     if L._data.ndim < 2:
@@ -74,9 +79,9 @@ def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False, *, out: Any = None
     return linalg_solvers.solve(F.mT, linalg_solvers.solve(F, B))
 
 
-def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool = False, unitriangular: bool = False,
+def triangular_solve(input: Tensor, A: Tensor, upper: bool = True, transpose: bool = False, unitriangular: bool = False,
                      *, out: Any = None) -> Any:
-    """``(solution, cloned_coefficient)``: X with op(A) X = b for triangular A (op transposes with
+    """``(solution, cloned_coefficient)``: X with op(A) X = b (``input``) for triangular A (op transposes with
     ``transpose``; only the ``upper`` or lower triangle is read, its diagonal taken as ones with
     ``unitriangular``), and a copy of A broadcast to the batch shape (deprecated in PyTorch for
     ``linalg.solve_triangular``, and warns so)."""
@@ -84,12 +89,12 @@ def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool =
                   "in a future PyTorch release.\ntorch.linalg.solve_triangular has its arguments reversed and does not "
                   "return a copy of one of the inputs.\nX = torch.triangular_solve(B, A).solution\nshould be replaced "
                   "with\nX = torch.linalg.solve_triangular(A, B).", UserWarning, stacklevel=2)
-    tensor_inputs("triangular_solve", b=b, A=A)
-    for name, x in (("b", b), ("A", A)):
+    tensor_inputs("triangular_solve", input=input, A=A)
+    for name, x in (("b", input), ("A", A)):
         if x._data.ndim < 2:
             raise RuntimeError(f"torch.triangular_solve: Expected {name} to have at least 2 dimensions, but it has "
                                f"{x.ndim} dimensions instead")
-    X = linalg_solvers.solve_triangular(A.mT if transpose else A, b, upper=bool(upper) != bool(transpose),
+    X = linalg_solvers.solve_triangular(A.mT if transpose else A, input, upper=bool(upper) != bool(transpose),
                                         unitriangular=unitriangular)
     batch = X._data.shape[:-2]
     return TriangularSolveResult(X, A.expand(*batch, *A._data.shape[-2:]).clone())

@@ -251,14 +251,14 @@ def _take_rows(X: Tensor, perm: Tensor) -> Tensor:
     return X.gather(-2, Tensor._make(np.broadcast_to(index, shape + X._data.shape[-2:]).copy()))
 
 
-def lu_solve(b: Tensor, LU_data: Tensor, LU_pivots: Tensor, *, out: Any = None) -> Tensor:
-    """The solution x of ``A x = b`` from the packed LU of A (``torch.lu_solve``, deprecated in PyTorch for
-    ``linalg.lu_solve(LU, pivots, B)``, which it calls)."""
+def lu_solve(input: Tensor, LU_data: Tensor, LU_pivots: Tensor, *, out: Any = None) -> Tensor:
+    """The solution x of ``A x = b`` (b = ``input``) from the packed LU of A (``torch.lu_solve``,
+    deprecated in PyTorch for ``linalg.lu_solve(LU, pivots, B)``, which it calls)."""
     warnings.warn("torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be removed in a future "
                   "PyTorch release.\nNote that torch.linalg.lu_solve has its arguments reversed.\n"
                   "X = torch.lu_solve(B, LU, pivots)\nshould be replaced with\n"
                   "X = torch.linalg.lu_solve(LU, pivots, B)", UserWarning, stacklevel=2)
-    return linalg_lu_solve(LU_data, LU_pivots, b)
+    return linalg_lu_solve(LU_data, LU_pivots, input)
 
 
 def torch_lu(A: Tensor, pivot: bool = True, get_infos: bool = False, out: Any = None) -> Any:

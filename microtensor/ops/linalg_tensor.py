@@ -25,11 +25,12 @@ def _check_square_product(shape: tuple[int, ...], k: int, what: str, rows: int |
     return rows, cols
 
 
-def tensorinv(A: Tensor, ind: int = 2, *, out: Any = None) -> Tensor:
-    """The inverse of ``A`` with respect to ``tensordot`` over ``ind`` dims: A seen as the square matrix of
+def tensorinv(input: Tensor, ind: int = 2, *, out: Any = None) -> Tensor:
+    """The inverse of ``input`` (A) with respect to ``tensordot`` over ``ind`` dims: A seen as the square matrix of
     shape (prod(A.shape[:ind]), prod(A.shape[ind:])), inverted, and given the shape A.shape[ind:] +
     A.shape[:ind]."""
-    tensor_inputs("linalg.tensorinv", A=A)
+    A = input
+    tensor_inputs("linalg.tensorinv", input=input)
     if not isinstance(ind, int) or ind <= 0:
         raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
     shape = A._data.shape
@@ -37,11 +38,12 @@ def tensorinv(A: Tensor, ind: int = 2, *, out: Any = None) -> Tensor:
     return inv(A.reshape(rows, cols)).reshape(*shape[ind:], *shape[:ind])
 
 
-def tensorsolve(A: Tensor, B: Tensor, dims: Any = None, *, out: Any = None) -> Tensor:
-    """The X with ``tensordot(A, X, X.ndim) == B``: the dims ``dims`` of A (if given) are moved to its end
-    first; then A seen as the square matrix (prod(B.shape), prod(A.shape[B.ndim:])) solves for X of shape
-    A.shape[B.ndim:]."""
-    tensor_inputs("linalg.tensorsolve", A=A, B=B)
+def tensorsolve(input: Tensor, other: Tensor, dims: Any = None, *, out: Any = None) -> Tensor:
+    """The X with ``tensordot(A, X, X.ndim) == B`` for A = ``input``, B = ``other``: the dims ``dims`` of
+    A (if given) are moved to its end first; then A seen as the square matrix (prod(B.shape),
+    prod(A.shape[B.ndim:])) solves for X of shape A.shape[B.ndim:]."""
+    A, B = input, other
+    tensor_inputs("linalg.tensorsolve", input=input, other=other)
     if dims is not None:
         dims = tuple(dims)
         A = A.movedim(dims, tuple(range(A._data.ndim - len(dims), A._data.ndim)))
