@@ -270,8 +270,10 @@ from microtensor.ops.linalg_legacy import (
     cholesky_inverse,
     cholesky_solve,
     eig,
+    frobenius_norm,
     lstsq,
     matrix_rank,
+    nuclear_norm,
     qr,
     solve,
     svd,
@@ -581,7 +583,7 @@ __all__ += ["atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "cartesian_p
 __all__ += ["addbmm", "addmm", "addmv", "addr", "baddbmm", "cdist", "chain_matmul", "pdist", "poisson", "tensordot"]
 __all__ += ["distributions"]  # issue 22: distributions
 __all__ += [  # issue 22: linalg factorizations and legacy forms
-    "cholesky", "cholesky_inverse", "cholesky_solve", "eig", "geqrf", "lstsq", "lu", "lu_solve", "lu_unpack",
-    "matrix_rank", "orgqr", "ormqr", "pca_lowrank", "qr", "solve", "svd", "svd_lowrank", "symeig",
-    "triangular_solve",
+    "cholesky", "cholesky_inverse", "cholesky_solve", "eig", "frobenius_norm", "geqrf", "lstsq", "lu",
+    "lu_solve", "lu_unpack", "matrix_rank", "nuclear_norm", "orgqr", "ormqr", "pca_lowrank", "qr", "solve",
+    "svd", "svd_lowrank", "symeig", "triangular_solve",
 ]

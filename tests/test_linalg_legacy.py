@@ -73,6 +73,11 @@ OPS = {
     "svd_values": (lambda T, a: T.svd(a).S, (_tall,)),
     "svd_gauge_invariant": (lambda T, a: (lambda r: (r.U * r.S.unsqueeze(-2)) @ r.V.mT)(T.svd(a)), (_tall,)),
     "svd_no_uv": (lambda T, a: tuple(T.svd(a, compute_uv=False)), (_tall,)),
+    "frobenius_norm": (_quiet(lambda T, a: T.frobenius_norm(a, (-2, -1))), (_tall,)),
+    "frobenius_norm_one_dim_keepdim": (_quiet(lambda T, a: T.frobenius_norm(a, -1, True)), (_tall,)),
+    "nuclear_norm": (_quiet(lambda T, a: T.nuclear_norm(a)), (_tall,)),
+    "nuclear_norm_keepdim_overload": (_quiet(lambda T, a: T.nuclear_norm(a, True)), (_tall,)),
+    "nuclear_norm_dim": (_quiet(lambda T, a: T.nuclear_norm(a.unsqueeze(0), dim=(1, -1), keepdim=False)), (_tall,)),
 }
 
 
@@ -142,6 +147,12 @@ DEPRECATED = {
                  "will be removed in a future PyTorch release."),
     "qr": (lambda: mt.eye(2).qr(), "torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a "
            "future PyTorch release."),
+    "frobenius_norm": (lambda: mt.frobenius_norm(mt.eye(2), (0, 1)), "at::frobenius_norm is deprecated and it is just "
+                       "left for JIT compatibility. It will be removed in a future PyTorch release. Please use "
+                       "`linalg.vector_norm(A, 2., dim, keepdim)` instead"),
+    "nuclear_norm": (lambda: mt.nuclear_norm(mt.eye(2)), "at::nuclear_norm is deprecated and it is just left for JIT "
+                     "compatibility. It will be removed in a future PyTorch release. Please use "
+                     "`linalg.matrix_norm(A, 'nuc', dim, keepdim)` instead"),
     "triangular_solve": (lambda: mt.triangular_solve(mt.ones(2, 1), mt.eye(2)), "torch.triangular_solve is "
                          "deprecated in favor of torch.linalg.solve_triangularand will be removed in a future PyTorch "
                          "release."),
@@ -214,12 +225,16 @@ ERRORS = [
      "Expected b and A to have the same dtype, but found b of type Float and A of type Double instead."),
     (lambda: mt.cholesky_solve(mt.ones(4, 2), mt.eye(3)), RuntimeError,
      "Incompatible matrix sizes for cholesky_solve: each A matrix is 3 by 3 but each b matrix is 4 by 2"),
+    (lambda: mt.frobenius_norm(mt.ones(2, 2, 2), (0, 1, 2)), RuntimeError,
+     "Expected at most 2 dimensions, but got 3 dimensions instead."),
+    (lambda: mt.nuclear_norm(mt.ones(2, 2), dim=(1,)), RuntimeError, "linalg.matrix_norm: dim must be a 2-tuple."),
     (lambda: mt.triangular_solve(mt.ones(3), mt.eye(3)), RuntimeError,
      "torch.triangular_solve: Expected b to have at least 2 dimensions, but it has 1 dimensions instead"),
 ]
 
 
 @pytest.mark.filterwarnings("ignore:torch.(cholesky|triangular_solve) is deprecated")
+@pytest.mark.filterwarnings("ignore:at..(frobenius|nuclear)_norm is deprecated")
 @pytest.mark.parametrize("k", range(len(ERRORS)))
 def test_errors(k):
     call, exc, message = ERRORS[k]
