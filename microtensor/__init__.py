@@ -273,6 +273,25 @@ from microtensor.ops.inplace_products import addmv_, detach_
 from microtensor.ops.linalg import bmm, det, dot, einsum, inverse, logdet, matmul, mm, mv, outer, slogdet
 from microtensor.ops.linalg import mm as spmm
 from microtensor.ops.linalg import outer as ger
+from microtensor.ops.linalg_householder import geqrf, orgqr, ormqr
+from microtensor.ops.linalg_legacy import (
+    cholesky,
+    cholesky_inverse,
+    cholesky_solve,
+    eig,
+    frobenius_norm,
+    lstsq,
+    matrix_rank,
+    nuclear_norm,
+    qr,
+    solve,
+    svd,
+    symeig,
+    triangular_solve,
+)
+from microtensor.ops.linalg_lowrank import pca_lowrank, svd_lowrank
+from microtensor.ops.linalg_lu import lu_solve, lu_unpack
+from microtensor.ops.linalg_lu import torch_lu as lu
 from microtensor.ops.linalg_solvers import matrix_exp, matrix_power, pinverse
 from microtensor.ops.linear import bilinear
 from microtensor.ops.membership import isin
@@ -609,3 +628,8 @@ __all__ += ["GradScaler", "get_deterministic_debug_mode", "get_device", "is_anom
             "is_distributed", "is_inference_mode_enabled", "resolve_conj", "set_anomaly_enabled",
             "set_default_tensor_type", "set_deterministic_debug_mode",
             "set_flush_denormal"]  # issue 22: shape, scatter, in-place and construction tail
+__all__ += [  # issue 22: linalg factorizations and legacy forms
+    "cholesky", "cholesky_inverse", "cholesky_solve", "eig", "frobenius_norm", "geqrf", "lstsq", "lu",
+    "lu_solve", "lu_unpack", "matrix_rank", "nuclear_norm", "orgqr", "ormqr", "pca_lowrank", "qr", "solve",
+    "svd", "svd_lowrank", "symeig", "triangular_solve",
+]

@@ -34,6 +34,9 @@ if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py bin
     from microtensor.ops import inplace as _inplace
     from microtensor.ops import inplace_products as _inplace_products
     from microtensor.ops import linalg as _linalg
+    from microtensor.ops import linalg_householder as _linalg_householder
+    from microtensor.ops import linalg_legacy as _linalg_legacy
+    from microtensor.ops import linalg_lu as _linalg_lu
     from microtensor.ops import linalg_solvers as _linalg_solvers
     from microtensor.ops import reduction as _reduction
     from microtensor.ops import resize as _resize
@@ -982,6 +985,22 @@ class Tensor:
         is_conj = _tensor_utilities.is_conj
         resolve_conj = _tensor_utilities.resolve_conj
         is_distributed = _tensor_utilities.is_distributed
+        # --- issue 22: linalg factorizations and legacy forms
+        geqrf = _linalg_householder.geqrf
+        orgqr = _linalg_householder.orgqr
+        ormqr = _linalg_householder.ormqr
+        lu = _linalg_lu.torch_lu
+        lu_solve = _linalg_lu.lu_solve
+        cholesky = _linalg_legacy.cholesky
+        cholesky_inverse = _linalg_legacy.cholesky_inverse
+        cholesky_solve = _linalg_legacy.cholesky_solve
+        triangular_solve = _linalg_legacy.triangular_solve
+        qr = _linalg_legacy.qr
+        svd = _linalg_legacy.svd
+        solve = _linalg_legacy.solve
+        symeig = _linalg_legacy.symeig
+        eig = _linalg_legacy.eig
+        lstsq = _linalg_legacy.lstsq
 
 
 class HookHandle:

@@ -35,8 +35,15 @@ def test_groups_set_aside_name_their_reason(name, group):
 
 
 def test_ordinary_names_are_applicable():
-    for name in ("add", "sort", "Linear", "cross_entropy", "AdamW", "Normal", "DataLoader", "compile"):
+    for name in ("add", "sort", "Linear", "cross_entropy", "AdamW", "Normal", "DataLoader", "compile",
+                 "quantile", "nanquantile", "trace", "Size", "Generator"):
         assert coverage.not_applicable(name) is None, name
+
+
+def test_a_name_can_mean_something_else_in_one_namespace():
+    """torch.cond is control flow (set aside); torch.linalg.cond is the condition number (counted)."""
+    assert coverage.not_applicable("cond") is not None
+    assert coverage.not_applicable("cond", "torch.linalg") is None
 
 
 @requires_torch

@@ -208,6 +208,15 @@ CASES = {
     "AdaptiveLogSoftmaxWithLoss_empty": (
         lambda L, x, t: (L.manual_seed(0), L.nn.AdaptiveLogSoftmaxWithLoss(4, 10, [3], dtype=L.float64))[1](x, t).loss,
         (A(0, 4), LONG(0)), NAN),
+    # issue 22: linalg factorizations of empty batches and 0 x n matrices
+    "lu_factor_batch0": (lambda L, a: L.linalg.lu_factor(a).LU, (A(0, 3, 3),), empty(0, 3, 3)),
+    "lu_factor_rows0": (lambda L, a: L.linalg.lu_factor(a).LU, (A(2, 0, 3),), empty(2, 0, 3)),
+    "lu_solve_batch0": (lambda L, a, b: L.linalg.lu_solve(*L.linalg.lu_factor(a), b), (A(0, 3, 3), A(0, 3, 2)),
+                        empty(0, 3, 2)),
+    "inv_ex_batch0": (lambda L, a: L.linalg.inv_ex(a).inverse, (A(0, 2, 2),), empty(0, 2, 2)),
+    "cholesky_inverse_batch0": (lambda L, a: L.cholesky_inverse(a), (A(0, 2, 2),), empty(0, 2, 2)),
+    "householder_product_batch0": (lambda L, a, t: L.linalg.householder_product(a, t), (A(0, 3, 2), A(0, 2)),
+                                   empty(0, 3, 2)),
 }
 
 # the losses of an empty batch with each reduction: NaN for 'mean', 0 for 'sum', an empty tensor for 'none'

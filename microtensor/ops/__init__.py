@@ -23,6 +23,9 @@ from microtensor.ops import (
     inplace,
     inplace_products,
     linalg,
+    linalg_householder,
+    linalg_legacy,
+    linalg_lu,
     linalg_solvers,
     reduction,
     resize,
@@ -604,3 +607,19 @@ Tensor.as_subclass = tensor_utilities.as_subclass
 Tensor.is_conj = tensor_utilities.is_conj
 Tensor.resolve_conj = tensor_utilities.resolve_conj
 Tensor.is_distributed = tensor_utilities.is_distributed
+# --- issue 22: linalg factorizations and legacy forms
+Tensor.geqrf = linalg_householder.geqrf
+Tensor.orgqr = linalg_householder.orgqr
+Tensor.ormqr = linalg_householder.ormqr
+Tensor.lu = linalg_lu.torch_lu
+Tensor.lu_solve = linalg_lu.lu_solve
+Tensor.cholesky = linalg_legacy.cholesky
+Tensor.cholesky_inverse = linalg_legacy.cholesky_inverse
+Tensor.cholesky_solve = linalg_legacy.cholesky_solve
+Tensor.triangular_solve = linalg_legacy.triangular_solve
+Tensor.qr = linalg_legacy.qr
+Tensor.svd = linalg_legacy.svd
+Tensor.solve = linalg_legacy.solve
+Tensor.symeig = linalg_legacy.symeig
+Tensor.eig = linalg_legacy.eig
+Tensor.lstsq = linalg_legacy.lstsq

@@ -4,6 +4,7 @@ Each backward is written with Tensor ops (matmul, triangular solves), so it is d
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -22,16 +23,34 @@ def _eye_like(x: Tensor, n: int) -> Tensor:
 
 
 # ----------------------------------------------------------------------------- cholesky
-def _failing_minor(a: np.ndarray) -> tuple[int, int]:
-    """(batch index, order) of the first leading minor that is not positive-definite, as LAPACK reports it."""
-    flat = a.reshape((-1,) + a.shape[-2:])
+def cholesky_info(a: np.ndarray) -> np.ndarray:
+    """For each matrix of ``a`` (its lower triangle read), LAPACK's potrf info: 0 when it is positive-definite,
+    else the order of its first leading minor that is not (int32, of the batch shape)."""
+    n = a.shape[-1]
+    flat = a.reshape(math.prod(a.shape[:-2]), n, n)
+    info = np.zeros(flat.shape[0], np.int32)
     for b, m in enumerate(flat):
         for k in range(1, m.shape[-1] + 1):
             try:
                 np.linalg.cholesky(m[:k, :k])
             except np.linalg.LinAlgError:
-                return b, k
-    return 0, 0
+                info[b] = k
+                break
+    return info.reshape(a.shape[:-2])
+
+
+def not_positive_definite(op: str, info: np.ndarray) -> LinAlgError:
+    """PyTorch's error for the first matrix whose Cholesky factorization failed (``info`` as LAPACK's)."""
+    bad = np.flatnonzero(info.reshape(-1))
+    where = f"(Batch element {bad[0]}): " if info.ndim else ""
+    return LinAlgError(f"{op}: {where}The factorization could not be completed because the input is not "
+                       f"positive-definite (the leading minor of order {info.reshape(-1)[bad[0]]} is not "
+                       "positive-definite).")
+
+
+def triangle(a: np.ndarray, upper: bool) -> np.ndarray:
+    """The triangle of ``a`` that a Cholesky factorization reads, as the lower triangle of a matrix."""
+    return np.swapaxes(np.triu(a), -1, -2) if upper else np.tril(a)
 
 
 class Cholesky(Function):
@@ -40,27 +59,23 @@ class Cholesky(Function):
     on_arrays = True
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, upper: bool) -> np.ndarray:
+    def forward(ctx: Function, a: np.ndarray, upper: bool, op: str = "linalg.cholesky") -> np.ndarray:
         try:
             out = np.linalg.cholesky(a, upper=upper)
         except np.linalg.LinAlgError:
-            batch, order = _failing_minor(np.swapaxes(np.triu(a), -1, -2) if upper else np.tril(a))
-            where = f"(Batch element {batch}): " if a.ndim > 2 else ""
-            raise LinAlgError(f"linalg.cholesky: {where}The factorization could not be completed because the input "
-                              f"is not positive-definite (the leading minor of order {order} is not "
-                              "positive-definite).") from None
+            raise not_positive_definite(op, cholesky_info(triangle(a, upper))) from None
         ctx.save_for_backward(out)
         ctx.upper = upper
         return out
 
     @staticmethod
-    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None]:
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None]:
         out, = ctx.saved_tensors
         L, gL = (out.mT, grad.mT) if ctx.upper else (out, grad)
         gA = matmul(L.mT, gL).tril()
         gA = 0.5 * (gA + gA.tril(-1).mT)
         gA = solve_triangular(L.mT, gA, upper=True, left=True)
-        return solve_triangular(L, gA, upper=False, left=False), None
+        return solve_triangular(L, gA, upper=False, left=False), None, None
 
 
 def cholesky(A: Tensor, *, upper: bool = False, out: Any = None) -> Tensor:

@@ -79,14 +79,19 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out: Any = None) -> Tensor
     """The solution X of ``A X = B`` (or ``X A = B`` with ``left=False``) for square, invertible ``A``;
     B is a matrix or, by PyTorch's rule, a vector (1-D, or A's shape without its last dim). Batch dims
     broadcast. Raises ``LinAlgError`` for a singular A."""
-    tensor_inputs("linalg.solve", A=A, B=B)
-    check_square("linalg.solve", A)
-    _check_pair("linalg.solve", A, B)
-    if is_vector_rhs(A, B):
-        return _solve_matrices("linalg.solve", A, B.unsqueeze(-1 if left else -2), left).squeeze(-1 if left else -2)
+    return solve_system("linalg.solve", A, B, left)
+
+
+def solve_system(op: str, A: Tensor, B: Tensor, left: bool) -> Tensor:
+    """``linalg.solve`` (and ``solve_ex``), its errors naming ``op``."""
+    tensor_inputs(op, A=A, B=B)
+    check_square(op, A)
+    _check_pair(op, A, B)
+    if is_vector_rhs(A, B):          # a column, even with left=False (which then fails, as in PyTorch)
+        return _solve_matrices(op, A, B.unsqueeze(-1), left).squeeze(-1)
     if B._data.ndim < 2:
-        raise RuntimeError("linalg.solve: The input tensor B must have at least 1 dimensions.")
-    return _solve_matrices("linalg.solve", A, B, left)
+        raise RuntimeError(f"{op}: The input tensor B must have at least 1 dimensions.")
+    return _solve_matrices(op, A, B, left)
 
 
 def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True, unitriangular: bool = False,
