@@ -58,7 +58,7 @@ from microtensor.deterministic import (
     use_deterministic_algorithms,
 )
 from microtensor.devices import device, get_default_device, set_default_device
-from microtensor.dtypes import dtype, get_default_dtype, promote_types, set_default_dtype
+from microtensor.dtypes import can_cast, dtype, get_default_dtype, promote_types, set_default_dtype
 from microtensor.layouts import layout, sparse_coo, strided
 from microtensor.legacy_tensors import (
     BoolTensor,
@@ -93,6 +93,7 @@ from microtensor.ops.comparison import (
     isnan,
     isneginf,
     isposinf,
+    isreal,
     le,
     logical_and,
     logical_not,
@@ -100,6 +101,7 @@ from microtensor.ops.comparison import (
     logical_xor,
     lt,
     ne,
+    signbit,
 )
 from microtensor.ops.comparison import ge as greater_equal
 from microtensor.ops.comparison import gt as greater
@@ -186,6 +188,7 @@ from microtensor.ops.elementwise_extra import (
     xlogy,
     xlogy_,
 )
+from microtensor.ops.fmax_fmin import fmax, fmin
 from microtensor.ops.histogram import bincount, bucketize, histc, histogram, searchsorted
 from microtensor.ops.indexing import (
     argwhere,
@@ -237,6 +240,7 @@ from microtensor.ops.inplace import (
     log2_,
     log10_,
     log_,
+    nan_to_num_,
     neg_,
     negative_,
     rad2deg_,
@@ -266,6 +270,7 @@ from microtensor.ops.linalg import mm as spmm
 from microtensor.ops.linalg import outer as ger
 from microtensor.ops.linalg_solvers import matrix_exp, matrix_power, pinverse
 from microtensor.ops.linear import bilinear
+from microtensor.ops.norms import dist, frobenius_norm, nuclear_norm, renorm
 from microtensor.ops.padding import constant_pad_nd
 from microtensor.ops.pixel import channel_shuffle, pixel_shuffle, pixel_unshuffle
 from microtensor.ops.recurrent import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell
@@ -348,7 +353,19 @@ from microtensor.ops.sorting import (
     unique_consecutive,
 )
 from microtensor.ops.sparse_ops import sparse_coo_tensor
-from microtensor.ops.special_functions import digamma, erfinv, i0, lgamma, logit, mvlgamma, polygamma, sinc
+from microtensor.ops.special_functions import (
+    digamma,
+    erfinv,
+    i0,
+    i0_,
+    lgamma,
+    logit,
+    logit_,
+    mvlgamma,
+    polygamma,
+    sinc,
+    sinc_,
+)
 from microtensor.ops.toplevel import (
     alpha_dropout,
     batch_norm,
@@ -360,6 +377,9 @@ from microtensor.ops.toplevel import (
     group_norm,
     hinge_embedding_loss,
     instance_norm,
+    is_nonzero,
+    is_same_size,
+    is_signed,
     kl_div,
     layer_norm,
     margin_ranking_loss,
@@ -416,7 +436,7 @@ from microtensor.ops.unary import atan as arctan
 from microtensor.ops.unary import atanh as arctanh
 from microtensor.ops.unary import sign as sgn
 from microtensor.ops.unary import trunc as fix
-from microtensor.ops.vector_products import cross
+from microtensor.ops.vector_products import cross, inner, vdot
 from microtensor.random import (
     Generator,
     bernoulli,
@@ -563,3 +583,6 @@ __all__ += ["atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "cartesian_p
 # issue 22: random, dtypes, BLAS-style products, distances
 __all__ += ["addbmm", "addmm", "addmv", "addr", "baddbmm", "cdist", "chain_matmul", "pdist", "poisson", "tensordot"]
 __all__ += ["distributions"]  # issue 22: distributions
+__all__ += ["can_cast", "dist", "fmax", "fmin", "frobenius_norm", "i0_", "inner", "is_nonzero", "is_same_size",
+            "is_signed", "isreal", "logit_", "nan_to_num_", "nuclear_norm", "renorm", "signbit", "sinc_",
+            "vdot"]  # issue 22: math long tail

@@ -24,11 +24,13 @@ if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py bin
     from microtensor.ops import cumulative as _cumulative
     from microtensor.ops import elementwise as _elementwise
     from microtensor.ops import elementwise_extra as _elementwise_extra
+    from microtensor.ops import fmax_fmin as _fmax_fmin
     from microtensor.ops import histogram as _histogram
     from microtensor.ops import indexing as _indexing
     from microtensor.ops import inplace as _inplace
     from microtensor.ops import linalg as _linalg
     from microtensor.ops import linalg_solvers as _linalg_solvers
+    from microtensor.ops import norms as _norms
     from microtensor.ops import reduction as _reduction
     from microtensor.ops import shape as _shape
     from microtensor.ops import softmax as _softmax
@@ -919,6 +921,18 @@ class Tensor:
         logit = _special_functions.logit
         logit_ = _special_functions.logit_
         mvlgamma = _special_functions.mvlgamma
+        # --- issue 22: math long tail
+        fmax = _fmax_fmin.fmax
+        fmin = _fmax_fmin.fmin
+        signbit = _comparison.signbit
+        isreal = _comparison.isreal
+        inner = _vector_products.inner
+        vdot = _vector_products.vdot
+        dist = _norms.dist
+        renorm = _norms.renorm
+        renorm_ = _norms.renorm_
+        nan_to_num_ = _inplace.nan_to_num_
+        mvlgamma_ = _special_functions.mvlgamma_
 
 
 class HookHandle:

@@ -248,6 +248,15 @@ RAISES = {
     "stack_nothing": (lambda L: L.stack([]), RuntimeError, "stack expects a non-empty TensorList"),
 }
 
+CASES.update({  # issue 22: math long tail
+    "fmax_empty": (lambda L, a, b: L.fmax(a, b), (A(0, 3), A(3)), empty(0, 3)),
+    "fmin_empty": (lambda L, a, b: L.fmin(a, b), (A(2, 0), A(1, 0)), empty(2, 0)),
+    "inner_empty": (lambda L, a, b: L.inner(a, b), (A(2, 0), A(3, 0)), lambda a, b: np.zeros((2, 3))),
+    "vdot_empty": (lambda L, a, b: L.vdot(a, b), (A(0), A(0)), ZERO),
+    "dist_empty": (lambda L, a, b: L.dist(a, b, 3), (A(0, 2), A(2)), ZERO),
+    "renorm_empty": (lambda L, x: L.renorm(x, 2, 1, 1.0), (A(0, 3),), empty(0, 3)),
+})
+
 
 def _leaves(L, arrays):
     return [L.tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]

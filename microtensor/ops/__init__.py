@@ -17,11 +17,13 @@ from microtensor.ops import (
     cumulative,
     elementwise,
     elementwise_extra,
+    fmax_fmin,
     histogram,
     indexing,
     inplace,
     linalg,
     linalg_solvers,
+    norms,
     reduction,
     shape,
     softmax,
@@ -546,3 +548,16 @@ Tensor.sinc_ = special_functions.sinc_
 Tensor.logit = special_functions.logit
 Tensor.logit_ = special_functions.logit_
 Tensor.mvlgamma = special_functions.mvlgamma
+
+# --- issue 22: math long tail
+Tensor.fmax = fmax_fmin.fmax
+Tensor.fmin = fmax_fmin.fmin
+Tensor.signbit = comparison.signbit
+Tensor.isreal = comparison.isreal
+Tensor.inner = vector_products.inner
+Tensor.vdot = vector_products.vdot
+Tensor.dist = norms.dist
+Tensor.renorm = norms.renorm
+Tensor.renorm_ = norms.renorm_
+Tensor.nan_to_num_ = inplace.nan_to_num_
+Tensor.mvlgamma_ = special_functions.mvlgamma_
