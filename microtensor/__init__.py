@@ -366,6 +366,7 @@ from microtensor.ops.special_functions import (
     sinc,
     sinc_,
 )
+from microtensor.ops.statistics import corrcoef, cov, nanquantile, quantile
 from microtensor.ops.toplevel import (
     alpha_dropout,
     batch_norm,
@@ -585,4 +586,4 @@ __all__ += ["addbmm", "addmm", "addmv", "addr", "baddbmm", "cdist", "chain_matmu
 __all__ += ["distributions"]  # issue 22: distributions
 __all__ += ["can_cast", "dist", "fmax", "fmin", "frobenius_norm", "i0_", "inner", "is_nonzero", "is_same_size",
             "is_signed", "isreal", "logit_", "nan_to_num_", "nuclear_norm", "renorm", "signbit", "sinc_",
-            "vdot"]  # issue 22: math long tail
+            "vdot", "corrcoef", "cov", "nanquantile", "quantile"]  # issue 22: math long tail

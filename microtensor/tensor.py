@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py bin
     from microtensor.ops import sorting as _sorting
     from microtensor.ops import sparse_ops as _sparse_ops
     from microtensor.ops import special_functions as _special_functions
+    from microtensor.ops import statistics as _statistics
     from microtensor.ops import unary as _unary
     from microtensor.ops import vector_products as _vector_products
 
@@ -933,6 +934,10 @@ class Tensor:
         renorm_ = _norms.renorm_
         nan_to_num_ = _inplace.nan_to_num_
         mvlgamma_ = _special_functions.mvlgamma_
+        quantile = _statistics.quantile
+        nanquantile = _statistics.nanquantile
+        cov = _statistics.cov
+        corrcoef = _statistics.corrcoef
 
 
 class HookHandle:

@@ -246,6 +246,11 @@ RAISES = {
     "one_hot_empty": (lambda L: F(L).one_hot(L.zeros(0, dtype=L.int64)), RuntimeError,
                       "Can not infer total number of classes from empty tensor"),
     "stack_nothing": (lambda L: L.stack([]), RuntimeError, "stack expects a non-empty TensorList"),
+    # issue 22: math long tail
+    "quantile_empty": (lambda L: L.quantile(L.zeros(2, 0), 0.5, dim=0), RuntimeError,
+                       r"quantile\(\) input tensor must be non-empty"),
+    "nanquantile_empty": (lambda L: L.nanquantile(L.zeros(0), L.tensor([0.5])), RuntimeError,
+                          r"quantile\(\) input tensor must be non-empty"),
 }
 
 CASES.update({  # issue 22: math long tail
@@ -255,6 +260,8 @@ CASES.update({  # issue 22: math long tail
     "vdot_empty": (lambda L, a, b: L.vdot(a, b), (A(0), A(0)), ZERO),
     "dist_empty": (lambda L, a, b: L.dist(a, b, 3), (A(0, 2), A(2)), ZERO),
     "renorm_empty": (lambda L, x: L.renorm(x, 2, 1, 1.0), (A(0, 3),), empty(0, 3)),
+    "cov_no_variables": (lambda L, x: L.cov(x), (A(0, 3),), empty(0, 0)),
+    "corrcoef_no_variables": (lambda L, x: L.corrcoef(x), (A(0, 3),), empty(0, 0)),
 })
 
 

@@ -30,6 +30,7 @@ from microtensor.ops import (
     sorting,
     sparse_ops,
     special_functions,
+    statistics,
     unary,
     vector_products,
 )
@@ -561,3 +562,7 @@ Tensor.renorm = norms.renorm
 Tensor.renorm_ = norms.renorm_
 Tensor.nan_to_num_ = inplace.nan_to_num_
 Tensor.mvlgamma_ = special_functions.mvlgamma_
+Tensor.quantile = statistics.quantile
+Tensor.nanquantile = statistics.nanquantile
+Tensor.cov = statistics.cov
+Tensor.corrcoef = statistics.corrcoef
