@@ -265,6 +265,7 @@ from microtensor.ops.inplace import asinh_ as arcsinh_
 from microtensor.ops.inplace import atan_ as arctan_
 from microtensor.ops.inplace import atanh_ as arctanh_
 from microtensor.ops.inplace import clamp_ as clip_
+from microtensor.ops.integration import cumulative_trapezoid, gradient, trapezoid, trapz
 from microtensor.ops.linalg import bmm, det, dot, einsum, inverse, logdet, matmul, mm, mv, outer, slogdet
 from microtensor.ops.linalg import mm as spmm
 from microtensor.ops.linalg import outer as ger
@@ -586,4 +587,5 @@ __all__ += ["addbmm", "addmm", "addmv", "addr", "baddbmm", "cdist", "chain_matmu
 __all__ += ["distributions"]  # issue 22: distributions
 __all__ += ["can_cast", "dist", "fmax", "fmin", "frobenius_norm", "i0_", "inner", "is_nonzero", "is_same_size",
             "is_signed", "isreal", "logit_", "nan_to_num_", "nuclear_norm", "renorm", "signbit", "sinc_",
-            "vdot", "corrcoef", "cov", "nanquantile", "quantile"]  # issue 22: math long tail
+            "vdot", "corrcoef", "cov", "nanquantile", "quantile", "cumulative_trapezoid", "gradient", "trapezoid",
+            "trapz"]  # issue 22: math long tail

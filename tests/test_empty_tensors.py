@@ -262,6 +262,11 @@ CASES.update({  # issue 22: math long tail
     "renorm_empty": (lambda L, x: L.renorm(x, 2, 1, 1.0), (A(0, 3),), empty(0, 3)),
     "cov_no_variables": (lambda L, x: L.cov(x), (A(0, 3),), empty(0, 0)),
     "corrcoef_no_variables": (lambda L, x: L.corrcoef(x), (A(0, 3),), empty(0, 0)),
+    "trapezoid_no_samples": (lambda L, y: L.trapezoid(y), (A(2, 0),), lambda y: np.zeros(2)),
+    "trapezoid_x_no_samples": (lambda L, y, x: L.trapezoid(y, x, dim=0), (A(0, 3), A(0)), lambda y, x: np.zeros(3)),
+    "trapezoid_empty_batch": (lambda L, y: L.trapezoid(y, dx=2), (A(0, 3),), empty(0)),
+    "cumulative_trapezoid_no_samples": (lambda L, y: L.cumulative_trapezoid(y), (A(2, 0),), empty(2, 0)),
+    "gradient_empty_batch": (lambda L, y: L.gradient(y, dim=1), (A(0, 3),), empty(0, 3)),
 })
 
 
