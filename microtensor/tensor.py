@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py bin
     from microtensor.ops import elementwise_extra as _elementwise_extra
     from microtensor.ops import fmax_fmin as _fmax_fmin
     from microtensor.ops import histogram as _histogram
+    from microtensor.ops import incomplete_gamma as _incomplete_gamma
     from microtensor.ops import indexing as _indexing
     from microtensor.ops import inplace as _inplace
     from microtensor.ops import linalg as _linalg
@@ -938,6 +939,10 @@ class Tensor:
         nanquantile = _statistics.nanquantile
         cov = _statistics.cov
         corrcoef = _statistics.corrcoef
+        igamma = _incomplete_gamma.igamma
+        igammac = _incomplete_gamma.igammac
+        igamma_ = _incomplete_gamma.igamma_
+        igammac_ = _incomplete_gamma.igammac_
 
 
 class HookHandle:

@@ -267,6 +267,8 @@ CASES.update({  # issue 22: math long tail
     "trapezoid_empty_batch": (lambda L, y: L.trapezoid(y, dx=2), (A(0, 3),), empty(0)),
     "cumulative_trapezoid_no_samples": (lambda L, y: L.cumulative_trapezoid(y), (A(2, 0),), empty(2, 0)),
     "gradient_empty_batch": (lambda L, y: L.gradient(y, dim=1), (A(0, 3),), empty(0, 3)),
+    "igamma_empty": (lambda L, a, x: L.igamma(a.detach().abs(), x), (A(0, 3), A(3)), empty(0, 3)),
+    "igammac_empty": (lambda L, a, x: L.special.gammaincc(a.detach().abs(), x), (A(2), A(0, 1)), empty(0, 2)),
 })
 
 

@@ -19,6 +19,7 @@ from microtensor.ops import (
     elementwise_extra,
     fmax_fmin,
     histogram,
+    incomplete_gamma,
     indexing,
     inplace,
     linalg,
@@ -566,3 +567,7 @@ Tensor.quantile = statistics.quantile
 Tensor.nanquantile = statistics.nanquantile
 Tensor.cov = statistics.cov
 Tensor.corrcoef = statistics.corrcoef
+Tensor.igamma = incomplete_gamma.igamma
+Tensor.igammac = incomplete_gamma.igammac
+Tensor.igamma_ = incomplete_gamma.igamma_
+Tensor.igammac_ = incomplete_gamma.igammac_
