@@ -189,7 +189,7 @@ from microtensor.ops.elementwise_extra import (
     xlogy_,
 )
 from microtensor.ops.fmax_fmin import fmax, fmin
-from microtensor.ops.histogram import bincount, bucketize, histc, histogram, searchsorted
+from microtensor.ops.histogram import bincount, bucketize, histc, histogram, histogramdd, searchsorted
 from microtensor.ops.incomplete_gamma import igamma, igammac
 from microtensor.ops.indexing import (
     argwhere,
@@ -589,4 +589,4 @@ __all__ += ["distributions"]  # issue 22: distributions
 __all__ += ["can_cast", "dist", "fmax", "fmin", "frobenius_norm", "i0_", "inner", "is_nonzero", "is_same_size",
             "is_signed", "isreal", "logit_", "nan_to_num_", "nuclear_norm", "renorm", "signbit", "sinc_",
             "vdot", "corrcoef", "cov", "nanquantile", "quantile", "cumulative_trapezoid", "gradient", "trapezoid",
-            "trapz", "igamma", "igammac"]  # issue 22: math long tail
+            "trapz", "igamma", "igammac", "histogramdd"]  # issue 22: math long tail
