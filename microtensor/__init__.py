@@ -443,6 +443,7 @@ from microtensor.ops.vector_products import cross, inner, vdot
 from microtensor.random import (
     Generator,
     bernoulli,
+    binomial,
     default_generator,
     get_rng_state,
     initial_seed,
@@ -589,4 +590,4 @@ __all__ += ["distributions"]  # issue 22: distributions
 __all__ += ["can_cast", "dist", "fmax", "fmin", "frobenius_norm", "i0_", "inner", "is_nonzero", "is_same_size",
             "is_signed", "isreal", "logit_", "nan_to_num_", "nuclear_norm", "renorm", "signbit", "sinc_",
             "vdot", "corrcoef", "cov", "nanquantile", "quantile", "cumulative_trapezoid", "gradient", "trapezoid",
-            "trapz", "igamma", "igammac", "histogramdd"]  # issue 22: math long tail
+            "trapz", "igamma", "igammac", "histogramdd", "binomial"]  # issue 22: math long tail
