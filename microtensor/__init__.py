@@ -64,7 +64,7 @@ from microtensor.deterministic import (
     use_deterministic_algorithms,
 )
 from microtensor.devices import device, get_default_device, set_default_device
-from microtensor.dtypes import dtype, get_default_dtype, promote_types, set_default_dtype
+from microtensor.dtypes import can_cast, dtype, get_default_dtype, promote_types, set_default_dtype
 from microtensor.layouts import layout, sparse_coo, strided
 from microtensor.legacy_tensors import (
     BoolTensor,
@@ -101,6 +101,7 @@ from microtensor.ops.comparison import (
     isnan,
     isneginf,
     isposinf,
+    isreal,
     le,
     logical_and,
     logical_not,
@@ -108,6 +109,7 @@ from microtensor.ops.comparison import (
     logical_xor,
     lt,
     ne,
+    signbit,
 )
 from microtensor.ops.comparison import ge as greater_equal
 from microtensor.ops.comparison import gt as greater
@@ -193,7 +195,9 @@ from microtensor.ops.elementwise_extra import (
     xlogy,
     xlogy_,
 )
-from microtensor.ops.histogram import bincount, bucketize, histc, histogram, searchsorted
+from microtensor.ops.fmax_fmin import fmax, fmin
+from microtensor.ops.histogram import bincount, bucketize, histc, histogram, histogramdd, searchsorted
+from microtensor.ops.incomplete_gamma import igamma, igammac
 from microtensor.ops.indexing import (
     argwhere,
     diagonal,
@@ -245,6 +249,7 @@ from microtensor.ops.inplace import (
     log2_,
     log10_,
     log_,
+    nan_to_num_,
     neg_,
     negative_,
     rad2deg_,
@@ -270,6 +275,7 @@ from microtensor.ops.inplace import atan_ as arctan_
 from microtensor.ops.inplace import atanh_ as arctanh_
 from microtensor.ops.inplace import clamp_ as clip_
 from microtensor.ops.inplace_products import addmv_, detach_
+from microtensor.ops.integration import cumulative_trapezoid, gradient, trapezoid, trapz
 from microtensor.ops.linalg import bmm, det, dot, einsum, inverse, logdet, matmul, mm, mv, outer, slogdet
 from microtensor.ops.linalg import mm as spmm
 from microtensor.ops.linalg import outer as ger
@@ -279,10 +285,8 @@ from microtensor.ops.linalg_legacy import (
     cholesky_inverse,
     cholesky_solve,
     eig,
-    frobenius_norm,
     lstsq,
     matrix_rank,
-    nuclear_norm,
     qr,
     solve,
     svd,
@@ -296,6 +300,7 @@ from microtensor.ops.linalg_solvers import matrix_exp, matrix_power, pinverse
 from microtensor.ops.linear import bilinear
 from microtensor.ops.membership import isin
 from microtensor.ops.normalization import rms_norm
+from microtensor.ops.norms import dist, frobenius_norm, nuclear_norm, renorm
 from microtensor.ops.padding import constant_pad_nd
 from microtensor.ops.pixel import channel_shuffle, pixel_shuffle, pixel_unshuffle
 from microtensor.ops.recurrent import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell
@@ -398,7 +403,20 @@ from microtensor.ops.sorting import (
     unique_consecutive,
 )
 from microtensor.ops.sparse_ops import sparse_coo_tensor
-from microtensor.ops.special_functions import digamma, erfinv, i0, lgamma, logit, mvlgamma, polygamma, sinc
+from microtensor.ops.special_functions import (
+    digamma,
+    erfinv,
+    i0,
+    i0_,
+    lgamma,
+    logit,
+    logit_,
+    mvlgamma,
+    polygamma,
+    sinc,
+    sinc_,
+)
+from microtensor.ops.statistics import corrcoef, cov, nanquantile, quantile
 from microtensor.ops.toplevel import (
     alpha_dropout,
     batch_norm,
@@ -410,6 +428,9 @@ from microtensor.ops.toplevel import (
     group_norm,
     hinge_embedding_loss,
     instance_norm,
+    is_nonzero,
+    is_same_size,
+    is_signed,
     kl_div,
     layer_norm,
     margin_ranking_loss,
@@ -466,10 +487,11 @@ from microtensor.ops.unary import atan as arctan
 from microtensor.ops.unary import atanh as arctanh
 from microtensor.ops.unary import sign as sgn
 from microtensor.ops.unary import trunc as fix
-from microtensor.ops.vector_products import cross
+from microtensor.ops.vector_products import cross, inner, vdot
 from microtensor.random import (
     Generator,
     bernoulli,
+    binomial,
     default_generator,
     get_rng_state,
     initial_seed,
@@ -629,7 +651,11 @@ __all__ += ["GradScaler", "get_deterministic_debug_mode", "get_device", "is_anom
             "set_default_tensor_type", "set_deterministic_debug_mode",
             "set_flush_denormal"]  # issue 22: shape, scatter, in-place and construction tail
 __all__ += [  # issue 22: linalg factorizations and legacy forms
-    "cholesky", "cholesky_inverse", "cholesky_solve", "eig", "frobenius_norm", "geqrf", "lstsq", "lu",
-    "lu_solve", "lu_unpack", "matrix_rank", "nuclear_norm", "orgqr", "ormqr", "pca_lowrank", "qr", "solve",
+    "cholesky", "cholesky_inverse", "cholesky_solve", "eig", "geqrf", "lstsq", "lu",
+    "lu_solve", "lu_unpack", "matrix_rank", "orgqr", "ormqr", "pca_lowrank", "qr", "solve",
     "svd", "svd_lowrank", "symeig", "triangular_solve",
 ]
+__all__ += ["can_cast", "dist", "fmax", "fmin", "frobenius_norm", "i0_", "inner", "is_nonzero", "is_same_size",
+            "is_signed", "isreal", "logit_", "nan_to_num_", "nuclear_norm", "renorm", "signbit", "sinc_",
+            "vdot", "corrcoef", "cov", "nanquantile", "quantile", "cumulative_trapezoid", "gradient", "trapezoid",
+            "trapz", "igamma", "igammac", "histogramdd", "binomial"]  # issue 22: math long tail

@@ -96,6 +96,18 @@ def promote_types(type1: dtype, type2: dtype) -> dtype:
     return _BY_NUMPY[np.promote_types(type1.np, type2.np)]
 
 
+def can_cast(from_: dtype, to: dtype) -> bool:
+    """Whether PyTorch's casting rules allow ``from_`` to convert to ``to`` without a lower kind: a float
+    never casts to an integer or bool, and only bool casts to bool."""
+    for position, (name, value) in enumerate((("from_", from_), ("to", to)), 1):
+        if not isinstance(value, dtype):
+            raise TypeError(f"can_cast(): argument '{name}' (position {position}) must be torch.dtype, not "
+                            f"{type(value).__name__}")
+    if from_.category == 2 and to.category < 2:
+        return False
+    return not (to.category == 0 and from_.category != 0)
+
+
 def _scalar_dtype(value: Any) -> dtype:
     if isinstance(value, (bool, np.bool_)):
         return bool_

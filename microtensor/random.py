@@ -11,7 +11,8 @@ from microtensor import dtypes
 from microtensor.autograd.function import Function
 from microtensor.creation import size_arg
 from microtensor.devices import check_cpu
-from microtensor.ops.checks import tensor_input
+from microtensor.ops.broadcasting import broadcast_message
+from microtensor.ops.checks import tensor_input, torch_dtype_name
 from microtensor.tensor import Tensor
 
 
@@ -315,6 +316,45 @@ def poisson(input: Tensor, generator: Generator | None = None) -> Tensor:
         raise RuntimeError("poisson: invalid Poisson rate, expected rate to be non-negative and finite")
     sample = numpy_generator(generator).poisson(rates.astype(np.float64)).astype(rates.dtype)
     return _drawn(sample, input)
+
+
+class BinomialDraw(Function):
+    """A binomial draw whose parameters require grad: PyTorch has no derivative for it, and its backward
+    raises PyTorch's error."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Any, sample: np.ndarray, count: np.ndarray, prob: np.ndarray) -> np.ndarray:
+        return sample
+
+    @staticmethod
+    def backward(ctx: Any, *grads: Tensor) -> tuple[None, ...]:
+        raise RuntimeError("derivative for aten::binomial is not implemented")
+
+
+def binomial(count: Tensor, prob: Tensor, generator: Generator | None = None) -> Tensor:
+    """Samples from binomial distributions: the number of successes in ``count`` trials of probability
+    ``prob`` (float tensors of one dtype, broadcasting); the result has their broadcast shape and dtype.
+    A count or probability at or below 0 gives 0, a probability at or above 1 gives ``count``, NaN gives NaN."""
+    tensor_input("binomial", count, "count")
+    tensor_input("binomial", prob, "prob", 2)
+    if count._data.dtype.kind != "f":
+        raise ValueError(f"binomial only supports floating-point dtypes for count, got: {torch_dtype_name(count)}")
+    if prob._data.dtype != count._data.dtype:
+        raise RuntimeError(f"Found dtype {torch_dtype_name(prob)} but expected {torch_dtype_name(count)}")
+    try:
+        n, p = np.broadcast_arrays(count._data.astype(np.float64), prob._data.astype(np.float64))
+    except ValueError:
+        raise RuntimeError(broadcast_message("binomial", count._data.shape, prob._data.shape)) from None
+    trials = np.where(np.isfinite(n) & (n > 0), np.floor(n), 0).astype(np.int64)
+    with np.errstate(invalid="ignore"):
+        drawn = numpy_generator(generator).binomial(trials, np.clip(np.nan_to_num(p), 0.0, 1.0)).astype(np.float64)
+        drawn = np.where(p >= 1, np.maximum(n, 0), drawn)
+    drawn = np.where(np.isnan(p) | np.isnan(n), np.nan, np.where((n <= 0) | (p <= 0), 0.0, drawn))
+    sample = drawn.astype(count._data.dtype)
+    if count.requires_grad or prob.requires_grad:
+        return BinomialDraw.apply(sample, count, prob)
+    return Tensor._make(sample)
 
 
 def _sample_dtype(self: Tensor, op: str) -> np.dtype:

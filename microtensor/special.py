@@ -21,6 +21,7 @@ from microtensor.ops.bessel_functions import (
     spherical_bessel_j0,
 )
 from microtensor.ops.elementwise_extra import xlogy
+from microtensor.ops.incomplete_gamma import gammainc, gammaincc
 from microtensor.ops.orthogonal_polynomials import (
     chebyshev_polynomial_t,
     chebyshev_polynomial_u,
@@ -71,3 +72,4 @@ __all__ += ["Tensor", "airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_
             "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0",
             "scaled_modified_bessel_k1", "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u",
             "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w", "spherical_bessel_j0", "zeta"]
+__all__ += ["gammainc", "gammaincc"]  # issue 22: math long tail

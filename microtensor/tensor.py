@@ -29,7 +29,9 @@ if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py bin
     from microtensor.ops import cumulative as _cumulative
     from microtensor.ops import elementwise as _elementwise
     from microtensor.ops import elementwise_extra as _elementwise_extra
+    from microtensor.ops import fmax_fmin as _fmax_fmin
     from microtensor.ops import histogram as _histogram
+    from microtensor.ops import incomplete_gamma as _incomplete_gamma
     from microtensor.ops import indexing as _indexing
     from microtensor.ops import inplace as _inplace
     from microtensor.ops import inplace_products as _inplace_products
@@ -38,6 +40,7 @@ if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py bin
     from microtensor.ops import linalg_legacy as _linalg_legacy
     from microtensor.ops import linalg_lu as _linalg_lu
     from microtensor.ops import linalg_solvers as _linalg_solvers
+    from microtensor.ops import norms as _norms
     from microtensor.ops import reduction as _reduction
     from microtensor.ops import resize as _resize
     from microtensor.ops import scatter_into as _scatter_into
@@ -47,6 +50,7 @@ if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py bin
     from microtensor.ops import sorting as _sorting
     from microtensor.ops import sparse_ops as _sparse_ops
     from microtensor.ops import special_functions as _special_functions
+    from microtensor.ops import statistics as _statistics
     from microtensor.ops import unary as _unary
     from microtensor.ops import vector_products as _vector_products
 
@@ -1001,6 +1005,26 @@ class Tensor:
         symeig = _linalg_legacy.symeig
         eig = _linalg_legacy.eig
         lstsq = _linalg_legacy.lstsq
+        # --- issue 22: math long tail
+        fmax = _fmax_fmin.fmax
+        fmin = _fmax_fmin.fmin
+        signbit = _comparison.signbit
+        isreal = _comparison.isreal
+        inner = _vector_products.inner
+        vdot = _vector_products.vdot
+        dist = _norms.dist
+        renorm = _norms.renorm
+        renorm_ = _norms.renorm_
+        nan_to_num_ = _inplace.nan_to_num_
+        mvlgamma_ = _special_functions.mvlgamma_
+        quantile = _statistics.quantile
+        nanquantile = _statistics.nanquantile
+        cov = _statistics.cov
+        corrcoef = _statistics.corrcoef
+        igamma = _incomplete_gamma.igamma
+        igammac = _incomplete_gamma.igammac
+        igamma_ = _incomplete_gamma.igamma_
+        igammac_ = _incomplete_gamma.igammac_
 
 
 class HookHandle:

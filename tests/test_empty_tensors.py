@@ -308,6 +308,11 @@ RAISES = {
     "stack_nothing": (lambda L: L.stack([]), RuntimeError, "stack expects a non-empty TensorList"),
     "ctc_loss_no_frames": (lambda L: F(L).ctc_loss(L.zeros(0, 2, 4), L.zeros(2, 0, dtype=L.int64), (0, 0), (0, 0)),
                            RuntimeError, "log_probs tensor must not be empty"),
+    # issue 22: math long tail
+    "quantile_empty": (lambda L: L.quantile(L.zeros(2, 0), 0.5, dim=0), RuntimeError,
+                       r"quantile\(\) input tensor must be non-empty"),
+    "nanquantile_empty": (lambda L: L.nanquantile(L.zeros(0), L.tensor([0.5])), RuntimeError,
+                          r"quantile\(\) input tensor must be non-empty"),
 }
 RAISES.update({  # issue 22: adaptive pooling, max_unpool3d, fractional max pooling
     "adaptive_avg_pool3d_empty_depth": (lambda L: F(L).adaptive_avg_pool3d(L.zeros(1, 2, 0, 4, 5), 2), RuntimeError,
@@ -320,6 +325,24 @@ RAISES.update({  # issue 22: adaptive pooling, max_unpool3d, fractional max pool
                                           RuntimeError, "with non-zero C, H, W, got"),
     "adaptive_avg_pool3d_no_channels": (lambda L: F(L).adaptive_avg_pool3d(L.zeros(2, 0, 3, 3, 3), 2), RuntimeError,
                                         "with non-zero C, got"),
+})
+
+CASES.update({  # issue 22: math long tail
+    "fmax_empty": (lambda L, a, b: L.fmax(a, b), (A(0, 3), A(3)), empty(0, 3)),
+    "fmin_empty": (lambda L, a, b: L.fmin(a, b), (A(2, 0), A(1, 0)), empty(2, 0)),
+    "inner_empty": (lambda L, a, b: L.inner(a, b), (A(2, 0), A(3, 0)), lambda a, b: np.zeros((2, 3))),
+    "vdot_empty": (lambda L, a, b: L.vdot(a, b), (A(0), A(0)), ZERO),
+    "dist_empty": (lambda L, a, b: L.dist(a, b, 3), (A(0, 2), A(2)), ZERO),
+    "renorm_empty": (lambda L, x: L.renorm(x, 2, 1, 1.0), (A(0, 3),), empty(0, 3)),
+    "cov_no_variables": (lambda L, x: L.cov(x), (A(0, 3),), empty(0, 0)),
+    "corrcoef_no_variables": (lambda L, x: L.corrcoef(x), (A(0, 3),), empty(0, 0)),
+    "trapezoid_no_samples": (lambda L, y: L.trapezoid(y), (A(2, 0),), lambda y: np.zeros(2)),
+    "trapezoid_x_no_samples": (lambda L, y, x: L.trapezoid(y, x, dim=0), (A(0, 3), A(0)), lambda y, x: np.zeros(3)),
+    "trapezoid_empty_batch": (lambda L, y: L.trapezoid(y, dx=2), (A(0, 3),), empty(0)),
+    "cumulative_trapezoid_no_samples": (lambda L, y: L.cumulative_trapezoid(y), (A(2, 0),), empty(2, 0)),
+    "gradient_empty_batch": (lambda L, y: L.gradient(y, dim=1), (A(0, 3),), empty(0, 3)),
+    "igamma_empty": (lambda L, a, x: L.igamma(a.detach().abs(), x), (A(0, 3), A(3)), empty(0, 3)),
+    "igammac_empty": (lambda L, a, x: L.special.gammaincc(a.detach().abs(), x), (A(2), A(0, 1)), empty(0, 2)),
 })
 
 

@@ -148,3 +148,69 @@ def test_histogram_family_errors(name):
     if torch is not None:
         with pytest.raises(error, match=match):
             call(torch)
+
+
+# ----------------------------------------------------------------------------- histogramdd (issue 22)
+def _histogramdd_cases():
+    rng = np.random.default_rng(0)
+    points = rng.standard_normal((40, 3))
+    points[:5] = np.round(points[:5])            # points on bin edges
+    edges = [np.array([-2.0, -0.5, 0.0, 1.5]), np.array([-1.0, 1.0]), np.array([-3.0, 0.0, 0.25, 3.0])]
+    weight = rng.uniform(0, 2, 40)
+    return points, edges, weight
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("density", [False, True])
+@pytest.mark.parametrize("form", ["int", "list", "edges", "range", "weight", "batched", "one_dim"])
+def test_histogramdd_matches_torch(form, density, dtype):
+    points, edges, weight = _histogramdd_cases()
+    points, weight = points.astype(dtype), weight.astype(dtype)
+    calls = {
+        "int": lambda L, p, w: L.histogramdd(p, 4, density=density),
+        "list": lambda L, p, w: L.histogramdd(p, bins=[2, 3, 5], density=density),
+        "edges": lambda L, p, w: L.histogramdd(p, [L.tensor(e.astype(dtype)) for e in edges], density=density),
+        "range": lambda L, p, w: L.histogramdd(p, (3, 2, 4), range=[-1.0, 1.0, 0.0, 2.0, -0.5, 0.5],
+                                               density=density),
+        "weight": lambda L, p, w: L.histogramdd(p, 3, weight=w, density=density),
+        "batched": lambda L, p, w: L.histogramdd(p.reshape(4, 10, 3), 3, weight=w.reshape(4, 10), density=density),
+        "one_dim": lambda L, p, w: L.histogramdd(p[:, :1], [6], density=density),
+    }
+    ours = calls[form](mt, mt.tensor(points), mt.tensor(weight))
+    theirs = calls[form](torch, torch.tensor(points), torch.tensor(weight))
+    assert type(ours).__name__ == "histogramdd" and ours.hist.dtype.name == str(theirs.hist.dtype)[6:]
+    np.testing.assert_allclose(ours.hist.numpy(), theirs.hist.numpy(), rtol=1e-5)
+    assert len(ours.bin_edges) == len(theirs.bin_edges)
+    for a, b in zip(ours.bin_edges, theirs.bin_edges):     # (ATen's vectorised linspace may differ in a last bit)
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6)
+
+
+@requires_torch
+@pytest.mark.parametrize("call", [
+    lambda L: L.histogramdd(L.ones(4, 2), [2]),
+    lambda L: L.histogramdd(L.ones(4, 2), 0),
+    lambda L: L.histogramdd(L.ones(4, 2), [2, 0]),
+    lambda L: L.histogramdd(L.ones(4, 2), 2, range=[0.0, 1.0]),
+    lambda L: L.histogramdd(L.ones(4, 2), 2, range=[1.0, 0.0, 0.0, 1.0]),
+    lambda L: L.histogramdd(L.ones(4, 2), 2, range=[0.0, 1.0, 0.0, float("inf")]),
+    lambda L: L.histogramdd(L.ones(4, 2), 2, weight=L.ones(3)),
+    lambda L: L.histogramdd(L.ones(4, 2), 2, weight=L.ones(4, dtype=L.float64)),
+    lambda L: L.histogramdd(L.ones(4, 2, dtype=L.int64), 2),
+    lambda L: L.histogramdd(L.ones(3), 2),
+    lambda L: L.histogramdd(L.ones(4, 2), [L.tensor([0.0, 1.0])]),
+])
+def test_histogramdd_errors_match_torch(call):
+    with pytest.raises((RuntimeError, NotImplementedError)) as theirs:
+        call(torch)
+    with pytest.raises(theirs.type) as ours:
+        call(mt)
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_histogramdd_of_no_points_and_reversed_edges():
+    hist, edges = mt.histogramdd(mt.zeros(0, 2), 2)
+    assert hist.tolist() == [[0.0, 0.0], [0.0, 0.0]] and edges[0].tolist() == [0.0, 0.5, 1.0]
+    hist, _ = mt.histogramdd(mt.ones(3, 2), [mt.tensor([2.0, 1.0, 0.0]), mt.tensor([0.0, 2.0])])
+    assert hist.tolist() == [[0.0], [0.0]]
+    assert not mt.histogramdd(mt.ones(3, 2, requires_grad=True), 2).hist.requires_grad

@@ -1,6 +1,8 @@
-"""Sampling: bernoulli / bernoulli_, multinomial, the four forms of normal, poisson. The streams differ from
+"""Sampling: bernoulli / bernoulli_, multinomial, the four forms of normal, poisson, binomial. The streams differ from
 PyTorch's; the distributions are checked statistically (seeded, within a few standard errors), the shapes,
 dtypes, gradients and errors against PyTorch."""
+import math
+
 import numpy as np
 import pytest
 from helpers import requires_torch, torch
@@ -238,3 +240,50 @@ def test_poisson_shape_dtype_and_zero_gradient_match_torch(dtype):
 def test_poisson_errors(rates, match):
     with pytest.raises(RuntimeError, match=match):
         mt.poisson(mt.tensor(rates))
+
+
+# ----------------------------------------------------------------------------- binomial (issue 22)
+def test_binomial_moments_edges_and_generator():
+    count = mt.tensor([[0.0], [1.0], [12.0], [400.0]]).expand(4, 20000)
+    prob = mt.tensor([0.3])
+    draws = mt.binomial(count, prob.expand(1, 20000))
+    assert draws.shape == (4, 20000) and draws.dtype == mt.float32
+    n = np.array([0.0, 1.0, 12.0, 400.0])
+    np.testing.assert_allclose(draws.numpy().mean(1), n * 0.3, atol=0.35)
+    np.testing.assert_allclose(draws.numpy().var(1), n * 0.3 * 0.7, rtol=0.05, atol=0.02)
+    assert ((draws.numpy() >= 0) & (draws.numpy() <= n[:, None])).all()
+    edges = mt.binomial(mt.tensor([5.0, -1.0, 5.0, 7.0, 3.0], dtype=mt.float64),
+                        mt.tensor([0.0, 0.5, 1.0, 1.5, math.nan], dtype=mt.float64))
+    assert edges.tolist()[:4] == [0.0, 0.0, 5.0, 7.0] and math.isnan(edges.tolist()[4])
+    g1, g2 = mt.Generator().manual_seed(7), mt.Generator().manual_seed(7)
+    a, b = mt.ones(50) * 9, mt.ones(50) * 0.4
+    assert mt.equal(mt.binomial(a, b, generator=g1), mt.binomial(a, b, g2))
+    mt.manual_seed(3)
+    first = mt.binomial(a, b)
+    mt.manual_seed(3)
+    assert mt.equal(first, mt.binomial(a, b))
+
+
+@requires_torch
+@pytest.mark.parametrize("call", [
+    lambda L: L.binomial(L.tensor([10, 5]), L.tensor([0.5, 0.2])),
+    lambda L: L.binomial(L.tensor([10.0, 5.0]), L.tensor([0.5, 0.2], dtype=L.float64)),
+    lambda L: L.binomial(L.tensor([10.0, 5.0]), 0.5),
+])
+def test_binomial_errors_match_torch(call):
+    with pytest.raises((RuntimeError, TypeError, ValueError)) as theirs:
+        call(torch)
+    with pytest.raises(theirs.type) as ours:
+        call(mt)
+    assert str(ours.value) == str(theirs.value)
+
+
+@requires_torch
+def test_binomial_shapes_and_no_derivative_match_torch():
+    for L in (mt, torch):
+        count, prob = L.tensor([[10.0, 5.0]], requires_grad=True), L.tensor([0.5, 0.2, 0.1])[:2]
+        out = L.binomial(count, prob)
+        assert tuple(out.shape) == (1, 2) and out.requires_grad
+        with pytest.raises(RuntimeError, match="derivative for aten::binomial is not implemented"):
+            out.sum().backward()
+        assert L.binomial(L.ones(0, 2), L.ones(2)).shape == (0, 2)

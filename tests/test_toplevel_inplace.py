@@ -7,10 +7,10 @@ from helpers import requires_torch, torch
 
 import microtensor as mt
 
-UNARY = ["abs_", "acos_", "acosh_", "asin_", "asinh_", "atan_", "atanh_", "ceil_", "cos_", "cosh_", "erf_", "erfc_",
-         "exp2_", "exp_", "expm1_", "fix_", "floor_", "frac_", "log10_", "log1p_", "log2_", "log_", "neg_",
-         "negative_", "reciprocal_", "round_", "rsqrt_", "sigmoid_", "sin_", "sinh_", "sqrt_", "square_", "tan_",
-         "tanh_", "trunc_", "relu_", "zero_"]
+UNARY = ["abs_", "acos_", "acosh_", "asin_", "asinh_", "atan_", "atanh_", "ceil_", "cos_", "cosh_", "erf_",
+         "erfc_", "exp2_", "exp_", "expm1_", "fix_", "floor_", "frac_", "i0_", "log10_", "log1p_", "log2_",
+         "log_", "logit_", "nan_to_num_", "neg_", "sinc_", "negative_", "reciprocal_", "round_", "rsqrt_",
+         "sigmoid_", "sin_", "sinh_", "sqrt_", "square_", "tan_", "tanh_", "trunc_", "relu_", "zero_"]
 DOMAIN = {"acosh_": 1.5, "acos_": 0.0, "asin_": 0.0, "atanh_": 0.0}   # shift into the op's domain
 
 
@@ -147,3 +147,41 @@ def test_arc_aliases_and_predicates_match_torch():
             lib.tensor([1.0, 2.0]).is_nonzero()
         with pytest.raises(RuntimeError, match="Boolean value of Tensor with no values is ambiguous"):
             lib.tensor([]).is_nonzero()
+
+
+@requires_torch
+def test_nan_to_num_in_place_matches_torch():
+    data = np.array([math.nan, math.inf, -math.inf, 1.5], dtype=np.float32)
+    for call in (lambda L, x: x.nan_to_num_(1.0, 2.0, 3.0), lambda L, x: L.nan_to_num_(x, nan=-1.0),
+                 lambda L, x: x.nan_to_num_(posinf=7.0)):
+        ours, theirs = mt.tensor(data), torch.tensor(data)
+        assert call(mt, ours) is ours
+        call(torch, theirs)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    ints = mt.tensor([3, 4])
+    assert ints.nan_to_num_() is ints and ints.tolist() == [3, 4]
+
+
+@requires_torch
+def test_nan_to_num_and_mvlgamma_in_place_gradients_match_torch():
+    for name, call in (("nan_to_num_", lambda t: t.nan_to_num_(0.5)), ("mvlgamma_", lambda t: t.mvlgamma_(3))):
+        grads = []
+        for L in (mt, torch):
+            x = L.tensor([2.5, math.inf, 3.0, math.nan] if name == "nan_to_num_" else [2.5, 3.0, 4.5],
+                         dtype=L.float64, requires_grad=True)
+            y = x * 2
+            assert call(y) is y
+            (y * L.tensor([1.5, 0.5, -0.25, 3.0][:y.numel()], dtype=L.float64)).sum().backward()
+            grads.append(x.grad.numpy())
+        np.testing.assert_allclose(*grads, rtol=1e-12, err_msg=name)
+
+
+def test_mvlgamma_in_place_rules():
+    x = mt.tensor([3.0, 4.0])
+    version = x._version
+    assert x.mvlgamma_(2) is x and x._version == version + 1
+    np.testing.assert_allclose(x.numpy(), [1.5502, 3.5651], atol=1e-4)
+    with pytest.raises(RuntimeError, match="can't be cast to the desired output type"):
+        mt.tensor([3, 4]).mvlgamma_(2)
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+        mt.ones(2, requires_grad=True).nan_to_num_()

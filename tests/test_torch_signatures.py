@@ -131,6 +131,8 @@ ALLOWED = {
     "torch.lcm_": (("position", 1, "input", "self"), SELF),
     "torch.ldexp_": (("position", 1, "input", "self"), SELF),
     "torch.xlogy_": (("position", 1, "input", "self"), SELF),
+    # issue 22: math long tail
+    **{f"torch.{name}": (("position", 1, "input", "self"), SELF) for name in ("i0_", "logit_", "nan_to_num_", "sinc_")},
 }
 
 

@@ -18,7 +18,9 @@ from microtensor.ops import (
     cumulative,
     elementwise,
     elementwise_extra,
+    fmax_fmin,
     histogram,
+    incomplete_gamma,
     indexing,
     inplace,
     inplace_products,
@@ -27,6 +29,7 @@ from microtensor.ops import (
     linalg_legacy,
     linalg_lu,
     linalg_solvers,
+    norms,
     reduction,
     resize,
     scatter_into,
@@ -36,6 +39,7 @@ from microtensor.ops import (
     sorting,
     sparse_ops,
     special_functions,
+    statistics,
     unary,
     vector_products,
 )
@@ -623,3 +627,24 @@ Tensor.solve = linalg_legacy.solve
 Tensor.symeig = linalg_legacy.symeig
 Tensor.eig = linalg_legacy.eig
 Tensor.lstsq = linalg_legacy.lstsq
+
+# --- issue 22: math long tail
+Tensor.fmax = fmax_fmin.fmax
+Tensor.fmin = fmax_fmin.fmin
+Tensor.signbit = comparison.signbit
+Tensor.isreal = comparison.isreal
+Tensor.inner = vector_products.inner
+Tensor.vdot = vector_products.vdot
+Tensor.dist = norms.dist
+Tensor.renorm = norms.renorm
+Tensor.renorm_ = norms.renorm_
+Tensor.nan_to_num_ = inplace.nan_to_num_
+Tensor.mvlgamma_ = special_functions.mvlgamma_
+Tensor.quantile = statistics.quantile
+Tensor.nanquantile = statistics.nanquantile
+Tensor.cov = statistics.cov
+Tensor.corrcoef = statistics.corrcoef
+Tensor.igamma = incomplete_gamma.igamma
+Tensor.igammac = incomplete_gamma.igammac
+Tensor.igamma_ = incomplete_gamma.igamma_
+Tensor.igammac_ = incomplete_gamma.igammac_

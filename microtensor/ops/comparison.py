@@ -98,6 +98,18 @@ def isfinite(input: Tensor) -> Tensor:
     return Tensor._make(np.isfinite(x) if x.dtype.kind == "f" else np.ones(x.shape, dtype=np.bool_))
 
 
+def signbit(input: Tensor) -> Tensor:
+    """Which elements have their sign bit set (-0.0 and negative NaN included): a bool tensor."""
+    x = tensor_input("signbit", input)._data
+    return Tensor._make(np.signbit(x) if x.dtype != np.bool_ else np.zeros(x.shape, dtype=np.bool_))
+
+
+def isreal(input: Tensor) -> Tensor:
+    """Which elements are real-valued: a bool tensor, all True (microtensor has no complex dtypes)."""
+    x = tensor_input("isreal", input)._data
+    return Tensor._make(np.ones(x.shape, dtype=np.bool_))
+
+
 def _logical(op: str, ufunc: np.ufunc, input: Operand, other: Operand) -> Tensor:
     a = input._data if isinstance(input, Tensor) else np.asarray(input)
     b = other._data if isinstance(other, Tensor) else np.asarray(other)

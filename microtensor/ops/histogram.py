@@ -1,4 +1,4 @@
-"""Binning and counting: searchsorted, bucketize, bincount, histc, histogram.
+"""Binning and counting: searchsorted, bucketize, bincount, histc, histogram, histogramdd.
 
 None of them has a gradient (as in PyTorch, whose ``histogram`` and ``bincount`` backwards raise). The bin
 of each element is computed as ATen's CPU kernels compute it, in the input's own dtype, so that an element
@@ -6,6 +6,7 @@ on a bin edge lands where PyTorch puts it.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ from microtensor.ops.reduction import return_type
 from microtensor.tensor import Tensor
 
 HistogramResult = return_type("histogram", ("hist", "bin_edges"))
+HistogramddResult = return_type("histogramdd", ("hist", "bin_edges"))
 
 
 # ----------------------------------------------------------------------------- searchsorted, bucketize
@@ -157,9 +159,9 @@ def _check_float(op: str, input: Tensor, kernel: str) -> None:
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{torch_dtype_name(input)}'")
 
 
-def _check_bins(bins: int) -> None:
+def _check_bins(bins: int, dim: int = 0) -> None:
     if bins <= 0:
-        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension {dim}")
 
 
 def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
@@ -181,8 +183,10 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
     return Tensor._make(np.bincount(pos, minlength=bins).astype(x.dtype))
 
 
-def _histogram_edges(x: np.ndarray, bins: int, range: Any) -> np.ndarray:
-    _check_bins(bins)
+def _histogram_edges(x: np.ndarray, bins: int, range: Any, dim: int = 0) -> np.ndarray:
+    """``bins + 1`` equal-width edges over ``range`` (or the data's range) for dimension ``dim`` of a
+    histogram."""
+    _check_bins(bins, dim)
     if range is not None:
         left, right = float(range[0]), float(range[1])
     elif x.size:
@@ -191,9 +195,9 @@ def _histogram_edges(x: np.ndarray, bins: int, range: Any) -> np.ndarray:
         left, right = 0.0, 1.0
     if left > right:
         raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min {left:g} max {right:g} for "
-                           "dimension 0")
+                           f"dimension {dim}")
     if not (np.isfinite(left) and np.isfinite(right)):
-        raise RuntimeError(f"torch.histogramdd: dimension 0's range [{left:g}, {right:g}] is not finite")
+        raise RuntimeError(f"torch.histogramdd: dimension {dim}'s range [{left:g}, {right:g}] is not finite")
     if left == right:
         left, right = left - 0.5, right + 0.5
     return _linspace(left, right, bins + 1, x.dtype)
@@ -227,3 +231,77 @@ def histogram(input: Tensor, bins: int | Tensor, *, range: tuple[float, float] |
         with np.errstate(invalid="ignore", divide="ignore"):      # no element in range: NaN, as in PyTorch
             hist = (hist / hist.sum() / np.diff(edges)).astype(x.dtype)
     return HistogramResult(Tensor._make(hist), Tensor._make(edges.copy()))
+
+
+def _histogramdd_bins(bins: Any, dims: int) -> list[Any]:
+    """One bin count or one 1-D edge tensor per dimension, checked as PyTorch checks them."""
+    if isinstance(bins, (int, np.integer)):
+        return [int(bins)] * dims
+    bins = list(bins)
+    if bins and all(isinstance(b, Tensor) for b in bins):
+        if len(bins) != dims:
+            raise RuntimeError(f"torch.histogramdd: expected {dims} sequences of bin edges for a {dims}-dimensional "
+                               f"histogram but got {len(bins)}")
+        return bins
+    if len(bins) != dims:
+        raise RuntimeError("histogramdd: The size of bins must be equal to the innermost dimension of the input.")
+    return [int(b) for b in bins]
+
+
+def histogramdd(input: Tensor, bins: int | Sequence[int] | Sequence[Tensor],
+                range: Sequence[float] | None = None, weight: Tensor | None = None, density: bool = False) -> Any:
+    """A multi-dimensional histogram of the points in the last dim of ``input`` (shape (..., D)): per
+    dimension, ``bins`` equal bins over its ``range`` (``range`` lists min and max of each dimension in turn;
+    the data's range by default), or the bins between the ascending edges of one 1-D tensor per dimension.
+
+    Args:
+        weight: each point's weight (shape ``input.shape[:-1]``) instead of 1.
+        density: divide by the total and the bin volumes, so that the histogram integrates to 1.
+
+    Returns:
+        The named tuple ``(hist, bin_edges)``: a D-dimensional tensor and a tuple of D edge tensors.
+    """
+    _check_float("histogramdd", input, "histogramdd")
+    if input._data.ndim < 2:
+        raise RuntimeError("torch.histogramdd: input tensor should have at least 2 dimensions")
+    dims = input._data.shape[-1]
+    points = input._data.reshape(-1, dims)
+    per_dim = _histogramdd_bins(bins, dims)
+    if range is not None and len(range) != 2 * dims:
+        raise RuntimeError(f"torch.histogramdd: for a {dims}-dimensional histogram range should have {2 * dims} "
+                           f"elements, but got {len(range)}")
+    if weight is not None:
+        tensor_input("histogramdd", weight, "weight")
+        if weight._data.shape != input._data.shape[:-1]:
+            raise RuntimeError(f"torch.histogramdd: if weight tensor is provided it should have the same shape as the "
+                               f"input tensor excluding its innermost dimension, but got input with shape "
+                               f"{list(input._data.shape)} and weight with shape {list(weight._data.shape)}")
+        if weight._data.dtype != input._data.dtype:
+            raise RuntimeError(f"torch.histogramdd: if weight tensor is provided, input tensor and weight tensor "
+                               f"should have the same dtype, but got input({torch_dtype_name(input).lower()}), "
+                               f"and weight({torch_dtype_name(weight).lower()})")
+    edges = [b._data.astype(points.dtype) if isinstance(b, Tensor)
+             else _histogram_edges(points[:, k], b, None if range is None else range[2 * k:2 * k + 2], k)
+             for k, b in enumerate(per_dim)]
+    kept = np.ones(points.shape[0], dtype=bool)
+    for k, e in enumerate(edges):
+        kept &= (points[:, k] >= e[0]) & (points[:, k] <= e[-1])
+    inside = points[kept]
+    positions = []
+    for k, (b, e) in enumerate(zip(per_dim, edges)):
+        if isinstance(b, Tensor):
+            positions.append(np.minimum(np.searchsorted(e, inside[:, k], side="right") - 1, e.shape[0] - 2))
+        else:
+            pos, _ = _interpolated_bins(inside[:, k], e[0], e[-1], b)
+            positions.append(_corrected_bins(inside[:, k], pos, e))
+    shape = tuple(e.shape[0] - 1 for e in edges)
+    w = None if weight is None else weight._data.reshape(-1)[kept]
+    flat = np.ravel_multi_index(positions, shape) if inside.shape[0] else np.zeros(0, np.int64)
+    hist = np.bincount(flat, weights=w, minlength=int(np.prod(shape))).reshape(shape).astype(points.dtype)
+    if density:
+        volumes = np.ones(shape, points.dtype)
+        for k, e in enumerate(edges):
+            volumes = volumes * np.diff(e).reshape((-1,) + (1,) * (dims - k - 1))
+        with np.errstate(invalid="ignore", divide="ignore"):      # no point in range: NaN, as in PyTorch
+            hist = (hist / hist.sum() / volumes).astype(points.dtype)
+    return HistogramddResult(Tensor._make(hist), tuple(Tensor._make(e.copy()) for e in edges))

@@ -346,6 +346,11 @@ def relu_(self: Tensor) -> Tensor:
     return _unary_(self, "relu_", un.relu, np.maximum, 0)
 
 
+def nan_to_num_(self: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+    """In-place ``nan_to_num``: NaN and infinities replaced by numbers in self (integer tensors unchanged)."""
+    return apply_inplace(self, "nan_to_num_", un.nan_to_num, nan, posinf, neginf)
+
+
 def round_(self: Tensor, *, decimals: int = 0) -> Tensor:
     """In-place ``round`` (halves to even)."""
     if decimals == 0:

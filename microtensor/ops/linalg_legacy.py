@@ -123,29 +123,6 @@ def svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out: Any =
     return SvdResult(Tensor._make(np.zeros(batch + (m, m), dtype)), S, Tensor._make(np.zeros(batch + (n, n), dtype)))
 
 
-def frobenius_norm(input: Tensor, dim: Any, keepdim: bool = False, *, out: Any = None) -> Tensor:
-    """The Frobenius norm over one or two dims: ``linalg.vector_norm(input, 2, dim, keepdim)`` (kept by
-    PyTorch for TorchScript, and warns so)."""
-    warnings.warn("at::frobenius_norm is deprecated and it is just left for JIT compatibility. It will be removed in "
-                  "a future PyTorch release. Please use `linalg.vector_norm(A, 2., dim, keepdim)` instead",
-                  UserWarning, stacklevel=2)
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    if len(dims) > 2:
-        raise RuntimeError(f"Expected at most 2 dimensions, but got {len(dims)} dimensions instead.")
-    return linalg.vector_norm(input, 2, dims, keepdim)
-
-
-def nuclear_norm(input: Tensor, dim: Any = (-2, -1), keepdim: bool = False, *, out: Any = None) -> Tensor:
-    """The nuclear norm (sum of the singular values) of the matrices over ``dim``:
-    ``linalg.matrix_norm(input, 'nuc', dim, keepdim)`` (kept by PyTorch for TorchScript, and warns so)."""
-    warnings.warn("at::nuclear_norm is deprecated and it is just left for JIT compatibility. It will be removed in a "
-                  "future PyTorch release. Please use `linalg.matrix_norm(A, 'nuc', dim, keepdim)` instead",
-                  UserWarning, stacklevel=2)
-    if isinstance(dim, bool):                       # nuclear_norm(input, keepdim), PyTorch's other overload
-        dim, keepdim = (-2, -1), dim
-    return linalg.matrix_norm(input, "nuc", tuple(dim), keepdim)
-
-
 _REMOVED = "This function was deprecated since version 1.9 and is now removed."
 
 

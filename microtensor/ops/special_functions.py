@@ -374,6 +374,11 @@ def mvlgamma(input: Tensor, p: int) -> Tensor:
     """``torch.mvlgamma`` and ``Tensor.mvlgamma``: the multivariate log-gamma function, ``special.multigammaln``."""
     return multigammaln(input, p)
 
+def mvlgamma_(self: Tensor, p: int) -> Tensor:
+    """In-place version of ``mvlgamma``: writes the result into self and returns self."""
+    return apply_inplace(self, "mvlgamma_", mvlgamma, p)
+
+
 def _inplace(op: str, fn: Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
     def method(self: Tensor) -> Tensor:
         return apply_inplace(self, op, fn)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from microtensor.ops import activation, losses, normalization
 from microtensor.ops import dropout as dropout_ops  # the F forms; ``dropout`` here is torch's
 from microtensor.ops import embedding as embedding_ops
+from microtensor.ops.checks import tensor_input, tensor_inputs
 from microtensor.random import Generator
 from microtensor.tensor import Tensor
 
@@ -115,3 +116,20 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
                         eps: float = 1e-6, swap: bool = False, reduction: str | int = 0) -> Tensor:
     """``torch.triplet_margin_loss``; see ``nn.functional.triplet_margin_loss``."""
     return losses.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction=reduction)
+
+
+# ----------------------------------------------------------------------------- tensor predicates
+def is_nonzero(input: Tensor) -> bool:
+    """``torch.is_nonzero``: the truth of a one-element tensor (PyTorch's error for any other size)."""
+    return tensor_input("is_nonzero", input).is_nonzero()
+
+
+def is_same_size(input: Tensor, other: Tensor) -> bool:
+    """``torch.is_same_size``: whether the two tensors have the same shape."""
+    tensor_inputs("is_same_size", input=input, other=other)
+    return input.is_same_size(other)
+
+
+def is_signed(input: Tensor) -> bool:
+    """``torch.is_signed``: whether the dtype holds negative values (False for bool and uint8)."""
+    return tensor_input("is_signed", input).is_signed()

@@ -1,4 +1,5 @@
-"""Products of vectors along a dim: the cross product and the dot product of batches of vectors."""
+"""Products of vectors along a dim: the cross product and the dot product of batches of vectors, ``inner``
+(over the last dims of two tensors) and ``vdot``."""
 from __future__ import annotations
 
 import warnings
@@ -6,8 +7,10 @@ from typing import Any
 
 import numpy as np
 
+from microtensor.ops.blas import tensordot
 from microtensor.ops.broadcasting import broadcast_message
 from microtensor.ops.checks import tensor_inputs, torch_dtype_name
+from microtensor.ops.linalg import dot
 from microtensor.tensor import Tensor
 
 
@@ -61,3 +64,25 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out: Any = None) -> Tensor:
                            f"{torch_dtype_name(x)}")
     _broadcast("linalg.vecdot", x, y)
     return (x * y).sum(dim)
+
+
+def inner(input: Tensor, other: Tensor, *, out: Any = None) -> Tensor:
+    """The inner product over the last dims: ``out[i..., j...] = sum_k input[i..., k] * other[j..., k]``;
+    a 0-d operand multiplies the other."""
+    tensor_inputs("inner", input=input, other=other)
+    if input._data.ndim == 0 or other._data.ndim == 0:
+        return input * other
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError(f"both inputs should have same dtype, but got {torch_dtype_name(input)} and "
+                           f"{torch_dtype_name(other)}")
+    if input._data.shape[-1] != other._data.shape[-1]:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but got shapes "
+                           f"{list(input._data.shape)} and {list(other._data.shape)}")
+    return tensordot(input, other, dims=([-1], [-1]))
+
+
+def vdot(input: Tensor, other: Tensor, *, out: Any = None) -> Tensor:
+    """The dot product of two 1-D tensors of the same length and dtype (``dot``: there are no complex
+    dtypes to conjugate)."""
+    tensor_inputs("vdot", input=input, other=other)
+    return dot(input, other)
