@@ -4,11 +4,11 @@ from __future__ import annotations
 from typing import Any
 
 import microtensor
-import microtensor.nn.functional as F
 from microtensor.distributions import constraints
 from microtensor.distributions.distribution import Distribution
 from microtensor.distributions.gamma import Gamma
 from microtensor.distributions.utils import lazy_property, logits_to_probs, probs_or_logits, probs_to_logits
+from microtensor.ops.activation import logsigmoid
 from microtensor.ops.special_functions import lgamma
 from microtensor.tensor import Size, Tensor
 
@@ -94,7 +94,7 @@ class NegativeBinomial(Distribution):
         """lgamma(n + k) - lgamma(k + 1) - lgamma(n) + n log sigmoid(-logits) + k log sigmoid(logits)."""
         if self._validate_args:
             self._validate_sample(value)
-        log_unnormalized_prob = self.total_count * F.logsigmoid(-self.logits) + value * F.logsigmoid(self.logits)
+        log_unnormalized_prob = self.total_count * logsigmoid(-self.logits) + value * logsigmoid(self.logits)
         log_normalization = -lgamma(self.total_count + value) + lgamma(1.0 + value) + lgamma(self.total_count)
         log_normalization = log_normalization.masked_fill(self.total_count + value == 0.0, 0.0)
         return log_unnormalized_prob - log_normalization

@@ -11,9 +11,10 @@ from typing import Any
 import numpy as np
 
 import microtensor
-import microtensor.nn.functional as F
 from microtensor.distributions import constraints
 from microtensor.distributions.utils import broadcast_all, sum_rightmost, tril_matrix_to_vec, vec_to_tril_matrix
+from microtensor.ops.activation import logsigmoid, softplus
+from microtensor.ops.padding import pad
 from microtensor.tensor import Size, Tensor
 
 __all__ = ["AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform", "CorrCholeskyTransform",
@@ -493,7 +494,7 @@ class SigmoidTransform(Transform):
         return y.log() - (-y).log1p()
 
     def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
-        return -F.softplus(-x) - F.softplus(x)
+        return -softplus(-x) - softplus(x)
 
 
 class SoftplusTransform(Transform):
@@ -509,13 +510,13 @@ class SoftplusTransform(Transform):
     __hash__ = object.__hash__
 
     def _call(self, x: Tensor) -> Tensor:
-        return F.softplus(x)
+        return softplus(x)
 
     def _inverse(self, y: Tensor) -> Tensor:
         return (-y).expm1().neg().log() + y
 
     def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
-        return -F.softplus(-x)
+        return -softplus(-x)
 
 
 class TanhTransform(Transform):
@@ -537,7 +538,7 @@ class TanhTransform(Transform):
         return 0.5 * (y.log1p() - (-y).log1p())
 
     def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
-        return 2.0 * (math.log(2.0) - x - F.softplus(-2.0 * x))
+        return 2.0 * (math.log(2.0) - x - softplus(-2.0 * x))
 
 
 class AbsTransform(Transform):
@@ -680,7 +681,7 @@ class StickBreakingTransform(Transform):
     def _call(self, x: Tensor) -> Tensor:
         z = clipped_sigmoid(x - self._offset(x).log())
         z_cumprod = (1 - z).cumprod(-1)
-        return F.pad(z, [0, 1], value=1) * F.pad(z_cumprod, [1, 0], value=1)
+        return pad(z, [0, 1], value=1) * pad(z_cumprod, [1, 0], value=1)
 
     def _inverse(self, y: Tensor) -> Tensor:
         y_crop = y[..., :-1]
@@ -690,7 +691,7 @@ class StickBreakingTransform(Transform):
 
     def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
         x = x - self._offset(x).log()
-        return (-x + F.logsigmoid(x) + y[..., :-1].log()).sum(-1)
+        return (-x + logsigmoid(x) + y[..., :-1].log()).sum(-1)
 
     def forward_shape(self, shape: Sequence[int]) -> Size:
         if len(shape) < 1:
@@ -756,11 +757,11 @@ class CorrCholeskyTransform(Transform):
         r = vec_to_tril_matrix(x, diag=-1)
         z1m_cumprod_sqrt = (1 - r ** 2).sqrt().cumprod(-1)
         r = r + microtensor.eye(r.shape[-1], dtype=r.dtype)
-        return r * F.pad(z1m_cumprod_sqrt[..., :-1], [1, 0], value=1)
+        return r * pad(z1m_cumprod_sqrt[..., :-1], [1, 0], value=1)
 
     def _inverse(self, y: Tensor) -> Tensor:
         y_cumsum = 1 - (y * y).cumsum(-1)
-        y_cumsum_shifted = F.pad(y_cumsum[..., :-1], [1, 0], value=1)
+        y_cumsum_shifted = pad(y_cumsum[..., :-1], [1, 0], value=1)
         y_vec = tril_matrix_to_vec(y, diag=-1)
         y_cumsum_vec = tril_matrix_to_vec(y_cumsum_shifted, diag=-1)
         t = y_vec / y_cumsum_vec.sqrt()
@@ -770,7 +771,7 @@ class CorrCholeskyTransform(Transform):
         """The stick-breaking and tanh log-dets (``intermediates`` is accepted for PyTorch's signature)."""
         y1m_cumsum = 1 - (y * y).cumsum(dim=-1)
         stick_breaking_logdet = 0.5 * tril_matrix_to_vec(y1m_cumsum, diag=-2).log().sum(-1)
-        tanh_logdet = -2 * (x + F.softplus(-2 * x) - math.log(2.0)).sum(dim=-1)
+        tanh_logdet = -2 * (x + softplus(-2 * x) - math.log(2.0)).sum(dim=-1)
         return stick_breaking_logdet + tanh_logdet
 
     def forward_shape(self, shape: Sequence[int]) -> Size:
