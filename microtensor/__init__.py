@@ -64,6 +64,7 @@ from microtensor.deterministic import (
     use_deterministic_algorithms,
 )
 from microtensor.devices import device, get_default_device, set_default_device
+from microtensor.dlpack import from_dlpack, to_dlpack
 from microtensor.dtypes import can_cast, dtype, get_default_dtype, promote_types, set_default_dtype
 from microtensor.layouts import layout, sparse_coo, strided
 from microtensor.legacy_tensors import (
@@ -205,6 +206,7 @@ from microtensor.ops.indexing import (
     index_add,
     index_fill,
     index_put,
+    index_put_,
     index_reduce,
     index_select,
     masked_fill,
@@ -659,3 +661,4 @@ __all__ += ["can_cast", "dist", "fmax", "fmin", "frobenius_norm", "i0_", "inner"
             "is_signed", "isreal", "logit_", "nan_to_num_", "nuclear_norm", "renorm", "signbit", "sinc_",
             "vdot", "corrcoef", "cov", "nanquantile", "quantile", "cumulative_trapezoid", "gradient", "trapezoid",
             "trapz", "igamma", "igammac", "histogramdd", "binomial"]  # issue 22: math long tail
+__all__ += ["from_dlpack", "index_put_", "to_dlpack"]  # issue 22: dlpack and index_put_

@@ -22,7 +22,8 @@ OUT = pathlib.Path(__file__).resolve().parent.parent / "docs" / "coverage.md"
 
 # (name pattern, reason): public torch names that microtensor does not aim to have, one reason per group
 NOT_APPLICABLE: list[tuple[str, str]] = [
-    (r"cuda|cudnn|miopen|mkldnn|onednn|\bmps|_mps|xpu|hip|vulkan|fbgemm|nnpack|mtia|nccl|^is_vulkan",
+    (r"cuda|cudnn|miopen|mkldnn|onednn|\bmps|_mps|xpu|hip|vulkan|fbgemm|nnpack|mtia|nccl|^is_vulkan|ipu$|"
+     r"^is_maia$|^is_xla$",
      "GPU and vendor back-end internals: microtensor computes with NumPy on the CPU"),
     (r"quantiz|fake_quant|^q_|qint|quint|int_repr|per_channel|per_tensor|^fake_",
      "quantization: integer-quantized kernels are out of scope"),
@@ -69,8 +70,8 @@ NOT_APPLICABLE: list[tuple[str, str]] = [
     (r"float8|float4|^bits|^bit$|^uint(16|32|64)$|^int[1-7]$|^uint[1-7]$",
      "exotic dtypes (float8, float4, bit-packed, sub-byte and unsigned 16-64-bit integers)"),
     (r"^grad_mode|^inference_mode_|^manual_seed_all|^mps|^nested|^is_nested|to_padded_tensor|^vmap|^cond$|"
-     r"^while_loop|^associative_scan|^scan$|^map$",
-     "nested tensors and higher-order control-flow operators"),
+     r"^while_loop|^associative_scan|^scan$|^map$|^index$",
+     "nested tensors, functorch's first-class dims (Tensor.index) and higher-order control-flow operators"),
 ]
 _PATTERNS = [(re.compile(p), reason) for p, reason in NOT_APPLICABLE]
 

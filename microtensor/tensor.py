@@ -295,6 +295,20 @@ class Tensor:
             return array.astype(dtype)
         return array.copy() if copy else array
 
+    def __dlpack__(self, *, stream: Any = None, max_version: Any = None, dl_device: Any = None,
+                   copy: bool | None = None) -> Any:
+        """A DLPack capsule of this tensor's memory, for another library's ``from_dlpack`` (CPU only)."""
+        if self._requires_grad:
+            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+        kwargs: dict[str, Any] = {"copy": copy} if copy is not None else {}
+        if max_version is not None:
+            kwargs["max_version"] = max_version
+        return self._data.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        """(1, 0): DLPack's CPU device."""
+        return (1, 0)
+
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
         if self._data.size != 1:
@@ -988,6 +1002,8 @@ class Tensor:
         as_subclass = _tensor_utilities.as_subclass
         is_conj = _tensor_utilities.is_conj
         resolve_conj = _tensor_utilities.resolve_conj
+        reinforce = _tensor_utilities.reinforce
+        volatile = _tensor_utilities.volatile
         is_distributed = _tensor_utilities.is_distributed
         # --- issue 22: linalg factorizations and legacy forms
         geqrf = _linalg_householder.geqrf

@@ -4,6 +4,7 @@ a real (never complex, never distributed) CPU tensor gives: ``is_conj``, ``resol
 ``torch.get_device``."""
 from __future__ import annotations
 
+import warnings
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -146,3 +147,29 @@ def is_distributed(input: Tensor) -> bool:
 def get_device(input: Tensor) -> int:
     """``input.get_device()``: -1, the CPU's ordinal, as in PyTorch."""
     return tensor_input("get_device", input).get_device()
+
+
+def reinforce(self: Tensor, reward: Any) -> None:
+    """Removed from PyTorch (torch.distributions replaces it): raises PyTorch's RuntimeError saying how."""
+    raise RuntimeError("reinforce() was removed.\nUse torch.distributions instead.\n"
+                       "See https://pytorch.org/docs/main/distributions.html\n\nInstead of:\n\n"
+                       "probs = policy_network(state)\naction = probs.multinomial()\n"
+                       "next_state, reward = env.step(action)\naction.reinforce(reward)\naction.backward()\n\n"
+                       "Use:\n\nprobs = policy_network(state)\n"
+                       "# NOTE: categorical is equivalent to what used to be called multinomial\n"
+                       "m = torch.distributions.Categorical(probs)\naction = m.sample()\n"
+                       "next_state, reward = env.step(action)\nloss = -m.log_prob(action) * reward\nloss.backward()\n")
+
+
+def _get_volatile(self: Tensor) -> bool:
+    warnings.warn("volatile was removed (Variable.volatile is always False)", UserWarning, stacklevel=2)
+    return False
+
+
+def _set_volatile(self: Tensor, value: bool) -> None:
+    warnings.warn("volatile was removed and now has no effect. Use `with torch.no_grad():` instead.", UserWarning,
+                  stacklevel=2)
+
+
+volatile: property = property(_get_volatile, _set_volatile, doc="Removed from PyTorch: always False, with a warning "
+                    "(use ``torch.no_grad()``); setting it warns and does nothing.")

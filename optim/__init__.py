@@ -5,6 +5,7 @@ Optimizers update parameters from their ``.grad`` (they depend only on the core,
 """
 from microtensor.optim import lr_scheduler
 from microtensor.optim.adadelta import Adadelta
+from microtensor.optim.adafactor import Adafactor
 from microtensor.optim.adagrad import Adagrad
 from microtensor.optim.adam import Adam, AdamW
 from microtensor.optim.adamax import Adamax
@@ -18,4 +19,4 @@ from microtensor.optim.rprop import Rprop
 from microtensor.optim.sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax", "NAdam", "RAdam",
-           "LBFGS", "Rprop", "ASGD", "lr_scheduler"]
+           "LBFGS", "Rprop", "ASGD", "Adafactor", "lr_scheduler"]

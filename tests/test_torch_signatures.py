@@ -71,7 +71,7 @@ IN_PLACE_FUNCTIONS = [
     "asinh_", "atan_", "atanh_", "ceil_", "clamp_max_", "clamp_min_", "cos_", "cosh_", "deg2rad_", "erf_", "erfc_",
     "exp2_", "exp_", "expm1_", "fix_", "floor_", "frac_", "log10_", "log1p_", "log2_", "log_", "neg_", "negative_",
     "rad2deg_", "reciprocal_", "round_", "rsqrt_", "sigmoid_", "sin_", "sinh_", "sqrt_", "square_", "tan_",
-    "tanh_", "trunc_",
+    "tanh_", "trunc_", "index_put_",
 ]
 ALLOWED = {
     "torch.save": (("missing", ("pickle_module", "pickle_protocol", "_use_new_zipfile_serialization",

@@ -1,4 +1,4 @@
-"""Rprop and ASGD, step for step against PyTorch's."""
+"""Rprop, ASGD and Adafactor, step for step against PyTorch's."""
 import numpy as np
 import pytest
 from helpers import requires_torch, torch
@@ -30,6 +30,10 @@ MAKERS = {
     "asgd": lambda L, p: L.optim.ASGD(p, lr=0.05),
     "asgd_averaging": lambda L, p: L.optim.ASGD(p, lr=0.05, lambd=1e-2, alpha=0.5, t0=3, weight_decay=0.1),
     "asgd_maximize": lambda L, p: L.optim.ASGD(p, lr=0.01, t0=2, maximize=True),
+    "adafactor": lambda L, p: L.optim.Adafactor(p),
+    "adafactor_options": lambda L, p: L.optim.Adafactor(p, lr=0.05, beta2_decay=-0.5, eps=(1e-20, 1e-2), d=2.0,
+                                                        weight_decay=0.1),
+    "adafactor_maximize": lambda L, p: L.optim.Adafactor(p, lr=0.02, maximize=True),
 }
 
 
@@ -65,3 +69,29 @@ def test_bad_arguments_raise_as_torch():
         mt.optim.Rprop([w], etas=(1.5, 1.2))
     with pytest.raises(ValueError, match="Invalid learning rate: -1"):
         mt.optim.ASGD([w], lr=-1)
+
+
+@requires_torch
+def test_adafactor_factors_batches_of_matrices_as_torch():
+    """A 3-d parameter keeps per-matrix row and column means (state shapes (2, 3, 1) and (2, 1, 4))."""
+    rng = np.random.default_rng(0)
+    init = rng.standard_normal((2, 3, 4))
+    ours, theirs = mt.tensor(init, requires_grad=True), torch.tensor(init, requires_grad=True)
+    opt, topt = mt.optim.Adafactor([ours]), torch.optim.Adafactor([theirs])
+    for _ in range(5):
+        grad = rng.standard_normal((2, 3, 4))
+        ours.grad, theirs.grad = mt.tensor(grad), torch.tensor(grad)
+        opt.step()
+        topt.step()
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
+    assert tuple(opt.state[ours]["row_var"].shape) == (2, 3, 1) and tuple(opt.state[ours]["col_var"].shape) == (2, 1, 4)
+
+
+def test_adafactor_bad_arguments_raise_as_torch():
+    w = mt.zeros(1, requires_grad=True)
+    with pytest.raises(ValueError, match="beta2_decay should be <= 0 but is: 0.5"):
+        mt.optim.Adafactor([w], beta2_decay=0.5)
+    with pytest.raises(ValueError, match="Clipping threshold d should be >= 1 but is: 0.5"):
+        mt.optim.Adafactor([w], d=0.5)
+    with pytest.raises(ValueError, match="epsilon1 should be >= 0 but is: -1"):
+        mt.optim.Adafactor([w], eps=(-1, 1e-3))

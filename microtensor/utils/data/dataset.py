@@ -115,6 +115,52 @@ class TensorDataset(Dataset[tuple[Tensor, ...]]):
         return self.tensors[0].shape[0] if self.tensors else 0
 
 
+class StackDataset(Dataset[Any]):
+    """Datasets of equal length read side by side: ``StackDataset(a, b)[i] == (a[i], b[i])`` and
+    ``StackDataset(x=a, y=b)[i] == {"x": a[i], "y": b[i]}``.
+
+    Args:
+        *args: datasets, for tuple samples.
+        **kwargs: datasets by name, for dict samples (not both forms at once).
+    """
+
+    def __init__(self, *args: Dataset[Any], **kwargs: Dataset[Any]) -> None:
+        if args and kwargs:
+            raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) like "
+                             "input/output, but both types are given.")
+        if not args and not kwargs:
+            raise ValueError("At least one dataset should be passed")
+        parts: list[Any] = list(args) if args else list(kwargs.values())
+        self._length = len(parts[0])
+        if any(self._length != len(d) for d in parts):
+            raise ValueError("Size mismatch between datasets")
+        self.datasets: tuple[Dataset[Any], ...] | dict[str, Dataset[Any]] = args if args else kwargs
+
+    def __getitem__(self, index: int) -> Any:
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __getitems__(self, indices: list[int]) -> list[Any]:
+        """The samples at ``indices``, fetching each dataset's part in one ``__getitems__`` call where it has one."""
+        named = isinstance(self.datasets, dict)
+        columns = {}
+        for key, d in (self.datasets.items() if isinstance(self.datasets, dict) else enumerate(self.datasets)):
+            getitems = getattr(d, "__getitems__", None)
+            column = getitems(indices) if callable(getitems) else [d[i] for i in indices]
+            if len(column) != len(indices):
+                raise ValueError(f"Nested dataset's output size mismatch. Expected {len(indices)}, got "
+                                 f"{len(column)}")
+            columns[key] = column
+        rows = range(len(indices))
+        if named:
+            return [{k: c[r] for k, c in columns.items()} for r in rows]
+        return [tuple(c[r] for c in columns.values()) for r in rows]
+
+    def __len__(self) -> int:
+        return self._length
+
+
 class Subset(Dataset[T_co]):
     """The samples of ``dataset`` at ``indices``, in that order.
 
