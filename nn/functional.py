@@ -52,6 +52,7 @@ from microtensor.ops.conv import (
 from microtensor.ops.distance import cosine_similarity, pairwise_distance, pdist
 from microtensor.ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from microtensor.ops.embedding import embedding, one_hot
+from microtensor.ops.grid_sample import affine_grid, grid_sample
 from microtensor.ops.inplace import relu_
 from microtensor.ops.interpolation import interpolate, upsample, upsample_bilinear, upsample_nearest
 from microtensor.ops.linear import bilinear, linear
@@ -136,3 +137,4 @@ __all__ += [  # issue 22: nn.functional and modules
     "max_unpool1d", "max_unpool2d",
 ]
 __all__ += ["pdist"]  # issue 22: random, dtypes, BLAS-style products, distances
+__all__ += ["affine_grid", "grid_sample"]  # issue 22: grid sampling and the remaining losses

@@ -189,6 +189,13 @@ CASES = {
     "embedding_empty_2d": (lambda L, w: F(L).embedding(L.zeros(2, 0, dtype=L.int64), w, padding_idx=0),
                            (A(5, 3),), empty(2, 0, 3)),
     "Embedding_empty": (lambda L, i: (L.manual_seed(0), L.nn.Embedding(4, 3))[1](i), (LONG(0),), empty(0, 3)),
+    # grid sampling of an empty batch, no channels or an empty grid
+    "grid_sample_batch0": (lambda L, x, g: F(L).grid_sample(x, g, align_corners=False), (A(0, 2, 3, 4), A(0, 2, 2, 2)),
+                           empty(0, 2, 2, 2)),
+    "grid_sample_channels0": (lambda L, x, g: F(L).grid_sample(x, g, mode="bicubic", align_corners=True),
+                              (A(2, 0, 3, 4), A(2, 2, 2, 2)), empty(2, 0, 2, 2)),
+    "grid_sample_grid0": (lambda L, x, g: F(L).grid_sample(x, g, padding_mode="border", align_corners=False),
+                          (A(1, 2, 3, 4, 2), A(1, 0, 2, 1, 3)), empty(1, 2, 0, 2, 1)),
 }
 
 # the losses of an empty batch with each reduction: NaN for 'mean', 0 for 'sum', an empty tensor for 'none'
@@ -245,6 +252,8 @@ RAISES = {
                                 "Expected more than 1 spatial element when training"),
     "one_hot_empty": (lambda L: F(L).one_hot(L.zeros(0, dtype=L.int64)), RuntimeError,
                       "Can not infer total number of classes from empty tensor"),
+    "affine_grid_batch0": (lambda L: F(L).affine_grid(L.zeros(0, 2, 3), [0, 1, 2, 3], align_corners=False),
+                           ValueError, "Expected non-zero, positive output size"),
     "stack_nothing": (lambda L: L.stack([]), RuntimeError, "stack expects a non-empty TensorList"),
 }
 
