@@ -54,18 +54,24 @@ from microtensor.nn.loss import (
     BCEWithLogitsLoss,
     CosineEmbeddingLoss,
     CrossEntropyLoss,
+    GaussianNLLLoss,
     HingeEmbeddingLoss,
     HuberLoss,
     KLDivLoss,
     L1Loss,
+    LinearCrossEntropyLoss,
     MarginRankingLoss,
     MSELoss,
+    MultiLabelMarginLoss,
     MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
     NLLLoss,
+    NLLLoss2d,
     PoissonNLLLoss,
     SmoothL1Loss,
     SoftMarginLoss,
     TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
 )
 from microtensor.nn.mlp import MLP
 from microtensor.nn.module import Module
@@ -111,6 +117,7 @@ from microtensor.nn.transformer import (
     TransformerEncoderLayer,
 )
 from microtensor.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
+from microtensor.ops.linear_cross_entropy import LinearCrossEntropyOptions
 
 # isort: split
 from microtensor.nn import models, modules  # built from the layers above; torch.nn.modules' paths to them
@@ -139,3 +146,7 @@ __all__ += [  # issue 22: nn.functional and modules
     "MaxUnpool1d", "MaxUnpool2d",
 ]
 __all__ += ["CosineSimilarity", "PairwiseDistance", "RNNBase", "Softmax2d"]
+__all__ += [  # issue 22: grid sampling and the remaining losses
+    "GaussianNLLLoss", "LinearCrossEntropyLoss", "LinearCrossEntropyOptions", "MultiLabelMarginLoss",
+    "MultiMarginLoss", "NLLLoss2d", "TripletMarginWithDistanceLoss",
+]

@@ -52,10 +52,12 @@ from microtensor.ops.conv import (
 from microtensor.ops.distance import cosine_similarity, pairwise_distance, pdist
 from microtensor.ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from microtensor.ops.embedding import embedding, one_hot
+from microtensor.ops.gaussian_nll_loss import gaussian_nll_loss
 from microtensor.ops.grid_sample import affine_grid, grid_sample
 from microtensor.ops.inplace import relu_
 from microtensor.ops.interpolation import interpolate, upsample, upsample_bilinear, upsample_nearest
 from microtensor.ops.linear import bilinear, linear
+from microtensor.ops.linear_cross_entropy import linear_cross_entropy
 from microtensor.ops.local_response_norm import local_response_norm
 from microtensor.ops.losses import (
     binary_cross_entropy,
@@ -76,6 +78,11 @@ from microtensor.ops.losses import (
     triplet_margin_loss,
 )
 from microtensor.ops.lp_pool import lp_pool1d, lp_pool2d
+from microtensor.ops.margin_losses import (
+    multi_margin_loss,
+    multilabel_margin_loss,
+    triplet_margin_with_distance_loss,
+)
 from microtensor.ops.max_unpool import max_unpool1d, max_unpool2d
 from microtensor.ops.normalization import batch_norm, group_norm, instance_norm, layer_norm, normalize
 from microtensor.ops.padding import pad
@@ -137,4 +144,7 @@ __all__ += [  # issue 22: nn.functional and modules
     "max_unpool1d", "max_unpool2d",
 ]
 __all__ += ["pdist"]  # issue 22: random, dtypes, BLAS-style products, distances
-__all__ += ["affine_grid", "grid_sample"]  # issue 22: grid sampling and the remaining losses
+__all__ += [  # issue 22: grid sampling and the remaining losses
+    "affine_grid", "gaussian_nll_loss", "grid_sample", "linear_cross_entropy", "multi_margin_loss",
+    "multilabel_margin_loss", "triplet_margin_with_distance_loss",
+]

@@ -220,9 +220,22 @@ LOSSES = {
                  (A(0, 4), LONG(0))),
     "kl_div": (lambda L, r, a, b: F(L).kl_div(a, b, reduction=r), (A(0, 3), np.abs(A(0, 3)))),
     "kl_div_log_target": (lambda L, r, a, b: F(L).kl_div(a, b, reduction=r, log_target=True), (A(0, 3), A(0, 3))),
+    "gaussian_nll_loss": (lambda L, r, a, b, v: F(L).gaussian_nll_loss(a, b, v.abs(), reduction=r),
+                          (A(0, 3), A(0, 3), A(0, 3))),
+    "triplet_margin_with_distance_loss": (
+        lambda L, r, a, p, n: F(L).triplet_margin_with_distance_loss(a, p, n, reduction=r),
+        (A(0, 3), A(0, 3), A(0, 3))),
+    "linear_cross_entropy": (lambda L, r, x, w: F(L).linear_cross_entropy(x, w, L.zeros(0, dtype=L.int64), reduction=r),
+                             (A(0, 3), A(4, 3))),
     "MSELoss": (lambda L, r, a, b: L.nn.MSELoss(reduction=r)(a, b), (A(0, 3), A(0, 3))),
     "CrossEntropyLoss": (lambda L, r, a, t: L.nn.CrossEntropyLoss(reduction=r)(a, t), (A(0, 3), LONG(0))),
 }
+# the hinge losses of an empty batch: PyTorch's 'mean' of no samples is uninitialised memory, ours NaN
+for _r, _value in (("sum", ZERO), ("none", empty(0))):
+    CASES[f"multi_margin_loss_{_r}"] = (lambda L, x, r=_r: F(L).multi_margin_loss(x, L.zeros(0, dtype=L.int64),
+                                                                                   reduction=r), (A(0, 4),), _value)
+    CASES[f"multilabel_margin_loss_{_r}"] = (lambda L, x, r=_r: F(L).multilabel_margin_loss(
+        x, L.zeros(0, 4, dtype=L.int64), reduction=r), (A(0, 4),), _value)
 REDUCED = {"mean": NAN, "sum": ZERO, "none": None}
 for _name, (_fn, _arrays) in LOSSES.items():
     for _r in ("mean", "sum", "none") + (("batchmean",) if _name.startswith("kl_div") else ()):

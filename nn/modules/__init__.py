@@ -11,6 +11,7 @@ from microtensor.nn.modules import (
     flatten,
     fold,
     linear,
+    linear_cross_entropy_options,
     loss,
     module,
     normalization,
@@ -28,3 +29,4 @@ __all__ = [
     "pooling", "rnn", "sparse", "transformer",
 ]
 __all__ += ["channelshuffle", "fold", "padding", "pixelshuffle", "upsampling"]  # issue 22: nn.functional and modules
+__all__ += ["linear_cross_entropy_options"]  # issue 22: grid sampling and the remaining losses
