@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from microtensor.autograd.function import Function
+from microtensor.autograd.grad_mode import GradMode
 from microtensor.ops.checks import tensor_input
 from microtensor.ops.linalg import matmul
 from microtensor.ops.shape import stack
@@ -55,13 +56,31 @@ class ScatterTaps(Function):
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, index: np.ndarray, size: int) -> np.ndarray:
         ctx.index = index
-        n, c, _ = x.shape
-        rows = (np.arange(n * c).reshape(n, c, 1) * size + index[:, None, :]).ravel()
-        return np.bincount(rows, weights=x.ravel(), minlength=n * c * size).astype(x.dtype).reshape(n, c, size)
+        return _scatter_add(x, index, size)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple:
         return GatherTaps.apply(grad, ctx.index), None, None
+
+
+def _scatter_add(x: np.ndarray, index: np.ndarray, size: int) -> np.ndarray:
+    n, c, _ = x.shape
+    rows = (np.arange(n * c).reshape(n, c, 1) * size + index[:, None, :]).ravel()
+    return np.bincount(rows, weights=x.ravel(), minlength=n * c * size).astype(x.dtype).reshape(n, c, size)
+
+
+def _gather(x: Any, index: np.ndarray) -> Any:
+    """GatherTaps on a Tensor (differentiable) or an array."""
+    return GatherTaps.apply(x, index) if isinstance(x, Tensor) else np.take_along_axis(x, index[:, None, :], 2)
+
+
+def _scatter(x: Any, index: np.ndarray, size: int) -> Any:
+    """ScatterTaps on a Tensor (differentiable) or an array."""
+    return ScatterTaps.apply(x, index, size) if isinstance(x, Tensor) else _scatter_add(x, index, size)
+
+
+def _stack(items: list, axis: int) -> Any:
+    return stack(items, axis) if isinstance(items[0], Tensor) else np.stack(items, axis)
 
 
 # ----------------------------------------------------------------------------- coordinates along one axis
@@ -181,7 +200,7 @@ class GridSample(Function):
         valid = np.moveaxis(valid, 0, 1)                                           # (N, T, P)
         weights = valid.astype(x.dtype)
         if mode != "nearest":
-            weights *= _tap_weights(mode, fractions)
+            weights *= _tap_weights_and_partials(mode, fractions, with_partials=False)[0]
         flat_index = np.moveaxis(index, 0, 1).reshape(n, index.shape[0] * points)      # (N, T * P)
         values = np.take_along_axis(x.reshape(n, c, stride), flat_index[:, None, :], 2).reshape(n, c, *valid.shape[1:])
         with np.errstate(invalid="ignore"):
@@ -196,42 +215,44 @@ class GridSample(Function):
         index, valid, fractions, slopes, mode = ctx.geometry
         n, c, *spatial = x._data.shape
         dims, size, points = len(spatial), int(np.prod(spatial)), valid.shape[2]
-        g = grad.reshape(n, c, 1, points)
-        mask = Tensor._make(valid.astype(x._data.dtype))                           # (N, T, P)
+        dtype = x._data.dtype
+        # the same formulas on Tensors under create_graph (so they are differentiable), else on plain arrays
+        lift: Any = Tensor._make if GradMode.enabled else (lambda a: a)
+        xs, gs, g = (x, grid, grad) if GradMode.enabled else (x._data, grid._data, grad._data)
+        g = g.reshape(n, c, 1, points)
+        mask = lift(valid.astype(dtype))                                          # (N, T, P)
         if mode == "nearest":
-            weights, grid_grad = mask, (grid * 0 if ctx.needs_input_grad[1] else None)
-        else:   # t = grid * k + e, a differentiable function of the grid
-            flat = grid.reshape(n, points, dims)
-            t = [flat[..., dims - 1 - axis] * Tensor._make(np.asarray(k, fractions[0].dtype))
-                 + Tensor._make((f - k * flat._data[..., dims - 1 - axis]).astype(f.dtype))
-                 for axis, (f, k) in zip(reversed(range(dims)), zip(fractions, slopes))]
+            weights, grid_grad = mask, (gs * 0 if ctx.needs_input_grad[1] else None)
+        else:
+            t = fractions
+            if GradMode.enabled:    # t = grid * k + e, a differentiable function of the grid
+                flat = gs.reshape(n, points, dims)
+                t = [flat[..., dims - 1 - axis] * lift(np.asarray(k, dtype))
+                     + lift((f - k * flat._data[..., dims - 1 - axis]).astype(dtype))
+                     for axis, (f, k) in zip(reversed(range(dims)), zip(fractions, slopes))]
             weights, partials = _tap_weights_and_partials(mode, t)
             weights = weights * mask
             grid_grad = None
             if ctx.needs_input_grad[1]:
-                sampled = GatherTaps.apply(x.reshape(n, c, size), index).reshape(n, c, *valid.shape[1:])
+                sampled = _gather(xs.reshape(n, c, size), index).reshape(n, c, *valid.shape[1:])
                 per_tap = (sampled * g).sum(1) * mask                              # (N, T, P)
-                by_axis = [(per_tap * partial).sum(1) * Tensor._make(np.asarray(k, grid._data.dtype))
+                by_axis = [(per_tap * partial).sum(1) * lift(np.asarray(k, dtype))
                            for partial, k in zip(partials, slopes)]                # in the order x, y, z
-                grid_grad = stack(by_axis, -1).reshape(grid._data.shape)
+                grid_grad = _stack(by_axis, -1).reshape(grid._data.shape)
         input_grad = None
         if ctx.needs_input_grad[0]:
-            spread = (g * weights.unsqueeze(1)).reshape(n, c, index.shape[1])
-            input_grad = ScatterTaps.apply(spread, index, size).reshape(x._data.shape)
-        return input_grad, grid_grad, None, None, None
+            spread = (g * weights.reshape(n, 1, *valid.shape[1:])).reshape(n, c, index.shape[1])
+            input_grad = _scatter(spread, index, size).reshape(x._data.shape)
+        return (_as_tensor(input_grad), _as_tensor(grid_grad), None, None, None)
 
 
-def _tap_weights(mode: str, fractions: list[np.ndarray]) -> np.ndarray:
-    """The (N, T, P) weight of every tap: the product over axes (listed last axis first) of each axis's weight."""
-    total = np.ones((1,) + fractions[0].shape, fractions[0].dtype)
-    for t in fractions:
-        axis = np.stack(_axis_weights(mode, t)[0])
-        total = (axis[:, None] * total[None]).reshape((len(axis) * len(total),) + t.shape)
-    return np.moveaxis(total, 0, 1)
+def _as_tensor(value: Any) -> Tensor | None:
+    return Tensor._make(value) if isinstance(value, np.ndarray) else value
 
 
-def _tap_weights_and_partials(mode: str, fractions: list[Tensor]) -> tuple[Tensor, list[Tensor]]:
-    """As ``_tap_weights`` on Tensors, with the derivative of every tap's weight in each axis's fraction."""
+def _tap_weights_and_partials(mode: str, fractions: list, with_partials: bool = True) -> tuple[Any, list]:
+    """The (N, T, P) weight of every tap, the product over axes (listed last axis first) of each axis's weight,
+    and (``with_partials``) its derivative in each axis's fraction; on arrays or Tensors."""
     per_axis = [_axis_weights(mode, t) for t in fractions]          # last axis first
     weights: list = []
     partials: list[list] = [[] for _ in fractions]
@@ -240,11 +261,11 @@ def _tap_weights_and_partials(mode: str, fractions: list[Tensor]) -> tuple[Tenso
         chosen = list(reversed(combo))                              # tap number per axis, last axis first
         factors = [per_axis[a][0][i] for a, i in enumerate(chosen)]
         weights.append(_product(factors))
-        for a, i in enumerate(chosen):
+        for a, i in enumerate(chosen if with_partials else ()):
             partials[a].append(_product(factors[:a] + [per_axis[a][1][i]] + factors[a + 1:]))
     like = fractions[0]
-    return (stack([_full(w, like) for w in weights], 1),
-            [stack([_full(p, like) for p in axis], 1) for axis in partials])
+    return (_stack([_full(w, like) for w in weights], 1),
+            [_stack([_full(p, like) for p in axis], 1) for axis in partials if axis])
 
 
 def _product(factors: list) -> Any:
@@ -254,9 +275,9 @@ def _product(factors: list) -> Any:
     return out
 
 
-def _full(value: Any, like: Tensor) -> Tensor:
-    """value as a Tensor of like's shape (a bilinear weight's derivative is a plain number)."""
-    return value if isinstance(value, Tensor) else like * 0 + value
+def _full(value: Any, like: Any) -> Any:
+    """value as an array or Tensor of like's shape (a bilinear weight's derivative is a plain number)."""
+    return value if isinstance(value, (Tensor, np.ndarray)) else like * 0 + value
 
 
 def _check_grid_sample(x: Tensor, grid: Tensor, mode: str) -> None:
