@@ -77,18 +77,24 @@ from microtensor.nn.loss import (
     CosineEmbeddingLoss,
     CrossEntropyLoss,
     CTCLoss,
+    GaussianNLLLoss,
     HingeEmbeddingLoss,
     HuberLoss,
     KLDivLoss,
     L1Loss,
+    LinearCrossEntropyLoss,
     MarginRankingLoss,
     MSELoss,
+    MultiLabelMarginLoss,
     MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
     NLLLoss,
+    NLLLoss2d,
     PoissonNLLLoss,
     SmoothL1Loss,
     SoftMarginLoss,
     TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
 )
 from microtensor.nn.mlp import MLP
 from microtensor.nn.module import Module
@@ -147,6 +153,7 @@ from microtensor.nn.transformer import (
     TransformerEncoderLayer,
 )
 from microtensor.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
+from microtensor.ops.linear_cross_entropy import LinearCrossEntropyOptions
 
 # isort: split
 from microtensor.nn import models, modules  # built from the layers above; torch.nn.modules' paths to them
@@ -188,4 +195,8 @@ __all__ += [  # issue 22: adaptive pooling, max_unpool3d, fractional max pooling
 ]
 __all__ += [  # issue 22: ctc_loss, embedding_bag, adaptive softmax
     "AdaptiveLogSoftmaxWithLoss", "CTCLoss", "EmbeddingBag",
+]
+__all__ += [  # issue 22: grid sampling and the remaining losses
+    "GaussianNLLLoss", "LinearCrossEntropyLoss", "LinearCrossEntropyOptions", "MultiLabelMarginLoss",
+    "MultiMarginLoss", "NLLLoss2d", "TripletMarginWithDistanceLoss",
 ]

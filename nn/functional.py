@@ -72,10 +72,13 @@ from microtensor.ops.fractional_max_pool import (
     fractional_max_pool3d,
     fractional_max_pool3d_with_indices,
 )
+from microtensor.ops.gaussian_nll_loss import gaussian_nll_loss
+from microtensor.ops.grid_sample import affine_grid, grid_sample
 from microtensor.ops.gumbel_softmax import gumbel_softmax
 from microtensor.ops.inplace import relu_
 from microtensor.ops.interpolation import interpolate, upsample, upsample_bilinear, upsample_nearest
 from microtensor.ops.linear import bilinear, linear
+from microtensor.ops.linear_cross_entropy import linear_cross_entropy
 from microtensor.ops.local_response_norm import local_response_norm
 from microtensor.ops.losses import (
     binary_cross_entropy,
@@ -96,6 +99,11 @@ from microtensor.ops.losses import (
     triplet_margin_loss,
 )
 from microtensor.ops.lp_pool import lp_pool1d, lp_pool2d
+from microtensor.ops.margin_losses import (
+    multi_margin_loss,
+    multilabel_margin_loss,
+    triplet_margin_with_distance_loss,
+)
 from microtensor.ops.max_unpool import max_unpool1d, max_unpool2d, max_unpool3d
 from microtensor.ops.normalization import batch_norm, group_norm, instance_norm, layer_norm, normalize, rms_norm
 from microtensor.ops.padding import pad
@@ -166,3 +174,7 @@ __all__ += [  # issue 22: adaptive pooling, max_unpool3d, fractional max pooling
     "fractional_max_pool3d_with_indices",
 ]
 __all__ += ["ctc_loss", "embedding_bag"]  # issue 22: ctc_loss, embedding_bag, adaptive softmax
+__all__ += [  # issue 22: grid sampling and the remaining losses
+    "affine_grid", "gaussian_nll_loss", "grid_sample", "linear_cross_entropy", "multi_margin_loss",
+    "multilabel_margin_loss", "triplet_margin_with_distance_loss",
+]

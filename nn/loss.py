@@ -6,8 +6,16 @@ and ``pos_weight`` are registered as buffers, so they appear in ``state_dict()``
 """
 from __future__ import annotations
 
+import math
+import warnings
+from collections.abc import Callable
+from typing import Any
+
 from microtensor.nn import functional as F
+from microtensor.nn.distance import PairwiseDistance
+from microtensor.nn.linear import Linear
 from microtensor.nn.module import Module
+from microtensor.ops.linear_cross_entropy import LinearCrossEntropyOptions
 from microtensor.ops.losses import legacy_reduction
 from microtensor.tensor import Tensor
 
@@ -341,3 +349,151 @@ class CTCLoss(_Loss):
         """``F.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity)``."""
         return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
                           self.zero_infinity)
+
+
+# ----------------------------------------------------------------------------- issue 22: the remaining losses
+class NLLLoss2d(NLLLoss):
+    """The deprecated name of ``NLLLoss`` (it warns when made, as PyTorch's does)."""
+
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None, ignore_index: int = -100,
+                 reduce: bool | None = None, reduction: str = "mean") -> None:
+        warnings.warn("`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a drop-in replacement and see "
+                      "https://pytorch.org/docs/main/nn.html#torch.nn.NLLLoss for more details.", FutureWarning,
+                      stacklevel=2)
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)
+
+
+class GaussianNLLLoss(_Loss):
+    """The Gaussian negative log likelihood ``0.5 * (log(var) + (input - target) ** 2 / var)`` of targets under
+    predicted means ``input`` and variances ``var`` (clamped to at least ``eps``).
+
+    Args:
+        full: add the constant ``0.5 * log(2 pi)``.
+        eps: the floor of the variance.
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+    """
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean") -> None:
+        super().__init__(None, None, reduction)
+        self.full = full
+        self.eps = eps
+
+    def forward(self, input: Tensor, target: Tensor, var: Tensor | float) -> Tensor:
+        """``F.gaussian_nll_loss(input, target, var, full, eps, reduction)``."""
+        return F.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps, reduction=self.reduction)
+
+
+class MultiMarginLoss(_WeightedLoss):
+    """The multi-class hinge loss: per sample, ``sum_{i != y} weight[y] * max(0, margin - x[y] + x[i]) ** p / C``.
+
+    Args:
+        p: 1 or 2.
+        margin: the required gap.
+        weight: one weight per class (shape ``(C,)``), registered as a buffer.
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+    """
+
+    def __init__(self, p: int = 1, margin: float = 1.0, weight: Tensor | None = None, size_average: bool | None = None,
+                 reduce: bool | None = None, reduction: str = "mean") -> None:
+        super().__init__(weight, size_average, reduce, reduction)
+        if p not in (1, 2):
+            raise ValueError("only p == 1 and p == 2 supported")
+        if weight is not None and weight.dim() != 1:
+            raise ValueError(f"MultiMarginLoss: expected weight to be None or 1D tensor, got {weight.dim()}D instead")
+        self.p = p
+        self.margin = margin
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """``F.multi_margin_loss(input, target, p, margin, weight, reduction)``."""
+        return F.multi_margin_loss(input, target, p=self.p, margin=self.margin, weight=self.weight,
+                                   reduction=self.reduction)
+
+
+class MultiLabelMarginLoss(_Loss):
+    """The multi-label hinge loss: per sample, ``sum_{j in targets, i not in targets} max(0, 1 - (x[j] - x[i])) / C``,
+    the targets listed in each row of ``target`` up to its first -1.
+
+    Args:
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+    """
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """``F.multilabel_margin_loss(input, target, reduction)``."""
+        return F.multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """``max(0, margin + d(anchor, positive) - d(anchor, negative))`` for a distance function ``d`` of your
+    choice (a ``PairwiseDistance()`` submodule by default).
+
+    Args:
+        distance_function: a callable of two tensors returning their distances.
+        margin: the required gap (> 0).
+        swap: use min(d(anchor, negative), d(positive, negative)) as the negative distance.
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+    """
+
+    def __init__(self, *, distance_function: Callable[[Tensor, Tensor], Tensor] | None = None, margin: float = 1.0,
+                 swap: bool = False, reduction: str = "mean") -> None:
+        super().__init__(size_average=None, reduce=None, reduction=reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, got {margin} "
+                             "instead")
+        self.distance_function: Any = distance_function if distance_function is not None else PairwiseDistance()
+        self.margin = margin
+        self.swap = swap
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        """``F.triplet_margin_with_distance_loss(anchor, positive, negative, ...)``."""
+        return F.triplet_margin_with_distance_loss(anchor, positive, negative, distance_function=self.distance_function,
+                                                   margin=self.margin, swap=self.swap, reduction=self.reduction)
+
+
+class LinearCrossEntropyLoss(_WeightedLoss):
+    """The cross entropy of logits made by an internal bias-free (by default) ``Linear`` layer:
+    ``F.linear_cross_entropy(input, linear.weight, target, ...)``.
+
+    Args:
+        in_features: the size of each input sample.
+        num_classes: the number of classes C.
+        out_features: (d1, ..., dK) for a K-dimensional loss.
+        bias: give the internal ``Linear`` a bias.
+        device, dtype: of the linear weight.
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+        weight: one weight per class (shape ``(C,)``), registered as a buffer.
+        ignore_index: a class-index target that contributes nothing (-100 when None).
+        label_smoothing: in [0, 1].
+        options: a ``LinearCrossEntropyOptions`` to process the batch in chunks, or None.
+    """
+
+    def __init__(self, in_features: int, num_classes: int, *, out_features: tuple[int, ...] = (), bias: bool = False,
+                 device: Any = None, dtype: Any = None, reduction: str = "mean", weight: Tensor | None = None,
+                 ignore_index: int | None = None, label_smoothing: float = 0.0,
+                 options: LinearCrossEntropyOptions | None = None) -> None:
+        if weight is not None and tuple(weight.shape) != (num_classes,):
+            raise RuntimeError(f"expected weight shape to be {(num_classes,)}, got {tuple(weight.shape)}")
+        if label_smoothing < 0 or label_smoothing > 1.0:
+            raise RuntimeError(f"expected label_smoothing to be in range [0, 1], got {label_smoothing}")
+        super().__init__(weight, None, None, reduction)
+        self.num_classes = num_classes
+        self.out_features = tuple(out_features)
+        self.ignore_index = ignore_index
+        self.label_smoothing = label_smoothing
+        # Linear holds 2-D weights: the (C, d1, ..., dK) classes are flattened, and reshaped in forward
+        self.linear = Linear(in_features, math.prod(self.out_features, start=num_classes), bias=bias, device=device,
+                             dtype=dtype)
+        self.options = options
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """``F.linear_cross_entropy`` with the internal layer's weight (and bias) in their logical shapes."""
+        weight = self.linear.weight.reshape(self.num_classes, *self.out_features, self.linear.in_features)
+        bias = None if self.linear.bias is None else self.linear.bias.reshape(self.num_classes, *self.out_features)
+        return F.linear_cross_entropy(input, weight, target, linear_bias=bias, weight=self.weight,
+                                      reduction=self.reduction, ignore_index=self.ignore_index,
+                                      label_smoothing=self.label_smoothing, options=self.options)
+
+    def extra_repr(self) -> str:
+        """PyTorch's summary of the layer and the loss's options."""
+        return (f"in_features={self.linear.in_features}, num_classes={self.num_classes}, "
+                f"out_features={self.out_features}, bias={self.linear.bias is not None}, reduction={self.reduction}, "
+                f"ignore_index={self.ignore_index}, label_smoothing={self.label_smoothing}, options={self.options}")

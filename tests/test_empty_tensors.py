@@ -217,6 +217,13 @@ CASES = {
     "cholesky_inverse_batch0": (lambda L, a: L.cholesky_inverse(a), (A(0, 2, 2),), empty(0, 2, 2)),
     "householder_product_batch0": (lambda L, a, t: L.linalg.householder_product(a, t), (A(0, 3, 2), A(0, 2)),
                                    empty(0, 3, 2)),
+    # grid sampling of an empty batch, no channels or an empty grid
+    "grid_sample_batch0": (lambda L, x, g: F(L).grid_sample(x, g, align_corners=False), (A(0, 2, 3, 4), A(0, 2, 2, 2)),
+                           empty(0, 2, 2, 2)),
+    "grid_sample_channels0": (lambda L, x, g: F(L).grid_sample(x, g, mode="bicubic", align_corners=True),
+                              (A(2, 0, 3, 4), A(2, 2, 2, 2)), empty(2, 0, 2, 2)),
+    "grid_sample_grid0": (lambda L, x, g: F(L).grid_sample(x, g, padding_mode="border", align_corners=False),
+                          (A(1, 2, 3, 4, 2), A(1, 0, 2, 1, 3)), empty(1, 2, 0, 2, 1)),
 }
 
 # the losses of an empty batch with each reduction: NaN for 'mean', 0 for 'sum', an empty tensor for 'none'
@@ -241,9 +248,22 @@ LOSSES = {
                  (A(0, 4), LONG(0))),
     "kl_div": (lambda L, r, a, b: F(L).kl_div(a, b, reduction=r), (A(0, 3), np.abs(A(0, 3)))),
     "kl_div_log_target": (lambda L, r, a, b: F(L).kl_div(a, b, reduction=r, log_target=True), (A(0, 3), A(0, 3))),
+    "gaussian_nll_loss": (lambda L, r, a, b, v: F(L).gaussian_nll_loss(a, b, v.abs(), reduction=r),
+                          (A(0, 3), A(0, 3), A(0, 3))),
+    "triplet_margin_with_distance_loss": (
+        lambda L, r, a, p, n: F(L).triplet_margin_with_distance_loss(a, p, n, reduction=r),
+        (A(0, 3), A(0, 3), A(0, 3))),
+    "linear_cross_entropy": (lambda L, r, x, w: F(L).linear_cross_entropy(x, w, L.zeros(0, dtype=L.int64), reduction=r),
+                             (A(0, 3), A(4, 3))),
     "MSELoss": (lambda L, r, a, b: L.nn.MSELoss(reduction=r)(a, b), (A(0, 3), A(0, 3))),
     "CrossEntropyLoss": (lambda L, r, a, t: L.nn.CrossEntropyLoss(reduction=r)(a, t), (A(0, 3), LONG(0))),
 }
+# the hinge losses of an empty batch: PyTorch's 'mean' of no samples is uninitialised memory, ours NaN
+for _r, _value in (("sum", ZERO), ("none", empty(0))):
+    CASES[f"multi_margin_loss_{_r}"] = (lambda L, x, r=_r: F(L).multi_margin_loss(x, L.zeros(0, dtype=L.int64),
+                                                                                   reduction=r), (A(0, 4),), _value)
+    CASES[f"multilabel_margin_loss_{_r}"] = (lambda L, x, r=_r: F(L).multilabel_margin_loss(
+        x, L.zeros(0, 4, dtype=L.int64), reduction=r), (A(0, 4),), _value)
 REDUCED = {"mean": NAN, "sum": ZERO, "none": None}
 for _name, (_fn, _arrays) in LOSSES.items():
     for _r in ("mean", "sum", "none") + (("batchmean",) if _name.startswith("kl_div") else ()):
@@ -305,6 +325,8 @@ RAISES = {
                                 "Expected more than 1 spatial element when training"),
     "one_hot_empty": (lambda L: F(L).one_hot(L.zeros(0, dtype=L.int64)), RuntimeError,
                       "Can not infer total number of classes from empty tensor"),
+    "affine_grid_batch0": (lambda L: F(L).affine_grid(L.zeros(0, 2, 3), [0, 1, 2, 3], align_corners=False),
+                           ValueError, "Expected non-zero, positive output size"),
     "stack_nothing": (lambda L: L.stack([]), RuntimeError, "stack expects a non-empty TensorList"),
     "ctc_loss_no_frames": (lambda L: F(L).ctc_loss(L.zeros(0, 2, 4), L.zeros(2, 0, dtype=L.int64), (0, 0), (0, 0)),
                            RuntimeError, "log_probs tensor must not be empty"),

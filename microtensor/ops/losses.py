@@ -60,7 +60,7 @@ def _reduction(op: str, reduction: Any, size_average: Any = None, reduce: Any = 
     return reduction
 
 
-reduction_mode = _reduction   # the same check, for the loss families in modules of their own (ctc_loss)
+reduction_mode = _reduction     # the public name the loss modules outside this file validate ``reduction`` with
 
 
 def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
@@ -714,6 +714,9 @@ def _reduce_tensor(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "none":
         return loss
     return loss.sum() if reduction == "sum" else loss.mean()
+
+
+reduce_loss = _reduce_tensor     # the public name the composed losses outside this file reduce with
 
 
 def _softplus(x: Tensor) -> Tensor:

@@ -14,6 +14,7 @@ from microtensor.nn.modules import (
     instancenorm,
     lazy,
     linear,
+    linear_cross_entropy_options,
     loss,
     module,
     normalization,
@@ -33,3 +34,4 @@ __all__ = [
 __all__ += ["channelshuffle", "fold", "padding", "pixelshuffle", "upsampling"]  # issue 22: nn.functional and modules
 __all__ += ["instancenorm", "lazy"]  # issue 22: normalization, lazy modules and small nn names
 __all__ += ["adaptive"]  # issue 22: ctc_loss, embedding_bag, adaptive softmax
+__all__ += ["linear_cross_entropy_options"]  # issue 22: grid sampling and the remaining losses

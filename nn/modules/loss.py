@@ -5,18 +5,24 @@ from microtensor.nn.loss import (
     CosineEmbeddingLoss,
     CrossEntropyLoss,
     CTCLoss,
+    GaussianNLLLoss,
     HingeEmbeddingLoss,
     HuberLoss,
     KLDivLoss,
     L1Loss,
+    LinearCrossEntropyLoss,
     MarginRankingLoss,
     MSELoss,
+    MultiLabelMarginLoss,
     MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
     NLLLoss,
+    NLLLoss2d,
     PoissonNLLLoss,
     SmoothL1Loss,
     SoftMarginLoss,
     TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
 )
 
 __all__ = [
@@ -25,3 +31,7 @@ __all__ = [
     "SmoothL1Loss", "SoftMarginLoss", "TripletMarginLoss",
 ]
 __all__ += ["CTCLoss"]  # issue 22: ctc_loss, embedding_bag, adaptive softmax
+__all__ += [  # issue 22: grid sampling and the remaining losses
+    "GaussianNLLLoss", "LinearCrossEntropyLoss", "MultiLabelMarginLoss", "MultiMarginLoss", "NLLLoss2d",
+    "TripletMarginWithDistanceLoss",
+]
