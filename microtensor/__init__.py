@@ -125,9 +125,14 @@ from microtensor.ops.conv import (
     avg_pool2d,
     conv1d,
     conv2d,
+    conv3d,
+    conv_transpose1d,
     conv_transpose2d,
+    conv_transpose3d,
     max_pool1d,
+    max_pool1d_with_indices,
     max_pool2d,
+    max_pool3d,
 )
 from microtensor.ops.cumulative import cummax, cummin, diff, logcumsumexp
 from microtensor.ops.distance import cdist, cosine_similarity, pairwise_distance, pdist
@@ -563,3 +568,5 @@ __all__ += ["atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "cartesian_p
 # issue 22: random, dtypes, BLAS-style products, distances
 __all__ += ["addbmm", "addmm", "addmv", "addr", "baddbmm", "cdist", "chain_matmul", "pdist", "poisson", "tensordot"]
 __all__ += ["distributions"]  # issue 22: distributions
+__all__ += ["conv3d", "conv_transpose1d", "conv_transpose3d", "max_pool1d_with_indices",
+            "max_pool3d"]  # issue 22: 3-D convolution and pooling

@@ -41,12 +41,20 @@ from microtensor.ops.conv import (
     adaptive_max_pool2d,
     avg_pool1d,
     avg_pool2d,
+    avg_pool3d,
     conv1d,
     conv2d,
+    conv3d,
+    conv_transpose1d,
     conv_transpose2d,
+    conv_transpose3d,
     fold,
     max_pool1d,
+    max_pool1d_with_indices,
     max_pool2d,
+    max_pool2d_with_indices,
+    max_pool3d,
+    max_pool3d_with_indices,
     unfold,
 )
 from microtensor.ops.distance import cosine_similarity, pairwise_distance, pdist
@@ -74,7 +82,7 @@ from microtensor.ops.losses import (
     soft_margin_loss,
     triplet_margin_loss,
 )
-from microtensor.ops.lp_pool import lp_pool1d, lp_pool2d
+from microtensor.ops.lp_pool import lp_pool1d, lp_pool2d, lp_pool3d
 from microtensor.ops.max_unpool import max_unpool1d, max_unpool2d
 from microtensor.ops.normalization import batch_norm, group_norm, instance_norm, layer_norm, normalize
 from microtensor.ops.padding import pad
@@ -136,3 +144,7 @@ __all__ += [  # issue 22: nn.functional and modules
     "max_unpool1d", "max_unpool2d",
 ]
 __all__ += ["pdist"]  # issue 22: random, dtypes, BLAS-style products, distances
+__all__ += [  # issue 22: 3-D convolution and pooling
+    "avg_pool3d", "conv3d", "conv_transpose1d", "conv_transpose3d", "lp_pool3d", "max_pool1d_with_indices",
+    "max_pool2d_with_indices", "max_pool3d", "max_pool3d_with_indices",
+]
