@@ -75,6 +75,8 @@ CASES = {
                             (A(0, 2, 3, 3), A(2, 3, 2, 2), A(3)), empty(0, 3, 6, 6)),
     "conv3d_n0": (lambda L, x, w, b: F(L).conv3d(x, w, b, padding=1, groups=2),
                   (A(0, 2, 3, 4, 3), A(4, 1, 2, 3, 2), A(4)), empty(0, 4, 4, 4, 4)),
+    "Conv3d_n0": (lambda L, x: (L.manual_seed(0), L.nn.Conv3d(2, 3, 2, dtype=L.float64))[1](x), (A(0, 2, 3, 3, 3),),
+                  empty(0, 3, 2, 2, 2)),
     "conv_transpose1d_n0": (lambda L, x, w, b: F(L).conv_transpose1d(x, w, b, stride=2, output_padding=1),
                             (A(0, 2, 3), A(2, 3, 2), A(3)), empty(0, 3, 7)),
     "conv_transpose3d_n0": (lambda L, x, w: F(L).conv_transpose3d(x, w, stride=(1, 2, 1), padding=1),
