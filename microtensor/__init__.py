@@ -135,9 +135,14 @@ from microtensor.ops.conv import (
     avg_pool2d,
     conv1d,
     conv2d,
+    conv3d,
+    conv_transpose1d,
     conv_transpose2d,
+    conv_transpose3d,
     max_pool1d,
+    max_pool1d_with_indices,
     max_pool2d,
+    max_pool3d,
 )
 from microtensor.ops.cumulative import cummax, cummin, diff, logcumsumexp
 from microtensor.ops.distance import cdist, cosine_similarity, pairwise_distance, pdist
@@ -662,3 +667,5 @@ __all__ += ["can_cast", "dist", "fmax", "fmin", "frobenius_norm", "i0_", "inner"
             "vdot", "corrcoef", "cov", "nanquantile", "quantile", "cumulative_trapezoid", "gradient", "trapezoid",
             "trapz", "igamma", "igammac", "histogramdd", "binomial"]  # issue 22: math long tail
 __all__ += ["from_dlpack", "index_put_", "to_dlpack"]  # issue 22: dlpack and index_put_
+__all__ += ["conv3d", "conv_transpose1d", "conv_transpose3d", "max_pool1d_with_indices",
+            "max_pool3d"]  # issue 22: 3-D convolution and pooling

@@ -53,7 +53,7 @@ from microtensor.nn.container import (
     Sequential,
     Unflatten,
 )
-from microtensor.nn.conv import Conv1d, Conv2d, ConvTranspose2d
+from microtensor.nn.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from microtensor.nn.distance import CosineSimilarity, PairwiseDistance
 from microtensor.nn.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from microtensor.nn.fold import Fold, Unfold
@@ -133,12 +133,15 @@ from microtensor.nn.pooling import (
     AdaptiveAvgPool2d,
     AvgPool1d,
     AvgPool2d,
+    AvgPool3d,
     FractionalMaxPool2d,
     FractionalMaxPool3d,
     LPPool1d,
     LPPool2d,
+    LPPool3d,
     MaxPool1d,
     MaxPool2d,
+    MaxPool3d,
     MaxUnpool1d,
     MaxUnpool2d,
     MaxUnpool3d,
@@ -200,3 +203,5 @@ __all__ += [  # issue 22: grid sampling and the remaining losses
     "GaussianNLLLoss", "LinearCrossEntropyLoss", "LinearCrossEntropyOptions", "MultiLabelMarginLoss",
     "MultiMarginLoss", "NLLLoss2d", "TripletMarginWithDistanceLoss",
 ]
+__all__ += ["AvgPool3d", "Conv3d", "ConvTranspose1d", "ConvTranspose3d", "LPPool3d",
+            "MaxPool3d"]  # issue 22: 3-D convolution and pooling

@@ -1,4 +1,4 @@
-"""Convolution layers Conv1d, Conv2d and ConvTranspose2d, initialised as PyTorch initialises them."""
+"""Convolution layers Conv1d/2d/3d and ConvTranspose1d/2d/3d, initialised as PyTorch initialises them."""
 from __future__ import annotations
 
 import math
@@ -12,7 +12,7 @@ from microtensor.nn.parameter import Parameter
 from microtensor.tensor import Tensor
 
 _PADDING_STRINGS = {"same", "valid"}
-_SPATIAL = {1: "L", 2: "H, W"}
+_SPATIAL = {1: "L", 2: "H, W", 3: "D, H, W"}
 
 
 def _ntuple(x: Any, n: int) -> tuple:
@@ -21,7 +21,7 @@ def _ntuple(x: Any, n: int) -> tuple:
 
 
 class _ConvNd(Module):
-    """What Conv1d, Conv2d and ConvTranspose2d share: arguments, parameters, initialisation, repr, input check."""
+    """What the convolution layers share: arguments, parameters, initialisation, repr, input check."""
 
     _dims: int
     _transposed: bool = False
@@ -174,35 +174,44 @@ class Conv2d(_ConvNd):
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
-class ConvTranspose2d(_ConvNd):
-    """2-D transposed convolution (the gradient of Conv2d with respect to its input), e.g. to upsample.
+class Conv3d(_ConvNd):
+    """3-D convolution (cross-correlation) over inputs ``(N, C_in, D, H, W)`` or ``(C_in, D, H, W)``.
 
     Args:
         in_channels: channels of the input.
         out_channels: channels of the output.
-        kernel_size: kernel height and width.
-        stride: step of the kernel over the output.
-        padding: ``dilation * (kernel_size - 1) - padding`` zeros are added on each side of the input.
-        output_padding: extra size added to one side of each output dimension (below the stride).
-        groups: blocked connections from input to output channels.
-        bias: whether to add a learnable bias.
+        kernel_size: kernel depth, height and width (an int for all, or a triple).
+        stride: step of the kernel.
+        padding: zeros added on every side (an int, a triple, ``'valid'`` for none or ``'same'`` for an
+            output of the input's size).
         dilation: spacing between kernel elements.
+        groups: blocked connections from input to output channels (``groups=in_channels``: depthwise).
+        bias: whether to add a learnable bias.
         padding_mode: ``'zeros'`` (the only mode supported).
         dtype: the parameters' dtype.
 
-    ``weight`` is ``(in_channels, out_channels // groups, kH, kW)``, initialised as PyTorch's.
+    ``weight`` is ``(out_channels, in_channels // groups, kD, kH, kW)``, initialised as PyTorch's.
     """
 
-    _dims = 2
-    _transposed = True
+    _dims = 3
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
-                 stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0,
-                 output_padding: int | tuple[int, int] = 0, groups: int = 1, bias: bool = True,
-                 dilation: int | tuple[int, int] = 1, padding_mode: str = "zeros", device: object = None,
-                 dtype: mt.dtype | None = None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, output_padding, groups,
-                         bias, padding_mode, dtype)
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int, int],
+                 stride: int | tuple[int, int, int] = 1, padding: str | int | tuple[int, int, int] = 0,
+                 dilation: int | tuple[int, int, int] = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device: object = None, dtype: mt.dtype | None = None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, 0, groups, bias,
+                         padding_mode, dtype)
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``F.conv3d`` with the layer's weight, bias and settings."""
+        self._check_input(input)
+        return F.conv3d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class _ConvTransposeNd(_ConvNd):
+    """What the transposed convolution layers share: choosing the output padding from ``output_size``."""
+
+    _transposed = True
 
     def _output_padding(self, input: Tensor, output_size: list[int] | None) -> tuple[int, ...]:
         """The output padding that makes the output's spatial size ``output_size`` (PyTorch's rule)."""
@@ -226,10 +235,115 @@ class ConvTranspose2d(_ConvNd):
             padding.append(output_size[d] - smallest)
         return tuple(padding)
 
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """1-D transposed convolution (the gradient of Conv1d with respect to its input), e.g. to upsample.
+
+    Args:
+        in_channels: channels of the input.
+        out_channels: channels of the output.
+        kernel_size: kernel length.
+        stride: step of the kernel over the output.
+        padding: ``dilation * (kernel_size - 1) - padding`` zeros are added on each side of the input.
+        output_padding: extra length added to one side of the output (below the stride).
+        groups: blocked connections from input to output channels.
+        bias: whether to add a learnable bias.
+        dilation: spacing between kernel elements.
+        padding_mode: ``'zeros'`` (the only mode supported).
+        dtype: the parameters' dtype.
+
+    ``weight`` is ``(in_channels, out_channels // groups, kL)``, initialised as PyTorch's.
+    """
+
+    _dims = 1
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int], stride: int | tuple[int] = 1,
+                 padding: int | tuple[int] = 0, output_padding: int | tuple[int] = 0, groups: int = 1,
+                 bias: bool = True, dilation: int | tuple[int] = 1, padding_mode: str = "zeros",
+                 device: object = None, dtype: mt.dtype | None = None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, output_padding, groups,
+                         bias, padding_mode, dtype)
+
+    def forward(self, input: Tensor, output_size: list[int] | None = None) -> Tensor:
+        """``F.conv_transpose1d`` with the layer's weight, bias and settings; ``output_size`` picks the
+        output padding that gives that length."""
+        self._check_input(input)
+        output_padding = self._output_padding(input, output_size)
+        return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding, output_padding,
+                                  self.groups, self.dilation)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """2-D transposed convolution (the gradient of Conv2d with respect to its input), e.g. to upsample.
+
+    Args:
+        in_channels: channels of the input.
+        out_channels: channels of the output.
+        kernel_size: kernel height and width.
+        stride: step of the kernel over the output.
+        padding: ``dilation * (kernel_size - 1) - padding`` zeros are added on each side of the input.
+        output_padding: extra size added to one side of each output dimension (below the stride).
+        groups: blocked connections from input to output channels.
+        bias: whether to add a learnable bias.
+        dilation: spacing between kernel elements.
+        padding_mode: ``'zeros'`` (the only mode supported).
+        dtype: the parameters' dtype.
+
+    ``weight`` is ``(in_channels, out_channels // groups, kH, kW)``, initialised as PyTorch's.
+    """
+
+    _dims = 2
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
+                 stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0,
+                 output_padding: int | tuple[int, int] = 0, groups: int = 1, bias: bool = True,
+                 dilation: int | tuple[int, int] = 1, padding_mode: str = "zeros", device: object = None,
+                 dtype: mt.dtype | None = None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, output_padding, groups,
+                         bias, padding_mode, dtype)
+
     def forward(self, input: Tensor, output_size: list[int] | None = None) -> Tensor:
         """``F.conv_transpose2d`` with the layer's weight, bias and settings; ``output_size`` picks the
         output padding that gives that spatial size."""
         self._check_input(input)
         output_padding = self._output_padding(input, output_size)
         return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, output_padding,
+                                  self.groups, self.dilation)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """3-D transposed convolution (the gradient of Conv3d with respect to its input), e.g. to upsample volumes.
+
+    Args:
+        in_channels: channels of the input.
+        out_channels: channels of the output.
+        kernel_size: kernel depth, height and width.
+        stride: step of the kernel over the output.
+        padding: ``dilation * (kernel_size - 1) - padding`` zeros are added on each side of the input.
+        output_padding: extra size added to one side of each output dimension (below the stride).
+        groups: blocked connections from input to output channels.
+        bias: whether to add a learnable bias.
+        dilation: spacing between kernel elements.
+        padding_mode: ``'zeros'`` (the only mode supported).
+        dtype: the parameters' dtype.
+
+    ``weight`` is ``(in_channels, out_channels // groups, kD, kH, kW)``, initialised as PyTorch's.
+    """
+
+    _dims = 3
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int, int],
+                 stride: int | tuple[int, int, int] = 1, padding: int | tuple[int, int, int] = 0,
+                 output_padding: int | tuple[int, int, int] = 0, groups: int = 1, bias: bool = True,
+                 dilation: int | tuple[int, int, int] = 1, padding_mode: str = "zeros", device: object = None,
+                 dtype: mt.dtype | None = None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, output_padding, groups,
+                         bias, padding_mode, dtype)
+
+    def forward(self, input: Tensor, output_size: list[int] | None = None) -> Tensor:
+        """``F.conv_transpose3d`` with the layer's weight, bias and settings; ``output_size`` picks the
+        output padding that gives that spatial size."""
+        self._check_input(input)
+        output_padding = self._output_padding(input, output_size)
+        return F.conv_transpose3d(input, self.weight, self.bias, self.stride, self.padding, output_padding,
                                   self.groups, self.dilation)

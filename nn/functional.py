@@ -53,12 +53,20 @@ from microtensor.ops.attention import multi_head_attention_forward, scaled_dot_p
 from microtensor.ops.conv import (
     avg_pool1d,
     avg_pool2d,
+    avg_pool3d,
     conv1d,
     conv2d,
+    conv3d,
+    conv_transpose1d,
     conv_transpose2d,
+    conv_transpose3d,
     fold,
     max_pool1d,
+    max_pool1d_with_indices,
     max_pool2d,
+    max_pool2d_with_indices,
+    max_pool3d,
+    max_pool3d_with_indices,
     unfold,
 )
 from microtensor.ops.ctc_loss import ctc_loss
@@ -98,7 +106,7 @@ from microtensor.ops.losses import (
     soft_margin_loss,
     triplet_margin_loss,
 )
-from microtensor.ops.lp_pool import lp_pool1d, lp_pool2d
+from microtensor.ops.lp_pool import lp_pool1d, lp_pool2d, lp_pool3d
 from microtensor.ops.margin_losses import (
     multi_margin_loss,
     multilabel_margin_loss,
@@ -177,4 +185,8 @@ __all__ += ["ctc_loss", "embedding_bag"]  # issue 22: ctc_loss, embedding_bag, a
 __all__ += [  # issue 22: grid sampling and the remaining losses
     "affine_grid", "gaussian_nll_loss", "grid_sample", "linear_cross_entropy", "multi_margin_loss",
     "multilabel_margin_loss", "triplet_margin_with_distance_loss",
+]
+__all__ += [  # issue 22: 3-D convolution and pooling
+    "avg_pool3d", "conv3d", "conv_transpose1d", "conv_transpose3d", "lp_pool3d", "max_pool1d_with_indices",
+    "max_pool2d_with_indices", "max_pool3d", "max_pool3d_with_indices",
 ]

@@ -1,4 +1,4 @@
-"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool2d, LPPool1d/2d, MaxUnpool1d/2d/3d and
+"""Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, LPPool1d/2d/3d, AdaptiveAvgPool2d, MaxUnpool1d/2d/3d and
 FractionalMaxPool2d/3d (no parameters; they call F). The other adaptive layers are in ``nn/adaptive_pooling.py``."""
 from __future__ import annotations
 
@@ -68,6 +68,24 @@ class MaxPool2d(_MaxPoolNd):
                             ceil_mode=self.ceil_mode, return_indices=self.return_indices)
 
 
+class MaxPool3d(_MaxPoolNd):
+    """The maximum over sliding windows of inputs ``(N, C, D, H, W)`` or ``(C, D, H, W)``.
+
+    Args:
+        kernel_size: window depth, height and width (an int for all, or a triple).
+        stride: window step (``kernel_size`` when None).
+        padding: implicit ``-inf`` padding on every side (at most half the kernel).
+        dilation: spacing between window elements.
+        return_indices: also return the flat positions of the maxima within each volume (for MaxUnpool3d).
+        ceil_mode: round the output size up instead of down.
+    """
+
+    def forward(self, input: Tensor) -> Tensor | tuple[Tensor, Tensor]:
+        """``F.max_pool3d`` with the layer's settings."""
+        return F.max_pool3d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                            ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+
+
 class AvgPool1d(Module):
     """The mean over sliding windows of inputs ``(N, C, L)`` or ``(C, L)``.
 
@@ -127,6 +145,24 @@ class AvgPool2d(Module):
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool3d(AvgPool2d):
+    """The mean over sliding windows of inputs ``(N, C, D, H, W)`` or ``(C, D, H, W)``.
+
+    Args:
+        kernel_size: window depth, height and width (an int for all, or a triple).
+        stride: window step (``kernel_size`` when None).
+        padding: zeros added on every side (at most half the kernel).
+        ceil_mode: round the output size up instead of down.
+        count_include_pad: whether the padded zeros count in the mean's divisor.
+        divisor_override: divide every window's sum by this instead.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``F.avg_pool3d`` with the layer's settings."""
+        return F.avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad, self.divisor_override)
 
 
 class AdaptiveAvgPool2d(Module):
@@ -190,6 +226,22 @@ class LPPool2d(_LPPoolNd):
     def forward(self, input: Tensor) -> Tensor:
         """``F.lp_pool2d`` with the layer's settings."""
         return F.lp_pool2d(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
+
+
+class LPPool3d(_LPPoolNd):
+    """Power-average pooling over inputs ``(N, C, D, H, W)`` or ``(C, D, H, W)``: (sum of x^p over each
+    window)^(1/p).
+
+    Args:
+        norm_type: p (inf gives max pooling of |x|).
+        kernel_size: window depth, height and width (an int for all, or a triple).
+        stride: window step (``kernel_size`` when None).
+        ceil_mode: round the output size up instead of down.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``F.lp_pool3d`` with the layer's settings."""
+        return F.lp_pool3d(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
 
 
 class _MaxUnpoolNd(Module):

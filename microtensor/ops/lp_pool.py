@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from microtensor.ops.conv import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
+from microtensor.ops.conv import avg_pool1d, avg_pool2d, avg_pool3d, max_pool1d, max_pool2d, max_pool3d
 from microtensor.ops.unary import relu, sign
 from microtensor.tensor import Tensor
 
@@ -48,3 +48,19 @@ def lp_pool2d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = N
     """
     kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
     return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, kh * kw, avg_pool2d, max_pool2d)
+
+
+def lp_pool3d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:
+    """3-D power-average pooling over (N, C, D, H, W) or (C, D, H, W): (sum of x^p over each window)^(1/p), as
+    ``F.lp_pool3d``.
+
+    Args:
+        input: the input.
+        norm_type: p.
+        kernel_size: the window size (an int for every dim, or a triple).
+        stride: the window step (``kernel_size`` when None).
+        ceil_mode: round the output size up instead of down.
+    """
+    window = kernel_size ** 3 if isinstance(kernel_size, int) else math.prod(kernel_size)
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, window, avg_pool3d, max_pool3d)

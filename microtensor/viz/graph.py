@@ -124,7 +124,7 @@ def forward_name(node: Node) -> str:
     return name
 
 
-_GEOMETRY = {"kernel_size": ("kh", "kw"), "stride": ("sh", "sw"), "padding": ("pt", "pl"), "dilation": ("dh", "dw")}
+_GEOMETRY = {"kernel_size": "k", "stride": "s", "padding": "lo", "dilation": "d"}      # torch's name: the record's
 
 
 def op_attributes(node: Node) -> dict[str, str]:
@@ -135,8 +135,8 @@ def op_attributes(node: Node) -> dict[str, str]:
             continue
         if hasattr(value, "_asdict"):     # a NamedTuple record, such as the convolutions' geometry
             fields = value._asdict()
-            if all(f in fields for pair in _GEOMETRY.values() for f in pair):
-                attrs.update({k: _format((fields[a], fields[b])) for k, (a, b) in _GEOMETRY.items()})
+            if all(f in fields for f in _GEOMETRY.values()):
+                attrs.update({k: _format(fields[f]) for k, f in _GEOMETRY.items()})
                 if "groups" in fields:
                     attrs["groups"] = _format(fields["groups"])
             else:

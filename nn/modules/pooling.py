@@ -10,12 +10,15 @@ from microtensor.nn.pooling import (
     AdaptiveAvgPool2d,
     AvgPool1d,
     AvgPool2d,
+    AvgPool3d,
     FractionalMaxPool2d,
     FractionalMaxPool3d,
     LPPool1d,
     LPPool2d,
+    LPPool3d,
     MaxPool1d,
     MaxPool2d,
+    MaxPool3d,
     MaxUnpool1d,
     MaxUnpool2d,
     MaxUnpool3d,
@@ -27,3 +30,4 @@ __all__ += [  # issue 22: adaptive pooling, max_unpool3d, fractional max pooling
     "AdaptiveAvgPool1d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
     "MaxUnpool3d", "FractionalMaxPool2d", "FractionalMaxPool3d",
 ]
+__all__ += ["AvgPool3d", "LPPool3d", "MaxPool3d"]  # issue 22: 3-D convolution and pooling

@@ -1,4 +1,5 @@
-"""conv1d, conv2d, conv_transpose2d, unfold and fold: gradients of first and second order, PyTorch's values, errors."""
+"""conv1d/2d/3d, conv_transpose1d/2d/3d, unfold and fold: gradients of first and second order, PyTorch's values,
+errors."""
 import numpy as np
 import pytest
 from helpers import check_gradients, compare_with_torch, requires_torch, seeds, torch
@@ -44,6 +45,25 @@ CONV = {
     "conv_transpose2d_dilation": ("conv_transpose2d", (1, 2, 3, 3), (2, 2, 2, 3), True,
                                   {"dilation": (2, 1), "padding": 1, "output_padding": 1, "stride": (1, 2)}),
     "conv_transpose2d_unbatched": ("conv_transpose2d", (2, 3, 3), (2, 3, 2, 2), True, {"stride": 2}),
+    "conv3d_plain": ("conv3d", (2, 2, 3, 4, 3), (3, 2, 2, 2, 2), True, {}),
+    "conv3d_stride_padding": ("conv3d", (1, 2, 4, 3, 5), (2, 2, 2, 3, 2), False,
+                              {"stride": (2, 1, 3), "padding": (1, 0, 2)}),
+    "conv3d_same_even_dilated": ("conv3d", (1, 2, 4, 5, 3), (2, 2, 2, 3, 2), True,
+                                 {"padding": "same", "dilation": (1, 2, 1)}),
+    "conv3d_valid_dilation": ("conv3d", (1, 1, 5, 4, 4), (2, 1, 2, 2, 2), True,
+                              {"padding": "valid", "dilation": (2, 1, 2)}),
+    "conv3d_groups": ("conv3d", (2, 4, 3, 3, 4), (4, 2, 2, 1, 2), True, {"groups": 2, "stride": (1, 2, 1)}),
+    "conv3d_depthwise": ("conv3d", (1, 3, 3, 3, 3), (3, 1, 2, 2, 2), False, {"groups": 3, "padding": 1}),
+    "conv3d_unbatched": ("conv3d", (2, 3, 4, 3), (2, 2, 2, 2, 1), True, {"padding": (0, 1, 0)}),
+    "conv_transpose1d_plain": ("conv_transpose1d", (2, 3, 5), (3, 2, 3), True, {}),
+    "conv_transpose1d_options": ("conv_transpose1d", (2, 4, 4), (4, 1, 3), True,
+                                 {"stride": 2, "padding": 1, "output_padding": 1, "groups": 2, "dilation": 2}),
+    "conv_transpose1d_unbatched": ("conv_transpose1d", (2, 4), (2, 3, 2), False, {"stride": 3, "output_padding": 2}),
+    "conv_transpose3d_plain": ("conv_transpose3d", (1, 2, 2, 3, 2), (2, 2, 2, 2, 2), True, {}),
+    "conv_transpose3d_options": ("conv_transpose3d", (1, 4, 2, 2, 3), (4, 1, 2, 3, 2), True,
+                                 {"stride": (2, 1, 2), "padding": (1, 0, 1), "output_padding": (1, 0, 1),
+                                  "groups": 2, "dilation": (1, 2, 1)}),
+    "conv_transpose3d_unbatched": ("conv_transpose3d", (2, 2, 2, 2), (2, 1, 2, 1, 2), False, {"stride": 2}),
 }
 
 
@@ -52,7 +72,7 @@ def _arrays(case, seed=0, dtype="float64"):
     rng = np.random.default_rng(seed)
     arrays = [rng.standard_normal(xs), rng.standard_normal(ws)]
     if has_bias:
-        out_c = ws[0] if CONV[case][0] != "conv_transpose2d" else ws[1] * CONV[case][4].get("groups", 1)
+        out_c = ws[1] * CONV[case][4].get("groups", 1) if CONV[case][0].startswith("conv_transpose") else ws[0]
         arrays.append(rng.standard_normal(out_c))
     return [a.astype(dtype) for a in arrays]
 
@@ -80,7 +100,9 @@ def test_conv_matches_torch(case, dtype):
 @requires_torch
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
 @pytest.mark.parametrize("case", ["conv2d_groups", "conv2d_same_even_dilated", "conv1d_groups",
-                                  "conv_transpose2d_output_padding", "conv_transpose2d_groups"])
+                                  "conv_transpose2d_output_padding", "conv_transpose2d_groups", "conv3d_groups",
+                                  "conv3d_same_even_dilated", "conv_transpose1d_options",
+                                  "conv_transpose3d_options"])
 def test_conv_double_backward_matches_torch(case):
     arrays = _arrays(case, 2)
     ours = [mt.tensor(a, requires_grad=True) for a in arrays]
@@ -100,31 +122,34 @@ def test_conv_double_backward_matches_torch(case):
 
 
 @requires_torch
-@settings(max_examples=25)
+@pytest.mark.parametrize("nd", [1, 2, 3])
+@settings(max_examples=20)
 @given(seed=seeds, data=st.data())
-def test_random_conv2d_geometry_matches_torch(seed, data):
+def test_random_conv_geometry_matches_torch(nd, seed, data):
     groups = data.draw(st.sampled_from([1, 2, 3]))
     cin, cout = groups * data.draw(st.integers(1, 2)), groups * data.draw(st.integers(1, 2))
-    k = (data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3)))
-    stride = (data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3)))
-    dilation = (data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2)))
-    padding = (data.draw(st.integers(0, 2)), data.draw(st.integers(0, 2)))
-    size = tuple(dilation[i] * (k[i] - 1) + 1 + data.draw(st.integers(0, 4)) for i in range(2))
+    k = tuple(data.draw(st.integers(1, 3)) for _ in range(nd))
+    stride = tuple(data.draw(st.integers(1, 3)) for _ in range(nd))
+    dilation = tuple(data.draw(st.integers(1, 2)) for _ in range(nd))
+    padding = tuple(data.draw(st.integers(0, 2)) for _ in range(nd))
+    size = tuple(dilation[i] * (k[i] - 1) + 1 + data.draw(st.integers(0, 3)) for i in range(nd))
+    batch = data.draw(st.sampled_from([(), (1,), (2,)]))                 # () is an unbatched input
+    conv, conv_t = f"conv{nd}d", f"conv_transpose{nd}d"
     rng = np.random.default_rng(seed)
-    x, w = rng.standard_normal((2, cin) + size), rng.standard_normal((cout, cin // groups) + k)
+    x, w = rng.standard_normal(batch + (cin,) + size), rng.standard_normal((cout, cin // groups) + k)
     b = rng.standard_normal(cout)
     options = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
-    compare_with_torch(lambda x, w, b: F.conv2d(x, w, b, **options), x, w, b,
-                       torch_fn=lambda x, w, b: TF.conv2d(x, w, b, **options), rtol=1e-10, atol=1e-12)
+    compare_with_torch(lambda x, w, b: getattr(F, conv)(x, w, b, **options), x, w, b,
+                       torch_fn=lambda x, w, b: getattr(TF, conv)(x, w, b, **options), rtol=1e-10, atol=1e-12)
     wt = rng.standard_normal((cin, cout // groups) + k)
-    out_pad = tuple(rng.integers(0, max(s, d)) for s, d in zip(stride, dilation))
+    out_pad = tuple(int(rng.integers(0, max(s, d))) for s, d in zip(stride, dilation))
     t_options = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups,
                  "output_padding": out_pad}
     expected_size = [(n - 1) * s - 2 * p + d * (kk - 1) + o + 1
                      for n, s, p, d, kk, o in zip(size, stride, padding, dilation, k, out_pad)]
     if min(expected_size) > 0:
-        compare_with_torch(lambda x, w: F.conv_transpose2d(x, w, **t_options), x, wt,
-                           torch_fn=lambda x, w: TF.conv_transpose2d(x, w, **t_options), rtol=1e-10, atol=1e-12)
+        compare_with_torch(lambda x, w: getattr(F, conv_t)(x, w, **t_options), x, wt,
+                           torch_fn=lambda x, w: getattr(TF, conv_t)(x, w, **t_options), rtol=1e-10, atol=1e-12)
 
 
 def test_conv_float32_output_and_grad_fn():
@@ -136,6 +161,11 @@ def test_conv_float32_output_and_grad_fn():
     out.sum().backward()
     assert w.grad.dtype == mt.float32 and x.grad is None
     assert mt.conv2d is F.conv2d and mt.conv_transpose2d is F.conv_transpose2d and mt.conv1d is F.conv1d
+    assert mt.conv3d is F.conv3d and mt.conv_transpose1d is F.conv_transpose1d
+    assert mt.conv_transpose3d is F.conv_transpose3d
+    out3 = F.conv3d(mt.randn(2, 3, 4, 4, 4), mt.randn(2, 3, 3, 3, 3, requires_grad=True), padding=1)
+    assert out3.dtype == mt.float32 and tuple(out3.shape) == (2, 2, 4, 4, 4)
+    assert out3.grad_fn.name() == "ConvolutionBackward0"
 
 
 def test_conv_transpose_is_the_input_gradient_of_conv():
@@ -250,3 +280,37 @@ def test_conv_transpose_and_fold_errors():
         F.fold(mt.zeros(1, 8, 5), (3, 3), 2)
     with pytest.raises(RuntimeError, match=r"divisible by the product of kernel_size \(2 \* 2 = 4\), but got 6"):
         F.fold(mt.zeros(1, 6, 4), (3, 3), 2)
+
+
+def test_conv3d_and_transposed_1d_3d_errors():
+    w = mt.zeros(2, 3, 2, 2, 2)
+    with pytest.raises(RuntimeError, match=r"conv3d: expected input of shape \(N, C_in, D, H, W\) or \(C_in, D, H, W\) "
+                                           r"with C_in = 3 \(weight \[2, 3, 2, 2, 2\], groups 1\), got \[1, 3, 4, 4\]"):
+        F.conv3d(mt.zeros(1, 3, 4, 4), w)
+    with pytest.raises(RuntimeError, match=r"conv3d: expected input .* with C_in = 3 .* got \[1, 2, 4, 4, 4\]"):
+        F.conv3d(mt.zeros(1, 2, 4, 4, 4), w)
+    with pytest.raises(RuntimeError, match=r"conv3d: expected a 5-D weight \(C_out, C_in / groups, kD, kH, kW\), got "
+                                           r"weight of shape \[2, 3, 3, 3\]"):
+        F.conv3d(mt.zeros(1, 3, 4, 4, 4), mt.zeros(2, 3, 3, 3))
+    with pytest.raises(RuntimeError, match=r"Calculated padded input size per channel: \(2 x 4 x 4\)\. Kernel size: "
+                                           r"\(3 x 3 x 3\)\. Kernel size can't be greater than actual input size"):
+        F.conv3d(mt.zeros(1, 3, 2, 4, 4), mt.zeros(2, 3, 3, 3, 3))
+    with pytest.raises(TypeError, match="conv3d: stride must be an int or a tuple of 3 ints, got \\(1, 2\\)"):
+        F.conv3d(mt.zeros(1, 3, 4, 4, 4), w, stride=(1, 2))
+    with pytest.raises(ValueError, match="padding='same' is not supported for strided convolutions"):
+        F.conv3d(mt.zeros(1, 3, 4, 4, 4), w, stride=2, padding="same")
+    with pytest.raises(RuntimeError, match=r"conv_transpose3d: expected input of shape \(N, C_in, D, H, W\) or "
+                                           r"\(C_in, D, H, W\) with C_in = 2 .* got \[1, 3, 4, 4, 4\]"):
+        F.conv_transpose3d(mt.zeros(1, 3, 4, 4, 4), w)
+    with pytest.raises(RuntimeError, match=r"conv_transpose3d: expected a 5-D weight \(C_in, C_out / groups, kD, kH, "
+                                           r"kW\), got weight of shape \[3, 2, 2, 2\]"):
+        F.conv_transpose3d(mt.zeros(1, 3, 4, 4, 4), mt.zeros(3, 2, 2, 2))
+    with pytest.raises(RuntimeError, match="conv_transpose1d: output padding must be smaller than either stride or "
+                                           "dilation, got output_padding \\(2,\\), stride \\(2,\\)"):
+        F.conv_transpose1d(mt.zeros(1, 3, 4), mt.zeros(3, 3, 3), stride=2, output_padding=2)
+    with pytest.raises(RuntimeError, match=r"conv_transpose1d: given input size per channel \(1\), the calculated "
+                                           r"output size \(-1\) is too small"):
+        F.conv_transpose1d(mt.zeros(1, 3, 1), mt.zeros(3, 3, 1), padding=1)
+    with pytest.raises(RuntimeError, match="conv_transpose3d: given weight of size .* expected bias to be "
+                                           "1-dimensional with 4 elements, but got bias of size \\[3\\]"):
+        F.conv_transpose3d(mt.zeros(1, 2, 2, 2, 2), mt.zeros(2, 2, 1, 1, 1), mt.zeros(3), groups=2)

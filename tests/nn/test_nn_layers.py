@@ -13,8 +13,8 @@ from microtensor.nn import conv, dropout, linear, normalization, pooling, sparse
 
 LAYERS = {name: getattr(module, name) for module, names in [
     (linear, ["Linear", "Bilinear"]),
-    (conv, ["Conv1d", "Conv2d", "ConvTranspose2d"]),
-    (pooling, ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d"]),
+    (conv, ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]),
+    (pooling, ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool2d"]),
     (normalization, ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm"]),
     (dropout, ["Dropout", "Dropout2d"]),
     (sparse, ["Embedding"])] for name in names}
@@ -39,6 +39,23 @@ CASES = [
     ("ConvTranspose2d", (3, 4, 3), {}, [(2, 3, 5, 5)]),
     ("ConvTranspose2d", (4, 6, 3), {"stride": 2, "padding": 1, "output_padding": 1, "groups": 2}, [(2, 4, 4, 4)]),
     ("ConvTranspose2d", (2, 3, (2, 3)), {"stride": (2, 1), "dilation": 2, "bias": False}, [(2, 4, 3)]),
+    ("Conv3d", (2, 4, 3), {"padding": 1}, [(2, 2, 4, 5, 4)]),
+    ("Conv3d", (4, 6, (1, 2, 3)), {"stride": (1, 2, 1), "dilation": (2, 1, 1), "groups": 2, "bias": False},
+     [(1, 4, 4, 5, 6)]),
+    ("Conv3d", (2, 3, 2), {"padding": "same"}, [(2, 4, 3, 5)]),
+    ("ConvTranspose1d", (3, 4, 3), {}, [(2, 3, 6)]),
+    ("ConvTranspose1d", (4, 6, 3), {"stride": 2, "padding": 1, "output_padding": 1, "groups": 2, "dilation": 2},
+     [(4, 5)]),
+    ("ConvTranspose3d", (2, 3, 2), {"stride": 2}, [(1, 2, 2, 3, 2)]),
+    ("ConvTranspose3d", (4, 2, (2, 1, 3)), {"stride": (1, 2, 2), "padding": (0, 0, 1), "output_padding": (0, 1, 1),
+                                            "groups": 2, "bias": False}, [(4, 2, 2, 3)]),
+    ("MaxPool3d", (2,), {}, [(2, 2, 4, 4, 4)]),
+    ("MaxPool3d", ((3, 2, 2),), {"stride": (2, 1, 2), "padding": 1, "dilation": (1, 2, 1), "ceil_mode": True,
+                                 "return_indices": True}, [(2, 5, 6, 5)]),
+    ("AvgPool3d", (2,), {}, [(2, 2, 4, 4, 4)]),
+    ("AvgPool3d", (3,), {"stride": 2, "padding": 1, "count_include_pad": False, "ceil_mode": True},
+     [(1, 2, 5, 6, 5)]),
+    ("AvgPool3d", ((1, 2, 2),), {"divisor_override": 3}, [(2, 3, 4, 4)]),
     ("MaxPool1d", (3,), {"stride": 2, "padding": 1}, [(2, 3, 10)]),
     ("MaxPool1d", (2,), {"dilation": 2, "ceil_mode": True}, [(2, 9)]),
     ("MaxPool2d", (2,), {}, [(2, 3, 8, 8)]),
@@ -210,15 +227,17 @@ def test_batchnorm_cumulative_average_by_hand():
 
 
 @requires_torch
-@pytest.mark.parametrize("output_size", [[9, 9], [10, 10], [2, 4, 10, 9]])
-def test_conv_transpose_output_size(output_size):
-    ours, theirs = build("ConvTranspose2d", (4, 3, 3), {"stride": 2, "padding": 1})
+@pytest.mark.parametrize("nd, output_size", [(2, [9, 9]), (2, [10, 10]), (2, [2, 4, 10, 9]), (1, [10]),
+                                             (1, (2, 4, 9)), (3, [9, 10, 9]), (3, [2, 4, 10, 9, 10])])
+def test_conv_transpose_output_size(nd, output_size):
+    ours, theirs = build(f"ConvTranspose{nd}d", (4, 3, 3), {"stride": 2, "padding": 1})
     copy_from_torch(ours, theirs)
-    x = np.random.default_rng(0).standard_normal((2, 4, 5, 5))
+    x = np.random.default_rng(0).standard_normal((2, 4) + (5,) * nd)
     out = ours(mt.tensor(x), output_size=output_size)
     assert_close(out, theirs(torch.tensor(x), output_size=output_size))
-    with pytest.raises(ValueError, match=r"requested an output size of \[12, 12\], but valid sizes range from 9 to 10"):
-        ours(mt.tensor(x), output_size=[12, 12])
+    with pytest.raises(ValueError, match=r"requested an output size of \[12(, 12)*\], but valid sizes range from 9 "
+                                         r"to 10"):
+        ours(mt.tensor(x), output_size=[12] * nd)
 
 
 def test_embedding_padding_idx_gets_no_gradient():
@@ -274,6 +293,9 @@ def check_uniform(t, bound):
     (lambda: conv.Conv2d(16, 64, 3), 144),
     (lambda: conv.Conv2d(32, 64, 3, groups=4), 72),
     (lambda: conv.ConvTranspose2d(64, 32, 3, groups=2), 144),
+    (lambda: conv.Conv3d(8, 64, 3), 216),
+    (lambda: conv.ConvTranspose1d(64, 300, 2, groups=2), 300),
+    (lambda: conv.ConvTranspose3d(64, 32, (2, 3, 3), groups=4), 144),
     (lambda: linear.Bilinear(50, 7, 300), 50),
 ])
 def test_weight_and_bias_init(layer, fan_in):
@@ -332,6 +354,10 @@ def test_reset_parameters_redraws():
      r"Conv2d(3, 6, kernel_size=(5, 5)): expected input of shape (N, 3, H, W) or (3, H, W), got [3, 28]"),
     (lambda: conv.Conv1d(2, 4, 3), (5, 3, 9),
      r"Conv1d(2, 4, kernel_size=(3,)): expected input of shape (N, 2, L) or (2, L), got [5, 3, 9]"),
+    (lambda: conv.Conv3d(3, 6, 2), (1, 3, 4, 4),
+     r"Conv3d(3, 6, kernel_size=(2, 2, 2)): expected input of shape (N, 3, D, H, W) or (3, D, H, W), got [1, 3, 4, 4]"),
+    (lambda: conv.ConvTranspose1d(4, 2, 3), (2, 5),
+     r"ConvTranspose1d(4, 2, kernel_size=(3,)): expected input of shape (N, 4, L) or (4, L), got [2, 5]"),
     (lambda: conv.ConvTranspose2d(4, 2, 3), (1, 2, 5, 5),
      r"ConvTranspose2d(4, 2, kernel_size=(3, 3)): expected input of shape (N, 4, H, W) or (4, H, W), "
      r"got [1, 2, 5, 5]"),
@@ -365,6 +391,9 @@ def test_bilinear_bad_input():
 
 @pytest.mark.parametrize("make,message", [
     (lambda: conv.Conv2d(3, 6, 3, padding_mode="reflect"), "Conv2d: padding_mode='reflect' is not supported"),
+    (lambda: conv.Conv3d(3, 6, 3, padding_mode="circular"), "Conv3d: padding_mode='circular' is not supported"),
+    (lambda: conv.ConvTranspose3d(3, 6, 3, padding="same"), "ConvTranspose3d: padding must be an int or a tuple"),
+    (lambda: conv.Conv3d(3, 6, 3, groups=2), "in_channels must be divisible by groups"),
     (lambda: conv.Conv2d(3, 6, 3, padding="full"), "Invalid padding string 'full'"),
     (lambda: conv.Conv2d(3, 6, 3, stride=2, padding="same"), "padding='same' is not supported for strided"),
     (lambda: conv.Conv2d(3, 6, 3, groups=2), "in_channels must be divisible by groups"),

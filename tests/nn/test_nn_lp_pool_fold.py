@@ -1,4 +1,4 @@
-"""lp_pool1d / lp_pool2d with their modules, and the Fold / Unfold modules: PyTorch's values, gradients and
+"""lp_pool1d / lp_pool2d / lp_pool3d with their modules, and the Fold / Unfold modules: PyTorch's values, gradients and
 reprs; finite differences of first and second order."""
 import numpy as np
 import pytest
@@ -25,6 +25,11 @@ LP = {
     "lp2d_unbatched_ceil": (lambda x, F: F.lp_pool2d(x, 4, 2, ceil_mode=True), (2, 3, 5)),
     "lp2d_inf": (lambda x, F: F.lp_pool2d(x, float("inf"), 2), (1, 2, 4, 4)),
     "lp1d_neg_inf": (lambda x, F: F.lp_pool1d(x, -float("inf"), 2), (1, 2, 6)),
+    "lp3d_p2": (lambda x, F: F.lp_pool3d(x, 2, 2), (1, 2, 4, 4, 4)),
+    "lp3d_rect_stride": (lambda x, F: F.lp_pool3d(x, norm_type=1.5, kernel_size=(2, 1, 3), stride=(1, 2, 2)),
+                         (1, 2, 3, 4, 5)),
+    "lp3d_unbatched_ceil": (lambda x, F: F.lp_pool3d(x, 3, 2, ceil_mode=True), (2, 3, 3, 5)),
+    "lp3d_inf": (lambda x, F: F.lp_pool3d(x, float("inf"), (1, 2, 2)), (1, 2, 2, 4, 4)),
 }
 
 
@@ -51,6 +56,7 @@ def test_lp_pool_of_p1_is_the_window_sum():
 MODULES = [
     ("LPPool1d", (2, 3), (2, 3, 7)), ("LPPool1d", (1.5, 2, 1, True), (2, 5)),
     ("LPPool2d", (2, 2), (1, 2, 4, 4)), ("LPPool2d", (3, (2, 3), (1, 2)), (1, 2, 4, 5)),
+    ("LPPool3d", (2, 2), (1, 2, 4, 4, 4)), ("LPPool3d", (1.5, (1, 2, 3), (1, 1, 2), True), (2, 3, 4, 5)),
     ("Unfold", (2,), (2, 3, 4, 4)), ("Unfold", ((2, 3), 1, 1, 2), (1, 2, 4, 5)),
     ("Fold", ((3, 4), 2), (2, 12, 6)), ("Fold", ((4, 5), (2, 3), 1, 1, 2), (1, 6, 9)),
 ]

@@ -75,6 +75,10 @@ def test_show_attrs_lists_op_options():
     conv = next(label for label in labels.values() if label.startswith("ConvolutionBackward0"))
     assert "stride: (2, 2)" in conv and "padding: (1, 1)" in conv and "kernel_size: (3, 3)" in conv
     assert "ConvolutionBackward0" in parts(make_dot(y))[0].values()     # no attributes without the option
+    x3, w3 = leaves((1, 2, 5, 6, 7), (3, 2, 2, 3, 2))
+    labels, _ = parts(make_dot(F.conv3d(x3, w3, stride=(1, 2, 1), dilation=(2, 1, 1)), show_attrs=True))
+    conv3d = next(label for label in labels.values() if label.startswith("ConvolutionBackward0"))
+    assert "stride: (1, 2, 1)" in conv3d and "dilation: (2, 1, 1)" in conv3d and "kernel_size: (2, 3, 2)" in conv3d
 
 
 def test_show_saved_shapes_and_freed_after_backward():
