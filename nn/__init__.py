@@ -64,7 +64,10 @@ from microtensor.nn.lazy_modules import (
     LazyBatchNorm3d,
     LazyConv1d,
     LazyConv2d,
+    LazyConv3d,
+    LazyConvTranspose1d,
     LazyConvTranspose2d,
+    LazyConvTranspose3d,
     LazyInstanceNorm1d,
     LazyInstanceNorm2d,
     LazyInstanceNorm3d,
@@ -188,6 +191,7 @@ __all__ += ["CosineSimilarity", "PairwiseDistance", "RNNBase", "Softmax2d"]
 __all__ += [  # issue 22: normalization, lazy modules and small nn names
     "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "RMSNorm", "SyncBatchNorm",
     "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyConv1d", "LazyConv2d", "LazyConvTranspose2d",
+    "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose3d",
     "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d", "LazyLinear", "UninitializedBuffer",
     "UninitializedParameter", "RNNCellBase", "Container",
     "CrossMapLRN2d",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 import microtensor as mt
-from microtensor.nn.conv import Conv1d, Conv2d, ConvTranspose2d
+from microtensor.nn.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from microtensor.nn.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from microtensor.nn.lazy import LazyModuleMixin
 from microtensor.nn.linear import Linear
@@ -219,11 +219,52 @@ class LazyConv2d(LazyConvMixin, Conv2d):
         self.make_lazy(out_channels, bias, dtype)
 
 
+class LazyConv3d(LazyConvMixin, Conv3d):
+    """A ``Conv3d`` whose ``in_channels`` is read from its first input (which it becomes).
+    Arguments as ``Conv3d``'s, without ``in_channels``."""
+
+    cls_to_become = Conv3d
+
+    def __init__(self, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device: object = None,
+                 dtype: mt.dtype | None = None) -> None:
+        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, device, dtype)
+        self.make_lazy(out_channels, bias, dtype)
+
+
+class LazyConvTranspose1d(LazyConvMixin, ConvTranspose1d):
+    """A ``ConvTranspose1d`` whose ``in_channels`` is read from its first input (which it becomes).
+    Arguments as ``ConvTranspose1d``'s, without ``in_channels``."""
+
+    cls_to_become = ConvTranspose1d
+
+    def __init__(self, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
+                 output_padding: Any = 0, groups: int = 1, bias: bool = True, dilation: Any = 1,
+                 padding_mode: str = "zeros", device: object = None, dtype: mt.dtype | None = None) -> None:
+        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation,
+                         padding_mode, device, dtype)
+        self.make_lazy(out_channels, bias, dtype)
+
+
 class LazyConvTranspose2d(LazyConvMixin, ConvTranspose2d):
     """A ``ConvTranspose2d`` whose ``in_channels`` is read from its first input (which it becomes).
     Arguments as ``ConvTranspose2d``'s, without ``in_channels``."""
 
     cls_to_become = ConvTranspose2d
+
+    def __init__(self, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
+                 output_padding: Any = 0, groups: int = 1, bias: bool = True, dilation: Any = 1,
+                 padding_mode: str = "zeros", device: object = None, dtype: mt.dtype | None = None) -> None:
+        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation,
+                         padding_mode, device, dtype)
+        self.make_lazy(out_channels, bias, dtype)
+
+
+class LazyConvTranspose3d(LazyConvMixin, ConvTranspose3d):
+    """A ``ConvTranspose3d`` whose ``in_channels`` is read from its first input (which it becomes).
+    Arguments as ``ConvTranspose3d``'s, without ``in_channels``."""
+
+    cls_to_become = ConvTranspose3d
 
     def __init__(self, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
                  output_padding: Any = 0, groups: int = 1, bias: bool = True, dilation: Any = 1,

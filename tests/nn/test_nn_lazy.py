@@ -26,6 +26,9 @@ LAZY = {
     "LazyConv2d": ((4, 3, 1, 1), (2, 3, 5, 5)),
     "LazyConv2d_unbatched_groups": ((4, 3, 2, 0, 1, 2), (6, 5, 5)),
     "LazyConvTranspose2d": ((4, 3, 2, 1, 1, 2), (2, 6, 3, 3)),
+    "LazyConv3d": ((4, 2, 1, 1), (2, 3, 3, 4, 3)),
+    "LazyConvTranspose1d": ((4, 3, 2, 1, 1, 2), (2, 6, 5)),
+    "LazyConvTranspose3d": ((2, 2, 2), (2, 3, 2, 3, 2)),
 }
 
 
