@@ -5,15 +5,16 @@ from typing import Any
 
 import microtensor
 from microtensor.distributions import constraints
+from microtensor.distributions.binary_probs import BinaryProbsLogits
 from microtensor.distributions.distribution import Distribution
-from microtensor.distributions.utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from microtensor.distributions.utils import broadcast_all
 from microtensor.ops.losses import binary_cross_entropy_with_logits
 from microtensor.tensor import Tensor
 
 __all__ = ["Bernoulli"]
 
 
-class Bernoulli(Distribution):
+class Bernoulli(BinaryProbsLogits):
     """A Bernoulli distribution parameterized by ``probs`` or ``logits`` (but not both); samples are 0/1.
 
     Example::
@@ -26,44 +27,18 @@ class Bernoulli(Distribution):
     has_enumerate_support = True
 
     def __init__(self, probs: Any = None, logits: Any = None, validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-            self._param = self.probs
-        else:
-            (self.logits,) = broadcast_all(logits)
-            self._param = self.logits
-        given = probs if probs is not None else logits
-        super().__init__(self._param.size() if isinstance(given, Tensor) else (), validate_args=validate_args)
+        batch_shape, _ = self._init_probs_logits(probs, logits)
+        super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Distribution | None = None) -> Bernoulli:
         """A Bernoulli with ``batch_shape`` (parameters expanded, no copy)."""
         new = self._get_checked_instance(Bernoulli, _instance)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
-            new._param = new.logits
+        self._expand_probs_logits(new, batch_shape)
         Distribution.__init__(new, batch_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
 
-    @lazy_property
-    def logits(self) -> Tensor:
-        """log(probs / (1 - probs)), from the clamped probs."""
-        return probs_to_logits(self.probs, is_binary=True)
 
-    @lazy_property
-    def probs(self) -> Tensor:
-        """sigmoid(logits)."""
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> Any:
-        """The shape of the given parameter."""
-        return self._param.size()
 
     @property
     def mean(self) -> Tensor:

@@ -7,8 +7,8 @@ import numpy as np
 
 import microtensor
 from microtensor.distributions import constraints
+from microtensor.distributions.binary_probs import BinaryProbsLogits
 from microtensor.distributions.distribution import Distribution
-from microtensor.distributions.utils import lazy_property, logits_to_probs, probs_or_logits, probs_to_logits
 from microtensor.ops.special_functions import lgamma
 from microtensor.random import numpy_generator
 from microtensor.tensor import Size, Tensor
@@ -21,7 +21,7 @@ def _clamp_by_zero(x: Tensor) -> Tensor:
     return (x.clamp(min=0) + x - x.clamp(max=0)) / 2
 
 
-class Binomial(Distribution):
+class Binomial(BinaryProbsLogits):
     """The number of successes in ``total_count`` Bernoulli trials of probability ``probs`` (or ``logits``).
 
     Example::
@@ -35,22 +35,16 @@ class Binomial(Distribution):
 
     def __init__(self, total_count: Any = 1, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        name, (param, self.total_count) = probs_or_logits(probs, logits, total_count)
-        self.total_count = self.total_count.type_as(param)
-        setattr(self, name, param)
-        self._param = param
-        given = probs if probs is not None else logits
-        super().__init__(param.size() if isinstance(given, Tensor) else (), validate_args=validate_args)
+        batch_shape, (count,) = self._init_probs_logits(probs, logits, total_count)
+        self.total_count = count.type_as(self._param)
+        super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Distribution | None = None) -> Binomial:
         """A Binomial with ``batch_shape`` (parameters expanded, no copy)."""
         new = self._get_checked_instance(Binomial, _instance)
         batch_shape = Size(batch_shape)
         new.total_count = self.total_count.expand(batch_shape)
-        for name in ("probs", "logits"):
-            if name in self.__dict__:
-                setattr(new, name, getattr(self, name).expand(batch_shape))
-                new._param = getattr(new, name)
+        self._expand_probs_logits(new, batch_shape)
         Distribution.__init__(new, batch_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
@@ -60,20 +54,7 @@ class Binomial(Distribution):
         """The integers 0..total_count."""
         return constraints.integer_interval(0, self.total_count)
 
-    @lazy_property
-    def logits(self) -> Tensor:
-        """log-odds of one trial."""
-        return probs_to_logits(self.probs, is_binary=True)
 
-    @lazy_property
-    def probs(self) -> Tensor:
-        """The success probability of one trial."""
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> Size:
-        """The shape of the given parameter."""
-        return Size(self._param.shape)
 
     @property
     def mean(self) -> Tensor:

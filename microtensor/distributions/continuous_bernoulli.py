@@ -6,6 +6,7 @@ from typing import Any
 
 import microtensor
 from microtensor.distributions import constraints
+from microtensor.distributions.binary_probs import BinaryProbsLogits
 from microtensor.distributions.distribution import Distribution
 from microtensor.distributions.exp_family import ExponentialFamily
 from microtensor.distributions.utils import (
@@ -13,8 +14,6 @@ from microtensor.distributions.utils import (
     clamp_probs,
     lazy_property,
     logits_to_probs,
-    probs_or_logits,
-    probs_to_logits,
 )
 from microtensor.ops.losses import binary_cross_entropy_with_logits
 from microtensor.tensor import Size, Tensor
@@ -22,7 +21,7 @@ from microtensor.tensor import Size, Tensor
 __all__ = ["ContinuousBernoulli"]
 
 
-class ContinuousBernoulli(ExponentialFamily):
+class ContinuousBernoulli(BinaryProbsLogits, ExponentialFamily):
     """A density ``C(probs) probs**x (1 - probs)**(1 - x)`` on [0, 1], parameterized by ``probs`` or ``logits``.
 
     Args:
@@ -42,26 +41,20 @@ class ContinuousBernoulli(ExponentialFamily):
 
     def __init__(self, probs: Any = None, logits: Any = None, lims: tuple[float, float] = (0.499, 0.501),
                  validate_args: bool | None = None) -> None:
-        name, (param,) = probs_or_logits(probs, logits)
-        if name == "probs":
-            if validate_args is not None and not bool(self.arg_constraints["probs"].check(param).all()):
+        batch_shape, _ = self._init_probs_logits(probs, logits)
+        if probs is not None:
+            if validate_args is not None and not bool(self.arg_constraints["probs"].check(self.probs).all()):
                 raise ValueError("The parameter probs has invalid values")
-            param = clamp_probs(param)
-        setattr(self, name, param)
-        self._param = param
-        given = probs if probs is not None else logits
+            self.probs = self._param = clamp_probs(self.probs)
         self._lims = lims
-        super().__init__(param.size() if isinstance(given, Tensor) else (), validate_args=validate_args)
+        super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Distribution | None = None) -> ContinuousBernoulli:
         """A ContinuousBernoulli with ``batch_shape`` (parameters expanded, no copy)."""
         new = self._get_checked_instance(ContinuousBernoulli, _instance)
         new._lims = self._lims
         batch_shape = Size(batch_shape)
-        for name in ("probs", "logits"):
-            if name in self.__dict__:
-                setattr(new, name, getattr(self, name).expand(batch_shape))
-                new._param = getattr(new, name)
+        self._expand_probs_logits(new, batch_shape)
         Distribution.__init__(new, batch_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
@@ -108,19 +101,10 @@ class ContinuousBernoulli(ExponentialFamily):
         return microtensor.where(self._outside_unstable_region(), variances, taylor)
 
     @lazy_property
-    def logits(self) -> Tensor:
-        """log(probs / (1 - probs))."""
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
     def probs(self) -> Tensor:
         """sigmoid(logits), clamped inside (0, 1)."""
         return clamp_probs(logits_to_probs(self.logits, is_binary=True))
 
-    @property
-    def param_shape(self) -> Size:
-        """The shape of the given parameter."""
-        return Size(self._param.shape)
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         """icdf of uniform draws, outside the graph."""

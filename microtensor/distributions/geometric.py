@@ -5,15 +5,15 @@ from typing import Any
 
 import microtensor
 from microtensor.distributions import constraints
+from microtensor.distributions.binary_probs import BinaryProbsLogits
 from microtensor.distributions.distribution import Distribution
-from microtensor.distributions.utils import lazy_property, logits_to_probs, probs_or_logits, probs_to_logits
 from microtensor.ops.losses import binary_cross_entropy_with_logits
 from microtensor.tensor import Tensor
 
 __all__ = ["Geometric"]
 
 
-class Geometric(Distribution):
+class Geometric(BinaryProbsLogits):
     """The number of failures before the first success in Bernoulli trials of success probability ``probs``
     (or ``logits``).
 
@@ -26,10 +26,8 @@ class Geometric(Distribution):
     support = constraints.nonnegative_integer
 
     def __init__(self, probs: Any = None, logits: Any = None, validate_args: bool | None = None) -> None:
-        name, (param,) = probs_or_logits(probs, logits)
-        setattr(self, name, param)
-        given = probs if probs is not None else logits
-        super().__init__(param.size() if isinstance(given, Tensor) else (), validate_args=validate_args)
+        batch_shape, _ = self._init_probs_logits(probs, logits)
+        super().__init__(batch_shape, validate_args=validate_args)
         if self._validate_args and probs is not None:
             valid = self.probs > 0  # beyond unit_interval: probs 0 never succeeds
             if not bool(valid.all()):
@@ -40,22 +38,11 @@ class Geometric(Distribution):
     def expand(self, batch_shape: Any, _instance: Distribution | None = None) -> Geometric:
         """A Geometric with ``batch_shape`` (parameters expanded, no copy)."""
         new = self._get_checked_instance(Geometric, _instance)
-        for name in ("probs", "logits"):
-            if name in self.__dict__:
-                setattr(new, name, getattr(self, name).expand(batch_shape))
+        self._expand_probs_logits(new, batch_shape)
         Distribution.__init__(new, batch_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
 
-    @lazy_property
-    def logits(self) -> Tensor:
-        """log-odds of a success."""
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        """The success probability."""
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def mean(self) -> Tensor:

@@ -4,18 +4,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import microtensor
-from microtensor.distributions import constraints
-from microtensor.distributions.distribution import Distribution
+from microtensor.distributions.folded import Folded
 from microtensor.distributions.normal import Normal
-from microtensor.distributions.transformed_distribution import TransformedDistribution
-from microtensor.distributions.transforms import AbsTransform
 from microtensor.tensor import Tensor
 
 __all__ = ["HalfNormal"]
 
 
-class HalfNormal(TransformedDistribution):
+class HalfNormal(Folded):
     """``|X|`` with ``X ~ Normal(0, scale)``.
 
     Example::
@@ -23,23 +19,9 @@ class HalfNormal(TransformedDistribution):
         >>> m = HalfNormal(torch.tensor([1.0]))
         >>> m.sample()  # half-normal distributed with scale=1
     """
-    arg_constraints = {"scale": constraints.positive}
-    support = constraints.nonnegative
-    has_rsample = True
 
     def __init__(self, scale: Any, validate_args: bool | None = None) -> None:
-        base_dist = Normal(0, scale, validate_args=False)
-        super().__init__(base_dist, AbsTransform(), validate_args=validate_args)
-
-    def expand(self, batch_shape: Any, _instance: Distribution | None = None) -> HalfNormal:
-        """A HalfNormal with ``batch_shape``."""
-        new = self._get_checked_instance(HalfNormal, _instance)
-        return super().expand(batch_shape, _instance=new)
-
-    @property
-    def scale(self) -> Tensor:
-        """The scale of the underlying Normal."""
-        return self.base_dist.scale  # type: ignore[attr-defined]  # a Normal
+        super().__init__(Normal(0, scale, validate_args=False), validate_args=validate_args)
 
     @property
     def mean(self) -> Tensor:
@@ -47,32 +29,6 @@ class HalfNormal(TransformedDistribution):
         return self.scale * math.sqrt(2 / math.pi)
 
     @property
-    def mode(self) -> Tensor:
-        """0."""
-        return microtensor.zeros_like(self.scale)
-
-    @property
     def variance(self) -> Tensor:
         """scale^2 (1 - 2 / pi)."""
         return self.scale.pow(2) * (1 - 2 / math.pi)
-
-    def log_prob(self, value: Tensor) -> Tensor:
-        """The Normal's log-density plus log 2, -inf below 0."""
-        if self._validate_args:
-            self._validate_sample(value)
-        log_prob = self.base_dist.log_prob(value) + math.log(2)
-        return microtensor.where(value >= 0, log_prob, -math.inf)
-
-    def cdf(self, value: Tensor) -> Tensor:
-        """2 Phi(value / scale) - 1."""
-        if self._validate_args:
-            self._validate_sample(value)
-        return 2 * self.base_dist.cdf(value) - 1
-
-    def icdf(self, prob: Tensor) -> Tensor:
-        """The Normal's icdf at (prob + 1) / 2."""
-        return self.base_dist.icdf((prob + 1) / 2)
-
-    def entropy(self) -> Tensor:
-        """The Normal's entropy less log 2."""
-        return self.base_dist.entropy() - math.log(2)

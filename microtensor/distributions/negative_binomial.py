@@ -5,9 +5,9 @@ from typing import Any
 
 import microtensor
 from microtensor.distributions import constraints
+from microtensor.distributions.binary_probs import BinaryProbsLogits
 from microtensor.distributions.distribution import Distribution
 from microtensor.distributions.gamma import Gamma
-from microtensor.distributions.utils import lazy_property, logits_to_probs, probs_or_logits, probs_to_logits
 from microtensor.ops.activation import logsigmoid
 from microtensor.ops.special_functions import lgamma
 from microtensor.tensor import Size, Tensor
@@ -15,7 +15,7 @@ from microtensor.tensor import Size, Tensor
 __all__ = ["NegativeBinomial"]
 
 
-class NegativeBinomial(Distribution):
+class NegativeBinomial(BinaryProbsLogits):
     """The number of successes before ``total_count`` failures in Bernoulli trials of success probability
     ``probs`` (or ``logits``).
 
@@ -30,40 +30,21 @@ class NegativeBinomial(Distribution):
 
     def __init__(self, total_count: Any, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        name, (param, self.total_count) = probs_or_logits(probs, logits, total_count)
-        self.total_count = self.total_count.type_as(param)
-        setattr(self, name, param)
-        self._param = param
-        given = probs if probs is not None else logits
-        super().__init__(param.size() if isinstance(given, Tensor) else (), validate_args=validate_args)
+        batch_shape, (count,) = self._init_probs_logits(probs, logits, total_count)
+        self.total_count = count.type_as(self._param)
+        super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Distribution | None = None) -> NegativeBinomial:
         """A NegativeBinomial with ``batch_shape`` (parameters expanded, no copy)."""
         new = self._get_checked_instance(NegativeBinomial, _instance)
         batch_shape = Size(batch_shape)
         new.total_count = self.total_count.expand(batch_shape)
-        for name in ("probs", "logits"):
-            if name in self.__dict__:
-                setattr(new, name, getattr(self, name).expand(batch_shape))
-                new._param = getattr(new, name)
+        self._expand_probs_logits(new, batch_shape)
         Distribution.__init__(new, batch_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
 
-    @lazy_property
-    def logits(self) -> Tensor:
-        """log-odds of a success."""
-        return probs_to_logits(self.probs, is_binary=True)
 
-    @lazy_property
-    def probs(self) -> Tensor:
-        """The success probability."""
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> Size:
-        """The shape of the given parameter."""
-        return Size(self._param.shape)
 
     @property
     def mean(self) -> Tensor:

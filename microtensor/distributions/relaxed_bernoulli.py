@@ -5,23 +5,20 @@ from typing import Any
 
 import microtensor
 from microtensor.distributions import constraints
+from microtensor.distributions.binary_probs import BinaryProbsLogits
 from microtensor.distributions.distribution import Distribution
 from microtensor.distributions.transformed_distribution import TransformedDistribution
 from microtensor.distributions.transforms import SigmoidTransform
 from microtensor.distributions.utils import (
     broadcast_all,
     clamp_probs,
-    lazy_property,
-    logits_to_probs,
-    probs_or_logits,
-    probs_to_logits,
 )
 from microtensor.tensor import Size, Tensor
 
 __all__ = ["LogitRelaxedBernoulli", "RelaxedBernoulli"]
 
 
-class LogitRelaxedBernoulli(Distribution):
+class LogitRelaxedBernoulli(BinaryProbsLogits):
     """The logit of a RelaxedBernoulli sample: ``(logit(u) + logits) / temperature``, u uniform.
 
     Args:
@@ -35,39 +32,20 @@ class LogitRelaxedBernoulli(Distribution):
     def __init__(self, temperature: Any, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
         self.temperature = temperature
-        name, (param,) = probs_or_logits(probs, logits)
-        setattr(self, name, param)
-        self._param = param
-        given = probs if probs is not None else logits
-        super().__init__(param.size() if isinstance(given, Tensor) else (), validate_args=validate_args)
+        batch_shape, _ = self._init_probs_logits(probs, logits)
+        super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Distribution | None = None) -> LogitRelaxedBernoulli:
         """A LogitRelaxedBernoulli with ``batch_shape`` (parameters expanded, no copy)."""
         new = self._get_checked_instance(LogitRelaxedBernoulli, _instance)
         batch_shape = Size(batch_shape)
         new.temperature = self.temperature
-        for name in ("probs", "logits"):
-            if name in self.__dict__:
-                setattr(new, name, getattr(self, name).expand(batch_shape))
-                new._param = getattr(new, name)
+        self._expand_probs_logits(new, batch_shape)
         Distribution.__init__(new, batch_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
 
-    @lazy_property
-    def logits(self) -> Tensor:
-        """log-odds of 1."""
-        return probs_to_logits(self.probs, is_binary=True)
 
-    @lazy_property
-    def probs(self) -> Tensor:
-        """The probability of 1."""
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> Size:
-        """The shape of the given parameter."""
-        return Size(self._param.shape)
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         """(logit(u) + logit(probs)) / temperature: differentiable in probs/logits."""
