@@ -20,6 +20,7 @@ REAL = RNG.standard_normal((3, 4))
 PROBS = RNG.uniform(0.1, 0.9, (3, 4))
 LOWER = np.tril(RNG.standard_normal((2, 3, 3)) * 0.3) + 2 * np.eye(3)
 COV = LOWER @ np.swapaxes(LOWER, -1, -2)
+CORR_CHOLESKY = np.linalg.cholesky(np.array([[1.0, 0.3, 0.2], [0.3, 1.0, 0.1], [0.2, 0.1, 1.0]]))
 
 # name -> (constructor on a library's module, parameter arrays, value array inside the support)
 DISTS = {
@@ -79,6 +80,11 @@ DISTS = {
     "von_mises": (lambda lib, a, b: lib.distributions.VonMises(a, b), (REAL, POS), REAL + 0.3),
     "lowrank_mvn": (lambda lib, m, w, d: lib.distributions.LowRankMultivariateNormal(m, w, d),
                     (REAL[:2, :3], LOWER[:, :, :2], POS[:2, :3]), REAL[1:, 1:]),
+    "lkj_cholesky": (lambda lib, c: lib.distributions.LKJCholesky(3, c), (POS[:, 0],), CORR_CHOLESKY),
+    "wishart_covariance": (lambda lib, df, c: lib.distributions.Wishart(df + 3, covariance_matrix=c),
+                           (POS[:2, 0], COV), COV[::-1] + np.eye(3)),
+    "wishart_scale_tril": (lambda lib, df, s: lib.distributions.Wishart(df + 3, scale_tril=s), (POS[:2, 0], LOWER),
+                           COV[::-1] + np.eye(3)),
     "transformed_affine_tanh": (lambda lib, a, b: lib.distributions.TransformedDistribution(
         lib.distributions.Normal(a, b), [lib.distributions.AffineTransform(0.5, 2.0),
                                          lib.distributions.TanhTransform()]), (REAL, POS), PROBS - 0.5),
@@ -300,6 +306,7 @@ SAMPLE_STATS = {
                                                              mt.tensor([0.1, -0.2])),
     "lowrank_mvn": mt.distributions.LowRankMultivariateNormal(mt.tensor([1.0, -1.0]), mt.tensor([[1.0], [0.5]]),
                                                               mt.tensor([0.5, 1.0])),
+    "wishart": mt.distributions.Wishart(mt.tensor(6.0), mt.tensor([[2.0, 0.5], [0.5, 1.0]])),
     "mixture": mt.distributions.MixtureSameFamily(mt.distributions.Categorical(mt.tensor([0.3, 0.7])),
                                                   mt.distributions.Normal(mt.tensor([-2.0, 1.0]),
                                                                           mt.tensor([0.5, 1.0]))),
@@ -502,3 +509,15 @@ def test_von_mises_samples_have_the_circular_moments() -> None:
     centred = draws - dist.loc.numpy()
     np.testing.assert_allclose(np.cos(centred).mean(0), 1 - dist.variance.numpy(), atol=0.015)
     np.testing.assert_allclose(np.sin(centred).mean(0), 0.0, atol=0.015)
+
+
+def test_lkj_cholesky_samples_are_correlation_factors() -> None:
+    """Each draw is lower triangular with unit-norm rows; an off-diagonal correlation of a d x d matrix has the
+    marginal Beta(eta - 1 + d/2, eta - 1 + d/2) on (-1, 1): for eta 1 and d 3, mean 0 and variance 1/4."""
+    mt.manual_seed(0)
+    draws = mt.distributions.LKJCholesky(3, 1.0).sample((20000,))
+    assert bool(mt.distributions.constraints.corr_cholesky.check(draws).all())
+    corr = (draws @ draws.mT).numpy()[:, 1, 0]
+    assert abs(corr.mean()) < 0.02 and abs(corr.var() - 1 / 4) < 0.01
+    with pytest.raises(ValueError, match="Expected dim to be an integer greater than or equal to 2. Found dim=1."):
+        mt.distributions.LKJCholesky(1)
