@@ -11,6 +11,7 @@ from microtensor.optim.adam import Adam, AdamW
 from microtensor.optim.adamax import Adamax
 from microtensor.optim.asgd import ASGD
 from microtensor.optim.lbfgs import LBFGS
+from microtensor.optim.muon import Muon
 from microtensor.optim.nadam import NAdam
 from microtensor.optim.optimizer import Optimizer
 from microtensor.optim.radam import RAdam
@@ -19,4 +20,4 @@ from microtensor.optim.rprop import Rprop
 from microtensor.optim.sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax", "NAdam", "RAdam",
-           "LBFGS", "Rprop", "ASGD", "Adafactor", "lr_scheduler"]
+           "LBFGS", "Rprop", "ASGD", "Adafactor", "Muon", "lr_scheduler"]
