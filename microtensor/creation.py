@@ -52,7 +52,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     """
     check_cpu(device)
     array = _infer_array("tensor", data, dtype)
-    array = np.array(array, dtype=_dtype_or("tensor", dtype, None), copy=True)
+    array = np.array(array, dtype=_dtype_or("tensor", dtype, None), copy=True, order="C")  # as stride() reports
     t = Tensor._make(_check_dtype(array))
     if requires_grad:
         t.requires_grad_(True)

@@ -324,3 +324,14 @@ def test_in_place_random_fills():
         mt.zeros(3, requires_grad=True).normal_()
     with pytest.raises(RuntimeError, match="normal_: expected a floating-point tensor, got microtensor.int64"):
         mt.zeros(3, dtype=mt.int64).normal_()
+
+
+def test_tensor_of_a_transposed_array_is_row_major_and_gradchecks():
+    """mt.tensor copies into row-major memory, what stride() reports: a column-major source once kept its layout,
+    so gradcheck's perturbations of the flat data did not reach the elements the op read."""
+    from microtensor.autograd import gradcheck
+    a = np.random.default_rng(0).standard_normal((3, 4))
+    x = mt.tensor(a.T, requires_grad=True)
+    assert x._data.flags.c_contiguous and x.stride() == (3, 1)
+    np.testing.assert_array_equal(x.detach().numpy(), a.T)
+    assert gradcheck(lambda t: (t @ t.mT).sum(0), (x,))
