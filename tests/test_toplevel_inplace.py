@@ -185,3 +185,15 @@ def test_mvlgamma_in_place_rules():
         mt.tensor([3, 4]).mvlgamma_(2)
     with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
         mt.ones(2, requires_grad=True).nan_to_num_()
+
+
+@requires_torch
+def test_nan_to_num_gradient_is_a_product_as_torch():
+    """grad * isfinite(x): an infinite incoming gradient at a replaced element gives NaN, as PyTorch's does."""
+    values = [1.0, float("inf"), float("nan")]
+    for incoming in ([float("inf"), float("inf"), 2.0], [float("nan"), 1.0, 1.0]):
+        ours, theirs = mt.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+        with np.errstate(invalid="ignore"):
+            mt.nan_to_num(ours).backward(mt.tensor(incoming))
+        torch.nan_to_num(theirs).backward(torch.tensor(incoming))
+        np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())

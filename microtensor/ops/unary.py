@@ -714,7 +714,8 @@ def erfc(input: Tensor) -> Tensor:
 
 
 class NanToNum(Function):
-    """out = x with NaN, +inf and -inf replaced by numbers; the gradient passes where x is finite."""
+    """out = x with NaN, +inf and -inf replaced by numbers; the gradient is grad * isfinite(x), a product as in
+    PyTorch (so an infinite incoming gradient at a replaced element gives NaN there, not 0)."""
     on_arrays = True
 
     @staticmethod
@@ -725,7 +726,7 @@ class NanToNum(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None, None]:
         x, = ctx.saved_tensors
-        return MulMask.apply(grad, np.isfinite(x._data)), None, None, None
+        return grad * Tensor._make(np.isfinite(x._data).astype(grad._data.dtype)), None, None, None
 
 
 def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
