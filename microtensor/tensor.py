@@ -1003,6 +1003,7 @@ class Tensor:
         is_conj = _tensor_utilities.is_conj
         resolve_conj = _tensor_utilities.resolve_conj
         reinforce = _tensor_utilities.reinforce
+        module_load = _tensor_utilities.module_load
         volatile = _tensor_utilities.volatile
         is_distributed = _tensor_utilities.is_distributed
         # --- issue 22: linalg factorizations and legacy forms

@@ -173,3 +173,11 @@ def _set_volatile(self: Tensor, value: bool) -> None:
 
 volatile: property = property(_get_volatile, _set_volatile, doc="Removed from PyTorch: always False, with a warning "
                     "(use ``torch.no_grad()``); setting it warns and does nothing.")
+
+
+def module_load(self: Tensor, other: Tensor, assign: bool = False) -> Tensor:
+    """What ``nn.Module.load_state_dict`` puts in place of this parameter or buffer when loading ``other``:
+    ``other`` detached when ``assign``, else this tensor with ``other``'s values copied in, detached."""
+    if assign:
+        return other.detach()
+    return self.copy_(other).detach()

@@ -76,3 +76,13 @@ def test_removed_tensor_attributes_say_so() -> None:
         assert t.volatile is False
     with pytest.raises(RuntimeError, match="reinforce\\(\\) was removed.\nUse torch.distributions instead."):
         t.reinforce(1.0)
+
+
+@requires_torch
+def test_module_load_matches_torch() -> None:
+    for assign in (False, True):
+        ours, theirs = mt.zeros(3), torch.zeros(3)
+        out = ours.module_load(mt.tensor([1.0, 2.0, 3.0], requires_grad=True), assign=assign)
+        expected = theirs.module_load(torch.tensor([1.0, 2.0, 3.0], requires_grad=True), assign=assign)
+        assert out.tolist() == expected.tolist() and not out.requires_grad
+        assert ours.tolist() == theirs.tolist()         # copied into self only without assign

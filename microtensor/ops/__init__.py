@@ -611,6 +611,7 @@ Tensor.as_subclass = tensor_utilities.as_subclass
 Tensor.is_conj = tensor_utilities.is_conj
 Tensor.resolve_conj = tensor_utilities.resolve_conj
 Tensor.reinforce = tensor_utilities.reinforce
+Tensor.module_load = tensor_utilities.module_load
 Tensor.volatile = tensor_utilities.volatile  # a property, as PyTorch's
 Tensor.is_distributed = tensor_utilities.is_distributed
 # --- issue 22: linalg factorizations and legacy forms
