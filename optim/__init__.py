@@ -18,6 +18,8 @@ from microtensor.optim.radam import RAdam
 from microtensor.optim.rmsprop import RMSprop
 from microtensor.optim.rprop import Rprop
 from microtensor.optim.sgd import SGD
+from microtensor.optim.swap_in import swap_in_optimizer_params_and_state
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax", "NAdam", "RAdam",
-           "LBFGS", "Rprop", "ASGD", "Adafactor", "Muon", "lr_scheduler"]
+           "LBFGS", "Rprop", "ASGD", "Adafactor", "Muon", "lr_scheduler",
+           "swap_in_optimizer_params_and_state"]
