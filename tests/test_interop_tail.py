@@ -86,3 +86,26 @@ def test_module_load_matches_torch() -> None:
         expected = theirs.module_load(torch.tensor([1.0, 2.0, 3.0], requires_grad=True), assign=assign)
         assert out.tolist() == expected.tolist() and not out.requires_grad
         assert ours.tolist() == theirs.tolist()         # copied into self only without assign
+
+
+@requires_torch
+@pytest.mark.parametrize("n,replicas,drop_last", [(10, 3, False), (10, 3, True), (2, 4, False), (12, 4, False)])
+def test_distributed_sampler_shares_match_torch_without_shuffle(n, replicas, drop_last) -> None:
+    data = list(range(n))
+    for rank in range(replicas):
+        ours = mt.utils.data.DistributedSampler(data, replicas, rank, shuffle=False, drop_last=drop_last)
+        theirs = torch.utils.data.DistributedSampler(data, replicas, rank, shuffle=False, drop_last=drop_last)
+        assert list(ours) == list(theirs) and len(ours) == len(theirs)
+
+
+def test_distributed_sampler_shuffles_one_permutation_per_epoch() -> None:
+    data = list(range(11))
+    shares = [list(mt.utils.data.DistributedSampler(data, 2, r, seed=5)) for r in range(2)]
+    assert sorted(shares[0] + shares[1])[:11] == sorted(set(shares[0] + shares[1])) == data  # padded by one repeat
+    sampler = mt.utils.data.DistributedSampler(data, 2, 0, seed=5)
+    sampler.set_epoch(1)
+    assert list(sampler) != shares[0] and len(list(sampler)) == 6
+    with pytest.raises(ValueError, match="Invalid rank 2, rank should be in the interval \\[0, 1\\]"):
+        mt.utils.data.DistributedSampler(data, 2, 2)
+    with pytest.raises(RuntimeError, match="Requires distributed package to be available"):
+        mt.utils.data.DistributedSampler(data)

@@ -11,6 +11,7 @@ from microtensor.utils.data.dataset import (
     TensorDataset,
     random_split,
 )
+from microtensor.utils.data.distributed import DistributedSampler
 from microtensor.utils.data.sampler import (
     BatchSampler,
     RandomSampler,
@@ -21,7 +22,7 @@ from microtensor.utils.data.sampler import (
 )
 from microtensor.utils.data.worker import get_worker_info
 
-__all__ = ["BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset",
-           "RandomSampler", "Sampler", "SequentialSampler", "StackDataset", "Subset", "SubsetRandomSampler",
-           "TensorDataset", "WeightedRandomSampler", "default_collate", "default_convert", "get_worker_info",
-           "random_split"]
+__all__ = ["BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset", "DistributedSampler",
+           "IterableDataset", "RandomSampler", "Sampler", "SequentialSampler", "StackDataset", "Subset",
+           "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler", "default_collate", "default_convert",
+           "get_worker_info", "random_split"]
