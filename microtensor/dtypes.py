@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import ml_dtypes
 import numpy as np
 
 
@@ -41,11 +42,27 @@ int16 = dtype("int16", np.int16, 1)
 int32 = dtype("int32", np.int32, 1)
 int64 = dtype("int64", np.int64, 1)
 float16 = dtype("float16", np.float16, 2)
+bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16, 2)        # NumPy has no bfloat16: ml_dtypes' (kind "V") stores it
 float32 = dtype("float32", np.float32, 2)
 float64 = dtype("float64", np.float64, 2)
 
-ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)
 _BY_NUMPY = {d.np: d for d in ALL}
+BFLOAT16 = bfloat16.np
+# PyTorch's table where NumPy has none or a different one: neither half type holds the other
+_BFLOAT16_PROMOTIONS = {float16: float32, float32: float32, float64: float64}
+
+
+def is_floating(np_dtype: np.dtype) -> bool:
+    """Whether arrays of NumPy dtype ``np_dtype`` hold a microtensor floating-point dtype: kind "f", or
+    bfloat16 (ml_dtypes' kind "V"). The one test for "is this float" across the code."""
+    return np_dtype.kind == "f" or np_dtype == BFLOAT16
+
+
+def compute_dtype(np_dtype: np.dtype) -> np.dtype:
+    """The NumPy dtype an op computes in for inputs of ``np_dtype``: float32 for bfloat16, as PyTorch's CPU
+    kernels do (NumPy would accumulate sums and products in bfloat16 itself), else ``np_dtype``."""
+    return np.dtype(np.float32) if np_dtype == BFLOAT16 else np_dtype
 _PYTHON_TYPES = {bool: bool_, int: int64, float: float64}     # as PyTorch: float is double
 
 
@@ -93,6 +110,8 @@ def promote_types(type1: dtype, type2: dtype) -> dtype:
         return type1
     if type1.category != type2.category:
         return type1 if type1.category > type2.category else type2
+    if type1 is bfloat16 or type2 is bfloat16:
+        return _BFLOAT16_PROMOTIONS[type2 if type1 is bfloat16 else type1]
     return _BY_NUMPY[np.promote_types(type1.np, type2.np)]
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
+from microtensor.dtypes import is_floating
 from microtensor.ops.broadcasting import promote, promote_all, unbroadcast
 from microtensor.ops.checks import floating_input, tensor_input
 from microtensor.ops.elementwise import where
@@ -104,7 +105,7 @@ def _float_pair(op: str, input: Any, target: Any, mismatch: str = "warn") -> tup
 def _promoted_floats(op: str, x: Tensor, t: Tensor) -> tuple[Tensor, Tensor]:
     """input and target promoted to their common dtype, which must be floating point."""
     x, t = promote(x, t)
-    if x._data.dtype.kind != "f":
+    if not is_floating(x._data.dtype):
         raise RuntimeError(f"{op}: expected a floating point input and target, got {x.dtype.name}")
     return x, t
 
@@ -564,7 +565,7 @@ class NLLLoss(Function):
 
 def _index_dtype_error(op: str, input: Tensor, target: Tensor, probabilities: bool = True) -> None:
     t = target._data
-    ok = t.dtype == np.int64 or (probabilities and t.dtype.kind == "f" and t.shape == input._data.shape)
+    ok = t.dtype == np.int64 or (probabilities and is_floating(t.dtype) and t.shape == input._data.shape)
     if not ok:
         what = ("int64 (class indices) or floating point (probabilities) with the input's shape" if probabilities
                 else "int64 (class indices)")
@@ -863,7 +864,7 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
     r = _reduction(op, reduction, size_average, reduce)
     a, pos, neg = promote_all(tensor_input(op, anchor, "anchor", 1), tensor_input(op, positive, "positive", 2),
                               tensor_input(op, negative, "negative", 3))
-    if a._data.dtype.kind != "f":
+    if not is_floating(a._data.dtype):
         raise RuntimeError(f"{op}: expected floating point embeddings, got {a.dtype.name}")
 
     def distance(x: Tensor, y: Tensor) -> Tensor:

@@ -12,8 +12,10 @@ import numpy as np
 from microtensor import dtypes
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import is_grad_enabled
+from microtensor.dtypes import is_floating
 from microtensor.ops.checks import torch_dtype_name
 from microtensor.ops.elementwise import MulMask, to_float, where
+from microtensor.ops.float32_compute import computes_in_float32
 from microtensor.tensor import Tensor
 
 
@@ -73,6 +75,7 @@ class Sum(Function):
     on_arrays = True
 
     @staticmethod
+    @computes_in_float32
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], keepdim: bool, dt: np.dtype) -> np.ndarray:
         ctx.shape, ctx.kept = x.shape, kept_shape(x.shape, axes)
         return np.asarray(x.sum(axis=axes, keepdims=keepdim, dtype=dt))
@@ -130,7 +133,7 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
         dim, keepdim = numpy_names("mean", dim, keepdim, axis, keepdims)
     if dtype is not None:
         input = input.to(dtype)
-    if input._data.dtype.kind != "f":
+    if not is_floating(input._data.dtype):
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point "
                            f"or complex dtype. Got: {torch_dtype_name(input)}")
     axes = normalize_dims(input, dim)
@@ -144,6 +147,7 @@ class Mean(Function):
     on_arrays = True
 
     @staticmethod
+    @computes_in_float32
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
         ctx.shape, ctx.kept, ctx.n = x.shape, kept_shape(x.shape, axes), _count(x.shape, axes)
         if x.dtype == np.float16:      # NumPy's mean accumulates half in float32
@@ -160,6 +164,7 @@ class Prod(Function):
     on_arrays = True
 
     @staticmethod
+    @computes_in_float32
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], keepdim: bool, dt: np.dtype) -> np.ndarray:
         ctx.axes, ctx.kept = axes, kept_shape(x.shape, axes)
         out = np.asarray(x.prod(axis=axes, keepdims=keepdim, dtype=dt))
@@ -207,6 +212,7 @@ class Var(Function):
     on_arrays = True
 
     @staticmethod
+    @computes_in_float32
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], correction: float, keepdim: bool,
                 whole: bool) -> np.ndarray:
         ctx.save_for_backward(x)
@@ -253,6 +259,7 @@ class Std(Function):
     on_arrays = True
 
     @staticmethod
+    @computes_in_float32
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], correction: float, keepdim: bool,
                 whole: bool) -> np.ndarray:
         out = np.sqrt(_var(ctx, x, axes, correction, keepdim, whole))
@@ -278,7 +285,7 @@ def _moment(op: str, fn: type[Function], input: Tensor, dim: Any, unbiased: Any,
         dim, unbiased = None, dim
     if unbiased is not None and correction is not None:
         raise RuntimeError(f"{op}(): cannot specify both unbiased={unbiased} and correction={correction}")
-    if input._data.dtype.kind != "f":
+    if not is_floating(input._data.dtype):
         raise RuntimeError("std and var only support floating point and complex dtypes")
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
@@ -365,7 +372,7 @@ class Amax(Function):
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         x, out = ctx.saved_tensors
         x, out = x._data, out._data
-        if ctx.nan_ties and x.dtype.kind in "fc" and np.isnan(out):
+        if ctx.nan_ties and is_floating(x.dtype) and np.isnan(out):
             ties = np.isnan(x)
         else:
             ties = x == out.reshape(ctx.kept)
@@ -553,6 +560,7 @@ class LogSumExp(Function):
     on_arrays = True
 
     @staticmethod
+    @computes_in_float32
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
         kept = kept_shape(x.shape, axes)
         ctx.kept = kept
@@ -589,6 +597,7 @@ class Norm(Function):
     on_arrays = True
 
     @staticmethod
+    @computes_in_float32
     def forward(ctx: Function, x: np.ndarray, p: float, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
         ctx.p, ctx.axes, ctx.kept = p, axes, kept_shape(x.shape, axes)
         if p == 2:
@@ -650,7 +659,7 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
     """
     if dtype is not None:
         input = input.to(dtype)
-    if input._data.dtype.kind != "f":
+    if not is_floating(input._data.dtype):
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. "
                            f"Got {torch_dtype_name(input)}")
     if isinstance(p, str):
@@ -687,6 +696,7 @@ class Cumsum(Function):
     on_arrays = True
 
     @staticmethod
+    @computes_in_float32
     def forward(ctx: Function, x: np.ndarray, dim: int, dt: np.dtype) -> np.ndarray:
         ctx.dim = dim
         return np.cumsum(x, axis=dim, dtype=dt) if x.ndim else x.astype(dt)
@@ -706,6 +716,7 @@ class Cumprod(Function):
     on_arrays = True
 
     @staticmethod
+    @computes_in_float32
     def forward(ctx: Function, x: np.ndarray, dim: int, dt: np.dtype) -> np.ndarray:
         ctx.dim = dim
         out = np.cumprod(x, axis=dim, dtype=dt) if x.ndim else x.astype(dt)
@@ -790,6 +801,7 @@ class NanSum(Function):
     on_arrays = True
 
     @staticmethod
+    @computes_in_float32
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], keepdim: bool, dt: np.dtype) -> np.ndarray:
         ctx.shape, ctx.kept = x.shape, kept_shape(x.shape, axes)
         ctx.not_nan = ~np.isnan(x)
@@ -813,7 +825,7 @@ def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any 
     """
     if axis is not None or keepdims is not None:
         dim, keepdim = numpy_names("nansum", dim, keepdim, axis, keepdims)
-    if input._data.dtype.kind != "f":
+    if not is_floating(input._data.dtype):
         return sum(input, dim, keepdim, dtype=dtype)
     return NanSum.apply(input, normalize_dims(input, dim), keepdim, _sum_dtype("nansum", input, dtype))
 
@@ -828,7 +840,7 @@ def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any
         dim, keepdim = numpy_names("nanmean", dim, keepdim, axis, keepdims)
     if dtype is not None:
         input = input.to(dtype)
-    if input._data.dtype.kind != "f":
+    if not is_floating(input._data.dtype):
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got "
                            f"{torch_dtype_name(input)}")
     axes = normalize_dims(input, dim)

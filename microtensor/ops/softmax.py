@@ -10,6 +10,7 @@ import numpy as np
 from microtensor import dtypes
 from microtensor.autograd.function import Function
 from microtensor.ops.checks import floating_input
+from microtensor.ops.float32_compute import computes_in_float32
 from microtensor.tensor import Tensor
 
 
@@ -18,6 +19,7 @@ class Softmax(Function):
     on_arrays = True
 
     @staticmethod
+    @computes_in_float32
     def forward(ctx: Function, x: np.ndarray, dim: int | None) -> np.ndarray:
         ctx.dim = dim
         e = np.exp(x - x.max(axis=dim, keepdims=True)) if x.size else x.copy()
@@ -36,6 +38,7 @@ class SoftmaxBackward(Function):
     on_arrays = True
 
     @staticmethod
+    @computes_in_float32
     def forward(ctx: Function, grad: np.ndarray, y: np.ndarray, dim: int | None) -> np.ndarray:
         ctx.dim = dim
         ctx.save_for_backward(grad if ctx.needs_input_grad[1] else None, y)   # grad only for y's gradient
@@ -56,6 +59,7 @@ class LogSoftmax(Function):
     on_arrays = True
 
     @staticmethod
+    @computes_in_float32
     def forward(ctx: Function, x: np.ndarray, dim: int | None) -> np.ndarray:
         ctx.dim = dim
         if not x.size:
@@ -78,6 +82,7 @@ class LogSoftmaxBackward(Function):
     on_arrays = True
 
     @staticmethod
+    @computes_in_float32
     def forward(ctx: Function, grad: np.ndarray, y: np.ndarray, dim: int | None) -> np.ndarray:
         ctx.dim = dim
         ctx.save_for_backward(grad if ctx.needs_input_grad[1] else None, y)   # grad only for y's gradient
