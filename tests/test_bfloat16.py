@@ -190,6 +190,8 @@ def test_matmul_and_linear_forward_backward() -> None:
         assert_same(ours, theirs, ulps=2)
     (m, tm), (n, tn) = pair(X, True), pair(Y.T.copy(), True)
     assert_same(m @ n, tm @ tn, ulps=1)
+    assert_same(mt.einsum("ij,jk->ik", m, n), torch.einsum("ij,jk->ik", tm, tn), ulps=1)
+    assert_same(m[0].dot(n[:, 0]), tm[0].dot(tn[:, 0]), ulps=1)
     (m @ n).sum().backward()
     (tm @ tn).sum().backward()
     assert_same(m.grad, tm.grad, ulps=1)

@@ -7,10 +7,10 @@ from typing import Any
 import numpy as np
 
 from microtensor.autograd.function import Function
-from microtensor.dtypes import is_floating
+from microtensor.dtypes import BFLOAT16, is_floating
 from microtensor.ops.checks import tensor_input, torch_dtype_name
 from microtensor.ops.elementwise import where
-from microtensor.ops.float32_compute import computes_in_float32
+from microtensor.ops.float32_compute import in_float32
 from microtensor.ops.reduction import return_type
 from microtensor.ops.shape import cat
 from microtensor.ops.sorting import Sort, dim_last
@@ -68,8 +68,9 @@ class Logcumsumexp(Function):
     on_arrays = True
 
     @staticmethod
-    @computes_in_float32
     def forward(ctx: Function, x: np.ndarray, dim: int) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Logcumsumexp.forward, ctx, x, dim)
         ctx.dim = dim
         out = np.logaddexp.accumulate(x, axis=dim) if x.ndim else x.copy()
         ctx.save_for_backward(x, out)

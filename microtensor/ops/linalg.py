@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 
 from microtensor.autograd.function import Function
-from microtensor.dtypes import is_floating
+from microtensor.dtypes import BFLOAT16, is_floating
 from microtensor.ops.broadcasting import broadcast_message, unbroadcast
 from microtensor.ops.checks import tensor_inputs, torch_dtype_name
-from microtensor.ops.float32_compute import computes_in_float32
+from microtensor.ops.float32_compute import in_float32
 from microtensor.ops.reduction import norm as _vector_norm
 from microtensor.ops.reduction import return_type
 from microtensor.ops.sparse_ops import sparse_matmul
@@ -45,8 +45,9 @@ class MatMul(Function):
     on_arrays = True
 
     @staticmethod
-    @computes_in_float32
     def forward(ctx: Function, a: np.ndarray, b: np.ndarray, ta: bool = False, tb: bool = False) -> np.ndarray:
+        if a.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(MatMul.forward, ctx, a, b, ta, tb)
         need = ctx.needs_input_grad          # each operand only for the other's gradient, as PyTorch's mm saves them
         ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
         ctx.flags, ctx.shapes = (ta, tb), (a.shape, b.shape)
@@ -83,8 +84,9 @@ class Dot(Function):
     on_arrays = True
 
     @staticmethod
-    @computes_in_float32
     def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if a.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Dot.forward, ctx, a, b)
         need = ctx.needs_input_grad          # each operand only for the other's gradient
         ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
         return np.asarray(np.dot(a, b))
@@ -296,8 +298,9 @@ class Einsum(Function):
     on_arrays = True
 
     @staticmethod
-    @computes_in_float32
     def forward(ctx: Function, equation: str, terms: list, output: list, *arrays: np.ndarray) -> np.ndarray:
+        if arrays and arrays[0].dtype is BFLOAT16:     # PyTorch computes bfloat16 in float32
+            return in_float32(Einsum.forward, ctx, equation, terms, output, *arrays)
         need = ctx.needs_input_grad[3:]      # an operand only for the others' gradients
         ctx.save_for_backward(*(x if any(need[:i] + need[i + 1:]) else None for i, x in enumerate(arrays)))
         ctx.terms, ctx.output, ctx.shapes = terms, output, [x.shape for x in arrays]

@@ -12,10 +12,10 @@ import numpy as np
 from microtensor import dtypes
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import is_grad_enabled
-from microtensor.dtypes import is_floating
+from microtensor.dtypes import BFLOAT16, is_floating
 from microtensor.ops.checks import torch_dtype_name
 from microtensor.ops.elementwise import MulMask, to_float, where
-from microtensor.ops.float32_compute import computes_in_float32
+from microtensor.ops.float32_compute import in_float32
 from microtensor.tensor import Tensor
 
 
@@ -75,8 +75,9 @@ class Sum(Function):
     on_arrays = True
 
     @staticmethod
-    @computes_in_float32
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], keepdim: bool, dt: np.dtype) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Sum.forward, ctx, x, axes, keepdim, dt)
         ctx.shape, ctx.kept = x.shape, kept_shape(x.shape, axes)
         return np.asarray(x.sum(axis=axes, keepdims=keepdim, dtype=dt))
 
@@ -147,8 +148,9 @@ class Mean(Function):
     on_arrays = True
 
     @staticmethod
-    @computes_in_float32
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Mean.forward, ctx, x, axes, keepdim)
         ctx.shape, ctx.kept, ctx.n = x.shape, kept_shape(x.shape, axes), _count(x.shape, axes)
         if x.dtype == np.float16:      # NumPy's mean accumulates half in float32
             return np.asarray(x.mean(axis=axes, keepdims=keepdim))
@@ -164,8 +166,9 @@ class Prod(Function):
     on_arrays = True
 
     @staticmethod
-    @computes_in_float32
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], keepdim: bool, dt: np.dtype) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Prod.forward, ctx, x, axes, keepdim, dt)
         ctx.axes, ctx.kept = axes, kept_shape(x.shape, axes)
         out = np.asarray(x.prod(axis=axes, keepdims=keepdim, dtype=dt))
         ctx.save_for_backward(x, out)
@@ -212,9 +215,10 @@ class Var(Function):
     on_arrays = True
 
     @staticmethod
-    @computes_in_float32
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], correction: float, keepdim: bool,
                 whole: bool) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Var.forward, ctx, x, axes, correction, keepdim, whole)
         ctx.save_for_backward(x)
         return _var(ctx, x, axes, correction, keepdim, whole)
 
@@ -259,9 +263,10 @@ class Std(Function):
     on_arrays = True
 
     @staticmethod
-    @computes_in_float32
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], correction: float, keepdim: bool,
                 whole: bool) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Std.forward, ctx, x, axes, correction, keepdim, whole)
         out = np.sqrt(_var(ctx, x, axes, correction, keepdim, whole))
         ctx.save_for_backward(x, out)
         return out
@@ -560,8 +565,9 @@ class LogSumExp(Function):
     on_arrays = True
 
     @staticmethod
-    @computes_in_float32
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(LogSumExp.forward, ctx, x, axes, keepdim)
         kept = kept_shape(x.shape, axes)
         ctx.kept = kept
         m = x.max(axis=axes, keepdims=True) if x.size else np.zeros(kept, x.dtype)
@@ -597,8 +603,9 @@ class Norm(Function):
     on_arrays = True
 
     @staticmethod
-    @computes_in_float32
     def forward(ctx: Function, x: np.ndarray, p: float, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Norm.forward, ctx, x, p, axes, keepdim)
         ctx.p, ctx.axes, ctx.kept = p, axes, kept_shape(x.shape, axes)
         if p == 2:
             out = np.sqrt((x * x).sum(axis=axes, keepdims=keepdim))
@@ -696,8 +703,9 @@ class Cumsum(Function):
     on_arrays = True
 
     @staticmethod
-    @computes_in_float32
     def forward(ctx: Function, x: np.ndarray, dim: int, dt: np.dtype) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Cumsum.forward, ctx, x, dim, dt)
         ctx.dim = dim
         return np.cumsum(x, axis=dim, dtype=dt) if x.ndim else x.astype(dt)
 
@@ -716,8 +724,9 @@ class Cumprod(Function):
     on_arrays = True
 
     @staticmethod
-    @computes_in_float32
     def forward(ctx: Function, x: np.ndarray, dim: int, dt: np.dtype) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Cumprod.forward, ctx, x, dim, dt)
         ctx.dim = dim
         out = np.cumprod(x, axis=dim, dtype=dt) if x.ndim else x.astype(dt)
         ctx.save_for_backward(x, out)
@@ -801,8 +810,9 @@ class NanSum(Function):
     on_arrays = True
 
     @staticmethod
-    @computes_in_float32
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], keepdim: bool, dt: np.dtype) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(NanSum.forward, ctx, x, axes, keepdim, dt)
         ctx.shape, ctx.kept = x.shape, kept_shape(x.shape, axes)
         ctx.not_nan = ~np.isnan(x)
         return np.asarray(np.nansum(x, axis=axes, keepdims=keepdim, dtype=dt))

@@ -9,8 +9,9 @@ import numpy as np
 
 from microtensor import dtypes
 from microtensor.autograd.function import Function
+from microtensor.dtypes import BFLOAT16
 from microtensor.ops.checks import floating_input
-from microtensor.ops.float32_compute import computes_in_float32
+from microtensor.ops.float32_compute import in_float32
 from microtensor.tensor import Tensor
 
 
@@ -19,8 +20,9 @@ class Softmax(Function):
     on_arrays = True
 
     @staticmethod
-    @computes_in_float32
     def forward(ctx: Function, x: np.ndarray, dim: int | None) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Softmax.forward, ctx, x, dim)
         ctx.dim = dim
         e = np.exp(x - x.max(axis=dim, keepdims=True)) if x.size else x.copy()
         e /= e.sum(axis=dim, keepdims=True)
@@ -38,8 +40,9 @@ class SoftmaxBackward(Function):
     on_arrays = True
 
     @staticmethod
-    @computes_in_float32
     def forward(ctx: Function, grad: np.ndarray, y: np.ndarray, dim: int | None) -> np.ndarray:
+        if grad.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(SoftmaxBackward.forward, ctx, grad, y, dim)
         ctx.dim = dim
         ctx.save_for_backward(grad if ctx.needs_input_grad[1] else None, y)   # grad only for y's gradient
         gy = grad * y
@@ -59,8 +62,9 @@ class LogSoftmax(Function):
     on_arrays = True
 
     @staticmethod
-    @computes_in_float32
     def forward(ctx: Function, x: np.ndarray, dim: int | None) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(LogSoftmax.forward, ctx, x, dim)
         ctx.dim = dim
         if not x.size:
             out = x.copy()
@@ -82,8 +86,9 @@ class LogSoftmaxBackward(Function):
     on_arrays = True
 
     @staticmethod
-    @computes_in_float32
     def forward(ctx: Function, grad: np.ndarray, y: np.ndarray, dim: int | None) -> np.ndarray:
+        if grad.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(LogSoftmaxBackward.forward, ctx, grad, y, dim)
         ctx.dim = dim
         ctx.save_for_backward(grad if ctx.needs_input_grad[1] else None, y)   # grad only for y's gradient
         e = np.exp(y)

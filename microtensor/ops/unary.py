@@ -9,10 +9,10 @@ import numpy as np
 
 from microtensor import dtypes
 from microtensor.autograd.function import Function
-from microtensor.dtypes import is_floating
+from microtensor.dtypes import BFLOAT16, is_floating
 from microtensor.ops.checks import tensor_input, to_float_input
 from microtensor.ops.elementwise import MulMask, masked
-from microtensor.ops.float32_compute import computes_in_float32
+from microtensor.ops.float32_compute import in_float32
 from microtensor.tensor import Tensor
 
 
@@ -345,8 +345,9 @@ class Tanh(Function):
     on_arrays = True
 
     @staticmethod
-    @computes_in_float32
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Tanh.forward, ctx, x)
         out = np.tanh(x)
         ctx.save_for_backward(out)
         return out
@@ -362,8 +363,9 @@ class TanhBackward(Function):
     on_arrays = True
 
     @staticmethod
-    @computes_in_float32
     def forward(ctx: Function, grad: np.ndarray, y: np.ndarray) -> np.ndarray:
+        if grad.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(TanhBackward.forward, ctx, grad, y)
         ctx.save_for_backward(grad if ctx.needs_input_grad[1] else None, y)   # grad only for y's gradient
         return grad * (1 - y * y)
 
@@ -545,8 +547,9 @@ class Sigmoid(Function):
     on_arrays = True
 
     @staticmethod
-    @computes_in_float32
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Sigmoid.forward, ctx, x)
         e = np.exp(-np.abs(x))                     # never overflows: the exponent is <= 0
         out = np.where(x >= 0, 1, e) / (1 + e)     # 1/(1+e^-x) for x >= 0, e^x/(1+e^x) below
         ctx.save_for_backward(out)
@@ -563,8 +566,9 @@ class SigmoidBackward(Function):
     on_arrays = True
 
     @staticmethod
-    @computes_in_float32
     def forward(ctx: Function, grad: np.ndarray, y: np.ndarray) -> np.ndarray:
+        if grad.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(SigmoidBackward.forward, ctx, grad, y)
         ctx.save_for_backward(grad if ctx.needs_input_grad[1] else None, y)   # grad only for y's gradient
         return grad * y * (1 - y)
 
