@@ -277,6 +277,31 @@ def test_softmax_and_log_softmax(dim: int, name: str) -> None:
         assert a.grad.dtype is mt.bfloat16
 
 
+LAYERS = [lambda F, a: F.gelu(a), lambda F, a: F.gelu(a, approximate="tanh"), lambda F, a: F.silu(a),
+          lambda F, a: F.layer_norm(a, (5,)), lambda F, a: F.batch_norm(a, None, None, training=True),
+          lambda F, a: F.mse_loss(a, a * 0.5 + 1, reduction="none"), lambda F, a: F.cross_entropy(a, a.argmax(1))]
+
+
+@requires_torch
+@pytest.mark.parametrize("layer", LAYERS)
+def test_layers_in_bfloat16(layer) -> None:
+    """Fused forwards compute in float32 and round once; composite backward formulas round after each op, as
+    PyTorch's own composite ones do, so gradients agree to bfloat16 precision relative to their largest value."""
+    a, ta = pair(X * 2, True)
+    out, expected = layer(mt.nn.functional, a), layer(torch.nn.functional, ta)
+    assert out.dtype is mt.bfloat16 and tuple(out.shape) == tuple(expected.shape)
+    scale = float(expected.detach().float().abs().max())
+    np.testing.assert_allclose(out.detach().float().numpy(), expected.detach().float().numpy(), rtol=BF16_ULP,
+                               atol=4 * BF16_ULP * scale)
+    weight = RNG.standard_normal(tuple(out.shape)).astype(np.float32)
+    (out * mt.tensor(weight).bfloat16()).sum().backward()
+    (expected * torch.tensor(weight).bfloat16()).sum().backward()
+    assert a.grad.dtype is mt.bfloat16
+    grad_scale = float(ta.grad.float().abs().max())
+    np.testing.assert_allclose(a.grad.float().numpy(), ta.grad.float().numpy(), rtol=2 * BF16_ULP,
+                               atol=2 * BF16_ULP * grad_scale)
+
+
 @requires_torch
 def test_cross_entropy_training_step() -> None:
     mt.manual_seed(1)

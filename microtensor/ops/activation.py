@@ -7,8 +7,10 @@ import numpy as np
 
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
+from microtensor.dtypes import BFLOAT16
 from microtensor.ops.checks import floating_input, to_float_input
 from microtensor.ops.elementwise import MulMask, where
+from microtensor.ops.float32_compute import in_float32
 from microtensor.ops.inplace import apply_inplace, maybe_inplace
 from microtensor.ops.unary import erf, erf_array, exp, sigmoid, tanh
 from microtensor.random import Generator, numpy_generator
@@ -69,6 +71,8 @@ class Hardtanh(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Hardtanh.forward, ctx, x, lo, hi)
         ctx.bounds = lo, hi
         ctx.save_for_backward(x)
         return np.clip(x, lo, hi)
@@ -278,6 +282,8 @@ class Gelu(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Gelu.forward, ctx, x)
         cdf = (erf_array(x * _INV_SQRT2) + 1) * 0.5
         ctx.save_for_backward(x, cdf)
         return x * cdf

@@ -17,10 +17,11 @@ import numpy as np
 
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
-from microtensor.dtypes import is_floating
+from microtensor.dtypes import BFLOAT16, is_floating
 from microtensor.ops.broadcasting import promote, promote_all, unbroadcast
 from microtensor.ops.checks import floating_input, tensor_input
 from microtensor.ops.elementwise import where
+from microtensor.ops.float32_compute import in_float32
 from microtensor.ops.softmax import log_softmax, softmax
 from microtensor.ops.unary import log, log1p, sigmoid
 from microtensor.tensor import Tensor
@@ -140,6 +141,8 @@ class MSELoss(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, t: np.ndarray, reduction: str) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(MSELoss.forward, ctx, x, t, reduction)
         ctx.save_for_backward(x, t)
         d = np.asarray(x - t)        # an array also for 0-d inputs, so that out= works
         ctx.reduction, ctx.n = reduction, d.size
