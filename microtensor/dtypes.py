@@ -76,9 +76,9 @@ def get_default_dtype() -> dtype:
 
 
 def set_default_dtype(d: Any) -> None:
-    """Set the default floating-point dtype; only float32 and float64 are valid."""
+    """Set the default floating-point dtype (float32, float64, float16 or bfloat16, as in PyTorch)."""
     d = to_dtype(d, "set_default_dtype")
-    if d not in (float32, float64):
+    if not d.is_floating_point:
         raise TypeError(f"set_default_dtype: only floating-point types are supported as the default type, got {d}")
     _Default.float = d
 

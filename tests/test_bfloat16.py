@@ -12,6 +12,7 @@ import microtensor as mt
 from tests.helpers import requires_torch, torch
 
 RNG = np.random.default_rng(22)
+SEED = 7                         # each test draws its own weights: xdist may run them in any order
 X = RNG.standard_normal((3, 5)).astype(np.float32)
 Y = RNG.standard_normal((3, 5)).astype(np.float32)
 BF16_ULP = 2.0 ** -7             # bfloat16 keeps 8 significant bits: one unit in the last place, relative
@@ -73,6 +74,19 @@ def test_creation_functions() -> None:
     assert mt.zeros_like(mt.ones(2), dtype=mt.bfloat16).dtype is mt.bfloat16
     like = mt.ones(2, dtype=mt.bfloat16)
     assert mt.zeros_like(like).dtype is mt.bfloat16 and mt.randn_like(like).dtype is mt.bfloat16
+
+
+@requires_torch
+def test_bfloat16_as_the_default_dtype() -> None:
+    for lib in (mt, torch):
+        lib.set_default_dtype(lib.bfloat16)
+        try:
+            made = [lib.tensor([1.5, 2.0]), lib.randn(2), lib.zeros(2), lib.arange(0.0, 1.0, 0.5),
+                    lib.tensor([1, 2]) + 0.5, lib.nn.Linear(2, 2).weight]
+            assert [str(t.dtype).split(".")[1] for t in made] == ["bfloat16"] * 6
+            assert lib.get_default_dtype() == lib.bfloat16
+        finally:
+            lib.set_default_dtype(lib.float32)
 
 
 @requires_torch
@@ -147,11 +161,12 @@ def test_binary_arithmetic(op) -> None:
     (a, ta), (b, tb) = pair(X, True), pair(Y, True)
     out, expected = op(a, b), op(ta, tb)
     assert_same(out, expected)
-    weight = RNG.standard_normal(X.shape).astype(np.float32)
+    weight = np.random.default_rng(SEED).standard_normal(X.shape).astype(np.float32)
     (out * mt.tensor(weight).bfloat16()).sum().backward()
     (expected * torch.tensor(weight).bfloat16()).sum().backward()
-    assert_same(a.grad, ta.grad, ulps=1)
-    assert_same(b.grad, tb.grad, ulps=1)
+    # backward formulas are compositions that round after each op, in PyTorch as here, in different orders
+    assert_same(a.grad, ta.grad, ulps=2)
+    assert_same(b.grad, tb.grad, ulps=2)
 
 
 @requires_torch
@@ -178,8 +193,8 @@ def test_elementwise_rounds_once_in_float32() -> None:
 
 @requires_torch
 def test_matmul_and_linear_forward_backward() -> None:
-    w = RNG.standard_normal((4, 5)).astype(np.float32)
-    bias = RNG.standard_normal(4).astype(np.float32)
+    w = np.random.default_rng(SEED).standard_normal((4, 5)).astype(np.float32)
+    bias = np.random.default_rng(SEED).standard_normal(4).astype(np.float32)
     (x, tx), (wt, twt) = pair(X, True), pair(w, True)
     (b, tb) = pair(bias, True)
     out, expected = mt.nn.functional.linear(x, wt, b), torch.nn.functional.linear(tx, twt, tb)
@@ -222,7 +237,7 @@ def test_linear_module_in_bfloat16() -> None:
                                     lambda a: a.prod(1), lambda a: a.var(1), lambda a: a.std(),
                                     lambda a: a.cumsum(1), lambda a: a.norm()])
 def test_reductions_accumulate_in_float32(reduce) -> None:
-    big = RNG.standard_normal((8, 512)).astype(np.float32) + 1
+    big = np.random.default_rng(SEED).standard_normal((8, 512)).astype(np.float32) + 1
     a, ta = pair(big, True)
     out, expected = reduce(a), reduce(ta)
     assert_same(out, expected, ulps=1)
@@ -268,10 +283,13 @@ def test_softmax_and_log_softmax(dim: int, name: str) -> None:
         np.testing.assert_allclose(out.detach().float().numpy(), expected.detach().float().numpy(),
                                    rtol=BF16_ULP, atol=2 ** -8)
     if name == "softmax":
-        weight = RNG.standard_normal(X.shape).astype(np.float32)
+        weight = np.random.default_rng(SEED).standard_normal(X.shape).astype(np.float32)
         (out * mt.tensor(weight).bfloat16()).sum().backward()
         (expected * torch.tensor(weight).bfloat16()).sum().backward()
-        assert_same(a.grad, ta.grad, ulps=2)
+        # y * (g - sum(g * y)) cancels: compare to bfloat16 precision of the gradient's largest value
+        scale = float(ta.grad.float().abs().max())
+        np.testing.assert_allclose(a.grad.float().numpy(), ta.grad.float().numpy(), rtol=2 * BF16_ULP,
+                                   atol=2 * BF16_ULP * scale)
     else:
         out.sum().backward()
         assert a.grad.dtype is mt.bfloat16
@@ -293,7 +311,7 @@ def test_layers_in_bfloat16(layer) -> None:
     scale = float(expected.detach().float().abs().max())
     np.testing.assert_allclose(out.detach().float().numpy(), expected.detach().float().numpy(), rtol=BF16_ULP,
                                atol=4 * BF16_ULP * scale)
-    weight = RNG.standard_normal(tuple(out.shape)).astype(np.float32)
+    weight = np.random.default_rng(SEED).standard_normal(tuple(out.shape)).astype(np.float32)
     (out * mt.tensor(weight).bfloat16()).sum().backward()
     (expected * torch.tensor(weight).bfloat16()).sum().backward()
     assert a.grad.dtype is mt.bfloat16
@@ -327,9 +345,9 @@ def test_errors_where_torch_errors() -> None:
         torch.iinfo(torch.bfloat16)
     with pytest.raises(RuntimeError, match="floating point"):
         mt.tensor([1, 2]).requires_grad_()
-    with pytest.raises(TypeError, match="bfloat16"):
-        mt.set_default_dtype(mt.bfloat16)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="floating-point"):
+        mt.set_default_dtype(mt.int64)
+    with pytest.raises(TypeError, match="floating-point"):
         torch.set_default_dtype(torch.int64)
     with pytest.raises(TypeError, match="dtype"):
         mt.zeros(2, dtype="bfloat16")
