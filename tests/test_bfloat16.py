@@ -321,6 +321,21 @@ def test_layers_in_bfloat16(layer) -> None:
 
 
 @requires_torch
+@pytest.mark.parametrize("dtype", ["bfloat16", "float32", "float64"])
+def test_hardswish_at_and_near_its_kinks(dtype: str) -> None:
+    """One fused op (the composite x * hardtanh(x / 6 + 0.5) rounded x / 6 in bfloat16 and took the wrong side
+    of a kink): PyTorch's values and its gradient, 0 at -3 and 1 at 3."""
+    values = np.array([-4, -3, -2.9, -1, 0, 1, 2.9, 3, 3.1, 5], dtype=np.float32)
+    a = mt.tensor(values).to(getattr(mt, dtype)).requires_grad_()
+    ta = torch.tensor(values).to(getattr(torch, dtype)).requires_grad_()
+    out, expected = mt.nn.functional.hardswish(a), torch.nn.functional.hardswish(ta)
+    assert_same(out, expected)
+    out.sum().backward()
+    expected.sum().backward()
+    assert_same(a.grad, ta.grad, ulps=1)       # x / 3 + 0.5 is two ops here, rounded after each in bfloat16
+
+
+@requires_torch
 def test_cross_entropy_training_step() -> None:
     mt.manual_seed(1)
     model = mt.nn.Sequential(mt.nn.Linear(5, 8), mt.nn.ReLU(), mt.nn.Linear(8, 3)).bfloat16()

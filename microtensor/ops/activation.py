@@ -427,6 +427,24 @@ def maxout(input: Tensor, pool_size: int, dim: int = 1) -> Tensor:
     return x.unflatten(d, (n // pool_size, pool_size)).amax(d + 1)
 
 
+class Hardswish(Function):
+    """out = x * clip(x + 3, 0, 6) / 6; the gradient is PyTorch's: 0 up to -3, x / 3 + 0.5 strictly between,
+    1 from 3 on."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Hardswish.forward, ctx, x)
+        ctx.save_for_backward(x)
+        return x * np.clip(x + 3, 0, 6) / 6
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, = ctx.saved_tensors
+        return grad * where(x <= -3, 0.0, where(x < 3, x / 3 + 0.5, 1.0))
+
+
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """input * hardsigmoid(input): 0 for input <= -3, input for input >= 3, input * (input + 3) / 6 between.
 
@@ -435,7 +453,7 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
         inplace: write the result into ``input``.
     """
     x = floating_input("hardswish", input)
-    return maybe_inplace("hardswish", lambda t: t * Hardtanh.apply(t / 6 + 0.5, 0.0, 1.0), x, inplace)
+    return maybe_inplace("hardswish", Hardswish.apply, x, inplace)
 
 
 def glu(input: Tensor, dim: int = -1) -> Tensor:
