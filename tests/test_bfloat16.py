@@ -259,6 +259,15 @@ def test_logsumexp() -> None:
 
 
 @requires_torch
+@pytest.mark.parametrize("shape,dim", [((4, 6), None), ((4, 6), 1), ((5, 7, 9), 1), ((300, 8), 0)])
+def test_prod_rounds_each_step_as_pytorch(shape: tuple, dim) -> None:
+    """PyTorch's bfloat16 prod multiplies in bfloat16 one factor at a time (its cumprod goes through float32)."""
+    a, ta = pair((np.random.default_rng(SEED).standard_normal(shape) * 0.3 + 1).astype(np.float32))
+    assert_same(a.prod() if dim is None else a.prod(dim), ta.prod() if dim is None else ta.prod(dim))
+    assert_same(a.cumprod(-1), ta.cumprod(-1))
+
+
+@requires_torch
 def test_sum_of_many_ones_is_exact() -> None:
     """Accumulating in bfloat16 would stop at 256 (256 + 1 rounds back to 256); PyTorch sums in float32."""
     ours, theirs = mt.ones(1000, dtype=mt.bfloat16), torch.ones(1000, dtype=torch.bfloat16)

@@ -167,8 +167,7 @@ class Prod(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], keepdim: bool, dt: np.dtype) -> np.ndarray:
-        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
-            return in_float32(Prod.forward, ctx, x, axes, keepdim, dt)
+        # no float32 here: PyTorch's prod multiplies bfloat16 step by step, as NumPy does (not so cumprod)
         ctx.axes, ctx.kept = axes, kept_shape(x.shape, axes)
         out = np.asarray(x.prod(axis=axes, keepdims=keepdim, dtype=dt))
         ctx.save_for_backward(x, out)
