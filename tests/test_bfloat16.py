@@ -375,6 +375,12 @@ def test_errors_where_torch_errors() -> None:
         torch.set_default_dtype(torch.int64)
     with pytest.raises(TypeError, match="dtype"):
         mt.zeros(2, dtype="bfloat16")
+    for lib in (mt, torch):         # integer-only ops refuse bfloat16 as they refuse the other floats
+        a = lib.ones(2, dtype=lib.bfloat16)
+        for call, error in ((lambda: a << 1, NotImplementedError), (lambda: lib.gcd(a, a), NotImplementedError),
+                            (lambda: lib.bincount(a), NotImplementedError), (lambda: lib.ones(3)[a], IndexError)):
+            with pytest.raises(error):
+                call()
 
 
 def test_float_checks_go_through_one_predicate() -> None:
