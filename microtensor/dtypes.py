@@ -59,10 +59,6 @@ def is_floating(np_dtype: np.dtype) -> bool:
     return np_dtype.kind == "f" or np_dtype == BFLOAT16
 
 
-def compute_dtype(np_dtype: np.dtype) -> np.dtype:
-    """The NumPy dtype an op computes in for inputs of ``np_dtype``: float32 for bfloat16, as PyTorch's CPU
-    kernels do (NumPy would accumulate sums and products in bfloat16 itself), else ``np_dtype``."""
-    return np.dtype(np.float32) if np_dtype == BFLOAT16 else np_dtype
 _PYTHON_TYPES = {bool: bool_, int: int64, float: float64}     # as PyTorch: float is double
 
 
