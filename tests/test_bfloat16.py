@@ -212,6 +212,26 @@ def test_matmul_and_linear_forward_backward() -> None:
     assert_same(m.grad, tm.grad, ulps=1)
 
 
+CONVOLUTIONS = [lambda F, x, w: F.conv2d(x, w, padding=1), lambda F, x, w: F.conv2d(x, w, stride=2),
+                lambda F, x, w: F.conv_transpose2d(x, w.transpose(0, 1)), lambda F, x, w: F.avg_pool2d(x, 2) * 1]
+
+
+@requires_torch
+@pytest.mark.parametrize("conv", CONVOLUTIONS)
+def test_convolution_and_pooling(conv) -> None:
+    """bfloat16 conv2d came out float32 (its GEMM widened); now every GEMM runs in float32 and rounds once."""
+    rng = np.random.default_rng(SEED)
+    (x, tx), (w, tw) = (pair(rng.standard_normal(shape).astype(np.float32), True)
+                        for shape in ((2, 3, 8, 8), (4, 3, 3, 3)))
+    out, expected = conv(mt.nn.functional, x, w), conv(torch.nn.functional, tx, tw)
+    assert_same(out, expected, ulps=1)
+    out.sum().backward()
+    expected.sum().backward()
+    assert_same(x.grad, tx.grad, ulps=1)
+    if w.grad is not None:
+        assert_same(w.grad, tw.grad, ulps=1)
+
+
 @requires_torch
 def test_linear_module_in_bfloat16() -> None:
     mt.manual_seed(0)

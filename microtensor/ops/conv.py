@@ -22,9 +22,10 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from microtensor.autograd.function import Function
-from microtensor.dtypes import is_floating
+from microtensor.dtypes import BFLOAT16, is_floating
 from microtensor.ops.checks import floating_dtype
 from microtensor.ops.elementwise import masked
+from microtensor.ops.float32_compute import in_float32
 from microtensor.ops.reduction import Sum
 from microtensor.tensor import Tensor
 
@@ -150,6 +151,8 @@ class Convolution(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, g: _Geom) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Convolution.forward, ctx, x, w, b, g)
         cols = _im2col(x, g)
         out = _conv_forward(cols, w, b, g)
         ctx.g = g
@@ -171,6 +174,8 @@ class ConvolutionInputGrad(Function):
 
     @staticmethod
     def forward(ctx: Function, y: np.ndarray, w: np.ndarray, b: np.ndarray | None, g: _Geom) -> np.ndarray:
+        if y.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(ConvolutionInputGrad.forward, ctx, y, w, b, g)
         out = _conv_input_grad(y, w, g)
         if b is not None:
             out += b.reshape((-1,) + (1,) * len(g.k))
@@ -193,6 +198,8 @@ class ConvolutionWeightGrad(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, y: np.ndarray, cols: np.ndarray | None, g: _Geom) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(ConvolutionWeightGrad.forward, ctx, x, y, cols, g)
         if cols is None:
             cols = _im2col(x, g)
         ctx.g = g
@@ -871,6 +878,8 @@ class AvgPool2D(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, div: np.ndarray, g: _Geom) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(AvgPool2D.forward, ctx, x, div, g)
         out = _window_sum(_pad(x, g), g)
         out /= div
         ctx.g = g
@@ -893,6 +902,8 @@ class AvgPoolGrad(Function):
 
     @staticmethod
     def forward(ctx: Function, y: np.ndarray, div: np.ndarray, g: _Geom) -> np.ndarray:
+        if y.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(AvgPoolGrad.forward, ctx, y, div, g)
         share = (y / div).swapaxes(0, 1)
         cols = np.broadcast_to(share[(slice(None),) + (None,) * len(g.k)], share.shape[:1] + g.k + share.shape[1:])
         ctx.g = g
