@@ -365,6 +365,26 @@ def test_hardswish_at_and_near_its_kinks(dtype: str) -> None:
 
 
 @requires_torch
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+def test_rms_norm_works_in_float32_for_half_types(dtype: str) -> None:
+    """PyTorch's rms_norm widens half types to float32, eps included (finfo(float32).eps, not the half's)."""
+    values = np.array([[1e-3, 2e-3, -1e-3, 5e-4], [0.5, -2.0, 3.0, 0.25]], dtype=np.float32)
+    weight = np.array([0.5, 1.0, 2.0, -1.0], dtype=np.float32)
+    a = mt.tensor(values).to(getattr(mt, dtype)).requires_grad_()
+    ta = torch.tensor(values).to(getattr(torch, dtype)).requires_grad_()
+    w, tw = mt.tensor(weight).to(a.dtype), torch.tensor(weight).to(ta.dtype)
+    out = mt.nn.functional.rms_norm(a, (4,), w)
+    expected = torch.nn.functional.rms_norm(ta, (4,), tw)
+    assert_same(out, expected, ulps=1)
+    (out * out).sum().backward()
+    (expected * expected).sum().backward()
+    assert a.grad.dtype is a.dtype
+    scale = float(ta.grad.float().abs().max())
+    np.testing.assert_allclose(a.grad.float().numpy(), ta.grad.float().numpy(), rtol=2 * BF16_ULP,
+                               atol=2 * BF16_ULP * scale)
+
+
+@requires_torch
 def test_cross_entropy_training_step() -> None:
     mt.manual_seed(1)
     model = mt.nn.Sequential(mt.nn.Linear(5, 8), mt.nn.ReLU(), mt.nn.Linear(8, 3)).bfloat16()

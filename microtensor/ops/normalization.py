@@ -279,9 +279,10 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | No
     if weight is not None and tuple(weight.shape) != norm_shape:
         raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got weight of shape "
                            f"{list(weight.shape)} and normalized_shape = {list(norm_shape)}")
+    wide = x.float() if x._data.dtype.itemsize < 4 else x      # PyTorch computes the half types in float32
     if eps is None:
-        eps = float(np.finfo(x._data.dtype).eps)
-    out = x * ((x * x).mean(axes, keepdim=True) + eps).rsqrt()
+        eps = float(np.finfo(wide._data.dtype).eps)
+    out = (wide * ((wide * wide).mean(axes, keepdim=True) + eps).rsqrt()).to(x.dtype)
     if weight is None:
         return out
     if weight.dtype != x.dtype:
