@@ -425,13 +425,14 @@ class _Decoder:
         if type(requires_grad) is not bool:
             raise self.fail(f"tensor {key!r} has no valid requires_grad flag")
         native = array.dtype.newbyteorder("=")
-        if node.get("bits_of") == "bfloat16":
-            if native != np.uint16:
-                raise self.fail(f"tensor {key!r} holds bfloat16 bits as {array.dtype}, not uint16")
-            array = array.astype(native, copy=False).view(BFLOAT16)
-        elif native not in [d.np for d in dtypes.ALL]:
+        bfloat16_bits = node.get("bits_of") == "bfloat16"
+        if bfloat16_bits and native != np.uint16:
+            raise self.fail(f"tensor {key!r} holds bfloat16 bits as {array.dtype}, not uint16")
+        if not bfloat16_bits and native not in [d.np for d in dtypes.ALL]:
             raise self.fail(f"tensor {key!r} has dtype {array.dtype}, which microtensor tensors do not use")
-        array = array.astype(array.dtype.newbyteorder("="), copy=False)
+        array = array.astype(native, copy=False)
+        if bfloat16_bits:
+            array = array.view(BFLOAT16)
         if requires_grad and not is_floating(array.dtype):
             raise self.fail(f"tensor {key!r} of dtype {array.dtype} cannot require grad")
         if node["t"] == "parameter":

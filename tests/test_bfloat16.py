@@ -443,3 +443,8 @@ def test_save_and_load_keep_bfloat16(tmp_path: pathlib.Path) -> None:
     for name, value in model.state_dict().items():
         assert loaded[name].dtype is mt.bfloat16
         assert loaded[name].float().tolist() == value.float().tolist()
+    transposed = mt.tensor([[1.5, 2.0], [3.0, -4.0]]).bfloat16().t()      # a strided view saves too
+    mt.save({"t": transposed, "bits": mt.tensor([1, 2], dtype=mt.int16)}, tmp_path / "v.pt")
+    again = mt.load(tmp_path / "v.pt")
+    assert again["t"].dtype is mt.bfloat16 and again["t"].tolist() == [[1.5, 3.0], [2.0, -4.0]]
+    assert again["bits"].dtype is mt.int16
