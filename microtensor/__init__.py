@@ -68,6 +68,7 @@ from microtensor.dlpack import from_dlpack, to_dlpack
 from microtensor.dtypes import can_cast, dtype, get_default_dtype, promote_types, set_default_dtype
 from microtensor.layouts import layout, sparse_coo, strided
 from microtensor.legacy_tensors import (
+    BFloat16Tensor,
     BoolTensor,
     ByteTensor,
     CharTensor,
@@ -553,6 +554,7 @@ def result_type(tensor: object, other: object) -> dtype:
 bool = dtypes.bool_  # noqa: A001 - PyTorch's name
 uint8, int8, int16, int32, int64 = dtypes.uint8, dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64
 float16, float32, float64 = dtypes.float16, dtypes.float32, dtypes.float64
+bfloat16 = dtypes.bfloat16
 half, float, double, short, int, long = float16, float32, float64, int16, int32, int64  # noqa: A001
 
 __all__ = [  # every public name, so ``from microtensor import *`` and tools see them
@@ -669,3 +671,4 @@ __all__ += ["can_cast", "dist", "fmax", "fmin", "frobenius_norm", "i0_", "inner"
 __all__ += ["from_dlpack", "index_put_", "to_dlpack"]  # issue 22: dlpack and index_put_
 __all__ += ["conv3d", "conv_transpose1d", "conv_transpose3d", "max_pool1d_with_indices",
             "max_pool3d"]  # issue 22: 3-D convolution and pooling
+__all__ += ["BFloat16Tensor", "bfloat16"]  # issue 22: bfloat16

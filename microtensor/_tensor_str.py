@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from microtensor import dtypes
+from microtensor.dtypes import BFLOAT16, is_floating
 from microtensor.tensor import Tensor
 
 
@@ -64,7 +65,7 @@ class _Formatter:
     decimals. Other dtypes print as Python prints their values."""
 
     def __init__(self, values: np.ndarray) -> None:
-        self.floating = values.dtype.kind == "f"
+        self.floating = is_floating(values.dtype)
         self.int_mode, self.sci_mode, self.width = True, False, 1
         if not self.floating:
             self.width = max((len(str(v)) for v in values.tolist()), default=1)
@@ -134,7 +135,7 @@ def _nested(data: np.ndarray, indent: int, summarize: bool, fmt: _Formatter) -> 
 
 def _body(data: np.ndarray, indent: int) -> str:
     summarize = data.size > OPTS.threshold
-    if data.dtype == np.float16:
+    if data.dtype == np.float16 or data.dtype == BFLOAT16:
         data = data.astype(np.float32)
     fmt = _Formatter((_summarized(data) if summarize else data).reshape(-1))
     return _nested(data, indent, summarize, fmt)

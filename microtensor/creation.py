@@ -7,6 +7,7 @@ import numpy as np
 
 from microtensor import dtypes
 from microtensor.devices import check_cpu
+from microtensor.dtypes import is_floating
 from microtensor.ops.shape import ints_arg
 from microtensor.tensor import Tensor
 
@@ -29,7 +30,7 @@ def _infer_array(op: str, data: Any, dtype: Any = None) -> np.ndarray:
                         "and hold numbers, bools or tensors")
     if dtype is not None:
         return array
-    if array.dtype.kind == "f" and not isinstance(data, np.generic):
+    if is_floating(array.dtype) and not isinstance(data, np.generic):
         return array.astype(dtypes.get_default_dtype().np, copy=False)
     if array.dtype.kind in "iu" and not isinstance(data, np.generic):
         return array.astype(np.int64, copy=False)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import ml_dtypes
 import numpy as np
 
 
@@ -41,11 +42,23 @@ int16 = dtype("int16", np.int16, 1)
 int32 = dtype("int32", np.int32, 1)
 int64 = dtype("int64", np.int64, 1)
 float16 = dtype("float16", np.float16, 2)
+bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16, 2)        # NumPy has no bfloat16: ml_dtypes' (kind "V") stores it
 float32 = dtype("float32", np.float32, 2)
 float64 = dtype("float64", np.float64, 2)
 
-ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)
 _BY_NUMPY = {d.np: d for d in ALL}
+BFLOAT16 = bfloat16.np
+# PyTorch's table where NumPy has none or a different one: neither half type holds the other
+_BFLOAT16_PROMOTIONS = {float16: float32, float32: float32, float64: float64}
+
+
+def is_floating(np_dtype: np.dtype) -> bool:
+    """Whether arrays of NumPy dtype ``np_dtype`` hold a microtensor floating-point dtype: kind "f", or
+    bfloat16 (ml_dtypes' kind "V"). The one test for "is this float" across the code."""
+    return np_dtype.kind == "f" or np_dtype == BFLOAT16
+
+
 _PYTHON_TYPES = {bool: bool_, int: int64, float: float64}     # as PyTorch: float is double
 
 
@@ -59,9 +72,9 @@ def get_default_dtype() -> dtype:
 
 
 def set_default_dtype(d: Any) -> None:
-    """Set the default floating-point dtype; only float32 and float64 are valid."""
+    """Set the default floating-point dtype (float32, float64, float16 or bfloat16, as in PyTorch)."""
     d = to_dtype(d, "set_default_dtype")
-    if d not in (float32, float64):
+    if not d.is_floating_point:
         raise TypeError(f"set_default_dtype: only floating-point types are supported as the default type, got {d}")
     _Default.float = d
 
@@ -93,6 +106,8 @@ def promote_types(type1: dtype, type2: dtype) -> dtype:
         return type1
     if type1.category != type2.category:
         return type1 if type1.category > type2.category else type2
+    if type1 is bfloat16 or type2 is bfloat16:
+        return _BFLOAT16_PROMOTIONS[type2 if type1 is bfloat16 else type1]
     return _BY_NUMPY[np.promote_types(type1.np, type2.np)]
 
 

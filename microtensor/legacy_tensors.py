@@ -13,9 +13,11 @@ import numpy as np
 
 from microtensor import dtypes
 from microtensor.devices import check_cpu, device
+from microtensor.dtypes import is_floating
 from microtensor.tensor import Size, Tensor
 
 TYPE_NAMES = {dtypes.float32: "FloatTensor", dtypes.float64: "DoubleTensor", dtypes.float16: "HalfTensor",
+              dtypes.bfloat16: "BFloat16Tensor",
               dtypes.uint8: "ByteTensor", dtypes.int8: "CharTensor", dtypes.int16: "ShortTensor",
               dtypes.int32: "IntTensor", dtypes.int64: "LongTensor", dtypes.bool_: "BoolTensor"}
 _BY_NAME = {name: d for d, name in TYPE_NAMES.items()}
@@ -76,7 +78,7 @@ def _from_data(name: str, data: Any, dt: dtypes.dtype) -> Tensor:
         array = np.array(data)
     except ValueError as e:
         raise ValueError(f"{name}(): nested sequences must be rectangular ({e})") from None
-    if array.dtype.kind not in "biuf":
+    if not (array.dtype.kind in "biu" or is_floating(array.dtype)):
         raise TypeError(f"{name}(): could not convert {type(data).__name__} to {dt}: its elements must be numbers, "
                         f"bools or tensors")
     return Tensor._make(array.astype(dt.np))
@@ -155,6 +157,7 @@ def _legacy_type(d: dtypes.dtype) -> LegacyTensorType:
 FloatTensor = _legacy_type(dtypes.float32)
 DoubleTensor = _legacy_type(dtypes.float64)
 HalfTensor = _legacy_type(dtypes.float16)
+BFloat16Tensor = _legacy_type(dtypes.bfloat16)
 ByteTensor = _legacy_type(dtypes.uint8)
 CharTensor = _legacy_type(dtypes.int8)
 ShortTensor = _legacy_type(dtypes.int16)

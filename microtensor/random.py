@@ -11,6 +11,7 @@ from microtensor import dtypes
 from microtensor.autograd.function import Function
 from microtensor.creation import size_arg
 from microtensor.devices import check_cpu
+from microtensor.dtypes import is_floating
 from microtensor.ops.broadcasting import broadcast_message
 from microtensor.ops.checks import tensor_input, torch_dtype_name
 from microtensor.tensor import Tensor
@@ -216,7 +217,7 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Generator 
         raise TypeError("normal() received an invalid combination of arguments: size is only taken with a float "
                         "mean and std (normal(mean, std, size)); with a tensor the result has its shape")
     like = mean if isinstance(mean, Tensor) else std
-    if like._data.dtype.kind != "f":
+    if not is_floating(like._data.dtype):
         raise RuntimeError(f"normal: expected a floating-point mean or std, got {like.dtype}")
     m = mean._data if isinstance(mean, Tensor) else mean
     s = std._data if isinstance(std, Tensor) else std
@@ -245,7 +246,7 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | N
     """0/1 samples of ``input``'s shape and dtype, each 1 with the probability given by the matching element of
     ``input`` (a float tensor of values in [0, 1]), or with probability ``p`` when it is given."""
     tensor_input("bernoulli", input)
-    if input._data.dtype.kind != "f":
+    if not is_floating(input._data.dtype):
         raise RuntimeError(f"bernoulli: expected a floating-point tensor of probabilities, got {input.dtype}")
     probs = input if p is None else p
     _check_probability("bernoulli", probs)
@@ -275,7 +276,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     tensor_input("multinomial", input)
     if input._data.ndim not in (1, 2):
         raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got {input.ndim} dims")
-    if input._data.dtype.kind != "f":
+    if not is_floating(input._data.dtype):
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: {input.dtype}")
     n = operator.index(num_samples)
     if n <= 0:
@@ -309,7 +310,7 @@ def poisson(input: Tensor, generator: Generator | None = None) -> Tensor:
     """Samples from Poisson distributions with the rates in ``input`` (a float tensor of non-negative finite
     values), of its shape and dtype."""
     tensor_input("poisson", input)
-    if input._data.dtype.kind != "f":
+    if not is_floating(input._data.dtype):
         raise RuntimeError(f"poisson: expected a floating-point tensor of rates, got {input.dtype}")
     rates = input._data
     if not (np.isfinite(rates) & (rates >= 0)).all():
@@ -338,7 +339,7 @@ def binomial(count: Tensor, prob: Tensor, generator: Generator | None = None) ->
     A count or probability at or below 0 gives 0, a probability at or above 1 gives ``count``, NaN gives NaN."""
     tensor_input("binomial", count, "count")
     tensor_input("binomial", prob, "prob", 2)
-    if count._data.dtype.kind != "f":
+    if not is_floating(count._data.dtype):
         raise ValueError(f"binomial only supports floating-point dtypes for count, got: {torch_dtype_name(count)}")
     if prob._data.dtype != count._data.dtype:
         raise RuntimeError(f"Found dtype {torch_dtype_name(prob)} but expected {torch_dtype_name(count)}")
@@ -359,7 +360,7 @@ def binomial(count: Tensor, prob: Tensor, generator: Generator | None = None) ->
 
 def _sample_dtype(self: Tensor, op: str) -> np.dtype:
     dt = self._data.dtype
-    if dt.kind != "f":
+    if not is_floating(dt):
         raise RuntimeError(f"{op}: expected a floating-point tensor, got {self.dtype}")
     return dt if dt in (np.float32, np.float64) else np.dtype(np.float64)    # float16 is drawn wider, then cast
 

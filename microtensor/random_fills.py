@@ -13,13 +13,15 @@ from typing import Any
 
 import numpy as np
 
+from microtensor.dtypes import is_floating
 from microtensor.ops.checks import torch_dtype_name
 from microtensor.random import Generator, numpy_generator
 from microtensor.tensor import Tensor
 
 # the C type names PyTorch's random-fill messages use
 _C_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short int", "int32": "int",
-            "int64": "long int", "float16": "c10::Half", "float32": "float", "float64": "double"}
+            "int64": "long int", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+            "float32": "float", "float64": "double"}
 _UNSET: Any = object()   # random_(), random_(to) and random_(from, None) differ: a lone argument is ``to``
 
 
@@ -74,7 +76,7 @@ def random_(self: Tensor, from_: Any = _UNSET, to: Any = _UNSET, *, generator: G
 def _continuous(self: Tensor, what: str, dtype_name: str) -> np.dtype:
     """self's dtype, which must be a float one (the draw is made in it, float16 in float32)."""
     dtype = self._data.dtype
-    if dtype.kind != "f":
+    if not is_floating(dtype):
         raise RuntimeError(f"{what} distribution is a continuous probability distribution. dtype must be a "
                            f"floating point but you specified {dtype_name}")
     return dtype if dtype != np.float16 else np.dtype(np.float32)
@@ -113,7 +115,7 @@ def log_normal_(self: Tensor, mean: float = 1.0, std: float = 2.0, *, generator:
     N(``mean``, ``std``**2) (the parameters are those of the underlying normal)."""
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
-    if self._data.dtype.kind != "f":
+    if not is_floating(self._data.dtype):
         raise NotImplementedError(f"\"log_normal_cpu\" not implemented for '{torch_dtype_name(self)}'")
     sample = np.exp(numpy_generator(generator).normal(mean, std, self._data.shape))
     return self.copy_(Tensor._make(np.asarray(sample, dtype=self._data.dtype)))

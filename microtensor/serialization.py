@@ -38,6 +38,7 @@ import numpy as np
 
 from microtensor import dtypes
 from microtensor.devices import CPU, device
+from microtensor.dtypes import BFLOAT16, is_floating
 from microtensor.load_policy import (
     add_safe_globals,
     clear_safe_globals,
@@ -54,6 +55,9 @@ if TYPE_CHECKING:
 
 __all__ = ["add_safe_globals", "clear_safe_globals", "get_safe_globals", "load", "safe_globals", "save"]
 FORMAT = "microtensor"
+# NumPy array kinds that .npy stores and loads as themselves (bool, integers, floats, complex); a raw
+# ml_dtypes bfloat16 array (kind "V") would come back as bytes, so tensors of it are stored as uint16 bits
+_NPY_KINDS = "biufc"
 VERSION = 2             # what this microtensor writes for objects, sets, dtypes...; plain data stays version 1
 _READS = (1, 2)
 _STRUCTURE = "__structure__"
@@ -113,13 +117,16 @@ class _Encoder:
             if type(obj) not in (Tensor, parameter):
                 raise TypeError(f"save: cannot store {where}, a {type(obj).__name__} (a Tensor subclass)")
             tag = "parameter" if type(obj) is parameter else "tensor"
+            if obj._data.dtype == BFLOAT16:         # .npy has no bfloat16: store its bits as uint16
+                return {"t": tag, "k": self.array_key(obj, obj._data.view(np.uint16)),
+                        "requires_grad": obj.requires_grad, "bits_of": "bfloat16"}
             return {"t": tag, "k": self.array_key(obj, obj._data), "requires_grad": obj.requires_grad}
         if isinstance(obj, np.ndarray):
-            if obj.dtype.kind not in "biufc":
+            if obj.dtype.kind not in _NPY_KINDS:
                 raise TypeError(f"save: cannot store {where}, a NumPy array of dtype {obj.dtype} "
                                 "(only bool, integer, float and complex arrays)")
             return {"t": "ndarray", "k": self.array_key(obj, obj)}
-        if isinstance(obj, np.generic) and obj.dtype.kind in "biufc":
+        if isinstance(obj, np.generic) and obj.dtype.kind in _NPY_KINDS:
             return {"t": "npscalar", "k": self.array_key(obj, np.asarray(obj))}
         if type(obj) in _SCALARS:
             if isinstance(obj, float) and not np.isfinite(obj):
@@ -418,10 +425,15 @@ class _Decoder:
         if type(requires_grad) is not bool:
             raise self.fail(f"tensor {key!r} has no valid requires_grad flag")
         native = array.dtype.newbyteorder("=")
-        if native not in [d.np for d in dtypes.ALL]:
+        bfloat16_bits = node.get("bits_of") == "bfloat16"
+        if bfloat16_bits and native != np.uint16:
+            raise self.fail(f"tensor {key!r} holds bfloat16 bits as {array.dtype}, not uint16")
+        if not bfloat16_bits and native not in [d.np for d in dtypes.ALL]:
             raise self.fail(f"tensor {key!r} has dtype {array.dtype}, which microtensor tensors do not use")
         array = array.astype(native, copy=False)
-        if requires_grad and array.dtype.kind != "f":
+        if bfloat16_bits:
+            array = array.view(BFLOAT16)
+        if requires_grad and not is_floating(array.dtype):
             raise self.fail(f"tensor {key!r} of dtype {array.dtype} cannot require grad")
         if node["t"] == "parameter":
             made = _parameter_class()(Tensor._make(array), requires_grad)
@@ -494,7 +506,7 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, key
         if dtype.hasobject:
             raise ValueError(f"load: refused {name}: member {key!r} holds pickled Python objects, which could run "
                              "code when loaded; microtensor files never contain them, so nothing was loaded")
-        if dtype.kind not in "biufc":
+        if dtype.kind not in _NPY_KINDS:
             raise ValueError(f"load: refused {name}: member {key!r} holds {dtype} values; only bool and numeric "
                              "arrays load (never strings, dates or records)")
         count = math.prod(shape)

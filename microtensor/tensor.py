@@ -12,6 +12,7 @@ import numpy as np
 
 from microtensor import devices, dtypes, layouts
 from microtensor.devices import CPU
+from microtensor.dtypes import is_floating
 
 if TYPE_CHECKING:  # the modules whose functions microtensor/ops/__init__.py binds as methods
     from microtensor import creation as _creation
@@ -159,7 +160,7 @@ class Tensor:
 
     def is_signed(self) -> bool:
         """Whether the dtype holds negative values (False for bool and uint8)."""
-        return self._data.dtype.kind in "fic"
+        return self._data.dtype.kind in "ic" or is_floating(self._data.dtype)
 
     def is_nonzero(self) -> bool:
         """The truth of a one-element tensor (PyTorch's error for any other size)."""
@@ -213,7 +214,7 @@ class Tensor:
 
     def is_floating_point(self) -> bool:
         """Whether the dtype is a floating-point type."""
-        return self._data.dtype.kind == "f"
+        return is_floating(self._data.dtype)
 
     @property
     def is_sparse(self) -> bool:
@@ -382,7 +383,7 @@ class Tensor:
             raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to use a "
                                "computed variable in a subgraph that doesn't require differentiation use "
                                "var_no_grad = var.detach().")
-        if requires_grad and self._data.dtype.kind not in "fc":
+        if requires_grad and not is_floating(self._data.dtype):
             raise RuntimeError(f"only Tensors of floating point dtype can require gradients, got {self.dtype}")
         self._requires_grad = bool(requires_grad)
         return self
@@ -453,6 +454,10 @@ class Tensor:
     def half(self) -> Tensor:
         """``self.to(float16)``: self itself when it is float16 already."""
         return self.to(dtypes.float16)
+
+    def bfloat16(self) -> Tensor:
+        """``self.to(bfloat16)``: self itself when it is bfloat16 already."""
+        return self.to(dtypes.bfloat16)
 
     def byte(self) -> Tensor:
         """``self.to(uint8)``: self itself when it is uint8 already."""

@@ -10,7 +10,7 @@ import numpy as np
 
 from microtensor.creation import tensor
 from microtensor.devices import check_cpu
-from microtensor.dtypes import promote_types, to_dtype
+from microtensor.dtypes import is_floating, promote_types, to_dtype
 from microtensor.random import numpy_generator
 from microtensor.tensor import Tensor
 
@@ -68,7 +68,7 @@ def _compare_tensors(actual: Tensor, expected: Tensor, rtol: float | None, atol:
     rtol, atol = _tolerances([actual.dtype.name, expected.dtype.name], rtol, atol)
     common = np.dtype(promote_types(actual.dtype, expected.dtype).name)
     a, b = (x.detach().numpy().astype(common, copy=False) for x in (actual, expected))
-    if a.dtype.kind not in "fc":                      # exact kinds compare (and report) as int64, as PyTorch does
+    if not is_floating(a.dtype):                      # exact kinds compare (and report) as int64, as PyTorch does
         a, b = a.astype(np.int64), b.astype(np.int64)
     with np.errstate(invalid="ignore", over="ignore"):
         matches = np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan) if a.size else np.ones(0, bool)
@@ -95,7 +95,7 @@ def _index(flat: int, shape: tuple[int, ...]) -> tuple[int, ...]:
 
 def _argmax(x: np.ndarray) -> int:
     """The flat index of the largest value, NaN counting as largest (as torch.max does)."""
-    nan = np.flatnonzero(np.isnan(x)) if x.dtype.kind == "f" else np.zeros(0, np.intp)
+    nan = np.flatnonzero(np.isnan(x)) if is_floating(x.dtype) else np.zeros(0, np.intp)
     return int(nan[0]) if nan.size else int(np.argmax(x))
 
 

@@ -43,7 +43,7 @@ class finfo:
         if not d.is_floating_point:
             raise TypeError(f"microtensor.finfo() requires a floating point input type, got {d}. Use "
                             f"microtensor.iinfo to handle '{d}'")
-        info = np.finfo(d.name)
+        info = np.finfo(d.np)
         self.bits, self.dtype = info.bits, d.name
         self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
         self.tiny = self.smallest_normal = float(info.smallest_normal)

@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 import microtensor as mt
+from microtensor.dtypes import is_floating
 from microtensor.random import numpy_generator
 from microtensor.tensor import Tensor
 
@@ -64,7 +65,7 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
 
 def _float_dtype(tensor: Tensor, op: str) -> np.dtype:
     dt = tensor._data.dtype
-    if dt.kind != "f":
+    if not is_floating(dt):
         raise TypeError(f"nn.init.{op}: expected a floating-point tensor, got {tensor.dtype}")
     return dt if dt in (np.float32, np.float64) else np.dtype(np.float64)
 

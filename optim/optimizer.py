@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 import microtensor as mt
+from microtensor.dtypes import is_floating
 from microtensor.tensor import Tensor, bump_version
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
@@ -199,7 +200,7 @@ def _cast(param: Tensor, value: Any, key: Any = None) -> Any:
     """A copy of saved state: tensors cast to the parameter's dtype when both are floating (``step`` kept)."""
     if isinstance(value, Tensor):
         array = value._data
-        if key != "step" and param._data.dtype.kind == "f" and array.dtype.kind == "f":
+        if key != "step" and is_floating(param._data.dtype) and is_floating(array.dtype):
             return Tensor._make(array.astype(param._data.dtype, copy=True))
         return Tensor._make(array.copy())
     if isinstance(value, np.ndarray):

@@ -169,7 +169,8 @@ def test_private_name_scan_finds_both_forms(tmp_path):
 
 # ----------------------------------------------------------------------------- every ops module is registered
 # modules of shared helpers: they define no op, so nothing of theirs is bound for users
-OPS_HELPERS = {"bessel_math", "broadcasting", "checks", "overlap", "selection", "special_math", "views"}
+OPS_HELPERS = {"bessel_math", "broadcasting", "checks", "float32_compute", "overlap", "selection", "special_math",
+               "views"}
 # where public names are bound: the functions, the Tensor methods, the F forms, torch.linalg and torch.special
 REGISTRIES = (ROOT / "__init__.py", ROOT / "ops" / "__init__.py", ROOT.parent / "nn" / "functional.py",
               ROOT / "linalg.py", ROOT / "special.py")

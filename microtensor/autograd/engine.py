@@ -17,7 +17,7 @@ import numpy as np
 from microtensor.autograd.function import AccumulateGrad, AnomalyMode, Function, Node, accumulator, grad_copy, held_once
 from microtensor.autograd.grad_mode import GradMode
 from microtensor.autograd.memory import trim_after_backward
-from microtensor.dtypes import from_numpy_dtype
+from microtensor.dtypes import from_numpy_dtype, is_floating
 from microtensor.tensor import Tensor
 
 
@@ -285,7 +285,7 @@ def _warn_anomaly(node: Function) -> None:
 def _check_finite(node: Function, results: Any) -> None:
     """Anomaly mode: raise, naming the op and its forward stack, if its backward returned NaN or inf."""
     for i, g in enumerate(results if type(results) is tuple else (results,)):
-        if isinstance(g, Tensor) and g._data.dtype.kind == "f" and not np.isfinite(g._data).all():
+        if isinstance(g, Tensor) and is_floating(g._data.dtype) and not np.isfinite(g._data).all():
             bad = "nan" if np.isnan(g._data).any() else "inf"
             _warn_anomaly(node)
             raise RuntimeError(f"Function '{node.name()}' returned {bad} values in its {i}th output. "

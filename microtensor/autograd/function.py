@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from microtensor.autograd.grad_mode import GradMode
+from microtensor.dtypes import is_floating
 from microtensor.tensor import HookHandle, Tensor, share_version_counter, view_requires_grad
 
 FREED_MESSAGE = (
@@ -331,7 +332,7 @@ class Function(Node):
             self._tensor_args = tuple([isinstance(a, (Tensor, np.ndarray)) for a in args])
         nondiff = self._non_differentiable
         for nr, t in enumerate(results):
-            if isinstance(t, Tensor) and t._data.dtype.kind in "fc" and not (nondiff and any(
+            if isinstance(t, Tensor) and is_floating(t._data.dtype) and not (nondiff and any(
                     outs[nr] is n or t is n for n in nondiff)):
                 t._requires_grad = True
                 t._grad_fn = self
@@ -473,7 +474,7 @@ def _unpack(ctx: Function, item: tuple | None) -> Tensor | None:
         data, nr, vc, version = item[1:]
         if vc[0] != version:
             _raise_modified(ctx, Tensor._make(data), version, vc[0], nr)
-        if GradMode.enabled and data.dtype.kind in "fc":
+        if GradMode.enabled and is_floating(data.dtype):
             t = Tensor._make(data, requires_grad=True)
             t._grad_fn, t._output_nr, t._vc = ctx, nr, vc
             return t

@@ -7,8 +7,10 @@ import numpy as np
 
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
+from microtensor.dtypes import BFLOAT16
 from microtensor.ops.checks import floating_input, to_float_input
 from microtensor.ops.elementwise import MulMask, where
+from microtensor.ops.float32_compute import in_float32
 from microtensor.ops.inplace import apply_inplace, maybe_inplace
 from microtensor.ops.unary import erf, erf_array, exp, sigmoid, tanh
 from microtensor.random import Generator, numpy_generator
@@ -69,6 +71,8 @@ class Hardtanh(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Hardtanh.forward, ctx, x, lo, hi)
         ctx.bounds = lo, hi
         ctx.save_for_backward(x)
         return np.clip(x, lo, hi)
@@ -278,6 +282,8 @@ class Gelu(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Gelu.forward, ctx, x)
         cdf = (erf_array(x * _INV_SQRT2) + 1) * 0.5
         ctx.save_for_backward(x, cdf)
         return x * cdf
@@ -421,6 +427,24 @@ def maxout(input: Tensor, pool_size: int, dim: int = 1) -> Tensor:
     return x.unflatten(d, (n // pool_size, pool_size)).amax(d + 1)
 
 
+class Hardswish(Function):
+    """out = x * clip(x + 3, 0, 6) / 6; the gradient is PyTorch's: 0 up to -3, x / 3 + 0.5 strictly between,
+    1 from 3 on."""
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Hardswish.forward, ctx, x)
+        ctx.save_for_backward(x)
+        return x * np.clip(x + 3, 0, 6) / 6
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        x, = ctx.saved_tensors
+        return grad * where(x <= -3, 0.0, where(x < 3, x / 3 + 0.5, 1.0))
+
+
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """input * hardsigmoid(input): 0 for input <= -3, input for input >= 3, input * (input + 3) / 6 between.
 
@@ -429,7 +453,7 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
         inplace: write the result into ``input``.
     """
     x = floating_input("hardswish", input)
-    return maybe_inplace("hardswish", lambda t: t * Hardtanh.apply(t / 6 + 0.5, 0.0, 1.0), x, inplace)
+    return maybe_inplace("hardswish", Hardswish.apply, x, inplace)
 
 
 def glu(input: Tensor, dim: int = -1) -> Tensor:

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from microtensor.dtypes import is_floating
 from microtensor.ops.checks import floating_dtype
 from microtensor.ops.conv import MaxPoolGather
 from microtensor.ops.linalg import matmul
@@ -124,7 +125,7 @@ def window_argmax(windows: np.ndarray) -> np.ndarray:
     """The position along the last axis of each window's maximum, as PyTorch's max pooling kernels scan (a strict
     ``>`` or NaN test, taps in row-major order): the first one among ties, the last NaN where a window holds NaN."""
     arg = windows.argmax(axis=-1)
-    if windows.dtype.kind == "f" and (nan := np.isnan(windows)).any():
+    if is_floating(windows.dtype) and (nan := np.isnan(windows)).any():
         last_nan = nan.shape[-1] - 1 - nan[..., ::-1].argmax(axis=-1)
         arg = np.where(nan.any(axis=-1), last_nan, arg)
     return arg

@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from microtensor.dtypes import is_floating
 from microtensor.ops.checks import tensor_inputs
 from microtensor.ops.dropout import dropout
 from microtensor.ops.linalg import MatMul
@@ -57,7 +58,7 @@ def _check_qkv(op: str, query: Tensor, key: Tensor, value: Tensor, gqa: bool) ->
         raise RuntimeError(f"{op}: expected query, key and value to be at least 2-D (..., L or S, E), got shapes "
                            f"{list(query.shape)}, {list(key.shape)} and {list(value.shape)}")
     dts = (query._data.dtype, key._data.dtype, value._data.dtype)
-    if dts[0].kind != "f" or len(set(dts)) > 1:
+    if not is_floating(dts[0]) or len(set(dts)) > 1:
         raise RuntimeError(f"{op}: expected query, key and value of the same floating dtype, got "
                            f"{query.dtype.name}, {key.dtype.name} and {value.dtype.name}")
     if query.shape[-1] != key.shape[-1]:

@@ -6,6 +6,7 @@ from typing import Any
 import numpy as np
 
 from microtensor import dtypes
+from microtensor.dtypes import is_floating
 from microtensor.tensor import Tensor
 
 Operand = Any  # a Tensor, a Python number or a NumPy array/scalar
@@ -32,9 +33,9 @@ def promote(a: Operand, b: Operand) -> tuple[Any, Any]:
         if isinstance(b, Tensor):
             if a._data.dtype == b._data.dtype:
                 return a, b
-        elif (type(b) is float or type(b) is int) and a._data.dtype.kind == "f":
+        elif (type(b) is float or type(b) is int) and is_floating(a._data.dtype):
             return a, np.asarray(b, dtype=a._data.dtype)
-    elif (type(a) is float or type(a) is int) and isinstance(b, Tensor) and b._data.dtype.kind == "f":
+    elif (type(a) is float or type(a) is int) and isinstance(b, Tensor) and is_floating(b._data.dtype):
         return np.asarray(a, dtype=b._data.dtype), b
     dt = dtypes.result_type(a, b)
     return cast(a, dt), cast(b, dt)

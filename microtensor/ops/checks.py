@@ -11,11 +11,12 @@ from typing import Any
 import numpy as np
 
 from microtensor import dtypes
+from microtensor.dtypes import is_floating
 from microtensor.tensor import Tensor
 
 # PyTorch's names for dtypes in its error messages ("Got: Long")
 _TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
-                "float16": "Half", "float32": "Float", "float64": "Double"}
+                "float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double"}
 
 
 def torch_dtype_name(x: Tensor | dtypes.dtype) -> str:
@@ -45,7 +46,7 @@ def floating_input(op: str, x: Any) -> Tensor:
     """The input of a float-only op: a floating-point Tensor, else PyTorch's TypeError or RuntimeError."""
     if not isinstance(x, Tensor):       # checked inline, not through tensor_input: every call of the op runs it
         raise _not_a_tensor(op, x)
-    if x._data.dtype.kind != "f":
+    if not is_floating(x._data.dtype):
         raise RuntimeError(f"{op}(): expected a floating point input, got {torch_dtype_name(x)}")
     return x
 
@@ -55,13 +56,13 @@ def to_float_input(op: str, x: Any) -> Tensor:
     float dtype as PyTorch's unary math does."""
     if not isinstance(x, Tensor):       # checked inline, not through tensor_input: every call of the op runs it
         raise _not_a_tensor(op, x)
-    return x if x._data.dtype.kind == "f" else x.to(dtypes.get_default_dtype())
+    return x if is_floating(x._data.dtype) else x.to(dtypes.get_default_dtype())
 
 
 def floating_dtype(op: str, **tensors: Tensor | None) -> np.dtype:
     """The one floating dtype of the given tensors (None ones skipped), else an error naming each dtype."""
     dts = {k: t._data.dtype for k, t in tensors.items() if t is not None}
-    if any(dt.kind != "f" for dt in dts.values()) or len(set(dts.values())) > 1:
+    if any(not is_floating(dt) for dt in dts.values()) or len(set(dts.values())) > 1:
         described = ", ".join(f"{k} {dt.name}" for k, dt in dts.items())
         raise RuntimeError(f"{op}(): expected floating point tensors of one dtype, got {described}")
     return next(iter(dts.values()))

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from microtensor import dtypes
+from microtensor.dtypes import is_floating
 from microtensor.ops.broadcasting import Operand, broadcast_message
 from microtensor.ops.checks import tensor_input
 from microtensor.ops.elementwise import as_array
@@ -71,31 +72,31 @@ def comparison_operator(fn: Any, name: str) -> Any:
 def isnan(input: Tensor) -> Tensor:
     """Which elements are NaN: a bool tensor (all False for integer tensors)."""
     x = tensor_input("isnan", input)._data
-    return Tensor._make(np.isnan(x) if x.dtype.kind == "f" else np.zeros(x.shape, dtype=np.bool_))
+    return Tensor._make(np.isnan(x) if is_floating(x.dtype) else np.zeros(x.shape, dtype=np.bool_))
 
 
 def isinf(input: Tensor) -> Tensor:
     """Which elements are +inf or -inf: a bool tensor."""
     x = tensor_input("isinf", input)._data
-    return Tensor._make(np.isinf(x) if x.dtype.kind == "f" else np.zeros(x.shape, dtype=np.bool_))
+    return Tensor._make(np.isinf(x) if is_floating(x.dtype) else np.zeros(x.shape, dtype=np.bool_))
 
 
 def isposinf(input: Tensor) -> Tensor:
     """Which elements are +inf: a bool tensor."""
     x = tensor_input("isposinf", input)._data
-    return Tensor._make(np.isposinf(x) if x.dtype.kind == "f" else np.zeros(x.shape, dtype=np.bool_))
+    return Tensor._make(np.isposinf(x) if is_floating(x.dtype) else np.zeros(x.shape, dtype=np.bool_))
 
 
 def isneginf(input: Tensor) -> Tensor:
     """Which elements are -inf: a bool tensor."""
     x = tensor_input("isneginf", input)._data
-    return Tensor._make(np.isneginf(x) if x.dtype.kind == "f" else np.zeros(x.shape, dtype=np.bool_))
+    return Tensor._make(np.isneginf(x) if is_floating(x.dtype) else np.zeros(x.shape, dtype=np.bool_))
 
 
 def isfinite(input: Tensor) -> Tensor:
     """Which elements are neither NaN nor infinite: a bool tensor (all True for integer tensors)."""
     x = tensor_input("isfinite", input)._data
-    return Tensor._make(np.isfinite(x) if x.dtype.kind == "f" else np.ones(x.shape, dtype=np.bool_))
+    return Tensor._make(np.isfinite(x) if is_floating(x.dtype) else np.ones(x.shape, dtype=np.bool_))
 
 
 def signbit(input: Tensor) -> Tensor:
@@ -160,7 +161,7 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
         raise RuntimeError(broadcast_message("isclose", x.shape, y.shape)) from None
     if x.dtype == np.bool_:
         return Tensor._make(np.asarray(x == y))
-    if x.dtype.kind != "f":
+    if not is_floating(x.dtype):
         x, y = x.astype(np.float64), y.astype(np.float64)
     close = np.asarray(x == y)
     finite = np.isfinite(x) & np.isfinite(y)

@@ -22,8 +22,10 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from microtensor.autograd.function import Function
+from microtensor.dtypes import BFLOAT16, is_floating
 from microtensor.ops.checks import floating_dtype
 from microtensor.ops.elementwise import masked
+from microtensor.ops.float32_compute import in_float32
 from microtensor.ops.reduction import Sum
 from microtensor.tensor import Tensor
 
@@ -149,6 +151,8 @@ class Convolution(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, g: _Geom) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Convolution.forward, ctx, x, w, b, g)
         cols = _im2col(x, g)
         out = _conv_forward(cols, w, b, g)
         ctx.g = g
@@ -170,6 +174,8 @@ class ConvolutionInputGrad(Function):
 
     @staticmethod
     def forward(ctx: Function, y: np.ndarray, w: np.ndarray, b: np.ndarray | None, g: _Geom) -> np.ndarray:
+        if y.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(ConvolutionInputGrad.forward, ctx, y, w, b, g)
         out = _conv_input_grad(y, w, g)
         if b is not None:
             out += b.reshape((-1,) + (1,) * len(g.k))
@@ -192,6 +198,8 @@ class ConvolutionWeightGrad(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, y: np.ndarray, cols: np.ndarray | None, g: _Geom) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(ConvolutionWeightGrad.forward, ctx, x, y, cols, g)
         if cols is None:
             cols = _im2col(x, g)
         ctx.g = g
@@ -621,7 +629,7 @@ def _unplane(out: Tensor, nd: int, batched: bool) -> Tensor:
 
 
 def _check_max_pool_dtype(op: str, input: Tensor) -> None:
-    if input._data.dtype.kind not in "fiu":
+    if not (is_floating(input._data.dtype) or input._data.dtype.kind in "iu"):
         raise RuntimeError(f"{op}: expected a floating point or integer input, got {input.dtype.name}")
 
 
@@ -631,7 +639,7 @@ def _window_max(xp: np.ndarray, g: _Geom) -> tuple[np.ndarray, np.ndarray]:
     out = taps[0].copy(order="K") if len(taps) == 1 else np.maximum(taps[0], taps[1])
     for tap in taps[2:]:
         np.maximum(out, tap, out=out)
-    if out.dtype.kind == "f" and np.isnan(out.max(initial=-np.inf)):        # np.maximum propagates NaN
+    if is_floating(out.dtype) and np.isnan(out.max(initial=-np.inf)):        # np.maximum propagates NaN
         nd = len(g.k)
         cols = _windows(xp, g).transpose((0, 1, *range(2 + nd, 2 + 2 * nd), *range(2, 2 + nd)))
         return out, cols.reshape(xp.shape[:2] + g.out + (len(taps),)).argmax(axis=-1)
@@ -665,7 +673,7 @@ class MaxPool2DWithIndices(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, g: _Geom, with_indices: bool) -> Any:
-        fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        fill = -np.inf if is_floating(x.dtype) else np.iinfo(x.dtype).min
         out, arg = _window_max(_pad(x, g, fill), g)
         ctx.g = g
         ctx.save_for_backward(arg)
@@ -703,7 +711,7 @@ class MaxPoolTapGrad(Function):
         # the products run on (C, N, ...) views: NumPy keeps the axis order it is given when its operands'
         # layouts disagree (y is often (N, C, ...) in memory), and in this order it writes the buffer in sequence
         y, arg = y.swapaxes(0, 1), arg.swapaxes(0, 1)
-        finite = y.dtype.kind != "f" or bool(np.isfinite(y).all())
+        finite = not is_floating(y.dtype) or bool(np.isfinite(y).all())
         for t, (_, index) in enumerate(_taps(g)):
             tap = buf[index]
             if overlap:                  # windows share inputs: add
@@ -870,6 +878,8 @@ class AvgPool2D(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, div: np.ndarray, g: _Geom) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(AvgPool2D.forward, ctx, x, div, g)
         out = _window_sum(_pad(x, g), g)
         out /= div
         ctx.g = g
@@ -892,6 +902,8 @@ class AvgPoolGrad(Function):
 
     @staticmethod
     def forward(ctx: Function, y: np.ndarray, div: np.ndarray, g: _Geom) -> np.ndarray:
+        if y.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(AvgPoolGrad.forward, ctx, y, div, g)
         share = (y / div).swapaxes(0, 1)
         cols = np.broadcast_to(share[(slice(None),) + (None,) * len(g.k)], share.shape[:1] + g.k + share.shape[1:])
         ctx.g = g

@@ -7,8 +7,10 @@ from typing import Any
 import numpy as np
 
 from microtensor.autograd.function import Function
+from microtensor.dtypes import BFLOAT16, is_floating
 from microtensor.ops.checks import tensor_input, torch_dtype_name
 from microtensor.ops.elementwise import where
+from microtensor.ops.float32_compute import in_float32
 from microtensor.ops.reduction import return_type
 from microtensor.ops.shape import cat
 from microtensor.ops.sorting import Sort, dim_last
@@ -30,7 +32,7 @@ def _running_index(x: np.ndarray, largest: bool) -> np.ndarray:
     the index on every element >= (<=) the running value, and from a NaN on at every NaN."""
     running = (np.maximum if largest else np.minimum).accumulate(x, axis=-1)
     reached = x == running
-    if x.dtype.kind == "f":
+    if is_floating(x.dtype):
         reached |= np.isnan(x) & np.isnan(running)
     return np.maximum.accumulate(np.where(reached, np.arange(x.shape[-1]), 0), axis=-1)
 
@@ -67,6 +69,8 @@ class Logcumsumexp(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, dim: int) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Logcumsumexp.forward, ctx, x, dim)
         ctx.dim = dim
         out = np.logaddexp.accumulate(x, axis=dim) if x.ndim else x.copy()
         ctx.save_for_backward(x, out)
@@ -104,7 +108,7 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
     """
     tensor_input("logcumsumexp", input)
     d = input._wrap_dim(dim)
-    if input._data.dtype.kind != "f":
+    if not is_floating(input._data.dtype):
         raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for '{torch_dtype_name(input)}'")
     return Logcumsumexp.apply(input, d)
 

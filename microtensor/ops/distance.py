@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from microtensor.dtypes import is_floating
 from microtensor.ops.broadcasting import promote
 from microtensor.ops.checks import floating_input, tensor_input, torch_dtype_name
 from microtensor.tensor import Tensor
@@ -28,7 +29,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     broadcast shape, negative counting from the end); x1 and x2 broadcast and promote, and their common dtype
     must be floating point (an integer tensor with a float one is fine)."""
     a, b = promote(tensor_input("cosine_similarity", x1, "x1"), tensor_input("cosine_similarity", x2, "x2", 2))
-    if a._data.dtype.kind != "f":
+    if not is_floating(a._data.dtype):
         raise RuntimeError(f"cosine_similarity: expected common dtype to be floating point, yet common dtype is "
                            f"{torch_dtype_name(a)}")
     shape = np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
@@ -75,7 +76,7 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = "us
     for name, x in (("X1", x1), ("X2", x2)):
         if x._data.ndim < 2:
             raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {x.ndim}D")
-        if x._data.dtype.kind != "f":
+        if not is_floating(x._data.dtype):
             raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: {torch_dtype_name(x)}")
     if x1._data.dtype != x2._data.dtype:
         raise RuntimeError(f"cdist: expected scalar type {torch_dtype_name(x1)} but found {torch_dtype_name(x2)}")
@@ -94,7 +95,7 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
     tensor_input("pdist", input)
     if input._data.ndim != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
-    if input._data.dtype.kind != "f":
+    if not is_floating(input._data.dtype):
         raise RuntimeError(f"pdist only supports floating-point dtypes, got: {torch_dtype_name(input)}")
     _check_p("pdist", p)
     n = input.shape[0]

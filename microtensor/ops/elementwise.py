@@ -12,6 +12,7 @@ import numpy as np
 from microtensor import devices, dtypes
 from microtensor.autograd.function import Function
 from microtensor.devices import check_cpu
+from microtensor.dtypes import is_floating
 from microtensor.ops.broadcasting import (
     Operand,
     broadcast_message,
@@ -330,9 +331,9 @@ class PowScalar(Function):
     def forward(ctx: Function, x: np.ndarray, p: float) -> np.ndarray:
         ctx.save_for_backward(x)
         ctx.p = p
-        if p == -0.5 and x.dtype.kind == "f":     # PyTorch's rsqrt: (-0.0) ** -0.5 is -inf
+        if p == -0.5 and is_floating(x.dtype):     # PyTorch's rsqrt: (-0.0) ** -0.5 is -inf
             return 1 / np.sqrt(x)
-        return x ** np.asarray(p, dtype=x.dtype) if x.dtype.kind == "f" else x ** p
+        return x ** np.asarray(p, dtype=x.dtype) if is_floating(x.dtype) else x ** p
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None]:
@@ -358,14 +359,14 @@ def pow(input: Operand, exponent: Operand) -> Tensor:
 
 def to_float(x: Tensor) -> Tensor:
     """``x`` itself when floating point, else converted to the default float dtype (as PyTorch's unary math)."""
-    return x if x._data.dtype.kind == "f" else x.to(dtypes.get_default_dtype())
+    return x if is_floating(x._data.dtype) else x.to(dtypes.get_default_dtype())
 
 
 def promote_to_float(a: Operand, b: Operand) -> tuple[Any, Any]:
     """Two operands promoted to their common dtype, integers and bools then converted to the default float dtype
     (as PyTorch's float math: atan2, copysign, xlogy)."""
     a, b = promote(a, b)
-    if dtype_of(a).kind != "f":
+    if not is_floating(dtype_of(a)):
         dt = dtypes.get_default_dtype()
         a, b = cast(a, dt), cast(b, dt)
     return a, b
@@ -392,11 +393,10 @@ def masked(x: np.ndarray, mask: np.ndarray, out: np.ndarray | None = None, finit
         return np.multiply(x, mask, out=out)
     with np.errstate(invalid="ignore"):          # inf * 0 is repaired below, as PyTorch gives 0 without a warning
         product = np.multiply(x, mask, out=out)
-    kind = product.dtype.kind
-    if kind == "f":
+    if is_floating(product.dtype):
         has_nan = np.isnan(np.maximum.reduce(product, axis=None, initial=-np.inf))     # np.maximum propagates NaN
     else:
-        has_nan = kind == "c" and bool(np.isnan(product).any())
+        has_nan = product.dtype.kind == "c" and bool(np.isnan(product).any())
     if has_nan:
         product[~np.broadcast_to(mask, product.shape)] = 0
     return product
@@ -687,14 +687,14 @@ def lerp(input: Tensor, end: Tensor, weight: Operand) -> Tensor:
     """Linear interpolation input + weight * (end - input); ``weight`` is a number or a tensor, broadcasting."""
     start = tensor_input("lerp", input)
     dt = start._data.dtype
-    if dt.kind != "f":
+    if not is_floating(dt):
         raise RuntimeError(f"lerp: expected floating point tensors, but got input of dtype {start.dtype.name}")
     if not isinstance(end, Tensor) or end._data.dtype != dt:
         got = end.dtype.name if isinstance(end, Tensor) else type(end).__name__
         raise RuntimeError(f"lerp expected dtype {start.dtype.name} for `end` but got {got}")
     if isinstance(weight, Tensor):
         if weight._data.dtype != dt:
-            if weight.ndim or weight._data.dtype.kind != "f":
+            if weight.ndim or not is_floating(weight._data.dtype):
                 raise RuntimeError(f"lerp expected dtype {start.dtype.name} for `weight` but got dtype "
                                    f"{weight.dtype.name}")
             weight = weight.to(start.dtype)
@@ -757,7 +757,7 @@ def bitwise_xor(input: Operand, other: Operand) -> Tensor:
 def bitwise_not(input: Tensor) -> Tensor:
     """~input: logical not of a bool tensor, bitwise not (two's complement) of an integer tensor."""
     x = tensor_input("bitwise_not", input)
-    if x._data.dtype.kind == "f":
+    if is_floating(x._data.dtype):
         raise RuntimeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
     return Tensor._make(np.invert(x._data))
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from microtensor import dtypes
 from microtensor.autograd.function import Function
+from microtensor.dtypes import is_floating
 from microtensor.ops.broadcasting import Operand, broadcast_message, cast, dtype_of, promote, unbroadcast
 from microtensor.ops.checks import tensor_input, torch_dtype_name
 from microtensor.ops.elementwise import apply_binary, as_array, mul, pow, promote_to_float, where
@@ -29,7 +30,7 @@ def _tensors(op: str, input: Any, other: Any, other_name: str = "other") -> None
 def _floating(op: str, a: Any, b: Any) -> tuple[Any, Any]:
     """Promoted operands of a float-only kernel: PyTorch refuses integer and bool results."""
     a, b = promote(a, b)
-    if dtype_of(a).kind != "f":
+    if not is_floating(dtype_of(a)):
         raise _not_implemented(op, dtype_of(a))
     return a, b
 
@@ -215,7 +216,7 @@ def frexp(input: Tensor) -> Any:
     """The named tuple ``(mantissa, exponent)`` with input = mantissa * 2**exponent, 0.5 <= |mantissa| < 1
     (0, inf and NaN keep their value with exponent 0); the exponent is int32."""
     x = tensor_input("frexp", input)
-    if x._data.dtype.kind != "f":
+    if not is_floating(x._data.dtype):
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
     return Frexp(*Mantissa.apply(x))
 
@@ -235,7 +236,7 @@ def heaviside(input: Tensor, values: Tensor) -> Tensor:
     if input._data.dtype != values._data.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes. Got input "
                            f"{input.dtype} and values {values.dtype}.")
-    return _no_grad("heaviside", np.heaviside if input._data.dtype.kind == "f" else _int_heaviside,
+    return _no_grad("heaviside", np.heaviside if is_floating(input._data.dtype) else _int_heaviside,
                     input._data, values._data)
 
 

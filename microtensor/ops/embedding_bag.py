@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 
+from microtensor.dtypes import is_floating
 from microtensor.ops.checks import torch_dtype_name
 from microtensor.ops.embedding import Embedding, renorm_rows
 from microtensor.ops.indexing import ADVANCED, IndexAdd
@@ -80,7 +81,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
         padding_idx: a row left out of every bag (and of the count a mean divides by); it gets no gradient.
     """
     if (isinstance(weight, Tensor) and isinstance(input, Tensor) and weight._data.dtype == np.int64
-            and input._data.dtype.kind == "f"):
+            and is_floating(input._data.dtype)):
         warnings.warn("Argument order of nn.functional.embedding_bag was changed. Usage `embedding_bag(weight, "
                       "input, ...)` is deprecated, and should now be `embedding_bag(input, weight, ...)`.",
                       UserWarning, stacklevel=2)
@@ -101,7 +102,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
                                   f"supported for mode='sum' (got mode='{mode}'). Please open a feature request "
                                   "on GitHub.")
     _check_index_dtype("indices", input)
-    if weight._data.dtype.kind != "f":
+    if not is_floating(weight._data.dtype):
         raise RuntimeError("Expected tensor for argument #1 'weight' to have one of the following scalar types: "
                            f"Half, BFloat16, Float, Double; but got {torch_dtype_name(weight)} tensor instead "
                            "(while checking arguments for embedding_bag)")

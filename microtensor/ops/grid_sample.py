@@ -21,6 +21,7 @@ import numpy as np
 
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
+from microtensor.dtypes import is_floating
 from microtensor.ops.checks import tensor_input
 from microtensor.ops.linalg import matmul
 from microtensor.ops.shape import stack
@@ -282,7 +283,7 @@ def _full(value: Any, like: Any) -> Any:
 
 def _check_grid_sample(x: Tensor, grid: Tensor, mode: str) -> None:
     xs, gs = tuple(x._data.shape), tuple(grid._data.shape)
-    if x._data.dtype.kind != "f" or grid._data.dtype.kind != "f":
+    if not is_floating(x._data.dtype) or not is_floating(grid._data.dtype):
         raise RuntimeError(f"grid_sampler(): expected floating point input and grid, got {x.dtype.name} and "
                            f"{grid.dtype.name}")
     if x._data.dtype != grid._data.dtype:
@@ -360,7 +361,7 @@ def affine_grid(theta: Tensor, size: Sequence[int], align_corners: bool | None =
         warnings.warn(_ALIGN_WARNING, UserWarning, stacklevel=2)
         align_corners = False
     theta = tensor_input("affine_grid", theta, "theta")
-    if theta._data.dtype.kind != "f":
+    if not is_floating(theta._data.dtype):
         raise ValueError(f"Expected theta to have floating point type, but got torch.{theta.dtype.name}")
     size = [int(s) for s in size]
     ts = tuple(theta._data.shape)

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from microtensor.dtypes import is_floating
 from microtensor.ops.checks import tensor_input, torch_dtype_name
 from microtensor.ops.reduction import return_type
 from microtensor.tensor import Tensor
@@ -155,7 +156,7 @@ def _corrected_bins(x: np.ndarray, pos: np.ndarray, edges: np.ndarray) -> np.nda
 
 def _check_float(op: str, input: Tensor, kernel: str) -> None:
     tensor_input(op, input)
-    if input._data.dtype.kind != "f":
+    if not is_floating(input._data.dtype):
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{torch_dtype_name(input)}'")
 
 

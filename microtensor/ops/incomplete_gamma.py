@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from microtensor.autograd.function import Function
+from microtensor.dtypes import is_floating
 from microtensor.ops.broadcasting import promote, unbroadcast
 from microtensor.ops.checks import tensor_input, torch_dtype_name
 from microtensor.ops.elementwise import apply_binary
@@ -122,7 +123,7 @@ def _apply(op: str, fn: type[Igamma], input: Tensor, other: Tensor) -> Tensor:
     tensor_input(op, input)
     tensor_input(op, other, "other", 2)
     a, x = promote(input, other)
-    if a._data.dtype.kind != "f":
+    if not is_floating(a._data.dtype):
         kernel = "igammac" if fn.upper else "igamma"
         raise NotImplementedError(f"\"{kernel}_cpu\" not implemented for '{torch_dtype_name(a)}'")
     return apply_binary(fn, op, a, x)

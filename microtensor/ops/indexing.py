@@ -15,6 +15,7 @@ import numpy as np
 from microtensor import dtypes
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
+from microtensor.dtypes import is_floating
 from microtensor.ops.broadcasting import Operand, broadcast_shapes, unbroadcast
 from microtensor.ops.checks import torch_dtype_name
 from microtensor.ops.elementwise import where
@@ -548,10 +549,10 @@ REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 def _identity(reduce: str, dtype: np.dtype) -> Any:
     """The value a reduction starts from when ``include_self=False`` leaves out the entry of self."""
     if reduce in ("amax", "amin"):
-        info = np.finfo(dtype) if dtype.kind == "f" else np.iinfo(dtype) if dtype.kind in "iu" else None
+        info = np.finfo(dtype) if is_floating(dtype) else np.iinfo(dtype) if dtype.kind in "iu" else None
         if info is None:
             return reduce == "amin"
-        big = np.inf if dtype.kind == "f" else info.max
+        big = np.inf if is_floating(dtype) else info.max
         return -big if reduce == "amax" else big
     return 1 if reduce == "prod" else 0
 
@@ -569,7 +570,7 @@ def scatter_reduce_arrays(x: np.ndarray, src: np.ndarray, index: np.ndarray, dim
         count = np.full(x.shape, int(include_self), dtype=np.int64)
         np.add.at(count, key, 1)
         count[count == 0] = 1
-        out = (out / count if x.dtype.kind == "f" else out // count).astype(x.dtype, copy=False)
+        out = (out / count if is_floating(x.dtype) else out // count).astype(x.dtype, copy=False)
     return out
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
+from microtensor.dtypes import is_floating
 from microtensor.ops import elementwise as ew
 from microtensor.ops import unary as un
 from microtensor.ops.broadcasting import Operand, broadcast_shapes, shape_of, unbroadcast
@@ -274,7 +275,7 @@ def _unary_(self: Tensor, op: str, out_of_place: Callable[..., Tensor], ufunc: C
     """An in-place unary op: NumPy's ufunc straight into float data when nothing is recorded, else
     ``apply_inplace`` (which also gives PyTorch's error for a float result into an integer tensor)."""
     check_inplace(self)
-    if ufunc is not None and self._data.dtype.kind == "f" and not (GradMode.enabled and self.requires_grad):
+    if ufunc is not None and is_floating(self._data.dtype) and not (GradMode.enabled and self.requires_grad):
         check_overlap(op, self._data, ())
         ufunc(self._data, *args, out=self._data)
         self._vc[0] += 1
@@ -360,7 +361,7 @@ def round_(self: Tensor, *, decimals: int = 0) -> Tensor:
 
 def clamp_(self: Tensor, min: Operand | None = None, max: Operand | None = None) -> Tensor:
     """In-place ``clamp``: every element clamped into [min, max]."""
-    if not (GradMode.enabled and self.requires_grad) and self._data.dtype.kind == "f" and \
+    if not (GradMode.enabled and self.requires_grad) and is_floating(self._data.dtype) and \
             isinstance(min, (int, float, type(None))) and isinstance(max, (int, float, type(None))) and \
             not (min is None and max is None):
         check_inplace(self)
@@ -383,7 +384,7 @@ def clamp_max_(self: Tensor, max: Operand) -> Tensor:
 
 def _float_ufunc(self: Tensor, ufunc: np.ufunc) -> np.ufunc | None:
     """``ufunc`` for float tensors; None for integers, whose division by zero must raise as PyTorch's does."""
-    return ufunc if self._data.dtype.kind == "f" else None
+    return ufunc if is_floating(self._data.dtype) else None
 
 
 def floor_divide_(self: Tensor, other: Operand) -> Tensor:

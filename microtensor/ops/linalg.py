@@ -13,8 +13,10 @@ from typing import Any
 import numpy as np
 
 from microtensor.autograd.function import Function
+from microtensor.dtypes import BFLOAT16, is_floating
 from microtensor.ops.broadcasting import broadcast_message, unbroadcast
 from microtensor.ops.checks import tensor_inputs, torch_dtype_name
+from microtensor.ops.float32_compute import in_float32
 from microtensor.ops.reduction import norm as _vector_norm
 from microtensor.ops.reduction import return_type
 from microtensor.ops.sparse_ops import sparse_matmul
@@ -23,7 +25,8 @@ from microtensor.tensor import Tensor
 
 # PyTorch's C type names in "expected m1 and m2 to have the same dtype, but got: float != double"
 _C_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short", "int32": "int",
-            "int64": "long int", "float16": "c10::Half", "float32": "float", "float64": "double"}
+            "int64": "long int", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+            "float32": "float", "float64": "double"}
 
 
 def mT_if(x: np.ndarray, t: bool) -> np.ndarray:
@@ -43,6 +46,8 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx: Function, a: np.ndarray, b: np.ndarray, ta: bool = False, tb: bool = False) -> np.ndarray:
+        if a.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(MatMul.forward, ctx, a, b, ta, tb)
         need = ctx.needs_input_grad          # each operand only for the other's gradient, as PyTorch's mm saves them
         ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
         ctx.flags, ctx.shapes = (ta, tb), (a.shape, b.shape)
@@ -80,6 +85,8 @@ class Dot(Function):
 
     @staticmethod
     def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if a.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Dot.forward, ctx, a, b)
         need = ctx.needs_input_grad          # each operand only for the other's gradient
         ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
         return np.asarray(np.dot(a, b))
@@ -292,6 +299,8 @@ class Einsum(Function):
 
     @staticmethod
     def forward(ctx: Function, equation: str, terms: list, output: list, *arrays: np.ndarray) -> np.ndarray:
+        if arrays and arrays[0].dtype is BFLOAT16:     # PyTorch computes bfloat16 in float32
+            return in_float32(Einsum.forward, ctx, equation, terms, output, *arrays)
         need = ctx.needs_input_grad[3:]      # an operand only for the others' gradients
         ctx.save_for_backward(*(x if any(need[:i] + need[i + 1:]) else None for i, x in enumerate(arrays)))
         ctx.terms, ctx.output, ctx.shapes = terms, output, [x.shape for x in arrays]
@@ -382,7 +391,7 @@ def check_square(op: str, a: Tensor) -> None:
     if shape[-1] != shape[-2]:
         raise RuntimeError(f"{op}: A must be batches of square matrices, but they are {shape[-2]} by {shape[-1]} "
                            "matrices")
-    if a._data.dtype.kind != "f":
+    if not is_floating(a._data.dtype):
         raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got {torch_dtype_name(a)}")
 
 
@@ -557,7 +566,7 @@ def svd_backward(gU: Tensor | None, gS: Tensor | None, gVh: Tensor | None, U: Te
 def check_matrix(op: str, A: Tensor) -> None:
     if A._data.ndim < 2:
         raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions.")
-    if A._data.dtype.kind != "f":
+    if not is_floating(A._data.dtype):
         raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got {torch_dtype_name(A)}")
 
 
@@ -589,7 +598,7 @@ def matrix_norm(A: Tensor, ord: Any = "fro", dim: tuple[int, ...] = (-2, -1), ke
     1 / -1 (largest / smallest column sum of |A|), ``inf`` / ``-inf`` (largest / smallest row sum)."""
     if dtype is not None:
         A = A.to(dtype)
-    if A._data.dtype.kind != "f":
+    if not is_floating(A._data.dtype):
         raise RuntimeError(f"linalg.matrix_norm: Expected a floating point or complex tensor as input. Got "
                            f"{torch_dtype_name(A)}")
     if A._data.ndim < 2:

@@ -6,7 +6,9 @@ import math
 import numpy as np
 
 from microtensor.autograd.function import Function
+from microtensor.dtypes import BFLOAT16
 from microtensor.ops.checks import floating_input
+from microtensor.ops.float32_compute import in_float32
 from microtensor.ops.linalg import MatMul, einsum, rows
 from microtensor.ops.reduction import Sum
 from microtensor.tensor import Tensor
@@ -18,6 +20,8 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Linear.forward, ctx, x, weight, bias)
         need = ctx.needs_input_grad          # x only for weight's gradient and weight only for x's, as PyTorch's addmm
         ctx.save_for_backward(x if need[1] else None, weight if need[0] else None)
         ctx.bias_shape = None if bias is None else bias.shape

@@ -18,6 +18,7 @@ import numpy as np
 from microtensor import dtypes
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
+from microtensor.dtypes import is_floating
 from microtensor.ops.checks import tensor_input
 from microtensor.ops.linear import linear
 from microtensor.ops.losses import cross_entropy
@@ -221,7 +222,7 @@ def _chunked(x: Tensor, w: Tensor, b: Tensor | None, target: Tensor, weight: Ten
              reduction: str, options: LinearCrossEntropyOptions) -> Tensor:
     """The chunked path, for (N, in_features) or unbatched input with class-index targets."""
     op = "linear_cross_entropy"
-    if x.dtype.np.kind != "f" or w.dtype != x.dtype or (b is not None and b.dtype != x.dtype):
+    if not is_floating(x.dtype.np) or w.dtype != x.dtype or (b is not None and b.dtype != x.dtype):
         raise RuntimeError(f"{op}: expected floating point input, linear_weight and linear_bias of one dtype, got "
                            f"{x.dtype}, {w.dtype} and {None if b is None else b.dtype}")
     unbatched = x.ndim == 1

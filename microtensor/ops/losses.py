@@ -17,9 +17,11 @@ import numpy as np
 
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
+from microtensor.dtypes import BFLOAT16, is_floating
 from microtensor.ops.broadcasting import promote, promote_all, unbroadcast
 from microtensor.ops.checks import floating_input, tensor_input
 from microtensor.ops.elementwise import where
+from microtensor.ops.float32_compute import in_float32
 from microtensor.ops.softmax import log_softmax, softmax
 from microtensor.ops.unary import log, log1p, sigmoid
 from microtensor.tensor import Tensor
@@ -104,7 +106,7 @@ def _float_pair(op: str, input: Any, target: Any, mismatch: str = "warn") -> tup
 def _promoted_floats(op: str, x: Tensor, t: Tensor) -> tuple[Tensor, Tensor]:
     """input and target promoted to their common dtype, which must be floating point."""
     x, t = promote(x, t)
-    if x._data.dtype.kind != "f":
+    if not is_floating(x._data.dtype):
         raise RuntimeError(f"{op}: expected a floating point input and target, got {x.dtype.name}")
     return x, t
 
@@ -139,6 +141,8 @@ class MSELoss(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, t: np.ndarray, reduction: str) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(MSELoss.forward, ctx, x, t, reduction)
         ctx.save_for_backward(x, t)
         d = np.asarray(x - t)        # an array also for 0-d inputs, so that out= works
         ctx.reduction, ctx.n = reduction, d.size
@@ -564,7 +568,7 @@ class NLLLoss(Function):
 
 def _index_dtype_error(op: str, input: Tensor, target: Tensor, probabilities: bool = True) -> None:
     t = target._data
-    ok = t.dtype == np.int64 or (probabilities and t.dtype.kind == "f" and t.shape == input._data.shape)
+    ok = t.dtype == np.int64 or (probabilities and is_floating(t.dtype) and t.shape == input._data.shape)
     if not ok:
         what = ("int64 (class indices) or floating point (probabilities) with the input's shape" if probabilities
                 else "int64 (class indices)")
@@ -863,7 +867,7 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
     r = _reduction(op, reduction, size_average, reduce)
     a, pos, neg = promote_all(tensor_input(op, anchor, "anchor", 1), tensor_input(op, positive, "positive", 2),
                               tensor_input(op, negative, "negative", 3))
-    if a._data.dtype.kind != "f":
+    if not is_floating(a._data.dtype):
         raise RuntimeError(f"{op}: expected floating point embeddings, got {a.dtype.name}")
 
     def distance(x: Tensor, y: Tensor) -> Tensor:

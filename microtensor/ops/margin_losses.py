@@ -15,6 +15,7 @@ import numpy as np
 
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
+from microtensor.dtypes import is_floating
 from microtensor.ops.checks import tensor_input, torch_dtype_name
 from microtensor.ops.distance import pairwise_distance
 from microtensor.ops.losses import reduce_loss, reduction_mode
@@ -69,7 +70,7 @@ def _scores(op: str, input: Any) -> tuple[Tensor, np.ndarray]:
     if x._data.ndim > 2 or (x._data.ndim >= 1 and shape[-1] == 0):
         raise RuntimeError(f"{op}: Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
                            f"{list(shape)}")
-    if x._data.dtype.kind != "f":
+    if not is_floating(x._data.dtype):
         raise RuntimeError(f"{op}: expected a floating point input, got {torch_dtype_name(x)}")
     return x, x._data.reshape(-1, shape[-1] if shape else 1)
 

@@ -11,8 +11,10 @@ import numpy as np
 
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
+from microtensor.dtypes import BFLOAT16
 from microtensor.ops.broadcasting import unbroadcast
 from microtensor.ops.checks import floating_input
+from microtensor.ops.float32_compute import in_float32
 from microtensor.tensor import Tensor
 
 
@@ -28,6 +30,8 @@ class Normalize(Function):
                 axes: tuple[int, ...], param_shape: tuple[int, ...], eps: float,
                 stats: tuple[np.ndarray, np.ndarray] | None = None,
                 on_stats: Callable[[np.ndarray, np.ndarray], None] | None = None) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Normalize.forward, ctx, x, weight, bias, axes, param_shape, eps, stats, on_stats)
         if stats is None:
             mean = x.mean(axis=axes, keepdims=True)
             xhat = x - mean
@@ -275,9 +279,10 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | No
     if weight is not None and tuple(weight.shape) != norm_shape:
         raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got weight of shape "
                            f"{list(weight.shape)} and normalized_shape = {list(norm_shape)}")
+    wide = x.float() if x._data.dtype.itemsize < 4 else x      # PyTorch computes the half types in float32
     if eps is None:
-        eps = float(np.finfo(x._data.dtype).eps)
-    out = x * ((x * x).mean(axes, keepdim=True) + eps).rsqrt()
+        eps = float(np.finfo(wide._data.dtype).eps)
+    out = (wide * ((wide * wide).mean(axes, keepdim=True) + eps).rsqrt()).to(x.dtype)
     if weight is None:
         return out
     if weight.dtype != x.dtype:

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from microtensor.dtypes import is_floating
 from microtensor.ops.broadcasting import broadcast_message
 from microtensor.ops.checks import tensor_input, tensor_inputs, torch_dtype_name
 from microtensor.ops.elementwise import where
@@ -18,7 +19,7 @@ from microtensor.tensor import Tensor
 
 
 def _floating_norm_input(x: Tensor) -> None:
-    if x._data.dtype.kind != "f":
+    if not is_floating(x._data.dtype):
         raise RuntimeError(f"norm(): input dtype should be either floating point or complex. Got "
                            f"{torch_dtype_name(x)} instead.")
 

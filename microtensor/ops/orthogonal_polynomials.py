@@ -12,6 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from microtensor import dtypes
+from microtensor.dtypes import is_floating
 from microtensor.ops.broadcasting import Operand
 from microtensor.tensor import Tensor
 
@@ -84,7 +85,10 @@ def _polynomial(op: str, kernel: Kernel, input: Operand, n: Operand, shifted: bo
     dt = dt if dt.is_floating_point else dtypes.get_default_dtype()
     x = np.asarray(input._data if isinstance(input, Tensor) else input, dtype=np.float64)
     degree = np.asarray(n._data if isinstance(n, Tensor) else n)
-    degree = np.trunc(degree.astype(np.float64)) if degree.dtype.kind in "fb" else degree.astype(np.int64)
+    if is_floating(degree.dtype) or degree.dtype.kind == "b":
+        degree = np.trunc(degree.astype(np.float64))
+    else:
+        degree = degree.astype(np.int64)
     x, degree = np.broadcast_arrays(x, degree)
     if shifted:
         x = 2 * x - 1

@@ -12,8 +12,10 @@ import numpy as np
 from microtensor import dtypes
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import is_grad_enabled
+from microtensor.dtypes import BFLOAT16, is_floating
 from microtensor.ops.checks import torch_dtype_name
 from microtensor.ops.elementwise import MulMask, to_float, where
+from microtensor.ops.float32_compute import in_float32
 from microtensor.tensor import Tensor
 
 
@@ -74,6 +76,8 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], keepdim: bool, dt: np.dtype) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Sum.forward, ctx, x, axes, keepdim, dt)
         ctx.shape, ctx.kept = x.shape, kept_shape(x.shape, axes)
         return np.asarray(x.sum(axis=axes, keepdims=keepdim, dtype=dt))
 
@@ -130,7 +134,7 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
         dim, keepdim = numpy_names("mean", dim, keepdim, axis, keepdims)
     if dtype is not None:
         input = input.to(dtype)
-    if input._data.dtype.kind != "f":
+    if not is_floating(input._data.dtype):
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point "
                            f"or complex dtype. Got: {torch_dtype_name(input)}")
     axes = normalize_dims(input, dim)
@@ -145,6 +149,8 @@ class Mean(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Mean.forward, ctx, x, axes, keepdim)
         ctx.shape, ctx.kept, ctx.n = x.shape, kept_shape(x.shape, axes), _count(x.shape, axes)
         if x.dtype == np.float16:      # NumPy's mean accumulates half in float32
             return np.asarray(x.mean(axis=axes, keepdims=keepdim))
@@ -161,6 +167,7 @@ class Prod(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], keepdim: bool, dt: np.dtype) -> np.ndarray:
+        # no float32 here: PyTorch's prod multiplies bfloat16 step by step, as NumPy does (not so cumprod)
         ctx.axes, ctx.kept = axes, kept_shape(x.shape, axes)
         out = np.asarray(x.prod(axis=axes, keepdims=keepdim, dtype=dt))
         ctx.save_for_backward(x, out)
@@ -209,6 +216,8 @@ class Var(Function):
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], correction: float, keepdim: bool,
                 whole: bool) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Var.forward, ctx, x, axes, correction, keepdim, whole)
         ctx.save_for_backward(x)
         return _var(ctx, x, axes, correction, keepdim, whole)
 
@@ -255,6 +264,8 @@ class Std(Function):
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], correction: float, keepdim: bool,
                 whole: bool) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Std.forward, ctx, x, axes, correction, keepdim, whole)
         out = np.sqrt(_var(ctx, x, axes, correction, keepdim, whole))
         ctx.save_for_backward(x, out)
         return out
@@ -278,7 +289,7 @@ def _moment(op: str, fn: type[Function], input: Tensor, dim: Any, unbiased: Any,
         dim, unbiased = None, dim
     if unbiased is not None and correction is not None:
         raise RuntimeError(f"{op}(): cannot specify both unbiased={unbiased} and correction={correction}")
-    if input._data.dtype.kind != "f":
+    if not is_floating(input._data.dtype):
         raise RuntimeError("std and var only support floating point and complex dtypes")
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
@@ -365,7 +376,7 @@ class Amax(Function):
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         x, out = ctx.saved_tensors
         x, out = x._data, out._data
-        if ctx.nan_ties and x.dtype.kind in "fc" and np.isnan(out):
+        if ctx.nan_ties and is_floating(x.dtype) and np.isnan(out):
             ties = np.isnan(x)
         else:
             ties = x == out.reshape(ctx.kept)
@@ -554,6 +565,8 @@ class LogSumExp(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(LogSumExp.forward, ctx, x, axes, keepdim)
         kept = kept_shape(x.shape, axes)
         ctx.kept = kept
         m = x.max(axis=axes, keepdims=True) if x.size else np.zeros(kept, x.dtype)
@@ -590,6 +603,8 @@ class Norm(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, p: float, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Norm.forward, ctx, x, p, axes, keepdim)
         ctx.p, ctx.axes, ctx.kept = p, axes, kept_shape(x.shape, axes)
         if p == 2:
             out = np.sqrt((x * x).sum(axis=axes, keepdims=keepdim))
@@ -650,7 +665,7 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
     """
     if dtype is not None:
         input = input.to(dtype)
-    if input._data.dtype.kind != "f":
+    if not is_floating(input._data.dtype):
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. "
                            f"Got {torch_dtype_name(input)}")
     if isinstance(p, str):
@@ -688,6 +703,8 @@ class Cumsum(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, dim: int, dt: np.dtype) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Cumsum.forward, ctx, x, dim, dt)
         ctx.dim = dim
         return np.cumsum(x, axis=dim, dtype=dt) if x.ndim else x.astype(dt)
 
@@ -707,6 +724,8 @@ class Cumprod(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, dim: int, dt: np.dtype) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Cumprod.forward, ctx, x, dim, dt)
         ctx.dim = dim
         out = np.cumprod(x, axis=dim, dtype=dt) if x.ndim else x.astype(dt)
         ctx.save_for_backward(x, out)
@@ -791,6 +810,8 @@ class NanSum(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], keepdim: bool, dt: np.dtype) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(NanSum.forward, ctx, x, axes, keepdim, dt)
         ctx.shape, ctx.kept = x.shape, kept_shape(x.shape, axes)
         ctx.not_nan = ~np.isnan(x)
         return np.asarray(np.nansum(x, axis=axes, keepdims=keepdim, dtype=dt))
@@ -813,7 +834,7 @@ def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any 
     """
     if axis is not None or keepdims is not None:
         dim, keepdim = numpy_names("nansum", dim, keepdim, axis, keepdims)
-    if input._data.dtype.kind != "f":
+    if not is_floating(input._data.dtype):
         return sum(input, dim, keepdim, dtype=dtype)
     return NanSum.apply(input, normalize_dims(input, dim), keepdim, _sum_dtype("nansum", input, dtype))
 
@@ -828,7 +849,7 @@ def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any
         dim, keepdim = numpy_names("nanmean", dim, keepdim, axis, keepdims)
     if dtype is not None:
         input = input.to(dtype)
-    if input._data.dtype.kind != "f":
+    if not is_floating(input._data.dtype):
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got "
                            f"{torch_dtype_name(input)}")
     axes = normalize_dims(input, dim)

@@ -9,7 +9,9 @@ import numpy as np
 
 from microtensor import dtypes
 from microtensor.autograd.function import Function
+from microtensor.dtypes import BFLOAT16
 from microtensor.ops.checks import floating_input
+from microtensor.ops.float32_compute import in_float32
 from microtensor.tensor import Tensor
 
 
@@ -19,6 +21,8 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, dim: int | None) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Softmax.forward, ctx, x, dim)
         ctx.dim = dim
         e = np.exp(x - x.max(axis=dim, keepdims=True)) if x.size else x.copy()
         e /= e.sum(axis=dim, keepdims=True)
@@ -37,6 +41,8 @@ class SoftmaxBackward(Function):
 
     @staticmethod
     def forward(ctx: Function, grad: np.ndarray, y: np.ndarray, dim: int | None) -> np.ndarray:
+        if grad.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(SoftmaxBackward.forward, ctx, grad, y, dim)
         ctx.dim = dim
         ctx.save_for_backward(grad if ctx.needs_input_grad[1] else None, y)   # grad only for y's gradient
         gy = grad * y
@@ -57,6 +63,8 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, dim: int | None) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(LogSoftmax.forward, ctx, x, dim)
         ctx.dim = dim
         if not x.size:
             out = x.copy()
@@ -79,6 +87,8 @@ class LogSoftmaxBackward(Function):
 
     @staticmethod
     def forward(ctx: Function, grad: np.ndarray, y: np.ndarray, dim: int | None) -> np.ndarray:
+        if grad.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(LogSoftmaxBackward.forward, ctx, grad, y, dim)
         ctx.dim = dim
         ctx.save_for_backward(grad if ctx.needs_input_grad[1] else None, y)   # grad only for y's gradient
         e = np.exp(y)

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from microtensor.autograd.function import Function
+from microtensor.dtypes import is_floating
 from microtensor.ops import selection
 from microtensor.ops.indexing import ADVANCED, IndexAdd, grid_key
 from microtensor.ops.reduction import MaxAll, kept_shape, return_type, selection_outputs
@@ -78,7 +79,7 @@ class Median(MaxAll):
     def forward(ctx: Function, x: np.ndarray, axes: tuple[int, ...], ignore_nan: bool) -> np.ndarray:
         ctx.axes, ctx.kept = axes, kept_shape(x.shape, axes)
         flat = x.reshape(-1)
-        if x.dtype.kind == "f":
+        if is_floating(x.dtype):
             nans = np.isnan(flat)
             flat = flat[~nans] if ignore_nan or not nans.any() else flat[:0]
         if flat.size:
@@ -108,7 +109,7 @@ def _tied(x: np.ndarray, order: np.ndarray) -> np.ndarray:
     """Which slices (along the last axis) hold equal elements, NaNs counting as equal."""
     s = np.take_along_axis(x, order, axis=-1)
     same = s[..., 1:] == s[..., :-1]
-    if s.dtype.kind == "f":
+    if is_floating(s.dtype):
         same |= np.isnan(s[..., 1:]) & np.isnan(s[..., :-1])
     return same.any(axis=-1)
 
@@ -238,7 +239,7 @@ def _median_dim(input: Tensor, dim: int, keepdim: bool, ignore_nan: bool) -> tup
     x = dim_last(input._data, d)
     n = x.shape[-1]
     order = _stable_order(x, False)
-    if x.dtype.kind != "f":
+    if not is_floating(x.dtype):
         return MedianDim.apply(input, d, order[..., (n - 1) // 2:(n + 1) // 2], keepdim)
     nans = np.isnan(x)
     count = nans.sum(axis=-1, keepdims=True)
@@ -275,7 +276,7 @@ def _mode_order(x: np.ndarray) -> np.ndarray:
     """The order PyTorch's mode sorts each slice in: ``std::sort`` with ``<`` on the values themselves, so a
     slice with a NaN (which ``<`` does not order) is replayed on its raw values."""
     order = _sort_order(x, False, False)
-    if x.dtype.kind == "f":
+    if is_floating(x.dtype):
         for pos in map(tuple, np.argwhere(np.isnan(x).any(axis=-1))):
             order[pos] = selection.std_sort(x[pos].tolist(), operator.lt)
     return order

@@ -11,6 +11,7 @@ import numpy as np
 
 from microtensor import dtypes
 from microtensor.autograd.function import Function
+from microtensor.dtypes import is_floating
 from microtensor.ops import special_math as sm
 from microtensor.ops.broadcasting import Operand, broadcast_shapes, cast, dtype_of, promote, shape_of, unbroadcast
 from microtensor.ops.checks import tensor_input, to_float_input
@@ -227,7 +228,7 @@ def _float_operands(op: str, input: Operand, other: Operand) -> tuple[Operand, O
         raise TypeError(f"{op}(): expected a Tensor for input or other, got {type(input).__name__} and "
                         f"{type(other).__name__}")
     a, b = promote(input, other)
-    if dtype_of(a).kind != "f":
+    if not is_floating(dtype_of(a)):
         dt = dtypes.get_default_dtype()
         a, b = cast(a, dt), cast(b, dt)
     broadcast_shapes(op, shape_of(a), shape_of(b))

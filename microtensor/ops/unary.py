@@ -9,8 +9,10 @@ import numpy as np
 
 from microtensor import dtypes
 from microtensor.autograd.function import Function
+from microtensor.dtypes import BFLOAT16, is_floating
 from microtensor.ops.checks import tensor_input, to_float_input
 from microtensor.ops.elementwise import MulMask, masked
+from microtensor.ops.float32_compute import in_float32
 from microtensor.tensor import Tensor
 
 
@@ -344,6 +346,8 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Tanh.forward, ctx, x)
         out = np.tanh(x)
         ctx.save_for_backward(out)
         return out
@@ -360,6 +364,8 @@ class TanhBackward(Function):
 
     @staticmethod
     def forward(ctx: Function, grad: np.ndarray, y: np.ndarray) -> np.ndarray:
+        if grad.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(TanhBackward.forward, ctx, grad, y)
         ctx.save_for_backward(grad if ctx.needs_input_grad[1] else None, y)   # grad only for y's gradient
         return grad * (1 - y * y)
 
@@ -542,6 +548,8 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        if x.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(Sigmoid.forward, ctx, x)
         e = np.exp(-np.abs(x))                     # never overflows: the exponent is <= 0
         out = np.where(x >= 0, 1, e) / (1 + e)     # 1/(1+e^-x) for x >= 0, e^x/(1+e^x) below
         ctx.save_for_backward(out)
@@ -559,6 +567,8 @@ class SigmoidBackward(Function):
 
     @staticmethod
     def forward(ctx: Function, grad: np.ndarray, y: np.ndarray) -> np.ndarray:
+        if grad.dtype is BFLOAT16:             # PyTorch computes bfloat16 in float32
+            return in_float32(SigmoidBackward.forward, ctx, grad, y)
         ctx.save_for_backward(grad if ctx.needs_input_grad[1] else None, y)   # grad only for y's gradient
         return grad * y * (1 - y)
 
@@ -732,7 +742,7 @@ class NanToNum(Function):
 def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
     """Replace NaN by ``nan`` and infinities by ``posinf``/``neginf`` (default: the dtype's largest/lowest)."""
     x = tensor_input("nan_to_num", input)
-    if x._data.dtype.kind != "f":
+    if not is_floating(x._data.dtype):
         return x.clone()
     return NanToNum.apply(x, nan, posinf, neginf)
 
@@ -752,7 +762,7 @@ class Sign(_ZeroGradient):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
-        if x.dtype.kind == "f":
+        if is_floating(x.dtype):
             return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
         return x.copy() if x.dtype == np.bool_ else np.sign(x)
 
@@ -774,7 +784,7 @@ class Floor(_ZeroGradient):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
-        return np.floor(x) if x.dtype.kind == "f" else x.copy()
+        return np.floor(x) if is_floating(x.dtype) else x.copy()
 
 
 def floor(input: Tensor) -> Tensor:
@@ -787,7 +797,7 @@ class Ceil(_ZeroGradient):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
-        return np.ceil(x) if x.dtype.kind == "f" else x.copy()
+        return np.ceil(x) if is_floating(x.dtype) else x.copy()
 
 
 def ceil(input: Tensor) -> Tensor:
@@ -800,7 +810,7 @@ class Trunc(_ZeroGradient):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
-        return np.trunc(x) if x.dtype.kind == "f" else x.copy()
+        return np.trunc(x) if is_floating(x.dtype) else x.copy()
 
 
 def trunc(input: Tensor) -> Tensor:
@@ -813,13 +823,13 @@ class Round(_ZeroGradient):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, decimals: int) -> np.ndarray:
-        return np.round(x, decimals) if x.dtype.kind == "f" else x.copy()
+        return np.round(x, decimals) if is_floating(x.dtype) else x.copy()
 
 
 def round(input: Tensor, *, decimals: int = 0) -> Tensor:
     """Round to ``decimals`` decimal places (halves to even, as PyTorch); zero gradient."""
     x = _rounding_input("round", input)
-    if decimals != 0 and x._data.dtype.kind != "f":
+    if decimals != 0 and not is_floating(x._data.dtype):
         raise RuntimeError(f'"round_cpu" not implemented for {x.dtype.name} with decimals={decimals}: '
                            "round integer tensors with decimals=0")
     return Round.apply(x, int(decimals))
@@ -841,7 +851,7 @@ class Frac(Function):
 def frac(input: Tensor) -> Tensor:
     """The fractional part input - trunc(input), elementwise (floating point only)."""
     x = tensor_input("frac", input)
-    if x._data.dtype.kind != "f":
+    if not is_floating(x._data.dtype):
         raise RuntimeError(f'"frac_cpu" not implemented for {x.dtype.name}: frac needs a floating point tensor')
     return Frac.apply(x)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from microtensor.dtypes import is_floating
 from microtensor.ops.blas import tensordot
 from microtensor.ops.broadcasting import broadcast_message
 from microtensor.ops.checks import tensor_inputs, torch_dtype_name
@@ -59,7 +60,7 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out: Any = None) -> Tensor:
     if x._data.dtype != y._data.dtype:
         raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
                            f"{torch_dtype_name(x)} and y of type {torch_dtype_name(y)} instead")
-    if x._data.dtype.kind != "f":
+    if not is_floating(x._data.dtype):
         raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as input. Got "
                            f"{torch_dtype_name(x)}")
     _broadcast("linalg.vecdot", x, y)

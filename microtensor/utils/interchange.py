@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from microtensor.dtypes import BFLOAT16
 from microtensor.tensor import Tensor
 
 
@@ -38,15 +39,19 @@ def to_torch_state_dict(module: Any) -> OrderedDict:
         if not isinstance(value, Tensor):
             raise TypeError(f"to_torch_state_dict: entry {key!r} is a {type(value).__name__}, expected a "
                             "microtensor Tensor")
-        out[key] = torch.from_numpy(np.array(value._data, copy=True))
+        data = np.array(value._data, copy=True)
+        if data.dtype == BFLOAT16:          # torch reads no ml_dtypes array: hand it the bits
+            out[key] = torch.from_numpy(data.view(np.int16)).view(torch.bfloat16)
+        else:
+            out[key] = torch.from_numpy(data)
     return out
 
 
 def from_torch_state_dict(module: Any, state_dict: Mapping, strict: bool = True) -> Any:
     """Load a PyTorch state dict (``torch_module.state_dict()``) into a microtensor module, all or nothing.
 
-    Each ``torch.Tensor`` becomes a microtensor Tensor of the same dtype and shape (bfloat16 and the other
-    floats NumPy lacks are widened exactly to float32; PyTorch casts them on loading too) and the result goes
+    Each ``torch.Tensor`` becomes a microtensor Tensor of the same dtype and shape (the floats microtensor
+    lacks, float8 and complex32, are widened exactly; PyTorch casts them on loading too) and the result goes
     through ``module.load_state_dict``, which checks every entry before copying any: missing, unexpected,
     mis-shaped, complex and non-tensor entries are listed together in one error and leave the module as it was.
 
@@ -67,9 +72,11 @@ def from_torch_state_dict(module: Any, state_dict: Mapping, strict: bool = True)
 
 
 def _numpy(torch: Any, value: Any) -> np.ndarray:
-    """A torch tensor's values as a NumPy array (no copy: loading copies), widened exactly to float32 or
-    complex64 where NumPy lacks its dtype (bfloat16, float8, complex32)."""
+    """A torch tensor's values as a NumPy array (no copy: loading copies): bfloat16 as ml_dtypes' bfloat16,
+    widened exactly to float32 or complex64 where microtensor lacks the dtype (float8, complex32)."""
     value = value.detach().cpu()
+    if value.dtype == torch.bfloat16:
+        return value.view(torch.int16).numpy().view(BFLOAT16)
     try:
         return value.numpy()
     except TypeError:

@@ -9,12 +9,13 @@ from typing import Any
 import numpy as np
 
 from microtensor import creation, dtypes
+from microtensor.dtypes import is_floating
 from microtensor.ops.shape import stack
 from microtensor.tensor import Tensor
 
 
 def _is_numeric_array(obj: Any) -> bool:
-    return isinstance(obj, (np.ndarray, np.generic)) and obj.dtype.kind in "biuf"
+    return isinstance(obj, (np.ndarray, np.generic)) and (obj.dtype.kind in "biu" or is_floating(obj.dtype))
 
 
 
