@@ -10,7 +10,8 @@ from microtensor.distributions.distribution import Distribution
 from microtensor.distributions.transformed_distribution import TransformedDistribution
 from microtensor.distributions.transforms import AffineTransform, ExpTransform
 from microtensor.distributions.uniform import Uniform
-from microtensor.distributions.utils import EULER_CONSTANT, broadcast_all
+from microtensor.distributions.utils import broadcast_all
+from microtensor.ops.special_math import EULER_GAMMA
 from microtensor.tensor import Tensor
 
 __all__ = ["Gumbel"]
@@ -53,7 +54,7 @@ class Gumbel(TransformedDistribution):
     @property
     def mean(self) -> Tensor:
         """loc + scale times the Euler-Mascheroni constant."""
-        return self.loc + self.scale * EULER_CONSTANT
+        return self.loc + self.scale * EULER_GAMMA
 
     @property
     def mode(self) -> Tensor:
@@ -72,4 +73,4 @@ class Gumbel(TransformedDistribution):
 
     def entropy(self) -> Tensor:
         """log(scale) + 1 + the Euler-Mascheroni constant."""
-        return self.scale.log() + (1 + EULER_CONSTANT)
+        return self.scale.log() + (1 + EULER_GAMMA)

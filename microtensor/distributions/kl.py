@@ -30,8 +30,9 @@ from microtensor.distributions.pareto import Pareto
 from microtensor.distributions.poisson import Poisson
 from microtensor.distributions.transformed_distribution import TransformedDistribution
 from microtensor.distributions.uniform import Uniform
-from microtensor.distributions.utils import EULER_CONSTANT, batch_mahalanobis, digamma, lgamma, sum_rightmost
+from microtensor.distributions.utils import batch_mahalanobis, digamma, lgamma, sum_rightmost
 from microtensor.ops.activation import softplus
+from microtensor.ops.special_math import EULER_GAMMA
 from microtensor.tensor import Size, Tensor
 
 __all__ = ["kl_divergence", "register_kl"]
@@ -224,9 +225,9 @@ def _kl_gumbel_gumbel(p: Gumbel, q: Gumbel) -> Tensor:
     ct2 = q.loc / q.scale
     ct3 = p.loc / q.scale
     t1 = -ct1.log() - ct2 + ct3
-    t2 = ct1 * EULER_CONSTANT
+    t2 = ct1 * EULER_GAMMA
     t3 = (ct2 + lgamma(1 + ct1) - ct3).exp()
-    return t1 + t2 + t3 - (1 + EULER_CONSTANT)
+    return t1 + t2 + t3 - (1 + EULER_GAMMA)
 
 
 @register_kl(HalfNormal, HalfNormal)

@@ -10,8 +10,9 @@ from microtensor.distributions.distribution import Distribution
 from microtensor.distributions.transformed_distribution import TransformedDistribution
 from microtensor.distributions.transforms import AffineTransform, PowerTransform
 from microtensor.distributions.uniform import Uniform
-from microtensor.distributions.utils import EULER_CONSTANT, broadcast_all
+from microtensor.distributions.utils import broadcast_all
 from microtensor.ops.special_functions import digamma, lgamma
+from microtensor.ops.special_math import EULER_GAMMA
 from microtensor.tensor import Tensor
 
 __all__ = ["Kumaraswamy"]
@@ -76,5 +77,5 @@ class Kumaraswamy(TransformedDistribution):
         """(1 - 1/b) + (1 - 1/a) (digamma(b + 1) + gamma_E) - log(a) - log(b)."""
         t1 = 1 - self.concentration1.reciprocal()
         t0 = 1 - self.concentration0.reciprocal()
-        h0 = digamma(self.concentration0 + 1) + EULER_CONSTANT
+        h0 = digamma(self.concentration0 + 1) + EULER_GAMMA
         return t0 + t1 * h0 - self.concentration1.log() - self.concentration0.log()

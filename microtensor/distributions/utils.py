@@ -139,8 +139,6 @@ def tril_matrix_to_vec(mat: Tensor, diag: int = 0) -> Tensor:
     rows, cols = np.nonzero(_tril_mask(n, diag))
     return mat.reshape(tuple(mat.shape[:-2]) + (n * n,))[..., microtensor.tensor(rows * n + cols)]
 
-EULER_CONSTANT = 0.57721566490153286060  # the Euler-Mascheroni constant
-
 
 def probs_or_logits(probs: Any, logits: Any, *others: Any) -> tuple[str, tuple[Tensor, ...]]:
     """Which of ``probs``/``logits`` was given (exactly one must be), with it broadcast against ``others``

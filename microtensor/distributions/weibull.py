@@ -9,8 +9,9 @@ from microtensor.distributions.distribution import Distribution
 from microtensor.distributions.exponential import Exponential
 from microtensor.distributions.transformed_distribution import TransformedDistribution
 from microtensor.distributions.transforms import AffineTransform, PowerTransform
-from microtensor.distributions.utils import EULER_CONSTANT, broadcast_all
+from microtensor.distributions.utils import broadcast_all
 from microtensor.ops.special_functions import lgamma
+from microtensor.ops.special_math import EULER_GAMMA
 from microtensor.tensor import Tensor
 
 __all__ = ["Weibull"]
@@ -68,5 +69,5 @@ class Weibull(TransformedDistribution):
 
     def entropy(self) -> Tensor:
         """gamma_E (1 - 1/k) + log(scale / k) + 1."""
-        return (EULER_CONSTANT * (1 - self.concentration_reciprocal)
+        return (EULER_GAMMA * (1 - self.concentration_reciprocal)
                 + (self.scale * self.concentration_reciprocal).log() + 1)

@@ -10,7 +10,7 @@ from microtensor.distributions import constraints
 from microtensor.distributions.chi2 import Chi2
 from microtensor.distributions.distribution import Distribution
 from microtensor.distributions.exp_family import ExponentialFamily
-from microtensor.distributions.utils import lazy_property
+from microtensor.distributions.utils import lazy_property, vec_to_tril_matrix
 from microtensor.ops.special_functions import digamma, mvlgamma
 from microtensor.tensor import Size, Tensor
 
@@ -152,12 +152,9 @@ class Wishart(ExponentialFamily):
         p = self._event_shape[-1]
         eps = microtensor.finfo(self._unbroadcasted_scale_tril.dtype).eps
         diagonal = self._dist_chi2.rsample(sample_shape).sqrt().clamp(min=eps)
-        rows, cols = microtensor.tril_indices(p, p, offset=-1)
         below = microtensor.randn(tuple(sample_shape) + tuple(self._batch_shape) + (p * (p - 1) // 2,),
                                   dtype=diagonal.dtype)
-        flat = microtensor.zeros(tuple(below.shape[:-1]) + (p * p,), dtype=diagonal.dtype)
-        flat = flat.index_add(-1, rows * p + cols, below)
-        noise = flat.reshape(tuple(below.shape[:-1]) + (p, p)) + microtensor.diag_embed(diagonal)
+        noise = vec_to_tril_matrix(below, diag=-1) + microtensor.diag_embed(diagonal)
         chol = self._unbroadcasted_scale_tril @ noise
         return chol @ chol.mT
 

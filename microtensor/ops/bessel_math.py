@@ -16,9 +16,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from microtensor.ops.special_math import bessel_i_array
+from microtensor.ops.special_math import EULER_GAMMA, bessel_i_array, hankel_series
 
-EULER_GAMMA = 0.57721566490153286061
 _LARGE = 25.0           # above it, Hankel's expansion
 _SMALL = 2.0            # at or below it, the power series
 _CHUNK = 4096           # quadrature evaluates a (chunk, nodes) grid at a time
@@ -168,12 +167,7 @@ def bessel_k_scaled_array(n: int, x: np.ndarray) -> np.ndarray:
         return k * np.exp(s)
 
     def large(s: np.ndarray) -> np.ndarray:
-        mu = 4.0 * n * n
-        term, total = np.ones_like(s), np.ones_like(s)
-        for k in range(1, 60):
-            term = term * (mu - (2 * k - 1) ** 2) / (8 * k * s)
-            total += term
-        return total * np.sqrt(math.pi / (2 * s))
+        return hankel_series(n, s, 1.0, 60) * np.sqrt(math.pi / (2 * s))
 
     out = _by_regime(positive, small, lambda s: _bessel_k_scaled_quadrature(n, s), large)
     out = np.where(np.isposinf(x), 0.0, out)

@@ -16,7 +16,7 @@ _BERNOULLI = [1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617
               -174611 / 330, 854513 / 138, -236364091 / 2730]
 _EM = [b / math.factorial(2 * k) for k, b in enumerate(_BERNOULLI, 1)]
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
-_EULER_GAMMA = 0.57721566490153286061
+EULER_GAMMA = 0.57721566490153286061   # the Euler-Mascheroni constant
 
 
 def _hurwitz_zeta_scalar(s: int, q: float) -> float:
@@ -61,7 +61,7 @@ def _lgamma_positive(x: np.ndarray) -> np.ndarray:
     poly = np.zeros_like(z)
     for c in reversed(_LGAMMA2):
         poly = (poly + c) * z
-    result = (1 - _EULER_GAMMA) * z + poly * z
+    result = (1 - EULER_GAMMA) * z + poly * z
     # the recurrence's factors, kept as a numerator and a denominator so that each log is of a product of
     # exact inputs (near 1 the denominator is x itself, and log(x) has its full relative precision)
     num, den = np.ones_like(xs), np.ones_like(xs)
@@ -294,16 +294,22 @@ def _bessel_series(nu: int, x: np.ndarray) -> np.ndarray:
     return total * np.exp(-np.abs(x))
 
 
-def _bessel_asymptotic(nu: int, x: np.ndarray) -> np.ndarray:
-    """I_nu(x) e^(-x) for x > 20 by Hankel's expansion 1/sqrt(2 pi x) sum_k (-1)^k a_k(nu) / x^k, whose
-    smallest term (near k = 2x) is below float64's precision."""
+def hankel_series(nu: float, x: np.ndarray, sign: float, terms: int) -> np.ndarray:
+    """sum_k sign^k a_k(nu) / x^k, k < ``terms``, with a_k(nu) = prod_j (4 nu^2 - (2j - 1)^2) / (k! 8^k): the
+    series of Hankel's large-argument expansions (sign -1 for I_nu, +1 for K_nu). Its smallest term, near
+    k = 2x, is below float64's precision for the x the callers use it at."""
     term = np.ones_like(x)
     total = term.copy()
     mu = 4.0 * nu * nu
-    for k in range(1, 40):
-        term = term * -(mu - (2 * k - 1) ** 2) / (8 * k * x)
+    for k in range(1, terms):
+        term = term * sign * (mu - (2 * k - 1) ** 2) / (8 * k * x)
         total += term
-    return total / np.sqrt(2 * np.pi * x)
+    return total
+
+
+def _bessel_asymptotic(nu: int, x: np.ndarray) -> np.ndarray:
+    """I_nu(x) e^(-x) for x > 20 by Hankel's expansion 1/sqrt(2 pi x) sum_k (-1)^k a_k(nu) / x^k."""
+    return hankel_series(nu, x, -1.0, 40) / np.sqrt(2 * np.pi * x)
 
 
 def bessel_ie_array(nu: int, x: np.ndarray) -> np.ndarray:
