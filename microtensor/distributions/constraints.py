@@ -224,21 +224,18 @@ class _Symmetric(_Square):
 
 
 class _PositiveSemidefinite(_Symmetric):
+    strict = False      # positive definite: every eigenvalue > 0, not >= 0
+
     def check(self, value: Tensor) -> Tensor:
         sym_check = super().check(value)
         if not bool(sym_check.all()):
             return sym_check
         eigenvalues = np.linalg.eigvalsh(value.detach().numpy())  # reads the lower triangle; symmetry is above
-        return microtensor.tensor((eigenvalues >= 0).all(-1))
+        return microtensor.tensor((eigenvalues > 0 if self.strict else eigenvalues >= 0).all(-1))
 
 
-class _PositiveDefinite(_Symmetric):
-    def check(self, value: Tensor) -> Tensor:
-        sym_check = super().check(value)
-        if not bool(sym_check.all()):
-            return sym_check
-        eigenvalues = np.linalg.eigvalsh(value.detach().numpy())  # reads the lower triangle; symmetry is above
-        return microtensor.tensor((eigenvalues > 0).all(-1))
+class _PositiveDefinite(_PositiveSemidefinite):
+    strict = True
 
 
 class _Multinomial(Constraint):
