@@ -3,14 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 import microtensor
 from microtensor.distributions import constraints
 from microtensor.distributions.binary_probs import BinaryProbsLogits
 from microtensor.distributions.distribution import Distribution
 from microtensor.ops.special_functions import lgamma
-from microtensor.random import numpy_generator
 from microtensor.tensor import Size, Tensor
 
 __all__ = ["Binomial"]
@@ -74,10 +71,8 @@ class Binomial(BinaryProbsLogits):
     def sample(self, sample_shape: Any = ()) -> Tensor:
         """Binomial draws of shape ``sample_shape + batch_shape``, from microtensor's generator."""
         shape = tuple(self._extended_shape(sample_shape))
-        n = np.broadcast_to(self.total_count.detach().numpy(), shape).astype(np.int64)
-        p = np.broadcast_to(self.probs.detach().numpy(), shape)
-        draws = numpy_generator(None).binomial(n, p)
-        return microtensor.tensor(draws, dtype=self.probs.dtype)
+        with microtensor.no_grad():
+            return microtensor.binomial(self.total_count.expand(shape), self.probs.expand(shape))
 
     def log_prob(self, value: Tensor) -> Tensor:
         """log C(n, k) + k logits - n log(1 + exp(logits)), in a form stable for large |logits|."""
