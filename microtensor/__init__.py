@@ -36,6 +36,7 @@ from microtensor.autograd import (
     set_detect_anomaly,
     set_grad_enabled,
 )
+from microtensor.compiler import compile
 
 # the functions, one import per family module; ``a as b`` is PyTorch's alias b of a, the same function
 from microtensor.creation import (
@@ -672,3 +673,4 @@ __all__ += ["from_dlpack", "index_put_", "to_dlpack"]  # issue 22: dlpack and in
 __all__ += ["conv3d", "conv_transpose1d", "conv_transpose3d", "max_pool1d_with_indices",
             "max_pool3d"]  # issue 22: 3-D convolution and pooling
 __all__ += ["BFloat16Tensor", "bfloat16"]  # issue 22: bfloat16
+__all__ += ["compile", "compiler"]  # issue 23: microtensor.compile

@@ -9,6 +9,7 @@ import numpy as np
 
 from microtensor import dtypes
 from microtensor.autograd.function import Function
+from microtensor.capture import graph_break
 from microtensor.creation import size_arg
 from microtensor.devices import check_cpu
 from microtensor.dtypes import is_floating
@@ -88,6 +89,7 @@ def set_rng_state(new_state: Tensor) -> None:
 
 def numpy_generator(generator: Generator | None) -> np.random.Generator:
     """The NumPy generator that draws for ``generator`` (the default generator when None)."""
+    graph_break("a random draw")
     return (generator or default_generator).rng
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, SupportsIndex
 import numpy as np
 
 from microtensor import devices, dtypes, layouts
+from microtensor.capture import graph_break
 from microtensor.devices import CPU
 from microtensor.dtypes import is_floating
 
@@ -288,6 +289,7 @@ class Tensor:
         """The NumPy array behind this tensor (shared memory). Raises if it requires grad, as PyTorch does."""
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        graph_break("Tensor.numpy()")
         return self._data.copy() if force else self._data
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
@@ -314,10 +316,12 @@ class Tensor:
         """The value of a one-element tensor as a Python number."""
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        graph_break("Tensor.item()")
         return self._data.item()
 
     def tolist(self) -> Any:
         """The tensor as (nested) Python lists of numbers."""
+        graph_break("Tensor.tolist()")
         return self._data.tolist()
 
     def __len__(self) -> int:
@@ -334,6 +338,7 @@ class Tensor:
         if self._data.size != 1:
             amount = "no values" if self._data.size == 0 else "more than one value"
             raise RuntimeError(f"Boolean value of Tensor with {amount} is ambiguous")
+        graph_break("bool() of a tensor")
         return bool(self._data)
 
     def __float__(self) -> float:
@@ -345,6 +350,7 @@ class Tensor:
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
+        graph_break("a tensor used as an index")
         return int(self._data.item())
 
     # identity, as PyTorch hashes tensors (== is elementwise); object's own C slot, as sets of

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 
 import microtensor as mt
 from microtensor import dtypes
+from microtensor.capture import Capture, graph_break, replayed_whole
 from microtensor.devices import check_cpu, cuda_call
 from microtensor.nn.parameter import Parameter, is_lazy
 from microtensor.tensor import Tensor
@@ -106,12 +107,29 @@ class Module:
         so that hooks run."""
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
+    _compiled_call: Callable[..., Any] | None = None     # set by compile()
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._compiled_call is not None:
+            return self._compiled_call(*args, **kwargs)
+        return self._call_impl(*args, **kwargs)
+
+    def _call_impl(self, *args: Any, **kwargs: Any) -> Any:
+        """The call without compilation: hooks around ``forward``."""
+        tracer = Capture.tracer
+        if tracer is not None:             # microtensor.compile is recording: the training flag is a guard
+            tracer.module_called(self)
         if self._forward_pre_hooks or self._forward_hooks:
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
+    def compile(self, *args: Any, **kwargs: Any) -> None:
+        """Compile this module's call with ``microtensor.compile`` (its arguments are passed on as they are);
+        the module itself stays what it is, as in PyTorch."""
+        self.__dict__["_compiled_call"] = mt.compile(self._call_impl, *args, **kwargs)
+
     def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
+        graph_break("a module hook")
         for hook_id, hook in list(self._forward_pre_hooks.items()):
             if hook_id in self._forward_pre_hooks_with_kwargs:
                 result = hook(self, args, kwargs)
@@ -414,6 +432,7 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
+    @replayed_whole
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of every parameter: to None (the default), or to zeros in place."""
         for p in self.parameters():

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from microtensor.capture import replayed_whole
 from microtensor.optim.optimizer import Optimizer
 
 
@@ -82,6 +83,7 @@ class LRScheduler:
         """The learning rates of the groups as set by the last ``step``."""
         return self._last_lr
 
+    @replayed_whole
     def step(self) -> None:
         """Advance the schedule by one epoch and set the groups' learning rates."""
         self._step_count += 1

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 import microtensor as mt
+from microtensor.capture import replayed_whole
 from microtensor.dtypes import is_floating
 from microtensor.tensor import Tensor, bump_version
 
@@ -92,6 +93,7 @@ class Optimizer:
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(param_group)
 
+    @replayed_whole
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all optimized parameters.
 
@@ -109,6 +111,7 @@ class Optimizer:
                     p.grad._data.fill(0)
                     bump_version(p.grad)
 
+    @replayed_whole
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient by the optimizer's rule.
 

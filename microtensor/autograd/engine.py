@@ -17,6 +17,7 @@ import numpy as np
 from microtensor.autograd.function import AccumulateGrad, AnomalyMode, Function, Node, accumulator, grad_copy, held_once
 from microtensor.autograd.grad_mode import GradMode
 from microtensor.autograd.memory import trim_after_backward
+from microtensor.capture import Capture, graph_break, record
 from microtensor.dtypes import from_numpy_dtype, is_floating
 from microtensor.tensor import Tensor
 
@@ -40,7 +41,7 @@ def _root_grads(outputs: tuple, grad_outputs: tuple) -> list[Tensor]:
             if out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs: the output has shape "
                                    f"{list(out.shape)}; pass `gradient` (a tensor of that shape) to backward()")
-            g = Tensor._make(np.ones(out._data.shape, dtype=out._data.dtype))
+            g = Tensor._make(record(np.ones, out._data.shape, dtype=out._data.dtype))
         else:
             if not isinstance(g, Tensor):
                 g = Tensor._make(np.asarray(g, dtype=out._data.dtype))
@@ -115,6 +116,8 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], retain_
     (after their hooks) are returned, in order, None for those not reached.
     """
     outputs = tuple(outputs)
+    if create_graph:
+        graph_break("backward(create_graph=True)")
     grads = _root_grads(outputs, tuple(grad_outputs))
     edges = [_root_edge(t, i) for i, t in enumerate(outputs)]
     deps = _dependencies([node for node, _ in edges])
@@ -176,10 +179,16 @@ def _add_to_buffer(buffers: dict, node: Node, nr: int, g: Tensor, create_graph: 
     if old is None:
         buf[nr] = g
     else:   # never in place: a backward may hand the same tensor to several inputs; NumPy's 0-d sum is a scalar
-        buf[nr] = old + g if create_graph else Tensor._make(np.asarray(old._data + g._data))
+        buf[nr] = old + g if create_graph else Tensor._make(record(add_gradients, old._data, g._data))
+
+
+def add_gradients(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The sum of two gradients of one output (an array even for 0-d ones, where NumPy gives a scalar)."""
+    return np.asarray(a + b)
 
 
 def _run_hooks(hooks: list, grads: list, nr: int) -> None:
+    graph_break("a tensor hook")
     for hook in hooks:
         result = hook(grads[nr])
         if result is not None:
@@ -197,13 +206,18 @@ def _run_node(node: Function, grads: list, buffers: dict, deps: dict, ready: lis
               create_graph: bool) -> None:
     """Run one node's backward and pass each input gradient on to the node that produced the input."""
     if node._n_outputs > 1:   # outputs that got no gradient get zeros (non-tensor outputs get None)
-        grads = [Tensor._make(np.zeros(*meta)) if g is None and meta is not None else g
+        grads = [Tensor._make(record(np.zeros, *meta)) if g is None and meta is not None else g
                  for g, meta in zip(grads, node._out_meta)]
     # decided per call, never stored on the node: a retained graph may be run again with create_graph
-    overwrite = node.overwrites_grad and not create_graph and held_once(grads[0])
+    tracer = Capture.tracer
+    overwrite = node.overwrites_grad and not create_graph and tracer is None and held_once(grads[0])
     try:
-        results = (node.backward(node, grads[0], overwrite_grad=True)  # type: ignore[call-arg]   # its own keyword
-                   if overwrite else node.backward(node, *grads))
+        if tracer is not None:          # microtensor.compile is recording (microtensor/capture.py)
+            results = tracer.backward(node, grads)
+        elif overwrite:
+            results = node.backward(node, grads[0], overwrite_grad=True)  # type: ignore[call-arg]   # its own keyword
+        else:
+            results = node.backward(node, *grads)
     except Exception:
         if AnomalyMode.enabled:
             _warn_anomaly(node)
@@ -238,6 +252,7 @@ def _run_post_hooks(node: Node, results: tuple, grads: list) -> tuple:
     grad_inputs."""
     hooks = node._post_hooks
     assert hooks is not None   # called only for a node that has some
+    graph_break("a grad_fn hook")
     for hook in hooks:
         replaced = hook(results, tuple(grads))
         if replaced is not None:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from microtensor.autograd.grad_mode import GradMode
+from microtensor.capture import Capture, record, replayed_whole
 from microtensor.dtypes import is_floating
 from microtensor.tensor import HookHandle, Tensor, share_version_counter, view_requires_grad
 
@@ -102,6 +103,7 @@ class AccumulateGrad(Node):
     def name(self) -> str:
         return "torch::autograd::AccumulateGrad"
 
+    @replayed_whole
     def accumulate(self, grad: Tensor, keep_graph: bool) -> None:
         """Add ``grad`` into the leaf's ``.grad``: in place when that is safe, as PyTorch does; with
         ``keep_graph`` (create_graph) out of place, so that ``.grad`` stays differentiable.
@@ -254,7 +256,11 @@ class Function(Node):
             ctx.needs_input_grad = (False,) * len(args)
         if cls.on_arrays:
             fwd_args: Any = [a._data if isinstance(a, Tensor) else a for a in args]
-            out = cls.forward(ctx, *fwd_args, **kwargs) if kwargs else cls.forward(ctx, *fwd_args)
+            tracer = Capture.tracer
+            if tracer is not None:            # microtensor.compile is recording (microtensor/capture.py)
+                out = tracer.forward(cls, ctx, args, fwd_args, kwargs)
+            else:
+                out = cls.forward(ctx, *fwd_args, **kwargs) if kwargs else cls.forward(ctx, *fwd_args)
             if type(out) is np.ndarray:          # the common case: one array out
                 t = Tensor._make(out)
                 if out.base is not None or out is fwd_args[0]:
@@ -428,7 +434,7 @@ def _fresh(o: Any, inputs: tuple) -> Any:
     """A custom forward's output, as a new tensor when it is one of the inputs returned as is (PyTorch
     returns a view then: the input keeps its own place in the graph)."""
     if isinstance(o, Tensor) and any(o is a for a in inputs):
-        t = Tensor._make(o._data.view())
+        t = Tensor._make(record(np.ndarray.view, o._data))
         share_version_counter(t, o)
         return t
     return o

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from microtensor import capture
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
 from microtensor.dtypes import is_floating
@@ -74,7 +75,7 @@ def apply_inplace(self: Tensor, op: str, out_of_place: Callable[..., Tensor], *a
     if not record and ufunc is not None and not kwargs:
         other = args[0]._data if isinstance(args[0], Tensor) else args[0]
         try:
-            ufunc(self._data, other, out=self._data, casting="same_kind")
+            capture.record(ufunc, self._data, other, out=self._data, casting="same_kind")
         except TypeError:  # NumPy's casting error, e.g. a float result into an int tensor
             _raise_cast(op, self, out_of_place(self.detach(), *args))
         except ValueError:
@@ -88,7 +89,7 @@ def apply_inplace(self: Tensor, op: str, out_of_place: Callable[..., Tensor], *a
     else:
         old = self.detach()
     result = _fitted(op, self, out_of_place(old, *args, **kwargs))
-    _write(self._data, result._data)
+    capture.record(_write, self._data, result._data)
     self._vc[0] += 1
     if record:
         self._grad_fn, self._output_nr, self._requires_grad = result._grad_fn, result._output_nr, result._requires_grad

@@ -10,6 +10,7 @@ import numpy as np
 
 from microtensor import dtypes, memory_formats
 from microtensor.autograd.function import Function
+from microtensor.capture import record
 from microtensor.ops.broadcasting import promote_all, unbroadcast
 from microtensor.ops.indexing import index_select
 from microtensor.ops.inplace import check_inplace, restride_inplace
@@ -107,7 +108,7 @@ def _row_major(input: Tensor) -> Tensor:
     view or reshape then shares its memory as in PyTorch."""
     data = input._data
     if not data.flags.c_contiguous and input._base is None and not memory_is_shared(input):
-        input._data = np.ascontiguousarray(data)
+        input._data = record(np.ascontiguousarray, data)
     return input
 
 

@@ -1,0 +1,161 @@
+"""A captured step as Python source: straight-line calls on NumPy arrays, compiled once with ``exec``.
+
+``Plan`` turns a finished ``Tracer``'s steps into the source of one function, ``replay(a0, a1, ...)``, whose
+arguments are the call's tensors:
+
+- its first lines are the guards (``Plan.guards``): the modules' ``training`` flags and each live tensor's
+  shape, dtype and ``requires_grad`` as they were when traced; when one fails the replay raises
+  ``GuardFailed`` before it has changed anything, and the caller traces again;
+- then one line per step: an op's forward on arrays (``v3 = Mul.forward(mul_ctx, x0, v2)``), a backward
+  recorded whole (``v7, v8 = backward_whole(AddmmBackward0, (v6,))``), a call such as the engine's sum of
+  two gradients, or a method replayed whole (``sgd.step()``);
+- the last returns the outputs, arrays wrapped as tensors.
+
+The replay builds no graph and no Tensor but where a method replayed whole takes one; it runs with grad
+mode off.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from microtensor.compiler.tracer import Step, Tracer
+from microtensor.tensor import Tensor
+
+
+class GuardFailed(Exception):
+    """A replay's guard did not hold: the call differs from the traced one in a way the plan depends on."""
+
+
+def refill_saved(ctx: Any, out: Any) -> Any:
+    """After a replayed forward, pack what it saved the way ``Function.apply`` would, for a backward replayed
+    whole; returns ``out``."""
+    ctx._saved = tuple([None if item is None else
+                        ("const", item._data if isinstance(item, Tensor) else np.asarray(item))
+                        for item in ctx._to_save])
+    ctx._to_save = ()
+    return out
+
+
+def backward_whole(node: Any, grads: tuple) -> list:
+    """Run ``node``'s backward on the gradient arrays ``grads``; its gradients as arrays (None where none)."""
+    results = node.backward(node, *[None if g is None else Tensor._make(g) for g in grads])
+    if type(results) is not tuple:
+        results = (results,)
+    return [r._data if isinstance(r, Tensor) else r for r in results]
+
+
+def accumulator(leaf: Tensor) -> Any:
+    """The AccumulateGrad node of a tensor argument of the replay."""
+    from microtensor.autograd.function import accumulator as node_of
+    return node_of(leaf)
+
+
+class Plan:
+    """The replayable program of one traced call.
+
+    Args:
+        tracer: the tracer that recorded the call.
+        n_args: how many tensor arguments the call had (``a0`` ... in the source).
+        returned: the source expression of the call's result.
+    """
+
+    def __init__(self, tracer: Tracer, n_args: int, returned: str) -> None:
+        self.steps = tracer.steps
+        self.guards = _guards(tracer)
+        lines = [f"def replay({', '.join(f'a{i}' for i in range(n_args))}):"]
+        if self.guards:
+            lines.append(f"    if not ({' and '.join(self.guards)}):")
+            lines.append("        raise GuardFailed")
+        lines += [f"    x{i} = a{i}._data" for i in range(n_args)]
+        last_use = _last_uses(self.steps)
+        for word in _words(returned):
+            last_use[word] = len(self.steps)
+        for i, step in enumerate(self.steps):
+            lines += ["    " + line for line in _source(step, i, last_use, tracer)]
+        lines.append(f"    return {returned}")
+        self.code = "\n".join(lines) + "\n"
+        namespace: dict[str, Any] = dict(tracer.globals)
+        namespace.update(np=np, Tensor=Tensor, refill_saved=refill_saved, backward_whole=backward_whole,
+                         accumulator=accumulator, GuardFailed=GuardFailed)
+        exec(compile(self.code, "<microtensor.compile replay>", "exec"), namespace)
+        self.run: Callable[..., Any] = namespace["replay"]
+
+
+def _guards(tracer: Tracer) -> list[str]:
+    checks = []
+    for module in tracer.modules.values():
+        checks.append(f"{tracer.global_name(module, type(module).__name__.lower())}.training is {module.training}")
+    for t in tracer._live.values():
+        name = tracer.global_name(t, "t")
+        if name.startswith("a"):         # an argument: the call's signature already checked it
+            continue
+        checks.append(f"{name}._requires_grad is {t._requires_grad}")
+        checks.append(f"{name}._data.shape == {tuple(t._data.shape)!r}")
+        checks.append(f"{name}._data.dtype == {tracer.global_name(t._data.dtype, str(t._data.dtype))}")
+    return checks
+
+
+def _last_uses(steps: list[Step]) -> dict[str, int]:
+    last: dict[str, int] = {}
+    for i, step in enumerate(steps):
+        for text in (*step.args, *step.kwargs.values()):
+            for word in _words(text):
+                last[word] = i
+    return last
+
+
+def _words(text: str) -> list[str]:
+    word, words = "", []
+    for c in text + " ":
+        if c.isalnum() or c == "_":
+            word += c
+        else:
+            if word:
+                words.append(word)
+            word = ""
+    return words
+
+
+def _call_args(step: Step) -> str:
+    return ", ".join([*step.args, *(f"{k}={v}" for k, v in step.kwargs.items())])
+
+
+def _targets(outs: list[str | None], tuple_out: bool) -> str:
+    names = [o or "_" for o in outs]
+    if tuple_out and len(names) == 1:
+        return names[0] + ","
+    return ", ".join(names)
+
+
+def _source(step: Step, i: int, last_use: dict[str, int], tracer: Tracer) -> list[str]:
+    if step.kind == Step.FORWARD:
+        cls = tracer.global_name(step.target, step.target.__name__)
+        ctx = tracer.global_name(step.ctx, step.target.__name__.lower() + "_ctx")
+        call = f"{cls}.forward({ctx}{', ' if step.args or step.kwargs else ''}{_call_args(step)})"
+        if step.fills_saved:
+            call = f"refill_saved({ctx}, {call})"
+        if step.as_array:
+            call = f"np.asarray({call})"
+        if not any(step.outs):
+            return [call]
+        return [f"{_targets(step.outs, step.tuple_out)} = {call}"]
+    if step.kind == Step.CALL:
+        fn = tracer.global_name(step.target, getattr(step.target, "__name__", "fn"))
+        call = f"{fn}({_call_args(step)})"
+        return [f"{step.outs[0]} = {call}"] if step.outs else [call]
+    if step.kind == Step.BACKWARD:
+        node = tracer.global_name(step.target, step.target.name())
+        grads = ", ".join(step.args) + ("," if len(step.args) == 1 else "")
+        return [f"{_targets(step.outs, True)} = backward_whole({node}, ({grads}))"]
+    call = f"{step.ctx}.{step.target.__name__}({_call_args(step)})"
+    handed = step.hands_over
+    if handed is not None and handed.startswith("v") and last_use.get(handed, -1) <= i \
+            and step.args[0] == f"Tensor._make({handed})":
+        # the gradient array is used no more: hand it over, so that .grad takes it without a copy as in eager
+        # (AccumulateGrad.accumulate takes an array only when nothing else holds it)
+        return [f"handed = [{handed}]; del {handed}",
+                call.replace(f"Tensor._make({handed})", "Tensor._make(handed.pop())", 1)]
+    return [call]
