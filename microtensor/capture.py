@@ -7,8 +7,8 @@ traces a call, the tracer (``microtensor/compiler/tracer.py``) sees:
 - each node's backward, run by the engine (``Tracer.backward``);
 - the few array computations made outside a Function (the engine's gradient sums, root gradients and
   in-place ufunc writes) through ``record``;
-- the methods replayed as a whole, marked ``@replayed_whole`` (``Optimizer.step``, ``zero_grad``,
-  ``AccumulateGrad.accumulate``, a scheduler's ``step``);
+- the methods replayed as a whole, marked ``@replayed_whole`` (``Optimizer.step``, ``zero_grad``, a
+  scheduler's ``step``) or asking ``Tracer.whole`` themselves (``AccumulateGrad.accumulate``);
 - whatever a recording cannot hold (``Tensor.item()``, ``bool(t)``, a random draw, a hook) through
   ``graph_break``.
 

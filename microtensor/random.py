@@ -31,12 +31,18 @@ class Generator:
     def __init__(self, device: Any = "cpu") -> None:
         check_cpu(device)
         self._seed = _fresh_seed()
-        self.rng = np.random.default_rng(self._seed)
+        self._rng = np.random.default_rng(self._seed)
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """The NumPy generator that draws (a draw breaks a ``microtensor.compile`` graph: its state must advance)."""
+        graph_break("a random draw")
+        return self._rng
 
     def manual_seed(self, seed: int) -> Generator:
         """Reset the generator to ``seed`` and return it."""
         self._seed = int(seed)
-        self.rng = np.random.default_rng(self._seed)
+        self._rng = np.random.default_rng(self._seed)
         return self
 
     def seed(self) -> int:
@@ -50,13 +56,13 @@ class Generator:
     def get_state(self) -> Tensor:
         """The generator state, as a tensor that ``set_state`` accepts."""
         import json
-        text = json.dumps(self.rng.bit_generator.state)
+        text = json.dumps(self._rng.bit_generator.state)
         return Tensor._make(np.frombuffer(text.encode(), dtype=np.uint8).copy())
 
     def set_state(self, state: Tensor) -> None:
         """Restore a state returned by ``get_state``."""
         import json
-        self.rng.bit_generator.state = json.loads(bytes(np.asarray(state._data, dtype=np.uint8)).decode())
+        self._rng.bit_generator.state = json.loads(bytes(np.asarray(state._data, dtype=np.uint8)).decode())
 
 
 default_generator = Generator()
@@ -89,7 +95,6 @@ def set_rng_state(new_state: Tensor) -> None:
 
 def numpy_generator(generator: Generator | None) -> np.random.Generator:
     """The NumPy generator that draws for ``generator`` (the default generator when None)."""
-    graph_break("a random draw")
     return (generator or default_generator).rng
 
 

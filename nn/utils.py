@@ -6,6 +6,7 @@ from collections.abc import Iterable
 import numpy as np
 
 import microtensor as mt
+from microtensor.capture import graph_break, record
 from microtensor.nn.module import typename
 from microtensor.tensor import Tensor
 
@@ -22,9 +23,9 @@ def get_total_norm(tensors: Tensor | Iterable[Tensor], norm_type: float = 2.0, e
     norm_type = float(norm_type)
     if not arrays:
         return mt.tensor(0.0)
-    dtype = np.result_type(*arrays)
-    norms = [np.linalg.norm(a.reshape(-1), ord=norm_type) for a in arrays]
-    total = np.asarray(np.linalg.norm(np.array(norms, dtype=np.float64), ord=norm_type), dtype=dtype)
+    total = record(_total_norm, arrays, norm_type)
+    if error_if_nonfinite:
+        graph_break("clip_grad_norm_(error_if_nonfinite=True)")
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so "
                            "it cannot be clipped. To disable this error and scale the gradients by the non-finite "
@@ -39,11 +40,22 @@ def clip_grads_with_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float
     if not grads:
         return
     total = total_norm._data if isinstance(total_norm, Tensor) else np.asarray(total_norm)
-    coef = np.minimum(np.asarray(float(max_norm), dtype=total.dtype) / (total + total.dtype.type(1e-6)), 1.0)
+    coef = record(_clip_coef, float(max_norm), total)
     # a non-finite total (allowed unless error_if_nonfinite) gives nan gradients, as in PyTorch, without NumPy's warning
     with mt.no_grad(), np.errstate(invalid="ignore"):
-        for g in grads:
-            g.detach().mul_(float(coef))
+        for g in grads:      # a Python number's rounding: the coefficient in each gradient's dtype
+            g.detach().mul_(Tensor._make(coef if coef.dtype == g._data.dtype else record(coef.astype, g._data.dtype)))
+
+
+def _total_norm(arrays: list[np.ndarray], norm_type: float) -> np.ndarray:
+    """The norm of the arrays' norms (in float64), a 0-d array in their common dtype."""
+    norms = [np.linalg.norm(a.reshape(-1), ord=norm_type) for a in arrays]
+    return np.asarray(np.linalg.norm(np.array(norms, dtype=np.float64), ord=norm_type), dtype=np.result_type(*arrays))
+
+
+def _clip_coef(max_norm: float, total: np.ndarray) -> np.ndarray:
+    """``min(1, max_norm / (total + 1e-6))`` in the total's dtype."""
+    return np.asarray(np.minimum(np.asarray(max_norm, dtype=total.dtype) / (total + total.dtype.type(1e-6)), 1.0))
 
 
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0,

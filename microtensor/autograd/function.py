@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from microtensor.autograd.grad_mode import GradMode
-from microtensor.capture import Capture, record, replayed_whole
+from microtensor.capture import Capture, record
 from microtensor.dtypes import is_floating
 from microtensor.tensor import HookHandle, Tensor, share_version_counter, view_requires_grad
 
@@ -103,7 +103,6 @@ class AccumulateGrad(Node):
     def name(self) -> str:
         return "torch::autograd::AccumulateGrad"
 
-    @replayed_whole
     def accumulate(self, grad: Tensor, keep_graph: bool) -> None:
         """Add ``grad`` into the leaf's ``.grad``: in place when that is safe, as PyTorch does; with
         ``keep_graph`` (create_graph) out of place, so that ``.grad`` stays differentiable.
@@ -111,7 +110,13 @@ class AccumulateGrad(Node):
         The engine hands ``grad`` over (popped from its buffer), so that when nothing else holds the
         tensor or its array, ``.grad`` takes it without a copy (PyTorch steals a gradient whose use
         count shows it is private the same way); otherwise ``.grad`` gets a copy, never an alias.
+        ``microtensor.compile`` replays the call whole (not as ``@replayed_whole``: a wrapper's reference to
+        ``grad`` would stop the hand-over).
         """
+        tracer = Capture.tracer
+        if tracer is not None and tracer.recording():
+            tracer.whole(AccumulateGrad.accumulate, self, (grad, keep_graph), {})
+            return
         leaf = self.variable
         if grad._data.dtype != leaf._data.dtype:
             grad = grad.to(leaf.dtype)

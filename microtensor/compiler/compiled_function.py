@@ -16,10 +16,13 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
+from microtensor.autograd.engine import run_backward
 from microtensor.autograd.function import AnomalyMode
 from microtensor.autograd.grad_mode import GradMode
 from microtensor.capture import Capture
-from microtensor.compiler.plan import GuardFailed, Plan
+from microtensor.compiler.plan import BackwardSplit, GuardFailed, Plan
 from microtensor.compiler.tracer import Tracer, is_literal
 from microtensor.dtypes import get_default_dtype
 from microtensor.tensor import Tensor
@@ -94,11 +97,13 @@ class CompiledFunction:
         Capture.tracer = tracer
         try:
             result = self._fn(*args, **kwargs)
-            returned = _source_of(result, tracer)
+            pending = _pending(result, tracer)
+            split = _trace_backward(tracer, pending) if pending and tracer.broken is None else None
+            returned = _source_of(result, tracer, pending)
         finally:
             Capture.tracer = None
         if tracer.broken is None:
-            self._cache[key] = plan = Plan(tracer, len(tensors), returned)
+            self._cache[key] = plan = Plan(tracer, len(tensors), returned, split)
             self.code = plan.code
         else:
             self._cache[key] = _EAGER
@@ -215,19 +220,52 @@ def _walk(value: Any, parts: list, tensors: list[Tensor]) -> None:
         parts.append(id(value))
 
 
-def _source_of(result: Any, tracer: Tracer) -> str:
-    """The replay's source for the call's result, after checking that the trace can return it."""
+def _tensors_in(result: Any) -> list[Tensor]:
     if isinstance(result, Tensor):
-        fn = result._grad_fn
-        if fn is not None and not tracer.ran_backward(fn):
-            tracer.graph_break("a returned tensor that requires grad whose backward the compiled function does "
-                               "not run (compile the whole step: forward, backward() and optimizer.step())")
+        return [result]
+    if type(result) in (tuple, list):
+        return [t for v in result for t in _tensors_in(v)]
+    if type(result) is dict:
+        return [t for v in result.values() for t in _tensors_in(v)]
+    return []
+
+
+def _pending(result: Any, tracer: Tracer) -> list[Tensor]:
+    """The returned tensors whose backward is still to run: the caller will differentiate them."""
+    pending: list[Tensor] = []
+    for t in _tensors_in(result):
+        if t._grad_fn is not None and not tracer.ran_backward(t._grad_fn) and not any(t is p for p in pending):
+            pending.append(t)
+    return pending
+
+
+def _trace_backward(tracer: Tracer, pending: list[Tensor]) -> BackwardSplit:
+    """Record, after the forward, the backward from the returned tensors to the parameters and arguments
+    (placeholder gradients ``g0, ...``; the graph is retained for the caller's own backward)."""
+    start = len(tracer.steps)
+    placeholders = []
+    for i, t in enumerate(pending):
+        placeholders.append(Tensor._make(np.ones_like(t._data)))
+        tracer.name_gradient_input(placeholders[-1]._data, i)
+    wrt = tracer.differentiable_leaves()
+    grads = run_backward(pending, placeholders, retain_graph=True, create_graph=False, capture=wrt)
+    return BackwardSplit(start, wrt, [tracer.output(g._data) if g is not None else "None" for g in grads],
+                         len(pending), [tracer.output(t._data) for t in pending])
+
+
+def _source_of(result: Any, tracer: Tracer, pending: list[Tensor]) -> str:
+    """The replay's source for the call's result: a tensor whose backward the caller runs is output ``i`` of
+    the node that runs the recorded backward (``attached[i]``)."""
+    if isinstance(result, Tensor):
+        for i, t in enumerate(pending):
+            if t is result:
+                return f"attached[{i}]"
         return tracer.output(result)
     if type(result) in (tuple, list):
-        items = [_source_of(v, tracer) for v in result]
+        items = [_source_of(v, tracer, pending) for v in result]
         if type(result) is list:
             return "[" + ", ".join(items) + "]"
         return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
     if type(result) is dict:
-        return "{" + ", ".join(f"{tracer.output(k)}: {_source_of(v, tracer)}" for k, v in result.items()) + "}"
+        return "{" + ", ".join(f"{tracer.output(k)}: {_source_of(v, tracer, pending)}" for k, v in result.items()) + "}"
     return tracer.output(result)

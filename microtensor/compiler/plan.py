@@ -16,13 +16,65 @@ mode off.
 """
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from microtensor.autograd.function import Function
+from microtensor.autograd.grad_mode import GradMode
 from microtensor.compiler.tracer import Step, Tracer
 from microtensor.tensor import Tensor
+
+
+@dataclass
+class BackwardSplit:
+    """A call whose caller runs backward itself: the recorded backward starts at step ``start``, takes the
+    gradients of ``n_outputs`` returned tensors (``g0, ...``; their arrays' expressions are ``outputs``) and
+    gives those of ``wrt``, whose source expressions are ``grads``."""
+
+    start: int
+    wrt: list[Tensor]
+    grads: list[str]
+    n_outputs: int
+    outputs: list[str]
+
+
+class CompiledBackward(Function):
+    """The graph node of a replayed forward whose caller runs backward: its backward runs the recorded
+    backward program on the gradients of the returned tensors."""
+
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx: Function, backward: Callable[..., tuple], saved: tuple, outputs: tuple,
+                *wrt: np.ndarray) -> tuple:
+        ctx.program, ctx.values = backward, saved
+        ctx.out_shapes = [(o.shape, o.dtype) for o in outputs]
+        return outputs
+
+    @staticmethod
+    def backward(ctx: Function, *grads: Tensor | None) -> tuple:
+        if GradMode.enabled:
+            raise RuntimeError("microtensor.compile: the backward of a compiled function is not differentiable "
+                               "(create_graph=True); call the function uncompiled for higher-order gradients")
+        arrays = ctx.program(ctx.values, *[np.zeros(*meta) if g is None else g._data
+                                           for g, meta in zip(grads, ctx.out_shapes)])
+        return (None, None, None, *[None if a is None else Tensor._make(a) for a in arrays])
+
+
+def attach(backward: Callable[..., tuple], saved: tuple, outputs: tuple, wrt: tuple) -> tuple:
+    """The replayed outputs as tensors whose ``grad_fn`` runs ``backward`` (a ``CompiledBackward`` node with
+    ``wrt``, the parameters and arguments, as inputs); recorded with grad mode on, whatever the replay's."""
+    prev = GradMode.enabled, GradMode.grad
+    GradMode.enabled = GradMode.grad = True
+    try:
+        results = CompiledBackward.apply(backward, saved, outputs, *wrt)
+    finally:
+        GradMode.enabled, GradMode.grad = prev
+    return results if type(results) is tuple else (results,)
 
 
 class GuardFailed(Exception):
@@ -60,26 +112,50 @@ class Plan:
         tracer: the tracer that recorded the call.
         n_args: how many tensor arguments the call had (``a0`` ... in the source).
         returned: the source expression of the call's result.
+        split: where the recorded backward starts when the caller runs backward itself (``BackwardSplit``):
+            the forward then ends by attaching a ``CompiledBackward`` node that replays the rest.
     """
 
-    def __init__(self, tracer: Tracer, n_args: int, returned: str) -> None:
+    def __init__(self, tracer: Tracer, n_args: int, returned: str, split: BackwardSplit | None = None) -> None:
         self.steps = tracer.steps
         self.guards = _guards(tracer)
+        end = len(self.steps) if split is None else split.start
+        last_use = _last_uses(self.steps)
+        for word in _words(returned):
+            last_use[word] = len(self.steps)
+        # a forward whose backward is replayed whole fills a context: with the backward run later by the
+        # caller, each call needs its own (two calls may be differentiated in either order)
+        fresh = {} if split is None else {id(step.ctx): f"c{i}" for i, step in enumerate(self.steps[:end])
+                                           if step.kind == Step.FORWARD and step.fills_saved}
         lines = [f"def replay({', '.join(f'a{i}' for i in range(n_args))}):"]
         if self.guards:
             lines.append(f"    if not ({' and '.join(self.guards)}):")
             lines.append("        raise GuardFailed")
         lines += [f"    x{i} = a{i}._data" for i in range(n_args)]
-        last_use = _last_uses(self.steps)
-        for word in _words(returned):
-            last_use[word] = len(self.steps)
-        for i, step in enumerate(self.steps):
-            lines += ["    " + line for line in _source(step, i, last_use, tracer)]
+        for i, step in enumerate(self.steps[:end]):
+            lines += ["    " + line for line in _source(step, i, last_use, tracer, fresh)]
+        if split is not None:
+            backward = [["    " + line for line in _source(step, end + i, last_use, tracer, fresh)]
+                        for i, step in enumerate(self.steps[end:])]
+            body = [line for step_lines in backward for line in step_lines]
+            defined = set(fresh.values()) | {f"x{i}" for i in range(n_args)} | {
+                o for step in self.steps[:end] for o in step.outs if o}
+            saved = sorted({w for line in body + [", ".join(split.grads)] for w in _words(line)} & defined)
+            packed = ", ".join(saved) + ("," if len(saved) == 1 else "")
+            outputs = ", ".join(split.outputs) + ","
+            wrt = ", ".join(tracer.output(t) for t in split.wrt) + ("," if split.wrt else "")
+            lines.append(f"    attached = attach(backward_replay, ({packed}), ({outputs}), ({wrt}))")
         lines.append(f"    return {returned}")
+        if split is not None:
+            lines += ["", f"def backward_replay(saved, {', '.join(f'g{i}' for i in range(split.n_outputs))}):"]
+            if saved:
+                lines.append(f"    {packed} = saved")
+            lines += body
+            lines.append(f"    return ({', '.join(split.grads)}{',' if len(split.grads) == 1 else ''})")
         self.code = "\n".join(lines) + "\n"
         namespace: dict[str, Any] = dict(tracer.globals)
         namespace.update(np=np, Tensor=Tensor, refill_saved=refill_saved, backward_whole=backward_whole,
-                         accumulator=accumulator, GuardFailed=GuardFailed)
+                         accumulator=accumulator, GuardFailed=GuardFailed, attach=attach, copy=copy)
         exec(compile(self.code, "<microtensor.compile replay>", "exec"), namespace)
         self.run: Callable[..., Any] = namespace["replay"]
 
@@ -130,24 +206,28 @@ def _targets(outs: list[str | None], tuple_out: bool) -> str:
     return ", ".join(names)
 
 
-def _source(step: Step, i: int, last_use: dict[str, int], tracer: Tracer) -> list[str]:
+def _source(step: Step, i: int, last_use: dict[str, int], tracer: Tracer, fresh: dict[int, str]) -> list[str]:
     if step.kind == Step.FORWARD:
         cls = tracer.global_name(step.target, step.target.__name__)
         ctx = tracer.global_name(step.ctx, step.target.__name__.lower() + "_ctx")
+        first = []
+        if id(step.ctx) in fresh:
+            first = [f"{fresh[id(step.ctx)]} = copy.copy({ctx})"]
+            ctx = fresh[id(step.ctx)]
         call = f"{cls}.forward({ctx}{', ' if step.args or step.kwargs else ''}{_call_args(step)})"
         if step.fills_saved:
             call = f"refill_saved({ctx}, {call})"
         if step.as_array:
             call = f"np.asarray({call})"
         if not any(step.outs):
-            return [call]
-        return [f"{_targets(step.outs, step.tuple_out)} = {call}"]
+            return first + [call]
+        return first + [f"{_targets(step.outs, step.tuple_out)} = {call}"]
     if step.kind == Step.CALL:
         fn = tracer.global_name(step.target, getattr(step.target, "__name__", "fn"))
         call = f"{fn}({_call_args(step)})"
         return [f"{step.outs[0]} = {call}"] if step.outs else [call]
     if step.kind == Step.BACKWARD:
-        node = tracer.global_name(step.target, step.target.name())
+        node = fresh.get(id(step.target)) or tracer.global_name(step.target, step.target.name())
         grads = ", ".join(step.args) + ("," if len(step.args) == 1 else "")
         return [f"{_targets(step.outs, True)} = backward_whole({node}, ({grads}))"]
     call = f"{step.ctx}.{step.target.__name__}({_call_args(step)})"

@@ -97,7 +97,8 @@ class Tracer:
         self.broken: str | None = None              # why the call cannot be replayed
 
     # ------------------------------------------------------------------ names
-    def _recording(self) -> bool:
+    def recording(self) -> bool:
+        """Whether this thread's array computations are being recorded now."""
         return self._depth == 0 and self.broken is None and threading.get_ident() == self.thread
 
     def _new_name(self, array: np.ndarray, prefix: str = "v") -> str:
@@ -169,6 +170,9 @@ class Tracer:
             return f"Tensor._make({self._array(value._data, value)})"
         if is_literal(value):
             return repr(value)
+        if type(value) in (tuple, list) and any(type(v) is np.ndarray or isinstance(v, Tensor) for v in value):
+            items = [self._value(v) for v in value]
+            return f"[{', '.join(items)}]" if type(value) is list else f"({', '.join(items)}{',' * (len(items) == 1)})"
         if isinstance(value, np.dtype):
             return self.global_name(value, str(value))
         return self.global_name(value, type(value).__name__)
@@ -176,7 +180,7 @@ class Tracer:
     # ------------------------------------------------------------------ the seam
     def forward(self, cls: Any, ctx: Any, args: tuple, fwd_args: list, kwargs: dict) -> Any:
         """Run and record ``cls.forward(ctx, *fwd_args, **kwargs)`` (called by ``Function.apply``)."""
-        if not self._recording():
+        if not self.recording():
             return cls.forward(ctx, *fwd_args, **kwargs)
         self._depth += 1
         try:
@@ -200,7 +204,7 @@ class Tracer:
 
     def call(self, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
         """Run and record ``fn(*args, **kwargs)``, an array computation outside a Function (``capture.record``)."""
-        if not self._recording():
+        if not self.recording():
             return fn(*args, **kwargs)
         step = Step(Step.CALL, fn, [self._value(a) for a in args], {k: self._value(v) for k, v in kwargs.items()})
         out = fn(*args, **kwargs)
@@ -212,7 +216,7 @@ class Tracer:
     def backward(self, node: Any, grads: list) -> Any:
         """Run a node's backward (called by the engine) and record it: the steps inside it, or the whole call
         when it computed something outside the seam."""
-        if not self._recording():
+        if not self.recording():
             return node.backward(node, *grads)
         forward = self._forwards.get(id(node))
         if forward is None:
@@ -256,7 +260,7 @@ class Tracer:
 
     def whole(self, method: Callable[..., Any], obj: Any, args: tuple, kwargs: dict) -> Any:
         """Run ``method(obj, *args, **kwargs)`` and record it as one step (``capture.replayed_whole``)."""
-        if not self._recording():
+        if not self.recording():
             return method(obj, *args, **kwargs)
         if any(callable(a) and not isinstance(a, (Tensor, type)) for a in (*args, *kwargs.values())):
             self.graph_break(f"{type(obj).__name__}.{method.__name__}() with a closure")
@@ -285,12 +289,14 @@ class Tracer:
         for t in self._live.values():
             g = t.grad
             if g is not None:
-                self._grads[id(g._data)] = self.global_name(t, "t") + ".grad._data"
+                expr = self.global_name(t, "t") + ".grad._data"
+                self._grads[id(g._data)] = expr
+                self._layouts[_layout(g._data)] = expr
                 self._keep.append(g._data)
 
     def module_called(self, module: Any) -> None:
         """Remember a module the call ran (its ``training`` flag becomes a guard)."""
-        if self._recording():
+        if self.recording():
             self.modules[id(module)] = module
 
     def graph_break(self, what: str) -> None:
@@ -310,6 +316,15 @@ class Tracer:
     def output(self, value: Any) -> str:
         """The expression of a returned array or tensor."""
         return self._value(value)
+
+    def name_gradient_input(self, array: np.ndarray, i: int) -> None:
+        """Name the placeholder for the gradient of returned tensor ``i`` (``g0``, ...): an argument of the
+        backward replay of a call whose caller runs backward itself."""
+        self._bind(array, f"g{i}")
+
+    def differentiable_leaves(self) -> list[Tensor]:
+        """The tensors read that require grad and were made outside the call: parameters and arguments."""
+        return [t for t in self._live.values() if t._requires_grad]
 
 
 def _layout(array: np.ndarray) -> tuple:
