@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+import shutil
 import threading
 import warnings
 
@@ -399,3 +400,17 @@ def test_anomaly_mode_runs_eagerly():
         warnings.simplefilter("error")
         assert compiled(mt.ones(1)).tolist() == [2.0]
     assert compiled._cache == {}
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="rendering needs Graphviz's dot")
+def test_viz_draws_the_captured_plan(tmp_path):
+    model = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 1))
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    compiled = mt.compile(_train_step)
+    with pytest.raises(ValueError, match="captured nothing yet"):
+        mt.viz.draw(compiled, tmp_path / "none.png")
+    compiled(model, opt, mt.randn(3, 2), mt.randn(3, 1), F.mse_loss)
+    path = mt.viz.draw(compiled, tmp_path / "plan.svg")
+    svg = path.read_text()
+    assert "Linear.forward" in svg and "sgd.step()" in svg and ">x0<" in svg and "MatMul.forward" in svg
+    assert ("(whole)" in svg) == (">ctx<" in svg)     # a backward replayed whole reads its forward's context

@@ -42,6 +42,7 @@ class CompiledFunction:
 
     Attributes:
         code: the replay's Python source for the most recently traced signature ("" before the first call).
+        plan: that signature's ``Plan`` (its steps; ``microtensor.viz.draw`` draws it), or None.
         breaks: why signatures run eagerly (the graph breaks met so far).
     """
 
@@ -55,6 +56,7 @@ class CompiledFunction:
         self._traces = 0
         self._warned: set[str] = set()
         self.code = ""
+        self.plan: Plan | None = None
         self.breaks: list[str] = []
         _ALL.add(self)
 
@@ -103,8 +105,8 @@ class CompiledFunction:
         finally:
             Capture.tracer = None
         if tracer.broken is None:
-            self._cache[key] = plan = Plan(tracer, len(tensors), returned, split)
-            self.code = plan.code
+            self._cache[key] = self.plan = Plan(tracer, len(tensors), returned, split)
+            self.code = self.plan.code
         else:
             self._cache[key] = _EAGER
             self.breaks.append(tracer.broken)
@@ -135,6 +137,7 @@ class CompiledFunction:
         self._cache.clear()
         self._traces = 0
         self.code = ""
+        self.plan = None
         self.breaks = []
 
 

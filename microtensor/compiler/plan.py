@@ -153,7 +153,8 @@ class Plan:
             lines += body
             lines.append(f"    return ({', '.join(split.grads)}{',' if len(split.grads) == 1 else ''})")
         self.code = "\n".join(lines) + "\n"
-        namespace: dict[str, Any] = dict(tracer.globals)
+        self.namespace: dict[str, Any] = dict(tracer.globals)
+        namespace = self.namespace
         namespace.update(np=np, Tensor=Tensor, refill_saved=refill_saved, backward_whole=backward_whole,
                          accumulator=accumulator, GuardFailed=GuardFailed, attach=attach, copy=copy)
         exec(compile(self.code, "<microtensor.compile replay>", "exec"), namespace)

@@ -12,11 +12,13 @@ from pathlib import Path
 
 import graphviz
 
+from microtensor.compiler import CompiledFunction
 from microtensor.tensor import Tensor
 from microtensor.viz.dot import Drawing, backward_view
 from microtensor.viz.forward import forward_view
 from microtensor.viz.grads import WatchHandle, watch
 from microtensor.viz.graph import walk
+from microtensor.viz.plan import plan_view
 from microtensor.viz.render import FORMATS, GraphvizNotFoundError, render, target
 from microtensor.viz.scope import record
 
@@ -50,11 +52,12 @@ def make_dot(output: Outputs, params: Mapping[str, Tensor] | None = None, show_a
     return forward_view(d) if forward else backward_view(d)
 
 
-def draw(output: Outputs, path: str | os.PathLike, format: str | None = None,
+def draw(output: Outputs | CompiledFunction, path: str | os.PathLike, format: str | None = None,
          params: Mapping[str, Tensor] | None = None, show_attrs: bool = False, show_saved: bool = False,
          group_by_module: bool = False, show_grad: bool = False, forward: bool = False,
          max_nodes: int | None = 500) -> Path:
-    """Render ``make_dot(output, ...)`` to an image file and return its path.
+    """Render ``make_dot(output, ...)`` to an image file and return its path; for a function compiled with
+    ``microtensor.compile``, the steps of its captured plan (the options do not apply).
 
     Args:
         output, params, show_attrs, show_saved, group_by_module, show_grad, forward, max_nodes: as for
@@ -67,6 +70,11 @@ def draw(output: Outputs, path: str | os.PathLike, format: str | None = None,
             ``path`` (same name, ``.dot``) and the message says how to install Graphviz.
     """
     file, fmt = target(path, format)
+    if isinstance(output, CompiledFunction):
+        if output.plan is None:
+            raise ValueError("draw: this compiled function has captured nothing yet: call it first "
+                             f"(graph breaks so far: {output.breaks or 'none'})")
+        return render(plan_view(output.plan), file, fmt)
     d = Drawing(walk(output, "draw"), params, show_attrs, show_saved, group_by_module, show_grad, max_nodes, "draw")
     return render(forward_view(d) if forward else backward_view(d), file, fmt)
 
