@@ -17,6 +17,7 @@ mode off.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -146,12 +147,13 @@ class Plan:
             wrt = ", ".join(tracer.output(t) for t in split.wrt) + ("," if split.wrt else "")
             lines.append(f"    attached = attach(backward_replay, ({packed}), ({outputs}), ({wrt}))")
         lines.append(f"    return {returned}")
+        lines = _reuse_names(lines)
         if split is not None:
+            backward_lines = [f"    {packed} = saved"] if saved else []
+            backward_lines += body
+            backward_lines.append(f"    return ({', '.join(split.grads)}{',' if len(split.grads) == 1 else ''})")
             lines += ["", f"def backward_replay(saved, {', '.join(f'g{i}' for i in range(split.n_outputs))}):"]
-            if saved:
-                lines.append(f"    {packed} = saved")
-            lines += body
-            lines.append(f"    return ({', '.join(split.grads)}{',' if len(split.grads) == 1 else ''})")
+            lines += _reuse_names(backward_lines)
         self.code = "\n".join(lines) + "\n"
         self.namespace: dict[str, Any] = dict(tracer.globals)
         namespace = self.namespace
@@ -159,6 +161,54 @@ class Plan:
                          accumulator=accumulator, GuardFailed=GuardFailed, attach=attach, copy=copy)
         exec(compile(self.code, "<microtensor.compile replay>", "exec"), namespace)
         self.run: Callable[..., Any] = namespace["replay"]
+
+
+_VALUE = re.compile(r"\bv\d+\b")
+_ASSIGNMENT = re.compile(r"^(\s*)([\w, ]+?) = (.*)$")
+
+
+def _reuse_names(lines: list[str]) -> list[str]:
+    """Rename the values of one function so that a name is reused once its value is read no more: the
+    replay then holds an array only as long as it is needed (as eager frees what nothing references), and
+    a value never read is not kept at all (``_``)."""
+    parsed = []
+    for line in lines:
+        match = _ASSIGNMENT.match(line)
+        parsed.append((match.group(1), match.group(2), match.group(3)) if match else ("", None, line))
+    names = _Names({name: i for i, (_, _, rhs) in enumerate(parsed) for name in _VALUE.findall(rhs)})
+    renamed = []
+    for i, (indent, lhs, rhs) in enumerate(parsed):
+        read = _VALUE.sub(names.read, rhs)
+        names.release(_VALUE.findall(rhs), i)
+        renamed.append(read if lhs is None else f"{indent}{_VALUE.sub(names.write, lhs)} = {read}")
+    return renamed
+
+
+class _Names:
+    """The renaming of ``_reuse_names``: ``last`` maps each value to the line that reads it last."""
+
+    def __init__(self, last: dict[str, int]) -> None:
+        self.last = last
+        self.mapping: dict[str, str] = {}
+        self.free: list[str] = []
+        self.count = 0
+
+    def read(self, match: re.Match[str]) -> str:
+        return self.mapping.get(match.group(), match.group())
+
+    def release(self, read: list[str], line: int) -> None:
+        self.free += [self.mapping[name] for name in dict.fromkeys(read) if self.last[name] == line]
+
+    def write(self, match: re.Match[str]) -> str:
+        name = match.group()
+        if name not in self.last:
+            return "_"
+        if self.free:
+            self.mapping[name] = self.free.pop()
+        else:
+            self.mapping[name] = f"v{self.count}"
+            self.count += 1
+        return self.mapping[name]
 
 
 def _guards(tracer: Tracer) -> list[str]:
@@ -185,15 +235,10 @@ def _last_uses(steps: list[Step]) -> dict[str, int]:
 
 
 def _words(text: str) -> list[str]:
-    word, words = "", []
-    for c in text + " ":
-        if c.isalnum() or c == "_":
-            word += c
-        else:
-            if word:
-                words.append(word)
-            word = ""
-    return words
+    return _WORD.findall(text)
+
+
+_WORD = re.compile(r"\w+")
 
 
 def _call_args(step: Step) -> str:

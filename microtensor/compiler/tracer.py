@@ -83,7 +83,6 @@ class Tracer:
         self._global_names: dict[int, str] = {}
         self._counts: dict[str, int] = {}           # how many globals were named after each hint
         self._names: dict[int, str] = {}            # id(array) -> its name or live expression
-        self._layouts: dict[tuple, str] = {}        # (address, shape, strides, dtype) -> name: views of the same memory
         self._grads: dict[int, str] = {}            # id(a leaf's .grad array) -> "t3.grad._data"
         self._keep: list[Any] = []                  # holds what was named, so ids stay unique while tracing
         self._live: dict[int, Tensor] = {}          # leaf tensors read live, by id
@@ -111,7 +110,6 @@ class Tracer:
 
     def _bind(self, array: np.ndarray, name: str) -> None:
         self._names[id(array)] = name
-        self._layouts[_layout(array)] = name
         self._keep.append(array)
 
     def global_name(self, obj: Any, hint: str) -> str:
@@ -142,11 +140,7 @@ class Tracer:
 
     def _array(self, array: np.ndarray, owner: Tensor | None) -> str:
         """The expression that reads ``array`` in the replay (see the module docstring)."""
-        key = id(array)
-        name = self._grads.get(key) or self._names.get(key)
-        if name is not None:
-            return name
-        name = self._layouts.get(_layout(array))
+        name = self._known(array)
         if name is not None:
             return name
         if owner is not None and (id(owner) in self._live or (not self._frames and owner._grad_fn is None)):
@@ -250,13 +244,23 @@ class Tracer:
         self.steps.append(step)
 
     def _known(self, array: np.ndarray) -> str | None:
+        """The name of ``array``, or of a named array it views with the same layout (``detach()``'s view)."""
         key = id(array)
-        return self._grads.get(key) or self._names.get(key) or self._layouts.get(_layout(array))
+        name = self._grads.get(key) or self._names.get(key)
+        if name is not None or array.base is None:
+            return name
+        layout = _layout(array)
+        base: Any = array.base
+        while isinstance(base, np.ndarray):
+            name = self._grads.get(id(base)) or self._names.get(id(base))
+            if name is not None and _layout(base) == layout:
+                return name
+            base = base.base
+        return None
 
     def _forget(self, names: list[str]) -> None:
         gone = set(names)
         self._names = {k: v for k, v in self._names.items() if v not in gone}
-        self._layouts = {k: v for k, v in self._layouts.items() if v not in gone}
 
     def whole(self, method: Callable[..., Any], obj: Any, args: tuple, kwargs: dict) -> Any:
         """Run ``method(obj, *args, **kwargs)`` and record it as one step (``capture.replayed_whole``)."""
@@ -289,9 +293,7 @@ class Tracer:
         for t in self._live.values():
             g = t.grad
             if g is not None:
-                expr = self.global_name(t, "t") + ".grad._data"
-                self._grads[id(g._data)] = expr
-                self._layouts[_layout(g._data)] = expr
+                self._grads[id(g._data)] = self.global_name(t, "t") + ".grad._data"
                 self._keep.append(g._data)
 
     def module_called(self, module: Any) -> None:
