@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, SupportsIndex
 import numpy as np
 
 from microtensor import devices, dtypes, layouts
-from microtensor.capture import graph_break
+from microtensor.capture import Capture, graph_break
 from microtensor.devices import CPU
 from microtensor.dtypes import is_floating
 
@@ -84,11 +84,11 @@ class Tensor:
     # _base: the tensor whose memory this view shares (PyTorch's root base), None for a non-view;
     # _view_version: the version of the shared counter when this view's grad_fn was last made current;
     # _view_meta: how the view was made, where PyTorch restricts in-place changes (see Function._mark_view)
-    __slots__ = ("_data", "_requires_grad", "grad", "_grad_fn", "_output_nr", "_vc", "_accumulator",
+    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_output_nr", "_vc", "_accumulator",
                  "_hooks", "_retains_grad", "_base", "_view_version", "_view_meta", "__weakref__")
     _data: np.ndarray
     _requires_grad: bool
-    grad: Tensor | None
+    _grad: Tensor | None
     _grad_fn: Any
     _output_nr: int
     _vc: list
@@ -109,7 +109,7 @@ class Tensor:
     def _init(t: Tensor, array: np.ndarray, requires_grad: bool) -> None:
         t._data = array
         t._requires_grad = requires_grad
-        t.grad = None
+        t._grad = None
         t._grad_fn = None
         t._output_nr = 0
         t._vc = [0]
@@ -124,7 +124,7 @@ class Tensor:
         t = object.__new__(cls)
         t._data = array
         t._requires_grad = requires_grad
-        t.grad = None
+        t._grad = None
         t._grad_fn = None
         t._output_nr = 0
         t._vc = [0]
@@ -264,6 +264,19 @@ class Tensor:
     @data.setter
     def data(self, value: Tensor) -> None:
         self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+        if Capture.tracer is not None:         # microtensor.compile records the assignment
+            Capture.tracer.assigned(self, "data", value)
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by ``backward()`` (None until one reaches this tensor)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        self._grad = value
+        if Capture.tracer is not None:         # microtensor.compile records the assignment
+            Capture.tracer.assigned(self, "grad", value)
 
     @property
     def _version(self) -> int:

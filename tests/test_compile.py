@@ -414,3 +414,28 @@ def test_viz_draws_the_captured_plan(tmp_path):
     svg = path.read_text()
     assert "Linear.forward" in svg and "sgd.step()" in svg and ">x0<" in svg and "MatMul.forward" in svg
     assert ("(whole)" in svg) == (">ctx<" in svg)     # a backward replayed whole reads its forward's context
+
+
+def test_manual_sgd_with_grad_and_data_assignments_is_replayed():
+    rng = np.random.default_rng(5)
+    start = [rng.standard_normal((4, 3)).astype(np.float32), rng.standard_normal(3).astype(np.float32)]
+
+    def step(params, x, y):
+        loss = F.cross_entropy(x @ params[0] + params[1], y)
+        loss.backward()
+        with mt.no_grad():
+            params[0] -= 0.1 * params[0].grad          # in place, then the gradient dropped
+            params[0].grad = None
+        params[1].data = params[1].data - 0.1 * params[1].grad     # the pre-0.4 style: a new array
+        params[1].grad = None
+        return loss
+
+    eager = [mt.tensor(a, requires_grad=True) for a in start]
+    compiled_params = [mt.tensor(a, requires_grad=True) for a in start]
+    compiled = mt.compile(step)
+    for x, y in _batches(rng, (5, 4), 3, 4):
+        step(eager, x, y)
+        compiled(compiled_params, x, y)
+    assert compiled.breaks == [] and "a0.grad = None" in compiled.code and "a1.data = " in compiled.code
+    for p, q in zip(eager, compiled_params):
+        assert np.array_equal(p.detach().numpy(), q.detach().numpy()) and q.grad is None

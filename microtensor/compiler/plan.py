@@ -269,6 +269,8 @@ def _source(step: Step, i: int, last_use: dict[str, int], tracer: Tracer, fresh:
             return first + [call]
         return first + [f"{_targets(step.outs, step.tuple_out)} = {call}"]
     if step.kind == Step.CALL:
+        if step.target is setattr:        # t3.grad = None
+            return [f"{step.args[0]}.{step.args[1][1:-1]} = {step.args[2]}"]
         fn = tracer.global_name(step.target, getattr(step.target, "__name__", "fn"))
         call = f"{fn}({_call_args(step)})"
         return [f"{step.outs[0]} = {call}"] if step.outs else [call]

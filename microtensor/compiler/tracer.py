@@ -296,6 +296,15 @@ class Tracer:
                 self._grads[id(g._data)] = self.global_name(t, "t") + ".grad._data"
                 self._keep.append(g._data)
 
+    def assigned(self, t: Tensor, attribute: str, value: Any) -> None:
+        """Record ``t.<attribute> = value`` (``p.grad = None``, ``p.data = ...``), made after the assignment."""
+        if not self.recording():
+            return
+        if t._grad_fn is None:
+            self._live.setdefault(id(t), t)
+        self.steps.append(Step(Step.CALL, setattr, [self._value(t), repr(attribute), self._value(value)]))
+        self._name_grads()
+
     def module_called(self, module: Any) -> None:
         """Remember a module the call ran (its ``training`` flag becomes a guard)."""
         if self.recording():
