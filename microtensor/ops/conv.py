@@ -146,7 +146,10 @@ def _bias_grad(grad: Tensor) -> Tensor:
 
 # ----------------------------------------------------------------------------- convolution
 class Convolution(Function):
-    """out = conv(x, w) + b: im2col and one batched GEMM; the columns are kept for the weight gradient."""
+    """out = conv(x, w) + b: im2col and one batched GEMM; the columns are kept for the weight gradient.
+
+    Each operand is saved only for the gradient that uses it, as PyTorch saves them: w for x's, x and its
+    columns for w's, nothing for b's."""
     on_arrays = True
 
     @staticmethod
@@ -156,12 +159,13 @@ class Convolution(Function):
         cols = _im2col(x, g)
         out = _conv_forward(cols, w, b, g)
         ctx.g = g
-        ctx.save_for_backward(x, w, cols if ctx.needs_input_grad[1] else None)
+        need = ctx.needs_input_grad
+        ctx.save_for_backward(*((x, cols) if need[1] else (None, None)), w if need[0] else None)
         return out
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple:
-        x, w, cols = ctx.saved_tensors
+        x, cols, w = ctx.saved_tensors
         need = ctx.needs_input_grad
         return (ConvolutionInputGrad.apply(grad, w, None, ctx.g) if need[0] else None,
                 ConvolutionWeightGrad.apply(x, grad, cols, ctx.g) if need[1] else None,
@@ -180,7 +184,8 @@ class ConvolutionInputGrad(Function):
         if b is not None:
             out += b.reshape((-1,) + (1,) * len(g.k))
         ctx.g = g
-        ctx.save_for_backward(y, w)
+        need = ctx.needs_input_grad           # w for y's gradient, y for w's
+        ctx.save_for_backward(y if need[1] else None, w if need[0] else None)
         return out
 
     @staticmethod
@@ -203,7 +208,8 @@ class ConvolutionWeightGrad(Function):
         if cols is None:
             cols = _im2col(x, g)
         ctx.g = g
-        ctx.save_for_backward(x, y)
+        need = ctx.needs_input_grad           # y for x's gradient, x for y's
+        ctx.save_for_backward(x if need[1] else None, y if need[0] else None)
         return _conv_weight_grad(cols, y, g, (y.shape[1], x.shape[1] // g.groups) + g.k)
 
     @staticmethod
