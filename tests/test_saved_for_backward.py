@@ -174,3 +174,11 @@ def test_one_input_ops_save_one_array(name):
     x = _make(SHAPE, True, 0) * 0.5
     y = op(x)
     assert [a is (y if which == "output" else x)._data for a in _saved_arrays(y.grad_fn)] == [True]
+
+
+def test_convolution_keeps_its_input_not_its_columns():
+    """For the weight gradient a convolution keeps x alone; the im2col columns (9 times x here) are copied
+    again in backward."""
+    x, w = _make(IMAGE, False, 0), _make((4, 3, 3, 3), True, 1)
+    y = F.conv2d(x, w, padding=1)
+    assert [a is x._data for a in _saved_arrays(y.grad_fn)] == [True]
