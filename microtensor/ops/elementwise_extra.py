@@ -120,15 +120,18 @@ class Hypot(Function):
     @staticmethod
     def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         out = np.hypot(a, b)
-        ctx.save_for_backward(a, b, out)
+        need = ctx.needs_input_grad          # each operand only for its own gradient
+        ctx.save_for_backward(a if need[0] else None, b if need[1] else None, out)
+        ctx.shapes = a.shape, b.shape
         return out
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b, out = ctx.saved_tensors
+        sa, sb = ctx.shapes
         with np.errstate(invalid="ignore", divide="ignore"):
-            return (unbroadcast(grad * a / out, a._data.shape) if ctx.needs_input_grad[0] else None,
-                    unbroadcast(grad * b / out, b._data.shape) if ctx.needs_input_grad[1] else None)
+            return (unbroadcast(grad * a / out, sa) if ctx.needs_input_grad[0] else None,
+                    unbroadcast(grad * b / out, sb) if ctx.needs_input_grad[1] else None)
 
 
 def hypot(input: Tensor, other: Tensor) -> Tensor:

@@ -215,16 +215,22 @@ class HuberLoss(Function):
         a = np.abs(d)
         inner = a < delta
         loss = np.where(inner, (0.5 * scale) * d * d, (scale * delta) * (a - 0.5 * delta))
-        # backward: scale * (d inside, delta * sign(d) outside) = d * inside_scale + outside
-        outside = np.where(inner, 0, (scale * delta) * np.sign(d)).astype(d.dtype, copy=False)
-        ctx.save_for_backward(inner * np.asarray(scale, d.dtype), outside, x, t)
+        ctx.save_for_backward(x, t)          # only these, as PyTorch: the masks are cheaper to recompute than keep
+        ctx.delta, ctx.loss_scale = delta, scale
         ctx.reduction, ctx.n = reduction, d.size
         return _reduce(loss.astype(d.dtype, copy=False), reduction)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple:
-        inside, outside, x, t = ctx.saved_tensors
-        g = ((x - t) * inside + outside) * _scale(grad, ctx.reduction, ctx.n)
+        x, t = ctx.saved_tensors
+        d = x - t
+        dd = d._data
+        delta, scale = ctx.delta, ctx.loss_scale
+        inner = np.abs(dd) < delta
+        # scale * (d inside, delta * sign(d) outside) = d * inside_scale + outside
+        inside = Tensor._make(inner * np.asarray(scale, dd.dtype))
+        outside = Tensor._make(np.where(inner, 0, (scale * delta) * np.sign(dd)).astype(dd.dtype, copy=False))
+        g = (d * inside + outside) * _scale(grad, ctx.reduction, ctx.n)
         return _grads(ctx, g, -g if ctx.needs_input_grad[1] else None, x._data.shape, t._data.shape)
 
 

@@ -25,15 +25,18 @@ _SQRT_2PI = math.sqrt(2 * math.pi)
 
 class _Pointwise(Function):
     """Base of the special functions of one tensor: ``kernel`` computes the values in float64, ``derivative``
-    gives d out / d x from the input and the output, as Tensors."""
+    gives d out / d x from the input and the output, as Tensors. A subclass whose derivative reads only one of
+    them says so with ``uses_input`` / ``uses_output``: only that one is saved (the other comes as None)."""
     on_arrays = True
     kernel: Callable[[np.ndarray], np.ndarray]
+    uses_input = True
+    uses_output = True
 
     @classmethod
     def forward(cls, ctx: Function, x: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore"):     # a float64 value beyond float32's range becomes inf, as in PyTorch
             out = cls.kernel(x).astype(x.dtype, copy=False)
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x if cls.uses_input else None, out if cls.uses_output else None)
         return out
 
     @classmethod
@@ -54,6 +57,7 @@ def _nonzero(x: Tensor) -> Tensor:
 
 class Lgamma(_Pointwise):
     """out = log|Gamma(x)|; d/dx = digamma(x)."""
+    uses_output = False
     kernel = staticmethod(sm.lgamma_array)
 
     @staticmethod
@@ -63,6 +67,7 @@ class Lgamma(_Pointwise):
 
 class Digamma(_Pointwise):
     """out = psi(x) = d/dx log Gamma(x); d/dx = polygamma(1, x)."""
+    uses_output = False
     kernel = staticmethod(sm.digamma_array)
 
     @staticmethod
@@ -88,6 +93,7 @@ class Polygamma(Function):
 
 class Erfinv(_Pointwise):
     """out = erfinv(x), the inverse of erf on [-1, 1]; d/dx = sqrt(pi)/2 exp(out^2)."""
+    uses_input = False
     kernel = staticmethod(sm.erfinv_array)
 
     @staticmethod
@@ -97,6 +103,7 @@ class Erfinv(_Pointwise):
 
 class I0(_Pointwise):
     """out = I_0(x), the modified Bessel function of the first kind of order 0; d/dx = I_1(x)."""
+    uses_output = False
     kernel = staticmethod(lambda x: sm.bessel_i_array(0, x))
 
     @staticmethod
@@ -142,6 +149,7 @@ class Sinc(_Pointwise):
 
 class Ndtr(_Pointwise):
     """out = the standard normal CDF at x; d/dx = exp(-x^2/2) / sqrt(2 pi)."""
+    uses_output = False
     kernel = staticmethod(sm.ndtr_array)
 
     @staticmethod
@@ -151,6 +159,7 @@ class Ndtr(_Pointwise):
 
 class Ndtri(_Pointwise):
     """out = the standard normal quantile at x; d/dx = sqrt(2 pi) exp(out^2 / 2)."""
+    uses_input = False
     kernel = staticmethod(sm.ndtri_array)
 
     @staticmethod
@@ -183,6 +192,7 @@ def _entr_array(x: np.ndarray) -> np.ndarray:
 
 class Entr(_Pointwise):
     """out = -x log x for x > 0, 0 at 0, -inf below (nan stays nan); d/dx = -(1 + log x)."""
+    uses_output = False
     kernel = staticmethod(_entr_array)
 
     @staticmethod
