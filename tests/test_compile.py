@@ -226,6 +226,9 @@ def test_guards_retrace_when_a_module_switches_to_eval_and_when_shapes_change():
         assert np.array_equal(got.numpy(), model(x).numpy())
         compiled(mt.randn(5, 3))
     assert len(compiled._cache) == 2     # a failed guard re-traces in place; a new shape adds a signature
+    model[0].weight = nn.Parameter(mt.zeros(3, 3))     # replaced by a tensor of the same shape: traced again
+    with mt.no_grad():
+        assert np.array_equal(compiled(x).numpy(), model(x).numpy())
 
 
 def test_a_python_scalar_argument_is_part_of_the_signature():

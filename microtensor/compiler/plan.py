@@ -100,6 +100,11 @@ def backward_whole(node: Any, grads: tuple) -> list:
     return [r._data if isinstance(r, Tensor) else r for r in results]
 
 
+def ids(registry: dict) -> list[int]:
+    """The identities of a module's parameters or buffers, for a guard."""
+    return [id(v) for v in registry.values()]
+
+
 def accumulator(leaf: Tensor) -> Any:
     """The AccumulateGrad node of a tensor argument of the replay."""
     from microtensor.autograd.function import accumulator as node_of
@@ -158,7 +163,7 @@ class Plan:
         self.namespace: dict[str, Any] = dict(tracer.globals)
         namespace = self.namespace
         namespace.update(np=np, Tensor=Tensor, refill_saved=refill_saved, backward_whole=backward_whole,
-                         accumulator=accumulator, GuardFailed=GuardFailed, attach=attach, copy=copy)
+                         accumulator=accumulator, GuardFailed=GuardFailed, attach=attach, copy=copy, ids=ids)
         exec(compile(self.code, "<microtensor.compile replay>", "exec"), namespace)
         self.run: Callable[..., Any] = namespace["replay"]
 
@@ -214,7 +219,12 @@ class _Names:
 def _guards(tracer: Tracer) -> list[str]:
     checks = []
     for module in tracer.modules.values():
-        checks.append(f"{tracer.global_name(module, type(module).__name__.lower())}.training is {module.training}")
+        name = tracer.global_name(module, type(module).__name__.lower())
+        checks.append(f"{name}.training is {module.training}")
+        for registry in ("_parameters", "_buffers"):     # the same tensors, not others of the same shape
+            held = getattr(module, registry, None)
+            if held:
+                checks.append(f"ids({name}.{registry}) == {[id(v) for v in held.values()]}")
     for t in tracer._live.values():
         name = tracer.global_name(t, "t")
         if name.startswith("a"):         # an argument: the call's signature already checked it

@@ -28,7 +28,8 @@ import numpy as np
 
 from microtensor.tensor import Tensor
 
-RESERVED = frozenset({"np", "Tensor", "refill_saved", "backward_whole", "handed", "accumulator"})
+RESERVED = frozenset({"np", "Tensor", "refill_saved", "backward_whole", "handed", "accumulator", "attach", "copy",
+                      "ids", "GuardFailed", "saved", "attached"})
 """Names the replay's source defines itself (``microtensor/compiler/plan.py``)."""
 
 
