@@ -225,7 +225,7 @@ def _guards(tracer: Tracer) -> list[str]:
             held = getattr(module, registry, None)
             if held:
                 checks.append(f"ids({name}.{registry}) == {[id(v) for v in held.values()]}")
-    for t in tracer._live.values():
+    for t in tracer.live_tensors():
         name = tracer.global_name(t, "t")
         if name.startswith("a"):         # an argument: the call's signature already checked it
             continue

@@ -334,6 +334,10 @@ class Tracer:
         backward replay of a call whose caller runs backward itself."""
         self._bind(array, f"g{i}")
 
+    def live_tensors(self) -> list[Tensor]:
+        """The tensors the replay reads live: arguments, parameters, buffers, constants made by the call."""
+        return list(self._live.values())
+
     def differentiable_leaves(self) -> list[Tensor]:
         """The tensors read that require grad and were made outside the call: parameters and arguments."""
         return [t for t in self._live.values() if t._requires_grad]
