@@ -120,3 +120,38 @@ def test_work_arrays_stay_out_of_the_state_dict():
     buffer.seek(0)
     loaded = mt.load(buffer, weights_only=False)
     assert set(vars(loaded)) == {"defaults", "state", "param_groups"}
+
+
+def test_lbfgs_moves_parameters_and_runs_its_two_loop_recursion_without_temporaries():
+    """LBFGS allocates what PyTorch's does per closure evaluation (the flat gradient, the new history pair), but
+    its axpy updates (the parameter step, each pair of the two-loop recursion) go through work arrays, as
+    PyTorch's ``add_(x, alpha=...)`` needs no temporary."""
+    rng = np.random.default_rng(0)
+    params = [mt.nn.Parameter(mt.tensor(rng.standard_normal(s).astype(np.float32))) for s in SHAPES]
+    opt = optim.LBFGS(params)
+    flat = rng.standard_normal(sum(p.numel() for p in params)).astype(np.float32)
+    q, history = flat.copy(), [rng.standard_normal(flat.shape).astype(np.float32) for _ in range(8)]
+
+    def moves():
+        opt._add_grad(0.5, flat)
+        for h in history:
+            opt._add_scaled(q, np.float32(-0.25), h)
+
+    moves()
+    start = [p._data.copy() for p in params], q.copy()
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        moves()
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert peak <= BOUND, f"LBFGS's in-place updates peaked {peak} B above their start (the bound is {BOUND} B)"
+    offsets = np.cumsum([0] + [p.numel() for p in params])
+    for p, was, lo, hi in zip(params, start[0], offsets, offsets[1:]):
+        np.testing.assert_array_equal(p._data, was + 0.5 * flat[lo:hi].reshape(was.shape))
+    expected_q = start[1]
+    for h in history:
+        expected_q = expected_q + np.float32(-0.25) * h
+    np.testing.assert_array_equal(q, expected_q)
