@@ -71,13 +71,13 @@ class Adafactor(Optimizer):
         if param.ndim > 1:
             row_var, col_var = state["row_var"]._data, state["col_var"]._data
             for var, axis in ((row_var, -1), (col_var, -2)):      # var += (mean of g**2 - var) * (1 - beta2_t)
-                mean, = self._scratch(var)
+                mean, = self._scratch(var, role="adafactor means")      # var may be shaped as param
                 np.mean(squared, axis, keepdims=True, out=mean)
                 mean -= var
                 mean *= one_minus_beta2
                 var += mean
             np.matmul(row_var, col_var, out=update)
-            row_mean, = self._scratch(row_var[..., :1, :])
+            row_mean, = self._scratch(row_var[..., :1, :], role="adafactor means")
             np.mean(row_var, -2, keepdims=True, out=row_mean)
             np.maximum(row_mean, eps1, out=row_mean)
             update /= row_mean

@@ -12,6 +12,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from helpers import requires_torch, torch
 
 import microtensor as mt
 from microtensor import optim
@@ -155,3 +156,21 @@ def test_lbfgs_moves_parameters_and_runs_its_two_loop_recursion_without_temporar
     for h in history:
         expected_q = expected_q + np.float32(-0.25) * h
     np.testing.assert_array_equal(q, expected_q)
+
+
+@requires_torch
+@pytest.mark.parametrize("shape", [(5, 1), (1, 5), (1, 1), (3, 4, 1)])
+def test_adafactor_work_arrays_do_not_alias_on_parameters_shaped_like_their_means(shape):
+    """A column parameter's row means have the parameter's own shape: they get work arrays of their own role, not
+    the ones that hold the negated gradient (found when they were shared)."""
+    rng = np.random.default_rng(0)
+    init = rng.standard_normal(shape)
+    ours, theirs = mt.nn.Parameter(mt.tensor(init)), torch.nn.Parameter(torch.tensor(init))
+    options = {"lr": 1e-2, "maximize": True, "weight_decay": 0.1}
+    opt, topt = optim.Adafactor([ours], **options), torch.optim.Adafactor([theirs], **options)
+    for _ in range(4):
+        grad = rng.standard_normal(shape)
+        ours.grad, theirs.grad = mt.tensor(grad), torch.tensor(grad)
+        opt.step()
+        topt.step()
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
