@@ -48,10 +48,10 @@ class Adadelta(Optimizer):
 
     def _update(self, param: np.ndarray, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
         next_step(state)
-        g = effective_grad(param, grad, group["maximize"], group["weight_decay"])
+        g_work, std, delta = self._scratch(param, 3)
+        g = effective_grad(param, grad, group["maximize"], group["weight_decay"], g_work)
         rho, eps = group["rho"], group["eps"]
         square_avg, acc_delta = state["square_avg"]._data, state["acc_delta"]._data
-        std, delta = np.empty_like(param), np.empty_like(param)
         decay_add_square_(square_avg, g, rho, std)
         np.add(square_avg, eps, out=std)
         np.sqrt(std, out=std)

@@ -55,7 +55,8 @@ class Adafactor(Optimizer):
             state["variance"] = zeros_state(param)
 
     def _update(self, param: np.ndarray, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
-        g = -grad if group["maximize"] else grad
+        g_work, squared, update = self._scratch(param, 3)
+        g = np.negative(grad, out=g_work) if group["maximize"] else grad
         eps1, eps2 = group["eps"]
         if eps1 is None:
             eps1 = float(np.finfo(param.dtype).eps)
@@ -66,16 +67,29 @@ class Adafactor(Optimizer):
         alpha = max(eps2, float(np.linalg.norm(param.ravel())) / param.size ** 0.5) * rho
         if group["weight_decay"] != 0:
             param *= 1 - lr * group["weight_decay"]
-        squared = g * g
+        np.multiply(g, g, out=squared)
         if param.ndim > 1:
             row_var, col_var = state["row_var"]._data, state["col_var"]._data
-            row_var += (squared.mean(-1, keepdims=True) - row_var) * one_minus_beta2
-            col_var += (squared.mean(-2, keepdims=True) - col_var) * one_minus_beta2
-            estimate = (row_var @ col_var) / np.maximum(row_var.mean(-2, keepdims=True), eps1)
+            for var, axis in ((row_var, -1), (col_var, -2)):      # var += (mean of g**2 - var) * (1 - beta2_t)
+                mean, = self._scratch(var, role="adafactor means")      # var may be shaped as param
+                np.mean(squared, axis, keepdims=True, out=mean)
+                mean -= var
+                mean *= one_minus_beta2
+                var += mean
+            np.matmul(row_var, col_var, out=update)
+            row_mean, = self._scratch(row_var[..., :1, :], role="adafactor means")
+            np.mean(row_var, -2, keepdims=True, out=row_mean)
+            np.maximum(row_mean, eps1, out=row_mean)
+            update /= row_mean
         else:
             variance = state["variance"]._data
-            variance += (squared - variance) * one_minus_beta2
-            estimate = variance.copy()
-        update = g / np.sqrt(np.maximum(estimate, eps1 * eps1))
+            squared -= variance
+            squared *= one_minus_beta2
+            variance += squared
+            update[...] = variance
+        np.maximum(update, eps1 * eps1, out=update)     # update = g / sqrt(max(estimate of v, eps1**2))
+        np.sqrt(update, out=update)
+        np.divide(g, update, out=update)
         denom = max(1.0, float(np.linalg.norm(update.ravel())) / (update.size ** 0.5 * group["d"]))
-        param -= (alpha / denom) * update
+        update *= alpha / denom
+        param -= update

@@ -48,10 +48,11 @@ class Adagrad(Optimizer):
 
     def _update(self, param: np.ndarray, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
         step = next_step(state)
-        g = effective_grad(param, grad, group["maximize"], group["weight_decay"])
+        g_work, scratch = self._scratch(param, 2)
+        g = effective_grad(param, grad, group["maximize"], group["weight_decay"], g_work)
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
         total = state["sum"]._data
-        scratch = np.multiply(g, g)
+        np.multiply(g, g, out=scratch)
         total += scratch
         np.sqrt(total, out=scratch)
         scratch += group["eps"]

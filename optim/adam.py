@@ -45,8 +45,8 @@ class Adam(Optimizer):
             state["max_exp_avg_sq"] = zeros_state(param)
 
     def _update(self, param: np.ndarray, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
-        scratch = np.empty_like(param)
-        _, _, bias_correction1, bias_correction2 = update_moments(param, grad, group, state, scratch)
+        g_work, scratch = self._scratch(param, 2)
+        _, _, bias_correction1, bias_correction2 = update_moments(param, grad, group, state, g_work, scratch)
         exp_avg_sq = state["exp_avg_sq"]._data
         if group["amsgrad"]:
             second = state["max_exp_avg_sq"]._data

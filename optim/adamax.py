@@ -36,8 +36,8 @@ class Adamax(Optimizer):
         init_moments(param, state, "exp_inf")
 
     def _update(self, param: np.ndarray, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
-        scratch = np.empty_like(param)
-        g, _, bias_correction1, _ = update_moments(param, grad, group, state, scratch, square=False)
+        g_work, scratch = self._scratch(param, 2)
+        g, _, bias_correction1, _ = update_moments(param, grad, group, state, g_work, scratch, square=False)
         exp_inf = state["exp_inf"]._data
         exp_inf *= group["betas"][1]
         np.abs(g, out=scratch)

@@ -46,13 +46,17 @@ class ASGD(Optimizer):
 
     def _update(self, param: np.ndarray, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
         step = next_step(state)
-        g = effective_grad(param, grad, group["maximize"], group["weight_decay"])
+        g_work, scratch = self._scratch(param, 2)
+        g = effective_grad(param, grad, group["maximize"], group["weight_decay"], g_work)
         eta = float(state["eta"]._data)
         param *= 1 - group["lambd"] * eta
-        param -= eta * g
+        np.multiply(g, eta, out=scratch)
+        param -= scratch
         ax, mu = state["ax"]._data, float(state["mu"]._data)
         if mu != 1:
-            ax += (param - ax) * mu
+            np.subtract(param, ax, out=scratch)
+            scratch *= mu
+            ax += scratch
         else:
             ax[...] = param
         state["eta"]._data[...] = group["lr"] / ((1 + group["lambd"] * group["lr"] * step) ** group["alpha"])

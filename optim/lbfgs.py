@@ -142,12 +142,19 @@ class LBFGS(Optimizer):
         return np.concatenate([np.zeros(p._data.size, p._data.dtype) if p.grad is None else p.grad._data.reshape(-1)
                                for p in self._params])
 
+    def _add_scaled(self, target: np.ndarray, alpha: float, x: np.ndarray) -> None:
+        """target <- target + alpha * x in place (PyTorch's ``target.add_(x, alpha=alpha)``), through a work
+        array instead of a new temporary each time."""
+        work, = self._scratch(x, dtype=np.result_type(x, alpha))
+        np.multiply(x, alpha, out=work)
+        target += work
+
     def _add_grad(self, step_size: float, update: np.ndarray) -> None:
         """p <- p + step_size * (p's slice of the flat ``update``), for every parameter."""
         offset = 0
         for p in self._params:
             n = p._data.size
-            p._data += step_size * update[offset:offset + n].reshape(p._data.shape)
+            self._add_scaled(p._data, step_size, update[offset:offset + n].reshape(p._data.shape))
             bump_version(p)
             offset += n
 
@@ -226,11 +233,11 @@ class LBFGS(Optimizer):
                 q = -flat_grad                    # the two-loop recursion: d = -H g
                 for i in range(num_old - 1, -1, -1):
                     al[i] = old_stps[i].dot(q) * ro[i]
-                    q += -al[i] * old_dirs[i]
+                    self._add_scaled(q, -al[i], old_dirs[i])
                 d = r = q * H_diag
                 for i in range(num_old):
                     be_i = old_dirs[i].dot(r) * ro[i]
-                    r += (al[i] - be_i) * old_stps[i]
+                    self._add_scaled(r, al[i] - be_i, old_stps[i])
             if prev_flat_grad is None:
                 prev_flat_grad = flat_grad.copy()
             else:

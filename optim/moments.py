@@ -23,23 +23,24 @@ def init_moments(param: np.ndarray, state: dict[str, Any], second: str = "exp_av
 
 
 def update_moments(param: np.ndarray, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any],
-                   scratch: np.ndarray, square: bool = True) -> tuple[np.ndarray, float, float, float]:
+                   g_work: np.ndarray, scratch: np.ndarray,
+                   square: bool = True) -> tuple[np.ndarray, float, float, float]:
     """Count the step t and update the moments in ``state`` in place, as PyTorch's Adam family does.
 
     With ``decoupled_weight_decay`` (AdamW's), ``param *= 1 - lr * weight_decay`` first; g is the gradient
     negated when maximizing and with the coupled weight decay added (``effective_grad``); then
     m <- beta1 * m + (1 - beta1) * g and, with ``square``, v <- beta2 * v + (1 - beta2) * g**2.
-    ``scratch`` (like ``param``) is overwritten.
+    ``g_work`` and ``scratch`` (work arrays like ``param``) are overwritten.
 
     Returns:
-        (g, t, 1 - beta1**t, 1 - beta2**t): g must not be written (it may be ``grad`` itself).
+        (g, t, 1 - beta1**t, 1 - beta2**t): g is ``g_work`` or ``grad`` itself (then it must not be written).
     """
     step = next_step(state)
     lr, weight_decay, (beta1, beta2) = group["lr"], group["weight_decay"], group["betas"]
     decoupled = group.get("decoupled_weight_decay", False)
     if weight_decay and decoupled:
         param *= 1 - lr * weight_decay
-    g = effective_grad(param, grad, group["maximize"], 0 if decoupled else weight_decay)
+    g = effective_grad(param, grad, group["maximize"], 0 if decoupled else weight_decay, g_work)
     lerp_(state["exp_avg"]._data, g, 1 - beta1, scratch)
     if square:
         decay_add_square_(state["exp_avg_sq"]._data, g, beta2, scratch)

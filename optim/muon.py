@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -14,9 +15,13 @@ DEFAULT_NS_STEPS = 5
 
 
 def zeropower_via_newtonschulz(grad: np.ndarray, ns_coefficients: tuple[float, float, float], ns_steps: int,
-                               eps: float) -> np.ndarray:
+                               eps: float, work: Sequence[np.ndarray] | None = None) -> np.ndarray:
     """About U V^T for grad = U S V^T: ``ns_steps`` quintic Newton-Schulz steps X <- a X + (b A + c A^2) X with
-    A = X X^T, from X = grad / |grad| (transposed so that A is the smaller Gram matrix)."""
+    A = X X^T, from X = grad / |grad| (transposed so that A is the smaller Gram matrix).
+
+    ``work``, when given, holds the four arrays (of grad's dtype) to compute in, so that no step allocates: two
+    shaped as X (grad, or grad's transpose when grad is tall) and two as A; the result is the first of them (or
+    its transpose)."""
     if ns_steps >= 100:
         raise ValueError("Number of steps must be less than 100 for computational efficiency")
     if grad.ndim != 2:
@@ -25,11 +30,22 @@ def zeropower_via_newtonschulz(grad: np.ndarray, ns_coefficients: tuple[float, f
         raise ValueError("Coefficients must be a tuple of exactly 3 values")
     a, b, c = ns_coefficients
     tall = grad.shape[0] > grad.shape[1]
-    x = grad.T if tall else grad
-    x = x / max(float(np.linalg.norm(x)), eps)
+    start = grad.T if tall else grad
+    if work is None:
+        rows = start.shape[0]
+        work = (np.empty(start.shape, start.dtype), np.empty(start.shape, start.dtype),
+                np.empty((rows, rows), start.dtype), np.empty((rows, rows), start.dtype))
+    x, product, gram, poly = work
+    np.divide(start, max(float(np.linalg.norm(start)), eps), out=x)
     for _ in range(ns_steps):
-        gram = x @ x.T
-        x = a * x + (b * gram + c * (gram @ gram)) @ x
+        np.matmul(x, x.T, out=gram)
+        np.matmul(gram, gram, out=poly)
+        poly *= c
+        gram *= b
+        poly += gram                        # b A + c A^2
+        np.matmul(poly, x, out=product)
+        x *= a
+        x += product
     return x.T if tall else x
 
 
@@ -91,8 +107,21 @@ class Muon(Optimizer):
     def _update(self, param: np.ndarray, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
         momentum = group["momentum"]
         buf = state["momentum_buffer"]._data
-        buf += (grad - buf) * (1 - momentum)
-        update = grad + (buf - grad) * momentum if group["nesterov"] else buf
-        ortho = zeropower_via_newtonschulz(update, group["ns_coefficients"], group["ns_steps"], group["eps"])
+        scratch, = self._scratch(param)
+        np.subtract(grad, buf, out=scratch)
+        scratch *= 1 - momentum
+        buf += scratch
+        if group["nesterov"]:                      # update = lerp(grad, buf, momentum)
+            np.subtract(buf, grad, out=scratch)
+            scratch *= momentum
+            scratch += grad
+            update = scratch
+        else:
+            update = buf
+        start = update.T if update.shape[0] > update.shape[1] else update
+        gram_like = start[:, :start.shape[0]]
+        work = [*self._scratch(start, 2, role="newton-schulz X"), *self._scratch(gram_like, 2, role="newton-schulz A")]
+        ortho = zeropower_via_newtonschulz(update, group["ns_coefficients"], group["ns_steps"], group["eps"], work)
         param *= 1 - group["lr"] * group["weight_decay"]
-        param -= adjusted_lr(group["lr"], group["adjust_lr_fn"], param.shape) * ortho.astype(param.dtype, copy=False)
+        ortho *= adjusted_lr(group["lr"], group["adjust_lr_fn"], param.shape)
+        param -= ortho

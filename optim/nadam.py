@@ -44,8 +44,8 @@ class NAdam(Optimizer):
         state["mu_product"] = scalar_state(1.0)
 
     def _update(self, param: np.ndarray, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
-        denom, scratch = np.empty_like(param), np.empty_like(param)
-        g, step, _, bias_correction2 = update_moments(param, grad, group, state, scratch)
+        g_work, denom, scratch = self._scratch(param, 3)
+        g, step, _, bias_correction2 = update_moments(param, grad, group, state, g_work, scratch)
         lr, beta1 = group["lr"], group["betas"][0]
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * group["momentum_decay"]))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * group["momentum_decay"]))

@@ -4,7 +4,9 @@ Each optimizer writes only its rule: ``_update(param, grad, group, state)`` on t
 parameter and its gradient (and, when it keeps state, ``_init_state``). ``Optimizer.step`` runs the
 closure, walks the groups, skips parameters without a gradient, writes the update into the parameter's
 memory and bumps its version counter once, as ``p.add_(...)`` under ``no_grad`` does. The update works
-on arrays in place (``np.multiply(..., out=)``), with no Tensor-op dispatch per element-wise step.
+on arrays in place (``np.multiply(..., out=)``), with no Tensor-op dispatch per element-wise step, and its
+temporaries live in work arrays that ``_scratch`` makes once per shape and dtype: after the first step, ``step``
+and ``zero_grad`` allocate no arrays (PyTorch's per-parameter path allocates a temporary or two per step).
 
 The small helpers below (option checks, state tensors, the gradient with ``maximize`` and coupled
 weight decay applied, Adam's moment updates) are shared by every optimizer in the package.
@@ -12,6 +14,7 @@ weight decay applied, Adam's moment updates) are shared by every optimizer in th
 from __future__ import annotations
 
 import copy
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from itertools import chain
@@ -27,6 +30,11 @@ from microtensor.tensor import Tensor, bump_version
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
 
 _OPTION_LABELS = {"lr": "learning rate", "eps": "epsilon value"}
+
+# each optimizer's work arrays by (role, shape, dtype), kept outside the optimizer: not in ``state`` (state_dict()
+# holds what PyTorch's holds) nor in its ``__dict__`` (saved, pickled and deep-copied optimizers leave them behind)
+_WORK: weakref.WeakKeyDictionary[Optimizer, dict[tuple[str, tuple[int, ...], np.dtype], list[np.ndarray]]] = \
+    weakref.WeakKeyDictionary()
 
 
 class Optimizer:
@@ -137,6 +145,16 @@ class Optimizer:
                 self._update(p._data, p.grad._data, group, state)
                 bump_version(p)
         return loss
+
+    def _scratch(self, like: np.ndarray, count: int = 1, dtype: Any = None, role: str = "") -> list[np.ndarray]:
+        """``count`` distinct work arrays shaped as ``like`` (of ``like``'s dtype, or ``dtype``), made on first use
+        and handed out again to every later update of an array of that shape: an update may overwrite them but
+        must not keep them past its return. A ``role`` keeps a helper's arrays apart from its caller's."""
+        key = (role, like.shape, np.dtype(like.dtype if dtype is None else dtype))
+        arrays = _WORK.setdefault(self, {}).setdefault(key, [])
+        while len(arrays) < count:
+            arrays.append(np.empty(key[1], key[2]))
+        return arrays[:count]
 
     def _has_state(self, group: dict[str, Any]) -> bool:
         """Whether the group's parameters keep per-parameter state (SGD without momentum keeps none)."""
@@ -254,15 +272,18 @@ def next_step(state: dict[str, Any]) -> float:
     return float(step)
 
 
-def effective_grad(param: np.ndarray, grad: np.ndarray, maximize: bool, weight_decay: float) -> np.ndarray:
+def effective_grad(param: np.ndarray, grad: np.ndarray, maximize: bool, weight_decay: float,
+                   out: np.ndarray) -> np.ndarray:
     """The gradient the rule follows: negated when maximizing, plus ``weight_decay * param`` (L2 penalty).
 
-    Returns a new array when it changes anything, else ``grad`` itself (which must then not be written).
+    Returns ``out`` holding it when it changes anything, else ``grad`` itself (which must then not be written).
     """
-    if maximize:
-        grad = -grad
     if weight_decay:
-        grad = grad + weight_decay * param
+        np.multiply(param, weight_decay, out=out)
+        # weight_decay * p - g is exactly (-g) + weight_decay * p: IEEE subtraction adds the negation
+        return (np.subtract if maximize else np.add)(out, grad, out=out)
+    if maximize:
+        return np.negative(grad, out=out)
     return grad
 
 

@@ -42,8 +42,8 @@ class RAdam(Optimizer):
         init_moments(param, state)
 
     def _update(self, param: np.ndarray, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
-        update, scratch = np.empty_like(param), np.empty_like(param)
-        _, step, bias_correction1, bias_correction2 = update_moments(param, grad, group, state, scratch)
+        update, scratch = self._scratch(param, 2)     # update holds g until the moments are updated
+        _, step, bias_correction1, bias_correction2 = update_moments(param, grad, group, state, update, scratch)
         beta2 = group["betas"][1]
         np.divide(state["exp_avg"]._data, bias_correction1, out=update)
         update *= group["lr"]

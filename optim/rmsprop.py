@@ -54,10 +54,10 @@ class RMSprop(Optimizer):
 
     def _update(self, param: np.ndarray, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
         next_step(state)
-        g = effective_grad(param, grad, group["maximize"], group["weight_decay"])
+        g_work, scratch = self._scratch(param, 2)
+        g = effective_grad(param, grad, group["maximize"], group["weight_decay"], g_work)
         alpha, lr = group["alpha"], group["lr"]
         square_avg = state["square_avg"]._data
-        scratch = np.empty_like(param)
         decay_add_square_(square_avg, g, alpha, scratch)
         if group["centered"]:
             grad_avg = state["grad_avg"]._data

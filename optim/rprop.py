@@ -9,7 +9,6 @@ from microtensor.optim.optimizer import (
     Optimizer,
     ParamsT,
     check_nonnegative,
-    effective_grad,
     next_step,
     scalar_state,
     zeros_state,
@@ -47,12 +46,24 @@ class Rprop(Optimizer):
         next_step(state)
         etaminus, etaplus = group["etas"]
         smallest, largest = group["step_sizes"]
-        g = effective_grad(param, grad, group["maximize"], 0.0).copy()
+        g, factor = self._scratch(param, 2)
+        flipped, grew = self._scratch(param, 2, np.bool_)
+        if group["maximize"]:
+            np.negative(grad, out=g)
+        else:
+            np.copyto(g, grad)
         prev, step_size = state["prev"]._data, state["step_size"]._data
-        sign = np.sign(g * prev)
-        factor = np.where(sign > 0, etaplus, np.where(sign < 0, etaminus, 1.0)).astype(param.dtype)
+        np.multiply(g, prev, out=factor)          # its sign says whether the gradient kept its sign
+        np.greater(factor, 0, out=grew)
+        np.less(factor, 0, out=flipped)
+        factor.fill(1.0)
+        np.copyto(factor, etaplus, where=grew)
+        np.copyto(factor, etaminus, where=flipped)
         step_size *= factor
         np.clip(step_size, smallest, largest, out=step_size)
-        g[factor == etaminus] = 0
-        param -= np.sign(g) * step_size
+        np.equal(factor, etaminus, out=flipped)
+        np.copyto(g, 0, where=flipped)
+        np.sign(g, out=factor)
+        factor *= step_size
+        param -= factor
         prev[...] = g

@@ -39,8 +39,8 @@ class SGD(Optimizer):
 
     def _update(self, param: np.ndarray, grad: np.ndarray, group: dict[str, Any],
                 state: dict[str, Any] | None) -> None:
-        g = effective_grad(param, grad, group["maximize"], group["weight_decay"])
-        scratch = np.empty_like(param)
+        g_work, scratch = self._scratch(param, 2)
+        g = effective_grad(param, grad, group["maximize"], group["weight_decay"], g_work)
         if state is not None:
             momentum = group["momentum"]
             if "momentum_buffer" not in state:        # first step: the buffer starts at g, not at 0

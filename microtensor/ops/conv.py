@@ -716,13 +716,13 @@ class MaxPoolTapGrad(Function):
         # the products run on (C, N, ...) views: NumPy keeps the axis order it is given when its operands'
         # layouts disagree (y is often (N, C, ...) in memory), and in this order it writes the buffer in sequence
         y, arg = y.swapaxes(0, 1), arg.swapaxes(0, 1)
-        finite = not is_floating(y.dtype) or bool(np.isfinite(y).all())
         for t, (_, index) in enumerate(_taps(g)):
             tap = buf[index]
-            if overlap:                  # windows share inputs: add
-                tap += masked(y, arg == t, finite=finite)
+            if overlap:                  # windows share inputs: add (inf + -inf is NaN, as silently as in PyTorch)
+                with np.errstate(invalid="ignore"):
+                    tap += masked(y, arg == t)
             else:                        # each input is in one window at most: write
-                masked(y, arg == t, out=tap, finite=finite)
+                masked(y, arg == t, out=tap)
         ctx.g = g
         ctx.save_for_backward(arg.swapaxes(0, 1))
         return _crop(buf.swapaxes(0, 1), g)
