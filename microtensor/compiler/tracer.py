@@ -118,6 +118,8 @@ class Tracer:
         name = self._global_names.get(id(obj))
         if name is None:
             base = "".join(c if c.isalnum() else "_" for c in hint) or "obj"
+            if base in ("v", "x", "g", "a", "c") or base[0].isdigit():     # the replay's own names: v3, x0, ...
+                base = "_" + base
             n = self._counts.get(base, 0)
             name = base if n == 0 and base not in RESERVED else f"{base}{n}"
             while name in self.globals:
