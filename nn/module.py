@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
@@ -13,6 +14,10 @@ from microtensor.capture import Capture, graph_break, replayed_whole
 from microtensor.devices import check_cpu, cuda_call
 from microtensor.nn.parameter import Parameter, is_lazy
 from microtensor.tensor import Tensor
+
+# module -> its compiled call, outside the module's __dict__: a deep copy, a checkpoint or a pickle of the
+# module carries only the compile options, and the copy traces its own parameters
+_COMPILED: weakref.WeakKeyDictionary[Module, Any] = weakref.WeakKeyDictionary()
 
 _TENSOR_TYPES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
                  "bfloat16": "BFloat16Tensor",
@@ -107,10 +112,10 @@ class Module:
         so that hooks run."""
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
-    _compiled_call: Callable[..., Any] | None = None     # set by compile()
+    _compile_options: tuple | None = None     # (args, kwargs) of compile(); the compiled call is in _COMPILED
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self._compiled_call is not None:
+        if self._compile_options is not None:
             return self._compiled_call(*args, **kwargs)
         return self._call_impl(*args, **kwargs)
 
@@ -126,7 +131,21 @@ class Module:
     def compile(self, *args: Any, **kwargs: Any) -> None:
         """Compile this module's call with ``microtensor.compile`` (its arguments are passed on as they are);
         the module itself stays what it is, as in PyTorch."""
-        self.__dict__["_compiled_call"] = mt.compile(self._call_impl, *args, **kwargs)
+        mt.compile(self._call_impl, *args, **kwargs)       # checks the arguments now
+        self.__dict__["_compile_options"] = (args, kwargs)
+        _COMPILED.pop(self, None)
+
+    @property
+    def _compiled_call(self) -> Any:
+        """This module's compiled call (made on first use, so a copy or a loaded module compiles its own);
+        None when ``compile()`` was not called."""
+        if self._compile_options is None:
+            return None
+        compiled = _COMPILED.get(self)
+        if compiled is None:
+            args, kwargs = self._compile_options
+            compiled = _COMPILED[self] = mt.compile(self._call_impl, *args, **kwargs)
+        return compiled
 
     def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
         graph_break("a module hook")

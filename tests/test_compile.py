@@ -442,3 +442,20 @@ def test_manual_sgd_with_grad_and_data_assignments_is_replayed():
     assert compiled.breaks == [] and "a0.grad = None" in compiled.code and "a1.data = " in compiled.code
     for p, q in zip(eager, compiled_params):
         assert np.array_equal(p.detach().numpy(), q.detach().numpy()) and q.grad is None
+
+
+def test_a_copy_of_a_compiled_module_compiles_its_own_parameters(tmp_path):
+    model = nn.Sequential(nn.Linear(2, 2), nn.Tanh())
+    model.compile(fullgraph=True)
+    with mt.no_grad():
+        model(mt.ones(1, 2))
+        twin = copy.deepcopy(model)
+        with mt.no_grad():
+            twin[0].weight.fill_(0.5)
+        assert np.array_equal(twin(mt.ones(1, 2)).numpy(), twin._call_impl(mt.ones(1, 2)).numpy())
+        assert not np.array_equal(twin(mt.ones(1, 2)).numpy(), model(mt.ones(1, 2)).numpy())
+    mt.save(model, tmp_path / "model.pt")
+    loaded = mt.load(tmp_path / "model.pt", weights_only=False)
+    with mt.no_grad():
+        assert np.array_equal(loaded(mt.ones(1, 2)).numpy(), model(mt.ones(1, 2)).numpy())
+    assert loaded._compiled_call is not model._compiled_call
