@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from microtensor.autograd.function import Function
+from microtensor.capture import graph_break, record
 from microtensor.ops.activation import ScaleBy
 from microtensor.ops.checks import torch_dtype_name
 from microtensor.ops.indexing import ADVANCED, IndexAdd
@@ -93,6 +94,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     if num_classes == -1:
         if idx.size == 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        graph_break("one_hot() with num_classes=-1, whose output shape depends on the data")
         num_classes = int(idx.max()) + 1
     elif num_classes < -1:
         raise RuntimeError(f"one_hot(): num_classes should be -1 or non-negative, got {num_classes}")
@@ -101,6 +103,10 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
             raise RuntimeError("Class values must be non-negative.")
         if idx.max() >= num_classes:
             raise RuntimeError("Class values must be smaller than num_classes.")
+    return Tensor._make(record(_one_hot_of, idx, num_classes))
+
+
+def _one_hot_of(idx: np.ndarray, num_classes: int) -> np.ndarray:
     out = np.zeros(idx.shape + (num_classes,), dtype=np.int64)
     np.put_along_axis(out, idx[..., None], 1, axis=-1)
-    return Tensor._make(out)
+    return out
