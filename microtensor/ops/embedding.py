@@ -68,17 +68,22 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
             raise AssertionError(f"Padding_idx must be within num_embeddings (got {padding_idx} for {rows} rows)")
         padding_idx %= rows
     if max_norm is not None:
-        renorm_rows(weight, np.unique(idx), max_norm, norm_type)
+        renorm_rows(weight, idx, max_norm, norm_type)
     return Embedding.apply(weight, idx, padding_idx, scale_grad_by_freq)
 
 
-def renorm_rows(weight: Tensor, rows: np.ndarray, max_norm: float, norm_type: float) -> None:
-    """Rescale, in place and outside the graph, the given rows of ``weight`` whose norm exceeds ``max_norm``."""
-    data = weight._data
+def renorm_rows(weight: Tensor, indices: np.ndarray, max_norm: float, norm_type: float) -> None:
+    """Rescale, in place and outside the graph, the rows of ``weight`` that ``indices`` looks up whose norm
+    exceeds ``max_norm``."""
+    record(_renorm, weight._data, indices, max_norm, norm_type)
+    weight._vc[0] += 1
+
+
+def _renorm(data: np.ndarray, indices: np.ndarray, max_norm: float, norm_type: float) -> None:
+    rows = np.unique(indices)
     norms = np.linalg.norm(data[rows], ord=norm_type, axis=1)
     scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(data.dtype)
     data[rows] *= scale[:, None]
-    weight._vc[0] += 1
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:

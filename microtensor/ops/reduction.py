@@ -868,11 +868,17 @@ def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got "
                            f"{torch_dtype_name(input)}")
     axes = normalize_dims(input, dim)
-    count = np.sum(~np.isnan(input._data), axis=axes, keepdims=keepdim)
-    with np.errstate(divide="ignore"):       # an all-NaN slice: 0 * inf is NaN (its gradient too), as PyTorch
-        inverse = Tensor._make(np.asarray(1 / count, dtype=input._data.dtype))
+    inverse = Tensor._make(record(_inverse_count, input._data, axes, keepdim))
     with np.errstate(invalid="ignore"):
         return NanSum.apply(input, axes, keepdim, input._data.dtype) * inverse
+
+
+def _inverse_count(x: np.ndarray, axes: Any, keepdim: bool) -> np.ndarray:
+    """1 / the number of non-NaN elements over ``axes``: inf for an all-NaN slice, whose 0 * inf is NaN (its
+    gradient too), as PyTorch."""
+    count = np.sum(~np.isnan(x), axis=axes, keepdims=keepdim)
+    with np.errstate(divide="ignore"):
+        return np.asarray(1 / count, dtype=x.dtype)
 
 
 AminmaxResult = return_type("aminmax", ("min", "max"))
