@@ -6,6 +6,7 @@ from collections.abc import Iterable
 import numpy as np
 
 import microtensor as mt
+from microtensor.capture import record
 from microtensor.nn.module import typename
 from microtensor.tensor import Tensor
 
@@ -22,14 +23,21 @@ def get_total_norm(tensors: Tensor | Iterable[Tensor], norm_type: float = 2.0, e
     norm_type = float(norm_type)
     if not arrays:
         return mt.tensor(0.0)
-    dtype = np.result_type(*arrays)
-    norms = [np.linalg.norm(a.reshape(-1), ord=norm_type) for a in arrays]
-    total = np.asarray(np.linalg.norm(np.array(norms, dtype=np.float64), ord=norm_type), dtype=dtype)
+    total = record(_total_norm, norm_type, *arrays)
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so "
                            "it cannot be clipped. To disable this error and scale the gradients by the non-finite "
                            "norm anyway, set `error_if_nonfinite=False`")
     return Tensor._make(total)
+
+
+def _total_norm(norm_type: float, *arrays: np.ndarray) -> np.ndarray:
+    norms = [np.linalg.norm(a.reshape(-1), ord=norm_type) for a in arrays]
+    return np.asarray(np.linalg.norm(np.array(norms, dtype=np.float64), ord=norm_type), dtype=np.result_type(*arrays))
+
+
+def _clip_coefficient(max_norm: float, total: np.ndarray) -> np.ndarray:
+    return np.asarray(np.minimum(np.asarray(max_norm, dtype=total.dtype) / (total + total.dtype.type(1e-6)), 1.0))
 
 
 def clip_grads_with_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, total_norm: Tensor,
@@ -39,11 +47,12 @@ def clip_grads_with_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float
     if not grads:
         return
     total = total_norm._data if isinstance(total_norm, Tensor) else np.asarray(total_norm)
-    coef = np.minimum(np.asarray(float(max_norm), dtype=total.dtype) / (total + total.dtype.type(1e-6)), 1.0)
-    # a non-finite total (allowed unless error_if_nonfinite) gives nan gradients, as in PyTorch, without NumPy's warning
+    coef = Tensor._make(record(_clip_coefficient, float(max_norm), total))
+    # a non-finite total (allowed unless error_if_nonfinite) gives nan gradients, as in PyTorch, without NumPy's
+    # warning; the gradients themselves (no detached views) are scaled, so that microtensor.compile sees them
     with mt.no_grad(), np.errstate(invalid="ignore"):
         for g in grads:
-            g.detach().mul_(float(coef))
+            g.mul_(coef)
 
 
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0,
@@ -75,7 +84,7 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float, f
     with mt.no_grad():
         for p in _as_list(parameters):
             if p.grad is not None:
-                p.grad.detach().clamp_(min=-clip_value, max=clip_value)
+                p.grad.clamp_(min=-clip_value, max=clip_value)   # not a detached view: compile tracks .grad
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:

@@ -555,3 +555,37 @@ def test_compiled_module_step_equals_eager(name: str) -> None:
         for a, b in zip(compiled_module.parameters(), eager_module.parameters()):
             _assert_same(_arrays(a.grad), _arrays(b.grad), f"call {call}: grad")
     assert compiled.breaks == [], compiled.breaks
+
+
+@pytest.mark.parametrize("clip", ["clip_grad_norm_", "clip_grad_value_"])
+def test_compiled_training_step_with_gradient_clipping_equals_eager(clip: str) -> None:
+    """A training step that clips the gradients between backward and the optimizer step: the parameters
+    after each of four compiled steps equal eager's."""
+    rng = np.random.default_rng(3)
+
+    def make() -> tuple:
+        mt.manual_seed(0)
+        model = mt.nn.Sequential(mt.nn.Linear(4, 8), mt.nn.ReLU(), mt.nn.Linear(8, 1)).double()
+        return model, mt.optim.SGD(model.parameters(), lr=0.1)
+
+    def step(model: Any, opt: Any, x: mt.Tensor, y: mt.Tensor) -> mt.Tensor:
+        opt.zero_grad()
+        loss = F.mse_loss(model(x), y)
+        loss.backward()
+        if clip == "clip_grad_norm_":
+            mt.nn.utils.clip_grad_norm_(model.parameters(), 0.05)
+        else:
+            mt.nn.utils.clip_grad_value_(model.parameters(), 0.05)
+        opt.step()
+        return loss
+
+    (eager_model, eager_opt), (model, opt) = make(), make()
+    compiled = mt.compile(step)
+    for call in range(4):
+        x, y = rng.standard_normal((5, 4)), rng.standard_normal((5, 1))
+        want = step(eager_model, eager_opt, mt.tensor(x), mt.tensor(y))
+        got = compiled(model, opt, mt.tensor(x), mt.tensor(y))
+        _assert_same(_arrays(got), _arrays(want), f"call {call}: loss")
+        _assert_same(_arrays(list(model.parameters())), _arrays(list(eager_model.parameters())),
+                     f"call {call}: parameters")
+    assert compiled.breaks == [], compiled.breaks
