@@ -6,6 +6,7 @@ from typing import Any
 import numpy as np
 
 from microtensor import dtypes
+from microtensor.capture import graph_break, record
 from microtensor.devices import check_cpu
 from microtensor.dtypes import is_floating
 from microtensor.ops.shape import ints_arg
@@ -20,6 +21,7 @@ def _infer_array(op: str, data: Any, dtype: Any = None) -> np.ndarray:
     if isinstance(data, np.ndarray):
         return data
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
+        graph_break(f"{op}() of a sequence holding tensors")
         data = [x._data if isinstance(x, Tensor) else x for x in data]
     try:
         array = np.array(data, dtype=_dtype_or(op, dtype, None))
@@ -53,7 +55,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     """
     check_cpu(device)
     array = _infer_array("tensor", data, dtype)
-    array = np.array(array, dtype=_dtype_or("tensor", dtype, None), copy=True, order="C")  # as stride() reports
+    array = record(np.array, array, dtype=_dtype_or("tensor", dtype, None), copy=True, order="C")  # C: as stride()
     t = Tensor._make(_check_dtype(array))
     if requires_grad:
         t.requires_grad_(True)

@@ -23,7 +23,7 @@ def get_total_norm(tensors: Tensor | Iterable[Tensor], norm_type: float = 2.0, e
     norm_type = float(norm_type)
     if not arrays:
         return mt.tensor(0.0)
-    total = record(_total_norm, arrays, norm_type)
+    total = record(_total_norm, norm_type, *arrays)
     if error_if_nonfinite:
         graph_break("clip_grad_norm_(error_if_nonfinite=True)")
     if error_if_nonfinite and not np.isfinite(total):
@@ -33,6 +33,17 @@ def get_total_norm(tensors: Tensor | Iterable[Tensor], norm_type: float = 2.0, e
     return Tensor._make(total)
 
 
+def _total_norm(norm_type: float, *arrays: np.ndarray) -> np.ndarray:
+    """The norm of the arrays' norms (in float64), a 0-d array in their common dtype."""
+    norms = [np.linalg.norm(a.reshape(-1), ord=norm_type) for a in arrays]
+    return np.asarray(np.linalg.norm(np.array(norms, dtype=np.float64), ord=norm_type), dtype=np.result_type(*arrays))
+
+
+def _clip_coefficient(max_norm: float, total: np.ndarray) -> np.ndarray:
+    """``min(1, max_norm / (total + 1e-6))`` in the total's dtype."""
+    return np.asarray(np.minimum(np.asarray(max_norm, dtype=total.dtype) / (total + total.dtype.type(1e-6)), 1.0))
+
+
 def clip_grads_with_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, total_norm: Tensor,
                           foreach: bool | None = None) -> None:
     """Scale the gradients of ``parameters`` in place by ``min(1, max_norm / (total_norm + 1e-6))``."""
@@ -40,22 +51,12 @@ def clip_grads_with_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float
     if not grads:
         return
     total = total_norm._data if isinstance(total_norm, Tensor) else np.asarray(total_norm)
-    coef = record(_clip_coef, float(max_norm), total)
-    # a non-finite total (allowed unless error_if_nonfinite) gives nan gradients, as in PyTorch, without NumPy's warning
+    coef = record(_clip_coefficient, float(max_norm), total)
+    # a non-finite total (allowed unless error_if_nonfinite) gives nan gradients, as in PyTorch, without NumPy's
+    # warning; the gradients themselves (no detached views) are scaled, so that microtensor.compile sees them
     with mt.no_grad(), np.errstate(invalid="ignore"):
-        for g in grads:      # a Python number's rounding: the coefficient in each gradient's dtype
-            g.detach().mul_(Tensor._make(coef if coef.dtype == g._data.dtype else record(coef.astype, g._data.dtype)))
-
-
-def _total_norm(arrays: list[np.ndarray], norm_type: float) -> np.ndarray:
-    """The norm of the arrays' norms (in float64), a 0-d array in their common dtype."""
-    norms = [np.linalg.norm(a.reshape(-1), ord=norm_type) for a in arrays]
-    return np.asarray(np.linalg.norm(np.array(norms, dtype=np.float64), ord=norm_type), dtype=np.result_type(*arrays))
-
-
-def _clip_coef(max_norm: float, total: np.ndarray) -> np.ndarray:
-    """``min(1, max_norm / (total + 1e-6))`` in the total's dtype."""
-    return np.asarray(np.minimum(np.asarray(max_norm, dtype=total.dtype) / (total + total.dtype.type(1e-6)), 1.0))
+        for g in grads:      # the coefficient in each gradient's dtype, as a Python number would be rounded
+            g.mul_(Tensor._make(coef if coef.dtype == g._data.dtype else record(coef.astype, g._data.dtype)))
 
 
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0,
@@ -87,7 +88,7 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float, f
     with mt.no_grad():
         for p in _as_list(parameters):
             if p.grad is not None:
-                p.grad.detach().clamp_(min=-clip_value, max=clip_value)
+                p.grad.clamp_(min=-clip_value, max=clip_value)   # not a detached view: compile tracks .grad
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:

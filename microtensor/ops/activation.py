@@ -7,6 +7,7 @@ import numpy as np
 
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
+from microtensor.capture import record
 from microtensor.dtypes import BFLOAT16
 from microtensor.ops.checks import floating_input, to_float_input
 from microtensor.ops.elementwise import MulMask, where
@@ -482,7 +483,11 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
         lambd: the half-width of the zeroed band (a negative one zeroes nothing).
     """
     x = floating_input("hardshrink", input)
-    return MulMask.apply(x, np.abs(x._data) > lambd)
+    return MulMask.apply(x, record(_outside_band, x._data, lambd))
+
+
+def _outside_band(x: np.ndarray, lambd: float) -> np.ndarray:
+    return np.abs(x) > lambd
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:

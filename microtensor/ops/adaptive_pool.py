@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from microtensor.capture import record
 from microtensor.dtypes import is_floating
 from microtensor.ops.checks import floating_dtype
 from microtensor.ops.conv import MaxPoolGather
@@ -178,7 +179,7 @@ def _adaptive_max_pool(op: str, nd: int, input: Tensor, output_size: Any, return
     sizes, outs = _adaptive_sizes(op, nd, input, output_size)
     batched = input._data.ndim == nd + 2
     x = input if batched else input.unsqueeze(0)
-    idx = _adaptive_argmax(x._data, sizes, outs)
+    idx = record(_adaptive_argmax, x._data, sizes, outs)
     out = gather_maxima(x, idx)
     out = out if batched else out.squeeze(0)
     if not return_indices:

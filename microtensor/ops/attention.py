@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from microtensor.capture import Capture, record
 from microtensor.dtypes import is_floating
 from microtensor.ops.checks import tensor_inputs
 from microtensor.ops.dropout import dropout
@@ -26,12 +27,16 @@ def _softmax(scores: Tensor, safe: bool) -> Tensor:
     """Softmax over the last dim. With ``safe``, a row whose scores are all -inf (fully masked) gives zeros and a
     zero gradient instead of NaN, as PyTorch's scaled_dot_product_attention does."""
     if safe:
-        rows = np.asarray(np.isneginf(scores._data).all(axis=-1, keepdims=True))
-        if rows.any():
+        rows = record(_all_masked, scores._data)
+        if Capture.tracer is not None or rows.any():    # a replay cannot tell whether a later call has such rows
             dead = Tensor._make(rows)
             # the -inf row is replaced before the softmax too, so that its backward sees no NaN
             return scores.masked_fill(dead, 0.0).softmax(-1).masked_fill(dead, 0.0)
     return scores.softmax(-1)
+
+
+def _all_masked(scores: np.ndarray) -> np.ndarray:
+    return np.asarray(np.isneginf(scores).all(axis=-1, keepdims=True))
 
 
 def _attend(query: Tensor, key: Tensor, value: Tensor, mask: Tensor | None, dropout_p: float, scale: float,
@@ -42,7 +47,7 @@ def _attend(query: Tensor, key: Tensor, value: Tensor, mask: Tensor | None, drop
     scores = MatMul.apply(query * scale, key, False, True)        # key^T as a flag: no transpose node
     if mask is not None:
         if mask._data.dtype == np.bool_:
-            scores = scores.masked_fill(Tensor._make(~mask._data), float("-inf"))
+            scores = scores.masked_fill(Tensor._make(record(np.logical_not, mask._data)), float("-inf"))
         else:
             scores = scores + mask
     weights = _softmax(scores, safe and mask is not None)
@@ -141,7 +146,7 @@ def _float_mask(op: str, name: str, mask: Tensor | None, like: Tensor) -> Tensor
     dt = mask._data.dtype
     if dt == np.bool_:
         dtype = like._data.dtype
-        return Tensor._make(np.where(mask._data, dtype.type(-np.inf), dtype.type(0)))
+        return Tensor._make(record(np.where, mask._data, dtype.type(-np.inf), dtype.type(0)))
     if dt != like._data.dtype:
         raise RuntimeError(f"{op}: expected {name} of dtype bool or {like.dtype.name} (the query's), got "
                            f"{mask.dtype.name}")

@@ -7,10 +7,11 @@ from typing import Any
 import numpy as np
 
 from microtensor import dtypes
+from microtensor.capture import graph_break, record
 from microtensor.dtypes import is_floating
-from microtensor.ops.broadcasting import Operand, broadcast_message
+from microtensor.ops.broadcasting import Operand, broadcast_message, shape_of
 from microtensor.ops.checks import tensor_input
-from microtensor.ops.elementwise import as_array
+from microtensor.ops.elementwise import data_of, ufunc_as
 from microtensor.tensor import Tensor
 
 _NUMBER = (int, float, np.number, np.bool_)
@@ -20,11 +21,10 @@ def _compare(op: str, ufunc: np.ufunc, input: Operand, other: Operand) -> Tensor
     """``ufunc`` on both operands after PyTorch's type promotion (a float32 tensor compares with 0.1 as
     float32, as torch does), broadcasting; a shape mismatch names the op."""
     dt = dtypes.result_type(input, other).np
-    a, b = as_array(input, dt), as_array(other, dt)
     try:
-        return Tensor._make(np.asarray(ufunc(a, b)))
+        return Tensor._make(record(ufunc_as, ufunc, data_of(input), data_of(other), dt))
     except ValueError:
-        raise RuntimeError(broadcast_message(op, a.shape, b.shape)) from None
+        raise RuntimeError(broadcast_message(op, shape_of(input), shape_of(other))) from None
 
 
 def eq(input: Operand, other: Operand) -> Tensor:
@@ -72,37 +72,37 @@ def comparison_operator(fn: Any, name: str) -> Any:
 def isnan(input: Tensor) -> Tensor:
     """Which elements are NaN: a bool tensor (all False for integer tensors)."""
     x = tensor_input("isnan", input)._data
-    return Tensor._make(np.isnan(x) if is_floating(x.dtype) else np.zeros(x.shape, dtype=np.bool_))
+    return Tensor._make(record(np.isnan, x) if is_floating(x.dtype) else np.zeros(x.shape, dtype=np.bool_))
 
 
 def isinf(input: Tensor) -> Tensor:
     """Which elements are +inf or -inf: a bool tensor."""
     x = tensor_input("isinf", input)._data
-    return Tensor._make(np.isinf(x) if is_floating(x.dtype) else np.zeros(x.shape, dtype=np.bool_))
+    return Tensor._make(record(np.isinf, x) if is_floating(x.dtype) else np.zeros(x.shape, dtype=np.bool_))
 
 
 def isposinf(input: Tensor) -> Tensor:
     """Which elements are +inf: a bool tensor."""
     x = tensor_input("isposinf", input)._data
-    return Tensor._make(np.isposinf(x) if is_floating(x.dtype) else np.zeros(x.shape, dtype=np.bool_))
+    return Tensor._make(record(np.isposinf, x) if is_floating(x.dtype) else np.zeros(x.shape, dtype=np.bool_))
 
 
 def isneginf(input: Tensor) -> Tensor:
     """Which elements are -inf: a bool tensor."""
     x = tensor_input("isneginf", input)._data
-    return Tensor._make(np.isneginf(x) if is_floating(x.dtype) else np.zeros(x.shape, dtype=np.bool_))
+    return Tensor._make(record(np.isneginf, x) if is_floating(x.dtype) else np.zeros(x.shape, dtype=np.bool_))
 
 
 def isfinite(input: Tensor) -> Tensor:
     """Which elements are neither NaN nor infinite: a bool tensor (all True for integer tensors)."""
     x = tensor_input("isfinite", input)._data
-    return Tensor._make(np.isfinite(x) if is_floating(x.dtype) else np.ones(x.shape, dtype=np.bool_))
+    return Tensor._make(record(np.isfinite, x) if is_floating(x.dtype) else np.ones(x.shape, dtype=np.bool_))
 
 
 def signbit(input: Tensor) -> Tensor:
     """Which elements have their sign bit set (-0.0 and negative NaN included): a bool tensor."""
     x = tensor_input("signbit", input)._data
-    return Tensor._make(np.signbit(x) if x.dtype != np.bool_ else np.zeros(x.shape, dtype=np.bool_))
+    return Tensor._make(record(np.signbit, x) if x.dtype != np.bool_ else np.zeros(x.shape, dtype=np.bool_))
 
 
 def isreal(input: Tensor) -> Tensor:
@@ -112,12 +112,14 @@ def isreal(input: Tensor) -> Tensor:
 
 
 def _logical(op: str, ufunc: np.ufunc, input: Operand, other: Operand) -> Tensor:
-    a = input._data if isinstance(input, Tensor) else np.asarray(input)
-    b = other._data if isinstance(other, Tensor) else np.asarray(other)
     try:
-        return Tensor._make(np.asarray(ufunc(a, b)))
+        return Tensor._make(record(_logical_of, ufunc, data_of(input), data_of(other)))
     except ValueError:
-        raise RuntimeError(broadcast_message(op, a.shape, b.shape)) from None
+        raise RuntimeError(broadcast_message(op, shape_of(input), shape_of(other))) from None
+
+
+def _logical_of(ufunc: np.ufunc, a: Any, b: Any) -> np.ndarray:
+    return np.asarray(ufunc(a, b))
 
 
 def logical_and(input: Tensor, other: Tensor) -> Tensor:
@@ -137,7 +139,7 @@ def logical_xor(input: Tensor, other: Tensor) -> Tensor:
 
 def logical_not(input: Tensor) -> Tensor:
     """Elementwise logical not (zero is True): a bool tensor."""
-    return Tensor._make(np.logical_not(tensor_input("logical_not", input)._data))
+    return Tensor._make(record(np.logical_not, tensor_input("logical_not", input)._data))
 
 
 def _same_dtype(op: str, a: Tensor, b: Tensor) -> None:
@@ -159,8 +161,12 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
         np.broadcast_shapes(x.shape, y.shape)
     except ValueError:
         raise RuntimeError(broadcast_message("isclose", x.shape, y.shape)) from None
+    return Tensor._make(record(_close, x, y, rtol, atol, equal_nan))
+
+
+def _close(x: np.ndarray, y: np.ndarray, rtol: float, atol: float, equal_nan: bool) -> np.ndarray:
     if x.dtype == np.bool_:
-        return Tensor._make(np.asarray(x == y))
+        return np.asarray(x == y)
     if not is_floating(x.dtype):
         x, y = x.astype(np.float64), y.astype(np.float64)
     close = np.asarray(x == y)
@@ -169,12 +175,13 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
         close = close | (finite & (np.abs(x - y) <= atol + rtol * np.abs(y)))
     if equal_nan:
         close = close | (np.isnan(x) & np.isnan(y))
-    return Tensor._make(np.asarray(close))
+    return np.asarray(close)
 
 
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
              equal_nan: bool = False) -> bool:
     """Whether every element of ``input`` is close to ``other`` (see ``isclose``): a Python bool."""
+    graph_break("allclose()")
     return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
 
 
@@ -182,4 +189,5 @@ def equal(input: Tensor, other: Tensor) -> bool:
     """Whether the two tensors have the same shape and the same elements: a Python bool."""
     a, b = tensor_input("equal", input), tensor_input("equal", other)
     _same_dtype("equal", a, b)
+    graph_break("equal()")
     return a._data.shape == b._data.shape and bool(np.array_equal(a._data, b._data))

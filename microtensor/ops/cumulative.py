@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from microtensor.autograd.function import Function
+from microtensor.capture import record
 from microtensor.dtypes import BFLOAT16, is_floating
 from microtensor.ops.checks import tensor_input, torch_dtype_name
 from microtensor.ops.elementwise import where
@@ -27,9 +28,10 @@ class Cummax(Sort):
     on_arrays = True
 
 
-def _running_index(x: np.ndarray, largest: bool) -> np.ndarray:
-    """Where the running max (min) of each slice of ``x`` (its last axis) was last reached: PyTorch updates
-    the index on every element >= (<=) the running value, and from a NaN on at every NaN."""
+def _running_index(data: np.ndarray, d: int, largest: bool) -> np.ndarray:
+    """Where the running max (min) of each slice of ``data`` along ``d`` (moved last) was last reached:
+    PyTorch updates the index on every element >= (<=) the running value, and from a NaN on at every NaN."""
+    x = dim_last(data, d)
     running = (np.maximum if largest else np.minimum).accumulate(x, axis=-1)
     reached = x == running
     if is_floating(x.dtype):
@@ -40,7 +42,7 @@ def _running_index(x: np.ndarray, largest: bool) -> np.ndarray:
 def _cumulative_extremum(input: Tensor, dim: int, largest: bool) -> tuple[Tensor, Tensor]:
     tensor_input("cummax" if largest else "cummin", input)
     d = input._wrap_dim(dim)
-    return Cummax.apply(input, d, _running_index(dim_last(input._data, d), largest), True)
+    return Cummax.apply(input, d, record(_running_index, input._data, d, largest), True)
 
 
 def cummax(input: Tensor, dim: int) -> Any:

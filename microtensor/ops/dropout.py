@@ -35,7 +35,7 @@ def _dropout(op: str, input: Tensor, p: float, training: bool, inplace: bool, ch
         raise RuntimeError(f"{op}: Feature dropout requires at least {channel_dims} dimension(s) in the input "
                            f"{layout}, got an input of shape {list(d.shape)}")
     mask_shape = d.shape[:channel_dims] + (1,) * (d.ndim - channel_dims) if channel_dims else d.shape
-    keep = mt_random.default_generator.rng.random(mask_shape) >= p
+    keep = mt_random.numpy_generator(None).random(mask_shape) >= p
     if not alpha:
         return maybe_inplace(op, ScaleBy.apply, x, inplace, np.multiply(keep, 1 / (1 - p), dtype=d.dtype))
     # SELU-preserving: dropped units take the value -alpha' = -scale * alpha, then an affine map restores

@@ -11,6 +11,7 @@ import numpy as np
 
 from microtensor import devices, dtypes
 from microtensor.autograd.function import Function
+from microtensor.capture import record
 from microtensor.devices import check_cpu
 from microtensor.dtypes import is_floating
 from microtensor.ops.broadcasting import (
@@ -731,15 +732,25 @@ def as_array(x: Any, dt: np.dtype) -> np.ndarray:
     return data if data.dtype == dt else data.astype(dt)
 
 
+def ufunc_as(ufunc: np.ufunc, a: Any, b: Any, dt: np.dtype) -> np.ndarray:
+    """``ufunc`` of two arrays or numbers cast to ``dt``, as an array: the computation of a comparison,
+    logical or bitwise op, made through ``capture.record`` so that ``microtensor.compile`` replays it."""
+    return np.asarray(ufunc(as_array(a, dt), as_array(b, dt)))
+
+
+def data_of(x: Any) -> Any:
+    """A tensor's array, or the number itself."""
+    return x._data if isinstance(x, Tensor) else x
+
+
 def _bitwise(op: str, ufunc: np.ufunc, input: Operand, other: Operand) -> Tensor:
     dt = dtypes.result_type(input, other)
     if dt.category == 2:
         raise RuntimeError(f'"{op}_cpu" not implemented for {dt.name}: {op} needs bool or integer tensors')
-    a, b = as_array(input, dt.np), as_array(other, dt.np)
     try:
-        return Tensor._make(np.asarray(ufunc(a, b)))
+        return Tensor._make(record(ufunc_as, ufunc, data_of(input), data_of(other), dt.np))
     except ValueError:
-        raise RuntimeError(broadcast_message(op, a.shape, b.shape)) from None
+        raise RuntimeError(broadcast_message(op, shape_of(input), shape_of(other))) from None
 
 
 def bitwise_and(input: Operand, other: Operand) -> Tensor:
@@ -762,7 +773,7 @@ def bitwise_not(input: Tensor) -> Tensor:
     x = tensor_input("bitwise_not", input)
     if is_floating(x._data.dtype):
         raise RuntimeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
-    return Tensor._make(np.invert(x._data))
+    return Tensor._make(record(np.invert, x._data))
 
 
 def reflected(fn: Any, name: str) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from microtensor.autograd.function import Function
+from microtensor.capture import graph_break, record
 from microtensor.ops.activation import ScaleBy
 from microtensor.ops.checks import torch_dtype_name
 from microtensor.ops.indexing import ADVANCED, IndexAdd
@@ -67,17 +68,22 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
             raise AssertionError(f"Padding_idx must be within num_embeddings (got {padding_idx} for {rows} rows)")
         padding_idx %= rows
     if max_norm is not None:
-        renorm_rows(weight, np.unique(idx), max_norm, norm_type)
+        renorm_rows(weight, idx, max_norm, norm_type)
     return Embedding.apply(weight, idx, padding_idx, scale_grad_by_freq)
 
 
-def renorm_rows(weight: Tensor, rows: np.ndarray, max_norm: float, norm_type: float) -> None:
-    """Rescale, in place and outside the graph, the given rows of ``weight`` whose norm exceeds ``max_norm``."""
-    data = weight._data
+def renorm_rows(weight: Tensor, indices: np.ndarray, max_norm: float, norm_type: float) -> None:
+    """Rescale, in place and outside the graph, the rows of ``weight`` that ``indices`` looks up whose norm
+    exceeds ``max_norm``."""
+    record(_renorm, weight._data, indices, max_norm, norm_type)
+    weight._vc[0] += 1
+
+
+def _renorm(data: np.ndarray, indices: np.ndarray, max_norm: float, norm_type: float) -> None:
+    rows = np.unique(indices)
     norms = np.linalg.norm(data[rows], ord=norm_type, axis=1)
     scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(data.dtype)
     data[rows] *= scale[:, None]
-    weight._vc[0] += 1
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
@@ -93,6 +99,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     if num_classes == -1:
         if idx.size == 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        graph_break("one_hot() with num_classes=-1, whose output shape depends on the data")
         num_classes = int(idx.max()) + 1
     elif num_classes < -1:
         raise RuntimeError(f"one_hot(): num_classes should be -1 or non-negative, got {num_classes}")
@@ -101,6 +108,10 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
             raise RuntimeError("Class values must be non-negative.")
         if idx.max() >= num_classes:
             raise RuntimeError("Class values must be smaller than num_classes.")
+    return Tensor._make(record(_one_hot_of, idx, num_classes))
+
+
+def _one_hot_of(idx: np.ndarray, num_classes: int) -> np.ndarray:
     out = np.zeros(idx.shape + (num_classes,), dtype=np.int64)
     np.put_along_axis(out, idx[..., None], 1, axis=-1)
-    return Tensor._make(out)
+    return out

@@ -121,7 +121,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
         bad = idx[(idx < 0) | (idx >= num)][0]
         raise RuntimeError(f"embedding_bag: Expected idx >= 0 && idx < num_embeddings but found idx to be {bad}")
     if max_norm is not None:
-        renorm_rows(weight, np.unique(input._data), max_norm, norm_type)
+        renorm_rows(weight, input._data, max_norm, norm_type)
     keep = np.arange(idx.size) if padding_idx is None else np.flatnonzero(idx != padding_idx)
     idx, bag = idx[keep], bag[keep]
     rows = Embedding.apply(weight, idx, None, scale_grad_by_freq)

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from microtensor.capture import graph_break, record
 from microtensor.dtypes import is_floating
 from microtensor.ops.checks import tensor_input, torch_dtype_name
 from microtensor.ops.reduction import return_type
@@ -83,15 +84,22 @@ def searchsorted(sorted_sequence: Tensor, input: Tensor | float, *, out_int32: b
     scalar = not isinstance(input, Tensor)
     values = input if isinstance(input, Tensor) else Tensor._make(np.asarray(input))
     _check_searchsorted(sorted_sequence, values, scalar, sorter)
-    bounds = sorted_sequence._data
+    found = record(_positions, sorted_sequence._data, values._data, None if sorter is None else sorter._data,
+                   right, np.int32 if out_int32 else np.int64)
+    return Tensor._make(found)
+
+
+def _positions(bounds: np.ndarray, values: np.ndarray, sorter: np.ndarray | None, right: bool,
+               dtype: type) -> np.ndarray:
+    """searchsorted's result: where each of ``values`` goes among ``bounds`` (ordered by ``sorter``)."""
     if sorter is not None:
-        bounds = np.take_along_axis(bounds, sorter._data, axis=-1)
-    common = np.result_type(bounds.dtype, values._data.dtype)
-    v = values._data.astype(common, copy=False)
+        bounds = np.take_along_axis(bounds, sorter, axis=-1)
+    common = np.result_type(bounds.dtype, values.dtype)
+    v = values.astype(common, copy=False)
     rows = bounds.reshape(int(np.prod(bounds.shape[:-1])), bounds.shape[-1]).astype(common, copy=False)
     flat = v.reshape(1, v.size) if bounds.ndim == 1 else v.reshape(rows.shape[0], v.shape[-1])
     found = _binary_search(rows, flat, right) if rows.shape[-1] else np.zeros(flat.shape, dtype=np.int64)
-    return Tensor._make(found.reshape(v.shape).astype(np.int32 if out_int32 else np.int64))
+    return found.reshape(v.shape).astype(dtype)
 
 
 def bucketize(input: Tensor | float, boundaries: Tensor, *, out_int32: bool = False, right: bool = False) -> Tensor:
@@ -118,6 +126,7 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
         raise RuntimeError("minlength should be >= 0")
     if x.ndim != 1 or (x.size and x.min() < 0):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    graph_break("bincount(), whose output shape depends on the data")
     if weights is None:
         return Tensor._make(np.bincount(x, minlength=minlength).astype(np.int64))
     w = weights._data
@@ -180,8 +189,14 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
         raise RuntimeError(f"torch.histc: range of [{left:g}, {right:g}] is not finite")
     if left > right:
         raise RuntimeError("torch.histc: max must be larger than min")
-    pos, _ = _interpolated_bins(x, x.dtype.type(left), x.dtype.type(right), bins)
-    return Tensor._make(np.bincount(pos, minlength=bins).astype(x.dtype))
+    if float(min) == float(max):
+        graph_break("histc() over the data's own range")
+    return Tensor._make(record(_histc_counts, x, x.dtype.type(left), x.dtype.type(right), bins))
+
+
+def _histc_counts(x: np.ndarray, left: Any, right: Any, bins: int) -> np.ndarray:
+    pos, _ = _interpolated_bins(x, left, right, bins)
+    return np.bincount(pos, minlength=bins).astype(x.dtype)
 
 
 def _histogram_edges(x: np.ndarray, bins: int, range: Any, dim: int = 0) -> np.ndarray:

@@ -15,6 +15,7 @@ import numpy as np
 from microtensor import dtypes
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
+from microtensor.capture import graph_break, record
 from microtensor.dtypes import is_floating
 from microtensor.ops.broadcasting import Operand, broadcast_shapes, unbroadcast
 from microtensor.ops.checks import torch_dtype_name
@@ -96,6 +97,8 @@ def _index_key(shape: tuple[int, ...], index: Any) -> tuple[tuple, int]:
             key.append(item)
             dim += 1
         elif item.dtype == np.bool_:
+            if item.ndim:
+                graph_break("indexing with a bool mask, whose nonzero() positions depend on the data")
             if item.shape != shape[dim:dim + item.ndim]:
                 raise IndexError(f"The shape of the mask {list(item.shape)} at index {dim} does not match the "
                                  f"shape of the indexed tensor {list(shape)} at index {dim}")
@@ -322,16 +325,21 @@ def setitem(self: Tensor, index: Any, value: Any) -> None:
             apply_inplace(self, "setitem", _put, key, mode, value, "setitem", expanded=None)
         return
     values = _data(_as_values(value, self))
-    target, k = _region(self._data, key, mode)
     try:
-        target[k] = values
+        record(_assign, self._data, key, mode, values)
     except ValueError:
         if not self._data.flags.writeable:
             raise RuntimeError("setitem: unsupported operation: the tensor is a read-only view (of an expand, "
                                "broadcast or diagonal); clone() it first") from None
+        target, k = _region(self._data, key, mode)
         raise RuntimeError(f"setitem: shape mismatch: value tensor of shape {list(values.shape)} cannot be "
                            f"broadcast to indexing result of shape {list(target[k].shape)}") from None
     self._vc[0] += 1
+
+
+def _assign(data: np.ndarray, key: tuple, mode: int, values: Any) -> None:
+    target, k = _region(data, key, mode)
+    target[k] = values
 
 
 def _check_setitem_overlap(self: Tensor, index: Any, key: tuple, mode: int, value: Any) -> None:
@@ -769,6 +777,7 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     if input._data.shape != shape:
         input = input.expand(shape)
     m = np.broadcast_to(m, shape)
+    graph_break("masked_select(), whose output shape depends on the data")
     key = m.nonzero() if m.ndim else ((np.zeros(int(m), dtype=np.int64)),)
     if not m.ndim:
         input = input.reshape(1)
@@ -820,6 +829,7 @@ def nonzero(input: Tensor, *, as_tuple: Literal[True]) -> tuple[Tensor, ...]: ..
 def nonzero(input: Tensor, *, as_tuple: bool = False) -> Tensor | tuple[Tensor, ...]:
     """The indices of the nonzero entries: an (n, ndim) int64 tensor, or one 1-D tensor per dim with
     ``as_tuple=True``. Never differentiable."""
+    graph_break("nonzero(), whose output shape depends on the data")
     data = input._data
     if as_tuple:
         return tuple(Tensor._make(i.astype(np.int64, copy=False)) for i in (data.reshape(1) if data.ndim == 0

@@ -84,7 +84,7 @@ def apply_inplace(self: Tensor, op: str, out_of_place: Callable[..., Tensor], *a
         self._vc[0] += 1
         return self
     if record:
-        old = Tensor._make(self._data.copy(), self._requires_grad)
+        old = Tensor._make(capture.record(np.copy, self._data), self._requires_grad)
         old._grad_fn, old._output_nr = self._grad_fn, self._output_nr
     else:
         old = self.detach()
@@ -278,7 +278,7 @@ def _unary_(self: Tensor, op: str, out_of_place: Callable[..., Tensor], ufunc: C
     check_inplace(self)
     if ufunc is not None and is_floating(self._data.dtype) and not (GradMode.enabled and self.requires_grad):
         check_overlap(op, self._data, ())
-        ufunc(self._data, *args, out=self._data)
+        capture.record(ufunc, self._data, *args, out=self._data)
         self._vc[0] += 1
         return self
     return apply_inplace(self, op, out_of_place)
@@ -367,7 +367,7 @@ def clamp_(self: Tensor, min: Operand | None = None, max: Operand | None = None)
             not (min is None and max is None):
         check_inplace(self)
         check_overlap("clamp_", self._data, ())
-        np.clip(self._data, min, max, out=self._data)
+        capture.record(np.clip, self._data, min, max, out=self._data)
         self._vc[0] += 1
         return self
     return apply_inplace(self, "clamp_", ew.clamp, min, max)

@@ -17,6 +17,7 @@ import numpy as np
 
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
+from microtensor.capture import Capture, record
 from microtensor.dtypes import BFLOAT16, is_floating
 from microtensor.ops.broadcasting import promote, promote_all, unbroadcast
 from microtensor.ops.checks import floating_input, tensor_input
@@ -482,17 +483,18 @@ def _class_setup(op: str, input: Any, target: Any, weight: Any, ignore_index: in
         raise ValueError(f"{op}: expected a target of shape {list(expected)} for the input of shape {list(shape)} "
                          f"(the class dimension {ax} removed), got a target of shape {list(t.shape)}")
     in_range = not t.size or (t.min() >= 0 and t.max() < n_classes)
-    if in_range and not (0 <= ignore_index < n_classes and (t == ignore_index).any()):
+    # the short path depends on the targets' values, which a compiled step's replay does not re-check
+    if in_range and not (0 <= ignore_index < n_classes and (t == ignore_index).any()) and Capture.tracer is None:
         safe, valid = t, None       # the common case: every target a class, none ignored
     else:
-        valid = t != ignore_index
-        safe = np.where(valid, t, 0)
+        valid = record(np.not_equal, t, ignore_index)
+        safe = record(np.where, valid, t, 0)
         out = (safe < 0) | (safe >= n_classes)
         if out.any():
             raise IndexError(f"{op}: Target {safe[out].flat[0]} is out of bounds: the input has {n_classes} "
                              f"classes, so a target is an index in [0, {n_classes - 1}] or "
                              f"ignore_index={ignore_index}")
-        if valid.all():
+        if valid.all() and Capture.tracer is None:
             valid = None
     w = None
     if weight is not None:
@@ -500,11 +502,18 @@ def _class_setup(op: str, input: Any, target: Any, weight: Any, ignore_index: in
         if w.shape != (n_classes,):
             raise RuntimeError(f"{op}: weight tensor should be defined either for all {n_classes} classes or no "
                                f"classes but got weight tensor of shape: {list(w.shape)}")
-        w = w.astype(x._data.dtype, copy=False)
+        w = record(np.asarray, w, x._data.dtype)
+    wt = None if w is None and valid is None else record(_target_weights, w, safe, valid, x._data.dtype)
+    return ax, safe, valid, w, wt
+
+
+def _target_weights(w: np.ndarray | None, safe: np.ndarray, valid: np.ndarray | None, dtype: np.dtype) -> np.ndarray:
+    """Each target's class weight (1 without ``w``), 0 where ``valid`` says it is ignored."""
     wt = None if w is None else w[safe]
     if valid is not None:
-        wt = valid.astype(x._data.dtype) if wt is None else wt * valid
-    return ax, safe, valid, w, wt
+        wt = valid.astype(dtype) if wt is None else wt * valid
+    assert wt is not None
+    return wt
 
 
 def _gather(a: np.ndarray, target: np.ndarray, ax: int) -> np.ndarray:
@@ -791,8 +800,7 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, siz
     """
     r = _reduction("hinge_embedding_loss", reduction, size_average, reduce)
     x, t = _float_pair("hinge_embedding_loss", input, target, mismatch="broadcast")
-    td = t._data
-    loss = where(td != 1, (margin - x).relu(), 0) + where(td != -1, x, 0)
+    loss = where(t != 1, (margin - x).relu(), 0) + where(t != -1, x, 0)
     return _reduce_tensor(loss, r)
 
 
@@ -847,11 +855,12 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     dim = a._data.ndim - 1
     denom = (((a * a).sum(dim) + 1e-12) * ((b * b).sum(dim) + 1e-12)).sqrt()
     cos = (a * b).sum(dim) / denom
-    td = tensor_input("cosine_embedding_loss", target, "target", 3)._data
+    t = tensor_input("cosine_embedding_loss", target, "target", 3)
+    td = t._data
     if td.shape != cos._data.shape:
         raise RuntimeError(f"cosine_embedding_loss: expected a target of shape {list(cos._data.shape)} for inputs of "
                            f"shape {list(a._data.shape)}, got {list(td.shape)}")
-    loss = where(td == 1, 1 - cos, 0) + where(td == -1, (cos - margin).relu(), 0)
+    loss = where(t == 1, 1 - cos, 0) + where(t == -1, (cos - margin).relu(), 0)
     return _reduce_tensor(loss, r)
 
 

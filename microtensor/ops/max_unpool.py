@@ -57,8 +57,9 @@ def _max_unpool(op: str, k: int, input: Tensor, indices: Tensor, kernel_size: An
         plane *= n
     lead = x.shape[:-k]
     flat_idx = idx.flatten(-k) if k > 1 else idx
-    if flat_idx.numel() and (int(flat_idx.min()) < 0 or int(flat_idx.max()) >= plane):
-        bad = int(flat_idx.max()) if int(flat_idx.max()) >= plane else int(flat_idx.min())
+    positions = flat_idx._data        # checked without Tensor.item(), which would break a compiled graph
+    if positions.size and (positions.min() < 0 or positions.max() >= plane):
+        bad = int(positions.max()) if positions.max() >= plane else int(positions.min())
         raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
                            f"{'x'.join(str(n) for n in sizes)})")
     flat_x = x.flatten(-k) if k > 1 else x

@@ -5,6 +5,7 @@ from typing import Any
 
 import numpy as np
 
+from microtensor.capture import record
 from microtensor.ops.checks import torch_dtype_name
 from microtensor.tensor import Tensor
 
@@ -22,4 +23,8 @@ def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False, inve
                                f"{torch_dtype_name(x) if isinstance(x, Tensor) else 'Bool'}")
     a = elements._data if isinstance(elements, Tensor) else np.asarray(elements)
     b = test_elements._data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
-    return Tensor._make(np.asarray(np.isin(a, b, assume_unique=assume_unique, invert=invert)))
+    return Tensor._make(record(_isin_of, a, b, assume_unique, invert))
+
+
+def _isin_of(a: np.ndarray, b: np.ndarray, assume_unique: bool, invert: bool) -> np.ndarray:
+    return np.asarray(np.isin(a, b, assume_unique=assume_unique, invert=invert))

@@ -12,6 +12,7 @@ import numpy as np
 from microtensor import dtypes
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import is_grad_enabled
+from microtensor.capture import record
 from microtensor.dtypes import BFLOAT16, is_floating
 from microtensor.ops.checks import torch_dtype_name
 from microtensor.ops.elementwise import MulMask, to_float, where
@@ -532,14 +533,21 @@ def _arg_extremum(op: str, input: Tensor, dim: Any, keepdim: bool, largest: bool
     if dim is None:
         if x.size == 0:
             raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
-        flat = np.asarray(find(x), dtype=np.int64)
-        return Tensor._make(flat.reshape((1,) * x.ndim) if keepdim else flat)
+        return Tensor._make(record(_position_of, find, x, None, keepdim))
     d = input._wrap_dim(dim)
     if x.ndim == 0:
         return Tensor._make(np.zeros((), dtype=np.int64))
     if x.shape[d] == 0:
         raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
-    return Tensor._make(np.asarray(find(x, axis=d, keepdims=keepdim), dtype=np.int64))
+    return Tensor._make(record(_position_of, find, x, d, keepdim))
+
+
+def _position_of(find: Any, x: np.ndarray, axis: int | None, keepdim: bool) -> np.ndarray:
+    """``find`` (np.argmax or np.argmin) over ``axis`` (the flattened array when None) as int64."""
+    if axis is None:
+        flat = np.asarray(find(x), dtype=np.int64)
+        return flat.reshape((1,) * x.ndim) if keepdim else flat
+    return np.asarray(find(x, axis=axis, keepdims=keepdim), dtype=np.int64)
 
 
 def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False, *,
@@ -775,8 +783,11 @@ def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
 
 # ----------------------------------------------------------------------------- logical reductions
 def _logical(reduce: Any, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
-    out = reduce(input._data, axis=normalize_dims(input, dim), keepdims=keepdim)
-    return Tensor._make(np.asarray(out, dtype=np.uint8 if input._data.dtype == np.uint8 else np.bool_))
+    return Tensor._make(record(_logical_of, reduce, input._data, normalize_dims(input, dim), keepdim))
+
+
+def _logical_of(reduce: Any, x: np.ndarray, axes: Any, keepdim: bool) -> np.ndarray:
+    return np.asarray(reduce(x, axis=axes, keepdims=keepdim), dtype=np.uint8 if x.dtype == np.uint8 else np.bool_)
 
 
 def all(input: Tensor, dim: Any = None, keepdim: bool = False, *,
@@ -799,7 +810,11 @@ def count_nonzero(input: Tensor, dim: Any = None, *, axis: Any = None) -> Tensor
     """The number of nonzero elements over ``dim`` (all when None; NumPy's ``axis=`` too), as int64."""
     if axis is not None:
         dim, _ = numpy_names("count_nonzero", dim, False, axis, None)
-    return Tensor._make(np.asarray(np.count_nonzero(input._data, axis=normalize_dims(input, dim)), dtype=np.int64))
+    return Tensor._make(record(_nonzero_count, input._data, normalize_dims(input, dim)))
+
+
+def _nonzero_count(x: np.ndarray, axes: Any) -> np.ndarray:
+    return np.asarray(np.count_nonzero(x, axis=axes), dtype=np.int64)
 
 
 # ----------------------------------------------------------------------------- NaN-ignoring sums, aminmax
@@ -853,11 +868,17 @@ def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got "
                            f"{torch_dtype_name(input)}")
     axes = normalize_dims(input, dim)
-    count = np.sum(~np.isnan(input._data), axis=axes, keepdims=keepdim)
-    with np.errstate(divide="ignore"):       # an all-NaN slice: 0 * inf is NaN (its gradient too), as PyTorch
-        inverse = Tensor._make(np.asarray(1 / count, dtype=input._data.dtype))
+    inverse = Tensor._make(record(_inverse_count, input._data, axes, keepdim))
     with np.errstate(invalid="ignore"):
         return NanSum.apply(input, axes, keepdim, input._data.dtype) * inverse
+
+
+def _inverse_count(x: np.ndarray, axes: Any, keepdim: bool) -> np.ndarray:
+    """1 / the number of non-NaN elements over ``axes``: inf for an all-NaN slice, whose 0 * inf is NaN (its
+    gradient too), as PyTorch."""
+    count = np.sum(~np.isnan(x), axis=axes, keepdims=keepdim)
+    with np.errstate(divide="ignore"):
+        return np.asarray(1 / count, dtype=x.dtype)
 
 
 AminmaxResult = return_type("aminmax", ("min", "max"))

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from microtensor.autograd.function import Function
+from microtensor.capture import graph_break, record
 from microtensor.dtypes import is_floating
 from microtensor.ops import selection
 from microtensor.ops.indexing import ADVANCED, IndexAdd, grid_key
@@ -144,15 +145,24 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool
         The named tuple ``(values, indices)``, both of ``input``'s shape; indices int64.
     """
     d = input._wrap_dim(dim)
-    order = _sort_order(dim_last(input._data, d), descending, bool(stable))
+    order = record(_sort_order_along, input._data, d, descending, bool(stable))
     return SortResult(*Sort.apply(input, d, order, True))
 
 
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
     """The indices that sort ``input`` along ``dim``: ``sort(...).indices``, without a gradient."""
     d = input._wrap_dim(dim)
-    order = _sort_order(dim_last(input._data, d), descending, bool(stable))
-    return Tensor._make(np.moveaxis(order, -1, d).reshape(input._data.shape).copy())
+    return Tensor._make(record(_argsort_of, input._data, d, descending, bool(stable)))
+
+
+def _sort_order_along(data: np.ndarray, d: int, descending: bool, stable: bool) -> np.ndarray:
+    """The sorting order of ``data`` along ``d``, with ``d`` moved last."""
+    return _sort_order(dim_last(data, d), descending, stable)
+
+
+def _argsort_of(data: np.ndarray, d: int, descending: bool, stable: bool) -> np.ndarray:
+    order = _sort_order_along(data, d, descending, stable)
+    return np.moveaxis(order, -1, d).reshape(data.shape).copy()
 
 
 def msort(input: Tensor) -> Tensor:
@@ -182,18 +192,22 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     d = input._wrap_dim(dim)
     if input._data.dtype == np.bool_:
         raise RuntimeError("topk does not support bool dtypes on CPU")
-    x = dim_last(input._data, d)
-    n = x.shape[-1]
-    if not 0 <= k <= n:
+    if not 0 <= k <= dim_last(input._data, d).shape[-1]:
         raise RuntimeError("selected index k out of range")
     if input._data.ndim == 0:      # PyTorch returns the element itself for k = 0 as well
         k = 1
+    return TopkResult(*Topk.apply(input, d, record(_topk_order, input._data, d, k, largest, sorted), True))
+
+
+def _topk_order(data: np.ndarray, d: int, k: int, largest: bool, sorted: bool) -> np.ndarray:
+    """The positions along ``d`` (moved last) of the ``k`` elements topk returns, in PyTorch's order."""
+    x = dim_last(data, d)
     order = _stable_order(x, largest)
     if k:
         less = operator.gt if largest else operator.lt
-        slices = _tied(x, order) | (not sorted and k * 64 > n)     # unsorted: the order nth_element leaves
+        slices = _tied(x, order) | (not sorted and k * 64 > x.shape[-1])   # unsorted: what nth_element leaves
         _replay(x, order, slices, lambda keys: selection.topk_order(keys, k, less, sorted))
-    return TopkResult(*Topk.apply(input, d, order[..., :k], True))
+    return order[..., :k]
 
 
 def _check_reduced_dim(op: str, input: Tensor, d: int) -> None:
@@ -213,13 +227,18 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
     if input._data.dtype == np.bool_:
         raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
     _check_reduced_dim("kthvalue", input, d)
-    x = dim_last(input._data, d)
-    if not 1 <= k <= x.shape[-1]:
+    if not 1 <= k <= dim_last(input._data, d).shape[-1]:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+    return KthvalueResult(*Kthvalue.apply(input, d, record(_kth_position, input._data, d, k), keepdim))
+
+
+def _kth_position(data: np.ndarray, d: int, k: int) -> np.ndarray:
+    """The position along ``d`` (moved last, kept as size 1) of the element kthvalue returns."""
+    x = dim_last(data, d)
     order = _stable_order(x, False)
     idx = order[..., k - 1:k].copy()
     _replay(x, idx, _tied(x, order), lambda keys: [selection.quick_select(keys, k - 1)[k - 1]])
-    return KthvalueResult(*Kthvalue.apply(input, d, idx, keepdim))
+    return idx
 
 
 # ----------------------------------------------------------------------------- median, nanmedian
@@ -236,11 +255,16 @@ def _median_dim(input: Tensor, dim: int, keepdim: bool, ignore_nan: bool) -> tup
     if input._data.dtype == np.bool_:
         raise NotImplementedError("\"median_out\" not implemented for 'Bool'")
     _check_reduced_dim("median", input, d)
-    x = dim_last(input._data, d)
+    return MedianDim.apply(input, d, record(_median_position, input._data, d, ignore_nan), keepdim)
+
+
+def _median_position(data: np.ndarray, d: int, ignore_nan: bool) -> np.ndarray:
+    """The position along ``d`` (moved last, kept as size 1) of the lower median (see ``_median_dim``)."""
+    x = dim_last(data, d)
     n = x.shape[-1]
     order = _stable_order(x, False)
     if not is_floating(x.dtype):
-        return MedianDim.apply(input, d, order[..., (n - 1) // 2:(n + 1) // 2], keepdim)
+        return order[..., (n - 1) // 2:(n + 1) // 2]
     nans = np.isnan(x)
     count = nans.sum(axis=-1, keepdims=True)
     if ignore_nan:
@@ -249,7 +273,7 @@ def _median_dim(input: Tensor, dim: int, keepdim: bool, ignore_nan: bool) -> tup
             idx[count == n] = selection.nth_element([0] * n, 0, lambda a, b: False)[0]
     else:
         idx = np.where(count > 0, nans.argmax(axis=-1)[..., None], order[..., (n - 1) // 2:(n + 1) // 2])
-    return MedianDim.apply(input, d, idx, keepdim)
+    return idx
 
 
 def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
@@ -293,7 +317,12 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> Any:
     """
     d = input._wrap_dim(dim)
     _check_reduced_dim("mode", input, d)
-    x = dim_last(input._data, d)
+    return ModeResult(*Mode.apply(input, d, record(_mode_position, input._data, d), keepdim))
+
+
+def _mode_position(data: np.ndarray, d: int) -> np.ndarray:
+    """The position along ``d`` (moved last, kept as size 1) of the element mode returns."""
+    x = dim_last(data, d)
     order = _mode_order(x)
     s = np.take_along_axis(x, order, axis=-1)
     positions = np.arange(x.shape[-1])
@@ -303,7 +332,7 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> Any:
     run_start = np.maximum.accumulate(np.where(first, positions, 0), axis=-1)
     run_length = np.where(last, positions - run_start + 1, 0)
     best = run_length.argmax(axis=-1)[..., None]        # the first longest run: the smallest value
-    return ModeResult(*Mode.apply(input, d, np.take_along_axis(order, best, axis=-1), keepdim))
+    return np.take_along_axis(order, best, axis=-1)
 
 
 # ----------------------------------------------------------------------------- unique, unique_consecutive
@@ -352,6 +381,7 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, ret
         The output tensor, or a tuple ``(output, inverse_indices?, counts?)`` with the asked extras. NaNs are
         all distinct, as in PyTorch. No gradient flows through (PyTorch's raises).
     """
+    graph_break("unique(), whose output shape depends on the data")
     rows, d = _slices_along(input, dim)
     if d is None:
         values, inverse, counts = np.unique(rows, return_inverse=True, return_counts=True, equal_nan=False)
@@ -368,6 +398,7 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False, return_count
         The output tensor, or a tuple ``(output, inverse_indices?, counts?)`` with the asked extras: the run
         each element (slice) belongs to, and each run's length.
     """
+    graph_break("unique_consecutive(), whose output shape depends on the data")
     rows, d = _slices_along(input, dim)
     n = rows.shape[0]
     change = rows[1:] != rows[:-1]
