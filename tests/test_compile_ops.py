@@ -478,22 +478,16 @@ def _check(name: str, train: bool) -> None:
         assert compiled.breaks == [], compiled.breaks
 
 
-TUPLE_ARGUMENT = ("compiler: a Function argument that is a tuple holding arrays (an index key, batch norm's "
-                  "running statistics) is baked into the replay as one constant: Tracer._value names arrays only at "
-                  "the top level, and inside a backward such a tuple is not flagged as foreign either")
+WRAPPER_INDEX = ("the wrapper computes its positions or keys in NumPy (index_fill's positions, masked_scatter's "
+                 "source positions, embedding_bag's offsets, batch_norm's eval statistics reshaped outside a Function)")
 RUNNING_STATS = ("batch_norm/instance_norm update running statistics passed as arguments through Normalize's "
                  "on_stats callback, which closes over the trace-time tensors (module buffers, the same each call, "
                  "are fine: see test_compiled_module_step_equals_eager)")
 MARGIN_LOSS = "the margin loss is computed in NumPy in its wrapper and handed to HingeLoss as an array"
 CTC = "ctc_loss prepares its targets and lengths in NumPy in its wrapper"
-TUPLE_CASES = ("getitem_int_tensor", "getitem_int_tensor_dim1", "getitem_two_tensors", "index_select", "gather",
-               "take_along_dim", "scatter", "scatter_add", "index_add", "index_put", "setitem_tensor", "index_add_",
-               "scatter_", "embedding_bag", "batch_norm_eval", "index_fill", "max_unpool2d", "masked_scatter")
+WRAPPER_INDEX_CASES = ("embedding_bag", "batch_norm_eval", "index_fill", "masked_scatter")
 XFAIL: dict[tuple[str, bool], str] = {
-    **{(n, train): TUPLE_ARGUMENT for n in TUPLE_CASES for train in (True, False)},
-    # their backward scatters with a tuple key
-    **{(n, True): TUPLE_ARGUMENT for n in ("sort", "topk", "kthvalue", "median", "cummax", "scatter_reduce",
-                                           "embedding", "quantile", "embedding_max_norm")},
+    **{(n, train): WRAPPER_INDEX for n in WRAPPER_INDEX_CASES for train in (True, False)},
     **{(n, train): RUNNING_STATS for n in ("batch_norm_train", "batch_norm_1d", "instance_norm")
        for train in (True, False)},
     **{(n, train): MARGIN_LOSS for n in ("multi_margin_loss", "multilabel_margin_loss") for train in (True, False)},
