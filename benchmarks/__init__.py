@@ -4,8 +4,8 @@ Run ``python -m benchmarks [--quick] [--only NAME ...]``. A workload is one modu
 defining ``WORKLOAD`` (see ``benchmarks.harness.Workload``); adding one means writing
 that module and listing it in ``WORKLOADS`` below.
 """
-from benchmarks import adam_step, chain, large_chain, lenet, lstm, mlp, per_op, resnet
+from benchmarks import adam_step, chain, large_chain, lenet, lstm, mlp, moons, per_op, resnet
 from benchmarks.harness import Workload
 
-WORKLOADS: list[Workload] = [per_op.WORKLOAD, chain.WORKLOAD, large_chain.WORKLOAD, mlp.WORKLOAD, lenet.WORKLOAD,
-                              lstm.WORKLOAD, resnet.WORKLOAD, adam_step.WORKLOAD]
+WORKLOADS: list[Workload] = [per_op.WORKLOAD, chain.WORKLOAD, large_chain.WORKLOAD, moons.WORKLOAD, mlp.WORKLOAD,
+                              lenet.WORKLOAD, lstm.WORKLOAD, resnet.WORKLOAD, adam_step.WORKLOAD]

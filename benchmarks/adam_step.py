@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 import microtensor as mt
-from benchmarks.harness import Row, Workload, scaled, time_engines, torch
+from benchmarks.compiled import Steps, measure
+from benchmarks.harness import Row, Workload, scaled, torch
 from benchmarks.mlp import init_params
 from microtensor import optim
 
@@ -56,23 +57,29 @@ def run(sizes: tuple[int, ...], repeats: int, warmup: int) -> list[Row]:
     rng = np.random.default_rng(2)
     grads = [rng.standard_normal(p.shape).astype(np.float32) * 0.01 for p in start]
 
-    def engines(foreach: bool) -> tuple:
-        p_mt = [mt.tensor(p, requires_grad=True) for p in start]
-        for p, g in zip(p_mt, grads):
-            p.grad = mt.tensor(g)
-        opt_mt = optim.Adam(p_mt, lr=LR, betas=BETAS, eps=EPS)
-        torch_step, p_t = None, None
+    def engines(foreach: bool) -> tuple[Steps, list]:
+        """The engines' Adam steps, and the parameters of microtensor eager, PyTorch and the floor."""
+        p_mt = [[mt.tensor(p, requires_grad=True) for p in start] for _ in range(2)]
+        for copy in p_mt:
+            for p, g in zip(copy, grads):
+                p.grad = mt.tensor(g)
+        opts = [optim.Adam(copy, lr=LR, betas=BETAS, eps=EPS) for copy in p_mt]
+        compiled = mt.compile(opts[1].step)
+        p_np = [p.copy() for p in start]
+        steps = Steps(microtensor=opts[0].step, compiled=compiled, compiled_fn=compiled,
+                      state=lambda: tuple([p.detach().numpy() for p in copy] for copy in p_mt),
+                      numpy=NumpyAdam(p_np, grads).step)
+        p_t = None
         if torch is not None:
             p_t = [torch.tensor(p, requires_grad=True) for p in start]
             for p, g in zip(p_t, grads):
                 p.grad = torch.tensor(g)
-            torch_step = torch.optim.Adam(p_t, lr=LR, betas=BETAS, eps=EPS, foreach=foreach).step
-        p_np = [p.copy() for p in start]
-        return (opt_mt.step, torch_step, NumpyAdam(p_np, grads).step), (p_mt, p_t, p_np)
+            steps.torch = torch.optim.Adam(p_t, lr=LR, betas=BETAS, eps=EPS, foreach=foreach).step
+        return steps, [p_mt[0], p_t, p_np]
 
     name = f"Adam over MLP {'-'.join(map(str, sizes))}"
-    fns, params = engines(foreach=True)
-    for fn in fns:
+    steps, params = engines(foreach=True)
+    for fn in (steps.microtensor, steps.torch, steps.numpy):
         if fn is not None:
             for _ in range(3):
                 fn()
@@ -83,11 +90,10 @@ def run(sizes: tuple[int, ...], repeats: int, warmup: int) -> list[Row]:
     rows = [Row(name, "sum |params| after 3 steps", "", values, digits=7, agree=1e-5,
                 target_text="all equal (1e-5)")]
     for foreach in (True, False):
-        mt_fn, torch_fn, numpy_fn = engines(foreach)[0]
-        times = time_engines(mt_fn, torch_fn, numpy_fn, repeats, warmup)
+        times, compiled_checks = measure(name, engines(foreach)[0], repeats, warmup)
         rows.append(Row(name, f"step(), vs torch foreach={foreach}", "us", scaled(times, 1e6),
                         targets={"numpy-floor": 1.5}, target_text="<= 1.5x np"))
-    return rows
+    return rows + compiled_checks
 
 
 WORKLOAD = Workload(

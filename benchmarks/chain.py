@@ -1,6 +1,7 @@
 """Long chains: forward + backward through a 100,000-node and a 1,000,000-node graph, and the memory they leave.
 
 Each step is ``x = x * 0.9999 + 0.0001`` (two nodes) on a (16,) float32 tensor. The
+shorter chain also runs under ``microtensor.compile`` (its first call traces all its nodes). The
 long chain must complete (the engine never recurses) and, once its output is deleted,
 hand back its memory: measured as this process's RSS around the long chain and with
 tracemalloc (which counts Python objects and NumPy buffers exactly, but slows a run
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 
 import microtensor as mt
+from benchmarks.compiled import Steps, measure
 from benchmarks.harness import ENGINES, Row, Workload, rss_bytes, time_engines, torch
 
 MB = 1 / 2**20
@@ -35,30 +37,27 @@ def _numpy_chain(x: np.ndarray, grad: np.ndarray, n_nodes: int) -> np.ndarray:
     return grad
 
 
-def _engines(n_nodes: int, size: int) -> tuple:
-    """The three forward + backward callables (torch's None without PyTorch)."""
+def _step(x, g, n_nodes: int):
+    """Forward and backward through the chain from the leaf ``x``; returns ``x.grad``."""
+    x.grad = None
+    _chain(x, n_nodes).backward(g)
+    return x.grad
+
+
+def _engines(n_nodes: int, size: int) -> Steps:
+    """The chain's forward + backward in each engine (torch's None without PyTorch)."""
     start = np.random.default_rng(0).standard_normal(size).astype(np.float32)
     ones = np.ones(size, dtype=np.float32)
-    x_mt, g_mt = mt.tensor(start, requires_grad=True), mt.tensor(ones)
-
-    def mt_step():
-        x_mt.grad = None
-        _chain(x_mt, n_nodes).backward(g_mt)
-        return x_mt.grad
-
-    torch_step = None
+    xs_mt, g_mt = [mt.tensor(start, requires_grad=True) for _ in range(2)], mt.tensor(ones)
+    compiled = mt.compile(_step)
+    steps = Steps(microtensor=lambda: _step(xs_mt[0], g_mt, n_nodes),
+                  compiled=lambda: compiled(xs_mt[1], g_mt, n_nodes), compiled_fn=compiled,
+                  state=lambda: tuple([x.grad.numpy()] for x in xs_mt),
+                  numpy=lambda: _numpy_chain(start, ones, n_nodes))
     if torch is not None:
         x_t, g_t = torch.tensor(start, requires_grad=True), torch.tensor(ones)
-
-        def torch_step():
-            x_t.grad = None
-            _chain(x_t, n_nodes).backward(g_t)
-            return x_t.grad
-
-    def numpy_step():
-        return _numpy_chain(start, ones, n_nodes)
-
-    return mt_step, torch_step, numpy_step
+        steps.torch = lambda: _step(x_t, g_t, n_nodes)
+    return steps
 
 
 def _rss_run(n_nodes: int, size: int) -> tuple[float, list[int | None]]:
@@ -113,14 +112,15 @@ def run(n_nodes: int, long_nodes: int, traced_nodes: int, repeats: int, warmup: 
     long_seconds, rss = _rss_run(long_nodes, size)    # first, so that "before" is not after other big runs
     traced = _traced_run(traced_nodes, size)
 
-    mt_step, torch_step, numpy_step = _engines(n_nodes, size)
-    np.testing.assert_allclose(mt_step().numpy(), numpy_step(), rtol=1e-4, err_msg="chain: microtensor's gradient")
-    rows = [Row(f"{n_nodes:,}-node chain", "forward+backward", "s",
-                time_engines(mt_step, torch_step, numpy_step, repeats, warmup, settle=0))]
+    steps = _engines(n_nodes, size)
+    np.testing.assert_allclose(steps.microtensor().numpy(), steps.numpy(), rtol=1e-4,
+                               err_msg="chain: microtensor's gradient")
+    times, checks = measure(f"{n_nodes:,}-node chain", steps, repeats, warmup, settle=0)
+    rows = [Row(f"{n_nodes:,}-node chain", "forward+backward", "s", times), *checks]
 
     long_name = f"{long_nodes:,}-node chain"
-    _, torch_step, numpy_step = _engines(long_nodes, size)
-    long_times = time_engines(None, torch_step, numpy_step, repeats=1, warmup=0, settle=0)
+    long_steps = _engines(long_nodes, size)
+    long_times = time_engines(None, long_steps.torch, long_steps.numpy, repeats=1, warmup=0, settle=0)
     long_times["microtensor"] = long_seconds
     rows.append(Row(long_name, "forward+backward (completes)", "s", long_times, target_text="completes"))
     if rss[0] is not None:

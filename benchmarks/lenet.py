@@ -15,7 +15,8 @@ from numpy.lib.stride_tricks import as_strided
 
 import microtensor as mt
 import microtensor.nn  # noqa: F401 - binds mt.nn
-from benchmarks.harness import Row, Workload, scaled, time_engines, torch
+from benchmarks.compiled import Steps, first_losses, measure, torch_compiled
+from benchmarks.harness import Row, Workload, loss_rows, scaled, torch
 
 LR = 0.01
 
@@ -147,48 +148,48 @@ def numpy_step(x: np.ndarray, labels: np.ndarray, params: list[np.ndarray]) -> n
     return loss
 
 
-def run(batch: int, repeats: int, warmup: int) -> list[Row]:
-    """Time one step in each engine (median of ``repeats`` after ``warmup``); also the losses of two steps."""
+def run(batch: int, repeats: int, warmup: int, torch_compile: bool) -> list[Row]:
+    """Time one step in each engine (median of ``repeats`` after ``warmup``), torch.compile's only when
+    ``torch_compile``; also the losses of two steps and the checks of the compiled step."""
     rng = np.random.default_rng(1)
     x = rng.standard_normal((batch, 1, 28, 28)).astype(np.float32)
     labels = rng.integers(0, 10, batch)
     mt.manual_seed(0)
     start = {k: v.numpy().copy() for k, v in lenet5(mt.nn).state_dict().items()}
 
-    def engines() -> tuple:
-        model_mt = lenet5(mt.nn)
-        model_mt.load_state_dict({k: mt.tensor(v) for k, v in start.items()})
+    def engines(with_torch_compile: bool = False) -> Steps:
+        models = [lenet5(mt.nn) for _ in range(2)]
+        for model in models:
+            model.load_state_dict({k: mt.tensor(v) for k, v in start.items()})
         x_mt, t_mt = mt.tensor(x), mt.tensor(labels)
-        fns = [lambda: tensor_step(mt, model_mt, x_mt, t_mt), None]
+        compiled = mt.compile(tensor_step)
+        steps = Steps(microtensor=lambda: tensor_step(mt, models[0], x_mt, t_mt),
+                      compiled=lambda: compiled(mt, models[1], x_mt, t_mt), compiled_fn=compiled,
+                      state=lambda: tuple([p.detach().numpy() for p in m.parameters()] for m in models))
         if torch is not None:
             model_t = lenet5(torch.nn)
             model_t.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in start.items()})
             x_t, t_t = torch.from_numpy(x), torch.from_numpy(labels)
-            fns[1] = lambda: tensor_step(torch, model_t, x_t, t_t)
+            steps.torch = lambda: tensor_step(torch, model_t, x_t, t_t)
+            torch_step = torch_compiled(tensor_step, with_torch_compile)
+            if torch_step is not None:
+                steps.torch_compiled = lambda: torch_step(torch, model_t, x_t, t_t)
         x_cnhw, p_np = np.ascontiguousarray(x.transpose(1, 0, 2, 3)), numpy_params(start)
-        fns.append(lambda: numpy_step(x_cnhw, labels, p_np))
-        return fns
+        steps.numpy = lambda: numpy_step(x_cnhw, labels, p_np)
+        return steps
 
-    losses = []
-    for fn in engines():
-        losses.append(None if fn is None else [fn().item() for _ in range(2)])
-    loss_rows = []
-    for k, metric in enumerate(("loss, step 1", "loss, step 2 (after one update)")):
-        values = dict(zip(("microtensor", "torch-default", "numpy-floor"),
-                          (None if run is None else run[k] for run in losses)))
-        loss_rows.append(Row("LeNet-5", metric, "", values, digits=6, agree=1e-4, target_text="all equal (1e-4)"))
-
-    mt_fn, torch_fn, numpy_fn = engines()
-    times = time_engines(mt_fn, torch_fn, numpy_fn, repeats, warmup)
+    losses = loss_rows("LeNet-5", first_losses(engines()))
+    times, checks = measure(f"LeNet-5, batch {batch}", engines(torch_compile), repeats, warmup)
     return [Row(f"LeNet-5, batch {batch}", "training step", "ms", scaled(times, 1e3),
-                targets={"torch": 2.0, "numpy-floor": 1.2}, target_text="<= 2x torch, <= 1.2x np")] + loss_rows
+                targets={"torch": 2.0, "numpy-floor": 1.2}, compiled_targets={"numpy-floor": 1.0},
+                target_text="<= 2x torch, <= 1.2x np; compiled <= 1x np")] + checks + losses
 
 
 WORKLOAD = Workload(
     name="lenet",
     description=__doc__.splitlines()[0],
     run=run,
-    full=dict(batch=64, repeats=30, warmup=5),
-    quick=dict(batch=64, repeats=10, warmup=2),
-    tiny=dict(batch=2, repeats=1, warmup=0),
+    full=dict(batch=64, repeats=30, warmup=5, torch_compile=True),
+    quick=dict(batch=64, repeats=10, warmup=2, torch_compile=False),
+    tiny=dict(batch=2, repeats=1, warmup=0, torch_compile=False),
 )

@@ -13,7 +13,8 @@ import numpy as np
 
 import microtensor as mt
 import microtensor.nn  # noqa: F401 - binds mt.nn
-from benchmarks.harness import Row, Workload, scaled, time_engines, torch
+from benchmarks.compiled import Steps, first_losses, measure, torch_compiled
+from benchmarks.harness import Row, Workload, loss_rows, scaled, torch
 from microtensor.nn.rnn import LSTM
 
 LR = 0.01
@@ -112,8 +113,10 @@ def numpy_params(state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             "b_fc": state["fc.bias"].copy()}
 
 
-def run(steps: int, batch: int, input_size: int, hidden: int, repeats: int, warmup: int) -> list[Row]:
-    """Time one step in each engine (median of ``repeats`` after ``warmup``); also the losses of two steps."""
+def run(steps: int, batch: int, input_size: int, hidden: int, repeats: int, warmup: int,
+        torch_compile: bool) -> list[Row]:
+    """Time one step in each engine (median of ``repeats`` after ``warmup``), torch.compile's only when
+    ``torch_compile``; also the losses of two steps and the checks of the compiled step."""
     rng = np.random.default_rng(1)
     x = rng.standard_normal((steps, batch, input_size)).astype(np.float32)
     labels = rng.integers(0, 10, batch)
@@ -122,40 +125,39 @@ def run(steps: int, batch: int, input_size: int, hidden: int, repeats: int, warm
     start = {f"lstm.{k}": v.numpy().copy() for k, v in model.lstm.state_dict().items()}
     start.update({f"fc.{k}": v.numpy().copy() for k, v in model.fc.state_dict().items()})
 
-    def engines() -> tuple:
-        model_mt = Classifier(mt.nn, LSTM, input_size, hidden, 10)
-        model_mt.load(start, mt.tensor)
+    def engines(with_torch_compile: bool = False) -> Steps:
+        models = [Classifier(mt.nn, LSTM, input_size, hidden, 10) for _ in range(2)]
+        for m in models:
+            m.load(start, mt.tensor)
         x_mt, t_mt = mt.tensor(x), mt.tensor(labels)
-        fns = [lambda: tensor_step(mt, model_mt, x_mt, t_mt), None]
+        compiled = mt.compile(tensor_step)
+        result = Steps(microtensor=lambda: tensor_step(mt, models[0], x_mt, t_mt),
+                       compiled=lambda: compiled(mt, models[1], x_mt, t_mt), compiled_fn=compiled,
+                       state=lambda: tuple([p.detach().numpy() for p in m.parameters()] for m in models))
         if torch is not None:
             model_t = Classifier(torch.nn, torch.nn.LSTM, input_size, hidden, 10)
             model_t.load(start, lambda v: torch.from_numpy(v.copy()))
             x_t, t_t = torch.from_numpy(x), torch.from_numpy(labels)
-            fns[1] = lambda: tensor_step(torch, model_t, x_t, t_t)
+            result.torch = lambda: tensor_step(torch, model_t, x_t, t_t)
+            torch_step = torch_compiled(tensor_step, with_torch_compile)
+            if torch_step is not None:
+                result.torch_compiled = lambda: torch_step(torch, model_t, x_t, t_t)
         p_np = numpy_params(start)
-        fns.append(lambda: numpy_step(x, labels, p_np))
-        return fns
+        result.numpy = lambda: numpy_step(x, labels, p_np)
+        return result
 
-    losses = []
-    for fn in engines():
-        losses.append(None if fn is None else [fn().item() for _ in range(2)])
-    loss_rows = []
-    for k, metric in enumerate(("loss, step 1", "loss, step 2 (after one update)")):
-        values = dict(zip(("microtensor", "torch-default", "numpy-floor"),
-                          (None if run is None else run[k] for run in losses)))
-        loss_rows.append(Row("LSTM", metric, "", values, digits=6, agree=1e-4, target_text="all equal (1e-4)"))
-
-    mt_fn, torch_fn, numpy_fn = engines()
-    times = time_engines(mt_fn, torch_fn, numpy_fn, repeats, warmup)
-    return [Row(f"LSTM, seq {steps}, batch {batch}, {input_size}->{hidden}", "training step", "ms",
-                scaled(times, 1e3), targets={"torch": 2.0}, target_text="<= 2x torch")] + loss_rows
+    losses = loss_rows("LSTM", first_losses(engines()))
+    name = f"LSTM, seq {steps}, batch {batch}, {input_size}->{hidden}"
+    times, checks = measure(name, engines(torch_compile), repeats, warmup)
+    return [Row(name, "training step", "ms", scaled(times, 1e3), targets={"torch": 2.0},
+                compiled_targets={"torch": 1.0}, target_text="<= 2x torch; compiled <= 1x torch")] + checks + losses
 
 
 WORKLOAD = Workload(
     name="lstm",
     description=__doc__.splitlines()[0],
     run=run,
-    full=dict(steps=32, batch=32, input_size=64, hidden=128, repeats=30, warmup=5),
-    quick=dict(steps=32, batch=32, input_size=64, hidden=128, repeats=10, warmup=2),
-    tiny=dict(steps=3, batch=2, input_size=4, hidden=5, repeats=1, warmup=0),
+    full=dict(steps=32, batch=32, input_size=64, hidden=128, repeats=30, warmup=5, torch_compile=True),
+    quick=dict(steps=32, batch=32, input_size=64, hidden=128, repeats=10, warmup=2, torch_compile=False),
+    tiny=dict(steps=3, batch=2, input_size=4, hidden=5, repeats=1, warmup=0, torch_compile=False),
 )

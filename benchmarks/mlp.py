@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 import microtensor as mt
-from benchmarks.harness import Row, Workload, scaled, time_engines, torch
+from benchmarks.compiled import Steps, first_losses, measure, torch_compiled
+from benchmarks.harness import Row, Workload, loss_rows, scaled, torch
 
 LR = 0.01
 
@@ -75,47 +76,44 @@ def numpy_step(x: np.ndarray, labels: np.ndarray, params: list[np.ndarray]) -> n
     return loss
 
 
-def run(sizes: tuple[int, ...], batch: int, repeats: int, warmup: int) -> list[Row]:
-    """Time one step in each engine (median of ``repeats`` after ``warmup``); also the losses of two steps."""
+def run(sizes: tuple[int, ...], batch: int, repeats: int, warmup: int, torch_compile: bool) -> list[Row]:
+    """Time one step in each engine (median of ``repeats`` after ``warmup``), torch.compile's only when
+    ``torch_compile``; also the losses of two steps and the checks of the compiled step."""
     rng = np.random.default_rng(1)
     x = rng.standard_normal((batch, sizes[0])).astype(np.float32)
     labels = rng.integers(0, sizes[-1], batch)
     start = init_params(sizes)
 
-    def engines() -> tuple:
-        x_mt, t_mt = mt.tensor(x), mt.tensor(labels[:, None])
-        p_mt = [mt.tensor(p, requires_grad=True) for p in start]
-        fns = [lambda: tensor_step(mt, x_mt, t_mt, p_mt), None]
+    def engines(with_torch_compile: bool = False) -> Steps:
+        copies = [(mt.tensor(x), mt.tensor(labels[:, None]), [mt.tensor(p, requires_grad=True) for p in start])
+                  for _ in range(2)]
+        compiled = mt.compile(tensor_step)
+        steps = Steps(microtensor=lambda: tensor_step(mt, *copies[0]), compiled=lambda: compiled(mt, *copies[1]),
+                      compiled_fn=compiled, state=lambda: tuple([p.detach().numpy() for p in c[2]] for c in copies))
         if torch is not None:
             x_t, t_t = torch.from_numpy(x), torch.from_numpy(labels[:, None])
             p_t = [torch.tensor(p, requires_grad=True) for p in start]
-            fns[1] = lambda: tensor_step(torch, x_t, t_t, p_t)
+            steps.torch = lambda: tensor_step(torch, x_t, t_t, p_t)
+            torch_step = torch_compiled(tensor_step, with_torch_compile)
+            if torch_step is not None:
+                steps.torch_compiled = lambda: torch_step(torch, x_t, t_t, p_t)
         p_np = [p.copy() for p in start]
-        fns.append(lambda: numpy_step(x, labels, p_np))
-        return fns
+        steps.numpy = lambda: numpy_step(x, labels, p_np)
+        return steps
 
-    losses = []
-    for fn in engines():
-        losses.append(None if fn is None else [fn().item() for _ in range(2)])
-    loss_rows = []
-    for k, metric in enumerate(("loss, step 1", "loss, step 2 (after one update)")):
-        values = dict(zip(("microtensor", "torch-default", "numpy-floor"),
-                          (None if run is None else run[k] for run in losses)))
-        loss_rows.append(Row(f"MLP {'-'.join(map(str, sizes))}", metric, "", values, digits=6,
-                             agree=1e-4, target_text="all equal (1e-4)"))
-
-    mt_fn, torch_fn, numpy_fn = engines()
-    times = time_engines(mt_fn, torch_fn, numpy_fn, repeats, warmup)
-    name = f"MLP {'-'.join(map(str, sizes))}, batch {batch}"
-    return [Row(name, "training step", "ms", scaled(times, 1e3),
-                targets={"torch": 1.25, "numpy-floor": 1.1}, target_text="<= 1.25x torch, <= 1.1x np")] + loss_rows
+    name = f"MLP {'-'.join(map(str, sizes))}"
+    losses = loss_rows(name, first_losses(engines()))
+    times, checks = measure(f"{name}, batch {batch}", engines(torch_compile), repeats, warmup)
+    return [Row(f"{name}, batch {batch}", "training step", "ms", scaled(times, 1e3),
+                targets={"torch": 1.25, "numpy-floor": 1.1}, compiled_targets={"numpy-floor": 1.05},
+                target_text="<= 1.25x torch, <= 1.1x np; compiled <= 1.05x np")] + checks + losses
 
 
 WORKLOAD = Workload(
     name="mlp",
     description=__doc__.splitlines()[0],
     run=run,
-    full=dict(sizes=(784, 256, 256, 10), batch=128, repeats=30, warmup=5),
-    quick=dict(sizes=(784, 256, 256, 10), batch=128, repeats=10, warmup=2),
-    tiny=dict(sizes=(12, 8, 8, 10), batch=4, repeats=1, warmup=0),
+    full=dict(sizes=(784, 256, 256, 10), batch=128, repeats=30, warmup=5, torch_compile=True),
+    quick=dict(sizes=(784, 256, 256, 10), batch=128, repeats=10, warmup=2, torch_compile=False),
+    tiny=dict(sizes=(12, 8, 8, 10), batch=4, repeats=1, warmup=0, torch_compile=False),
 )

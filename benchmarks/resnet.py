@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 import microtensor as mt
-from benchmarks.harness import Row, Workload, scaled, time_engines, torch
+from benchmarks.compiled import Steps, first_losses, measure, torch_compiled
+from benchmarks.harness import Row, Workload, loss_rows, scaled, torch
 from microtensor.nn.models import resnet
 
 LR = 0.01
@@ -116,45 +117,47 @@ def tensor_step(lib, model, x, targets):
     return loss
 
 
-def run(depth: int, batch: int, size: int, repeats: int, warmup: int) -> list[Row]:
-    """Time one step in each engine (median of ``repeats`` after ``warmup``); also the losses of two steps."""
+def run(depth: int, batch: int, size: int, repeats: int, warmup: int, torch_compile: bool) -> list[Row]:
+    """Time one step in each engine (median of ``repeats`` after ``warmup``), torch.compile's only when
+    ``torch_compile``; also the losses of two steps and the checks of the compiled step."""
     rng = np.random.default_rng(1)
     x = rng.standard_normal((batch, 3, size, size)).astype(np.float32)
     labels = rng.integers(0, 10, batch)
     mt.manual_seed(0)
     start = {k: v.numpy().copy() for k, v in resnet(depth).state_dict().items()}
 
-    def engines() -> tuple:
-        model_mt = resnet(depth)
-        model_mt.load_state_dict({k: mt.tensor(v) for k, v in start.items()})
+    def engines(with_torch_compile: bool = False) -> Steps:
+        models = [resnet(depth) for _ in range(2)]
+        for model in models:
+            model.load_state_dict({k: mt.tensor(v) for k, v in start.items()})
         x_mt, t_mt = mt.tensor(x), mt.tensor(labels)
-        fns = [lambda: tensor_step(mt, model_mt, x_mt, t_mt), None]
+        compiled = mt.compile(tensor_step)
+        steps = Steps(microtensor=lambda: tensor_step(mt, models[0], x_mt, t_mt),
+                      compiled=lambda: compiled(mt, models[1], x_mt, t_mt), compiled_fn=compiled,
+                      state=lambda: tuple([p.detach().numpy() for p in m.parameters()] for m in models))
         if torch is not None:
             model_t = torch_resnet(depth)
             model_t.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in start.items()})
             x_t, t_t = torch.from_numpy(x), torch.from_numpy(labels)
-            fns[1] = lambda: tensor_step(torch, model_t, x_t, t_t)
-        return fns
+            steps.torch = lambda: tensor_step(torch, model_t, x_t, t_t)
+            torch_step = torch_compiled(tensor_step, with_torch_compile)
+            if torch_step is not None:
+                steps.torch_compiled = lambda: torch_step(torch, model_t, x_t, t_t)
+        return steps
 
-    losses = [None if fn is None else [fn().item() for _ in range(2)] for fn in engines()]
     name = f"ResNet-{depth}"
-    loss_rows = []
-    for k, metric in enumerate(("loss, step 1", "loss, step 2 (after one update)")):
-        values = dict(zip(("microtensor", "torch-default"), (None if run is None else run[k] for run in losses)))
-        loss_rows.append(Row(name, metric, "", values, digits=6, agree=1e-4, target_text="all equal (1e-4)"))
-
-    mt_fn, torch_fn = engines()
-    times = time_engines(mt_fn, torch_fn, None, repeats, warmup)
+    losses = loss_rows(name, first_losses(engines()))
+    times, checks = measure(f"{name}, {size}x{size}, batch {batch}", engines(torch_compile), repeats, warmup)
     return [Row(f"{name}, {size}x{size}, batch {batch}", "training step", "ms", scaled(times, 1e3),
-                targets={"torch": 2.5}, target_text="<= 2.5x torch")] + loss_rows
+                targets={"torch": 2.5}, target_text="<= 2.5x torch")] + checks + losses
 
 
 WORKLOAD = Workload(
     name="resnet",
     description=__doc__.splitlines()[0],
     run=run,
-    full=dict(depth=8, batch=32, size=32, repeats=20, warmup=3),
-    quick=dict(depth=8, batch=32, size=32, repeats=5, warmup=1),
-    tiny=dict(depth=8, batch=2, size=8, repeats=1, warmup=0),
+    full=dict(depth=8, batch=32, size=32, repeats=20, warmup=3, torch_compile=False),   # ~1 min to compile
+    quick=dict(depth=8, batch=32, size=32, repeats=5, warmup=1, torch_compile=False),
+    tiny=dict(depth=8, batch=2, size=8, repeats=1, warmup=0, torch_compile=False),
     has_floor=False,
 )
