@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 import microtensor as mt
-from benchmarks.harness import ENGINES, Row, Workload, time_engines, torch, torch_threads_restored
+from benchmarks.compiled import Steps, measure
+from benchmarks.harness import ENGINES, Row, Workload, torch, torch_threads_restored
 
 MB = 1 / 2**20
 C, D = 0.999, 1e-3
@@ -63,6 +64,26 @@ def engine_step(engine: str, size: int, n_ops: int, numbers: bool) -> Callable[[
     return step
 
 
+def chain_step(x: Any, c: Any, d: Any, g: Any, n_ops: int) -> Any:
+    """One forward + backward of the chain from ``x`` (its gradient reset first); returns x's gradient."""
+    x.grad = None
+    chain(x, c, d, n_ops).backward(g)
+    return x.grad
+
+
+def microtensor_steps(size: int, n_ops: int, numbers: bool) -> Steps:
+    """microtensor's step eager and under ``microtensor.compile``, each on its own copy of x."""
+    start = np.random.default_rng(0).standard_normal(size).astype(np.float32)
+    c, d = _constants(size, numbers)
+    if not numbers:
+        c, d = mt.tensor(c), mt.tensor(d)
+    xs, g = [mt.tensor(start, requires_grad=True) for _ in range(2)], mt.ones(size)
+    compiled = mt.compile(chain_step)
+    return Steps(microtensor=lambda: chain_step(xs[0], c, d, g, n_ops),
+                 compiled=lambda: compiled(xs[1], c, d, g, n_ops), compiled_fn=compiled,
+                 state=lambda: ([xs[0].grad.numpy()], [xs[1].grad.numpy()]))
+
+
 def traced_peak(step: Callable[[], Any]) -> float:
     """tracemalloc's peak during one call of ``step``, over what was traced before it (MB): NumPy reports
     every buffer it allocates to tracemalloc, so this is microtensor's (and the floor's) exact peak."""
@@ -101,11 +122,15 @@ def run(size: int, time_ops: int, memory_ops: int, repeats: int, warmup: int) ->
     for numbers in (False, True):
         what = "number" if numbers else "tensor"
         name = f"{time_ops}-op x*c+d chain, {size:,} elements, {what} c, d"
-        steps = [engine_step(e, size, time_ops, numbers) if e != "torch" or torch is not None else None
-                 for e in ("microtensor", "torch", "numpy")]
-        np.testing.assert_allclose(steps[0]().numpy(), steps[2](), rtol=1e-4, err_msg="large chain: gradient")
-        rows.append(Row(name, "forward+backward", "s", time_engines(*steps, repeats, warmup, settle=1),
-                        targets={"torch": 1.2}, target_text="<= 1.2x torch"))
+        steps = microtensor_steps(size, time_ops, numbers)
+        steps.torch = engine_step("torch", size, time_ops, numbers) if torch is not None else None
+        steps.numpy = engine_step("numpy", size, time_ops, numbers)
+        np.testing.assert_allclose(steps.microtensor().numpy(), steps.numpy(), rtol=1e-4,
+                                   err_msg="large chain: gradient")
+        times, checks = measure(name, steps, repeats, warmup, settle=1)
+        rows.append(Row(name, "forward+backward", "s", times, targets={"torch": 1.2},
+                        target_text="<= 1.2x torch"))
+        rows += checks
         name = f"{memory_ops}-op x*c+d chain, {size:,} elements, {what} c, d"
         peaks: dict[str, float | None] = dict.fromkeys(ENGINES)
         peaks["microtensor"] = traced_peak(engine_step("microtensor", size, memory_ops, numbers))

@@ -37,24 +37,24 @@ def test_workload_measures_every_engine(workload, tiny_rows):
     assert any(r.values["mt-compiled"] for r in timed)
     assert all(r.values["torch-compile"] is None for r in timed)        # the tiny size leaves torch.compile out
     first_call = [r for r in rows if r.metric.startswith("first call")]
-    assert len(first_call) == 1
-    assert first_call[0].values["mt-compiled"] > 0 and first_call[0].compiled_targets == {"microtensor": 3}
+    assert first_call       # one per timed step (the large chain times two)
+    assert all(r.values["mt-compiled"] > 0 and r.compiled_targets == {"microtensor": 3} for r in first_call)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("workload", WORKLOADS, ids=WORKLOAD_NAMES)
 def test_compiled_step_has_no_graph_breaks(workload, tiny_rows):
     rows = [r for r in tiny_rows[workload.name] if r.metric == "compiled graph breaks"]
-    assert len(rows) == 1
-    assert rows[0].values["mt-compiled"] == 0 and rows[0].verdict() == "met"
+    assert rows
+    assert all(r.values["mt-compiled"] == 0 and r.verdict() == "met" for r in rows)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("workload", WORKLOADS, ids=WORKLOAD_NAMES)
 def test_compiled_state_is_bitwise_eagers(workload, tiny_rows):
     rows = [r for r in tiny_rows[workload.name] if r.metric.startswith("compiled state differing")]
-    assert len(rows) == 1
-    assert rows[0].values["mt-compiled"] == 0 and rows[0].verdict() == "met"
+    assert rows
+    assert all(r.values["mt-compiled"] == 0 and r.verdict() == "met" for r in rows)
     for r in tiny_rows[workload.name]:
         if r.metric.startswith("loss"):
             assert r.values["mt-compiled"] == r.values["microtensor"]
