@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from microtensor.capture import graph_break
 from microtensor.ops.as_strided import storage_positions_of
 from microtensor.ops.broadcasting import broadcast_shapes
 from microtensor.ops.checks import tensor_input, torch_dtype_name
@@ -96,6 +97,7 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
         raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got"
                            f"{torch_dtype_name(input)} and {torch_dtype_name(source)}")
     shape = broadcast_shapes("masked_scatter", input._data.shape, m.shape)
+    graph_break("masked_scatter (how much of source it reads depends on the mask)")
     positions = np.flatnonzero(np.broadcast_to(m, shape))
     if positions.size > source._data.size:
         raise RuntimeError("Number of elements of source < number of ones in mask")
