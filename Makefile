@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test,plots,progress,data,lint]"
+	$(PY) -m pip install --quiet -e ".[test,plots,progress,data,lint,distributed]"
 	touch $(STAMP)
 
 demo: $(STAMP)
