@@ -1,6 +1,7 @@
-"""microtensor.distributed: the collectives against NumPy, failing ranks, the launcher and the sampler. The
-multi-rank tests launch the scripts of tests/distributed_workers on 2 ranks with mpiexec (the ``distributed``
-extra); they are skipped without it."""
+"""microtensor.distributed and DistributedDataParallel: the collectives against NumPy, DDP against one process
+on the concatenated batches, failing ranks, the launcher and the sampler. The multi-rank tests launch the
+scripts of tests/distributed_workers on 2 ranks with mpiexec (the ``distributed`` extra); they are
+skipped without it."""
 import os
 import subprocess
 import sys
@@ -9,9 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import microtensor as mt
 import microtensor.distributed as dist
 from microtensor.distributed.mpi import mpi_available
 from microtensor.distributed.run import launch_command
+from microtensor.nn.parallel import DistributedDataParallel
 from microtensor.utils.data import DistributedSampler
 from tests.helpers import requires_torch, torch
 
@@ -33,6 +36,13 @@ def test_collectives_match_numpy_through_the_launcher():
                      str(WORKERS / "collectives.py")])
     assert run.returncode == 0, run.stdout + run.stderr
     assert "rank 0: collectives ok" in run.stdout and "rank 1: collectives ok" in run.stdout
+
+
+@requires_mpi
+def test_ddp_matches_one_process_on_the_concatenated_batches():
+    run = run_ranks(launch_command(2, str(WORKERS / "ddp_matches_one_process.py"), []))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "rank 0: ddp ok" in run.stdout and "rank 1: ddp ok" in run.stdout
 
 
 @requires_mpi
@@ -73,6 +83,8 @@ def test_queries_before_init_raise_as_pytorch():
         with pytest.raises(ValueError, match="Default process group has not been initialized"):
             query()
     with pytest.raises(ValueError, match="Default process group has not been initialized"):
+        DistributedDataParallel(mt.nn.Linear(2, 2))
+    with pytest.raises(ValueError, match="Default process group has not been initialized"):
         DistributedSampler(range(4))
 
 
@@ -81,6 +93,11 @@ def test_bad_backend_and_init_method_are_named():
         dist.init_process_group(backend="gloo")
     with pytest.raises(ValueError, match="init_method 'tcp://10.0.0.1:23456' is not supported"):
         dist.init_process_group("mpi", init_method="tcp://10.0.0.1:23456")
+
+
+def test_ddp_rejects_device_ids_for_a_cpu_module():
+    with pytest.raises(ValueError, match="device_ids and output_device arguments only work"):
+        DistributedDataParallel(mt.nn.Linear(2, 2), device_ids=[0])
 
 
 def test_reduce_op_names():
