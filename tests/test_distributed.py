@@ -130,3 +130,13 @@ def test_sampler_partitions_as_pytorch(n, replicas, drop_last):
         assert list(ours) == [int(permutation[i]) for i in theirs]
         assert len(ours) == len(TorchSampler(range(n), **kwargs)) == len(theirs)
     assert torch is not None
+
+
+@requires_mpi
+@pytest.mark.slow
+def test_ddp_digits_demo_reaches_the_single_process_accuracy():
+    run = run_ranks([sys.executable, "-m", "microtensor.distributed.run", "-n", "2", "-m", "demos.ddp_digits"],
+                    timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    accuracy = float(run.stdout.rsplit("test accuracy", 1)[1])
+    assert accuracy >= 0.95, run.stdout
