@@ -1,5 +1,6 @@
 """Run on 2 ranks: every collective of microtensor.distributed against what NumPy computes from the ranks'
 inputs (each rank makes every rank's input, so it knows the expected result). Exits non-zero on a mismatch."""
+import datetime
 import warnings
 
 import numpy as np
@@ -137,9 +138,22 @@ for w in works:
 check(got, xs[peer], "isend/irecv")
 expect_error(ValueError, "should not be the same", lambda: dist.send(mine, dst=rank))
 
-# barrier, object collectives, groups
+# barrier; Work.wait's timeout: rank 1 sends only after the barrier, so rank 0's first wait times out
 dist.barrier()
-dist.barrier(async_op=True).wait()
+dist.barrier(async_op=True).wait(timeout=datetime.timedelta(seconds=60))
+late = torch.zeros(3)
+if rank == 0:
+    work = dist.irecv(late, src=1, tag=99)
+    expect_error(RuntimeError, "did not complete within 0.05 seconds", lambda: work.wait(timeout=0.05))
+    assert not work.is_completed()
+dist.barrier()
+if rank == 1:
+    dist.send(torch.ones(3), dst=0, tag=99)
+else:
+    work.wait()
+    check(late, np.ones(3), "irecv after a timed-out wait")
+
+# object collectives, groups
 objects = [{"lr": 0.1, "rank": rank}, "text"] if rank == 0 else [None, None]
 dist.broadcast_object_list(objects, src=0)
 assert objects == [{"lr": 0.1, "rank": 0}, "text"], objects
