@@ -6,16 +6,20 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-quick lint bench torch clean
+.PHONY: demo demo-ddp test test-quick lint bench torch clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test,plots,progress,data,lint]"
+	$(PY) -m pip install --quiet -e ".[test,plots,progress,data,lint,distributed]"
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(PY) -m demos showcase
+
+# data-parallel training on 2 ranks over MPI (microtensor.distributed; the `distributed` extra)
+demo-ddp: $(STAMP)
+	$(PY) -m microtensor.distributed.run -n 2 -m demos.ddp_digits
 
 # one BLAS/OpenMP thread per test worker: the workers already use every core
 test: $(STAMP)

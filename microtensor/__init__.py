@@ -14,6 +14,7 @@ from microtensor import (
     backends,
     checkout,
     cuda,
+    distributed,
     distributions,
     dtypes,
     linalg,
@@ -674,3 +675,4 @@ __all__ += ["conv3d", "conv_transpose1d", "conv_transpose3d", "max_pool1d_with_i
             "max_pool3d"]  # issue 22: 3-D convolution and pooling
 __all__ += ["BFloat16Tensor", "bfloat16"]  # issue 22: bfloat16
 __all__ += ["compile", "compiler"]  # issue 23: microtensor.compile
+__all__ += ["distributed"]  # issue 24: microtensor.distributed

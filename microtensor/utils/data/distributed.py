@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sized
 
 import numpy as np
 
+from microtensor.distributed import get_rank, get_world_size, is_available
 from microtensor.utils.data.sampler import Sampler
 
 
@@ -23,15 +24,19 @@ class DistributedSampler(Sampler[int]):
         seed: the permutation's base seed, the same on every replica.
         drop_last: drop the tail that does not divide evenly instead of padding with repeated indices.
 
-    Without a process group (microtensor has none yet) ``num_replicas`` and ``rank`` must be given. The
-    permutation is NumPy's, so it differs from PyTorch's for the same seed (as every random stream here).
+    ``num_replicas`` and ``rank`` default to the world size and rank of ``microtensor.distributed``'s default
+    process group (ValueError before ``init_process_group``). The permutation is NumPy's, so it differs from
+    PyTorch's for the same seed (as every random stream here); the shards and padding are PyTorch's.
     Call ``set_epoch(epoch)`` before each epoch's iteration for a new permutation.
     """
 
     def __init__(self, dataset: Sized, num_replicas: int | None = None, rank: int | None = None,
                  shuffle: bool = True, seed: int = 0, drop_last: bool = False) -> None:
         if num_replicas is None or rank is None:
-            raise RuntimeError("Requires distributed package to be available")
+            if not is_available():
+                raise RuntimeError("Requires distributed package to be available")
+            num_replicas = get_world_size() if num_replicas is None else num_replicas
+            rank = get_rank() if rank is None else rank
         if rank >= num_replicas or rank < 0:
             raise ValueError(f"Invalid rank {rank}, rank should be in the interval [0, {num_replicas - 1}]")
         self.dataset = dataset
