@@ -739,7 +739,8 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
     if isinstance(value, Tensor) and value.ndim:
         raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                            f"{value.ndim} dimension(s).")
-    idx = record(np.unique, idx)    # filling twice is filling once: a repeated index must not count the value's gradient twice
+    # filling twice is filling once: a repeated index must not count the value's gradient twice
+    idx = record(np.unique, idx)
     if input._data.ndim == 0:
         return IndexPut.apply(input.reshape(1), _as_values(value, input), (idx,), ADVANCED).reshape(())
     return IndexPut.apply(input, _as_values(value, input), _dim_key(d, idx), ADVANCED)
