@@ -1,5 +1,6 @@
 """The demos' compiled training steps (``mt.compile``) give eager's numbers exactly: ``train_classifier``'s
-step (an MLP, a BatchNorm network, the last smaller batch of an epoch)."""
+step (an MLP, a BatchNorm network, the last smaller batch of an epoch), the optimizers demo's valley steps and
+its loss-and-gradients step before clipping."""
 import importlib.util
 
 import numpy as np
@@ -9,8 +10,11 @@ import microtensor as mt
 
 pytest.importorskip("matplotlib")  # demos.common draws with it
 
-from demos.training import digits_split, train_classifier
+from demos import optimizers as opt
+from demos.training import digits_split, loss_and_gradients, train_classifier
 from microtensor import nn, optim
+from microtensor.nn import functional as F
+from microtensor.utils.data import DataLoader
 
 needs_digits = pytest.mark.skipif(importlib.util.find_spec("sklearn") is None, reason="the digits need scikit-learn")
 
@@ -39,3 +43,33 @@ def test_train_classifier_compiled_matches_eager(build):
     assert replayed.loss == eager.loss and replayed.accuracy == eager.accuracy
     for name, value in eager_state.items():
         assert np.array_equal(replayed_state[name].numpy(), value.numpy()), name
+
+
+@pytest.mark.parametrize("name", opt.RULES)
+def test_valley_descent_compiled_matches_eager(name):
+    run = opt.descend(name, steps=20, angle=opt.TURN)
+    w = mt.tensor(opt.turn(opt.VALLEY_START, opt.TURN), dtype=mt.float64, requires_grad=True)
+    optimizer = opt.make_optimizer(name, [w], opt.VALLEY_LR[name])
+    losses = [opt.valley_step(w, optimizer, opt.TURN).item() for _ in range(20)]
+    assert run.losses[:-1] == losses
+    assert run.points[-1].tolist() == w.tolist()
+    assert "def replay(" in run.code and "step()" in run.code
+
+
+@needs_digits
+def test_updates_with_clipping_match_an_eager_loop():
+    split = small_split()
+    loader = DataLoader(split.train_set(), batch_size=64, shuffle=True, generator=mt.Generator().manual_seed(0))
+    model = opt.make_mlp(0)
+    optimizer = optim.SGD(model.parameters(), lr=0.5)
+    replayed = [(u.loss, u.norm) for u in opt.updates(model, loader, optimizer, 8, clip_norm=1.0)]
+    loader = DataLoader(split.train_set(), batch_size=64, shuffle=True, generator=mt.Generator().manual_seed(0))
+    model = opt.make_mlp(0)
+    optimizer = optim.SGD(model.parameters(), lr=0.5)
+    eager = []
+    for x, y in [batch for _ in range(2) for batch in loader][:8]:
+        loss = loss_and_gradients(model, optimizer, F.cross_entropy, x, y)
+        eager.append((loss.item(), nn.utils.clip_grad_norm_(model.parameters(), 1.0).item()))
+        optimizer.step()
+    assert replayed == eager
+
