@@ -1,6 +1,6 @@
 """The demos' compiled training steps (``mt.compile``) give eager's numbers exactly: ``train_classifier``'s
 step (an MLP, a BatchNorm network, the last smaller batch of an epoch), the optimizers demo's valley steps and
-its loss-and-gradients step before clipping."""
+its loss-and-gradients step before clipping, and the sequences demo's memory and sine-wave training."""
 import importlib.util
 
 import numpy as np
@@ -11,6 +11,7 @@ import microtensor as mt
 pytest.importorskip("matplotlib")  # demos.common draws with it
 
 from demos import optimizers as opt
+from demos import sequences as seq
 from demos.training import digits_split, loss_and_gradients, train_classifier
 from microtensor import nn, optim
 from microtensor.nn import functional as F
@@ -73,3 +74,35 @@ def test_updates_with_clipping_match_an_eager_loop():
         optimizer.step()
     assert replayed == eager
 
+
+def trained_states(train, monkeypatch, build_name):
+    """Run ``train()`` compiled, then eagerly (``mt.compile`` made the identity); each run's result and the
+    state of the model it built with ``seq.<build_name>``."""
+    runs = []
+    for compiled in (True, False):
+        if not compiled:
+            monkeypatch.setattr(mt, "compile", lambda fn: fn)
+        built = []
+        cls = getattr(seq, build_name)
+        monkeypatch.setattr(seq, build_name, lambda *args: built.append(cls(*args)) or built[-1])
+        result = train()
+        monkeypatch.setattr(seq, build_name, cls)
+        runs.append((result, {k: v.numpy() for k, v in built[0].state_dict().items()}))
+    return runs
+
+
+@pytest.mark.parametrize("kind", seq.KINDS)
+def test_memory_training_compiled_matches_eager(kind, monkeypatch):
+    (replayed, replayed_state), (eager, eager_state) = trained_states(
+        lambda: seq.train_memory(kind, gap=10, steps=12, eval_every=4), monkeypatch, "Recaller")
+    assert replayed.accuracy == eager.accuracy
+    for name, value in eager_state.items():
+        assert np.array_equal(replayed_state[name], value), name
+
+
+def test_sine_training_compiled_matches_eager(monkeypatch):
+    (replayed, replayed_state), (eager, eager_state) = trained_states(lambda: seq.train_sine(steps=12), monkeypatch,
+                                                                      "NextStep")
+    assert replayed.losses == eager.losses and replayed.mse == eager.mse
+    for name, value in eager_state.items():
+        assert np.array_equal(replayed_state[name], value), name
