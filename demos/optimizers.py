@@ -7,7 +7,8 @@ then learning-rate decay, gradient clipping, and full-batch vs stochastic vs min
    degrees with the start turned with it. SGD and both momentum methods only add and scale gradient vectors, so
    turning the problem turns their paths and nothing else (the numbers are the same); Adagrad, RMSprop, Adadelta
    and Adam divide each coordinate by its own gradient history, which undoes the stretch only when the valley
-   lies along the axes: turned, they lose most of their lead.
+   lies along the axes: turned, they lose most of their lead. Each run's step is compiled (``mt.compile``): traced
+   on the first call, replayed after it as straight-line NumPy, whose first and last lines the demo prints.
 2. The same seven train one MLP (64-32-10, the same start and batch order) on scikit-learn's digits; each has a
    learning rate picked by hand (RMSprop and Adam need far smaller ones than SGD); all reach 95-98% on the test set.
 3. Learning-rate decay: a learning rate large enough to make fast progress leaves the loss bouncing at the end;
@@ -40,7 +41,15 @@ import numpy as np
 
 import microtensor as mt
 from demos.common import headline, new_figure, progress, save_figure
-from demos.training import History, Split, accuracy, digits_split, plot_curves, train_classifier
+from demos.training import (
+    History,
+    Split,
+    accuracy,
+    digits_split,
+    loss_and_gradients,
+    plot_curves,
+    train_classifier,
+)
 from microtensor import nn, optim
 from microtensor.nn import functional as F
 from microtensor.optim import lr_scheduler
@@ -99,6 +108,7 @@ TURN = math.radians(30)
 VALLEY_LR = {"SGD": 0.9, "Momentum": 0.1, "Nesterov": 0.1, "Adagrad": 1.0, "RMSprop": 0.05, "Adadelta": 10.0,
              "Adam": 0.3}
 ADADELTA_DEFAULT_LR = 1.0
+CODE_LINES = 5                                  # the demo prints this many lines of each end of SGD's replay
 
 # 2. digits
 HIDDEN = 32
@@ -151,19 +161,29 @@ def valley(w: mt.Tensor, angle: float = 0.0) -> mt.Tensor:
 
 @dataclass
 class Descent:
-    """One optimizer's path on the valley: the point ``(steps + 1, 2)`` and the loss before each step and at
-    the end."""
+    """One optimizer's path on the valley: the point ``(steps + 1, 2)``, the loss before each step and at the
+    end, and the NumPy program its compiled step replays (``mt.compile``'s ``code``)."""
     points: np.ndarray
     losses: list[float]
+    code: str
 
     def steps_to(self, tol: float = VALLEY_TOL) -> int | None:
         """The number of steps after which the loss is first below ``tol``; None if it never is."""
         return next((n for n, loss in enumerate(self.losses) if loss < tol), None)
 
 
+def valley_step(w: mt.Tensor, optimizer: optim.Optimizer, angle: float) -> mt.Tensor:
+    """One step of ``optimizer`` on the valley turned by ``angle`` from ``w``; returns the loss before it."""
+    loss = valley(w, angle)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss
+
+
 def descend(name: str, lr: float | None = None, steps: int = VALLEY_STEPS, angle: float = 0.0) -> Descent:
     """Minimise the valley turned by ``angle`` with ``RULES[name]``, from ``VALLEY_START`` turned with it, in
-    float64.
+    float64, with ``valley_step`` compiled (traced on the first step, replayed as NumPy on the others).
 
     Args:
         name: a key of ``RULES``.
@@ -173,17 +193,14 @@ def descend(name: str, lr: float | None = None, steps: int = VALLEY_STEPS, angle
     """
     w = mt.tensor(turn(VALLEY_START, angle), dtype=mt.float64, requires_grad=True)
     optimizer = make_optimizer(name, [w], VALLEY_LR[name] if lr is None else lr)
+    step = mt.compile(valley_step)
     points, losses = [w.tolist()], []
     for _ in range(steps):
-        loss = valley(w, angle)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
+        losses.append(step(w, optimizer, angle).item())   # .item() and .tolist() stay outside the compiled step
         points.append(w.tolist())
     with mt.no_grad():
         losses.append(valley(w, angle).item())
-    return Descent(np.array(points), losses)
+    return Descent(np.array(points), losses, step.code)
 
 
 def _print_valley_table(runs: dict[str, Descent], lrs: dict[str, float]) -> None:
@@ -289,14 +306,14 @@ class Update(NamedTuple):
 def updates(model: nn.Module, loader: DataLoader, optimizer: optim.Optimizer, count: int,
             clip_norm: float | None = None) -> Iterator[Update]:
     """Take ``count`` cross-entropy steps on ``loader``'s batches (passing over it as often as needed) and
-    yield an ``Update`` after each; with ``clip_norm`` the gradients are clipped to that total norm first."""
+    yield an ``Update`` after each; with ``clip_norm`` the gradients are clipped to that total norm first.
+    ``loss_and_gradients`` runs compiled; the norm, the clipping and the update run eagerly after it."""
+    compute = mt.compile(loss_and_gradients)
     done = 0
     while done < count:
         for x, y in loader:
             start = time.perf_counter()
-            loss = F.cross_entropy(model(x), y)
-            optimizer.zero_grad()
-            loss.backward()
+            loss = compute(model, optimizer, F.cross_entropy, x, y)
             params = list(model.parameters())
             norm = (nn.utils.clip_grad_norm_(params, clip_norm) if clip_norm is not None
                     else nn.utils.get_total_norm([p.grad for p in params]))
@@ -426,6 +443,10 @@ def _valley_part(out: Path, steps: int) -> None:
         print(f"  {'':9s} the notes: {rule.notes}")
     aligned = {name: descend(name, steps=steps) for name in RULES}
     _print_valley_table(aligned, VALLEY_LR)
+    code = aligned["SGD"].code.splitlines()
+    print(f"  each step ran compiled (mt.compile(valley_step)): traced once, then replayed as straight NumPy; SGD's"
+          f" replay, the first and last {CODE_LINES} of its {len(code)} lines (compiled.code holds them all):")
+    print("\n".join(f"    | {line}" for line in [*code[:CODE_LINES], "    ...", *code[-CODE_LINES:]]))
     lr = VALLEY_LR["SGD"]
     print("  SGD's y after each of its first steps: " + ", ".join(f"{y:.2f}" for y in aligned["SGD"].points[1:7, 1])
           + f": it crosses the floor every step (lr times the wall's curvature is {lr * WALL_CURVATURE:g} > 1), as"

@@ -66,10 +66,31 @@ def accuracy(model: nn.Module, x: mt.Tensor, labels: mt.Tensor) -> float:
     return correct
 
 
+def loss_and_gradients(model: nn.Module, optimizer: optim.Optimizer, loss_fn: LossFn, x: mt.Tensor, y: mt.Tensor
+                       ) -> mt.Tensor:
+    """The loss ``loss_fn(model(x), y)`` on the batch ``(x, y)`` and the gradients of ``optimizer``'s parameters,
+    computed afresh; returns the loss. Compiled on its own where the step goes on with what ``mt.compile`` cannot
+    replay (``nn.utils.clip_grad_norm_`` computes its norm outside the recorded ops: a replay would reuse the
+    first step's), which then runs eagerly after it."""
+    loss = loss_fn(model(x), y)
+    optimizer.zero_grad()
+    loss.backward()
+    return loss
+
+
+def train_step(model: nn.Module, optimizer: optim.Optimizer, loss_fn: LossFn, x: mt.Tensor, y: mt.Tensor
+               ) -> mt.Tensor:
+    """One training step on the batch ``(x, y)``: ``loss_and_gradients`` and one update of ``optimizer``; returns
+    the loss (read it with ``.item()`` outside a compiled step)."""
+    loss = loss_and_gradients(model, optimizer, loss_fn, x, y)
+    optimizer.step()
+    return loss
+
+
 def train_classifier(model: nn.Module, split: Split, optimizer: optim.Optimizer, epochs: int,
                      batch_size: int = 32, loss_fn: LossFn = F.cross_entropy, seed: int = 0,
                      desc: str = "epochs", scheduler: optim.lr_scheduler.LRScheduler | None = None,
-                     clip_norm: float | None = None) -> History:
+                     compiled: bool = True) -> History:
     """Train ``model`` on ``split``'s training part with minibatches in a seeded shuffled order.
 
     Args:
@@ -82,22 +103,19 @@ def train_classifier(model: nn.Module, split: Split, optimizer: optim.Optimizer,
         seed: the seed of the batch order.
         desc: the progress bar's label.
         scheduler: stepped once per epoch, when given.
-        clip_norm: the largest total gradient norm, when given (``nn.utils.clip_grad_norm_``).
+        compiled: run ``train_step`` through ``mt.compile``: traced on the first batch (and on the last, smaller
+            one), replayed as NumPy on the others, with eager's results; False runs it eagerly (for a model whose
+            step ``mt.compile`` cannot replay yet).
     """
     loader = DataLoader(split.train_set(), batch_size=batch_size, shuffle=True,
                         generator=mt.Generator().manual_seed(seed))
+    step = mt.compile(train_step) if compiled else train_step   # one per run: it caches this model's plans
     history = History()
     for _ in progress(range(epochs), desc=desc):
         model.train()
         total = 0.0
         for x, y in loader:
-            loss = loss_fn(model(x), y)
-            optimizer.zero_grad()
-            loss.backward()
-            if clip_norm is not None:
-                nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
-            optimizer.step()
-            total += loss.item() * len(y)
+            total += step(model, optimizer, loss_fn, x, y).item() * len(y)
         if scheduler is not None:
             scheduler.step()
         history.loss.append(total / len(split.y_train))
@@ -141,11 +159,11 @@ class Trained:
 
 def train_timed(name: str, model: nn.Module, split: Split, optimizer: optim.Optimizer, epochs: int,
                 batch_size: int = 32, seed: int = 0,
-                scheduler: optim.lr_scheduler.LRScheduler | None = None) -> Trained:
+                scheduler: optim.lr_scheduler.LRScheduler | None = None, compiled: bool = True) -> Trained:
     """``train_classifier`` (same arguments; ``name`` labels the progress bar), timed, as a ``Trained``."""
     start = time.perf_counter()
     history = train_classifier(model, split, optimizer, epochs, batch_size=batch_size, seed=seed, desc=name,
-                               scheduler=scheduler)
+                               scheduler=scheduler, compiled=compiled)
     return Trained(name, model, history, time.perf_counter() - start)
 
 
