@@ -151,9 +151,8 @@ def train_transformer(epochs: int = 2, n_train: int = 4096, lr: float = 3e-3, ba
     split = reversal_split(n_train, seed=seed)
     mt.manual_seed(seed)
     model = ReversalTransformer()
-    # eagerly: mt.compile's replay gets the embedding's weight gradient wrong for a new batch of digits
     history = train_classifier(model, split, optim.Adam(model.parameters(), lr=lr), epochs, batch_size,
-                               seed=seed, desc="transformer epochs", compiled=False)
+                               seed=seed, desc="transformer epochs")
     return model, history, split
 
 

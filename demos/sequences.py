@@ -281,16 +281,20 @@ def train_char_lstm(steps: int = 200, seq_len: int = 32, embedding: int = 16, hi
     model = CharLSTM(len(vocab), embedding, hidden)
     optimizer = optim.Adam(model.parameters(), lr=lr)
     losses = []
-    # eager: mt.compile's replay gets an nn.Embedding's weight gradient wrong for a new batch of ids
-    for _ in progress(range(steps), desc="char LSTM"):
-        idx = mt.randint(0, len(inputs), (batch_size,))
-        scores, _ = model(inputs[idx])
-        loss = F.cross_entropy(scores.transpose(1, 2), targets[idx])
+
+    @mt.compile
+    def step(x: mt.Tensor, y: mt.Tensor) -> mt.Tensor:
+        scores, _ = model(x)
+        loss = F.cross_entropy(scores.transpose(1, 2), y)
         optimizer.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
-        losses.append(loss.item())
+        return loss
+
+    for _ in progress(range(steps), desc="char LSTM"):
+        idx = mt.randint(0, len(inputs), (batch_size,))     # drawn outside: a random draw breaks the graph
+        losses.append(step(inputs[idx], targets[idx]).item())
     return CharRun(model, vocab, losses)
 
 

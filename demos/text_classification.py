@@ -177,9 +177,6 @@ class TextRNN(nn.Module):
 
 
 MODELS = {"TextCNN": TextCNN, "TextRNN": TextRNN, "bag of words": BagOfWords}
-# trained eagerly: mt.compile does not record a comparison (their padding mask, tokens != 0) and would replay the
-# mask of the batch it traced on every later batch
-EAGER = frozenset({"TextRNN", "bag of words"})
 
 
 def train(name: str, data: tuple[Split, list[Sentence]] | None = None, epochs: int = 8, lr: float = 0.01,
@@ -199,7 +196,7 @@ def train(name: str, data: tuple[Split, list[Sentence]] | None = None, epochs: i
     mt.manual_seed(seed)
     model = MODELS[name](len(VOCAB))
     history = train_classifier(model, split, optim.Adam(model.parameters(), lr=lr), epochs, batch_size, seed=seed,
-                               desc=name, compiled=name not in EAGER)
+                               desc=name)
     return model, history
 
 
