@@ -210,10 +210,10 @@ def _run_node(node: Function, grads: list, buffers: dict, deps: dict, ready: lis
                  for g, meta in zip(grads, node._out_meta)]
     # decided per call, never stored on the node: a retained graph may be run again with create_graph
     tracer = Capture.tracer
-    overwrite = node.overwrites_grad and not create_graph and tracer is None and held_once(grads[0])
+    overwrite = node.overwrites_grad and not create_graph and held_once(grads[0])
     try:
         if tracer is not None:          # microtensor.compile is recording (microtensor/capture.py)
-            results = tracer.backward(node, grads)
+            results = tracer.backward(node, grads, overwrite)
         elif overwrite:
             results = node.backward(node, grads[0], overwrite_grad=True)  # type: ignore[call-arg]   # its own keyword
         else:

@@ -92,9 +92,13 @@ def refill_saved(ctx: Any, out: Any) -> Any:
     return out
 
 
-def backward_whole(node: Any, grads: tuple) -> list:
-    """Run ``node``'s backward on the gradient arrays ``grads``; its gradients as arrays (None where none)."""
-    results = node.backward(node, *[None if g is None else Tensor._make(g) for g in grads])
+def backward_whole(node: Any, grads: tuple, overwrite: bool = False) -> list:
+    """Run ``node``'s backward on the gradient arrays ``grads``; its gradients as arrays (None where none).
+    ``overwrite``: let it write into its one incoming gradient, as the engine did when it was traced."""
+    if overwrite:
+        results = node.backward(node, Tensor._make(grads[0]), overwrite_grad=True)
+    else:
+        results = node.backward(node, *[None if g is None else Tensor._make(g) for g in grads])
     if type(results) is not tuple:
         results = (results,)
     return [r._data if isinstance(r, Tensor) else r for r in results]
@@ -287,7 +291,8 @@ def _source(step: Step, i: int, last_use: dict[str, int], tracer: Tracer, fresh:
     if step.kind == Step.BACKWARD:
         node = fresh.get(id(step.target)) or tracer.global_name(step.target, step.target.name())
         grads = ", ".join(step.args) + ("," if len(step.args) == 1 else "")
-        return [f"{_targets(step.outs, True)} = backward_whole({node}, ({grads}))"]
+        overwrite = ", overwrite=True" if step.overwrite else ""
+        return [f"{_targets(step.outs, True)} = backward_whole({node}, ({grads}){overwrite})"]
     call = f"{step.ctx}.{step.target.__name__}({_call_args(step)})"
     handed = step.hands_over
     if handed is not None and handed.startswith("v") and last_use.get(handed, -1) <= i \

@@ -17,9 +17,11 @@ replayed by calling the node's backward again on a context its replayed forward 
 """
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,6 +64,7 @@ class Step:
     as_array: bool = False             # the forward returned a NumPy scalar: the replay wraps it, as apply does
     fills_saved: bool = False          # FORWARD whose node's backward is replayed whole: rebuild ctx._saved
     hands_over: str | None = None      # WHOLE accumulate: the name whose array the gradient may take over
+    overwrite: bool = False            # BACKWARD that may write into its incoming gradient, as eager let it
 
 
 class _Frame:
@@ -85,7 +88,9 @@ class Tracer:
         self._counts: dict[str, int] = {}           # how many globals were named after each hint
         self._names: dict[int, str] = {}            # id(array) -> its name or live expression
         self._grads: dict[int, str] = {}            # id(a leaf's .grad array) -> "t3.grad._data"
-        self._keep: list[Any] = []                  # holds what was named, so ids stay unique while tracing
+        # a named array is watched, not held: holding it would change the reference counts by which the engine
+        # decides to write into a gradient it alone holds (and so the rounding); when it dies its id is forgotten
+        self._watched: dict[int, weakref.ref] = {}
         self._live: dict[int, Tensor] = {}          # leaf tensors read live, by id
         self._frames: list[_Frame] = []
         self._forwards: dict[int, Step] = {}        # id(ctx) -> its FORWARD step
@@ -111,7 +116,18 @@ class Tracer:
 
     def _bind(self, array: np.ndarray, name: str) -> None:
         self._names[id(array)] = name
-        self._keep.append(array)
+        self._watch(array)
+
+    def _watch(self, array: np.ndarray) -> None:
+        key = id(array)
+        if key not in self._watched:
+            self._watched[key] = weakref.ref(array, functools.partial(self._died, key))
+
+    def _died(self, key: int, _: weakref.ref) -> None:
+        """A named array was freed: its id may now be another array's."""
+        self._names.pop(key, None)
+        self._grads.pop(key, None)
+        self._watched.pop(key, None)
 
     def global_name(self, obj: Any, hint: str) -> str:
         """The name under which the replay's source refers to ``obj`` (one name per object)."""
@@ -128,7 +144,6 @@ class Tracer:
             self._counts[base] = n + 1
             self.globals[name] = obj
             self._global_names[id(obj)] = name
-            self._keep.append(obj)
         return name
 
     def add_input(self, t: Tensor) -> str:
@@ -210,19 +225,35 @@ class Tracer:
         self.steps.append(step)
         return out
 
-    def backward(self, node: Any, grads: list) -> Any:
+    def backward(self, node: Any, grads: list, overwrite: bool = False) -> Any:
         """Run a node's backward (called by the engine) and record it: the steps inside it, or the whole call
-        when it computed something outside the seam."""
+        when it computed something outside the seam. ``overwrite``: the engine lets it write into its one
+        incoming gradient (ReLU's backward does, in NumPy: recorded whole, and replayed the same way, so that
+        the replay rounds as eager does)."""
+        call = (lambda: node.backward(node, grads[0], overwrite_grad=True)) if overwrite else (
+            lambda: node.backward(node, *grads))
         if not self.recording():
-            return node.backward(node, *grads)
+            return call()
         forward = self._forwards.get(id(node))
         if forward is None:
             self.graph_break(f"backward through {node.name()}, an op recorded outside the compiled function")
-            return node.backward(node, *grads)
+            return call()
+        if overwrite:
+            grad_names = [self._array(grads[0]._data, grads[0])]
+            self._depth += 1
+            try:
+                results = call()
+            finally:
+                self._depth -= 1
+            self._ran_backward.add(id(node))
+            forward.fills_saved = True
+            self._whole_backward(node, grads, results if type(results) is tuple else (results,), grad_names,
+                                 overwrite=True)
+            return results
         frame = _Frame(len(self.steps))
         self._frames.append(frame)
         try:
-            results = node.backward(node, *grads)
+            results = call()
         finally:
             self._frames.pop()
         self._ran_backward.add(id(node))
@@ -234,14 +265,15 @@ class Tracer:
             del self.steps[frame.start:]
             self._forget(frame.names)
             forward.fills_saved = True
-            self._whole_backward(node, grads, listed)
+            self._whole_backward(node, grads, listed, [self._array(g._data, g) if g is not None else "None"
+                                                       for g in grads])
         elif self._frames:
             self._frames[-1].names.extend(frame.names)
         return results
 
-    def _whole_backward(self, node: Any, grads: list, results: tuple) -> None:
-        step = Step(Step.BACKWARD, node, [self._array(g._data, g) if g is not None else "None" for g in grads],
-                    ctx=node)
+    def _whole_backward(self, node: Any, grads: list, results: tuple, grad_names: list[str],
+                        overwrite: bool = False) -> None:
+        step = Step(Step.BACKWARD, node, grad_names, ctx=node, overwrite=overwrite)
         self.global_name(node, node.name())
         step.outs = [self._new_name(g._data) if isinstance(g, Tensor) else None for g in results]
         self.steps.append(step)
@@ -297,7 +329,7 @@ class Tracer:
             g = t.grad
             if g is not None:
                 self._grads[id(g._data)] = self.global_name(t, "t") + ".grad._data"
-                self._keep.append(g._data)
+                self._watch(g._data)
 
     def assigned(self, t: Tensor, attribute: str, value: Any) -> None:
         """Record ``t.<attribute> = value`` (``p.grad = None``, ``p.data = ...``), made after the assignment."""
