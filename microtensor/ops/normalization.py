@@ -11,6 +11,7 @@ import numpy as np
 
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
+from microtensor.capture import record
 from microtensor.dtypes import BFLOAT16
 from microtensor.ops.broadcasting import unbroadcast
 from microtensor.ops.checks import floating_input
@@ -202,9 +203,14 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if running_mean is None or running_var is None:
         raise RuntimeError("batch_norm(): running_mean and running_var must be defined in evaluation mode "
                            "(training=False)")
-    stats = (running_mean._data.reshape(shape).astype(x._data.dtype, copy=False),
-             running_var._data.reshape(shape).astype(x._data.dtype, copy=False))
+    stats = (record(_as_statistic, running_mean._data, shape, x._data.dtype),
+             record(_as_statistic, running_var._data, shape, x._data.dtype))
     return _normalize(x, weight, bias, axes, shape, eps, stats)
+
+
+def _as_statistic(running: np.ndarray, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """A running statistic shaped to broadcast against the input, in its dtype."""
+    return running.reshape(shape).astype(dtype, copy=False)
 
 
 def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
