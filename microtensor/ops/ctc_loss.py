@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from microtensor.autograd.function import Function
+from microtensor.capture import graph_break
 from microtensor.ops.checks import tensor_input, torch_dtype_name
 from microtensor.ops.comparison import isinf
 from microtensor.ops.elementwise import where
@@ -187,6 +188,7 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Tensor | tuple[i
             then averaged over the batch).
         zero_infinity: replace infinite losses (no alignment is possible) and their gradients with 0.
     """
+    graph_break("ctc_loss (prepares its targets and lengths in NumPy)")
     op = "ctc_loss"
     reduction = reduction_mode(op, reduction)
     lp, tg = tensor_input(op, log_probs, "log_probs"), tensor_input(op, targets, "targets", 2)

@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 
+from microtensor.capture import graph_break
 from microtensor.dtypes import is_floating
 from microtensor.ops.checks import torch_dtype_name
 from microtensor.ops.embedding import Embedding, renorm_rows
@@ -80,6 +81,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
         include_last_offset: ``offsets`` has one more entry, the end of the last bag.
         padding_idx: a row left out of every bag (and of the count a mean divides by); it gets no gradient.
     """
+    graph_break("embedding_bag (forms its bags in NumPy)")
     if (isinstance(weight, Tensor) and isinstance(input, Tensor) and weight._data.dtype == np.int64
             and is_floating(input._data.dtype)):
         warnings.warn("Argument order of nn.functional.embedding_bag was changed. Usage `embedding_bag(weight, "

@@ -15,6 +15,7 @@ import numpy as np
 
 from microtensor.autograd.function import Function
 from microtensor.autograd.grad_mode import GradMode
+from microtensor.capture import graph_break
 from microtensor.dtypes import is_floating
 from microtensor.ops.checks import tensor_input, torch_dtype_name
 from microtensor.ops.distance import pairwise_distance
@@ -95,6 +96,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
         weight: one weight per class (it gets no gradient).
         reduction: 'mean' (over the samples; default), 'sum' or 'none'.
     """
+    graph_break("multi_margin_loss (computes its loss in NumPy, outside the recorded ops)")
     op = "multi_margin_loss"
     r = reduction_mode(op, reduction, size_average, reduce)
     if p not in (1, 2):
@@ -143,6 +145,7 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average: Any = No
             entries after it are ignored).
         reduction: 'mean' (over the samples; default), 'sum' or 'none'.
     """
+    graph_break("multilabel_margin_loss (computes its loss in NumPy, outside the recorded ops)")
     op = "multilabel_margin_loss"
     r = reduction_mode(op, reduction, size_average, reduce)
     x, scores = _scores(op, input)
