@@ -479,3 +479,15 @@ def test_resnet8_compiled_rounds_as_eager():
         compiled(mt, compiled_model, x, labels)
     for (name, p), q in zip(eager_model.named_parameters(), compiled_model.parameters()):
         assert np.array_equal(p.detach().numpy(), q.detach().numpy()), name
+
+
+def test_running_statistics_passed_in_break_the_graph_module_buffers_replay():
+    compiled = mt.compile(lambda x, rm, rv: F.batch_norm(x, rm, rv, training=True))
+    with pytest.warns(UserWarning, match="a callable holding a tensor argument"):
+        compiled(mt.randn(4, 3), mt.zeros(3), mt.ones(3))
+    model = nn.BatchNorm1d(3)
+    compiled_model = mt.compile(model)
+    with mt.no_grad():
+        for _ in range(3):
+            compiled_model(mt.randn(4, 3))
+    assert compiled_model.breaks == [] and model.num_batches_tracked.item() == 3

@@ -228,15 +228,15 @@ CASES: dict[str, Case] = {
     "unfold_im2col": Case(lambda x: F.unfold(x, 2), (("f", IMG),)),
     # normalization
     "batch_norm_train": Case(lambda x, rm, rv, w, b: F.batch_norm(x, rm, rv, w, b, training=True, momentum=0.2),
-                             (("f", IMG), ("c", (3,)), ("prob", (3,)), ("f", (3,)), ("f", (3,)))),
+                             (("f", IMG), ("c", (3,)), ("prob", (3,)), ("f", (3,)), ("f", (3,))), breaks=True),
     "batch_norm_eval": Case(lambda x, rm, rv: F.batch_norm(x, rm, rv, training=False),
                             (("f", IMG), ("c", (3,)), ("pos", (3,)))),
     "batch_norm_1d": Case(lambda x, rm, rv: F.batch_norm(x, rm, rv, training=True), (("f", S), ("c", (4,)),
-                                                                                      ("pos", (4,)))),
+                                                                                      ("pos", (4,))), breaks=True),
     "layer_norm": Case(lambda x, w, b: F.layer_norm(x, (4,), w, b), (("f", S), ("f", (4,)), ("f", (4,)))),
     "group_norm": Case(lambda x, w, b: F.group_norm(x, 3, w, b), (("f", IMG), ("f", (3,)), ("f", (3,)))),
     "instance_norm": Case(lambda x, rm, rv: F.instance_norm(x, rm, rv, use_input_stats=True),
-                          (("f", IMG), ("c", (3,)), ("pos", (3,)))),
+                          (("f", IMG), ("c", (3,)), ("pos", (3,))), breaks=True),
     "local_response_norm": Case(lambda x: F.local_response_norm(x, 2), (("f", IMG),)),
     "rms_norm": Case(lambda x, w: F.rms_norm(x, (4,), w), (("f", S), ("f", (4,)))),
     # losses
@@ -480,20 +480,8 @@ def _check(name: str, train: bool) -> None:
         assert compiled.breaks == [], compiled.breaks
 
 
-RUNNING_STATS = ("batch_norm/instance_norm update running statistics passed as arguments through Normalize's "
-                 "on_stats callback, which closes over the trace-time tensors (module buffers, the same each call, "
-                 "are fine: see test_compiled_module_step_equals_eager)")
-XFAIL: dict[tuple[str, bool], str] = {
-    **{(n, train): RUNNING_STATS for n in ("batch_norm_train", "batch_norm_1d", "instance_norm")
-       for train in (True, False)},
-}
-"""Cases that still compute with stale values: the hole's reason (the compiler's own, or an op's left open)."""
-
-
-def _params(train: bool) -> list:
-    names = [n for n, c in CASES.items() if c.grad or not train]
-    return [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=XFAIL[n, train])) if (n, train) in XFAIL
-            else n for n in names]
+def _params(train: bool) -> list[str]:
+    return [n for n, c in CASES.items() if c.grad or not train]
 
 
 @pytest.mark.parametrize("name", _params(train=True))

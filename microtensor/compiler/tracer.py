@@ -187,7 +187,22 @@ class Tracer:
             return f"[{', '.join(items)}]" if type(value) is list else f"({', '.join(items)}{',' * (len(items) == 1)})"
         if isinstance(value, np.dtype):
             return self.global_name(value, str(value))
+        if callable(value) and self._holds_an_argument(value):
+            self.graph_break(f"{getattr(value, '__qualname__', type(value).__name__)}, a callable holding a tensor "
+                             "argument of the call (the replay would keep using the traced one)")
         return self.global_name(value, type(value).__name__)
+
+    def _holds_an_argument(self, fn: Any) -> bool:
+        """Whether ``fn`` closes over a tensor argument of the call (``batch_norm``'s running-statistics update
+        for statistics passed in): baked into the replay, it would go on writing the traced tensors."""
+        for cell in getattr(fn, "__closure__", None) or ():
+            try:
+                held = cell.cell_contents
+            except ValueError:            # a cell not yet filled
+                continue
+            if isinstance(held, Tensor) and self._global_names.get(id(held), "").startswith("a"):
+                return True
+        return False
 
     # ------------------------------------------------------------------ the seam
     def forward(self, cls: Any, ctx: Any, args: tuple, fwd_args: list, kwargs: dict) -> Any:
