@@ -419,8 +419,13 @@ def test_empty_forward_and_backward(name):
                 assert not leaf.grad.numpy().any()
 
 
+# PyTorch 2.13's multilabel margin 'sum' of an empty batch also reads uninitialised memory (once 1.5e161 in CI):
+# our value, zero, is checked by test_empty_forward_and_backward
+TORCH_UNINITIALISED = {"multilabel_margin_loss_sum"}
+
+
 @requires_torch
-@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("name", [n for n in CASES if n not in TORCH_UNINITIALISED])
 def test_empty_matches_torch(name):
     fn, arrays, _ = CASES[name]
     with warnings.catch_warnings():
