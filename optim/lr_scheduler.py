@@ -49,6 +49,13 @@ class LRScheduler:
             resume it (the groups must then have ``initial_lr``).
     """
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every scheduler's own ``step`` is replayed whole by ``microtensor.compile``, as the base one is: it
+        changes Python state (the epoch, the groups' lr) that a recording of array work would miss."""
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = replayed_whole(cls.__dict__["step"])  # type: ignore[method-assign]
+
     _is_initial: bool = False
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:

@@ -491,3 +491,30 @@ def test_running_statistics_passed_in_break_the_graph_module_buffers_replay():
         for _ in range(3):
             compiled_model(mt.randn(4, 3))
     assert compiled_model.breaks == [] and model.num_batches_tracked.item() == 3
+
+
+@pytest.mark.parametrize("make", [
+    lambda opt: optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2),
+    lambda opt: optim.lr_scheduler.SequentialLR(opt, [optim.lr_scheduler.ConstantLR(opt, factor=0.5, total_iters=2),
+                                                      optim.lr_scheduler.ExponentialLR(opt, 0.9)], milestones=[2]),
+    lambda opt: optim.lr_scheduler.ChainedScheduler([optim.lr_scheduler.StepLR(opt, 1, 0.5),
+                                                     optim.lr_scheduler.ExponentialLR(opt, 0.9)]),
+], ids=["CosineAnnealingWarmRestarts", "SequentialLR", "ChainedScheduler"])
+def test_schedulers_with_their_own_step_are_replayed(make):
+    lrs = []
+    for compiled in (False, True):
+        model = nn.Linear(2, 1)
+        opt = optim.SGD(model.parameters(), lr=1.0)
+        sched = make(opt)
+
+        def step(x):
+            opt.zero_grad()
+            model(x).sum().backward()
+            opt.step()
+            sched.step()
+
+        run = mt.compile(step) if compiled else step
+        for _ in range(5):
+            run(mt.ones(1, 2))
+        lrs.append(opt.param_groups[0]["lr"])
+    assert lrs[0] == lrs[1]
