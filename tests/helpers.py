@@ -170,3 +170,18 @@ def run_threads(*fns: Callable[[], Any], barrier: threading.Barrier | None = Non
     if errors:
         raise errors[0]
     return results
+
+
+def matrix_op_inputs(makers: tuple, seed: int, batch: tuple, n: int) -> list[np.ndarray]:
+    """The inputs of a row of a linalg op table: one array per maker ``make(rng, batch, n)`` (a batch of
+    n-sized matrices or vectors), all drawn from one generator seeded ``seed``."""
+    rng = np.random.default_rng(seed)
+    return [make(rng, batch, n) for make in makers]
+
+
+def raises_starting_with(call: Callable[[], Any], message: str, error: type[BaseException] = RuntimeError) -> None:
+    """``call()`` raises ``error`` whose message starts with ``message`` (PyTorch's wording, shapes after it)."""
+    with pytest.raises(error) as info:
+        call()
+    assert str(info.value).startswith(message), str(info.value)
+

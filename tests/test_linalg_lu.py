@@ -5,7 +5,15 @@ import warnings
 
 import numpy as np
 import pytest
-from helpers import check_gradients, compare_with_torch, requires_torch, seeds, torch
+from helpers import (
+    check_gradients,
+    compare_with_torch,
+    matrix_op_inputs,
+    raises_starting_with,
+    requires_torch,
+    seeds,
+    torch,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -60,17 +68,12 @@ OPS = {
 }
 
 
-def _inputs(name, seed, batch, n):
-    rng = np.random.default_rng(seed)
-    return [make(rng, batch, n) for make in OPS[name][1]]
-
-
 @pytest.mark.parametrize("name", OPS)
 @given(batch=st.sampled_from([(), (1,), (2,), (2, 1)]), n=st.integers(1, 3), seed=seeds)
 @settings(max_examples=6, deadline=None, derandomize=True)
 def test_gradcheck(name, batch, n, seed):
     f = OPS[name][0]
-    check_gradients(lambda *xs: f(mt, *xs), *_inputs(name, seed, batch, n))
+    check_gradients(lambda *xs: f(mt, *xs), *matrix_op_inputs(OPS[name][1], seed, batch, n))
 
 
 @requires_torch
@@ -78,7 +81,8 @@ def test_gradcheck(name, batch, n, seed):
 @pytest.mark.parametrize("batch", [(), (2,), (2, 1)])
 def test_matches_torch(name, batch):
     f = OPS[name][0]
-    compare_with_torch(lambda *xs: f(mt, *xs), *_inputs(name, 3, batch, 4), torch_fn=lambda *xs: f(torch, *xs),
+    inputs = matrix_op_inputs(OPS[name][1], 3, batch, 4)
+    compare_with_torch(lambda *xs: f(mt, *xs), *inputs, torch_fn=lambda *xs: f(torch, *xs),
                        rtol=1e-7, atol=1e-9)
 
 
@@ -183,7 +187,4 @@ ERRORS = [
 
 @pytest.mark.parametrize("k", range(len(ERRORS)))
 def test_errors(k):
-    call, message = ERRORS[k]
-    with pytest.raises(RuntimeError) as info:
-        call()
-    assert str(info.value).startswith(message), str(info.value)
+    raises_starting_with(*ERRORS[k])

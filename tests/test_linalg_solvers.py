@@ -4,7 +4,15 @@ import warnings
 
 import numpy as np
 import pytest
-from helpers import check_gradients, compare_with_torch, requires_torch, seeds, torch
+from helpers import (
+    check_gradients,
+    compare_with_torch,
+    matrix_op_inputs,
+    raises_starting_with,
+    requires_torch,
+    seeds,
+    torch,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -89,17 +97,12 @@ OPS = {
 }
 
 
-def _inputs(name, seed, batch, n):
-    rng = np.random.default_rng(seed)
-    return [make(rng, batch, n) for make in OPS[name][1]]
-
-
 @pytest.mark.parametrize("name", OPS)
 @given(batch=st.sampled_from([(), (1,), (2,), (2, 1)]), n=st.integers(1, 3), seed=seeds)
 @settings(max_examples=6, deadline=None, derandomize=True)
 def test_gradcheck(name, batch, n, seed):
     f = OPS[name][0]
-    check_gradients(lambda *xs: f(mt, *xs), *_inputs(name, seed, batch, n))
+    check_gradients(lambda *xs: f(mt, *xs), *matrix_op_inputs(OPS[name][1], seed, batch, n))
 
 
 @requires_torch
@@ -107,7 +110,8 @@ def test_gradcheck(name, batch, n, seed):
 @pytest.mark.parametrize("batch", [(), (2,), (2, 1)])
 def test_matches_torch(name, batch):
     f = OPS[name][0]
-    compare_with_torch(lambda *xs: f(mt, *xs), *_inputs(name, 3, batch, 3), torch_fn=lambda *xs: f(torch, *xs),
+    inputs = matrix_op_inputs(OPS[name][1], 3, batch, 3)
+    compare_with_torch(lambda *xs: f(mt, *xs), *inputs, torch_fn=lambda *xs: f(torch, *xs),
                        rtol=1e-7, atol=1e-9)
 
 
@@ -115,7 +119,7 @@ def test_matches_torch(name, batch):
 @pytest.mark.parametrize("name", ["solve", "cholesky", "qr_tall", "eigvalsh", "pinv_tall", "matrix_exp", "cross"])
 def test_float32_matches_torch(name):
     f = OPS[name][0]
-    arrays = [a.astype(np.float32) for a in _inputs(name, 4, (2,), 3)]
+    arrays = [a.astype(np.float32) for a in matrix_op_inputs(OPS[name][1], 4, (2,), 3)]
     compare_with_torch(lambda *xs: f(mt, *xs), *arrays, torch_fn=lambda *xs: f(torch, *xs), rtol=1e-4, atol=1e-5)
 
 
@@ -123,25 +127,26 @@ def test_float32_matches_torch(name):
 @pytest.mark.parametrize("name", ["solve", "cholesky", "eigvalsh", "pinv_tall", "matrix_exp", "vecdot"])
 def test_empty_batch_matches_torch(name):
     f = OPS[name][0]
-    compare_with_torch(lambda *xs: f(mt, *xs), *_inputs(name, 0, (0,), 3), torch_fn=lambda *xs: f(torch, *xs))
+    inputs = matrix_op_inputs(OPS[name][1], 0, (0,), 3)
+    compare_with_torch(lambda *xs: f(mt, *xs), *inputs, torch_fn=lambda *xs: f(torch, *xs))
 
 
 @pytest.mark.parametrize("p", ["fro", "nuc", 1, -1, float("inf"), -float("inf")])
 def test_cond_in_other_norms_gradcheck(p):
-    check_gradients(lambda a: mt.linalg.cond(a, p), _inputs("solve", 6, (2,), 3)[0])
+    check_gradients(lambda a: mt.linalg.cond(a, p), matrix_op_inputs(OPS["solve"][1], 6, (2,), 3)[0])
 
 
 @requires_torch
 @pytest.mark.parametrize("p", ["fro", "nuc", 1, -1, float("inf"), -float("inf")])
 def test_cond_in_other_norms_matches_torch(p):       # values only: PyTorch's own backward fails for these p
-    a = _inputs("solve", 7, (2,), 3)[0]
+    a = matrix_op_inputs(OPS["solve"][1], 7, (2,), 3)[0]
     compare_with_torch(lambda a: mt.linalg.cond(a, p), a, torch_fn=lambda a: torch.linalg.cond(a, p),
                        check_grad=False)
 
 
 @requires_torch
 def test_eigenvectors_match_torch_up_to_sign():
-    a = _inputs("eigh", 5, (2,), 4)[0]
+    a = matrix_op_inputs(OPS["eigh"][1], 5, (2,), 4)[0]
     a = a + np.swapaxes(a, -1, -2)
     w, v = mt.linalg.eigh(mt.tensor(a))
     tw, tv = torch.linalg.eigh(torch.tensor(a))
@@ -264,9 +269,7 @@ ERRORS = [
 @pytest.mark.parametrize("k", range(len(ERRORS)))
 def test_errors(k):
     call, exc, message = ERRORS[k]
-    with pytest.raises(exc) as info:
-        call()
-    assert str(info.value).startswith(message), str(info.value)
+    raises_starting_with(call, message, exc)
 
 
 def test_qr_backward_refusals():
