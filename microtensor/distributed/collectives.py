@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from microtensor.distributed.mpi import load_mpi
-from microtensor.distributed.process_group import ProcessGroup, group_rank_of, not_a_member, resolve_group
+from microtensor.distributed.process_group import ProcessGroup, group_rank_of, member_group
 from microtensor.distributed.reduce_op import ReduceOp, mpi_op
 from microtensor.distributed.work import (
     Work,
@@ -56,9 +56,9 @@ def all_reduce(tensor: Tensor, op: ReduceOp = ReduceOp.SUM, group: ProcessGroup 
     """Reduce ``tensor`` across the ranks of ``group`` with ``op``, in place: afterwards every rank holds
     the result. Returns a Work with ``async_op``, else None."""
     check_tensor(tensor, "all_reduce")
-    if not_a_member(group, "all_reduce"):
+    g = member_group(group, "all_reduce")
+    if g is None:
         return None
-    g = resolve_group(group)
     mop = mpi_op(op, "all_reduce")
     buf, write_back = writable(tensor)
     finish = then(averaging(buf, op, g.size(), "all_reduce"), write_back)
@@ -71,9 +71,9 @@ def reduce(tensor: Tensor, dst: int | None = None, op: ReduceOp = ReduceOp.SUM, 
     """Reduce ``tensor`` across the ranks of ``group`` with ``op`` into ``tensor`` on rank ``dst`` (global;
     or ``group_dst`` within the group); the other ranks' tensors are left as they were."""
     check_tensor(tensor, "reduce")
-    if not_a_member(group, "reduce"):
+    g = member_group(group, "reduce")
+    if g is None:
         return None
-    g = resolve_group(group)
     root = group_rank_of(g, dst, group_dst)
     mop = mpi_op(op, "reduce")
     if g.rank() == root:
@@ -91,9 +91,9 @@ def broadcast(tensor: Tensor, src: int | None = None, group: ProcessGroup | None
     """Copy ``tensor`` of rank ``src`` (global; or ``group_src`` within the group) into ``tensor`` on every
     rank of ``group``, in place."""
     check_tensor(tensor, "broadcast")
-    if not_a_member(group, "broadcast"):
+    g = member_group(group, "broadcast")
+    if g is None:
         return None
-    g = resolve_group(group)
     root = group_rank_of(g, src, group_src)
     buf, write_back = writable(tensor)
     return launch([g.comm.Ibcast(raw(buf), root)], write_back, async_op)
@@ -113,9 +113,9 @@ def all_gather(tensor_list: list[Tensor], tensor: Tensor, group: ProcessGroup | 
     order, each of ``tensor``'s shape and dtype) on every rank."""
     check_tensor(tensor, "all_gather")
     outs = check_tensor_list(tensor_list, "all_gather", "tensor_list")
-    if not_a_member(group, "all_gather"):
+    g = member_group(group, "all_gather")
+    if g is None:
         return None
-    g = resolve_group(group)
     check_count(outs, g.size(), "all_gather", "tensor_list")
     check_shapes(outs, tensor, "all_gather", "tensor_list")
     stacked = np.empty((g.size(), *tensor._data.shape), dtype=tensor._data.dtype)
@@ -140,9 +140,9 @@ def all_gather_single(output_tensor: Tensor, input_tensor: Tensor, group: Proces
     stacked)."""
     check_tensor(output_tensor, "all_gather_single", "output_tensor")
     check_tensor(input_tensor, "all_gather_single", "input_tensor")
-    if not_a_member(group, "all_gather_single"):
+    g = member_group(group, "all_gather_single")
+    if g is None:
         return None
-    g = resolve_group(group)
     _check_multiple(output_tensor, input_tensor, g.size(), "all_gather_single", "output_tensor", "input_tensor")
     buf, write_back = writable(output_tensor)
     request = g.comm.Iallgather(raw(readable(input_tensor)), raw(buf))
@@ -162,9 +162,9 @@ def gather(tensor: Tensor, gather_list: list[Tensor] | None = None, dst: int | N
     """Gather ``tensor`` of every rank into ``gather_list`` (one tensor per rank) on rank ``dst`` (global;
     or ``group_dst``); the other ranks pass no ``gather_list``."""
     check_tensor(tensor, "gather")
-    if not_a_member(group, "gather"):
+    g = member_group(group, "gather")
+    if g is None:
         return None
-    g = resolve_group(group)
     root = group_rank_of(g, dst, group_dst)
     send = raw(readable(tensor))
     if g.rank() != root:
@@ -185,9 +185,9 @@ def scatter(tensor: Tensor, scatter_list: list[Tensor] | None = None, src: int |
     """Copy ``scatter_list[i]`` of rank ``src`` (global; or ``group_src``) into ``tensor`` on group rank
     ``i``; the other ranks pass no ``scatter_list``."""
     check_tensor(tensor, "scatter")
-    if not_a_member(group, "scatter"):
+    g = member_group(group, "scatter")
+    if g is None:
         return None
-    g = resolve_group(group)
     root = group_rank_of(g, src, group_src)
     buf, write_back = writable(tensor)
     if g.rank() != root:
@@ -217,9 +217,9 @@ def reduce_scatter(output: Tensor, input_list: list[Tensor], op: ReduceOp = Redu
     """Reduce ``input_list[i]`` across the ranks with ``op`` into ``output`` on group rank ``i``."""
     check_tensor(output, "reduce_scatter", "output")
     ins = check_tensor_list(input_list, "reduce_scatter", "input_list")
-    if not_a_member(group, "reduce_scatter"):
+    g = member_group(group, "reduce_scatter")
+    if g is None:
         return None
-    g = resolve_group(group)
     check_count(ins, g.size(), "reduce_scatter", "input_list")
     check_shapes(ins, output, "reduce_scatter", "input_list")
     return _reduce_scatter_block(output, np.stack([t._data for t in ins]), op, g, "reduce_scatter", async_op)
@@ -231,9 +231,9 @@ def reduce_scatter_single(output: Tensor, input: Tensor, op: ReduceOp = ReduceOp
     ``op``; group rank ``i`` gets the ``i``-th part in ``output``."""
     check_tensor(output, "reduce_scatter_single", "output")
     check_tensor(input, "reduce_scatter_single", "input")
-    if not_a_member(group, "reduce_scatter_single"):
+    g = member_group(group, "reduce_scatter_single")
+    if g is None:
         return None
-    g = resolve_group(group)
     _check_multiple(input, output, g.size(), "reduce_scatter_single", "input", "output")
     return _reduce_scatter_block(output, readable(input), op, g, "reduce_scatter_single", async_op)
 
@@ -249,9 +249,10 @@ def reduce_scatter_tensor(output: Tensor, input: Tensor, op: ReduceOp = ReduceOp
 def barrier(group: ProcessGroup | None = None, async_op: bool = False, device_ids: Any = None,
             timeout: Any = None) -> Work | None:
     """Block until every rank of ``group`` has reached this barrier (with ``async_op``, return its Work)."""
-    if not_a_member(group, "barrier"):
+    g = member_group(group, "barrier")
+    if g is None:
         return None
-    work = Work([resolve_group(group).comm.Ibarrier()])
+    work = Work([g.comm.Ibarrier()])
     if async_op:
         return work
     work.wait(timeout)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from microtensor.distributed.mpi import load_mpi
-from microtensor.distributed.process_group import ProcessGroup, group_rank_of, not_a_member, resolve_group
+from microtensor.distributed.process_group import ProcessGroup, group_rank_of, member_group
 from microtensor.distributed.work import Work, check_tensor, raw, readable, writable
 from microtensor.tensor import Tensor
 
@@ -20,9 +20,9 @@ def isend(tensor: Tensor, dst: int | None = None, group: ProcessGroup | None = N
     """Start sending ``tensor`` to rank ``dst`` (global; or ``group_dst``), matched by ``tag``; returns its
     Work (``tensor`` must not change before ``wait()``)."""
     check_tensor(tensor, "isend")
-    if not_a_member(group, "isend"):
+    g = member_group(group, "isend")
+    if g is None:
         return None
-    g = resolve_group(group)
     peer = _peer(g, dst, group_dst, "destination")
     return Work([g.comm.Isend(raw(readable(tensor)), peer, tag)])
 
@@ -40,9 +40,9 @@ def irecv(tensor: Tensor, src: int | None = None, group: ProcessGroup | None = N
     """Start receiving into ``tensor`` from rank ``src`` (global; or ``group_src``; from any rank when
     both are None), matched by ``tag``; returns its Work."""
     check_tensor(tensor, "irecv")
-    if not_a_member(group, "irecv"):
+    g = member_group(group, "irecv")
+    if g is None:
         return None
-    g = resolve_group(group)
     peer = load_mpi().ANY_SOURCE if src is None and group_src is None else _peer(g, src, group_src, "source")
     buf, write_back = writable(tensor)
     return Work([g.comm.Irecv(raw(buf), peer, tag)], write_back)
@@ -53,9 +53,9 @@ def recv(tensor: Tensor, src: int | None = None, group: ProcessGroup | None = No
     """Receive into ``tensor`` from rank ``src`` (global; or ``group_src``; from any rank when both are
     None), matched by ``tag``; returns the sender's global rank (-1 outside ``group``)."""
     check_tensor(tensor, "recv")
-    if not_a_member(group, "recv"):
+    g = member_group(group, "recv")
+    if g is None:
         return -1
-    g = resolve_group(group)
     mpi = load_mpi()
     peer = mpi.ANY_SOURCE if src is None and group_src is None else _peer(g, src, group_src, "source")
     buf, write_back = writable(tensor)

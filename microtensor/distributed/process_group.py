@@ -212,11 +212,12 @@ def new_group(ranks: Sequence[int] | None = None, timeout: Any = None, backend: 
     return ProcessGroup(None if comm == load_mpi().COMM_NULL else comm, members)
 
 
-def not_a_member(group: ProcessGroup | None, op_name: str) -> bool:
-    """True (after PyTorch's warning) when this process is outside ``group``: the collective does nothing."""
+def member_group(group: ProcessGroup | None, op_name: str) -> ProcessGroup | None:
+    """``group`` resolved (the default group for None), or None (after PyTorch's warning) when this process is
+    outside it: the collective then does nothing."""
     g = resolve_group(group)
     if g.comm is not None:
-        return False
+        return g
     warnings.warn(f"Running {op_name} on global rank {default_group().rank()} which does not belong to the "
                   f"given group.", stacklevel=3)
-    return True
+    return None
