@@ -68,11 +68,11 @@ class Step:
 
 
 class _Frame:
-    """A backward being recorded: where its steps start, the names it defined, whether it read a foreign array."""
+    """A backward being recorded: where its steps start, the arrays it named, whether it read a foreign array."""
 
     def __init__(self, start: int) -> None:
         self.start = start
-        self.names: list[str] = []
+        self.named: list[tuple[int, str]] = []      # (id of the array, its name)
         self.foreign = False
 
 
@@ -97,7 +97,7 @@ class Tracer:
         self._ran_backward: set[int] = set()        # ids of the nodes whose backward ran
         self._depth = 0                             # > 0 inside a call recorded whole: nothing below is recorded
         self._count = 0
-        self.inputs: list[str] = []
+        self._inputs = 0                            # tensor arguments named so far (x0, x1, ...)
         self.modules: dict[int, Any] = {}           # modules called, for the training-flag guards
         self.broken: str | None = None              # why the call cannot be replayed
 
@@ -111,7 +111,7 @@ class Tracer:
         self._count += 1
         self._bind(array, name)
         if self._frames:
-            self._frames[-1].names.append(name)
+            self._frames[-1].named.append((id(array), name))
         return name
 
     def _bind(self, array: np.ndarray, name: str) -> None:
@@ -148,9 +148,9 @@ class Tracer:
 
     def add_input(self, t: Tensor) -> str:
         """Name the memory of a tensor argument of the call: the replay reads it from that argument."""
-        i = len(self.inputs)
+        i = self._inputs
+        self._inputs += 1
         name = f"x{i}"
-        self.inputs.append(name)
         self._bind(t._data, name)
         self._global_names[id(t)] = f"a{i}"
         self._live[id(t)] = t
@@ -278,12 +278,12 @@ class Tracer:
                 frame.foreign = True
         if frame.foreign:
             del self.steps[frame.start:]
-            self._forget(frame.names)
+            self._forget(frame.named)
             forward.fills_saved = True
             self._whole_backward(node, grads, listed, [self._array(g._data, g) if g is not None else "None"
                                                        for g in grads])
         elif self._frames:
-            self._frames[-1].names.extend(frame.names)
+            self._frames[-1].named.extend(frame.named)
         return results
 
     def _whole_backward(self, node: Any, grads: list, results: tuple, grad_names: list[str],
@@ -308,9 +308,11 @@ class Tracer:
             base = base.base
         return None
 
-    def _forget(self, names: list[str]) -> None:
-        gone = set(names)
-        self._names = {k: v for k, v in self._names.items() if v not in gone}
+    def _forget(self, named: list[tuple[int, str]]) -> None:
+        """Drop the names a discarded backward gave (those its arrays still carry)."""
+        for key, name in named:
+            if self._names.get(key) == name:
+                del self._names[key]
 
     def whole(self, method: Callable[..., Any], obj: Any, args: tuple, kwargs: dict) -> Any:
         """Run ``method(obj, *args, **kwargs)`` and record it as one step (``capture.replayed_whole``)."""
